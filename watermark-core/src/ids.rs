@@ -1,0 +1,1 @@
+//! Mexican identifier rules (placeholder until implemented).

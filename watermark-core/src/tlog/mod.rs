@@ -1,0 +1,1 @@
+//! Transparency-log primitives (placeholder until implemented).

@@ -1,0 +1,1 @@
+//! Synthetic registry extracts (placeholder until the generator lands).
