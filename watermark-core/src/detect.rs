@@ -1,0 +1,445 @@
+//! Detection: reading the slots of a leak and scoring every recipient.
+
+use std::collections::hash_map::{Entry, HashMap};
+
+use serde::Serialize;
+
+use crate::bound::{Bounder, Histogram, ScoreKind};
+use crate::carrier::Slot;
+use crate::code::{self, Position};
+use crate::error::{Error, ErrorKind, Result};
+use crate::key::MasterKey;
+use crate::policy::Policy;
+use crate::scheme::{Binding, Recipient, Scheme};
+
+/// Observations kept to name evidence rows for the accused.
+const EVIDENCE_KEPT: usize = 100_000;
+/// Evidence rows reported per accused recipient.
+const EVIDENCE_SHOWN: usize = 25;
+/// Scores computed per recipient; the bound is multiplied by this.
+const SCORES: u32 = 2;
+
+/// Attributes leaks to recipients. Build one with [`Detector::builder`].
+#[derive(Debug)]
+pub struct Detector {
+    scheme: Scheme,
+    recipients: Vec<Recipient>,
+    comparisons: u64,
+    threshold: f64,
+}
+
+/// Builds a [`Detector`]; key, policy and recipients are required.
+#[derive(Debug, Default)]
+pub struct DetectorBuilder<'a> {
+    key: Option<&'a MasterKey>,
+    policy: Option<&'a Policy>,
+    recipients: Vec<Recipient>,
+    comparisons: Option<u64>,
+    threshold: Option<f64>,
+}
+
+impl<'a> DetectorBuilder<'a> {
+    /// The master key the copies were marked with.
+    pub fn key(mut self, key: &'a MasterKey) -> Self {
+        self.key = Some(key);
+        self
+    }
+
+    /// The policy the copies were marked with.
+    pub fn policy(mut self, policy: &'a Policy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// The recipients to score: every recipient of a copy made with this key
+    /// and policy.
+    pub fn recipients(mut self, recipients: impl IntoIterator<Item = Recipient>) -> Self {
+        self.recipients.extend(recipients);
+        self
+    }
+
+    /// The total number of (recipient, key, policy) hypotheses the caller
+    /// tests across all detectors for this leak, when it scores several
+    /// groups; the bound's union factor. Defaults to this detector's recipients.
+    pub fn comparisons(mut self, n: u64) -> Self {
+        self.comparisons = Some(n);
+        self
+    }
+
+    /// Overrides the policy's accusation threshold.
+    pub fn threshold(mut self, threshold: f64) -> Self {
+        self.threshold = Some(threshold);
+        self
+    }
+
+    /// Compiles the detector.
+    pub fn build(self) -> Result<Detector> {
+        let key = self.key.ok_or_else(|| Error::key("no master key given"))?;
+        let policy = self.policy.ok_or_else(|| Error::policy("no policy given"))?;
+        let threshold = self.threshold.unwrap_or(policy.threshold);
+        if !(threshold > 0.0 && threshold < 1.0) {
+            return Err(Error::policy("the threshold must be between 0 and 1"));
+        }
+        let n = self.recipients.len() as u64;
+        let comparisons = self.comparisons.unwrap_or(n).max(n).max(1);
+        Ok(Detector {
+            scheme: Scheme::new(key, policy)?,
+            recipients: self.recipients,
+            comparisons,
+            threshold,
+        })
+    }
+}
+
+impl Detector {
+    /// Starts building a detector.
+    pub fn builder<'a>() -> DetectorBuilder<'a> {
+        DetectorBuilder::default()
+    }
+
+    /// Binds to a leak's header: identity columns are required (matched by
+    /// name, case and accents ignored), carrier columns are used if present.
+    pub fn bind<S: AsRef<str>>(&self, header: &[S]) -> Result<Observer<'_>> {
+        let binding = self.scheme.bind(header)?;
+        let n = self.recipients.len();
+        let (min, max) = self
+            .recipients
+            .iter()
+            .fold((u32::MAX, 0), |(lo, hi), r| (lo.min(r.slot), hi.max(r.slot)));
+        let span = if n == 0 { 0 } else { (max - min) as usize + 1 };
+        let k = self.scheme.carriers.len();
+        Ok(Observer {
+            detector: self,
+            binding,
+            scratch: String::new(),
+            token: String::new(),
+            slots: Vec::new(),
+            positions: Vec::new(),
+            seen: HashMap::new(),
+            hist: Histogram::default(),
+            tardos: vec![0.0; n],
+            llr: vec![0.0; n],
+            matches: vec![0; n],
+            slot_base: min,
+            draws: vec![0; span.min(1 << 16)],
+            dense: span <= 1 << 16,
+            rows_read: 0,
+            rows_used: 0,
+            rows_without_identity: 0,
+            per_carrier: vec![0; k],
+            repeated: 0,
+            conflicting: 0,
+            kept: Vec::new(),
+        })
+    }
+}
+
+struct Kept {
+    row: u64,
+    carrier: u16,
+    y: bool,
+    pos: Position,
+}
+
+/// Reads a leak row by row, then [`Observer::finish`] gives the attribution.
+pub struct Observer<'d> {
+    detector: &'d Detector,
+    binding: Binding,
+    scratch: String,
+    token: String,
+    slots: Vec<Slot>,
+    positions: Vec<Position>,
+    seen: HashMap<u128, bool>,
+    hist: Histogram,
+    tardos: Vec<f64>,
+    llr: Vec<f64>,
+    matches: Vec<u64>,
+    slot_base: u32,
+    draws: Vec<u16>,
+    dense: bool,
+    rows_read: u64,
+    rows_used: u64,
+    rows_without_identity: u64,
+    per_carrier: Vec<u64>,
+    repeated: u64,
+    conflicting: u64,
+    kept: Vec<Kept>,
+}
+
+impl std::fmt::Debug for Observer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Observer")
+            .field("rows_read", &self.rows_read)
+            .field("positions", &self.seen.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'d> Observer<'d> {
+    /// Reads one leak row; `row` is its 1-based number, used in evidence.
+    /// Rows whose identity is empty are counted and skipped.
+    pub fn observe<'r>(&mut self, row: u64, field: impl Fn(usize) -> &'r str) -> Result<()> {
+        self.rows_read += 1;
+        let scheme = &self.detector.scheme;
+        let anchor = match scheme.row_anchor(&self.binding, &field, &mut self.scratch) {
+            Ok(a) => a,
+            Err(e) if matches!(e.kind(), ErrorKind::EmptyIdentity) => {
+                self.rows_without_identity += 1;
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        let mut used = false;
+        for c in 0..self.binding.carriers.len() {
+            let Some(idx) = self.binding.carriers[c] else {
+                continue;
+            };
+            let mut slots = std::mem::take(&mut self.slots);
+            let mut positions = std::mem::take(&mut self.positions);
+            scheme.cell_positions(
+                c,
+                &anchor,
+                field(idx),
+                &mut self.token,
+                &mut slots,
+                &mut positions,
+            );
+            for (slot, pos) in slots.iter().zip(&positions) {
+                if !pos.active {
+                    continue;
+                }
+                match self.seen.entry(pos.id) {
+                    Entry::Occupied(e) => {
+                        // Count each position once: a repeated row adds nothing.
+                        self.repeated += 1;
+                        if *e.get() != slot.value {
+                            self.conflicting += 1;
+                        }
+                    }
+                    Entry::Vacant(e) => {
+                        e.insert(slot.value);
+                        self.score(pos, slot.value);
+                        self.per_carrier[c] += 1;
+                        used = true;
+                        if self.kept.len() < EVIDENCE_KEPT {
+                            self.kept.push(Kept {
+                                row,
+                                carrier: c as u16,
+                                y: slot.value,
+                                pos: *pos,
+                            });
+                        }
+                    }
+                }
+            }
+            self.slots = slots;
+            self.positions = positions;
+        }
+        if used {
+            self.rows_used += 1;
+        }
+        Ok(())
+    }
+
+    fn score(&mut self, pos: &Position, y: bool) {
+        self.hist.add(pos.threshold, y);
+        let p = pos.p();
+        let (ta, tb) = ScoreKind::Tardos.terms(p, y);
+        let (la, lb) = self.single_leaker().terms(p, y);
+        let keys = &self.detector.scheme.keys;
+        if self.dense {
+            code::draws(keys, pos, self.slot_base, &mut self.draws);
+        }
+        for (r, recipient) in self.detector.recipients.iter().enumerate() {
+            let bit = if self.dense {
+                self.draws[(recipient.slot - self.slot_base) as usize] < pos.threshold
+            } else {
+                code::bit(keys, pos, recipient.slot)
+            };
+            if bit {
+                self.tardos[r] += ta;
+                self.llr[r] += la;
+            } else {
+                self.tardos[r] += tb;
+                self.llr[r] += lb;
+            }
+            self.matches[r] += u64::from(bit == y);
+        }
+    }
+
+    fn single_leaker(&self) -> ScoreKind {
+        ScoreKind::SingleLeaker {
+            flip_rate: self.detector.scheme.policy.code.flip_rate,
+        }
+    }
+
+    /// Scores every recipient and bounds the chance of a false accusation.
+    pub fn finish(self) -> Attribution {
+        let det = self.detector;
+        let tardos_bound = Bounder::new(&self.hist, ScoreKind::Tardos);
+        let llr_bound = Bounder::new(&self.hist, self.single_leaker());
+        let union = (det.comparisons as f64 * f64::from(SCORES)).ln();
+        let positions = self.seen.len() as u64;
+        let mut ranked: Vec<RecipientScore> = det
+            .recipients
+            .iter()
+            .enumerate()
+            .map(|(r, rec)| {
+                let ln = tardos_bound
+                    .ln_bound(self.tardos[r])
+                    .min(llr_bound.ln_bound(self.llr[r]));
+                RecipientScore {
+                    recipient: rec.id.clone(),
+                    slot: rec.slot,
+                    score: self.tardos[r],
+                    single_leaker_score: self.llr[r],
+                    matching_positions: self.matches[r],
+                    false_accusation_bound: (ln + union).min(0.0).exp(),
+                    accused: false,
+                    evidence: Vec::new(),
+                }
+            })
+            .collect();
+        ranked.sort_by(|a, b| {
+            a.false_accusation_bound
+                .total_cmp(&b.false_accusation_bound)
+                .then(b.score.total_cmp(&a.score))
+                .then(a.recipient.cmp(&b.recipient))
+        });
+        for r in &mut ranked {
+            r.accused = positions > 0 && r.false_accusation_bound <= det.threshold;
+            if r.accused {
+                r.evidence = self.evidence_for(r.slot);
+            }
+        }
+        let carriers = &det.scheme.carriers;
+        Attribution {
+            rows_read: self.rows_read,
+            rows_used: self.rows_used,
+            rows_without_identity: self.rows_without_identity,
+            positions_read: positions,
+            positions_by_column: carriers
+                .iter()
+                .zip(&self.per_carrier)
+                .zip(&self.binding.carriers)
+                .filter(|(_, idx)| idx.is_some())
+                .map(|((c, &n), _)| ColumnCount {
+                    column: c.name.clone(),
+                    positions: n,
+                })
+                .collect(),
+            columns_missing: carriers
+                .iter()
+                .zip(&self.binding.carriers)
+                .filter(|(_, idx)| idx.is_none())
+                .map(|(c, _)| c.name.clone())
+                .collect(),
+            repeated_positions: self.repeated,
+            conflicting_positions: self.conflicting,
+            threshold: det.threshold,
+            comparisons: det.comparisons,
+            scores_per_recipient: SCORES,
+            key_id: det.scheme.keys.key_id().to_hex(),
+            policy_digest: det.scheme.policy.digest(),
+            accused: ranked.iter().filter(|r| r.accused).cloned().collect(),
+            recipients: ranked,
+        }
+    }
+
+    fn evidence_for(&self, slot: u32) -> Vec<Evidence> {
+        let keys = &self.detector.scheme.keys;
+        let carriers = &self.detector.scheme.carriers;
+        self.kept
+            .iter()
+            .filter(|k| code::bit(keys, &k.pos, slot) == k.y)
+            .take(EVIDENCE_SHOWN)
+            .map(|k| Evidence {
+                row: k.row,
+                column: carriers[k.carrier as usize].name.clone(),
+                bit: u8::from(k.y),
+                bias: k.pos.p(),
+            })
+            .collect()
+    }
+}
+
+/// Positions read in one carrier column.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ColumnCount {
+    /// The column.
+    pub column: String,
+    /// Distinct positions read in it.
+    pub positions: u64,
+}
+
+/// A leak row whose mark agrees with a recipient's copy.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Evidence {
+    /// 1-based data row of the leak.
+    pub row: u64,
+    /// The carrier column.
+    pub column: String,
+    /// The bit read there.
+    pub bit: u8,
+    /// The chance that a copy holds bit 1 at that position.
+    pub bias: f64,
+}
+
+/// One recipient's result.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct RecipientScore {
+    /// The recipient's id.
+    pub recipient: String,
+    /// The recipient's code slot.
+    pub slot: u32,
+    /// Symmetric Tardos score (0 on average for an innocent recipient).
+    pub score: f64,
+    /// Single-leaker log-likelihood ratio, in nats.
+    pub single_leaker_score: f64,
+    /// Positions where the leak reads this recipient's bit.
+    pub matching_positions: u64,
+    /// An upper bound on the chance that any recipient who did not leak would
+    /// score this high, counting every recipient compared and both scores.
+    pub false_accusation_bound: f64,
+    /// Whether the bound is at most the threshold.
+    pub accused: bool,
+    /// For the accused: leak rows whose marks agree with this copy.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
+}
+
+/// The outcome of attributing one leak.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[non_exhaustive]
+pub struct Attribution {
+    /// Data rows read.
+    pub rows_read: u64,
+    /// Rows that contributed at least one new position.
+    pub rows_used: u64,
+    /// Rows skipped because their identity was empty.
+    pub rows_without_identity: u64,
+    /// Distinct positions read, each counted once.
+    pub positions_read: u64,
+    /// Positions per carrier column present in the leak.
+    pub positions_by_column: Vec<ColumnCount>,
+    /// Carrier columns of the policy that the leak does not have.
+    pub columns_missing: Vec<String>,
+    /// Positions seen again (repeated rows); not counted twice.
+    pub repeated_positions: u64,
+    /// Repeated positions that read a different bit (a mix of copies).
+    pub conflicting_positions: u64,
+    /// The accusation threshold.
+    pub threshold: f64,
+    /// Recipients compared (the union bound's factor).
+    pub comparisons: u64,
+    /// Scores per recipient (also a factor of the bound).
+    pub scores_per_recipient: u32,
+    /// Id of the key the copies were marked with.
+    pub key_id: String,
+    /// Digest of the policy the copies were marked with.
+    pub policy_digest: String,
+    /// Recipients whose bound is at most the threshold, strongest first.
+    pub accused: Vec<RecipientScore>,
+    /// Every recipient, strongest evidence first.
+    pub recipients: Vec<RecipientScore>,
+}

@@ -1,0 +1,221 @@
+//! Embedding: writing each recipient's bits into the carrier slots of a row.
+
+use std::borrow::Cow;
+
+use crate::carrier::Slot;
+use crate::code::{self, Position};
+use crate::error::{Error, ErrorKind, Result};
+use crate::key::MasterKey;
+use crate::policy::Policy;
+use crate::scheme::{Binding, Recipient, Scheme};
+
+/// Marks rows for a set of recipients. Build one with [`Embedder::builder`].
+#[derive(Debug)]
+pub struct Embedder {
+    scheme: Scheme,
+    recipients: Vec<Recipient>,
+}
+
+/// Builds an [`Embedder`]; key, policy and at least one recipient are required.
+#[derive(Debug, Default)]
+pub struct EmbedderBuilder<'a> {
+    key: Option<&'a MasterKey>,
+    policy: Option<&'a Policy>,
+    recipients: Vec<Recipient>,
+}
+
+impl<'a> EmbedderBuilder<'a> {
+    /// The master key.
+    pub fn key(mut self, key: &'a MasterKey) -> Self {
+        self.key = Some(key);
+        self
+    }
+
+    /// The policy.
+    pub fn policy(mut self, policy: &'a Policy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// Adds a recipient; each gets its own copy.
+    pub fn recipient(mut self, recipient: Recipient) -> Self {
+        self.recipients.push(recipient);
+        self
+    }
+
+    /// Adds recipients.
+    pub fn recipients(mut self, recipients: impl IntoIterator<Item = Recipient>) -> Self {
+        self.recipients.extend(recipients);
+        self
+    }
+
+    /// Compiles the policy under the key.
+    pub fn build(self) -> Result<Embedder> {
+        let key = self.key.ok_or_else(|| Error::key("no master key given"))?;
+        let policy = self.policy.ok_or_else(|| Error::policy("no policy given"))?;
+        if self.recipients.is_empty() {
+            return Err(Error::policy("no recipient given"));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for r in &self.recipients {
+            crate::scheme::validate_recipient_id(&r.id)?;
+            if !seen.insert(r.slot) {
+                return Err(Error::policy(format!(
+                    "two recipients share code slot {}",
+                    r.slot
+                )));
+            }
+        }
+        Ok(Embedder {
+            scheme: Scheme::new(key, policy)?,
+            recipients: self.recipients,
+        })
+    }
+}
+
+impl Embedder {
+    /// Starts building an embedder.
+    pub fn builder<'a>() -> EmbedderBuilder<'a> {
+        EmbedderBuilder::default()
+    }
+
+    /// The recipients, in the order copies are produced.
+    pub fn recipients(&self) -> &[Recipient] {
+        &self.recipients
+    }
+
+    /// Binds the embedder to an input's header. Every identity and carrier
+    /// column of the policy must be present.
+    pub fn bind<S: AsRef<str>>(&self, header: &[S]) -> Result<RowMarker<'_>> {
+        let binding = self.scheme.bind(header)?;
+        for (c, idx) in self.scheme.carriers.iter().zip(&binding.carriers) {
+            if idx.is_none() {
+                return Err(ErrorKind::MissingColumn {
+                    column: c.name.clone(),
+                    role: "carrier",
+                    available: binding.header.join(", "),
+                }
+                .into());
+            }
+        }
+        let n = self.recipients.len();
+        let k = self.scheme.carriers.len();
+        let mut order: Vec<(usize, usize)> = binding
+            .carriers
+            .iter()
+            .enumerate()
+            .filter_map(|(c, idx)| idx.map(|i| (i, c)))
+            .collect();
+        order.sort_unstable();
+        Ok(RowMarker {
+            embedder: self,
+            binding,
+            order,
+            scratch: String::new(),
+            token: String::new(),
+            slots: vec![Vec::new(); k],
+            positions: vec![Vec::new(); k],
+            bits: Vec::new(),
+            cells: vec![vec![String::new(); k]; n],
+            changed: vec![vec![false; k]; n],
+            slots_marked: 0,
+        })
+    }
+}
+
+/// Marks rows of one input. Reuses its buffers from row to row.
+pub struct RowMarker<'e> {
+    embedder: &'e Embedder,
+    binding: Binding,
+    /// `(input field, carrier)` pairs in field order.
+    order: Vec<(usize, usize)>,
+    scratch: String,
+    token: String,
+    slots: Vec<Vec<Slot>>,
+    positions: Vec<Vec<Position>>,
+    bits: Vec<Option<bool>>,
+    /// Per recipient, per carrier: the marked cell (valid where `changed`).
+    cells: Vec<Vec<String>>,
+    changed: Vec<Vec<bool>>,
+    slots_marked: u64,
+}
+
+impl std::fmt::Debug for RowMarker<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Its buffers hold row data: not for logs.
+        f.debug_struct("RowMarker")
+            .field("slots_marked", &self.slots_marked)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RowMarker<'_> {
+    /// Computes every recipient's version of one row. `field(i)` returns the
+    /// input's `i`-th field. Then read each copy with [`RowMarker::cell`] or
+    /// [`RowMarker::write_record`].
+    pub fn mark<'r>(&mut self, field: impl Fn(usize) -> &'r str) -> Result<()> {
+        let scheme = &self.embedder.scheme;
+        let anchor = scheme.row_anchor(&self.binding, &field, &mut self.scratch)?;
+        for (c, idx) in self.binding.carriers.iter().enumerate() {
+            let idx = idx.expect("bound carriers are present");
+            let cell = field(idx);
+            scheme.cell_positions(
+                c,
+                &anchor,
+                cell,
+                &mut self.token,
+                &mut self.slots[c],
+                &mut self.positions[c],
+            );
+            let writable = self.slots[c].iter().filter(|s| s.writable).count() as u64;
+            self.slots_marked += writable;
+            for (r, recipient) in self.embedder.recipients.iter().enumerate() {
+                self.bits.clear();
+                let mut differs = false;
+                for (slot, pos) in self.slots[c].iter().zip(&self.positions[c]) {
+                    if !pos.active || !slot.writable {
+                        self.bits.push(None);
+                        continue;
+                    }
+                    let bit = code::bit(&scheme.keys, pos, recipient.slot);
+                    differs |= bit != slot.value;
+                    self.bits.push(Some(bit));
+                }
+                self.changed[r][c] = differs;
+                if differs {
+                    let out = &mut self.cells[r][c];
+                    out.clear();
+                    scheme.carriers[c]
+                        .carrier
+                        .write(cell, &self.slots[c], &self.bits, out);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Recipient `r`'s version of input field `i` of the last marked row.
+    pub fn cell<'r>(&'r self, r: usize, i: usize, original: &'r str) -> Cow<'r, str> {
+        match self.order.iter().find(|&&(idx, _)| idx == i) {
+            Some(&(_, c)) if self.changed[r][c] => Cow::Borrowed(&self.cells[r][c]),
+            _ => Cow::Borrowed(original),
+        }
+    }
+
+    /// Writes recipient `r`'s version of the last marked row into `out`.
+    pub fn write_record(&self, r: usize, row: &csv::ByteRecord, out: &mut csv::ByteRecord) {
+        out.clear();
+        let mut pending = self.order.iter().peekable();
+        for (i, field) in row.iter().enumerate() {
+            match pending.next_if(|&&(idx, _)| idx == i) {
+                Some(&(_, c)) if self.changed[r][c] => out.push_field(self.cells[r][c].as_bytes()),
+                _ => out.push_field(field),
+            }
+        }
+    }
+
+    /// Writable slots seen so far (each written in every copy).
+    pub fn slots_marked(&self) -> u64 {
+        self.slots_marked
+    }
+}

@@ -1,0 +1,223 @@
+//! The crate's one error type.
+//!
+//! An [`Error`] says what went wrong ([`ErrorKind`]) and, where it helps a user
+//! find the problem, where: the data row (1-based, header excluded), the physical
+//! line of the file, and the column. The file name is the caller's to add, since
+//! the library reads from any `io::Read`.
+
+use std::fmt;
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Reading or writing failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The input is not well-formed CSV.
+    #[error("malformed CSV: {0}")]
+    Csv(String),
+    /// A row has a different number of fields than the header.
+    #[error("row has {found} fields but the header has {expected}")]
+    UnequalLengths {
+        /// Fields in the header.
+        expected: u64,
+        /// Fields in this row.
+        found: u64,
+    },
+    /// A field is not valid UTF-8.
+    #[error("not valid UTF-8 (convert the file first, e.g. `iconv -f LATIN1 -t UTF-8`)")]
+    Utf8,
+    /// The input has no header row at all.
+    #[error("the input is empty: expected a header row")]
+    EmptyInput,
+    /// A column the policy needs is not in the input.
+    #[error("the policy's {role} column {column:?} is not in the input (columns: {available})")]
+    MissingColumn {
+        /// The column's name in the policy.
+        column: String,
+        /// What the policy uses it for.
+        role: &'static str,
+        /// The input's columns, comma-separated.
+        available: String,
+    },
+    /// A row's identity value is empty.
+    #[error("identity value is empty")]
+    EmptyIdentity,
+    /// The policy is invalid.
+    #[error("invalid policy: {0}")]
+    Policy(String),
+    /// A key file is missing, malformed, or not for this use.
+    #[error("{0}")]
+    Key(String),
+    /// A key file can be read by other users.
+    #[error("key file {path} has mode {mode:03o}: it must be readable by its owner only (chmod 600)")]
+    KeyPermissions {
+        /// The key file.
+        path: String,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// A recipient id is not usable.
+    #[error("recipient id {0:?} is not allowed: use 1-64 characters from A-Z a-z 0-9 . _ -, starting with a letter or digit")]
+    InvalidRecipient(String),
+    /// The state directory is missing, malformed or inconsistent.
+    #[error("{0}")]
+    State(String),
+}
+
+/// An error, with the position in the input where it was found when known.
+#[derive(Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    row: Option<u64>,
+    line: Option<u64>,
+    column: Option<String>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind) -> Self {
+        Error {
+            kind,
+            row: None,
+            line: None,
+            column: None,
+        }
+    }
+
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::new(ErrorKind::Io {
+            context: context.into(),
+            source,
+        })
+    }
+
+    pub(crate) fn policy(msg: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Policy(msg.into()))
+    }
+
+    pub(crate) fn state(msg: impl Into<String>) -> Self {
+        Error::new(ErrorKind::State(msg.into()))
+    }
+
+    pub(crate) fn key(msg: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Key(msg.into()))
+    }
+
+    pub(crate) fn at_row(mut self, row: u64, line: u64) -> Self {
+        self.row = Some(row);
+        self.line = Some(line);
+        self
+    }
+
+    pub(crate) fn at_line(mut self, line: u64) -> Self {
+        self.line = Some(line);
+        self
+    }
+
+    pub(crate) fn in_column(mut self, column: impl Into<String>) -> Self {
+        self.column = Some(column.into());
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The 1-based data row (header excluded), when known.
+    pub fn row(&self) -> Option<u64> {
+        self.row
+    }
+
+    /// The 1-based physical line of the input, when known.
+    pub fn line(&self) -> Option<u64> {
+        self.line
+    }
+
+    /// The column's name in the input, when known.
+    pub fn column(&self) -> Option<&str> {
+        self.column.as_deref()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut wrote = false;
+        match (self.row, self.line) {
+            (Some(row), Some(line)) => {
+                write!(f, "row {row} (line {line})")?;
+                wrote = true;
+            }
+            (None, Some(line)) => {
+                write!(f, "line {line}")?;
+                wrote = true;
+            }
+            (Some(row), None) => {
+                write!(f, "row {row}")?;
+                wrote = true;
+            }
+            (None, None) => {}
+        }
+        if let Some(col) = &self.column {
+            if wrote {
+                f.write_str(", ")?;
+            }
+            write!(f, "column {col}")?;
+            wrote = true;
+        }
+        if wrote {
+            f.write_str(": ")?;
+        }
+        write!(f, "{}", self.kind)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.kind)
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error::new(kind)
+    }
+}
+
+/// Converts a `csv` error into ours, keeping the position.
+pub(crate) fn from_csv(err: csv::Error, header_len: Option<usize>) -> Error {
+    let line = err.position().map(|p| p.line());
+    let record = err.position().map(|p| p.record());
+    let mut out = match err.into_kind() {
+        csv::ErrorKind::Io(e) => Error::io("reading CSV", e),
+        csv::ErrorKind::Utf8 { err, .. } => {
+            let _ = err;
+            Error::new(ErrorKind::Utf8)
+        }
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => Error::new(ErrorKind::UnequalLengths {
+            expected: header_len.map(|h| h as u64).unwrap_or(expected_len),
+            found: len,
+        }),
+        other => Error::new(ErrorKind::Csv(format!("{other:?}"))),
+    };
+    if let Some(line) = line {
+        out = match record {
+            // Record 0 is the header.
+            Some(r) if r > 0 => out.at_row(r, line),
+            _ => out.at_line(line),
+        };
+    }
+    out
+}

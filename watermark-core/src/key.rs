@@ -1,0 +1,308 @@
+//! The master key, its on-disk form, and the purpose subkeys derived from it.
+//!
+//! The master key is 32 random bytes. Every secret the scheme uses is derived
+//! from it with HKDF-SHA256 under a distinct label, so the anchor PRF, the bias
+//! draw, the per-recipient bits and the canary generator never share a key.
+//! Key types show no bytes in `Debug`, and zeroise what they hold on drop.
+
+use std::fmt;
+use std::io::Write as _;
+use std::path::Path;
+
+use ring::{hkdf, hmac, rand::SecureRandom};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, ErrorKind, Result};
+
+const KEY_FILE_TAG: &str = "watermark-master-key: v1";
+
+/// A short public identifier of a master key, recorded with every issuance.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyId([u8; 8]);
+
+impl KeyId {
+    /// The id as 16 lowercase hex digits.
+    pub fn to_hex(&self) -> String {
+        hex(&self.0)
+    }
+
+    /// Parses 16 hex digits.
+    pub fn from_hex(s: &str) -> Option<KeyId> {
+        let bytes = unhex(s)?;
+        Some(KeyId(bytes.try_into().ok()?))
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyId({})", self.to_hex())
+    }
+}
+
+/// The master key. Holders can mark copies and attribute leaks; it never
+/// appears in output, logs, errors or reports.
+pub struct MasterKey {
+    bytes: Zeroizing<[u8; 32]>,
+    id: KeyId,
+}
+
+impl fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MasterKey")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Len(usize);
+
+impl hkdf::KeyType for Len {
+    fn len(&self) -> usize {
+        self.0
+    }
+}
+
+fn derive(master: &[u8; 32], label: &str, out: &mut [u8]) {
+    let salt = hkdf::Salt::new(hkdf::HKDF_SHA256, b"watermark/v1");
+    let prk = salt.extract(master);
+    let info = [label.as_bytes()];
+    prk.expand(&info, Len(out.len()))
+        .and_then(|okm| okm.fill(out))
+        .expect("HKDF output length is within limits");
+}
+
+impl MasterKey {
+    /// Generates a new key from the operating system's random source.
+    pub fn generate() -> Result<MasterKey> {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        ring::rand::SystemRandom::new()
+            .fill(bytes.as_mut())
+            .map_err(|_| Error::key("the operating system's random source failed"))?;
+        Ok(MasterKey::from_bytes(*bytes))
+    }
+
+    /// A key from given bytes (tests and key import).
+    pub fn from_bytes(bytes: [u8; 32]) -> MasterKey {
+        let bytes = Zeroizing::new(bytes);
+        let mut id = [0u8; 8];
+        derive(&bytes, "key id", &mut id);
+        MasterKey {
+            bytes,
+            id: KeyId(id),
+        }
+    }
+
+    /// The key's public id.
+    pub fn id(&self) -> KeyId {
+        self.id
+    }
+
+    /// Derives the purpose subkeys.
+    pub fn subkeys(&self) -> Subkeys {
+        let mut anchor = Zeroizing::new([0u8; 32]);
+        derive(&self.bytes, "row anchor", anchor.as_mut());
+        let mut bias = Zeroizing::new([0u8; 32]);
+        derive(&self.bytes, "position bias", bias.as_mut());
+        let mut bits = Zeroizing::new([0u8; 32]);
+        derive(&self.bytes, "recipient bits", bits.as_mut());
+        let mut canary = Zeroizing::new([0u8; 32]);
+        derive(&self.bytes, "canary rows", canary.as_mut());
+        Subkeys {
+            anchor: hmac::Key::new(hmac::HMAC_SHA256, anchor.as_ref()),
+            bias,
+            bits,
+            canary,
+            id: self.id,
+        }
+    }
+
+    /// The key file's text. Secret: write it only to a 0600 file.
+    pub fn to_text(&self) -> Zeroizing<String> {
+        Zeroizing::new(format!(
+            "# Watermark master key. Secret: whoever holds it can find and strip the marks.\n\
+             {KEY_FILE_TAG}\nid: {}\nsecret: {}\n",
+            self.id,
+            hex(self.bytes.as_ref())
+        ))
+    }
+
+    /// Parses a key file's text. Errors never echo the file's content.
+    pub fn from_text(text: &str) -> Result<MasterKey> {
+        let mut tag = false;
+        let mut id = None;
+        let mut secret = None;
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if line == KEY_FILE_TAG {
+                tag = true;
+            } else if let Some(v) = line.strip_prefix("id:") {
+                id = KeyId::from_hex(v.trim());
+            } else if let Some(v) = line.strip_prefix("secret:") {
+                secret = unhex(v.trim()).map(Zeroizing::new);
+            }
+        }
+        if !tag {
+            return Err(Error::key("not a watermark master key file"));
+        }
+        let secret = secret
+            .filter(|s| s.len() == 32)
+            .ok_or_else(|| Error::key("master key file has no valid 32-byte secret"))?;
+        let mut bytes = [0u8; 32];
+        bytes.copy_from_slice(&secret);
+        let key = MasterKey::from_bytes(bytes);
+        bytes.iter_mut().for_each(|b| *b = 0);
+        if id != Some(key.id) {
+            return Err(Error::key(
+                "master key file is damaged: its id does not match its secret",
+            ));
+        }
+        Ok(key)
+    }
+
+    /// Writes a new key file, refusing to overwrite one, with mode 0600.
+    pub fn write_new(&self, path: &Path) -> Result<()> {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts
+            .open(path)
+            .map_err(|e| Error::io(format!("creating key file {}", path.display()), e))?;
+        f.write_all(self.to_text().as_bytes())
+            .and_then(|_| f.sync_all())
+            .map_err(|e| Error::io(format!("writing key file {}", path.display()), e))?;
+        Ok(())
+    }
+
+    /// Loads a key file, refusing one that others can read.
+    pub fn load(path: &Path) -> Result<MasterKey> {
+        check_private(path)?;
+        let text = Zeroizing::new(
+            std::fs::read_to_string(path)
+                .map_err(|e| Error::io(format!("reading key file {}", path.display()), e))?,
+        );
+        MasterKey::from_text(&text).map_err(|e| match e.kind() {
+            ErrorKind::Key(msg) => Error::key(format!("{}: {msg}", path.display())),
+            _ => e,
+        })
+    }
+}
+
+/// Refuses a secret file that its group or others can read or write.
+pub(crate) fn check_private(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path)
+            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(Error::new(ErrorKind::KeyPermissions {
+                path: path.display().to_string(),
+                mode,
+            }));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Purpose keys derived from a [`MasterKey`].
+pub struct Subkeys {
+    pub(crate) anchor: hmac::Key,
+    pub(crate) bias: Zeroizing<[u8; 32]>,
+    pub(crate) bits: Zeroizing<[u8; 32]>,
+    #[allow(dead_code)] // used by canary generation
+    pub(crate) canary: Zeroizing<[u8; 32]>,
+    id: KeyId,
+}
+
+impl Subkeys {
+    /// The id of the master key these came from.
+    pub fn key_id(&self) -> KeyId {
+        self.id
+    }
+}
+
+impl fmt::Debug for Subkeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Subkeys")
+            .field("key_id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
+pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_round_trip_and_debug_hides_bytes() {
+        let k = MasterKey::from_bytes([7u8; 32]);
+        let back = MasterKey::from_text(&k.to_text()).unwrap();
+        assert_eq!(back.id(), k.id());
+        let dbg = format!("{k:?} {:?}", k.subkeys());
+        assert!(!dbg.contains(&hex(&[7u8; 32])));
+        assert!(!dbg.contains("07, 07"));
+    }
+
+    #[test]
+    fn damaged_key_text_is_refused_without_echo() {
+        let k = MasterKey::from_bytes([9u8; 32]);
+        let text = k.to_text().replace("0909", "0a09");
+        let err = MasterKey::from_text(&text).unwrap_err().to_string();
+        assert!(err.contains("damaged"), "{err}");
+        assert!(!err.contains("0a09"));
+        assert!(MasterKey::from_text("hello").is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn key_file_is_private_and_exclusive() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k");
+        let k = MasterKey::from_bytes([1u8; 32]);
+        k.write_new(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert!(k.write_new(&path).is_err(), "must not overwrite");
+        assert_eq!(MasterKey::load(&path).unwrap().id(), k.id());
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = MasterKey::load(&path).unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::KeyPermissions { .. }));
+    }
+}

@@ -1,0 +1,239 @@
+//! Policies: which columns identify a row, which carry marks, and the code's
+//! parameters. A policy is a TOML file; its digest is recorded with every
+//! issuance so verification uses exactly the policy a copy was made with.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dictionary::{self, VariantGroup};
+use crate::error::{Error, Result};
+
+/// The default false-accusation threshold: accuse only when the chance that an
+/// innocent recipient scores as high is at most this.
+pub const DEFAULT_THRESHOLD: f64 = 1e-9;
+
+/// A marking policy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Format version; currently 1.
+    pub version: u32,
+    /// The columns whose values identify a row. Never modified. Several columns
+    /// form a composite identity (for lists with no identifier column).
+    pub identity: Vec<String>,
+    /// Accuse only when the false-accusation bound is at most this.
+    #[serde(default = "default_threshold")]
+    pub threshold: f64,
+    /// Parameters of the fingerprinting code.
+    #[serde(default)]
+    pub code: CodeParams,
+    /// Columns that carry marks, and how.
+    #[serde(default, rename = "carrier")]
+    pub carriers: Vec<CarrierSpec>,
+    /// Extra variant groups, added to every variant carrier's dictionary.
+    #[serde(default, rename = "variants", skip_serializing_if = "Vec::is_empty")]
+    pub extra_variants: Vec<VariantGroup>,
+}
+
+fn default_threshold() -> f64 {
+    DEFAULT_THRESHOLD
+}
+
+/// Parameters of the Tardos code and of the scores.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CodeParams {
+    /// Bias cutoff `t`: each position's bias is drawn from the arcsine density
+    /// restricted to `[t, 1-t]`. Smaller values resist larger coalitions;
+    /// larger values name a single leaker from fewer rows.
+    pub cutoff: f64,
+    /// Share of carrier slots that are marked (the rest keep the original).
+    pub active_fraction: f64,
+    /// Share of positions the single-leaker score expects a leaker's edits to
+    /// have changed. Only affects power, never the bound.
+    pub flip_rate: f64,
+}
+
+impl Default for CodeParams {
+    fn default() -> Self {
+        CodeParams {
+            cutoff: 0.1,
+            active_fraction: 1.0,
+            flip_rate: 0.1,
+        }
+    }
+}
+
+/// How a carrier column is marked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum CarrierKind {
+    /// Tokens with equivalent spellings (AVENIDA / AV.).
+    Variants,
+    /// The last decimal place of a number moves by at most one unit.
+    Numeric,
+}
+
+/// A carrier column.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CarrierSpec {
+    /// The column's name.
+    pub column: String,
+    /// How it carries marks.
+    pub kind: CarrierKind,
+    /// For `variants`: the built-in dictionary (default `mx-address`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dictionary: Option<String>,
+    /// For `numeric`: decimal places of the unit that may move (2: one centavo).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decimals: Option<u8>,
+}
+
+impl Policy {
+    /// Parses and validates a policy from TOML.
+    pub fn from_toml(text: &str) -> Result<Policy> {
+        let policy: Policy = toml::from_str(text).map_err(|e| Error::policy(e.to_string()))?;
+        policy.validate()?;
+        Ok(policy)
+    }
+
+    /// The policy as TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("policy serialises")
+    }
+
+    /// A digest of the policy's meaning (not of its formatting), recorded with
+    /// every issuance.
+    pub fn digest(&self) -> String {
+        let canonical = serde_json::to_vec(self).expect("policy serialises");
+        blake3::hash(&canonical).to_hex()[..32].to_string()
+    }
+
+    /// Checks the policy for mistakes a user can make.
+    pub fn validate(&self) -> Result<()> {
+        if self.version != 1 {
+            return Err(Error::policy(format!(
+                "version {} is not supported (expected 1)",
+                self.version
+            )));
+        }
+        if self.identity.is_empty() {
+            return Err(Error::policy("`identity` names no column"));
+        }
+        if !(self.threshold > 0.0 && self.threshold < 1.0) {
+            return Err(Error::policy("`threshold` must be between 0 and 1"));
+        }
+        let c = &self.code;
+        if !(c.cutoff > 0.0 && c.cutoff < 0.5) {
+            return Err(Error::policy("`code.cutoff` must be in (0, 0.5)"));
+        }
+        if !(c.active_fraction > 0.0 && c.active_fraction <= 1.0) {
+            return Err(Error::policy("`code.active_fraction` must be in (0, 1]"));
+        }
+        if !(c.flip_rate > 0.0 && c.flip_rate < 0.5) {
+            return Err(Error::policy("`code.flip_rate` must be in (0, 0.5)"));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for carrier in &self.carriers {
+            let folded = crate::normalize::fold(&carrier.column);
+            if self
+                .identity
+                .iter()
+                .any(|i| crate::normalize::fold(i) == folded)
+            {
+                return Err(Error::policy(format!(
+                    "column {:?} is an identity column and cannot carry marks",
+                    carrier.column
+                )));
+            }
+            if !seen.insert(folded) {
+                return Err(Error::policy(format!(
+                    "column {:?} has two carriers",
+                    carrier.column
+                )));
+            }
+            match carrier.kind {
+                CarrierKind::Variants => {
+                    let name = carrier.dictionary.as_deref().unwrap_or("mx-address");
+                    if dictionary::builtin(name).is_none() {
+                        return Err(Error::policy(format!(
+                            "unknown dictionary {name:?} for column {:?} (built in: mx-address)",
+                            carrier.column
+                        )));
+                    }
+                    if carrier.decimals.is_some() {
+                        return Err(Error::policy(format!(
+                            "`decimals` is for numeric carriers, not column {:?}",
+                            carrier.column
+                        )));
+                    }
+                }
+                CarrierKind::Numeric => match carrier.decimals {
+                    Some(0..=6) => {}
+                    _ => {
+                        return Err(Error::policy(format!(
+                            "numeric carrier {:?} needs `decimals` between 0 and 6",
+                            carrier.column
+                        )))
+                    }
+                },
+            }
+        }
+        if self.carriers.is_empty() {
+            return Err(Error::policy("no `[[carrier]]` column: nothing could be marked"));
+        }
+        // Compile the dictionaries once to catch ambiguous extra variants.
+        for carrier in &self.carriers {
+            if carrier.kind == CarrierKind::Variants {
+                let mut groups =
+                    dictionary::builtin(carrier.dictionary.as_deref().unwrap_or("mx-address"))
+                        .unwrap_or_default();
+                groups.extend(self.extra_variants.iter().cloned());
+                crate::dictionary::Dictionary::compile(&groups)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROLL: &str = r#"
+version = 1
+identity = ["CURP"]
+
+[[carrier]]
+column = "CALLE"
+kind = "variants"
+
+[[carrier]]
+column = "MONTO"
+kind = "numeric"
+decimals = 2
+"#;
+
+    #[test]
+    fn parses_and_round_trips() {
+        let p = Policy::from_toml(ROLL).unwrap();
+        assert_eq!(p.threshold, DEFAULT_THRESHOLD);
+        assert_eq!(p.carriers.len(), 2);
+        let back = Policy::from_toml(&p.to_toml()).unwrap();
+        assert_eq!(back, p);
+        assert_eq!(back.digest(), p.digest());
+    }
+
+    #[test]
+    fn rejects_mistakes() {
+        let bad = ROLL.replace("\"CALLE\"", "\"CURP\"");
+        assert!(Policy::from_toml(&bad).unwrap_err().to_string().contains("identity column"));
+        let bad = ROLL.replace("decimals = 2", "");
+        assert!(Policy::from_toml(&bad).is_err());
+        let bad = ROLL.replace("version = 1", "version = 7");
+        assert!(Policy::from_toml(&bad).is_err());
+        let bad = format!("{ROLL}\nsurprise = 1\n");
+        assert!(Policy::from_toml(&bad).is_err());
+    }
+}

@@ -1,0 +1,215 @@
+//! A policy compiled under a key: what both embedding and detection share.
+
+use crate::carrier::{Carrier, Slot};
+use crate::code::{anchor, column_tag, Anchor, Code, Position};
+use crate::dictionary::{self, Dictionary};
+use crate::error::{Error, ErrorKind, Result};
+use crate::key::{MasterKey, Subkeys};
+use crate::normalize::{fold, fold_into};
+use crate::policy::{CarrierKind, Policy};
+
+/// A recipient of a copy: an id and the code slot it holds. A slot belongs to
+/// one recipient for ever; the issuance record assigns them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Recipient {
+    /// The recipient's id (also the copy's file name).
+    pub id: String,
+    /// The recipient's slot in the code.
+    pub slot: u32,
+}
+
+impl Recipient {
+    /// A recipient, checking that the id is safe as a file name.
+    pub fn new(id: impl Into<String>, slot: u32) -> Result<Recipient> {
+        let id = id.into();
+        validate_recipient_id(&id)?;
+        Ok(Recipient { id, slot })
+    }
+}
+
+/// Checks that a recipient id is 1-64 characters of `A-Z a-z 0-9 . _ -`,
+/// starting with a letter or digit, so it is safe as a file name everywhere.
+pub fn validate_recipient_id(id: &str) -> Result<()> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id.as_bytes()[0].is_ascii_alphanumeric()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ErrorKind::InvalidRecipient(id.to_string()).into())
+    }
+}
+
+pub(crate) struct CarrierColumn {
+    pub(crate) name: String,
+    folded: String,
+    pub(crate) tag: u64,
+    pub(crate) carrier: Carrier,
+}
+
+/// A policy compiled under a master key.
+pub(crate) struct Scheme {
+    pub(crate) keys: Subkeys,
+    pub(crate) policy: Policy,
+    pub(crate) code: Code,
+    identity_folded: Vec<String>,
+    pub(crate) carriers: Vec<CarrierColumn>,
+}
+
+impl std::fmt::Debug for Scheme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scheme")
+            .field("key_id", &self.keys.key_id())
+            .field("policy", &self.policy.digest())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Scheme {
+    pub(crate) fn new(key: &MasterKey, policy: &Policy) -> Result<Scheme> {
+        policy.validate()?;
+        let mut carriers = Vec::new();
+        for spec in &policy.carriers {
+            let carrier = match spec.kind {
+                CarrierKind::Variants => {
+                    let mut groups =
+                        dictionary::builtin(spec.dictionary.as_deref().unwrap_or("mx-address"))
+                            .unwrap_or_default();
+                    groups.extend(policy.extra_variants.iter().cloned());
+                    Carrier::Variants(Dictionary::compile(&groups)?)
+                }
+                CarrierKind::Numeric => Carrier::Numeric {
+                    decimals: spec.decimals.unwrap_or(2),
+                },
+            };
+            let folded = fold(&spec.column);
+            carriers.push(CarrierColumn {
+                name: spec.column.clone(),
+                tag: column_tag(&folded),
+                folded,
+                carrier,
+            });
+        }
+        Ok(Scheme {
+            keys: key.subkeys(),
+            code: Code::new(policy.code.cutoff, policy.code.active_fraction),
+            identity_folded: policy.identity.iter().map(|c| fold(c)).collect(),
+            policy: policy.clone(),
+            carriers,
+        })
+    }
+
+    /// Maps the policy's columns to an input's header.
+    pub(crate) fn bind<S: AsRef<str>>(&self, header: &[S]) -> Result<Binding> {
+        let folded: Vec<String> = header.iter().map(|h| fold(h.as_ref())).collect();
+        let available = || {
+            header
+                .iter()
+                .map(|h| h.as_ref())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let find = |name: &str, folded_name: &str| -> Result<Option<usize>> {
+            let mut hits = folded.iter().enumerate().filter(|(_, h)| *h == folded_name);
+            let first = hits.next().map(|(i, _)| i);
+            if hits.next().is_some() {
+                return Err(Error::policy(format!(
+                    "the input has more than one column named {name:?}"
+                )));
+            }
+            Ok(first)
+        };
+        let mut identity = Vec::new();
+        let mut missing_identity = Vec::new();
+        for (name, f) in self.policy.identity.iter().zip(&self.identity_folded) {
+            match find(name, f)? {
+                Some(i) => identity.push(i),
+                None => missing_identity.push(name.clone()),
+            }
+        }
+        let mut carriers = Vec::new();
+        for c in &self.carriers {
+            carriers.push(find(&c.name, &c.folded)?);
+        }
+        if let Some(name) = missing_identity.first() {
+            return Err(ErrorKind::MissingColumn {
+                column: name.clone(),
+                role: "identity",
+                available: available(),
+            }
+            .into());
+        }
+        Ok(Binding {
+            header: header.iter().map(|h| h.as_ref().to_string()).collect(),
+            identity,
+            carriers,
+        })
+    }
+
+    /// The row's anchor from its identity fields, or an error naming the
+    /// empty identity column.
+    pub(crate) fn row_anchor<'r>(
+        &self,
+        binding: &Binding,
+        field: impl Fn(usize) -> &'r str,
+        scratch: &mut String,
+    ) -> Result<Anchor> {
+        scratch.clear();
+        for (k, &i) in binding.identity.iter().enumerate() {
+            if k > 0 {
+                scratch.push('\u{1F}');
+            }
+            let before = scratch.len();
+            fold_into(field(i), scratch);
+            if scratch.len() == before {
+                return Err(Error::new(ErrorKind::EmptyIdentity).in_column(&binding.header[i]));
+            }
+        }
+        Ok(anchor(&self.keys, scratch.as_bytes()))
+    }
+
+    /// Finds a carrier cell's slots and their positions.
+    pub(crate) fn cell_positions(
+        &self,
+        carrier: usize,
+        anchor: &Anchor,
+        cell: &str,
+        scratch: &mut String,
+        slots: &mut Vec<Slot>,
+        positions: &mut Vec<Position>,
+    ) {
+        let c = &self.carriers[carrier];
+        c.carrier.slots(cell, scratch, slots);
+        positions.clear();
+        for (k, _) in slots.iter().enumerate() {
+            positions.push(self.code.position(&self.keys, anchor, c.tag, k as u8));
+        }
+    }
+}
+
+/// The policy's columns located in one input's header.
+#[derive(Debug, Clone)]
+pub(crate) struct Binding {
+    pub(crate) header: Vec<String>,
+    pub(crate) identity: Vec<usize>,
+    /// Index of each policy carrier in the input, if present.
+    pub(crate) carriers: Vec<Option<usize>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recipient_ids_are_safe_file_names() {
+        for ok in ["partido-a", "PRI", "morena.2026", "x_1"] {
+            assert!(validate_recipient_id(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "../etc", "a/b", ".hidden", "-rf", "a b", "ñ", &"x".repeat(65)] {
+            assert!(validate_recipient_id(bad).is_err(), "{bad}");
+        }
+    }
+}
