@@ -105,7 +105,7 @@ impl<'h> Bounder<'h> {
 
     /// `ln P(S ≥ s)` upper bound for an innocent recipient (≤ 0).
     pub(crate) fn ln_bound(&self, s: f64) -> f64 {
-        if !(s > 0.0) {
+        if s.is_nan() || s <= 0.0 {
             return 0.0;
         }
         let (best, _) = self

@@ -156,7 +156,7 @@ fn det_sin(x: f64) -> f64 {
     let mut k = 23u32;
     while k >= 3 {
         let coef = 1.0 / factorial(k);
-        let sign = if (k / 2) % 2 == 0 { 1.0 } else { -1.0 };
+        let sign = if (k / 2).is_multiple_of(2) { 1.0 } else { -1.0 };
         acc = (acc + sign * coef) * x2;
         k -= 2;
     }

@@ -189,7 +189,7 @@ pub fn issue_csv<R: Read, W: Write>(
                 )
             })?;
         }
-        if rows % PROGRESS_EVERY == 0 {
+        if rows.is_multiple_of(PROGRESS_EVERY) {
             progress(Progress {
                 rows,
                 bytes: rec.position().map(|p| p.byte()).unwrap_or(0),
@@ -245,7 +245,7 @@ pub fn verify_csv<R: Read>(
         observer
             .observe(rows, |i| field(all, &rec, i))
             .map_err(|e| e.at_row(rows, line))?;
-        if rows % PROGRESS_EVERY == 0 {
+        if rows.is_multiple_of(PROGRESS_EVERY) {
             progress(Progress {
                 rows,
                 bytes: rec.position().map(|p| p.byte()).unwrap_or(0),

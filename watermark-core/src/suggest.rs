@@ -101,17 +101,18 @@ pub fn suggest_policy(header: &[String], rows: &[Vec<String>], identity: Option<
             })
             .collect::<Result<_>>()?,
         None => {
-            let kinds: [(&str, fn(&str) -> bool); 3] = [
+            type Recogniser = (&'static str, fn(&str) -> bool);
+            let kinds: [Recogniser; 3] = [
                 ("CURP (valid check digit)", |v| ids::is_valid_curp(&v.to_uppercase())),
                 ("clave de elector (valid structure)", |v| ids::is_valid_clave_elector(&v.to_uppercase())),
                 ("NSS (valid check digit)", ids::is_valid_nss),
             ];
             let mut found = None;
             'kinds: for (name, pred) in kinds {
-                for i in 0..header.len() {
+                for (i, role) in roles.iter_mut().enumerate() {
                     let s = share(&column(i), pred);
                     if s >= 0.9 {
-                        roles[i].reason = format!("{:.0}% of values are a {name}", s * 100.0);
+                        role.reason = format!("{:.0}% of values are a {name}", s * 100.0);
                         found = Some(i);
                         break 'kinds;
                     }
