@@ -15,7 +15,7 @@
 //! and refined by golden-section search: any `λ` gives a valid bound, so a
 //! numerically imperfect minimum only makes the bound looser, never wrong.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// Which score a term belongs to.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -54,10 +54,11 @@ impl ScoreKind {
     }
 }
 
-/// How many positions were read with each exact `(threshold, y)`.
+/// How many positions were read with each exact `(threshold, y)`. Ordered,
+/// so that sums run in one order and the same leak gives the same digits.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Histogram {
-    counts: HashMap<(u16, bool), u64>,
+    counts: BTreeMap<(u16, bool), u64>,
 }
 
 impl Histogram {
@@ -113,14 +114,21 @@ impl<'h> Bounder<'h> {
             .iter()
             .enumerate()
             .map(|(k, &(l, f))| (k, f - l * s))
-            .fold((0, f64::INFINITY), |acc, x| if x.1 < acc.1 { x } else { acc });
+            .fold(
+                (0, f64::INFINITY),
+                |acc, x| if x.1 < acc.1 { x } else { acc },
+            );
         let on_grid = self.grid[best].1 - self.grid[best].0 * s;
         // Refine only where it matters for a decision; the grid value is
         // already a valid bound.
         if on_grid > -2.0 {
             return on_grid.min(0.0);
         }
-        let lo = if best == 0 { 0.0 } else { self.grid[best - 1].0 };
+        let lo = if best == 0 {
+            0.0
+        } else {
+            self.grid[best - 1].0
+        };
         let hi = if best + 1 == GRID {
             self.grid[best].0 * 4.0
         } else {

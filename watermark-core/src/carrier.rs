@@ -2,12 +2,12 @@
 
 use crate::code::MAX_SLOTS_PER_CELL;
 use crate::dictionary::{Dictionary, TokenPlace};
-use crate::normalize::{fold_token_into, CaseStyle};
+use crate::normalize::CaseStyle;
 
 /// A carrier, compiled from its policy entry.
 #[derive(Debug, Clone)]
 pub(crate) enum Carrier {
-    Variants(Dictionary),
+    Variants(Box<Dictionary>),
     Numeric { decimals: u8 },
 }
 
@@ -41,7 +41,13 @@ impl Carrier {
 
     /// Appends to `out` the cell with every slot set to the given bits.
     /// Slots that already read the wanted bit keep their bytes.
-    pub(crate) fn write(&self, cell: &str, slots: &[Slot], bits: &[Option<bool>], out: &mut String) {
+    pub(crate) fn write(
+        &self,
+        cell: &str,
+        slots: &[Slot],
+        bits: &[Option<bool>],
+        out: &mut String,
+    ) {
         let mut at = 0;
         for (slot, bit) in slots.iter().zip(bits) {
             let Some(bit) = *bit else { continue };
@@ -89,9 +95,8 @@ fn variant_slots(dict: &Dictionary, cell: &str, scratch: &mut String, out: &mut 
         while end > start && matches!(bytes[end - 1], b',' | b';' | b':') {
             end -= 1;
         }
-        if end > start && end - start <= longest {
-            fold_token_into(&cell[start..end], scratch);
-            if let Some((group, variant)) = dict.lookup(scratch) {
+        if end > start && end - start <= longest && dict.may_match(&bytes[start..end]) {
+            if let Some((group, variant)) = dict.lookup(&cell[start..end], scratch) {
                 if token_index == 0 || dict.place(group) == TokenPlace::Any {
                     out.push(Slot {
                         start,
@@ -169,7 +174,7 @@ mod tests {
     use crate::dictionary::mx_address;
 
     fn dict() -> Carrier {
-        Carrier::Variants(Dictionary::compile(&mx_address()).unwrap())
+        Carrier::Variants(Box::new(Dictionary::compile(&mx_address()).unwrap()))
     }
 
     fn slots(c: &Carrier, cell: &str) -> Vec<Slot> {
@@ -199,7 +204,12 @@ mod tests {
         c.write(cell, &s, &[Some(false), Some(true)], &mut out);
         assert_eq!(out, "Avenida  Reforma Pte.");
         out.clear();
-        c.write("mz 4 lt 5", &slots(&c, "mz 4 lt 5"), &[Some(false), None], &mut out);
+        c.write(
+            "mz 4 lt 5",
+            &slots(&c, "mz 4 lt 5"),
+            &[Some(false), None],
+            &mut out,
+        );
         assert_eq!(out, "manzana 4 lt 5");
     }
 
@@ -212,7 +222,10 @@ mod tests {
             let mut out = String::new();
             c.write(cell, &s, &[Some(!s[0].value)], &mut out);
             let parse = |x: &str| x.replace(['$', ','], "").parse::<f64>().unwrap();
-            assert!((parse(&out) - parse(cell)).abs() < 0.0100001, "{cell} -> {out}");
+            assert!(
+                (parse(&out) - parse(cell)).abs() < 0.0100001,
+                "{cell} -> {out}"
+            );
             assert_eq!(slots(&c, &out)[0].value, !s[0].value);
         }
         assert!(slots(&c, "6353").is_empty());

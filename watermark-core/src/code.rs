@@ -1,25 +1,41 @@
 //! Positions of the fingerprinting code, their biases, and recipients' bits.
 //!
-//! A row's anchor is `HMAC-SHA256(K_anchor, folded identity)`. A position is
-//! `(anchor, column tag, slot index)`; its 41 bytes are the input of two keyed
-//! BLAKE3 calls: one (under `K_bias`) gives the position's id, whether it is
-//! active, and its bias `p`, drawn from the arcsine density restricted to
-//! `[t, 1-t]`; the other (under `K_bits`) is an extendable output stream in
-//! which recipient slot `j` reads the 16-bit value `u` at offset `2j`, and
-//! holds bit 1 iff `u < 65536 p`. One stream per position serves every
-//! recipient, and adding a recipient never changes an existing copy.
+//! A row's anchor is `A = HMAC-SHA256(K_anchor, folded identity)`. Its
+//! positions are the slots found in its carrier cells: carrier `c` (the
+//! policy's `c`-th carrier column) and slot `s` within the cell give position
+//! index `q = s·C + c`, `C` being the number of carriers. All randomness of
+//! the row's positions comes from one BLAKE3 extendable-output stream keyed
+//! with `K_code` over `A`:
+//!
+//! * bytes `32q .. 32q + 32` are position `q`'s *head*: a 16-bit draw for its
+//!   bias `p` (arcsine density restricted to `[t, 1-t]`), a 16-bit draw for
+//!   whether it is active, and the 16-bit draws `u` of recipient slots 0..13;
+//! * bytes from `2^40 + q·2^34 + 2(j - 14)` hold the draw of recipient slot
+//!   `j ≥ 14`, so each position's draws for many recipients are contiguous.
+//!
+//! Recipient `j` holds bit 1 at `q` iff `u < 65536 p`. A row's heads are
+//! one SIMD pass of the stream, so marking costs one HMAC and one BLAKE3 call
+//! per row; a position's draws for every recipient come from its own
+//! segments of the stream, so scoring thousands of recipients stays cheap, and
+//! a new recipient never changes an existing copy.
 //!
 //! The bias is quantised to a multiple of 1/65536 so that `P(bit = 1)` is
 //! known exactly; the detection bound uses that exact value. It is computed
 //! with IEEE-754 basic operations only (no platform `sin`), so every machine
 //! derives the same bits.
 
-use ring::hmac;
+use hmac::Mac as _;
 
 use crate::key::Subkeys;
 
 /// At most this many slots are read or written per cell.
 pub(crate) const MAX_SLOTS_PER_CELL: usize = 16;
+
+/// Recipients whose draws sit in a position's head.
+const HEAD_RECIPIENTS: u32 = 14;
+const HEAD: usize = 32;
+const TAIL_BASE: u64 = 1 << 40;
+const TAIL_STRIDE: u64 = 1 << 34;
 
 /// A row's anchor.
 #[derive(Clone, Copy)]
@@ -28,23 +44,38 @@ pub(crate) struct Anchor(pub(crate) [u8; 32]);
 /// Computes the anchor from a row's folded identity.
 #[inline]
 pub(crate) fn anchor(keys: &Subkeys, folded_identity: &[u8]) -> Anchor {
-    let tag = hmac::sign(&keys.anchor, folded_identity);
-    let mut a = [0u8; 32];
-    a.copy_from_slice(tag.as_ref());
-    Anchor(a)
+    let mut mac = keys.anchor.clone();
+    mac.update(folded_identity);
+    Anchor(mac.finalize().into_bytes().into())
 }
 
-/// A column's tag, part of every position in it: stable for a column name.
-pub(crate) fn column_tag(folded_name: &str) -> u64 {
-    let h = blake3::hash(folded_name.as_bytes());
-    u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))
+fn row_stream(keys: &Subkeys, anchor: &Anchor) -> blake3::OutputReader {
+    let mut hasher = blake3::Hasher::new_keyed(&keys.code);
+    hasher.update(&anchor.0);
+    hasher.finalize_xof()
+}
+
+/// The heads of a row's positions `0..=max_q`, filled in one pass.
+#[derive(Default)]
+pub(crate) struct RowHeads {
+    bytes: Vec<u8>,
+}
+
+impl RowHeads {
+    pub(crate) fn fill(&mut self, keys: &Subkeys, anchor: &Anchor, max_q: usize) {
+        self.bytes.resize(HEAD * (max_q + 1), 0);
+        row_stream(keys, anchor).fill(&mut self.bytes);
+    }
 }
 
 /// One position of the code.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(crate) struct Position {
-    input: [u8; 41],
-    /// A keyed 128-bit id, used to count each position once.
+    anchor: Anchor,
+    q: u16,
+    head: [u8; HEAD],
+    /// A 128-bit id, unique per position with overwhelming probability, used
+    /// to count each position once. Secret like the anchor it comes from.
     pub(crate) id: u128,
     /// `P(bit = 1) = threshold / 65536`.
     pub(crate) threshold: u16,
@@ -53,7 +84,7 @@ pub(crate) struct Position {
 
 impl std::fmt::Debug for Position {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The input holds the keyed anchor: not for logs.
+        // The anchor and head are keyed material: not for logs.
         f.debug_struct("Position")
             .field("threshold", &self.threshold)
             .field("active", &self.active)
@@ -67,6 +98,41 @@ impl Position {
     pub(crate) fn p(&self) -> f64 {
         f64::from(self.threshold) / 65536.0
     }
+
+    /// The bit of recipient slot `slot`.
+    #[inline]
+    pub(crate) fn bit(&self, keys: &Subkeys, slot: u32) -> bool {
+        let mut u = [0u16; 1];
+        self.draws(keys, slot, &mut u);
+        u[0] < self.threshold
+    }
+
+    /// The 16-bit draws of recipient slots `first..first + out.len()`.
+    pub(crate) fn draws(&self, keys: &Subkeys, first: u32, out: &mut [u16]) {
+        let mut done = 0;
+        if first < HEAD_RECIPIENTS {
+            let n = ((HEAD_RECIPIENTS - first) as usize).min(out.len());
+            let at = 4 + 2 * first as usize;
+            for (k, d) in out[..n].iter_mut().enumerate() {
+                *d = u16::from_le_bytes([self.head[at + 2 * k], self.head[at + 2 * k + 1]]);
+            }
+            done = n;
+        }
+        if done == out.len() {
+            return;
+        }
+        let tail_slot = u64::from(first) + done as u64 - u64::from(HEAD_RECIPIENTS);
+        let mut reader = row_stream(keys, &self.anchor);
+        reader.set_position(TAIL_BASE + u64::from(self.q) * TAIL_STRIDE + 2 * tail_slot);
+        let mut buf = [0u8; 512];
+        for chunk in out[done..].chunks_mut(256) {
+            let bytes = &mut buf[..chunk.len() * 2];
+            reader.fill(bytes);
+            for (d, b) in chunk.iter_mut().zip(bytes.chunks_exact(2)) {
+                *d = u16::from_le_bytes([b[0], b[1]]);
+            }
+        }
+    }
 }
 
 /// The code's parameters, compiled.
@@ -74,105 +140,81 @@ impl Position {
 pub(crate) struct Code {
     r_lo: f64,
     r_span: f64,
-    /// A position is active iff its 32-bit draw is below this (2^32: all).
-    active_below: u64,
+    /// A position is active iff its 16-bit draw is below this (65536: all).
+    active_below: u32,
+    /// Taylor coefficients of sin, highest degree first.
+    sin_coef: [f64; 11],
 }
 
 impl Code {
     pub(crate) fn new(cutoff: f64, active_fraction: f64) -> Code {
-        let r_lo = det_asin_sqrt(cutoff);
+        let sin_coef = sin_coefficients();
+        let r_lo = det_asin_sqrt(cutoff, &sin_coef);
         Code {
             r_lo,
             r_span: std::f64::consts::FRAC_PI_2 - 2.0 * r_lo,
-            active_below: (active_fraction * 4_294_967_296.0).round() as u64,
+            active_below: (active_fraction * 65536.0).round() as u32,
+            sin_coef,
         }
     }
 
-    /// The position `(anchor, column, slot)`.
+    /// Position `q` of the row whose heads are `heads` (filled to at least `q`).
     #[inline]
-    pub(crate) fn position(
-        &self,
-        keys: &Subkeys,
-        anchor: &Anchor,
-        column: u64,
-        slot: u8,
-    ) -> Position {
-        let mut input = [0u8; 41];
-        input[..32].copy_from_slice(&anchor.0);
-        input[32..40].copy_from_slice(&column.to_le_bytes());
-        input[40] = slot;
-        let h = blake3::keyed_hash(&keys.bias, &input);
-        let h = h.as_bytes();
-        let id = u128::from_le_bytes(h[..16].try_into().expect("16 bytes"));
-        let bias_draw = u32::from_le_bytes(h[16..20].try_into().expect("4 bytes"));
-        let active_draw = u32::from_le_bytes(h[20..24].try_into().expect("4 bytes"));
+    pub(crate) fn position(&self, anchor: &Anchor, q: usize, heads: &RowHeads) -> Position {
+        let mut head = [0u8; HEAD];
+        head.copy_from_slice(&heads.bytes[HEAD * q..HEAD * (q + 1)]);
+        let bias_draw = u16::from_le_bytes([head[0], head[1]]);
+        let active_draw = u16::from_le_bytes([head[2], head[3]]);
+        let a = u128::from_le_bytes(anchor.0[..16].try_into().expect("16 bytes"));
+        let id =
+            a.wrapping_add((q as u128 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835));
         Position {
-            input,
+            anchor: *anchor,
+            q: q as u16,
+            head,
             id,
             threshold: self.threshold(bias_draw),
-            active: u64::from(active_draw) < self.active_below,
+            active: u32::from(active_draw) < self.active_below,
         }
     }
 
-    /// Maps a uniform 32-bit draw to a quantised arcsine bias in `[t, 1-t]`.
-    fn threshold(&self, draw: u32) -> u16 {
-        let u = (f64::from(draw) + 0.5) / 4_294_967_296.0;
-        let s = det_sin(self.r_lo + u * self.r_span);
+    /// Maps a uniform 16-bit draw to a quantised arcsine bias in `[t, 1-t]`.
+    fn threshold(&self, draw: u16) -> u16 {
+        let u = (f64::from(draw) + 0.5) / 65536.0;
+        let s = det_sin(self.r_lo + u * self.r_span, &self.sin_coef);
         let p = s * s;
         (p * 65536.0).round().clamp(1.0, 65535.0) as u16
     }
 }
 
-/// The bit of recipient slot `slot` at `pos`.
-#[inline]
-pub(crate) fn bit(keys: &Subkeys, pos: &Position, slot: u32) -> bool {
-    let mut u = [0u16; 1];
-    draws(keys, pos, slot, &mut u);
-    u[0] < pos.threshold
-}
-
-/// The 16-bit draws of recipient slots `first..first + out.len()` at `pos`.
-pub(crate) fn draws(keys: &Subkeys, pos: &Position, first: u32, out: &mut [u16]) {
-    let mut hasher = blake3::Hasher::new_keyed(&keys.bits);
-    hasher.update(&pos.input);
-    let mut reader = hasher.finalize_xof();
-    reader.set_position(2 * u64::from(first));
-    let mut buf = [0u8; 256];
-    for chunk in out.chunks_mut(128) {
-        let bytes = &mut buf[..chunk.len() * 2];
-        reader.fill(bytes);
-        for (d, b) in chunk.iter_mut().zip(bytes.chunks_exact(2)) {
-            *d = u16::from_le_bytes([b[0], b[1]]);
-        }
-    }
-}
-
-/// `sin x` for `x` in `[0, π/2]` by its Taylor series, with basic IEEE-754
-/// operations only, so the result is the same on every platform.
-fn det_sin(x: f64) -> f64 {
-    let x2 = x * x;
-    // Horner form of x - x^3/3! + x^5/5! - ... + x^23/23!.
-    let mut acc = 0.0f64;
-    let mut k = 23u32;
-    while k >= 3 {
-        let coef = 1.0 / factorial(k);
+/// `1/k!` with alternating signs for k = 23, 21, ..., 3.
+fn sin_coefficients() -> [f64; 11] {
+    let mut c = [0.0; 11];
+    for (i, k) in (3..=23u32).rev().step_by(2).enumerate() {
+        let fact = (1..=k).fold(1.0, |a, j| a * f64::from(j));
         let sign = if (k / 2).is_multiple_of(2) { 1.0 } else { -1.0 };
-        acc = (acc + sign * coef) * x2;
-        k -= 2;
+        c[i] = sign / fact;
+    }
+    c
+}
+
+/// `sin x` for `x` in `[0, π/2]` by its Taylor series to degree 23, with
+/// basic IEEE-754 operations only, so the result is the same everywhere.
+fn det_sin(x: f64, coef: &[f64; 11]) -> f64 {
+    let x2 = x * x;
+    let mut acc = 0.0f64;
+    for &c in coef {
+        acc = (acc + c) * x2;
     }
     x * (1.0 + acc)
 }
 
-fn factorial(n: u32) -> f64 {
-    (1..=n).fold(1.0, |a, k| a * f64::from(k))
-}
-
 /// `asin(sqrt(t))` by bisection on [`det_sin`].
-fn det_asin_sqrt(t: f64) -> f64 {
+fn det_asin_sqrt(t: f64, coef: &[f64; 11]) -> f64 {
     let (mut lo, mut hi) = (0.0f64, std::f64::consts::FRAC_PI_2);
     for _ in 0..80 {
         let mid = 0.5 * (lo + hi);
-        let s = det_sin(mid);
+        let s = det_sin(mid, coef);
         if s * s < t {
             lo = mid;
         } else {
@@ -187,28 +229,51 @@ mod tests {
     use super::*;
     use crate::key::MasterKey;
 
+    fn one(code: &Code, keys: &Subkeys, id: &[u8], q: usize) -> Position {
+        let a = anchor(keys, id);
+        let mut heads = RowHeads::default();
+        heads.fill(keys, &a, q);
+        code.position(&a, q, &heads)
+    }
+
     #[test]
     fn det_sin_matches_libm() {
+        let c = sin_coefficients();
         for i in 0..=1000 {
             let x = std::f64::consts::FRAC_PI_2 * f64::from(i) / 1000.0;
-            assert!((det_sin(x) - x.sin()).abs() < 1e-15, "{x}");
+            assert!((det_sin(x, &c) - x.sin()).abs() < 1e-15, "{x}");
         }
-        assert!((det_asin_sqrt(0.1) - 0.1f64.sqrt().asin()).abs() < 1e-12);
+        assert!((det_asin_sqrt(0.1, &c) - 0.1f64.sqrt().asin()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn anchor_is_hmac_sha256() {
+        // The anchor PRF is plain HMAC-SHA256 under the anchor subkey: ring's
+        // implementation gives the same tag.
+        let master = [4u8; 32];
+        let keys = MasterKey::from_bytes(master).subkeys();
+        let mut sub = [0u8; 32];
+        crate::key::derive(&master, "row anchor", &mut sub);
+        let ring_key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &sub);
+        for id in [&b"BAKZ770628MHGRKZ06"[..], b"", b"X\x1fY"] {
+            assert_eq!(
+                anchor(&keys, id).0,
+                ring::hmac::sign(&ring_key, id).as_ref()
+            );
+        }
     }
 
     #[test]
     fn biases_follow_the_cut_arcsine() {
         let code = Code::new(0.1, 1.0);
         let keys = MasterKey::from_bytes([3; 32]).subkeys();
-        let mut ps = Vec::new();
-        for i in 0..20_000u32 {
-            let a = anchor(&keys, &i.to_le_bytes());
-            ps.push(code.position(&keys, &a, 1, 0).p());
-        }
+        let ps: Vec<f64> = (0..20_000u32)
+            .map(|i| one(&code, &keys, &i.to_le_bytes(), (i % 5) as usize).p())
+            .collect();
         let min = ps.iter().cloned().fold(1.0, f64::min);
         let max = ps.iter().cloned().fold(0.0, f64::max);
         assert!(min >= 0.0999 && max <= 0.9001, "{min} {max}");
-        // Arcsine: E[p] = 1/2 by symmetry; more mass near the ends than uniform.
+        // Arcsine: E[p] = 1/2 by symmetry.
         let mean = ps.iter().sum::<f64>() / ps.len() as f64;
         assert!((mean - 0.5).abs() < 0.01, "{mean}");
         // P(p < 1/4) = (π/6 - r_lo) / (π/2 - 2 r_lo) = 0.2177 for t = 0.1,
@@ -222,17 +287,32 @@ mod tests {
     fn bits_have_the_exact_bias_and_do_not_depend_on_the_batch() {
         let code = Code::new(0.1, 1.0);
         let keys = MasterKey::from_bytes([5; 32]).subkeys();
-        let a = anchor(&keys, b"X");
-        let pos = code.position(&keys, &a, 7, 2);
-        let mut all = vec![0u16; 300];
-        draws(&keys, &pos, 0, &mut all);
+        let pos = one(&code, &keys, b"X", 6);
+        let mut all = vec![0u16; 700];
+        pos.draws(&keys, 0, &mut all);
+        // Head draws are the stream at 32q + 4 + 2j; tail draws at their own
+        // segment, contiguous per position.
+        let mut stream = row_stream(&keys, &pos.anchor);
+        let mut head = [0u8; 7 * 32];
+        stream.fill(&mut head);
+        let mut tail = vec![0u8; 2 * 686];
+        stream.set_position(TAIL_BASE + 6 * TAIL_STRIDE);
+        stream.fill(&mut tail);
         for (j, &u) in all.iter().enumerate() {
-            assert_eq!(bit(&keys, &pos, j as u32), u < pos.threshold);
+            let want = if j < 14 {
+                u16::from_le_bytes([head[6 * 32 + 4 + 2 * j], head[6 * 32 + 5 + 2 * j]])
+            } else {
+                u16::from_le_bytes([tail[2 * (j - 14)], tail[2 * (j - 14) + 1]])
+            };
+            assert_eq!(u, want, "{j}");
+            assert_eq!(pos.bit(&keys, j as u32), u < pos.threshold, "{j}");
         }
-        let mut tail = vec![0u16; 10];
-        draws(&keys, &pos, 290, &mut tail);
-        assert_eq!(&tail[..], &all[290..]);
-        let ones = (0..20_000u32).filter(|&j| bit(&keys, &pos, j)).count();
+        for (start, len) in [(290, 10), (10, 10), (13, 1), (14, 600)] {
+            let mut part = vec![0u16; len];
+            pos.draws(&keys, start, &mut part);
+            assert_eq!(&part[..], &all[start as usize..start as usize + len]);
+        }
+        let ones = (0..20_000u32).filter(|&j| pos.bit(&keys, j)).count();
         let expect = pos.p() * 20_000.0;
         assert!((ones as f64 - expect).abs() < 5.0 * expect.sqrt() + 5.0);
     }
@@ -241,10 +321,24 @@ mod tests {
     fn active_fraction_is_honoured() {
         let code = Code::new(0.1, 0.25);
         let keys = MasterKey::from_bytes([6; 32]).subkeys();
-        let a = anchor(&keys, b"row");
         let active = (0..8000u32)
-            .filter(|&c| code.position(&keys, &a, u64::from(c), 0).active)
+            .filter(|&i| one(&code, &keys, &i.to_le_bytes(), 1).active)
             .count();
         assert!((1800..2200).contains(&active), "{active}");
+    }
+
+    #[test]
+    fn positions_have_distinct_ids() {
+        let code = Code::new(0.1, 1.0);
+        let keys = MasterKey::from_bytes([8; 32]).subkeys();
+        let mut ids = std::collections::HashSet::new();
+        for i in 0..2000u32 {
+            let a = anchor(&keys, &i.to_le_bytes());
+            let mut heads = RowHeads::default();
+            heads.fill(&keys, &a, 11);
+            for q in 0..12 {
+                assert!(ids.insert(code.position(&a, q, &heads).id));
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@
 use std::io::{self, BufRead, BufReader, Read, Write};
 
 use crate::detect::{Attribution, Detector};
-use crate::embed::Embedder;
+use crate::embed::{Embedder, RowMarker};
 use crate::error::{from_csv, Error, ErrorKind, Result};
 
 /// The dialect of a CSV file, sniffed from its header line.
@@ -45,9 +45,15 @@ pub fn sniff<R: BufRead>(input: &mut R) -> Result<Dialect> {
             }
         }
     }
-    let best = (0..4).max_by_key(|&k| (counts[k], usize::from(k == 0))).unwrap_or(0);
+    let best = (0..4)
+        .max_by_key(|&k| (counts[k], usize::from(k == 0)))
+        .unwrap_or(0);
     Ok(Dialect {
-        delimiter: if counts[best] == 0 { b',' } else { candidates[best] },
+        delimiter: if counts[best] == 0 {
+            b','
+        } else {
+            candidates[best]
+        },
         crlf,
     })
 }
@@ -86,7 +92,11 @@ fn header<R: Read>(rdr: &mut csv::Reader<R>) -> Result<(csv::ByteRecord, Vec<Str
         .map(|(i, f)| {
             std::str::from_utf8(f)
                 .map(|s| s.trim_start_matches('\u{FEFF}').to_string())
-                .map_err(|_| Error::new(ErrorKind::Utf8).at_line(1).in_column(format!("#{}", i + 1)))
+                .map_err(|_| {
+                    Error::new(ErrorKind::Utf8)
+                        .at_line(1)
+                        .in_column(format!("#{}", i + 1))
+                })
         })
         .collect::<Result<Vec<_>>>()?;
     Ok((raw, names))
@@ -140,13 +150,66 @@ pub struct IssueSummary<W> {
     pub outputs: Vec<W>,
 }
 
+/// How [`issue_csv_with`] spreads its work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IssueOptions {
+    /// Marking threads; 0 means one per available core. The copies are the
+    /// same bytes whatever the number.
+    pub threads: usize,
+    /// Rows per batch handed to a thread.
+    pub batch_rows: usize,
+}
+
+impl Default for IssueOptions {
+    fn default() -> Self {
+        IssueOptions {
+            threads: 0,
+            batch_rows: 2048,
+        }
+    }
+}
+
 /// Reads a CSV extract once and writes each recipient's copy to the matching
 /// output (`outputs[r]` for `embedder.recipients()[r]`). Every field that is
-/// not a carrier slot is copied as it is; the dialect is kept.
+/// not a carrier slot is copied as it is; the dialect is kept. Uses every
+/// core; see [`issue_csv_with`].
 pub fn issue_csv<R: Read, W: Write>(
     embedder: &Embedder,
     input: R,
     outputs: Vec<W>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<IssueSummary<W>> {
+    issue_csv_with(embedder, input, outputs, IssueOptions::default(), progress)
+}
+
+/// Rows parsed by the reading thread, marked by a worker.
+struct Batch {
+    first_row: u64,
+    records: Vec<csv::ByteRecord>,
+    len: usize,
+}
+
+/// A worker's result: every recipient's rows as CSV bytes.
+struct Marked {
+    batch: Batch,
+    copies: Vec<Vec<u8>>,
+    slots_marked: u64,
+}
+
+/// Batches in flight per worker; with channels of this capacity both ways,
+/// no send can block while the reading thread waits, so the pipeline cannot
+/// deadlock.
+const DEPTH: usize = 2;
+
+/// [`issue_csv`] with explicit options. The calling thread parses the input
+/// and writes the outputs; worker threads mark rows and serialise them, in
+/// batches dealt round-robin and written back in order, so the output does
+/// not depend on the number of threads.
+pub fn issue_csv_with<R: Read, W: Write>(
+    embedder: &Embedder,
+    input: R,
+    outputs: Vec<W>,
+    options: IssueOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<IssueSummary<W>> {
     assert_eq!(
@@ -158,56 +221,189 @@ pub fn issue_csv<R: Read, W: Write>(
     let dialect = sniff(&mut input)?;
     let mut rdr = reader(input, dialect);
     let (raw_header, names) = header(&mut rdr)?;
-    let mut marker = embedder.bind(&names)?;
-    let mut writers: Vec<csv::Writer<W>> =
-        outputs.into_iter().map(|w| writer(w, dialect)).collect();
-    for (w, r) in writers.iter_mut().zip(embedder.recipients()) {
-        w.write_byte_record(&raw_header)
-            .map_err(|e| Error::io(format!("writing the copy for {}", r.id), csv_io(e)))?;
+    // Bind once here so a header problem is reported before any thread starts.
+    drop(embedder.bind(&names)?);
+    let mut outputs = outputs;
+    let write_err = |r: usize, e: io::Error| {
+        Error::io(
+            format!("writing the copy for {}", embedder.recipients()[r].id),
+            e,
+        )
+    };
+    {
+        let mut head = writer(Vec::new(), dialect);
+        head.write_byte_record(&raw_header)
+            .map_err(|e| write_err(0, csv_io(e)))?;
+        let head = head
+            .into_inner()
+            .map_err(|e| write_err(0, e.into_error()))?;
+        for (r, out) in outputs.iter_mut().enumerate() {
+            out.write_all(&head).map_err(|e| write_err(r, e))?;
+        }
     }
-    let mut rec = csv::ByteRecord::new();
-    let mut out = csv::ByteRecord::new();
-    let mut rows = 0u64;
-    loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(from_csv(e, Some(names.len()))),
-        }
-        rows += 1;
-        let all = utf8_fields(&rec, rows, &names)?;
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        marker
-            .mark(|i| field(all, &rec, i))
-            .map_err(|e| e.at_row(rows, line))?;
-        for (r, w) in writers.iter_mut().enumerate() {
-            marker.write_record(r, &rec, &mut out);
-            w.write_byte_record(&out).map_err(|e| {
-                Error::io(
-                    format!("writing the copy for {}", embedder.recipients()[r].id),
-                    csv_io(e),
-                )
-            })?;
-        }
-        if rows.is_multiple_of(PROGRESS_EVERY) {
-            progress(Progress {
-                rows,
-                bytes: rec.position().map(|p| p.byte()).unwrap_or(0),
+    let threads = match options.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let batch_rows = options.batch_rows.max(1);
+    let names = &names;
+
+    std::thread::scope(|scope| {
+        let mut to_workers = Vec::with_capacity(threads);
+        let mut from_workers = Vec::with_capacity(threads);
+        for _ in 0..threads {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(DEPTH);
+            let (rtx, rrx) = std::sync::mpsc::sync_channel::<Result<Marked>>(DEPTH);
+            to_workers.push(tx);
+            from_workers.push(rrx);
+            scope.spawn(move || {
+                let mut marker = match embedder.bind(names) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        let _ = rtx.send(Err(e));
+                        return;
+                    }
+                };
+                for batch in rx {
+                    let result = mark_batch(&mut marker, batch, names, dialect);
+                    let failed = result.is_err();
+                    if rtx.send(result).is_err() || failed {
+                        return;
+                    }
+                }
             });
         }
+
+        let mut rows = 0u64;
+        let mut slots_marked = 0u64;
+        let mut sent = 0usize;
+        let mut received = 0usize;
+        let mut spare: Vec<Vec<csv::ByteRecord>> = Vec::new();
+        let mut eof = false;
+        // Receives the oldest batch in flight and writes it out.
+        let mut drain_one = |received: &mut usize,
+                             spare: &mut Vec<Vec<csv::ByteRecord>>,
+                             outputs: &mut Vec<W>|
+         -> Result<()> {
+            let marked = from_workers[*received % threads].recv().map_err(|_| {
+                Error::io("marking rows", io::Error::other("a worker thread stopped"))
+            })??;
+            *received += 1;
+            for (r, (out, bytes)) in outputs.iter_mut().zip(&marked.copies).enumerate() {
+                out.write_all(bytes).map_err(|e| write_err(r, e))?;
+            }
+            slots_marked += marked.slots_marked;
+            let done = marked.batch.first_row + marked.batch.len as u64 - 1;
+            let byte = marked.batch.records[..marked.batch.len]
+                .last()
+                .and_then(|r| r.position())
+                .map_or(0, |p| p.byte());
+            spare.push(marked.batch.records);
+            progress(Progress {
+                rows: done,
+                bytes: byte,
+            });
+            Ok(())
+        };
+        let result = (|| -> Result<()> {
+            while !eof {
+                let mut records = spare.pop().unwrap_or_default();
+                records.resize_with(batch_rows, csv::ByteRecord::new);
+                let mut len = 0;
+                while len < batch_rows {
+                    match rdr.read_byte_record(&mut records[len]) {
+                        Ok(true) => len += 1,
+                        Ok(false) => {
+                            eof = true;
+                            break;
+                        }
+                        Err(e) => return Err(from_csv(e, Some(names.len()))),
+                    }
+                }
+                if len == 0 {
+                    spare.push(records);
+                    break;
+                }
+                let batch = Batch {
+                    first_row: rows + 1,
+                    records,
+                    len,
+                };
+                rows += len as u64;
+                if sent - received == threads * DEPTH {
+                    drain_one(&mut received, &mut spare, &mut outputs)?;
+                }
+                to_workers[sent % threads].send(batch).map_err(|_| {
+                    Error::io("marking rows", io::Error::other("a worker thread stopped"))
+                })?;
+                sent += 1;
+            }
+            while received < sent {
+                drain_one(&mut received, &mut spare, &mut outputs)?;
+            }
+            Ok(())
+        })();
+        // Closing the channels ends the workers, on success or error.
+        drop(to_workers);
+        result?;
+        for (r, out) in outputs.iter_mut().enumerate() {
+            out.flush().map_err(|e| write_err(r, e))?;
+        }
+        Ok(IssueSummary {
+            rows,
+            slots_marked,
+            dialect,
+            outputs,
+        })
+    })
+}
+
+/// Marks one batch and serialises every recipient's rows.
+fn mark_batch(
+    marker: &mut RowMarker<'_>,
+    batch: Batch,
+    names: &[String],
+    dialect: Dialect,
+) -> Result<Marked> {
+    let n = marker.recipients();
+    let before = marker.slots_marked();
+    let mut writers: Vec<csv::Writer<Vec<u8>>> = (0..n)
+        .map(|_| {
+            csv::WriterBuilder::new()
+                .delimiter(dialect.delimiter)
+                .terminator(if dialect.crlf {
+                    csv::Terminator::CRLF
+                } else {
+                    csv::Terminator::Any(b'\n')
+                })
+                .buffer_capacity(1 << 14)
+                .from_writer(Vec::with_capacity(batch.len * 160))
+        })
+        .collect();
+    for (k, rec) in batch.records[..batch.len].iter().enumerate() {
+        let row = batch.first_row + k as u64;
+        let all = utf8_fields(rec, row, names)?;
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        marker
+            .mark(|i| field(all, rec, i))
+            .map_err(|e| e.at_row(row, line))?;
+        for (r, w) in writers.iter_mut().enumerate() {
+            marker
+                .write_row(r, rec, w)
+                .map_err(|e| Error::io("serialising a copy", csv_io(e)))?;
+        }
     }
-    let mut outputs = Vec::with_capacity(writers.len());
-    for (w, r) in writers.into_iter().zip(embedder.recipients()) {
-        let inner = w.into_inner().map_err(|e| {
-            Error::io(format!("writing the copy for {}", r.id), e.into_error())
-        })?;
-        outputs.push(inner);
-    }
-    Ok(IssueSummary {
-        rows,
-        slots_marked: marker.slots_marked(),
-        dialect,
-        outputs,
+    let copies = writers
+        .into_iter()
+        .map(|w| {
+            w.into_inner()
+                .map_err(|e| Error::io("serialising a copy", e.into_error()))
+        })
+        .collect::<Result<_>>()?;
+    Ok(Marked {
+        slots_marked: marker.slots_marked() - before,
+        batch,
+        copies,
     })
 }
 
@@ -337,7 +533,13 @@ mod tests {
     #[test]
     fn sniffs_delimiter_and_line_end() {
         let d = sniff(&mut &b"A;B;\"C;D\"\r\n1;2;3\r\n"[..]).unwrap();
-        assert_eq!(d, Dialect { delimiter: b';', crlf: true });
+        assert_eq!(
+            d,
+            Dialect {
+                delimiter: b';',
+                crlf: true
+            }
+        );
         let d = sniff(&mut &b"A,B\n"[..]).unwrap();
         assert_eq!(d, Dialect::default());
         let d = sniff(&mut &b"CURP\n"[..]).unwrap();

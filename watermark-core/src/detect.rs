@@ -1,16 +1,17 @@
 //! Detection: reading the slots of a leak and scoring every recipient.
 
-use std::collections::hash_map::{Entry, HashMap};
+use std::collections::hash_map::Entry;
+
+use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 
 use crate::bound::{Bounder, Histogram, ScoreKind};
-use crate::carrier::Slot;
-use crate::code::{self, Position};
+use crate::code::Position;
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::MasterKey;
 use crate::policy::Policy;
-use crate::scheme::{Binding, Recipient, Scheme};
+use crate::scheme::{Binding, Recipient, RowBuffers, Scheme};
 
 /// Observations kept to name evidence rows for the accused.
 const EVIDENCE_KEPT: usize = 100_000;
@@ -75,7 +76,9 @@ impl<'a> DetectorBuilder<'a> {
     /// Compiles the detector.
     pub fn build(self) -> Result<Detector> {
         let key = self.key.ok_or_else(|| Error::key("no master key given"))?;
-        let policy = self.policy.ok_or_else(|| Error::policy("no policy given"))?;
+        let policy = self
+            .policy
+            .ok_or_else(|| Error::policy("no policy given"))?;
         let threshold = self.threshold.unwrap_or(policy.threshold);
         if !(threshold > 0.0 && threshold < 1.0) {
             return Err(Error::policy("the threshold must be between 0 and 1"));
@@ -102,20 +105,17 @@ impl Detector {
     pub fn bind<S: AsRef<str>>(&self, header: &[S]) -> Result<Observer<'_>> {
         let binding = self.scheme.bind(header)?;
         let n = self.recipients.len();
-        let (min, max) = self
-            .recipients
-            .iter()
-            .fold((u32::MAX, 0), |(lo, hi), r| (lo.min(r.slot), hi.max(r.slot)));
+        let (min, max) = self.recipients.iter().fold((u32::MAX, 0), |(lo, hi), r| {
+            (lo.min(r.slot), hi.max(r.slot))
+        });
         let span = if n == 0 { 0 } else { (max - min) as usize + 1 };
         let k = self.scheme.carriers.len();
         Ok(Observer {
             detector: self,
             binding,
             scratch: String::new(),
-            token: String::new(),
-            slots: Vec::new(),
-            positions: Vec::new(),
-            seen: HashMap::new(),
+            buf: RowBuffers::new(k),
+            seen: FxHashMap::default(),
             hist: Histogram::default(),
             tardos: vec![0.0; n],
             llr: vec![0.0; n],
@@ -146,10 +146,8 @@ pub struct Observer<'d> {
     detector: &'d Detector,
     binding: Binding,
     scratch: String,
-    token: String,
-    slots: Vec<Slot>,
-    positions: Vec<Position>,
-    seen: HashMap<u128, bool>,
+    buf: RowBuffers,
+    seen: FxHashMap<u128, bool>,
     hist: Histogram,
     tardos: Vec<f64>,
     llr: Vec<f64>,
@@ -190,21 +188,10 @@ impl<'d> Observer<'d> {
             Err(e) => return Err(e),
         };
         let mut used = false;
-        for c in 0..self.binding.carriers.len() {
-            let Some(idx) = self.binding.carriers[c] else {
-                continue;
-            };
-            let mut slots = std::mem::take(&mut self.slots);
-            let mut positions = std::mem::take(&mut self.positions);
-            scheme.cell_positions(
-                c,
-                &anchor,
-                field(idx),
-                &mut self.token,
-                &mut slots,
-                &mut positions,
-            );
-            for (slot, pos) in slots.iter().zip(&positions) {
+        scheme.row_positions(&self.binding, &anchor, &field, &mut self.buf);
+        let buf = std::mem::take(&mut self.buf);
+        for (c, (slots, positions)) in buf.slots.iter().zip(&buf.positions).enumerate() {
+            for (slot, pos) in slots.iter().zip(positions) {
                 if !pos.active {
                     continue;
                 }
@@ -226,15 +213,14 @@ impl<'d> Observer<'d> {
                                 row,
                                 carrier: c as u16,
                                 y: slot.value,
-                                pos: *pos,
+                                pos: pos.clone(),
                             });
                         }
                     }
                 }
             }
-            self.slots = slots;
-            self.positions = positions;
         }
+        self.buf = buf;
         if used {
             self.rows_used += 1;
         }
@@ -246,15 +232,14 @@ impl<'d> Observer<'d> {
         let p = pos.p();
         let (ta, tb) = ScoreKind::Tardos.terms(p, y);
         let (la, lb) = self.single_leaker().terms(p, y);
-        let keys = &self.detector.scheme.keys;
         if self.dense {
-            code::draws(keys, pos, self.slot_base, &mut self.draws);
+            pos.draws(&self.detector.scheme.keys, self.slot_base, &mut self.draws);
         }
         for (r, recipient) in self.detector.recipients.iter().enumerate() {
             let bit = if self.dense {
                 self.draws[(recipient.slot - self.slot_base) as usize] < pos.threshold
             } else {
-                code::bit(keys, pos, recipient.slot)
+                pos.bit(&self.detector.scheme.keys, recipient.slot)
             };
             if bit {
                 self.tardos[r] += ta;
@@ -351,7 +336,7 @@ impl<'d> Observer<'d> {
         let carriers = &self.detector.scheme.carriers;
         self.kept
             .iter()
-            .filter(|k| code::bit(keys, &k.pos, slot) == k.y)
+            .filter(|k| k.pos.bit(keys, slot) == k.y)
             .take(EVIDENCE_SHOWN)
             .map(|k| Evidence {
                 row: k.row,

@@ -6,8 +6,7 @@
 //! the wanted variant). The built-in `mx-address` dictionary is the road-type
 //! and address vocabulary of Mexican addresses.
 
-use std::collections::HashMap;
-
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -107,7 +106,11 @@ pub fn mx_address() -> Vec<VariantGroup> {
 /// A compiled dictionary: folded spelling → (group, variant).
 #[derive(Debug, Clone)]
 pub(crate) struct Dictionary {
-    lookup: HashMap<String, (u16, u8)>,
+    /// Folded spellings packed into 16 bytes (see [`pack`]).
+    lookup: FxHashMap<u128, (u16, u8)>,
+    /// For each first byte (ASCII, upper-cased) of a spelling, a bitmask of
+    /// the second bytes that follow it (bit 63: any non-letter).
+    first_two: [u64; 256],
     /// Canonical spellings per group: [full, short].
     canonical: Vec<[String; 2]>,
     place: Vec<TokenPlace>,
@@ -117,7 +120,8 @@ pub(crate) struct Dictionary {
 
 impl Dictionary {
     pub(crate) fn compile(groups: &[VariantGroup]) -> Result<Dictionary> {
-        let mut lookup = HashMap::new();
+        let mut lookup = FxHashMap::default();
+        let mut first_two = [0u64; 256];
         let mut canonical = Vec::new();
         let mut place = Vec::new();
         let mut max_len = 0;
@@ -140,7 +144,12 @@ impl Dictionary {
                             "variant spelling {form:?} must be one word"
                         )));
                     }
-                    match lookup.insert(key.clone(), (gi, vi as u8)) {
+                    let packed = pack(key.as_bytes()).ok_or_else(|| {
+                        Error::policy(format!(
+                            "variant spelling {form:?} is longer than 16 letters"
+                        ))
+                    })?;
+                    match lookup.insert(packed, (gi, vi as u8)) {
                         Some((og, ov)) if (og, ov) != (gi, vi as u8) => {
                             return Err(Error::policy(format!(
                                 "spelling {form:?} is in two variant groups or both variants of one"
@@ -149,6 +158,8 @@ impl Dictionary {
                         _ => {}
                     }
                     max_len = max_len.max(key.len());
+                    let k = key.as_bytes();
+                    first_two[usize::from(k[0])] |= second_mask(k.get(1).copied());
                 }
             }
             canonical.push(canon);
@@ -156,19 +167,53 @@ impl Dictionary {
         }
         Ok(Dictionary {
             lookup,
+            first_two,
             canonical,
             place,
             max_len,
         })
     }
 
-    /// The (group, variant) a folded token reads as.
+    /// The (group, variant) a token reads as, folding it first (`scratch`
+    /// is only used for non-ASCII tokens).
     #[inline]
-    pub(crate) fn lookup(&self, folded: &str) -> Option<(u16, u8)> {
-        if folded.len() > self.max_len {
-            return None;
+    pub(crate) fn lookup(&self, token: &str, scratch: &mut String) -> Option<(u16, u8)> {
+        let packed = if token.is_ascii() {
+            let mut buf = [0u8; 16];
+            let mut n = 0;
+            for &b in token.as_bytes() {
+                if b == b'.' {
+                    continue;
+                }
+                if n == 16 {
+                    return None;
+                }
+                buf[n] = b.to_ascii_uppercase();
+                n += 1;
+            }
+            u128::from_le_bytes(buf)
+        } else {
+            fold_token_into(token, scratch);
+            pack(scratch.as_bytes())?
+        };
+        self.lookup.get(&packed).copied()
+    }
+
+    /// A cheap test that rules out most tokens before folding them: false
+    /// when no spelling starts like `token`.
+    #[inline]
+    pub(crate) fn may_match(&self, token: &[u8]) -> bool {
+        let b = token[0];
+        if !b.is_ascii() {
+            return true;
         }
-        self.lookup.get(folded).copied()
+        let allowed = self.first_two[usize::from(b.to_ascii_uppercase())];
+        match token.get(1) {
+            Some(&c) if !c.is_ascii() => allowed != 0,
+            // A '.' is dropped by folding, so the next letter may be second.
+            Some(b'.') => allowed != 0,
+            c => allowed & second_mask(c.map(|c| c.to_ascii_uppercase())) != 0,
+        }
     }
 
     pub(crate) fn place(&self, group: u16) -> TokenPlace {
@@ -181,6 +226,24 @@ impl Dictionary {
 
     pub(crate) fn max_len(&self) -> usize {
         self.max_len
+    }
+}
+
+/// A folded spelling of at most 16 bytes as a number (zero-padded).
+fn pack(folded: &[u8]) -> Option<u128> {
+    if folded.len() > 16 {
+        return None;
+    }
+    let mut buf = [0u8; 16];
+    buf[..folded.len()].copy_from_slice(folded);
+    Some(u128::from_le_bytes(buf))
+}
+
+/// The bit for a folded spelling's second byte.
+fn second_mask(b: Option<u8>) -> u64 {
+    match b {
+        Some(c @ b'A'..=b'Z') => 1 << (c - b'A'),
+        _ => 1 << 63,
     }
 }
 
@@ -199,12 +262,22 @@ mod tests {
     #[test]
     fn builtin_compiles_without_ambiguity() {
         let d = Dictionary::compile(&mx_address()).unwrap();
-        assert_eq!(d.lookup("AV"), d.lookup("AVE"));
-        assert_eq!(d.lookup("AV").unwrap().1, 1);
-        assert_eq!(d.lookup("AVENIDA").unwrap().1, 0);
-        assert_eq!(d.lookup("S/N").unwrap().1, 0);
-        assert_eq!(d.lookup("SN").unwrap().1, 1);
-        assert!(d.lookup("REFORMA").is_none());
+        let s = &mut String::new();
+        assert_eq!(d.lookup("AV", s), d.lookup("Ave.", s));
+        assert_eq!(d.lookup("av.", s).unwrap().1, 1);
+        assert_eq!(d.lookup("AVENIDA", s).unwrap().1, 0);
+        assert_eq!(d.lookup("S/N", s).unwrap().1, 0);
+        assert_eq!(d.lookup("SN", s).unwrap().1, 1);
+        assert_eq!(d.lookup("Cjón.", s), d.lookup("CJON", s));
+        assert!(d.lookup("CJON", s).is_some());
+        assert!(d.lookup("REFORMA", s).is_none());
+        assert!(d.lookup("CIRCUNVALACIONES-Y-MAS", s).is_none());
+        for word in ["AV.", "av", "S/N", "Sn", "C.", "Mz", "Ñ", "CJÓN."] {
+            assert!(d.may_match(word.as_bytes()), "{word}");
+        }
+        for word in ["HIDALGO", "ZAMUDIO", "XOLA", "12", "GUTIERREZ"] {
+            assert!(!d.may_match(word.as_bytes()), "{word}");
+        }
     }
 
     #[test]

@@ -2,12 +2,10 @@
 
 use std::borrow::Cow;
 
-use crate::carrier::Slot;
-use crate::code::{self, Position};
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::MasterKey;
 use crate::policy::Policy;
-use crate::scheme::{Binding, Recipient, Scheme};
+use crate::scheme::{Binding, Recipient, RowBuffers, Scheme};
 
 /// Marks rows for a set of recipients. Build one with [`Embedder::builder`].
 #[derive(Debug)]
@@ -52,7 +50,9 @@ impl<'a> EmbedderBuilder<'a> {
     /// Compiles the policy under the key.
     pub fn build(self) -> Result<Embedder> {
         let key = self.key.ok_or_else(|| Error::key("no master key given"))?;
-        let policy = self.policy.ok_or_else(|| Error::policy("no policy given"))?;
+        let policy = self
+            .policy
+            .ok_or_else(|| Error::policy("no policy given"))?;
         if self.recipients.is_empty() {
             return Err(Error::policy("no recipient given"));
         }
@@ -107,15 +107,29 @@ impl Embedder {
             .filter_map(|(c, idx)| idx.map(|i| (i, c)))
             .collect();
         order.sort_unstable();
+        let base = self.recipients.iter().map(|r| r.slot).min().unwrap_or(0);
+        let span = self
+            .recipients
+            .iter()
+            .map(|r| r.slot - base + 1)
+            .max()
+            .unwrap_or(0) as usize;
+        // Recipients far apart in slot numbers: draw each one's bit alone.
+        let span = if span <= 4 * self.recipients.len() + 64 {
+            span
+        } else {
+            0
+        };
         Ok(RowMarker {
+            base,
+            draws: vec![0; span],
             embedder: self,
             binding,
             order,
             scratch: String::new(),
-            token: String::new(),
-            slots: vec![Vec::new(); k],
-            positions: vec![Vec::new(); k],
+            buf: RowBuffers::new(k),
             bits: Vec::new(),
+            row_bits: Vec::new(),
             cells: vec![vec![String::new(); k]; n],
             changed: vec![vec![false; k]; n],
             slots_marked: 0,
@@ -130,10 +144,12 @@ pub struct RowMarker<'e> {
     /// `(input field, carrier)` pairs in field order.
     order: Vec<(usize, usize)>,
     scratch: String,
-    token: String,
-    slots: Vec<Vec<Slot>>,
-    positions: Vec<Vec<Position>>,
+    buf: RowBuffers,
     bits: Vec<Option<bool>>,
+    row_bits: Vec<Option<bool>>,
+    /// Lowest recipient slot, and the draws of slots `base..` at a position.
+    base: u32,
+    draws: Vec<u16>,
     /// Per recipient, per carrier: the marked cell (valid where `changed`).
     cells: Vec<Vec<String>>,
     changed: Vec<Vec<bool>>,
@@ -156,39 +172,52 @@ impl RowMarker<'_> {
     pub fn mark<'r>(&mut self, field: impl Fn(usize) -> &'r str) -> Result<()> {
         let scheme = &self.embedder.scheme;
         let anchor = scheme.row_anchor(&self.binding, &field, &mut self.scratch)?;
+        scheme.row_positions(&self.binding, &anchor, &field, &mut self.buf);
         for (c, idx) in self.binding.carriers.iter().enumerate() {
-            let idx = idx.expect("bound carriers are present");
-            let cell = field(idx);
-            scheme.cell_positions(
-                c,
-                &anchor,
-                cell,
-                &mut self.token,
-                &mut self.slots[c],
-                &mut self.positions[c],
-            );
-            let writable = self.slots[c].iter().filter(|s| s.writable).count() as u64;
+            let cell = field(idx.expect("bound carriers are present"));
+            let (slots, positions) = (&self.buf.slots[c], &self.buf.positions[c]);
+            let writable = slots.iter().filter(|s| s.writable).count() as u64;
             self.slots_marked += writable;
-            for (r, recipient) in self.embedder.recipients.iter().enumerate() {
-                self.bits.clear();
-                let mut differs = false;
-                for (slot, pos) in self.slots[c].iter().zip(&self.positions[c]) {
-                    if !pos.active || !slot.writable {
-                        self.bits.push(None);
-                        continue;
-                    }
-                    let bit = code::bit(&scheme.keys, pos, recipient.slot);
-                    differs |= bit != slot.value;
+            for r in 0..self.cells.len() {
+                self.changed[r][c] = false;
+            }
+            if writable == 0 {
+                continue;
+            }
+            // bits[k * n + r]: recipient r's bit at slot k (None: not marked).
+            let n = self.cells.len();
+            self.bits.clear();
+            for (slot, pos) in slots.iter().zip(positions) {
+                if !pos.active || !slot.writable {
+                    self.bits.extend(std::iter::repeat_n(None, n));
+                    continue;
+                }
+                let dense = !self.draws.is_empty();
+                if dense {
+                    pos.draws(&scheme.keys, self.base, &mut self.draws);
+                }
+                for (r, recipient) in self.embedder.recipients.iter().enumerate() {
+                    let bit = if dense {
+                        self.draws[(recipient.slot - self.base) as usize] < pos.threshold
+                    } else {
+                        pos.bit(&scheme.keys, recipient.slot)
+                    };
+                    self.changed[r][c] |= bit != slot.value;
                     self.bits.push(Some(bit));
                 }
-                self.changed[r][c] = differs;
-                if differs {
-                    let out = &mut self.cells[r][c];
-                    out.clear();
-                    scheme.carriers[c]
-                        .carrier
-                        .write(cell, &self.slots[c], &self.bits, out);
+            }
+            let k = slots.len();
+            for r in 0..n {
+                if !self.changed[r][c] {
+                    continue;
                 }
+                self.row_bits.clear();
+                self.row_bits.extend((0..k).map(|s| self.bits[s * n + r]));
+                let out = &mut self.cells[r][c];
+                out.clear();
+                scheme.carriers[c]
+                    .carrier
+                    .write(cell, slots, &self.row_bits, out);
             }
         }
         Ok(())
@@ -212,6 +241,28 @@ impl RowMarker<'_> {
                 _ => out.push_field(field),
             }
         }
+    }
+
+    /// Writes recipient `r`'s version of the last marked row to a CSV writer,
+    /// without an intermediate record.
+    pub fn write_row<W: std::io::Write>(
+        &self,
+        r: usize,
+        row: &csv::ByteRecord,
+        out: &mut csv::Writer<W>,
+    ) -> csv::Result<()> {
+        let mut pending = self.order.iter().peekable();
+        out.write_record(row.iter().enumerate().map(|(i, field)| {
+            match pending.next_if(|&&(idx, _)| idx == i) {
+                Some(&(_, c)) if self.changed[r][c] => self.cells[r][c].as_bytes(),
+                _ => field,
+            }
+        }))
+    }
+
+    /// The number of recipients (copies) this marker produces.
+    pub fn recipients(&self) -> usize {
+        self.cells.len()
     }
 
     /// Writable slots seen so far (each written in every copy).

@@ -60,7 +60,9 @@ pub enum ErrorKind {
     #[error("{0}")]
     Key(String),
     /// A key file can be read by other users.
-    #[error("key file {path} has mode {mode:03o}: it must be readable by its owner only (chmod 600)")]
+    #[error(
+        "key file {path} has mode {mode:03o}: it must be readable by its owner only (chmod 600)"
+    )]
     KeyPermissions {
         /// The key file.
         path: String,

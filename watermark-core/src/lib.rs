@@ -65,8 +65,8 @@ mod suggest;
 pub mod tlog;
 
 pub use csv_io::{
-    issue_csv, sniff, verify_csv, writer as csv_writer, Dialect, HashingReader, HashingWriter,
-    IssueSummary, Progress,
+    issue_csv, issue_csv_with, sniff, verify_csv, writer as csv_writer, Dialect, HashingReader,
+    HashingWriter, IssueOptions, IssueSummary, Progress,
 };
 pub use detect::{
     Attribution, ColumnCount, Detector, DetectorBuilder, Evidence, Observer, RecipientScore,

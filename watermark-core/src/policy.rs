@@ -181,7 +181,9 @@ impl Policy {
             }
         }
         if self.carriers.is_empty() {
-            return Err(Error::policy("no `[[carrier]]` column: nothing could be marked"));
+            return Err(Error::policy(
+                "no `[[carrier]]` column: nothing could be marked",
+            ));
         }
         // Compile the dictionaries once to catch ambiguous extra variants.
         for carrier in &self.carriers {
@@ -228,7 +230,10 @@ decimals = 2
     #[test]
     fn rejects_mistakes() {
         let bad = ROLL.replace("\"CALLE\"", "\"CURP\"");
-        assert!(Policy::from_toml(&bad).unwrap_err().to_string().contains("identity column"));
+        assert!(Policy::from_toml(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("identity column"));
         let bad = ROLL.replace("decimals = 2", "");
         assert!(Policy::from_toml(&bad).is_err());
         let bad = ROLL.replace("version = 1", "version = 7");

@@ -1,7 +1,7 @@
 //! A policy compiled under a key: what both embedding and detection share.
 
 use crate::carrier::{Carrier, Slot};
-use crate::code::{anchor, column_tag, Anchor, Code, Position};
+use crate::code::{anchor, Anchor, Code, Position, RowHeads};
 use crate::dictionary::{self, Dictionary};
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::{MasterKey, Subkeys};
@@ -46,7 +46,6 @@ pub fn validate_recipient_id(id: &str) -> Result<()> {
 pub(crate) struct CarrierColumn {
     pub(crate) name: String,
     folded: String,
-    pub(crate) tag: u64,
     pub(crate) carrier: Carrier,
 }
 
@@ -79,7 +78,7 @@ impl Scheme {
                         dictionary::builtin(spec.dictionary.as_deref().unwrap_or("mx-address"))
                             .unwrap_or_default();
                     groups.extend(policy.extra_variants.iter().cloned());
-                    Carrier::Variants(Dictionary::compile(&groups)?)
+                    Carrier::Variants(Box::new(Dictionary::compile(&groups)?))
                 }
                 CarrierKind::Numeric => Carrier::Numeric {
                     decimals: spec.decimals.unwrap_or(2),
@@ -88,7 +87,6 @@ impl Scheme {
             let folded = fold(&spec.column);
             carriers.push(CarrierColumn {
                 name: spec.column.clone(),
-                tag: column_tag(&folded),
                 folded,
                 carrier,
             });
@@ -171,21 +169,54 @@ impl Scheme {
         Ok(anchor(&self.keys, scratch.as_bytes()))
     }
 
-    /// Finds a carrier cell's slots and their positions.
-    pub(crate) fn cell_positions(
+    /// Finds the slots of every carrier cell the input has, and their
+    /// positions; `slots[c]` and `positions[c]` are carrier `c`'s.
+    pub(crate) fn row_positions<'r>(
         &self,
-        carrier: usize,
+        binding: &Binding,
         anchor: &Anchor,
-        cell: &str,
-        scratch: &mut String,
-        slots: &mut Vec<Slot>,
-        positions: &mut Vec<Position>,
+        field: &impl Fn(usize) -> &'r str,
+        buf: &mut RowBuffers,
     ) {
-        let c = &self.carriers[carrier];
-        c.carrier.slots(cell, scratch, slots);
-        positions.clear();
-        for (k, _) in slots.iter().enumerate() {
-            positions.push(self.code.position(&self.keys, anchor, c.tag, k as u8));
+        let n = self.carriers.len();
+        let mut max_q = None;
+        for (c, idx) in binding.carriers.iter().enumerate() {
+            buf.slots[c].clear();
+            buf.positions[c].clear();
+            let Some(i) = *idx else { continue };
+            self.carriers[c]
+                .carrier
+                .slots(field(i), &mut buf.token, &mut buf.slots[c]);
+            if let Some(last) = buf.slots[c].len().checked_sub(1) {
+                max_q = max_q.max(Some(last * n + c));
+            }
+        }
+        let Some(max_q) = max_q else { return };
+        buf.heads.fill(&self.keys, anchor, max_q);
+        for c in 0..n {
+            for s in 0..buf.slots[c].len() {
+                let pos = self.code.position(anchor, s * n + c, &buf.heads);
+                buf.positions[c].push(pos);
+            }
+        }
+    }
+}
+
+/// Per-row working memory, reused from row to row.
+#[derive(Default)]
+pub(crate) struct RowBuffers {
+    pub(crate) token: String,
+    pub(crate) heads: RowHeads,
+    pub(crate) slots: Vec<Vec<Slot>>,
+    pub(crate) positions: Vec<Vec<Position>>,
+}
+
+impl RowBuffers {
+    pub(crate) fn new(carriers: usize) -> RowBuffers {
+        RowBuffers {
+            slots: vec![Vec::new(); carriers],
+            positions: vec![Vec::new(); carriers],
+            ..RowBuffers::default()
         }
     }
 }
@@ -208,7 +239,16 @@ mod tests {
         for ok in ["partido-a", "PRI", "morena.2026", "x_1"] {
             assert!(validate_recipient_id(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "../etc", "a/b", ".hidden", "-rf", "a b", "ñ", &"x".repeat(65)] {
+        for bad in [
+            "",
+            "../etc",
+            "a/b",
+            ".hidden",
+            "-rf",
+            "a b",
+            "ñ",
+            &"x".repeat(65),
+        ] {
             assert!(validate_recipient_id(bad).is_err(), "{bad}");
         }
     }

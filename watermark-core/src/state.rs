@@ -164,7 +164,8 @@ impl State {
     /// Every recorded issuance, in order.
     pub fn issuances(&self) -> Result<Vec<Issuance>> {
         let path = self.dir.join(RECORD_FILE);
-        let file = File::open(&path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        let file =
+            File::open(&path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
         let mut out = Vec::new();
         for (n, line) in BufReader::new(file).lines().enumerate() {
             let line = line.map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
@@ -172,7 +173,11 @@ impl State {
                 continue;
             }
             let rec: Issuance = serde_json::from_str(&line).map_err(|e| {
-                Error::state(format!("{} line {}: damaged record: {e}", path.display(), n + 1))
+                Error::state(format!(
+                    "{} line {}: damaged record: {e}",
+                    path.display(),
+                    n + 1
+                ))
             })?;
             out.push(rec);
         }

@@ -67,14 +67,25 @@ fn is_amount(v: &str) -> bool {
     let Some((int, frac)) = v.split_once('.') else {
         return false;
     };
-    !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit()) && frac.len() == 2 && frac.bytes().all(|b| b.is_ascii_digit())
+    !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.len() == 2
+        && frac.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Suggests a policy from a header and sample rows. `identity` overrides the
 /// identity columns; otherwise CURP is preferred, then clave de elector, then
 /// NSS.
-pub fn suggest_policy(header: &[String], rows: &[Vec<String>], identity: Option<&[String]>) -> Result<Suggestion> {
-    let column = |i: usize| -> Vec<&str> { rows.iter().map(|r| r.get(i).map(String::as_str).unwrap_or("")).collect() };
+pub fn suggest_policy(
+    header: &[String],
+    rows: &[Vec<String>],
+    identity: Option<&[String]>,
+) -> Result<Suggestion> {
+    let column = |i: usize| -> Vec<&str> {
+        rows.iter()
+            .map(|r| r.get(i).map(String::as_str).unwrap_or(""))
+            .collect()
+    };
     let mut roles: Vec<ColumnRole> = header
         .iter()
         .map(|h| ColumnRole {
@@ -103,8 +114,12 @@ pub fn suggest_policy(header: &[String], rows: &[Vec<String>], identity: Option<
         None => {
             type Recogniser = (&'static str, fn(&str) -> bool);
             let kinds: [Recogniser; 3] = [
-                ("CURP (valid check digit)", |v| ids::is_valid_curp(&v.to_uppercase())),
-                ("clave de elector (valid structure)", |v| ids::is_valid_clave_elector(&v.to_uppercase())),
+                ("CURP (valid check digit)", |v| {
+                    ids::is_valid_curp(&v.to_uppercase())
+                }),
+                ("clave de elector (valid structure)", |v| {
+                    ids::is_valid_clave_elector(&v.to_uppercase())
+                }),
                 ("NSS (valid check digit)", ids::is_valid_nss),
             ];
             let mut found = None;
@@ -135,7 +150,7 @@ pub fn suggest_policy(header: &[String], rows: &[Vec<String>], identity: Option<
         }
     }
 
-    let dict = Carrier::Variants(Dictionary::compile(&mx_address())?);
+    let dict = Carrier::Variants(Box::new(Dictionary::compile(&mx_address())?));
     let mut carriers = Vec::new();
     let mut scratch = String::new();
     let mut slots = Vec::new();
@@ -160,7 +175,10 @@ pub fn suggest_policy(header: &[String], rows: &[Vec<String>], identity: Option<
             });
         } else if with_slot >= 0.1 {
             roles[i].role = Role::Variants;
-            roles[i].reason = format!("{:.0}% of values hold an address word with an equivalent spelling", with_slot * 100.0);
+            roles[i].reason = format!(
+                "{:.0}% of values hold an address word with an equivalent spelling",
+                with_slot * 100.0
+            );
             carriers.push(CarrierSpec {
                 column: header[i].clone(),
                 kind: CarrierKind::Variants,
@@ -191,10 +209,16 @@ pub fn suggest_policy(header: &[String], rows: &[Vec<String>], identity: Option<
 }
 
 /// Reads up to `max_rows` rows of a CSV extract and suggests a policy.
-pub fn suggest_from_csv<R: Read>(input: R, max_rows: usize, identity: Option<&[String]>) -> Result<Suggestion> {
+pub fn suggest_from_csv<R: Read>(
+    input: R,
+    max_rows: usize,
+    identity: Option<&[String]>,
+) -> Result<Suggestion> {
     let mut input = BufReader::new(input);
     let dialect = sniff(&mut input)?;
-    let mut rdr = csv::ReaderBuilder::new().delimiter(dialect.delimiter).from_reader(input);
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(dialect.delimiter)
+        .from_reader(input);
     let header: Vec<String> = rdr
         .headers()
         .map_err(|e| from_csv(e, None))?
@@ -216,7 +240,11 @@ impl Suggestion {
     /// The policy as TOML, with a comment for every column.
     pub fn to_commented_toml(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "# Policy suggested from {} rows. Review it before issuing copies:", self.rows_examined);
+        let _ = writeln!(
+            out,
+            "# Policy suggested from {} rows. Review it before issuing copies:",
+            self.rows_examined
+        );
         let _ = writeln!(out, "# copies made under it can only be verified with it.");
         for c in &self.columns {
             let role = match c.role {
@@ -251,8 +279,16 @@ mod tests {
         ];
         let sug = suggest_policy(&header, &rows, None).unwrap();
         assert_eq!(sug.policy.identity, ["A"]);
-        let kinds: Vec<_> = sug.policy.carriers.iter().map(|c| (c.column.as_str(), c.kind)).collect();
-        assert_eq!(kinds, [("B", CarrierKind::Variants), ("C", CarrierKind::Numeric)]);
+        let kinds: Vec<_> = sug
+            .policy
+            .carriers
+            .iter()
+            .map(|c| (c.column.as_str(), c.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [("B", CarrierKind::Variants), ("C", CarrierKind::Numeric)]
+        );
         assert!(Policy::from_toml(&sug.to_commented_toml()).is_ok());
     }
 
