@@ -1,0 +1,142 @@
+//! Issue copies of an extract in memory and attribute leaks of them.
+
+use rand::seq::index;
+use rand::Rng;
+use watermark_core::{
+    issue_csv, suggest_from_csv, verify_csv, Attribution, Detector, Embedder, MasterKey, Policy,
+    Recipient,
+};
+use watermark_synth::Kind;
+
+use crate::table::Table;
+
+/// An extract, a key, a policy, and one marked copy per recipient.
+#[derive(Debug)]
+pub struct Scenario {
+    /// The master key (fixed bytes from the seed: this is a test harness).
+    pub key: MasterKey,
+    /// The policy the copies were made with.
+    pub policy: Policy,
+    /// Recipients, slot `i` for recipient `i`.
+    pub recipients: Vec<Recipient>,
+    /// The unmarked extract as CSV.
+    pub master_csv: Vec<u8>,
+    /// The header shared by the extract and every copy.
+    pub header: Vec<String>,
+    /// Each recipient's copy, parsed.
+    copies: Vec<Vec<csv::StringRecord>>,
+    detector: Detector,
+}
+
+impl Scenario {
+    /// Marks `master_csv` for `n` recipients named `r00`, `r01`, ...
+    pub fn new(master_csv: Vec<u8>, policy: Policy, n: usize, seed: u64) -> Scenario {
+        let mut key_bytes = [0u8; 32];
+        key_bytes[..8].copy_from_slice(&seed.to_le_bytes());
+        key_bytes[31] = 0xA5;
+        let key = MasterKey::from_bytes(key_bytes);
+        let recipients: Vec<Recipient> = (0..n)
+            .map(|i| Recipient::new(format!("r{i:02}"), i as u32).expect("valid id"))
+            .collect();
+        let embedder = Embedder::builder()
+            .key(&key)
+            .policy(&policy)
+            .recipients(recipients.clone())
+            .build()
+            .expect("valid embedder");
+        let outputs = vec![Vec::new(); n];
+        let issued = issue_csv(&embedder, &master_csv[..], outputs, &mut |_| {}).expect("issue");
+        let copies = issued
+            .outputs
+            .iter()
+            .map(|bytes| {
+                csv::Reader::from_reader(&bytes[..])
+                    .records()
+                    .map(|r| r.expect("valid copy"))
+                    .collect()
+            })
+            .collect();
+        let header = csv::Reader::from_reader(&master_csv[..])
+            .headers()
+            .expect("header")
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let detector = Detector::builder()
+            .key(&key)
+            .policy(&policy)
+            .recipients(recipients.clone())
+            .build()
+            .expect("valid detector");
+        Scenario {
+            key,
+            policy,
+            recipients,
+            master_csv,
+            header,
+            copies,
+            detector,
+        }
+    }
+
+    /// A synthetic extract of `kind` with `rows` rows, marked for `n`
+    /// recipients under the policy `watermark policy suggest` infers (with
+    /// the given identity columns, if any).
+    pub fn synthetic(
+        kind: Kind,
+        rows: usize,
+        n: usize,
+        seed: u64,
+        identity: Option<&[String]>,
+    ) -> Scenario {
+        let mut master = Vec::new();
+        watermark_synth::write_csv(kind, seed, rows, &mut master).expect("in-memory write");
+        let policy = suggest_from_csv(&master[..], 10_000, identity)
+            .expect("a policy can be inferred")
+            .policy;
+        Scenario::new(master, policy, n, seed)
+    }
+
+    /// Rows in the extract.
+    pub fn rows(&self) -> usize {
+        self.copies.first().map(Vec::len).unwrap_or(0)
+    }
+
+    /// The given rows of recipient `r`'s copy, in the given order.
+    pub fn copy_rows(&self, r: usize, rows: &[usize]) -> Table {
+        Table {
+            header: self.header.clone(),
+            rows: rows
+                .iter()
+                .map(|&i| self.copies[r][i].iter().map(str::to_string).collect())
+                .collect(),
+        }
+    }
+
+    /// `n` random rows of recipient `r`'s copy, in random order.
+    pub fn leak(&self, r: usize, n: usize, rng: &mut impl Rng) -> Table {
+        let picked = index::sample(rng, self.rows(), n.min(self.rows())).into_vec();
+        self.copy_rows(r, &picked)
+    }
+
+    /// `n` random rows of the unmarked extract.
+    pub fn unmarked(&self, n: usize, rng: &mut impl Rng) -> Table {
+        let all = Table::from_csv(&self.master_csv);
+        crate::attack::sample(&all, n, rng)
+    }
+
+    /// Attributes a leaked CSV.
+    pub fn verify(&self, leak_csv: &[u8]) -> Attribution {
+        verify_csv(&self.detector, leak_csv, &mut |_| {}).expect("the leak is readable")
+    }
+
+    /// Attributes a leaked table.
+    pub fn verify_table(&self, leak: &Table) -> Attribution {
+        self.verify(&leak.to_csv())
+    }
+
+    /// The ids of the accused.
+    pub fn accused(a: &Attribution) -> Vec<&str> {
+        a.accused.iter().map(|r| r.recipient.as_str()).collect()
+    }
+}
