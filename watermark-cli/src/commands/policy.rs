@@ -1,0 +1,38 @@
+//! `watermark policy suggest`
+
+use std::fs::File;
+
+use anyhow::Context as _;
+use watermark_core::suggest_from_csv;
+
+use crate::cli::SuggestArgs;
+use crate::output::Printer;
+
+pub fn suggest(args: SuggestArgs, printer: Printer) -> anyhow::Result<()> {
+    let file =
+        File::open(&args.input).with_context(|| format!("opening {}", args.input.display()))?;
+    let identity = (!args.identity.is_empty()).then_some(args.identity.as_slice());
+    let suggestion = suggest_from_csv(file, args.rows, identity)
+        .with_context(|| format!("{}", args.input.display()))?;
+    let text = if args.json {
+        serde_json::to_string_pretty(&suggestion)? + "\n"
+    } else {
+        suggestion.to_commented_toml()
+    };
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?;
+            printer.text(&format!(
+                "Wrote the suggested policy to {}\n",
+                path.display()
+            ))?;
+        }
+        None => {
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}

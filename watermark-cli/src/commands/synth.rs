@@ -1,0 +1,33 @@
+//! `watermark synth`: a deterministic synthetic extract.
+
+use std::io::Write as _;
+
+use anyhow::{anyhow, Context as _};
+use watermark_synth::Kind;
+
+use crate::cli::SynthArgs;
+
+pub fn run(args: SynthArgs) -> anyhow::Result<()> {
+    let kind: Kind = args.kind.parse().map_err(|_| {
+        anyhow!(
+            "unknown --kind {:?}: use electoral-roll, pensioners or name-list",
+            args.kind
+        )
+    })?;
+    match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            watermark_synth::write_csv(kind, args.seed, args.rows, &mut out)
+                .and_then(|_| out.flush())
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            watermark_synth::write_csv(kind, args.seed, args.rows, &mut out)
+                .and_then(|_| out.flush())?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! All output goes through here: text or JSON to stdout, progress to stderr.
+
+use std::io::{self, IsTerminal, Write};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+/// Where results go.
+#[derive(Debug, Clone, Copy)]
+pub struct Printer {
+    pub json: bool,
+    pub quiet: bool,
+}
+
+impl Printer {
+    /// Prints human text (unless quiet or JSON).
+    pub fn text(&self, text: &str) -> io::Result<()> {
+        if self.json || self.quiet {
+            return Ok(());
+        }
+        let mut out = io::stdout().lock();
+        out.write_all(text.as_bytes())?;
+        out.flush()
+    }
+
+    /// Prints the JSON document (when asked for).
+    pub fn json<T: Serialize>(&self, doc: &T) -> io::Result<()> {
+        if !self.json {
+            return Ok(());
+        }
+        let mut out = io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, doc).map_err(io::Error::other)?;
+        out.write_all(b"\n")?;
+        out.flush()
+    }
+
+    /// A byte-progress bar on stderr, hidden when stderr is not a terminal.
+    pub fn progress(&self, total_bytes: u64, what: &str) -> ProgressBar {
+        if self.quiet || !io::stderr().is_terminal() {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new(total_bytes);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_message(what.to_string());
+        bar
+    }
+}
+
+/// A probability in words an investigator can read aloud.
+pub fn odds_in_words(p: f64) -> String {
+    if p >= 0.01 {
+        return format!("{:.0}%", p * 100.0);
+    }
+    let one_in = 1.0 / p;
+    let names = [
+        (1e18, "quintillion"),
+        (1e15, "quadrillion"),
+        (1e12, "trillion"),
+        (1e9, "billion"),
+        (1e6, "million"),
+        (1e3, "thousand"),
+    ];
+    if one_in >= 1e21 {
+        return format!("less than 1 in 10^{}", one_in.log10().floor() as i64);
+    }
+    for (scale, name) in names {
+        if one_in >= scale {
+            let v = one_in / scale;
+            let shown = if v >= 100.0 {
+                format!("{v:.0}")
+            } else {
+                format!("{:.0}", v.floor())
+            };
+            return format!("less than 1 in {shown} {name}");
+        }
+    }
+    format!("less than 1 in {:.0}", one_in.floor())
+}
+
+/// A bound printed compactly: `3.1e-17`, or `1` when nothing is known.
+pub fn bound(p: f64) -> String {
+    if p >= 0.9995 {
+        "1".into()
+    } else if p >= 0.001 {
+        format!("{p:.3}")
+    } else {
+        format!("{p:.1e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn odds_read_aloud() {
+        assert_eq!(odds_in_words(0.5), "50%");
+        assert_eq!(odds_in_words(3e-10), "less than 1 in 3 billion");
+        assert_eq!(odds_in_words(1e-30), "less than 1 in 10^30");
+        assert_eq!(bound(1.0), "1");
+        assert_eq!(bound(3.14e-17), "3.1e-17");
+    }
+}
