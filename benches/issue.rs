@@ -105,10 +105,19 @@ fn main() {
         .build()
         .unwrap();
 
-    if std::env::var("BENCH_ONLY").as_deref() == Ok("issue") {
-        let t = issue(&embedder, &input, &output, false);
-        println!("issue_csv: {:.3} s", t.as_secs_f64());
-        return;
+    // BENCH_ONLY=issue|baseline runs one stage once (for profilers).
+    match std::env::var("BENCH_ONLY").as_deref() {
+        Ok("issue") => {
+            let t = issue(&embedder, &input, &output, false);
+            println!("issue_csv: {:.3} s", t.as_secs_f64());
+            return;
+        }
+        Ok("baseline") => {
+            let t = baseline(&input, &output);
+            println!("baseline: {:.3} s", t.as_secs_f64());
+            return;
+        }
+        _ => {}
     }
     let mut best = [Duration::MAX; 3];
     for _ in 0..runs {

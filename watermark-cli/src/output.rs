@@ -90,8 +90,31 @@ pub fn bound(p: f64) -> String {
     } else if p >= 0.001 {
         format!("{p:.3}")
     } else {
-        format!("{p:.1e}")
+        // 3.1e-17; a round mantissa prints as 1e-9, not 1.0e-9.
+        format!("{p:.1e}").replace(".0e", "e")
     }
+}
+
+/// Wraps text at `width` columns, each line starting with `indent`.
+pub fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::from(indent);
+    for word in text.split_whitespace() {
+        if line.len() > indent.len() && line.len() + 1 + word.len() > width {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = String::from(indent);
+        }
+        if line.len() > indent.len() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if line.len() > indent.len() {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -105,5 +128,7 @@ mod tests {
         assert_eq!(odds_in_words(1e-30), "less than 1 in 10^30");
         assert_eq!(bound(1.0), "1");
         assert_eq!(bound(3.14e-17), "3.1e-17");
+        assert_eq!(bound(1e-9), "1e-9");
+        assert_eq!(wrap("a bb ccc dddd", 8, "  "), "  a bb\n  ccc\n  dddd\n");
     }
 }

@@ -11,7 +11,7 @@ use watermark_core::{
 };
 
 use crate::cli::VerifyArgs;
-use crate::output::{bound, odds_in_words, Printer};
+use crate::output::{bound, odds_in_words, wrap, Printer};
 
 /// What `verify` needs, resolved from the command line.
 #[derive(Debug, Clone)]
@@ -251,13 +251,33 @@ impl Report {
                 self.comparisons
             );
             if !a.evidence.is_empty() {
-                let rows: Vec<String> = a
-                    .evidence
+                // Group the marks that agree by leak row: "row 3 (CALLE, COLONIA)".
+                let mut rows: Vec<(u64, Vec<&str>)> = Vec::new();
+                for e in &a.evidence {
+                    match rows.last_mut() {
+                        Some((r, cols)) if *r == e.row => {
+                            if cols.last() != Some(&e.column.as_str()) {
+                                cols.push(&e.column);
+                            }
+                        }
+                        _ => rows.push((e.row, vec![&e.column])),
+                    }
+                }
+                let shown: Vec<String> = rows
                     .iter()
-                    .take(10)
-                    .map(|e| format!("{} ({})", e.row, e.column))
+                    .take(6)
+                    .map(|(r, cols)| format!("row {r} ({})", cols.join(", ")))
                     .collect();
-                let _ = writeln!(s, "  Evidence rows (data row, column): {}", rows.join(", "));
+                let more = if rows.len() > 6 {
+                    "; ... (all in --json)"
+                } else {
+                    ""
+                };
+                s.push_str(&wrap(
+                    &format!("Marks agreeing with this copy: {}{more}", shown.join("; ")),
+                    92,
+                    "  ",
+                ));
             }
         }
         let _ = writeln!(
@@ -282,14 +302,19 @@ impl Report {
                 if r.accused { "  accused" } else { "" }
             );
         }
-        let _ = writeln!(s, "\nMethod: {}", self.method);
-        let _ = writeln!(
-            s,
-            "Re-check: anyone holding the state can run `watermark verify --state STATE {} --json`\n\
-             on the file with BLAKE3 {}; the same key and policy give the same numbers.",
-            self.leak.file.display(),
-            self.leak.blake3
-        );
+        s.push_str("\nMethod:\n");
+        s.push_str(&wrap(self.method, 92, "  "));
+        s.push_str("Re-check:\n");
+        s.push_str(&wrap(
+            &format!(
+                "anyone holding the state directory can run `watermark verify --state STATE {} \
+                 --json` on the file with BLAKE3 {}; the same key and policy give the same numbers.",
+                self.leak.file.display(),
+                self.leak.blake3
+            ),
+            92,
+            "  ",
+        ));
         s
     }
 }
