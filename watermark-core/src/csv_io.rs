@@ -199,7 +199,7 @@ struct Marked {
 /// Batches in flight per worker; with channels of this capacity both ways,
 /// no send can block while the reading thread waits, so the pipeline cannot
 /// deadlock.
-const DEPTH: usize = 2;
+const DEPTH: usize = 4;
 
 /// [`issue_csv`] with explicit options. The calling thread parses the input
 /// and writes the outputs; worker threads mark rows and serialise them, in
