@@ -13,6 +13,10 @@ pub(crate) enum Carrier {
 
 /// A slot found in a cell: the byte range of what carries it and the bit the
 /// cell currently reads there.
+///
+/// A variant whose abbreviation is written with a trailing dot (AV., COL.)
+/// carries a second bit in that dot wherever the short form stands: "AV." or
+/// "AV". That *dot slot* is a position of its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Slot {
     pub(crate) start: usize,
@@ -23,6 +27,20 @@ pub(crate) struct Slot {
     /// Whether the slot can be written (numeric cells in another format can
     /// only be read).
     pub(crate) writable: bool,
+    /// Whether the group's short form takes a trailing dot, so the slot has a
+    /// dot position.
+    pub(crate) dotted: bool,
+    /// Where the short form stands in a dotted group: whether it has the dot.
+    pub(crate) dot: Option<bool>,
+}
+
+/// The bits to write into one slot.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SlotBits {
+    /// The variant (None: leave the slot as it is).
+    pub(crate) main: Option<bool>,
+    /// For the short form of a dotted group: whether to write the dot.
+    pub(crate) dot: Option<bool>,
 }
 
 impl Carrier {
@@ -39,26 +57,34 @@ impl Carrier {
         }
     }
 
+    /// Whether writing `bits` would change the slot.
+    pub(crate) fn changes(slot: &Slot, bits: SlotBits) -> bool {
+        let Some(main) = bits.main else { return false };
+        if !slot.writable {
+            return false;
+        }
+        main != slot.value || (main && slot.dotted && bits.dot.is_some() && bits.dot != slot.dot)
+    }
+
     /// Appends to `out` the cell with every slot set to the given bits.
-    /// Slots that already read the wanted bit keep their bytes.
-    pub(crate) fn write(
-        &self,
-        cell: &str,
-        slots: &[Slot],
-        bits: &[Option<bool>],
-        out: &mut String,
-    ) {
+    /// Slots that already read the wanted bits keep their bytes.
+    pub(crate) fn write(&self, cell: &str, slots: &[Slot], bits: &[SlotBits], out: &mut String) {
         let mut at = 0;
-        for (slot, bit) in slots.iter().zip(bits) {
-            let Some(bit) = *bit else { continue };
-            if bit == slot.value || !slot.writable {
+        for (slot, &bits) in slots.iter().zip(bits) {
+            if !Carrier::changes(slot, bits) {
                 continue;
             }
+            let bit = bits.main.expect("a change has a main bit");
             out.push_str(&cell[at..slot.start]);
             let token = &cell[slot.start..slot.end];
             match self {
                 Carrier::Variants(dict) => {
-                    CaseStyle::of(token).apply(dict.canonical(slot.group, u8::from(bit)), out);
+                    let canonical = dict.canonical(slot.group, u8::from(bit));
+                    let canonical = match (bit && slot.dotted, bits.dot) {
+                        (true, Some(false)) => canonical.trim_end_matches('.'),
+                        _ => canonical,
+                    };
+                    CaseStyle::of(token).apply(canonical, out);
                 }
                 Carrier::Numeric { .. } => {
                     // The slot is the last digit of the number's units; flipping
@@ -98,12 +124,15 @@ fn variant_slots(dict: &Dictionary, cell: &str, scratch: &mut String, out: &mut 
         if end > start && end - start <= longest && dict.may_match(&bytes[start..end]) {
             if let Some((group, variant)) = dict.lookup(&cell[start..end], scratch) {
                 if token_index == 0 || dict.place(group) == TokenPlace::Any {
+                    let dotted = dict.dotted(group);
                     out.push(Slot {
                         start,
                         end,
                         value: variant == 1,
                         group,
                         writable: true,
+                        dotted,
+                        dot: (dotted && variant == 1).then(|| bytes[end - 1] == b'.'),
                     });
                 }
             }
@@ -165,6 +194,8 @@ fn numeric_slot(cell: &str, decimals: u8) -> Option<Slot> {
         value,
         group: 0,
         writable: frac_digits == decimals,
+        dotted: false,
+        dot: None,
     })
 }
 
@@ -198,18 +229,39 @@ mod tests {
     #[test]
     fn writes_keep_case_and_bytes_elsewhere() {
         let c = dict();
+        let bits = |main: bool, dot: Option<bool>| SlotBits {
+            main: Some(main),
+            dot,
+        };
         let cell = "Av.  Reforma Pte.";
         let s = slots(&c, cell);
+        assert_eq!((s[0].dot, s[1].dot), (Some(true), Some(true)));
         let mut out = String::new();
-        c.write(cell, &s, &[Some(false), Some(true)], &mut out);
-        assert_eq!(out, "Avenida  Reforma Pte.");
-        out.clear();
         c.write(
-            "mz 4 lt 5",
-            &slots(&c, "mz 4 lt 5"),
-            &[Some(false), None],
+            cell,
+            &s,
+            &[bits(false, None), bits(true, Some(true))],
             &mut out,
         );
+        assert_eq!(out, "Avenida  Reforma Pte.");
+        out.clear();
+        let short = [bits(true, Some(false)), bits(true, Some(true))];
+        c.write(cell, &s, &short, &mut out);
+        assert_eq!(out, "Av  Reforma Pte.");
+        assert_eq!(slots(&c, &out)[0].dot, Some(false));
+        out.clear();
+        c.write(
+            "CALLE 5",
+            &slots(&c, "CALLE 5"),
+            &[bits(true, Some(false))],
+            &mut out,
+        );
+        assert_eq!(out, "C 5");
+        out.clear();
+        let mz = slots(&c, "mz 4 lt 5");
+        assert!(!mz[0].dotted && mz[0].dot.is_none());
+        let keep = [bits(false, None), SlotBits::default()];
+        c.write("mz 4 lt 5", &mz, &keep, &mut out);
         assert_eq!(out, "manzana 4 lt 5");
     }
 
@@ -220,7 +272,11 @@ mod tests {
             let s = slots(&c, cell);
             assert_eq!(s.len(), 1, "{cell}");
             let mut out = String::new();
-            c.write(cell, &s, &[Some(!s[0].value)], &mut out);
+            let flip = SlotBits {
+                main: Some(!s[0].value),
+                dot: None,
+            };
+            c.write(cell, &s, &[flip], &mut out);
             let parse = |x: &str| x.replace(['$', ','], "").parse::<f64>().unwrap();
             assert!(
                 (parse(&out) - parse(cell)).abs() < 0.0100001,

@@ -104,19 +104,25 @@ fn header<R: Read>(rdr: &mut csv::Reader<R>) -> Result<(csv::ByteRecord, Vec<Str
 
 /// Checks a record is UTF-8; on failure names the row and column.
 fn utf8_fields<'r>(rec: &'r csv::ByteRecord, row: u64, names: &[String]) -> Result<&'r str> {
-    match std::str::from_utf8(rec.as_slice()) {
-        Ok(s) => Ok(s),
-        Err(_) => {
-            let line = rec.position().map(|p| p.line()).unwrap_or(0);
-            let col = rec
-                .iter()
-                .position(|f| std::str::from_utf8(f).is_err())
-                .unwrap_or(0);
-            Err(Error::new(ErrorKind::Utf8)
-                .at_row(row, line)
-                .in_column(names.get(col).cloned().unwrap_or_default()))
+    let bad_column = |col: usize| {
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        Err(Error::new(ErrorKind::Utf8)
+            .at_row(row, line)
+            .in_column(names.get(col).cloned().unwrap_or_default()))
+    };
+    let Ok(all) = std::str::from_utf8(rec.as_slice()) else {
+        let col = rec.iter().position(|f| std::str::from_utf8(f).is_err());
+        return bad_column(col.unwrap_or(0));
+    };
+    // Two fields that are each invalid can join into valid UTF-8 (0xDA | 0xB8):
+    // every field must also start on a character boundary.
+    for i in 1..rec.len() {
+        let start = rec.range(i).expect("field index within the record").start;
+        if !all.is_char_boundary(start) {
+            return bad_column(i - 1);
         }
     }
+    Ok(all)
 }
 
 /// The field `i` of a record whose bytes were checked to be UTF-8.

@@ -190,33 +190,14 @@ impl<'d> Observer<'d> {
         let mut used = false;
         scheme.row_positions(&self.binding, &anchor, &field, &mut self.buf);
         let buf = std::mem::take(&mut self.buf);
-        for (c, (slots, positions)) in buf.slots.iter().zip(&buf.positions).enumerate() {
-            for (slot, pos) in slots.iter().zip(positions) {
-                if !pos.active {
-                    continue;
-                }
-                match self.seen.entry(pos.id) {
-                    Entry::Occupied(e) => {
-                        // Count each position once: a repeated row adds nothing.
-                        self.repeated += 1;
-                        if *e.get() != slot.value {
-                            self.conflicting += 1;
-                        }
-                    }
-                    Entry::Vacant(e) => {
-                        e.insert(slot.value);
-                        self.score(pos, slot.value);
-                        self.per_carrier[c] += 1;
-                        used = true;
-                        if self.kept.len() < EVIDENCE_KEPT {
-                            self.kept.push(Kept {
-                                row,
-                                carrier: c as u16,
-                                y: slot.value,
-                                pos: pos.clone(),
-                            });
-                        }
-                    }
+        for (c, slots) in buf.slots.iter().enumerate() {
+            for (k, slot) in slots.iter().enumerate() {
+                // The variant read at the slot, and where the short form of a
+                // dotted abbreviation stands, whether it has its dot.
+                let dot = buf.dot_positions[c][k].as_ref().zip(slot.dot);
+                let readings = std::iter::once((&buf.positions[c][k], slot.value)).chain(dot);
+                for (pos, y) in readings {
+                    used |= self.read(row, c, pos, y);
                 }
             }
         }
@@ -225,6 +206,38 @@ impl<'d> Observer<'d> {
             self.rows_used += 1;
         }
         Ok(())
+    }
+
+    /// Scores one reading unless its position was already read; whether it
+    /// was new.
+    fn read(&mut self, row: u64, carrier: usize, pos: &Position, y: bool) -> bool {
+        if !pos.active {
+            return false;
+        }
+        match self.seen.entry(pos.id) {
+            Entry::Occupied(e) => {
+                // Count each position once: a repeated row adds nothing.
+                self.repeated += 1;
+                if *e.get() != y {
+                    self.conflicting += 1;
+                }
+                false
+            }
+            Entry::Vacant(e) => {
+                e.insert(y);
+                self.score(pos, y);
+                self.per_carrier[carrier] += 1;
+                if self.kept.len() < EVIDENCE_KEPT {
+                    self.kept.push(Kept {
+                        row,
+                        carrier: carrier as u16,
+                        y,
+                        pos: pos.clone(),
+                    });
+                }
+                true
+            }
+        }
     }
 
     fn score(&mut self, pos: &Position, y: bool) {

@@ -114,6 +114,8 @@ pub(crate) struct Dictionary {
     /// Canonical spellings per group: [full, short].
     canonical: Vec<[String; 2]>,
     place: Vec<TokenPlace>,
+    /// Whether each group's canonical short form ends in a dot.
+    dotted: Vec<bool>,
     /// Longest folded spelling, to skip long tokens cheaply.
     max_len: usize,
 }
@@ -124,6 +126,7 @@ impl Dictionary {
         let mut first_two = [0u64; 256];
         let mut canonical = Vec::new();
         let mut place = Vec::new();
+        let mut dotted = Vec::new();
         let mut max_len = 0;
         let mut key = String::new();
         for (gi, group) in groups.iter().enumerate() {
@@ -162,6 +165,7 @@ impl Dictionary {
                     first_two[usize::from(k[0])] |= second_mask(k.get(1).copied());
                 }
             }
+            dotted.push(canon[1].ends_with('.') && canon[1].len() > 1);
             canonical.push(canon);
             place.push(group.place);
         }
@@ -170,6 +174,7 @@ impl Dictionary {
             first_two,
             canonical,
             place,
+            dotted,
             max_len,
         })
     }
@@ -214,6 +219,11 @@ impl Dictionary {
             Some(b'.') => allowed != 0,
             c => allowed & second_mask(c.map(|c| c.to_ascii_uppercase())) != 0,
         }
+    }
+
+    /// Whether the group's short form carries a dot slot.
+    pub(crate) fn dotted(&self, group: u16) -> bool {
+        self.dotted[group as usize]
     }
 
     pub(crate) fn place(&self, group: u16) -> TokenPlace {

@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 
+use crate::carrier::{Carrier, SlotBits};
+use crate::code::Position;
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::MasterKey;
 use crate::policy::Policy;
@@ -130,6 +132,7 @@ impl Embedder {
             buf: RowBuffers::new(k),
             bits: Vec::new(),
             row_bits: Vec::new(),
+            drawn: vec![false; n],
             cells: vec![vec![String::new(); k]; n],
             changed: vec![vec![false; k]; n],
             slots_marked: 0,
@@ -145,8 +148,10 @@ pub struct RowMarker<'e> {
     order: Vec<(usize, usize)>,
     scratch: String,
     buf: RowBuffers,
-    bits: Vec<Option<bool>>,
-    row_bits: Vec<Option<bool>>,
+    bits: Vec<SlotBits>,
+    row_bits: Vec<SlotBits>,
+    /// Every recipient's bit at the last position drawn.
+    drawn: Vec<bool>,
     /// Lowest recipient slot, and the draws of slots `base..` at a position.
     base: u32,
     draws: Vec<u16>,
@@ -173,9 +178,10 @@ impl RowMarker<'_> {
         let scheme = &self.embedder.scheme;
         let anchor = scheme.row_anchor(&self.binding, &field, &mut self.scratch)?;
         scheme.row_positions(&self.binding, &anchor, &field, &mut self.buf);
+        let buf = std::mem::take(&mut self.buf);
         for (c, idx) in self.binding.carriers.iter().enumerate() {
             let cell = field(idx.expect("bound carriers are present"));
-            let (slots, positions) = (&self.buf.slots[c], &self.buf.positions[c]);
+            let (slots, positions) = (&buf.slots[c], &buf.positions[c]);
             let writable = slots.iter().filter(|s| s.writable).count() as u64;
             self.slots_marked += writable;
             for r in 0..self.cells.len() {
@@ -184,35 +190,47 @@ impl RowMarker<'_> {
             if writable == 0 {
                 continue;
             }
-            // bits[k * n + r]: recipient r's bit at slot k (None: not marked).
+            // bits[k * n + r]: what recipient r's copy holds at slot k.
             let n = self.cells.len();
             self.bits.clear();
-            for (slot, pos) in slots.iter().zip(positions) {
-                if !pos.active || !slot.writable {
-                    self.bits.extend(std::iter::repeat_n(None, n));
+            self.bits.resize(slots.len() * n, SlotBits::default());
+            for (k, (slot, pos)) in slots.iter().zip(positions).enumerate() {
+                if !slot.writable || !pos.active {
                     continue;
                 }
-                let dense = !self.draws.is_empty();
-                if dense {
-                    pos.draws(&scheme.keys, self.base, &mut self.draws);
+                draw_bits(
+                    self.embedder,
+                    self.base,
+                    &mut self.draws,
+                    pos,
+                    &mut self.drawn,
+                );
+                for r in 0..n {
+                    self.bits[k * n + r].main = Some(self.drawn[r]);
                 }
-                for (r, recipient) in self.embedder.recipients.iter().enumerate() {
-                    let bit = if dense {
-                        self.draws[(recipient.slot - self.base) as usize] < pos.threshold
-                    } else {
-                        pos.bit(&scheme.keys, recipient.slot)
-                    };
-                    self.changed[r][c] |= bit != slot.value;
-                    self.bits.push(Some(bit));
+                if let Some(dot) = buf.dot_positions[c][k].as_ref().filter(|d| d.active) {
+                    draw_bits(
+                        self.embedder,
+                        self.base,
+                        &mut self.draws,
+                        dot,
+                        &mut self.drawn,
+                    );
+                    for r in 0..n {
+                        self.bits[k * n + r].dot = Some(self.drawn[r]);
+                    }
+                }
+                for r in 0..n {
+                    self.changed[r][c] |= Carrier::changes(slot, self.bits[k * n + r]);
                 }
             }
-            let k = slots.len();
             for r in 0..n {
                 if !self.changed[r][c] {
                     continue;
                 }
                 self.row_bits.clear();
-                self.row_bits.extend((0..k).map(|s| self.bits[s * n + r]));
+                self.row_bits
+                    .extend((0..slots.len()).map(|k| self.bits[k * n + r]));
                 let out = &mut self.cells[r][c];
                 out.clear();
                 scheme.carriers[c]
@@ -220,6 +238,7 @@ impl RowMarker<'_> {
                     .write(cell, slots, &self.row_bits, out);
             }
         }
+        self.buf = buf;
         Ok(())
     }
 
@@ -268,5 +287,27 @@ impl RowMarker<'_> {
     /// Writable slots seen so far (each written in every copy).
     pub fn slots_marked(&self) -> u64 {
         self.slots_marked
+    }
+}
+
+/// Every recipient's bit at `pos`, into `drawn` (in recipient order).
+fn draw_bits(
+    embedder: &Embedder,
+    base: u32,
+    draws: &mut [u16],
+    pos: &Position,
+    drawn: &mut [bool],
+) {
+    let keys = &embedder.scheme.keys;
+    let dense = !draws.is_empty();
+    if dense {
+        pos.draws(keys, base, draws);
+    }
+    for (r, recipient) in embedder.recipients.iter().enumerate() {
+        drawn[r] = if dense {
+            draws[(recipient.slot - base) as usize] < pos.threshold
+        } else {
+            pos.bit(keys, recipient.slot)
+        };
     }
 }

@@ -170,7 +170,9 @@ impl Scheme {
     }
 
     /// Finds the slots of every carrier cell the input has, and their
-    /// positions; `slots[c]` and `positions[c]` are carrier `c`'s.
+    /// positions; `slots[c]` and `positions[c]` are carrier `c`'s. Slot `k`
+    /// of a cell is position index `2k`, and its dot slot (for dotted
+    /// abbreviations) `2k + 1`; carrier `c`'s index `i` is `q = i·C + c`.
     pub(crate) fn row_positions<'r>(
         &self,
         binding: &Binding,
@@ -183,20 +185,27 @@ impl Scheme {
         for (c, idx) in binding.carriers.iter().enumerate() {
             buf.slots[c].clear();
             buf.positions[c].clear();
+            buf.dot_positions[c].clear();
             let Some(i) = *idx else { continue };
             self.carriers[c]
                 .carrier
                 .slots(field(i), &mut buf.token, &mut buf.slots[c]);
-            if let Some(last) = buf.slots[c].len().checked_sub(1) {
-                max_q = max_q.max(Some(last * n + c));
+            if let Some(last) = buf.slots[c].last() {
+                let k = buf.slots[c].len() - 1;
+                let index = 2 * k + usize::from(last.dotted);
+                max_q = max_q.max(Some(index * n + c));
             }
         }
         let Some(max_q) = max_q else { return };
         buf.heads.fill(&self.keys, anchor, max_q);
         for c in 0..n {
-            for s in 0..buf.slots[c].len() {
-                let pos = self.code.position(anchor, s * n + c, &buf.heads);
-                buf.positions[c].push(pos);
+            for (k, slot) in buf.slots[c].iter().enumerate() {
+                let main = self.code.position(anchor, 2 * k * n + c, &buf.heads);
+                buf.positions[c].push(main);
+                let dot = slot
+                    .dotted
+                    .then(|| self.code.position(anchor, (2 * k + 1) * n + c, &buf.heads));
+                buf.dot_positions[c].push(dot);
             }
         }
     }
@@ -209,6 +218,8 @@ pub(crate) struct RowBuffers {
     pub(crate) heads: RowHeads,
     pub(crate) slots: Vec<Vec<Slot>>,
     pub(crate) positions: Vec<Vec<Position>>,
+    /// Per slot, its dot position if the slot has one.
+    pub(crate) dot_positions: Vec<Vec<Option<Position>>>,
 }
 
 impl RowBuffers {
@@ -216,6 +227,7 @@ impl RowBuffers {
         RowBuffers {
             slots: vec![Vec::new(); carriers],
             positions: vec![Vec::new(); carriers],
+            dot_positions: vec![Vec::new(); carriers],
             ..RowBuffers::default()
         }
     }
