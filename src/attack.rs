@@ -125,3 +125,155 @@ pub fn strip_accents(t: &Table) -> Table {
             .collect(),
     }
 }
+
+/// Rewrites every token of the named columns that the `mx-address`
+/// dictionary knows into its full form (`expand`) or its abbreviation.
+pub fn normalise_abbreviations(t: &Table, columns: &[&str], expand: bool) -> Table {
+    let spellings = Spellings::new();
+    let mut out = t.clone();
+    for c in columns {
+        let i = t.column(c).unwrap_or_else(|| panic!("no column {c}"));
+        for row in &mut out.rows {
+            row[i] = spellings.rewrite(&row[i], expand);
+        }
+    }
+    out
+}
+
+/// Every spelling of the `mx-address` dictionary, folded, mapped to its
+/// group's full and short canonical forms.
+struct Spellings {
+    map: std::collections::HashMap<String, (String, String)>,
+}
+
+impl Spellings {
+    fn new() -> Spellings {
+        let mut map = std::collections::HashMap::new();
+        for g in watermark_core::mx_address() {
+            let canon = (g.full[0].clone(), g.short[0].clone());
+            for s in g.full.iter().chain(&g.short) {
+                map.insert(watermark_core::fold(s).replace('.', ""), canon.clone());
+            }
+        }
+        Spellings { map }
+    }
+
+    fn rewrite(&self, cell: &str, expand: bool) -> String {
+        cell.split(' ')
+            .map(|tok| {
+                let key = watermark_core::fold(tok).replace('.', "");
+                match self.map.get(&key) {
+                    Some((full, short)) => {
+                        let want = if expand { full } else { short };
+                        if tok.chars().any(char::is_lowercase) {
+                            want.to_lowercase()
+                        } else {
+                            want.clone()
+                        }
+                    }
+                    None => tok.to_string(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// How a coalition merges its copies of the same rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Merge {
+    /// Each row comes whole from one colluder, in turn.
+    Interleave,
+    /// Each cell comes from a colluder chosen at random.
+    CellMix,
+    /// Each cell takes the value most colluders have (ties: the first).
+    Majority,
+    /// Cells that differ between copies are replaced by a normalised form
+    /// (abbreviations expanded, amounts rounded to the tenth).
+    NormaliseDiffering,
+    /// Only rows identical in every copy are kept.
+    Intersect,
+}
+
+impl Merge {
+    /// Every strategy.
+    pub const ALL: [Merge; 5] = [
+        Merge::Interleave,
+        Merge::CellMix,
+        Merge::Majority,
+        Merge::NormaliseDiffering,
+        Merge::Intersect,
+    ];
+
+    /// A short name for tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Merge::Interleave => "row interleave",
+            Merge::CellMix => "cell-by-cell mix",
+            Merge::Majority => "majority vote",
+            Merge::NormaliseDiffering => "differing cells normalised",
+            Merge::Intersect => "rows common to all copies",
+        }
+    }
+}
+
+/// Merges colluders' copies of the same rows (`copies[k].rows[i]` is row `i`
+/// in colluder `k`'s copy).
+pub fn merge(copies: &[Table], how: Merge, rng: &mut impl Rng) -> Table {
+    let first = &copies[0];
+    let n = first.rows.len();
+    let spellings = Spellings::new();
+    let mut rows = Vec::with_capacity(n);
+    for i in 0..n {
+        let versions: Vec<&Vec<String>> = copies.iter().map(|c| &c.rows[i]).collect();
+        match how {
+            Merge::Interleave => rows.push(versions[i % versions.len()].clone()),
+            Merge::CellMix => rows.push(
+                (0..first.header.len())
+                    .map(|j| versions[rng.gen_range(0..versions.len())][j].clone())
+                    .collect(),
+            ),
+            Merge::Majority => rows.push(
+                (0..first.header.len())
+                    .map(|j| {
+                        let mut best = &versions[0][j];
+                        let mut best_n = 0;
+                        for v in &versions {
+                            let n = versions.iter().filter(|w| w[j] == v[j]).count();
+                            if n > best_n {
+                                best = &v[j];
+                                best_n = n;
+                            }
+                        }
+                        best.clone()
+                    })
+                    .collect(),
+            ),
+            Merge::NormaliseDiffering => rows.push(
+                (0..first.header.len())
+                    .map(|j| {
+                        let v = &versions[0][j];
+                        if versions.iter().all(|w| &w[j] == v) {
+                            v.clone()
+                        } else if let Some((int, frac)) = v.split_once('.') {
+                            if frac.len() == 2 && frac.bytes().all(|b| b.is_ascii_digit()) {
+                                format!("{int}.{}0", &frac[..1])
+                            } else {
+                                spellings.rewrite(v, true)
+                            }
+                        } else {
+                            spellings.rewrite(v, true)
+                        }
+                    })
+                    .collect(),
+            ),
+            Merge::Intersect => {
+                if versions.iter().all(|v| *v == versions[0]) {
+                    rows.push(versions[0].clone());
+                }
+            }
+        }
+    }
+    rows.shuffle(rng);
+    first.with_rows(rows)
+}

@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod attack;
+pub mod eval;
 pub mod scenario;
 mod table;
 

@@ -1,0 +1,544 @@
+//! The robustness evaluation: every attack, over many random trials and
+//! leak sizes, on a synthetic roll issued to many recipients.
+//!
+//! `cargo run --release --example eval` runs the full size and writes
+//! `docs/robustness.md`; the test suite runs a reduced size.
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use rand::seq::index;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use watermark_core::{Attribution, Policy};
+use watermark_synth::Kind;
+
+use crate::attack::{self, Merge};
+use crate::{Scenario, Table};
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Rows in the synthetic roll.
+    pub rows: usize,
+    /// Recipients issued a copy.
+    pub recipients: usize,
+    /// Random trials per attack and leak size.
+    pub trials: usize,
+    /// Leak sizes (rows) for single-leaker attacks.
+    pub sizes: Vec<usize>,
+    /// Coalition sizes.
+    pub coalitions: Vec<usize>,
+    /// Leak sizes for coalitions.
+    pub coalition_sizes: Vec<usize>,
+    /// Bias cutoffs compared in the trade-off table (the policy's own first).
+    pub cutoffs: Vec<f64>,
+    /// Seed for the roll, the key and every trial.
+    pub seed: u64,
+}
+
+impl Config {
+    /// The documented full size.
+    pub fn full() -> Config {
+        Config {
+            rows: 100_000,
+            recipients: 10,
+            trials: 20,
+            sizes: vec![10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000],
+            coalitions: vec![2, 3, 5],
+            coalition_sizes: vec![100, 200, 500, 1000, 2000, 5000],
+            cutoffs: vec![0.15, 0.05, 0.1, 0.2, 0.25],
+            seed: 2026,
+        }
+    }
+
+    /// A reduced size for continuous integration.
+    pub fn quick() -> Config {
+        Config {
+            rows: 20_000,
+            recipients: 10,
+            trials: 4,
+            sizes: vec![20, 50, 200, 1000],
+            coalitions: vec![2, 3],
+            coalition_sizes: vec![200, 1000],
+            cutoffs: vec![0.15, 0.05],
+            seed: 2026,
+        }
+    }
+}
+
+/// A single-leaker attack, applied after subsetting and shuffling.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Attack {
+    /// Random rows, shuffled.
+    Subset,
+    /// Every row three times.
+    Duplicated,
+    /// Only the identity and one carrier column.
+    OnlyColumn(String),
+    /// The identity and every carrier column.
+    IdentityAndCarriers,
+    /// Spreadsheet re-save: quoted, CRLF, lower-case, trimmed, BOM.
+    Resave,
+    /// A share of carrier cells replaced with other rows' values.
+    Alter(f64),
+    /// Every abbreviation expanded.
+    Expand,
+    /// Every abbreviation contracted.
+    Contract,
+    /// Accents and invisible characters stripped, NFKC.
+    StripAccents,
+}
+
+impl Attack {
+    fn name(&self) -> String {
+        match self {
+            Attack::Subset => "random rows, shuffled".into(),
+            Attack::Duplicated => "rows repeated 3 times".into(),
+            Attack::OnlyColumn(c) => format!("identity + {c} only"),
+            Attack::IdentityAndCarriers => "identity + address columns".into(),
+            Attack::Resave => "spreadsheet re-save".into(),
+            Attack::Alter(f) => format!("{:.0}% of carrier cells altered", f * 100.0),
+            Attack::Expand => "every abbreviation expanded".into(),
+            Attack::Contract => "every abbreviation contracted".into(),
+            Attack::StripAccents => "accents/invisibles stripped, NFKC".into(),
+        }
+    }
+}
+
+/// One row of the results.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The attack.
+    pub attack: String,
+    /// Leakers (1 for single-leaker attacks).
+    pub leakers: usize,
+    /// Rows taken from the copies.
+    pub rows: usize,
+    /// Trials run.
+    pub trials: usize,
+    /// Trials in which at least one leaker was accused.
+    pub named: usize,
+    /// Trials in which anyone innocent was accused.
+    pub innocent_accused: usize,
+    /// Median distinct positions read.
+    pub median_positions: u64,
+}
+
+/// Cutoff trade-off: power against a lone leaker and against coalitions.
+#[derive(Clone, Debug)]
+pub struct Tradeoff {
+    /// The bias cutoff `t`.
+    pub cutoff: f64,
+    /// Per setting of [`TRADEOFF`]: the share of trials naming a leaker.
+    pub named: Vec<f64>,
+    /// Innocent accusations over all its trials.
+    pub innocent_accused: usize,
+}
+
+/// The settings the cutoff is judged on: (leakers, rows). A lone leaker's
+/// copy has 30% of its carrier cells altered; coalitions replace every cell
+/// that differs between their copies by a normalised form, the merge that
+/// leaves them least exposed.
+pub const TRADEOFF: [(usize, usize); 6] =
+    [(1, 20), (1, 50), (3, 500), (3, 1000), (5, 2000), (5, 5000)];
+
+/// Everything the evaluation measured.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// What was run.
+    pub config: Config,
+    /// Marked slots per row, on average.
+    pub slots_per_row: f64,
+    /// Per attack and size.
+    pub outcomes: Vec<Outcome>,
+    /// Per cutoff.
+    pub tradeoff: Vec<Tradeoff>,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+fn trial_rng(seed: u64, parts: &[u64]) -> ChaCha8Rng {
+    let mut s = seed;
+    for p in parts {
+        s = s.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(*p);
+    }
+    ChaCha8Rng::seed_from_u64(s)
+}
+
+fn judge(a: &Attribution, leakers: &[usize]) -> (bool, bool) {
+    let named = a
+        .accused
+        .iter()
+        .any(|r| leakers.contains(&(r.slot as usize)));
+    let innocent = a
+        .accused
+        .iter()
+        .any(|r| !leakers.contains(&(r.slot as usize)));
+    (named, innocent)
+}
+
+fn median(mut v: Vec<u64>) -> u64 {
+    v.sort_unstable();
+    v.get(v.len() / 2).copied().unwrap_or(0)
+}
+
+/// Applies a single-leaker attack to `n` rows of recipient `r`'s copy.
+pub fn single_leak(
+    s: &Scenario,
+    r: usize,
+    n: usize,
+    attack: &Attack,
+    rng: &mut impl Rng,
+) -> Vec<u8> {
+    let carriers: Vec<&str> = s
+        .policy
+        .carriers
+        .iter()
+        .map(|c| c.column.as_str())
+        .collect();
+    let identity = s.policy.identity[0].as_str();
+    let leak = s.leak(r, n, rng);
+    let table = match attack {
+        Attack::Subset => leak,
+        Attack::Duplicated => attack::duplicate(&leak, 3, rng),
+        Attack::OnlyColumn(c) => attack::project(&leak, &[identity, c.as_str()]),
+        Attack::IdentityAndCarriers => {
+            let mut cols = vec![identity];
+            cols.extend(&carriers);
+            attack::project(&leak, &cols)
+        }
+        Attack::Resave => return attack::spreadsheet_resave(&leak, true),
+        Attack::Alter(f) => attack::alter_cells(&leak, &carriers, *f, rng),
+        Attack::Expand => attack::normalise_abbreviations(&leak, &carriers, true),
+        Attack::Contract => attack::normalise_abbreviations(&leak, &carriers, false),
+        Attack::StripAccents => attack::strip_accents(&leak),
+    };
+    table.to_csv()
+}
+
+/// `n` rows common to a coalition's copies, merged.
+pub fn coalition_leak(
+    s: &Scenario,
+    colluders: &[usize],
+    n: usize,
+    how: Merge,
+    rng: &mut impl Rng,
+) -> Table {
+    let picked = index::sample(rng, s.rows(), n.min(s.rows())).into_vec();
+    let copies: Vec<Table> = colluders.iter().map(|&k| s.copy_rows(k, &picked)).collect();
+    attack::merge(&copies, how, rng)
+}
+
+fn single_attacks(s: &Scenario) -> Vec<Attack> {
+    let mut v = vec![Attack::Subset, Attack::Duplicated];
+    v.extend(
+        s.policy
+            .carriers
+            .iter()
+            .map(|c| Attack::OnlyColumn(c.column.clone())),
+    );
+    v.extend([
+        Attack::IdentityAndCarriers,
+        Attack::Resave,
+        Attack::Alter(0.1),
+        Attack::Alter(0.3),
+        Attack::Alter(0.5),
+        Attack::Expand,
+        Attack::Contract,
+        Attack::StripAccents,
+    ]);
+    v
+}
+
+fn scenario(cfg: &Config, master: &[u8], policy: &Policy) -> Scenario {
+    Scenario::new(master.to_vec(), policy.clone(), cfg.recipients, cfg.seed)
+}
+
+/// Runs the evaluation; `progress` hears a line per finished attack.
+pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Report {
+    let start = Instant::now();
+    let mut master = Vec::new();
+    watermark_synth::write_csv(Kind::ElectoralRoll, cfg.seed, cfg.rows, &mut master)
+        .expect("in-memory write");
+    let base_policy = watermark_core::suggest_from_csv(&master[..], 10_000, None)
+        .expect("a policy can be inferred")
+        .policy;
+    let s = scenario(cfg, &master, &base_policy);
+    let slots_per_row = {
+        let mut rng = trial_rng(cfg.seed, &[0]);
+        let a = s.verify_table(&s.leak(0, 2000.min(cfg.rows), &mut rng));
+        a.positions_read as f64 / a.rows_read.max(1) as f64
+    };
+
+    let mut outcomes = Vec::new();
+    for (ai, attack) in single_attacks(&s).iter().enumerate() {
+        for &n in &cfg.sizes {
+            let (mut named, mut innocent, mut positions) = (0, 0, Vec::new());
+            for t in 0..cfg.trials {
+                let mut rng = trial_rng(cfg.seed, &[1, ai as u64, n as u64, t as u64]);
+                let r = t % cfg.recipients;
+                let a = s.verify(&single_leak(&s, r, n, attack, &mut rng));
+                let (nm, inn) = judge(&a, &[r]);
+                named += usize::from(nm);
+                innocent += usize::from(inn);
+                positions.push(a.positions_read);
+            }
+            outcomes.push(Outcome {
+                attack: attack.name(),
+                leakers: 1,
+                rows: n,
+                trials: cfg.trials,
+                named,
+                innocent_accused: innocent,
+                median_positions: median(positions),
+            });
+        }
+        progress(&attack.name());
+    }
+    for &c in &cfg.coalitions {
+        for (mi, how) in Merge::ALL.iter().enumerate() {
+            for &n in &cfg.coalition_sizes {
+                let (mut named, mut innocent, mut positions) = (0, 0, Vec::new());
+                for t in 0..cfg.trials {
+                    let mut rng =
+                        trial_rng(cfg.seed, &[2, c as u64, mi as u64, n as u64, t as u64]);
+                    let colluders: Vec<usize> =
+                        index::sample(&mut rng, cfg.recipients, c).into_vec();
+                    let a = s.verify_table(&coalition_leak(&s, &colluders, n, *how, &mut rng));
+                    let (nm, inn) = judge(&a, &colluders);
+                    named += usize::from(nm);
+                    innocent += usize::from(inn);
+                    positions.push(a.positions_read);
+                }
+                outcomes.push(Outcome {
+                    attack: format!("coalition: {}", how.name()),
+                    leakers: c,
+                    rows: n,
+                    trials: cfg.trials,
+                    named,
+                    innocent_accused: innocent,
+                    median_positions: median(positions),
+                });
+            }
+            progress(&format!("coalition of {c}: {}", how.name()));
+        }
+    }
+
+    let mut tradeoff = Vec::new();
+    for &cutoff in &cfg.cutoffs {
+        let mut policy = base_policy.clone();
+        policy.code.cutoff = cutoff;
+        let s = scenario(cfg, &master, &policy);
+        let mut innocent = 0;
+        let mut named_share = Vec::new();
+        for (k, &(leakers, n)) in TRADEOFF.iter().enumerate() {
+            let mut named = 0;
+            for t in 0..cfg.trials {
+                let mut rng = trial_rng(cfg.seed, &[3, cutoff.to_bits(), k as u64, t as u64]);
+                let who: Vec<usize> =
+                    index::sample(&mut rng, cfg.recipients, leakers.min(cfg.recipients)).into_vec();
+                let a = if leakers == 1 {
+                    s.verify(&single_leak(&s, who[0], n, &Attack::Alter(0.3), &mut rng))
+                } else {
+                    s.verify_table(&coalition_leak(
+                        &s,
+                        &who,
+                        n,
+                        Merge::NormaliseDiffering,
+                        &mut rng,
+                    ))
+                };
+                let (nm, inn) = judge(&a, &who);
+                named += usize::from(nm);
+                innocent += usize::from(inn);
+            }
+            named_share.push(named as f64 / cfg.trials as f64);
+        }
+        tradeoff.push(Tradeoff {
+            cutoff,
+            named: named_share,
+            innocent_accused: innocent,
+        });
+        progress(&format!("cutoff {cutoff}"));
+    }
+
+    Report {
+        config: cfg.clone(),
+        slots_per_row,
+        outcomes,
+        tradeoff,
+        elapsed: start.elapsed(),
+    }
+}
+
+impl Report {
+    /// Attacks in the order they ran, with leakers.
+    fn attacks(&self) -> Vec<(String, usize)> {
+        let mut v: Vec<(String, usize)> = Vec::new();
+        for o in &self.outcomes {
+            if !v.iter().any(|(a, l)| *a == o.attack && *l == o.leakers) {
+                v.push((o.attack.clone(), o.leakers));
+            }
+        }
+        v
+    }
+
+    /// The smallest leak size at which at least 95% of trials named a leaker.
+    pub fn rows_for_95(&self, attack: &str, leakers: usize) -> Option<usize> {
+        self.outcomes
+            .iter()
+            .filter(|o| o.attack == attack && o.leakers == leakers)
+            .find(|o| o.named as f64 >= 0.95 * o.trials as f64)
+            .map(|o| o.rows)
+    }
+
+    /// Trials, over every attack, in which anyone innocent was accused.
+    pub fn innocent_accusations(&self) -> usize {
+        self.outcomes
+            .iter()
+            .map(|o| o.innocent_accused)
+            .sum::<usize>()
+            + self
+                .tradeoff
+                .iter()
+                .map(|t| t.innocent_accused)
+                .sum::<usize>()
+    }
+
+    /// Total trials run.
+    pub fn trials(&self) -> usize {
+        self.outcomes.iter().map(|o| o.trials).sum::<usize>()
+            + self.tradeoff.len() * TRADEOFF.len() * self.config.trials
+    }
+
+    /// The report as Markdown.
+    pub fn to_markdown(&self) -> String {
+        let c = &self.config;
+        let mut s = String::new();
+        let _ = writeln!(s, "# Robustness\n");
+        let _ = writeln!(
+            s,
+            "Generated by `cargo run --release --example eval` (seed {}, {:.0} s). Do not edit by hand.\n",
+            c.seed,
+            self.elapsed.as_secs_f64()
+        );
+        let _ = writeln!(
+            s,
+            "A synthetic electoral roll of **{} rows** (CURP identity; carriers in the address columns, \
+             {:.2} marked slots per row on average) is issued to **N = {} recipients** under the policy \
+             `watermark policy suggest` infers. Each cell of the tables below is **{} random trials**: a leak of \
+             the given number of rows is drawn from one copy (or merged from a coalition's copies), attacked, \
+             shuffled, and verified against all {} recipients with the default threshold (accuse only when \
+             the false-accusation bound is at most 1e-9). Leak sizes: {:?} rows (single leaker), {:?} rows \
+             (coalitions).\n",
+            c.rows, self.slots_per_row, c.recipients, c.trials, c.recipients, c.sizes, c.coalition_sizes
+        );
+        let _ = writeln!(
+            s,
+            "**Innocent recipients accused: {} in {} trials**, over every attack and every setting below.\n",
+            self.innocent_accusations(),
+            self.trials()
+        );
+        let _ = writeln!(s, "## Rows needed\n");
+        let _ = writeln!(s, "Smallest leak size at which at least 95% of trials named a leaker (a colluder, for coalitions); `-` when no size tried reached it.\n");
+        let _ = writeln!(s, "| attack | leakers | rows for 95% named |");
+        let _ = writeln!(s, "|---|---|---|");
+        for (a, l) in self.attacks() {
+            let rows = self
+                .rows_for_95(&a, l)
+                .map_or("-".to_string(), |r| r.to_string());
+            let _ = writeln!(s, "| {a} | {l} | {rows} |");
+        }
+        let _ = writeln!(s, "\n## Every attack and size\n");
+        let _ = writeln!(s, "`named`: trials in which at least one leaker was accused; `innocent`: trials in which anyone else was; `positions`: median distinct marked positions read.\n");
+        let _ = writeln!(
+            s,
+            "| attack | leakers | rows | named | innocent | positions |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---|---|");
+        for o in &self.outcomes {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {}/{} | {} | {} |",
+                o.attack,
+                o.leakers,
+                o.rows,
+                o.named,
+                o.trials,
+                o.innocent_accused,
+                o.median_positions
+            );
+        }
+        let _ = writeln!(s, "\n## Bias cutoff: one leaker against coalitions\n");
+        let _ = writeln!(
+            s,
+            "Each position's bias `p` is drawn from the arcsine density on `[t, 1-t]`. A larger cutoff `t` puts \
+             biases nearer 1/2, where a single copy's bits carry the most information, so a lone leaker is \
+             named from fewer rows; a smaller `t` keeps the rare biases near 0 and 1 that Tardos codes rely on to \
+             catch larger coalitions. Share of trials naming a leaker, for a lone leaker whose copy has 30% of \
+             its carrier cells altered, and for coalitions that replace every cell differing between their \
+             copies by a normalised form (the merge that hides them best):\n"
+        );
+        let mut head = "| cutoff t |".to_string();
+        let mut rule = "|---|".to_string();
+        for (leakers, n) in TRADEOFF {
+            let who = if leakers == 1 {
+                "1 leaker".to_string()
+            } else {
+                format!("{leakers} colluders")
+            };
+            let _ = write!(head, " {who}, {n} rows |");
+            rule.push_str("---|");
+        }
+        head.push_str(" innocent accused |");
+        rule.push_str("---|");
+        let _ = writeln!(s, "{head}\n{rule}");
+        for t in &self.tradeoff {
+            let mut line = format!("| {} |", t.cutoff);
+            for f in &t.named {
+                let _ = write!(line, " {:.0}% |", f * 100.0);
+            }
+            let _ = write!(line, " {} |", t.innocent_accused);
+            let _ = writeln!(s, "{line}");
+        }
+        let _ = writeln!(
+            s,
+            "\nThe default cutoff is {}. Attacks that rewrite every carrier token the same way (all abbreviations \
+             expanded or contracted) leave no per-copy difference in the cells, so no in-cell mark survives them: \
+             the verdict is then \"no one accused\", never a wrong accusation. Canary rows are the defence there.",
+            c.cutoffs[0]
+        );
+        s
+    }
+
+    /// A compact plain-text table for a terminal.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{:<40} {:>7} {:>6} {:>8} {:>9} {:>9}",
+            "attack", "leakers", "rows", "named", "innocent", "positions"
+        );
+        for o in &self.outcomes {
+            let _ = writeln!(
+                s,
+                "{:<40} {:>7} {:>6} {:>5}/{:<2} {:>9} {:>9}",
+                o.attack,
+                o.leakers,
+                o.rows,
+                o.named,
+                o.trials,
+                o.innocent_accused,
+                o.median_positions
+            );
+        }
+        let _ = writeln!(
+            s,
+            "innocent recipients accused: {} in {} trials",
+            self.innocent_accusations(),
+            self.trials()
+        );
+        s
+    }
+}
