@@ -28,12 +28,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create a state directory: a new master key and an empty issuance record.
+    /// Create a state directory: a new master key and an empty signed issuance log.
     Init(InitArgs),
     /// Write a fingerprinted copy of an extract for each recipient.
     Issue(IssueArgs),
     /// Name the recipient(s) whose copy a leaked file came from.
     Verify(VerifyArgs),
+    /// Audit the signed issuance log: show, verify, prove entries, compare checkpoints.
+    #[command(subcommand)]
+    Log(LogCommand),
     /// Work with marking policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -45,7 +48,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct StateArg {
-    /// The state directory (master key, policies, issuance record).
+    /// The state directory (master key, policies, issuance log).
     #[arg(long, env = "WATERMARK_STATE", value_name = "DIR")]
     pub state: PathBuf,
 }
@@ -54,15 +57,23 @@ pub struct StateArg {
 pub struct InitArgs {
     #[command(flatten)]
     pub state: StateArg,
+    /// Name of the issuance log and of its signing key, e.g. registry.example/extracts
+    /// (no spaces, no '+'). Default: watermark/issuance/ and 16 random hex digits.
+    #[arg(long, value_name = "NAME")]
+    pub log_origin: Option<String>,
     /// Print a JSON document instead of text.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Example:\n  watermark issue --state st --policy roll.toml roll.csv --to PAN --to PRI --out-dir copies/"
-)]
+#[command(after_help = "\
+Each copy is logged (entry and signed checkpoint) before it gets its final name, OUT/ID.csv;
+its receipt, OUT/ID.receipt, proves the entry offline (`watermark log verify-receipt`).
+A run that was killed is completed or undone by the next one.
+
+Example:
+  watermark issue --state st --policy roll.toml roll.csv --to PAN --to PRI --out-dir copies/")]
 pub struct IssueArgs {
     #[command(flatten)]
     pub state: StateArg,
@@ -90,7 +101,10 @@ pub struct IssueArgs {
 #[command(
     after_help = "The report ranks every recipient who was issued a copy. A recipient is accused only\n\
 when the chance that someone who did not leak would score as high is at most the threshold\n\
-(the policy's, 1e-9 unless it says otherwise), counting every recipient compared."
+(the policy's, 1e-9 unless it says otherwise), counting every recipient compared.\n\n\
+Each verification is recorded in the issuance log (who, when, the file's BLAKE3, the result;\n\
+nothing from the file). The report lists the log entries of the accused's copies with their\n\
+inclusion proofs against the latest signed checkpoint."
 )]
 pub struct VerifyArgs {
     #[command(flatten)]
@@ -101,6 +115,125 @@ pub struct VerifyArgs {
     /// Accuse only below this bound instead of the policy's threshold.
     #[arg(long, value_name = "P")]
     pub threshold: Option<f64>,
+    /// Who is verifying, as recorded in the issuance log (default: $USER).
+    #[arg(long, value_name = "NAME")]
+    pub investigator: Option<String>,
+    /// Print a JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+#[command(after_help = "\
+The log keeps one line per issued copy and per verification, and a checkpoint signed with the
+log's Ed25519 key after every entry (C2SP tlog-checkpoint and signed-note formats, RFC 6962
+hashing). An auditor needs the state's log/ directory and the public key, not the master key.")]
+pub enum LogCommand {
+    /// List the entries and the latest signed checkpoint.
+    Show(LogShowArgs),
+    /// Recompute the tree from the entries and check every checkpoint and key file.
+    Verify(LogVerifyArgs),
+    /// Print a receipt proving that one entry is in the log.
+    Prove(LogProveArgs),
+    /// Check that the log extends an older signed checkpoint of it.
+    Consistency(LogConsistencyArgs),
+    /// Print the log's public key (a signed-note verifier key).
+    Pubkey(LogPlainArgs),
+    /// Print the latest signed checkpoint, to keep and compare with later ones.
+    Checkpoint(LogPlainArgs),
+    /// Check a receipt offline against the log's public key.
+    VerifyReceipt(VerifyReceiptArgs),
+}
+
+/// A log's public key: `NAME+ID+BASE64` or a file holding one.
+#[derive(Debug, Args)]
+pub struct PubkeyArg {
+    /// Check against this public key (as `watermark log pubkey` prints it, or a file holding
+    /// it) rather than the state's own log/verifier.key.
+    #[arg(long, value_name = "KEY")]
+    pub pubkey: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogPlainArgs {
+    #[command(flatten)]
+    pub state: StateArg,
+    /// Print a JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogShowArgs {
+    #[command(flatten)]
+    pub state: StateArg,
+    /// Print a JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Exit status 0 when every byte of log/entries, log/checkpoints and the key files checks out;
+1 with the file, entry, line and byte of the first problem otherwise. What a killed append
+left after the last checkpoint is reported, not counted: the next issue or verify removes it.")]
+pub struct LogVerifyArgs {
+    #[command(flatten)]
+    pub state: StateArg,
+    #[command(flatten)]
+    pub pubkey: PubkeyArg,
+    /// Print a JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  watermark log prove --state st 3 -o entry-3.receipt")]
+pub struct LogProveArgs {
+    #[command(flatten)]
+    pub state: StateArg,
+    /// The entry: its index, or the BLAKE3 of an issued copy or a verified file.
+    #[arg(value_name = "ENTRY")]
+    pub entry: String,
+    /// Also write the receipt (JSON) to FILE.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print the receipt as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  watermark log checkpoint --state st > 2026-05.checkpoint   # keep it\n  watermark log consistency --state st 2026-05.checkpoint     # a month later"
+)]
+pub struct LogConsistencyArgs {
+    #[command(flatten)]
+    pub state: StateArg,
+    /// A signed checkpoint saved earlier (`watermark log checkpoint`, or one from a receipt).
+    #[arg(value_name = "OLD_CHECKPOINT")]
+    pub old: PathBuf,
+    #[command(flatten)]
+    pub pubkey: PubkeyArg,
+    /// Print a JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyReceiptArgs {
+    /// The receipt (OUT/ID.receipt, or `watermark log prove --json` output).
+    #[arg(value_name = "RECEIPT")]
+    pub receipt: PathBuf,
+    /// The log's public key (as `watermark log pubkey` prints it, or a file holding it).
+    #[arg(long, value_name = "KEY", required_unless_present = "state")]
+    pub pubkey: Option<String>,
+    /// Take the public key from this state directory's log/verifier.key instead.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Also check that this file is the copy the entry names (its BLAKE3).
+    #[arg(long, value_name = "FILE")]
+    pub copy: Option<PathBuf>,
     /// Print a JSON document instead of text.
     #[arg(long)]
     pub json: bool,

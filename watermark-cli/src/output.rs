@@ -34,6 +34,16 @@ impl Printer {
         out.flush()
     }
 
+    /// Prints a diagnostic line to stderr (unless quiet), in JSON mode too.
+    pub fn notice(&self, text: &str) -> io::Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        let mut err = io::stderr().lock();
+        writeln!(err, "watermark: {text}")?;
+        err.flush()
+    }
+
     /// A byte-progress bar on stderr, hidden when stderr is not a terminal.
     pub fn progress(&self, total_bytes: u64, what: &str) -> ProgressBar {
         if self.quiet || !io::stderr().is_terminal() {

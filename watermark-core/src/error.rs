@@ -75,6 +75,89 @@ pub enum ErrorKind {
     /// The state directory is missing, malformed or inconsistent.
     #[error("{0}")]
     State(String),
+    /// The issuance log is damaged or does not verify.
+    #[error("{0}")]
+    Log(Box<LogDamage>),
+}
+
+/// Where a stored file of the issuance log fails to verify, and why.
+///
+/// Displays as `FILE: entry 4 (line 5, byte 1234): what is wrong`, naming as
+/// much of the position as is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LogDamage {
+    /// The file.
+    pub file: std::path::PathBuf,
+    /// The 0-based log entry the problem is in, when known.
+    pub entry: Option<u64>,
+    /// The 0-based checkpoint (the one of tree size `n` is number `n`), when
+    /// the problem is in one.
+    pub checkpoint: Option<u64>,
+    /// The 1-based line of the file, when known.
+    pub line: Option<u64>,
+    /// The 0-based byte offset in the file, when known.
+    pub byte: Option<u64>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl LogDamage {
+    pub(crate) fn new(file: &std::path::Path, message: impl Into<String>) -> Self {
+        LogDamage {
+            file: file.to_path_buf(),
+            entry: None,
+            checkpoint: None,
+            line: None,
+            byte: None,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn entry(mut self, entry: u64) -> Self {
+        self.entry = Some(entry);
+        self
+    }
+
+    pub(crate) fn checkpoint(mut self, checkpoint: u64) -> Self {
+        self.checkpoint = Some(checkpoint);
+        self
+    }
+
+    pub(crate) fn line(mut self, line: u64) -> Self {
+        self.line = Some(line);
+        self
+    }
+
+    pub(crate) fn byte(mut self, byte: u64) -> Self {
+        self.byte = Some(byte);
+        self
+    }
+}
+
+impl fmt::Display for LogDamage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.file.display())?;
+        let mut place = Vec::new();
+        if let Some(line) = self.line {
+            place.push(format!("line {line}"));
+        }
+        if let Some(byte) = self.byte {
+            place.push(format!("byte {byte}"));
+        }
+        let head = match (self.entry, self.checkpoint) {
+            (Some(e), _) => Some(format!("entry {e}")),
+            (None, Some(c)) => Some(format!("checkpoint {c}")),
+            (None, None) => None,
+        };
+        match (head, place.is_empty()) {
+            (Some(h), true) => write!(f, "{h}: ")?,
+            (Some(h), false) => write!(f, "{h} ({}): ", place.join(", "))?,
+            (None, false) => write!(f, "{}: ", place.join(", "))?,
+            (None, true) => {}
+        }
+        f.write_str(&self.message)
+    }
 }
 
 /// An error, with the position in the input where it was found when known.
@@ -109,6 +192,10 @@ impl Error {
 
     pub(crate) fn state(msg: impl Into<String>) -> Self {
         Error::new(ErrorKind::State(msg.into()))
+    }
+
+    pub(crate) fn log(damage: LogDamage) -> Self {
+        Error::new(ErrorKind::Log(Box::new(damage)))
     }
 
     pub(crate) fn key(msg: impl Into<String>) -> Self {

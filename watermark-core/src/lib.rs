@@ -13,7 +13,8 @@
 //!
 //! The algorithm does no I/O: [`Embedder`] and [`Detector`] work on rows.
 //! [`issue_csv`] and [`verify_csv`] are the CSV adapters; [`State`] keeps keys
-//! and the issuance record on disk.
+//! on disk with the signed, append-only issuance [`Log`], whose [`Receipt`]s
+//! anyone holding the log's public key can check offline.
 //!
 //! ```
 //! use watermark_core::{issue_csv, verify_csv, Detector, Embedder, MasterKey, Policy, Recipient};
@@ -56,6 +57,8 @@ mod dictionary;
 mod embed;
 mod error;
 pub mod ids;
+mod issuance_log;
+mod issuing;
 mod key;
 mod normalize;
 mod policy;
@@ -73,10 +76,15 @@ pub use detect::{
 };
 pub use dictionary::{mx_address, TokenPlace, VariantGroup};
 pub use embed::{Embedder, EmbedderBuilder, RowMarker};
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, LogDamage, Result};
+pub use issuance_log::{
+    hash_from_hex, hash_hex, AccusedRecord, CodeRecord, Consistency, Entry, IssueEntry, Log,
+    Receipt, SigningKeyCheck, Uncommitted, VerifiedReceipt, VerifyEntry,
+};
+pub use issuing::{copy_path, receipt_path, IssuedCopy, LostCopy, PendingIssue, Recovery};
 pub use key::{KeyId, MasterKey, Subkeys};
 pub use normalize::fold;
 pub use policy::{CarrierKind, CarrierSpec, CodeParams, Policy, DEFAULT_THRESHOLD};
 pub use scheme::{validate_recipient_id, Recipient};
-pub use state::{now_rfc3339, Issuance, State, StateLock};
+pub use state::{now_rfc3339, Appended, State, StateLock};
 pub use suggest::{suggest_from_csv, suggest_policy, ColumnRole, Role, Suggestion};

@@ -58,7 +58,9 @@ pub fn fold_into(s: &str, out: &mut String) {
     }
 }
 
-/// The folded form of `s` (see [`fold_into`]).
+/// The folded form of `s`: trimmed, runs of white space collapsed to one
+/// space, invisible characters removed, compatibility forms (NFKC) and accents
+/// folded, upper-cased.
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     fold_into(s, &mut out);

@@ -1,60 +1,33 @@
 //! The state directory: the master key, the policies copies were made with,
-//! and the append-only issuance record.
+//! and the signed issuance log.
 //!
 //! ```text
 //! DIR/master.key          the master key (mode 0600)
 //! DIR/policies/D.toml     each policy used, by digest
-//! DIR/issuance.jsonl      one JSON object per issued copy, appended
-//! DIR/lock                held while issuing, so slots are never shared
+//! DIR/log/                the signed, append-only issuance log (see `Log`)
+//! DIR/issue.journal       only while copies are being moved into place
+//! DIR/lock                held while writing, so slots and entries are never shared
 //! ```
 //!
-//! No record holds personal data or secrets: recipients, digests, counts and
-//! ids only.
+//! No log entry holds personal data or secrets: recipients, digests, counts
+//! and ids only.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::{Error, Result};
+use crate::issuance_log::{self, Entry, IssueEntry, Log, Uncommitted};
 use crate::key::MasterKey;
 use crate::policy::Policy;
 use crate::scheme::Recipient;
+use crate::tlog::Verifier;
 
 const KEY_FILE: &str = "master.key";
-const RECORD_FILE: &str = "issuance.jsonl";
 const POLICY_DIR: &str = "policies";
 const LOCK_FILE: &str = "lock";
-
-/// One issued copy, as recorded.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Issuance {
-    /// UTC time of issue, RFC 3339.
-    pub time: String,
-    /// The recipient's id.
-    pub recipient: String,
-    /// The recipient's code slot.
-    pub slot: u32,
-    /// BLAKE3 of the input extract.
-    pub input_blake3: String,
-    /// BLAKE3 of the copy.
-    pub output_blake3: String,
-    /// Size of the copy in bytes.
-    pub output_bytes: u64,
-    /// Data rows in the copy.
-    pub rows: u64,
-    /// Carrier slots written.
-    pub slots_marked: u64,
-    /// Id of the master key.
-    pub key_id: String,
-    /// Digest of the policy.
-    pub policy_digest: String,
-    /// The tool and version that made the copy.
-    pub tool: String,
-}
+/// The plain record of versions before the signed log.
+const OLD_RECORD_FILE: &str = "issuance.jsonl";
 
 /// An open state directory.
 #[derive(Debug, Clone)]
@@ -62,16 +35,38 @@ pub struct State {
     dir: PathBuf,
 }
 
-/// A held issuance lock; released on drop.
+/// A held lock on the state directory; released on drop. Everything that
+/// writes the log or assigns slots takes it.
 #[derive(Debug)]
 pub struct StateLock {
     _file: File,
 }
 
+/// Entries just appended to the log.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Appended {
+    /// The log as it now stands (verified before the append).
+    pub log: Log,
+    /// Index of the first new entry.
+    pub first: u64,
+    /// What a killed append had left after the last checkpoint, removed
+    /// first.
+    pub removed: Option<Uncommitted>,
+}
+
 impl State {
     /// Creates a new state directory with a fresh master key and an empty
-    /// record. Refuses a directory that already holds a key.
+    /// issuance log under a fresh signing key, named
+    /// `watermark/issuance/<random hex>`. Refuses a directory that already
+    /// holds a key.
     pub fn init(dir: &Path) -> Result<State> {
+        Self::init_with_log_origin(dir, None)
+    }
+
+    /// Like [`State::init`], naming the log (and its key) `log_origin`, e.g.
+    /// `registry.example/extracts`: no spaces and no `+`.
+    pub fn init_with_log_origin(dir: &Path, log_origin: Option<&str>) -> Result<State> {
         let key_path = dir.join(KEY_FILE);
         if key_path.exists() {
             return Err(Error::state(format!(
@@ -79,14 +74,16 @@ impl State {
                 dir.display()
             )));
         }
+        let origin = match log_origin {
+            Some(o) => o.to_owned(),
+            None => issuance_log::default_origin()?,
+        };
+        let new_log = issuance_log::new_log(&origin)?;
         create_private_dir(dir)?;
         create_private_dir(&dir.join(POLICY_DIR))?;
         MasterKey::generate()?.write_new(&key_path)?;
-        OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(dir.join(RECORD_FILE))
-            .map_err(|e| Error::io(format!("creating {}", dir.join(RECORD_FILE).display()), e))?;
+        issuance_log::create(dir, new_log)?;
+        issuance_log::sync_dir(dir)?;
         Ok(State {
             dir: dir.to_path_buf(),
         })
@@ -101,9 +98,54 @@ impl State {
                 dir.display()
             )));
         }
+        if !dir.join(issuance_log::LOG_DIR).exists() {
+            let why = if dir.join(OLD_RECORD_FILE).exists() {
+                format!(
+                    "it keeps the plain {OLD_RECORD_FILE} of an earlier version, not a signed log"
+                )
+            } else {
+                "it has no log/ directory".to_owned()
+            };
+            return Err(Error::state(format!(
+                "{} is not a complete state directory: {why}",
+                dir.display()
+            )));
+        }
         Ok(State {
             dir: dir.to_path_buf(),
         })
+    }
+
+    /// Opens a state directory to audit its log: only `log/` is needed, so
+    /// an auditor's copy without the master key (or the log's signing key)
+    /// will do.
+    pub fn open_for_audit(dir: &Path) -> Result<State> {
+        if !dir.join(issuance_log::LOG_DIR).is_dir() {
+            return Err(Error::state(format!(
+                "{} holds no issuance log (no log/ directory)",
+                dir.display()
+            )));
+        }
+        Ok(State {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Checks that every policy the log's copies name is stored and
+    /// unchanged. Returns how many, or `None` if the directory keeps no
+    /// policies (an auditor's copy of the log alone).
+    pub fn check_policies(&self, log: &Log) -> Result<Option<usize>> {
+        if !self.dir.join(POLICY_DIR).is_dir() {
+            return Ok(None);
+        }
+        let digests: std::collections::BTreeSet<&str> = log
+            .issues()
+            .map(|(_, e)| e.policy_digest.as_str())
+            .collect();
+        for d in &digests {
+            self.policy(d)?;
+        }
+        Ok(Some(digests.len()))
     }
 
     /// The directory.
@@ -116,7 +158,7 @@ impl State {
         MasterKey::load(&self.dir.join(KEY_FILE))
     }
 
-    /// Takes the issuance lock, waiting for another issuer to finish.
+    /// Takes the state's lock, waiting for another writer to finish.
     pub fn lock(&self) -> Result<StateLock> {
         let path = self.dir.join(LOCK_FILE);
         let file = OpenOptions::new()
@@ -138,9 +180,11 @@ impl State {
             let tmp = tempfile::NamedTempFile::new_in(self.dir.join(POLICY_DIR))
                 .map_err(|e| Error::io("creating a policy file", e))?;
             fs::write(tmp.path(), policy.to_toml())
+                .and_then(|_| tmp.as_file().sync_all())
                 .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
             tmp.persist(&path)
                 .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
+            issuance_log::sync_dir(&self.dir.join(POLICY_DIR))?;
         }
         Ok(digest)
     }
@@ -161,57 +205,53 @@ impl State {
         Ok(policy)
     }
 
-    /// Every recorded issuance, in order.
-    pub fn issuances(&self) -> Result<Vec<Issuance>> {
-        let path = self.dir.join(RECORD_FILE);
-        let file =
-            File::open(&path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-        let mut out = Vec::new();
-        for (n, line) in BufReader::new(file).lines().enumerate() {
-            let line = line.map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            let rec: Issuance = serde_json::from_str(&line).map_err(|e| {
-                Error::state(format!(
-                    "{} line {}: damaged record: {e}",
-                    path.display(),
-                    n + 1
-                ))
-            })?;
-            out.push(rec);
-        }
-        Ok(out)
+    /// Reads and verifies the issuance log against the state's own public
+    /// key (`log/verifier.key`).
+    pub fn log(&self) -> Result<Log> {
+        Log::open(&self.dir, None)
+    }
+
+    /// Reads and verifies the issuance log against a public key obtained
+    /// elsewhere, which `log/verifier.key` must equal.
+    pub fn log_pinned(&self, verifier: &Verifier) -> Result<Log> {
+        Log::open(&self.dir, Some(verifier))
+    }
+
+    /// The log's public key, as `log/verifier.key` holds it.
+    pub fn log_verifier(&self) -> Result<Verifier> {
+        issuance_log::read_verifier(
+            &self
+                .dir
+                .join(issuance_log::LOG_DIR)
+                .join(issuance_log::VERIFIER_KEY_FILE),
+        )
+    }
+
+    /// Every issued copy in the log, in order, with its entry index.
+    pub fn issuances(&self) -> Result<Vec<(u64, IssueEntry)>> {
+        Ok(self.log()?.issues().map(|(i, e)| (i, e.clone())).collect())
     }
 
     /// Recipients by (key id, policy digest), with their slots.
     pub fn recipient_groups(&self) -> Result<BTreeMap<(String, String), Vec<Recipient>>> {
-        let mut groups: BTreeMap<(String, String), Vec<Recipient>> = BTreeMap::new();
-        for rec in self.issuances()? {
-            let group = groups
-                .entry((rec.key_id.clone(), rec.policy_digest.clone()))
-                .or_default();
-            if !group.iter().any(|r| r.id == rec.recipient) {
-                group.push(Recipient {
-                    id: rec.recipient,
-                    slot: rec.slot,
-                });
-            }
-        }
-        Ok(groups)
+        Ok(recipient_groups(&self.log()?))
     }
 
     /// Slots for the given recipient ids: the slot a recipient already holds,
     /// or the next unused one. Take the [`lock`](State::lock) first.
     pub fn assign_slots(&self, ids: &[String]) -> Result<Vec<Recipient>> {
-        let records = self.issuances()?;
-        let mut next = records.iter().map(|r| r.slot + 1).max().unwrap_or(0);
+        for (i, id) in ids.iter().enumerate() {
+            if ids[..i].contains(id) {
+                return Err(Error::policy(format!("recipient {id:?} named twice")));
+            }
+        }
+        let log = self.log()?;
+        let issued: Vec<&IssueEntry> = log.issues().map(|(_, e)| e).collect();
+        let mut next = issued.iter().map(|r| r.slot + 1).max().unwrap_or(0);
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            if let Some(rec) = records.iter().find(|r| &r.recipient == id) {
+            if let Some(rec) = issued.iter().find(|r| &r.recipient == id) {
                 out.push(Recipient::new(id.clone(), rec.slot)?);
-            } else if let Some(r) = out.iter().find(|r: &&Recipient| &r.id == id) {
-                return Err(Error::policy(format!("recipient {:?} named twice", r.id)));
             } else {
                 out.push(Recipient::new(id.clone(), next)?);
                 next += 1;
@@ -220,25 +260,42 @@ impl State {
         Ok(out)
     }
 
-    /// Appends issuance records durably.
-    pub fn record(&self, issuances: &[Issuance]) -> Result<()> {
-        let path = self.dir.join(RECORD_FILE);
-        let mut text = String::new();
-        for rec in issuances {
-            text.push_str(&serde_json::to_string(rec).expect("record serialises"));
-            text.push('\n');
-        }
-        let mut file = OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-        file.write_all(text.as_bytes())
-            .and_then(|_| file.sync_all())
-            .map_err(|e| Error::io(format!("appending to {}", path.display()), e))
+    /// Appends entries to the log, each with its signed checkpoint, after
+    /// removing what a killed append may have left. Needs the lock.
+    pub fn append(&self, _lock: &StateLock, entries: &[Entry]) -> Result<Appended> {
+        let (log, first, removed) = issuance_log::append(&self.dir, entries)?;
+        Ok(Appended {
+            log,
+            first,
+            removed,
+        })
+    }
+
+    /// Removes what a killed append left after the log's last checkpoint,
+    /// and returns what it was. Needs the lock.
+    pub fn repair_log(&self, _lock: &StateLock) -> Result<Option<Uncommitted>> {
+        Ok(issuance_log::repair(&self.dir)?.1)
     }
 }
 
-fn create_private_dir(dir: &Path) -> Result<()> {
+/// Recipients by (key id, policy digest), with their slots.
+pub(crate) fn recipient_groups(log: &Log) -> BTreeMap<(String, String), Vec<Recipient>> {
+    let mut groups: BTreeMap<(String, String), Vec<Recipient>> = BTreeMap::new();
+    for (_, rec) in log.issues() {
+        let group = groups
+            .entry((rec.key_id.clone(), rec.policy_digest.clone()))
+            .or_default();
+        if !group.iter().any(|r| r.id == rec.recipient) {
+            group.push(Recipient {
+                id: rec.recipient.clone(),
+                slot: rec.slot,
+            });
+        }
+    }
+    groups
+}
+
+pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -280,21 +337,25 @@ pub fn now_rfc3339() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::issuance_log::{CodeRecord, Entry, IssueEntry};
 
-    fn record(recipient: &str, slot: u32) -> Issuance {
-        Issuance {
+    fn issue(recipient: &str, slot: u32) -> Entry {
+        Entry::Issue(IssueEntry {
             time: now_rfc3339(),
             recipient: recipient.into(),
             slot,
-            input_blake3: "i".into(),
-            output_blake3: "o".into(),
+            input_blake3: "1".repeat(64),
+            input_rows: 1,
+            output_blake3: "2".repeat(64),
             output_bytes: 1,
-            rows: 1,
+            output_rows: 1,
+            canaries: 0,
             slots_marked: 1,
             key_id: "k".into(),
             policy_digest: "p".into(),
+            code: CodeRecord::from(&crate::CodeParams::default()),
             tool: "t".into(),
-        }
+        })
     }
 
     #[test]
@@ -305,13 +366,28 @@ mod tests {
         let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let first = state.assign_slots(&ids(&["a", "b"])).unwrap();
         assert_eq!(first.iter().map(|r| r.slot).collect::<Vec<_>>(), [0, 1]);
-        state.record(&[record("a", 0), record("b", 1)]).unwrap();
+        let lock = state.lock().unwrap();
+        let appended = state
+            .append(&lock, &[issue("a", 0), issue("b", 1)])
+            .unwrap();
+        assert_eq!(appended.first, 0);
+        assert_eq!(appended.log.size(), 2);
         let again = state.assign_slots(&ids(&["c", "b"])).unwrap();
         assert_eq!(again.iter().map(|r| r.slot).collect::<Vec<_>>(), [2, 1]);
         assert!(state.assign_slots(&ids(&["d", "d"])).is_err());
+        assert!(state.assign_slots(&ids(&["b", "b"])).is_err());
         assert_eq!(state.issuances().unwrap().len(), 2);
         let groups = state.recipient_groups().unwrap();
         assert_eq!(groups[&("k".to_string(), "p".to_string())].len(), 2);
+    }
+
+    #[test]
+    fn an_old_plain_record_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(KEY_FILE), "x").unwrap();
+        fs::write(dir.path().join(OLD_RECORD_FILE), "").unwrap();
+        let err = State::open(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("issuance.jsonl"), "{err}");
     }
 
     #[test]

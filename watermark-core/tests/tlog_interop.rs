@@ -266,3 +266,83 @@ fn tlog_interop_corrupted_proofs_rejected_by_both() {
         tlog_tiles::check_tree(&p, 13, to_their_hash(&root), 5, to_their_hash(&old_root)).is_err()
     );
 }
+
+/// The log as `watermark` stores it: they verify every stored checkpoint and
+/// every receipt's inclusion proof, and their proofs are ours.
+#[test]
+fn tlog_interop_real_log_storage() {
+    use watermark_core::{Entry, State, VerifyEntry};
+
+    let dir = tempfile::tempdir().unwrap();
+    let state =
+        State::init_with_log_origin(&dir.path().join("s"), Some("example.org/extracts")).unwrap();
+    let lock = state.lock().unwrap();
+    let mut n = 0u64;
+    for batch in [1, 3, 2, 1, 4] {
+        let entries: Vec<Entry> = (0..batch)
+            .map(|_| {
+                n += 1;
+                Entry::Verify(VerifyEntry {
+                    time: "2026-05-01T10:00:00Z".into(),
+                    investigator: format!("investigator-{n}"),
+                    leak_blake3: blake3::hash(&n.to_be_bytes()).to_hex().to_string(),
+                    leak_bytes: n * 100,
+                    rows_read: n,
+                    positions_read: 3 * n,
+                    comparisons: 2,
+                    threshold: "1e-9".into(),
+                    accused: Vec::new(),
+                    tool: "watermark test".into(),
+                })
+            })
+            .collect();
+        state.append(&lock, &entries).unwrap();
+    }
+    let log = state.log().unwrap();
+    assert_eq!(log.size(), n);
+    let vkey = log.verifier().to_vkey();
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("s/log/verifier.key")).unwrap(),
+        format!("{vkey}\n")
+    );
+
+    // Their storage, filled from the stored entries file.
+    let stored = std::fs::read_to_string(dir.path().join("s/log/entries")).unwrap();
+    let mut storage = TheirStorage(Vec::new());
+    for (i, line) in stored.lines().enumerate() {
+        let hashes = tlog_tiles::stored_hashes(i as u64, line.as_bytes(), &storage).unwrap();
+        storage.0.extend(hashes);
+    }
+
+    for size in 0..=n {
+        let note = log.checkpoint_at(size).unwrap();
+        let text = their_open(note.as_bytes(), &vkey);
+        let cp = tlog_tiles::Checkpoint::from_bytes(&text).expect("their checkpoint parse");
+        assert_eq!(cp.origin(), "example.org/extracts");
+        assert_eq!(cp.size(), size);
+        if size > 0 {
+            assert_eq!(
+                cp.hash().0,
+                tlog_tiles::tree_hash(size, &storage).unwrap().0
+            );
+        }
+        for index in 0..size {
+            let receipt = log.receipt_at(index, size).unwrap();
+            receipt.verify(log.verifier()).unwrap();
+            let leaf = tlog::leaf_hash(receipt.entry.as_bytes());
+            let p: RecordProof = to_their_proof(&receipt.inclusion_proof);
+            tlog_tiles::check_record(&p, size, *cp.hash(), index, to_their_hash(&leaf))
+                .expect("they verify our receipt");
+            let theirs = tlog_tiles::prove_record(size, index, &storage).unwrap();
+            assert_eq!(from_their_proof(&theirs), receipt.inclusion_proof);
+        }
+        if size > 0 {
+            let c = log.consistency(note).unwrap();
+            let theirs = tlog_tiles::prove_tree(n, size, &storage).unwrap();
+            assert_eq!(from_their_proof(&theirs), c.proof);
+            let p: TreeProof = to_their_proof(&c.proof);
+            tlog_tiles::check_tree(&p, n, to_their_hash(&log.root()), size, *cp.hash())
+                .expect("they verify our consistency proof");
+        }
+    }
+}

@@ -159,6 +159,7 @@ pub fn run(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
             state: state_dir.clone(),
             leaked: leak.clone(),
             threshold: None,
+            investigator: "demo".to_string(),
         },
         if quiet {
             quiet_step

@@ -1,13 +1,13 @@
 //! `watermark issue`: one pass over the extract writes every recipient's copy.
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context as _};
 use serde::Serialize;
 use watermark_core::{
-    issue_csv, now_rfc3339, validate_recipient_id, Embedder, HashingReader, HashingWriter,
-    Issuance, Policy, State,
+    copy_path, issue_csv, now_rfc3339, receipt_path, validate_recipient_id, CodeRecord, Embedder,
+    HashingReader, HashingWriter, IssueEntry, Policy, Recovery, State,
 };
 
 use crate::cli::IssueArgs;
@@ -45,6 +45,18 @@ pub struct Copy {
     pub file: PathBuf,
     pub blake3: String,
     pub bytes: u64,
+    /// The copy's entry in the issuance log.
+    pub log_index: u64,
+    /// Its receipt: the entry, its inclusion proof and the signed checkpoint.
+    pub receipt: PathBuf,
+}
+
+/// Where the copies were logged.
+#[derive(Debug, Serialize)]
+pub struct LogRef {
+    pub origin: String,
+    pub size: u64,
+    pub checkpoint: String,
 }
 
 /// The result of `issue`.
@@ -57,6 +69,7 @@ pub struct Report {
     pub key_id: String,
     pub policy_digest: String,
     pub copies: Vec<Copy>,
+    pub log: LogRef,
 }
 
 impl Report {
@@ -73,15 +86,63 @@ impl Report {
         );
         for c in &self.copies {
             s.push_str(&format!(
-                "  {:<20} {}  (slot {})\n",
+                "  {:<20} {}  (slot {}, log entry {})\n",
                 c.recipient,
                 c.file.display(),
-                c.slot
+                c.slot,
+                c.log_index
             ));
         }
-        s.push_str("Each issuance is recorded in the state's issuance record.\n");
+        s.push_str(&format!(
+            "Logged in {} (now {} entries, each with its signed checkpoint); \
+             each copy's receipt is beside it as ID.receipt.\n",
+            self.log.origin, self.log.size
+        ));
         s
     }
+}
+
+/// Tells what an earlier, killed run left and what was done about it.
+pub fn report_recovery(printer: Printer, rec: &Recovery) -> anyhow::Result<()> {
+    if let Some(u) = &rec.removed_from_log {
+        printer.notice(&format!(
+            "note: removed an interrupted append from the log: {} byte(s) after its last signed \
+             entry ({} unsigned entr{}) and {} after its last checkpoint",
+            u.entry_bytes,
+            u.entry_lines,
+            if u.entry_lines == 1 { "y" } else { "ies" },
+            u.checkpoint_bytes
+        ))?;
+    }
+    for path in &rec.completed {
+        printer.notice(&format!(
+            "note: completed an interrupted issuance: {} is in place with its receipt",
+            path.display()
+        ))?;
+    }
+    if !rec.undone.is_empty() {
+        printer.notice(&format!(
+            "note: undid an interrupted issuance that was never logged (copies for {}): \
+             its files were removed",
+            rec.undone.join(", ")
+        ))?;
+    }
+    for lost in &rec.lost {
+        printer.notice(&format!(
+            "warning: log entry {} says a copy was made for {}, but it never reached {} and its \
+             temporary file is gone; issue it again (the same input gives the same bytes)",
+            lost.index,
+            lost.recipient,
+            lost.path.display()
+        ))?;
+    }
+    if rec.partials_removed > 0 {
+        printer.notice(&format!(
+            "note: removed {} temporary file(s) of an interrupted issuance",
+            rec.partials_removed
+        ))?;
+    }
+    Ok(())
 }
 
 pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
@@ -89,7 +150,9 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
         validate_recipient_id(id)?;
     }
     let state = State::open(&settings.state)?;
-    let _lock = state.lock()?;
+    let lock = state.lock()?;
+    let recovery = state.recover(&lock)?;
+    report_recovery(printer, &recovery)?;
     let key = state.master_key()?;
     let policy_text = std::fs::read_to_string(&settings.policy)
         .with_context(|| format!("reading policy {}", settings.policy.display()))?;
@@ -97,14 +160,12 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
         .with_context(|| format!("{}", settings.policy.display()))?;
     let recipients = state.assign_slots(&settings.recipients)?;
 
-    std::fs::create_dir_all(&settings.out_dir)
-        .with_context(|| format!("creating {}", settings.out_dir.display()))?;
-    let finals: Vec<PathBuf> = recipients
-        .iter()
-        .map(|r| settings.out_dir.join(format!("{}.csv", r.id)))
-        .collect();
     if !settings.force {
-        if let Some(existing) = finals.iter().find(|p| p.exists()) {
+        if let Some(existing) = recipients
+            .iter()
+            .map(|r| copy_path(&settings.out_dir, &r.id))
+            .find(|p| p.exists())
+        {
             bail!(
                 "{} already exists; pass --force to replace it",
                 existing.display()
@@ -120,75 +181,77 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
     let file = File::open(&settings.input)
         .with_context(|| format!("opening {}", settings.input.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let policy_digest = state.store_policy(&policy)?;
+    let (pending, temps) =
+        state.begin_issue(&lock, &settings.out_dir, &recipients, settings.force)?;
     let bar = printer.progress(size, "issuing");
     let mut input = HashingReader::new(bar.wrap_read(file));
-    let mut temps = Vec::new();
-    for r in &recipients {
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{}.csv.", r.id))
-            .suffix(".partial")
-            .tempfile_in(&settings.out_dir)
-            .with_context(|| format!("creating a file in {}", settings.out_dir.display()))?;
-        temps.push(HashingWriter::new(tmp));
-    }
-    // On any error the temporary files are dropped, and so deleted: no
-    // half-written copy is left under any name.
+    let temps: Vec<_> = temps.into_iter().map(HashingWriter::new).collect();
+    // On any error the temporary files are dropped, and so deleted, and the
+    // journal with them: no half-written copy is left under any name.
     let summary = issue_csv(&embedder, &mut input, temps, &mut |_| {})
         .with_context(|| format!("{}", settings.input.display()))?;
     bar.finish_and_clear();
     let (input_blake3, _) = input.digest();
 
-    let policy_digest = state.store_policy(&policy)?;
     let time = now_rfc3339();
-    let mut copies = Vec::new();
-    let mut records = Vec::new();
-    for ((w, r), path) in summary.outputs.into_iter().zip(&recipients).zip(&finals) {
+    let key_id = key.id().to_hex();
+    let code = CodeRecord::from(&policy.code);
+    let mut copies = Vec::with_capacity(recipients.len());
+    for (w, r) in summary.outputs.into_iter().zip(&recipients) {
         let (blake3, bytes) = w.digest();
-        let tmp = w.into_inner();
-        tmp.as_file()
-            .sync_all()
-            .with_context(|| format!("writing {}", path.display()))?;
-        persist(tmp, path, settings.force)?;
-        records.push(Issuance {
-            time: time.clone(),
-            recipient: r.id.clone(),
-            slot: r.slot,
-            input_blake3: input_blake3.clone(),
-            output_blake3: blake3.clone(),
-            output_bytes: bytes,
-            rows: summary.rows,
-            slots_marked: summary.slots_marked,
-            key_id: key.id().to_hex(),
-            policy_digest: policy_digest.clone(),
-            tool: concat!("watermark ", env!("CARGO_PKG_VERSION")).to_string(),
-        });
-        copies.push(Copy {
-            recipient: r.id.clone(),
-            slot: r.slot,
-            file: path.clone(),
-            blake3,
-            bytes,
-        });
+        copies.push((
+            w.into_inner(),
+            IssueEntry {
+                time: time.clone(),
+                recipient: r.id.clone(),
+                slot: r.slot,
+                input_blake3: input_blake3.clone(),
+                input_rows: summary.rows,
+                output_blake3: blake3,
+                output_bytes: bytes,
+                output_rows: summary.rows,
+                canaries: 0,
+                slots_marked: summary.slots_marked,
+                key_id: key_id.clone(),
+                policy_digest: policy_digest.clone(),
+                code: code.clone(),
+                tool: concat!("watermark ", env!("CARGO_PKG_VERSION")).to_string(),
+            },
+        ));
     }
-    state.record(&records)?;
+    let digests: Vec<(String, u64)> = copies
+        .iter()
+        .map(|(_, e)| (e.output_blake3.clone(), e.output_bytes))
+        .collect();
+    let issued = pending.commit(copies)?;
+    let log = state.log()?;
     Ok(Report {
         input: settings.input.clone(),
         input_blake3,
         rows: summary.rows,
         slots_marked_per_copy: summary.slots_marked,
-        key_id: key.id().to_hex(),
+        key_id,
         policy_digest,
-        copies,
+        copies: issued
+            .into_iter()
+            .zip(digests)
+            .map(|(c, (blake3, bytes))| Copy {
+                recipient: c.recipient.clone(),
+                slot: c.slot,
+                // As the user named the directory; the journal used the
+                // absolute path.
+                file: copy_path(&settings.out_dir, &c.recipient),
+                blake3,
+                bytes,
+                log_index: c.index,
+                receipt: receipt_path(&settings.out_dir, &c.recipient),
+            })
+            .collect(),
+        log: LogRef {
+            origin: log.origin().to_owned(),
+            size: log.size(),
+            checkpoint: log.checkpoint().to_owned(),
+        },
     })
-}
-
-fn persist(tmp: tempfile::NamedTempFile, path: &Path, force: bool) -> anyhow::Result<()> {
-    let result = if force {
-        tmp.persist(path).map(|_| ())
-    } else {
-        tmp.persist_noclobber(path).map(|_| ())
-    };
-    result
-        .map_err(|e| e.error)
-        .with_context(|| format!("moving the copy into place at {}", path.display()))
 }

@@ -4,6 +4,7 @@
 pub mod demo;
 pub mod init;
 pub mod issue;
+pub mod log;
 pub mod policy;
 pub mod synth;
 pub mod verify;
@@ -17,6 +18,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Init(a) => init::run(
             &a.state.state,
+            a.log_origin.as_deref(),
             Printer {
                 json: a.json,
                 quiet,
@@ -42,6 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             printer.json(&report)?;
             Ok(())
         }
+        Command::Log(cmd) => log::run(cmd, quiet),
         Command::Policy(PolicyCommand::Suggest(a)) => {
             policy::suggest(a, Printer { json: false, quiet })
         }

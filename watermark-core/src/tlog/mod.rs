@@ -12,7 +12,7 @@
 //! All fallible functions return the single error type [`TlogError`]
 //! (aliased as [`ProofError`], [`NoteError`] and [`CheckpointError`]).
 
-mod base64;
+pub(crate) mod base64;
 pub mod checkpoint;
 mod error;
 pub mod merkle;

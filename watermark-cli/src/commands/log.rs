@@ -1,0 +1,604 @@
+//! `watermark log …`: what an auditor runs on the signed issuance log.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context as _};
+use serde::Serialize;
+use watermark_core::tlog::{Checkpoint, Verifier};
+use watermark_core::{
+    hash_hex, Entry, ErrorKind, HashingReader, Log, Receipt, SigningKeyCheck, State, Uncommitted,
+};
+
+use crate::cli::{
+    LogCommand, LogConsistencyArgs, LogPlainArgs, LogProveArgs, LogShowArgs, LogVerifyArgs,
+    VerifyReceiptArgs,
+};
+use crate::output::Printer;
+
+pub fn run(cmd: LogCommand, quiet: bool) -> anyhow::Result<()> {
+    let printer = |json| Printer { json, quiet };
+    match cmd {
+        LogCommand::Show(a) => show(&a, printer(a.json)),
+        LogCommand::Verify(a) => verify(&a, printer(a.json)),
+        LogCommand::Prove(a) => prove(&a, printer(a.json)),
+        LogCommand::Consistency(a) => consistency(&a, printer(a.json)),
+        LogCommand::Pubkey(a) => pubkey(&a, printer(a.json)),
+        LogCommand::Checkpoint(a) => checkpoint(&a, printer(a.json)),
+        LogCommand::VerifyReceipt(a) => verify_receipt(&a, printer(a.json)),
+    }
+}
+
+/// A public key given on the command line: the key itself, or a file
+/// holding it.
+pub fn parse_pubkey(arg: &str) -> anyhow::Result<Verifier> {
+    if let Ok(v) = Verifier::from_vkey(arg) {
+        return Ok(v);
+    }
+    let text = std::fs::read_to_string(arg).map_err(|e| {
+        anyhow!(
+            "--pubkey {arg:?} is neither a public key (NAME+ID+BASE64) nor a readable file: {e}"
+        )
+    })?;
+    Verifier::from_vkey(text.trim_end_matches('\n')).with_context(|| arg.to_string())
+}
+
+fn open(dir: &Path, pubkey: Option<&str>) -> anyhow::Result<(State, Log, bool)> {
+    let state = State::open_for_audit(dir)?;
+    let log = match pubkey {
+        Some(k) => state.log_pinned(&parse_pubkey(k)?)?,
+        None => state.log()?,
+    };
+    Ok((state, log, pubkey.is_some()))
+}
+
+/// An entry in one line, for people.
+pub fn describe(entry: &Entry) -> String {
+    match entry {
+        Entry::Issue(e) => format!(
+            "issue   {:<16} slot {:<4} copy {}… ({} rows, {} bytes) of input {}…",
+            e.recipient,
+            e.slot,
+            &e.output_blake3[..16],
+            e.output_rows,
+            e.output_bytes,
+            &e.input_blake3[..12]
+        ),
+        Entry::Verify(e) => {
+            let result = if e.accused.is_empty() {
+                "no one accused".to_string()
+            } else {
+                let names: Vec<String> = e
+                    .accused
+                    .iter()
+                    .map(|a| format!("{} ({})", a.recipient, short_bound(&a.bound)))
+                    .collect();
+                format!("accused {}", names.join(", "))
+            };
+            format!(
+                "verify  {:<16}           leak {}… ({} rows): {result}",
+                e.investigator,
+                &e.leak_blake3[..16],
+                e.rows_read
+            )
+        }
+        _ => "an entry of a kind this version does not know".to_string(),
+    }
+}
+
+/// Indents every non-empty line (a signed note has an empty one).
+fn indent(text: &str, by: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("{by}{l}\n")
+            }
+        })
+        .collect()
+}
+
+/// A recorded bound, shortened for a table: `1.9e-57`.
+fn short_bound(recorded: &str) -> String {
+    recorded
+        .parse::<f64>()
+        .map(crate::output::bound)
+        .unwrap_or_else(|_| recorded.to_string())
+}
+
+fn uncommitted_note(u: &Uncommitted) -> String {
+    format!(
+        "an interrupted append left {} byte(s) after the last signed entry ({} complete \
+         unsigned entr{}) and {} byte(s) after the last checkpoint; they are not part of the \
+         log, and the next `watermark issue` or `watermark verify` removes them",
+        u.entry_bytes,
+        u.entry_lines,
+        if u.entry_lines == 1 { "y" } else { "ies" },
+        u.checkpoint_bytes
+    )
+}
+
+#[derive(Debug, Serialize)]
+struct UncommittedDoc {
+    entry_bytes: u64,
+    entry_lines: u64,
+    checkpoint_bytes: u64,
+}
+
+fn uncommitted_doc(log: &Log) -> Option<UncommittedDoc> {
+    log.uncommitted().map(|u| UncommittedDoc {
+        entry_bytes: u.entry_bytes,
+        entry_lines: u.entry_lines,
+        checkpoint_bytes: u.checkpoint_bytes,
+    })
+}
+
+#[derive(Debug, Serialize)]
+struct ShownEntry<'a> {
+    index: u64,
+    leaf_hash: String,
+    entry: &'a Entry,
+}
+
+#[derive(Debug, Serialize)]
+struct ShowDoc<'a> {
+    origin: &'a str,
+    public_key: String,
+    size: u64,
+    root: String,
+    checkpoint: &'a str,
+    entries: Vec<ShownEntry<'a>>,
+    uncommitted: Option<UncommittedDoc>,
+    interrupted_issue: bool,
+}
+
+fn show(a: &LogShowArgs, printer: Printer) -> anyhow::Result<()> {
+    let (state, log, _) = open(&a.state.state, None)?;
+    let mut s = String::new();
+    let _ = writeln!(s, "Log         {}", log.origin());
+    let _ = writeln!(s, "Public key  {}", log.verifier().to_vkey());
+    let _ = writeln!(
+        s,
+        "Entries     {}, root {} (SHA-256, RFC 6962)",
+        log.size(),
+        hash_hex(&log.root())
+    );
+    s.push_str("\n  INDEX TIME                 WHAT\n");
+    for (i, e) in log.entries().iter().enumerate() {
+        let _ = writeln!(s, "  {i:<5} {:<20} {}", e.time(), describe(e));
+    }
+    s.push_str("\nLatest signed checkpoint:\n");
+    s.push_str(&indent(log.checkpoint(), "  "));
+    printer.text(&s)?;
+    if let Some(u) = log.uncommitted() {
+        printer.notice(&format!("note: {}", uncommitted_note(u)))?;
+    }
+    if state.has_interrupted_issue() {
+        printer.notice(
+            "note: an issuance was interrupted; the next `watermark issue` completes or undoes it",
+        )?;
+    }
+    printer.json(&ShowDoc {
+        origin: log.origin(),
+        public_key: log.verifier().to_vkey(),
+        size: log.size(),
+        root: hash_hex(&log.root()),
+        checkpoint: log.checkpoint(),
+        entries: log
+            .entries()
+            .iter()
+            .enumerate()
+            .map(|(i, entry)| ShownEntry {
+                index: i as u64,
+                leaf_hash: hash_hex(&log.leaf_hash(i as u64).expect("entry in tree")),
+                entry,
+            })
+            .collect(),
+        uncommitted: uncommitted_doc(&log),
+        interrupted_issue: state.has_interrupted_issue(),
+    })?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct Problem {
+    file: Option<PathBuf>,
+    entry: Option<u64>,
+    checkpoint: Option<u64>,
+    line: Option<u64>,
+    byte: Option<u64>,
+    message: String,
+}
+
+#[derive(Debug, Serialize)]
+struct VerifyDoc {
+    ok: bool,
+    origin: Option<String>,
+    public_key: Option<String>,
+    pinned_key: bool,
+    size: Option<u64>,
+    root: Option<String>,
+    checkpoints_verified: Option<u64>,
+    signing_key: Option<&'static str>,
+    policies_checked: Option<usize>,
+    uncommitted: Option<UncommittedDoc>,
+    interrupted_issue: bool,
+    problem: Option<Problem>,
+}
+
+fn verify(a: &LogVerifyArgs, printer: Printer) -> anyhow::Result<()> {
+    let pinned = a.pubkey.pubkey.is_some();
+    let result = open(&a.state.state, a.pubkey.pubkey.as_deref()).and_then(|(state, log, _)| {
+        let policies = state.check_policies(&log)?;
+        Ok((state, log, policies))
+    });
+    let (state, log, policies) = match result {
+        Ok(v) => v,
+        Err(err) => {
+            let problem = match err
+                .downcast_ref::<watermark_core::Error>()
+                .map(|e| e.kind())
+            {
+                Some(ErrorKind::Log(d)) => Problem {
+                    file: Some(d.file.clone()),
+                    entry: d.entry,
+                    checkpoint: d.checkpoint,
+                    line: d.line,
+                    byte: d.byte,
+                    message: d.message.clone(),
+                },
+                _ => Problem {
+                    file: None,
+                    entry: None,
+                    checkpoint: None,
+                    line: None,
+                    byte: None,
+                    message: format!("{err:#}"),
+                },
+            };
+            printer.json(&VerifyDoc {
+                ok: false,
+                origin: None,
+                public_key: None,
+                pinned_key: pinned,
+                size: None,
+                root: None,
+                checkpoints_verified: None,
+                signing_key: None,
+                policies_checked: None,
+                uncommitted: None,
+                interrupted_issue: false,
+                problem: Some(problem),
+            })?;
+            return Err(err.context(format!(
+                "the issuance log in {} does not verify",
+                a.state.state.display()
+            )));
+        }
+    };
+    let signing = match log.signing_key() {
+        SigningKeyCheck::Matches => (
+            "matches",
+            "private (mode 0600) and the key of the public key",
+        ),
+        SigningKeyCheck::Absent => ("absent", "not present (an auditor's copy): not checked"),
+        SigningKeyCheck::Unreadable => ("unreadable", "not readable by this user: not checked"),
+        _ => ("unknown", "not checked"),
+    };
+    let mut s = format!("The issuance log {} verifies.\n", log.origin());
+    let _ =
+        writeln!(
+        s,
+        "  {} entries; {} signed checkpoints (one per entry, and the empty tree), every signature \
+         checked with {}{}",
+        log.size(),
+        log.size() + 1,
+        log.verifier().to_vkey(),
+        if pinned { " (the key given)" } else { " (log/verifier.key)" }
+    );
+    let _ = writeln!(s, "  root at {}: {}", log.size(), hash_hex(&log.root()));
+    let _ = writeln!(s, "  signing key: {}", signing.1);
+    match policies {
+        Some(n) => {
+            let _ = writeln!(
+                s,
+                "  policies: the {n} the entries name are stored and unchanged"
+            );
+        }
+        None => s.push_str("  policies: not in this directory, not checked\n"),
+    }
+    printer.text(&s)?;
+    if let Some(u) = log.uncommitted() {
+        printer.notice(&format!("note: {}", uncommitted_note(u)))?;
+    }
+    if state.has_interrupted_issue() {
+        printer.notice(
+            "note: an issuance was interrupted after its journal was written; the next \
+             `watermark issue` completes the copies that were logged and removes the others",
+        )?;
+    }
+    printer.json(&VerifyDoc {
+        ok: true,
+        origin: Some(log.origin().to_owned()),
+        public_key: Some(log.verifier().to_vkey()),
+        pinned_key: pinned,
+        size: Some(log.size()),
+        root: Some(hash_hex(&log.root())),
+        checkpoints_verified: Some(log.size() + 1),
+        signing_key: Some(signing.0),
+        policies_checked: policies,
+        uncommitted: uncommitted_doc(&log),
+        interrupted_issue: state.has_interrupted_issue(),
+        problem: None,
+    })?;
+    Ok(())
+}
+
+/// Finds an entry by index, or by the BLAKE3 of a copy or verified file
+/// (the latest entry naming it).
+fn find_entry(log: &Log, spec: &str) -> anyhow::Result<u64> {
+    if !spec.is_empty() && spec.bytes().all(|b| b.is_ascii_digit()) {
+        let index: u64 = spec.parse().context("entry index")?;
+        if index >= log.size() {
+            bail!("the log has no entry {index}: it holds {}", log.size());
+        }
+        return Ok(index);
+    }
+    let digest = spec.to_ascii_lowercase();
+    if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!("ENTRY must be an entry index or a 64-digit BLAKE3 digest, not {spec:?}");
+    }
+    log.entries()
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, e)| match e {
+            Entry::Issue(i) => i.output_blake3 == digest,
+            Entry::Verify(v) => v.leak_blake3 == digest,
+            _ => false,
+        })
+        .map(|(i, _)| i as u64)
+        .ok_or_else(|| anyhow!("no entry of the log names a file with BLAKE3 {digest}"))
+}
+
+fn prove(a: &LogProveArgs, printer: Printer) -> anyhow::Result<()> {
+    let (_, log, _) = open(&a.state.state, None)?;
+    let index = find_entry(&log, &a.entry)?;
+    let receipt = log.receipt(index)?;
+    receipt.verify(log.verifier())?;
+    if let Some(path) = &a.output {
+        std::fs::write(path, receipt.to_json())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    let mut s = format!(
+        "Entry {index} of log {} is in its signed checkpoint of {} entries.\n",
+        log.origin(),
+        log.size()
+    );
+    let _ = writeln!(s, "  {}", describe(&log.entries()[index as usize]));
+    let _ = writeln!(s, "  entry      {}", receipt.entry);
+    let _ = writeln!(
+        s,
+        "  leaf hash  {}",
+        hash_hex(&log.leaf_hash(index).expect("entry in tree"))
+    );
+    let _ = writeln!(
+        s,
+        "  inclusion proof (RFC 9162), {} hash{}:",
+        receipt.inclusion_proof.len(),
+        if receipt.inclusion_proof.len() == 1 {
+            ""
+        } else {
+            "es"
+        }
+    );
+    for h in &receipt.inclusion_proof {
+        let _ = writeln!(s, "    {}", hash_hex(h));
+    }
+    s.push_str("  checkpoint:\n");
+    s.push_str(&indent(&receipt.checkpoint, "    "));
+    match &a.output {
+        Some(p) => {
+            let _ = writeln!(
+                s,
+                "Receipt written to {}; check it with `watermark log verify-receipt {} --pubkey KEY`.",
+                p.display(),
+                p.display()
+            );
+        }
+        None => s.push_str(
+            "Keep it with `-o FILE` (or --json) and check it with `watermark log verify-receipt`.\n",
+        ),
+    }
+    printer.text(&s)?;
+    printer.json(&receipt)?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct TreeHead {
+    size: u64,
+    root: String,
+}
+
+impl From<&Checkpoint> for TreeHead {
+    fn from(c: &Checkpoint) -> Self {
+        TreeHead {
+            size: c.size,
+            root: hash_hex(&c.root),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct ConsistencyDoc<'a> {
+    consistent: bool,
+    origin: &'a str,
+    old: TreeHead,
+    new: TreeHead,
+    proof: Vec<String>,
+    checkpoint: &'a str,
+}
+
+fn consistency(a: &LogConsistencyArgs, printer: Printer) -> anyhow::Result<()> {
+    let (_, log, _) = open(&a.state.state, a.pubkey.pubkey.as_deref())?;
+    let old =
+        std::fs::read_to_string(&a.old).with_context(|| format!("reading {}", a.old.display()))?;
+    let c = log
+        .consistency(&old)
+        .with_context(|| format!("{}", a.old.display()))?;
+    let mut s = format!(
+        "The log extends the old checkpoint: its first {} entries are the ones {} signed.\n",
+        c.old.size,
+        a.old.display()
+    );
+    let _ = writeln!(
+        s,
+        "  old  size {:<6} root {}",
+        c.old.size,
+        hash_hex(&c.old.root)
+    );
+    let _ = writeln!(
+        s,
+        "  new  size {:<6} root {}",
+        c.new.size,
+        hash_hex(&c.new.root)
+    );
+    let _ = writeln!(
+        s,
+        "  consistency proof (RFC 9162), {} hash{}:",
+        c.proof.len(),
+        if c.proof.len() == 1 { "" } else { "es" }
+    );
+    for h in &c.proof {
+        let _ = writeln!(s, "    {}", hash_hex(h));
+    }
+    s.push_str("Latest signed checkpoint:\n");
+    s.push_str(&indent(log.checkpoint(), "  "));
+    printer.text(&s)?;
+    printer.json(&ConsistencyDoc {
+        consistent: true,
+        origin: log.origin(),
+        old: (&c.old).into(),
+        new: (&c.new).into(),
+        proof: c.proof.iter().map(hash_hex).collect(),
+        checkpoint: log.checkpoint(),
+    })?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct PubkeyDoc {
+    origin: String,
+    key_id: String,
+    public_key: String,
+}
+
+fn pubkey(a: &LogPlainArgs, printer: Printer) -> anyhow::Result<()> {
+    let state = State::open_for_audit(&a.state.state)?;
+    let v = state.log_verifier()?;
+    printer.text(&format!("{}\n", v.to_vkey()))?;
+    printer.json(&PubkeyDoc {
+        origin: v.name().to_owned(),
+        key_id: format!("{:08x}", v.key_id()),
+        public_key: v.to_vkey(),
+    })?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct CheckpointDoc<'a> {
+    origin: &'a str,
+    size: u64,
+    root: String,
+    checkpoint: &'a str,
+}
+
+fn checkpoint(a: &LogPlainArgs, printer: Printer) -> anyhow::Result<()> {
+    let (_, log, _) = open(&a.state.state, None)?;
+    // Exactly the signed note, so it can be saved and given back later.
+    printer.text(log.checkpoint())?;
+    printer.json(&CheckpointDoc {
+        origin: log.origin(),
+        size: log.size(),
+        root: hash_hex(&log.root()),
+        checkpoint: log.checkpoint(),
+    })?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct ReceiptDoc<'a> {
+    ok: bool,
+    origin: &'a str,
+    index: u64,
+    leaf_hash: String,
+    checkpoint: TreeHead,
+    entry: &'a Entry,
+    copy_matches: Option<bool>,
+}
+
+fn verify_receipt(a: &VerifyReceiptArgs, printer: Printer) -> anyhow::Result<()> {
+    let verifier = match (&a.pubkey, &a.state) {
+        (Some(k), _) => parse_pubkey(k)?,
+        (None, Some(dir)) => State::open_for_audit(dir)?.log_verifier()?,
+        (None, None) => bail!("give the log's public key with --pubkey KEY"),
+    };
+    let text = std::fs::read_to_string(&a.receipt)
+        .with_context(|| format!("reading {}", a.receipt.display()))?;
+    let receipt = Receipt::from_json(&text).with_context(|| format!("{}", a.receipt.display()))?;
+    let v = receipt
+        .verify(&verifier)
+        .with_context(|| format!("{}", a.receipt.display()))?;
+    let copy_matches = match &a.copy {
+        None => None,
+        Some(path) => {
+            let Entry::Issue(issue) = &v.entry else {
+                bail!(
+                    "{}: entry {} is not an issued copy, so --copy has nothing to match",
+                    a.receipt.display(),
+                    v.index
+                );
+            };
+            let file =
+                std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+            let mut reader = HashingReader::new(file);
+            std::io::copy(&mut reader, &mut std::io::sink())
+                .with_context(|| format!("reading {}", path.display()))?;
+            let (digest, _) = reader.digest();
+            if digest != issue.output_blake3 {
+                bail!(
+                    "{} is not the copy entry {} names: its BLAKE3 is {digest}, the entry's {}",
+                    path.display(),
+                    v.index,
+                    issue.output_blake3
+                );
+            }
+            Some(true)
+        }
+    };
+    let mut s = format!(
+        "The receipt verifies: entry {} is in the checkpoint of {} entries of log {}, signed by {}+{:08x}.\n",
+        v.index,
+        v.checkpoint.size,
+        v.checkpoint.origin,
+        verifier.name(),
+        verifier.key_id()
+    );
+    let _ = writeln!(s, "  {}  {}", v.entry.time(), describe(&v.entry));
+    if let (Some(path), Some(true)) = (&a.copy, copy_matches) {
+        let _ = writeln!(s, "  {} is that copy (same BLAKE3).", path.display());
+    }
+    printer.text(&s)?;
+    printer.json(&ReceiptDoc {
+        ok: true,
+        origin: &v.checkpoint.origin,
+        index: v.index,
+        leaf_hash: hash_hex(&v.leaf_hash),
+        checkpoint: (&v.checkpoint).into(),
+        entry: &v.entry,
+        copy_matches,
+    })?;
+    Ok(())
+}

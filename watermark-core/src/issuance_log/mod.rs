@@ -1,0 +1,672 @@
+//! The signed, append-only issuance log, kept the way Certificate
+//! Transparency and Go's checksum database keep theirs.
+//!
+//! ```text
+//! DIR/log/entries        entry i is line i+1: canonical JSON (see Entry), then '\n'
+//! DIR/log/checkpoints    checkpoint k signs the tree of the first k entries;
+//!                        every checkpoint ever signed, k = 0, 1, 2, …, concatenated
+//! DIR/log/verifier.key   the log's public key, `<origin>+<key id>+<base64>` and '\n'
+//! DIR/log/signing.key    the log's Ed25519 signing key (mode 0600), `PRIVATE+KEY+…` and '\n'
+//! ```
+//!
+//! Leaves are the entry bytes, hashed as in RFC 6962; each checkpoint is a
+//! C2SP tlog-checkpoint whose origin is the key name, signed as a C2SP signed
+//! note. One checkpoint is signed per entry, so every entry has a signed
+//! tree that ends with it: a changed entry is found exactly (the first
+//! checkpoint whose root no longer matches names it), and every stored byte
+//! is covered by a signature: entries by the roots, checkpoints by their
+//! own signatures, the keys by their key ids.
+//!
+//! Appends write the entries first, then their checkpoints, each file synced
+//! before the next step. The log holds what the last complete, valid
+//! checkpoint signs. Anything after that (entries whose checkpoints were
+//! never written, or a checkpoint cut short) is what a killed append leaves:
+//! [`Log::open`] reports it as [`Uncommitted`], the next append removes it.
+//! Only such a tail is ever accepted: a cut-short checkpoint must be an exact
+//! prefix of the one that would sign the next entry, so a changed or removed
+//! byte anywhere else fails verification.
+
+mod entry;
+mod receipt;
+mod store;
+
+use std::path::{Path, PathBuf};
+
+pub use entry::{AccusedRecord, CodeRecord, Entry, IssueEntry, VerifyEntry};
+pub use receipt::{Receipt, VerifiedReceipt};
+pub(crate) use store::{append, create, default_origin, new_log, repair, sync_dir};
+
+use crate::error::{Error, LogDamage, Result};
+use crate::tlog::{self, Checkpoint, Hash, Tree, Verifier};
+
+/// The log's directory inside a state directory.
+pub(crate) const LOG_DIR: &str = "log";
+pub(crate) const ENTRIES_FILE: &str = "entries";
+pub(crate) const CHECKPOINTS_FILE: &str = "checkpoints";
+pub(crate) const SIGNING_KEY_FILE: &str = "signing.key";
+pub(crate) const VERIFIER_KEY_FILE: &str = "verifier.key";
+
+/// Signature lines start with an em dash and a space.
+const SIG_PREFIX: &[u8] = "\u{2014} ".as_bytes();
+/// Base64 characters of an Ed25519 note signature (4-byte key id + 64 bytes).
+const SIG_B64_LEN: usize = 92;
+
+/// A killed append's remnant after the last signed checkpoint: never part of
+/// the log, removed by the next append.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Uncommitted {
+    /// Bytes of `log/entries` after the last signed entry.
+    pub entry_bytes: u64,
+    /// Of those, complete lines (entries whose checkpoints were not written).
+    pub entry_lines: u64,
+    /// Bytes of `log/checkpoints` after the last complete checkpoint.
+    pub checkpoint_bytes: u64,
+}
+
+/// What [`Log::open`] could say about the signing key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SigningKeyCheck {
+    /// It is private, well-formed, and the key of `verifier.key`.
+    Matches,
+    /// There is no `signing.key` (an auditor's copy of the log).
+    Absent,
+    /// It exists but this user may not read it.
+    Unreadable,
+}
+
+/// The issuance log, read and verified.
+///
+/// [`Log::open`] recomputes the Merkle tree from the entries and checks every
+/// checkpoint's signature and root, so a `Log` in hand is a verified one.
+#[derive(Debug, Clone)]
+pub struct Log {
+    dir: PathBuf,
+    verifier: Verifier,
+    /// Canonical text of each entry (the leaf data).
+    lines: Vec<String>,
+    entries: Vec<Entry>,
+    tree: Tree,
+    /// `notes[k]` is the signed checkpoint of the first `k` entries.
+    notes: Vec<String>,
+    latest: Checkpoint,
+    entries_len: u64,
+    checkpoints_len: u64,
+    uncommitted: Option<Uncommitted>,
+    signing_key: SigningKeyCheck,
+}
+
+/// One complete line of a file: its bytes without the newline, where it
+/// starts, and its 1-based number.
+struct Line<'a> {
+    bytes: &'a [u8],
+    start: u64,
+    number: u64,
+}
+
+/// Splits `data` into complete lines and the offset of a final fragment
+/// without a newline (`data.len()` if there is none).
+fn split_lines(data: &[u8]) -> (Vec<Line<'_>>, usize) {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    while let Some(n) = data[start..].iter().position(|&b| b == b'\n') {
+        lines.push(Line {
+            bytes: &data[start..start + n],
+            start: start as u64,
+            number: lines.len() as u64 + 1,
+        });
+        start += n + 1;
+    }
+    (lines, start)
+}
+
+/// A complete signed note in the checkpoints file.
+struct NoteSpan {
+    start: usize,
+    end: usize,
+    line: u64,
+}
+
+/// Splits the checkpoints file into complete notes (text lines, a blank
+/// line, one or more signature lines) and the offset where an incomplete
+/// remainder starts (`data.len()` if none).
+fn split_notes(data: &[u8]) -> (Vec<NoteSpan>, usize) {
+    let mut notes = Vec::new();
+    let mut pos = 0;
+    let mut line = 1;
+    let next_line = |p: usize| {
+        data[p..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map(|n| p + n + 1)
+    };
+    'notes: while pos < data.len() {
+        let (start, start_line) = (pos, line);
+        let mut p = pos;
+        let mut l = line;
+        // Text lines, then the blank line.
+        let mut text_lines = 0;
+        loop {
+            let Some(end) = next_line(p) else {
+                break 'notes;
+            };
+            l += 1;
+            let blank = end - p == 1;
+            p = end;
+            if blank {
+                break;
+            }
+            text_lines += 1;
+        }
+        if text_lines == 0 {
+            // A blank line where a note should start: not a note; let the
+            // caller report it as an incomplete remainder that fails checks.
+            break;
+        }
+        // One or more signature lines.
+        let mut sigs = 0;
+        while data[p..].starts_with(SIG_PREFIX) {
+            let Some(end) = next_line(p) else {
+                break 'notes;
+            };
+            l += 1;
+            p = end;
+            sigs += 1;
+        }
+        if sigs == 0 {
+            break;
+        }
+        notes.push(NoteSpan {
+            start,
+            end: p,
+            line: start_line,
+        });
+        pos = p;
+        line = l;
+    }
+    let rest = notes.last().map_or(0, |n| n.end);
+    (notes, rest)
+}
+
+impl Log {
+    /// Reads and verifies the log of the state directory `state_dir`.
+    ///
+    /// The checkpoints are checked against `pinned` if given (an auditor's
+    /// copy of the public key), which `log/verifier.key` must then equal;
+    /// otherwise against `log/verifier.key`. Fails with an
+    /// [`ErrorKind::Log`](crate::ErrorKind::Log) naming the file, entry, line
+    /// and byte of the first problem found.
+    pub fn open(state_dir: &Path, pinned: Option<&Verifier>) -> Result<Log> {
+        let dir = state_dir.join(LOG_DIR);
+        let verifier = read_verifier(&dir.join(VERIFIER_KEY_FILE))?;
+        if let Some(pinned) = pinned {
+            if *pinned != verifier {
+                return Err(Error::log(LogDamage::new(
+                    &dir.join(VERIFIER_KEY_FILE),
+                    format!(
+                        "holds key {}, not the key given ({})",
+                        verifier.to_vkey(),
+                        pinned.to_vkey()
+                    ),
+                )));
+            }
+        }
+        let signing_key = store::check_signing_key(&dir.join(SIGNING_KEY_FILE), &verifier)?;
+
+        let entries_path = dir.join(ENTRIES_FILE);
+        let checkpoints_path = dir.join(CHECKPOINTS_FILE);
+        // Checkpoints first: a writer appends entries before their
+        // checkpoints, so entries read after the checkpoints always include
+        // every entry those sign, even while an append is under way.
+        let checkpoints_data = read(&checkpoints_path)?;
+        let entries_data = read(&entries_path)?;
+        let (lines, fragment) = split_lines(&entries_data);
+        let (spans, rest) = split_notes(&checkpoints_data);
+
+        let mut log = Log {
+            dir,
+            latest: Checkpoint::new(verifier.name(), 0, tlog::EMPTY_ROOT),
+            verifier,
+            lines: Vec::new(),
+            entries: Vec::new(),
+            tree: Tree::new(),
+            notes: Vec::new(),
+            entries_len: 0,
+            checkpoints_len: 0,
+            uncommitted: None,
+            signing_key,
+        };
+        if spans.is_empty() {
+            return Err(Error::log(
+                LogDamage::new(
+                    &checkpoints_path,
+                    "is not a complete signed checkpoint (the log starts with the checkpoint \
+                     of the empty tree)",
+                )
+                .checkpoint(0)
+                .line(1)
+                .byte(0),
+            ));
+        }
+        for (k, span) in spans.iter().enumerate() {
+            let k = k as u64;
+            let damage = |msg: String| {
+                Error::log(
+                    LogDamage::new(&checkpoints_path, msg)
+                        .checkpoint(k)
+                        .line(span.line)
+                        .byte(span.start as u64),
+                )
+            };
+            let bytes = &checkpoints_data[span.start..span.end];
+            let note = std::str::from_utf8(bytes).map_err(|e| {
+                Error::log(
+                    LogDamage::new(&checkpoints_path, "not valid UTF-8")
+                        .checkpoint(k)
+                        .line(span.line)
+                        .byte((span.start + e.valid_up_to()) as u64),
+                )
+            })?;
+            let cp = tlog::open_checkpoint(note, &log.verifier)
+                .map_err(|e| damage(format!("does not verify: {e}")))?;
+            if cp.origin != log.verifier.name() {
+                return Err(damage(format!(
+                    "is for log {:?}, not {:?}",
+                    cp.origin,
+                    log.verifier.name()
+                )));
+            }
+            if cp.size != k {
+                return Err(damage(format!(
+                    "signs a tree of {} entries where the checkpoint of {k} was expected: \
+                     checkpoints were removed, repeated or reordered",
+                    cp.size
+                )));
+            }
+            if k > 0 {
+                log.push_committed(
+                    &entries_path,
+                    &lines,
+                    fragment,
+                    k - 1,
+                    &checkpoints_path,
+                    span.line,
+                )?;
+            }
+            if log.tree.root() != cp.root {
+                let i = k - 1;
+                let line = &lines[i as usize];
+                return Err(Error::log(
+                    LogDamage::new(
+                        &entries_path,
+                        format!(
+                            "was changed after it was logged: checkpoint {k} ({} line {}) signs a \
+                             root its first {k} entries no longer give, while checkpoint {i} \
+                             still matches the entries before it",
+                            checkpoints_path.display(),
+                            span.line
+                        ),
+                    )
+                    .entry(i)
+                    .line(line.number)
+                    .byte(line.start),
+                ));
+            }
+            log.notes.push(note.to_owned());
+            log.latest = cp;
+        }
+        log.checkpoints_len = rest as u64;
+        let size = log.size();
+        log.entries_len = lines
+            .get(size as usize)
+            .map_or(fragment as u64, |l| l.start);
+
+        // What follows the last checkpoint may only be what a killed append
+        // leaves.
+        let tail = &checkpoints_data[rest..];
+        if !tail.is_empty() {
+            log.check_torn_checkpoint(tail, rest, &checkpoints_path, &lines)?;
+        }
+        let entry_bytes = entries_data.len() as u64 - log.entries_len;
+        if entry_bytes > 0 || !tail.is_empty() {
+            log.uncommitted = Some(Uncommitted {
+                entry_bytes,
+                entry_lines: lines.len() as u64 - size,
+                checkpoint_bytes: tail.len() as u64,
+            });
+        }
+        Ok(log)
+    }
+
+    /// Parses entry `i` (line `i + 1`) and adds it to the tree.
+    fn push_committed(
+        &mut self,
+        entries_path: &Path,
+        lines: &[Line<'_>],
+        fragment: usize,
+        i: u64,
+        checkpoints_path: &Path,
+        checkpoint_line: u64,
+    ) -> Result<()> {
+        let Some(line) = lines.get(i as usize) else {
+            return Err(Error::log(
+                LogDamage::new(
+                    entries_path,
+                    format!(
+                        "is missing or cut short: checkpoint {} ({} line {checkpoint_line}) \
+                         signs {} entries, but the file holds only {} complete ones",
+                        i + 1,
+                        checkpoints_path.display(),
+                        i + 1,
+                        lines.len()
+                    ),
+                )
+                .entry(i)
+                .line(i + 1)
+                .byte(fragment as u64),
+            ));
+        };
+        let damage = |offset: Option<usize>, msg: String| {
+            Error::log(
+                LogDamage::new(entries_path, msg)
+                    .entry(i)
+                    .line(line.number)
+                    .byte(line.start + offset.unwrap_or(0) as u64),
+            )
+        };
+        let text = std::str::from_utf8(line.bytes)
+            .map_err(|e| damage(Some(e.valid_up_to()), "not valid UTF-8".into()))?;
+        let entry = Entry::parse_line(text).map_err(|e| damage(e.column, e.message))?;
+        self.tree.push_entry(line.bytes);
+        self.lines.push(text.to_owned());
+        self.entries.push(entry);
+        Ok(())
+    }
+
+    /// Accepts `tail` (the checkpoints file after its last complete
+    /// checkpoint, starting at byte `start`) only if it is a strict prefix
+    /// of the checkpoint that would sign the next entry.
+    fn check_torn_checkpoint(
+        &self,
+        tail: &[u8],
+        start: usize,
+        checkpoints_path: &Path,
+        lines: &[Line<'_>],
+    ) -> Result<()> {
+        let size = self.size();
+        let fail = |at: usize, msg: &str| {
+            let line = 1
+                + self
+                    .notes
+                    .iter()
+                    .map(|n| n.matches('\n').count() as u64)
+                    .sum::<u64>()
+                + tail[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+            Err(Error::log(
+                LogDamage::new(checkpoints_path, msg.to_owned())
+                    .checkpoint(size + 1)
+                    .line(line)
+                    .byte((start + at) as u64),
+            ))
+        };
+        // The next checkpoint can only exist once its entry was written.
+        let Some(next) = lines.get(size as usize) else {
+            return fail(
+                0,
+                "follows the last checkpoint but is not a complete signed checkpoint, and no \
+                 entry follows the ones signed",
+            );
+        };
+        let mut tree = self.tree.clone();
+        tree.push_entry(next.bytes);
+        let body = Checkpoint::new(self.verifier.name(), size + 1, tree.root()).to_body();
+        let mut expected = body.into_bytes();
+        expected.push(b'\n');
+        expected.extend_from_slice(SIG_PREFIX);
+        expected.extend_from_slice(self.verifier.name().as_bytes());
+        expected.push(b' ');
+        let fixed = expected.len().min(tail.len());
+        if let Some(at) = (0..fixed).find(|&i| tail[i] != expected[i]) {
+            return fail(
+                at,
+                "is neither a complete signed checkpoint nor the start of the one that would \
+                 sign the next entry: the file was changed",
+            );
+        }
+        let sig = &tail[fixed..];
+        let b64 = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
+        if let Some(at) = sig.iter().position(|b| !b64(b)) {
+            return fail(
+                fixed + at,
+                "a checkpoint's signature line is not base64: the file was changed",
+            );
+        }
+        if sig.len() > SIG_B64_LEN {
+            return fail(
+                fixed + SIG_B64_LEN,
+                "a checkpoint's signature line does not end where it should: the file was changed",
+            );
+        }
+        Ok(())
+    }
+
+    /// The log's origin (also its key name).
+    pub fn origin(&self) -> &str {
+        self.verifier.name()
+    }
+
+    /// The log's public key.
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+
+    /// Number of entries the latest checkpoint signs.
+    pub fn size(&self) -> u64 {
+        self.entries.len() as u64
+    }
+
+    /// The root hash the latest checkpoint signs.
+    pub fn root(&self) -> Hash {
+        self.latest.root
+    }
+
+    /// The latest checkpoint, parsed.
+    pub fn latest(&self) -> &Checkpoint {
+        &self.latest
+    }
+
+    /// The latest signed checkpoint (a C2SP signed note).
+    pub fn checkpoint(&self) -> &str {
+        &self.notes[self.notes.len() - 1]
+    }
+
+    /// The signed checkpoint of the first `size` entries.
+    pub fn checkpoint_at(&self, size: u64) -> Option<&str> {
+        usize::try_from(size)
+            .ok()
+            .and_then(|s| self.notes.get(s))
+            .map(String::as_str)
+    }
+
+    /// The entries, in order.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Entry `index` in its canonical encoding (the Merkle leaf data).
+    pub fn entry_text(&self, index: u64) -> Option<&str> {
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| self.lines.get(i))
+            .map(String::as_str)
+    }
+
+    /// The RFC 6962 leaf hash of entry `index`.
+    pub fn leaf_hash(&self, index: u64) -> Option<Hash> {
+        self.tree.leaf(index).copied()
+    }
+
+    /// Issued copies, with their entry indexes.
+    pub fn issues(&self) -> impl Iterator<Item = (u64, &IssueEntry)> + '_ {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| match e {
+                Entry::Issue(issue) => Some((i as u64, issue)),
+                _ => None,
+            })
+    }
+
+    /// What a killed append left after the last checkpoint, if anything.
+    pub fn uncommitted(&self) -> Option<&Uncommitted> {
+        self.uncommitted.as_ref()
+    }
+
+    /// What could be checked of the signing key.
+    pub fn signing_key(&self) -> SigningKeyCheck {
+        self.signing_key
+    }
+
+    /// The log directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A receipt for entry `index` against the latest checkpoint.
+    pub fn receipt(&self, index: u64) -> Result<Receipt> {
+        self.receipt_at(index, self.size())
+    }
+
+    /// A receipt for entry `index` against the checkpoint of the first
+    /// `size` entries.
+    pub fn receipt_at(&self, index: u64, size: u64) -> Result<Receipt> {
+        let note = self.checkpoint_at(size).ok_or_else(|| {
+            Error::state(format!(
+                "the log has no checkpoint of size {size} (it holds {} entries)",
+                self.size()
+            ))
+        })?;
+        let proof = self
+            .tree
+            .inclusion_proof(index, size)
+            .map_err(|e| Error::state(format!("entry {index}: {e}")))?;
+        Ok(Receipt {
+            index,
+            entry: self.lines[index as usize].clone(),
+            inclusion_proof: proof,
+            checkpoint: note.to_owned(),
+        })
+    }
+
+    /// Checks that this log extends an older signed checkpoint of it, and
+    /// returns the RFC 9162 consistency proof from that checkpoint to the
+    /// latest one, verified.
+    pub fn consistency(&self, old_signed: &str) -> Result<Consistency> {
+        let old = tlog::open_checkpoint(old_signed, &self.verifier).map_err(|e| {
+            Error::state(format!("the old checkpoint is not one of this log's: {e}"))
+        })?;
+        if old.origin != self.origin() {
+            return Err(Error::state(format!(
+                "the old checkpoint is for log {:?}, not {:?}",
+                old.origin,
+                self.origin()
+            )));
+        }
+        if old.size > self.size() {
+            return Err(Error::state(format!(
+                "the old checkpoint signs {} entries but the log now holds {}: \
+                 the log was cut back since it was signed",
+                old.size,
+                self.size()
+            )));
+        }
+        let proof = self
+            .tree
+            .consistency_proof(old.size, self.size())
+            .map_err(|e| Error::state(e.to_string()))?;
+        tlog::verify_consistency(old.size, self.size(), &old.root, &self.root(), &proof).map_err(
+            |e| {
+                Error::state(format!(
+                    "the log does not extend the old checkpoint (its first {} entries are not \
+                     the ones that checkpoint signed: the log was rewritten): {e}",
+                    old.size
+                ))
+            },
+        )?;
+        Ok(Consistency {
+            old,
+            new: self.latest.clone(),
+            proof,
+        })
+    }
+}
+
+/// A verified consistency proof between two checkpoints of one log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Consistency {
+    /// The older checkpoint.
+    pub old: Checkpoint,
+    /// The latest checkpoint.
+    pub new: Checkpoint,
+    /// The RFC 9162 consistency proof from `old` to `new`.
+    pub proof: Vec<Hash>,
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))
+}
+
+/// Reads a verifier key file: exactly one key line and its newline.
+pub(crate) fn read_verifier(path: &Path) -> Result<Verifier> {
+    let data = read(path)?;
+    let damage =
+        |msg: String, byte: usize| Error::log(LogDamage::new(path, msg).line(1).byte(byte as u64));
+    let text = std::str::from_utf8(&data)
+        .map_err(|e| damage("not valid UTF-8".into(), e.valid_up_to()))?;
+    let Some(key) = text.strip_suffix('\n') else {
+        return Err(damage("does not end with a newline".into(), data.len()));
+    };
+    if let Some(at) = key.find('\n') {
+        return Err(Error::log(
+            LogDamage::new(path, "holds more than one line".to_owned())
+                .line(2)
+                .byte(at as u64 + 1),
+        ));
+    }
+    let verifier = Verifier::from_vkey(key).map_err(|e| damage(e.to_string(), 0))?;
+    let canonical = verifier.to_vkey();
+    if canonical != key {
+        let at = first_difference(canonical.as_bytes(), key.as_bytes());
+        return Err(damage(
+            "is not in canonical form (hex digits must be lower case)".into(),
+            at,
+        ));
+    }
+    Ok(verifier)
+}
+
+/// The first offset where two byte strings differ.
+pub(crate) fn first_difference(a: &[u8], b: &[u8]) -> usize {
+    a.iter()
+        .zip(b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()))
+}
+
+/// Lower-case hex of a hash.
+pub fn hash_hex(hash: &Hash) -> String {
+    crate::key::hex(hash)
+}
+
+/// Parses 64 lower-case hex digits into a hash.
+pub fn hash_from_hex(s: &str) -> Option<Hash> {
+    if !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    crate::key::unhex(s)?.try_into().ok()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,246 @@
+//! Writing the log: creating it, appending entries with their checkpoints,
+//! and removing what a killed append left behind.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write as _;
+use std::path::Path;
+
+use ring::rand::SecureRandom as _;
+use zeroize::Zeroizing;
+
+use super::{
+    Entry, Log, SigningKeyCheck, Uncommitted, CHECKPOINTS_FILE, ENTRIES_FILE, LOG_DIR,
+    SIGNING_KEY_FILE, VERIFIER_KEY_FILE,
+};
+use crate::error::{Error, LogDamage, Result};
+use crate::key::{check_private, hex};
+use crate::tlog::{self, Checkpoint, Signer, Verifier};
+
+/// A fresh origin (and key name) for a new log: `watermark/issuance/<16 hex>`.
+pub(crate) fn default_origin() -> Result<String> {
+    let mut id = [0u8; 8];
+    ring::rand::SystemRandom::new()
+        .fill(&mut id)
+        .map_err(|_| Error::key("the operating system's random source failed"))?;
+    Ok(format!("watermark/issuance/{}", hex(&id)))
+}
+
+/// A new log's signing key and first checkpoint, made before anything is
+/// written so that a bad origin leaves nothing behind.
+pub(crate) struct NewLog {
+    signer: Signer,
+    note: String,
+}
+
+/// Makes a signing key for `origin` and signs the empty tree with it.
+pub(crate) fn new_log(origin: &str) -> Result<NewLog> {
+    let bad =
+        |e: tlog::TlogError| Error::state(format!("log origin {origin:?} cannot be used: {e}"));
+    let signer = Signer::generate(origin).map_err(bad)?;
+    let empty = Checkpoint::new(origin, 0, tlog::EMPTY_ROOT);
+    let note = tlog::sign_checkpoint(&empty, &signer).map_err(bad)?;
+    Ok(NewLog { signer, note })
+}
+
+/// Creates `DIR/log`: the signing key, its verifier key, no entries, and
+/// the signed checkpoint of the empty tree.
+pub(crate) fn create(state_dir: &Path, new: NewLog) -> Result<()> {
+    let NewLog { signer, note } = new;
+    let dir = state_dir.join(LOG_DIR);
+    crate::state::create_private_dir(&dir)?;
+    let mut skey = Zeroizing::new(String::new());
+    skey.push_str(&signer.to_skey());
+    skey.push('\n');
+    write_new(&dir.join(SIGNING_KEY_FILE), skey.as_bytes(), true)?;
+    write_new(
+        &dir.join(VERIFIER_KEY_FILE),
+        format!("{}\n", signer.verifier().to_vkey()).as_bytes(),
+        false,
+    )?;
+    write_new(&dir.join(ENTRIES_FILE), b"", false)?;
+    write_new(&dir.join(CHECKPOINTS_FILE), note.as_bytes(), false)?;
+    sync_dir(&dir)
+}
+
+/// Writes a file that must not exist yet, and syncs it.
+fn write_new(path: &Path, data: &[u8], private: bool) -> Result<()> {
+    let mut opts = OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(if private { 0o600 } else { 0o644 });
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    let mut f = opts
+        .open(path)
+        .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
+    f.write_all(data)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e))
+}
+
+/// Syncs a directory, so that files created or renamed in it survive a
+/// crash. A no-op where directories cannot be opened as files.
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| Error::io(format!("syncing {}", dir.display()), e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Parses a signing key file (one key line and its newline). Errors never
+/// quote the file.
+fn parse_signer(path: &Path, data: &[u8]) -> Result<Signer> {
+    let damage =
+        |msg: String, byte: usize| Error::log(LogDamage::new(path, msg).line(1).byte(byte as u64));
+    let text =
+        std::str::from_utf8(data).map_err(|e| damage("not valid UTF-8".into(), e.valid_up_to()))?;
+    let Some(key) = text.strip_suffix('\n') else {
+        return Err(damage("does not end with a newline".into(), data.len()));
+    };
+    if let Some(at) = key.find('\n') {
+        return Err(Error::log(
+            LogDamage::new(path, "holds more than one line")
+                .line(2)
+                .byte(at as u64 + 1),
+        ));
+    }
+    let signer = Signer::from_skey(key).map_err(|e| damage(e.to_string(), 0))?;
+    let canonical = signer.to_skey();
+    if canonical.as_str() != key {
+        let at = super::first_difference(canonical.as_bytes(), key.as_bytes());
+        return Err(damage(
+            "is not in canonical form (hex digits must be lower case)".into(),
+            at,
+        ));
+    }
+    Ok(signer)
+}
+
+fn check_matches(path: &Path, signer: &Signer, verifier: &Verifier) -> Result<()> {
+    if signer.verifier() != *verifier {
+        return Err(Error::log(LogDamage::new(
+            path,
+            format!(
+                "is not the signing key of {VERIFIER_KEY_FILE} (it signs as {}+{:08x})",
+                signer.name(),
+                signer.key_id()
+            ),
+        )));
+    }
+    Ok(())
+}
+
+/// Checks the signing key file, when there is one this user can read:
+/// private, well-formed, and the key of `verifier`.
+pub(crate) fn check_signing_key(path: &Path, verifier: &Verifier) -> Result<SigningKeyCheck> {
+    match fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(SigningKeyCheck::Absent),
+        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+        Ok(_) => {}
+    }
+    check_private(path)?;
+    let data = match fs::read(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Ok(SigningKeyCheck::Unreadable)
+        }
+        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+        Ok(d) => Zeroizing::new(d),
+    };
+    let signer = parse_signer(path, &data)?;
+    check_matches(path, &signer, verifier)?;
+    Ok(SigningKeyCheck::Matches)
+}
+
+fn load_signer(path: &Path, verifier: &Verifier) -> Result<Signer> {
+    check_private(path)?;
+    let data = Zeroizing::new(
+        fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?,
+    );
+    let signer = parse_signer(path, &data)?;
+    check_matches(path, &signer, verifier)?;
+    Ok(signer)
+}
+
+/// Opens and verifies the log, and removes what a killed append left after
+/// the last checkpoint. Returns the log and what was removed. Hold the
+/// state's lock.
+pub(crate) fn repair(state_dir: &Path) -> Result<(Log, Option<Uncommitted>)> {
+    let mut log = Log::open(state_dir, None)?;
+    let removed = log.uncommitted.take();
+    if removed.is_some() {
+        truncate(&log.dir.join(ENTRIES_FILE), log.entries_len)?;
+        truncate(&log.dir.join(CHECKPOINTS_FILE), log.checkpoints_len)?;
+    }
+    Ok((log, removed))
+}
+
+fn truncate(path: &Path, len: u64) -> Result<()> {
+    let f = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+    f.set_len(len)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| Error::io(format!("cutting {} back to {len} bytes", path.display()), e))
+}
+
+fn append_synced(path: &Path, data: &[u8]) -> Result<()> {
+    let mut f = OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+    f.write_all(data)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| Error::io(format!("appending to {}", path.display()), e))
+}
+
+/// Appends `entries`, then one signed checkpoint per entry, syncing each
+/// file before the next step, after removing what a killed append left.
+/// Returns the log as it now stands, the index of the first new entry, and
+/// what was removed. Hold the state's lock.
+pub(crate) fn append(
+    state_dir: &Path,
+    entries: &[Entry],
+) -> Result<(Log, u64, Option<Uncommitted>)> {
+    for e in entries {
+        e.check()
+            .map_err(|msg| Error::state(format!("cannot log this entry: {msg}")))?;
+    }
+    let (mut log, removed) = repair(state_dir)?;
+    let signer = load_signer(&log.dir.join(SIGNING_KEY_FILE), &log.verifier)?;
+    let first = log.size();
+    let mut text = String::new();
+    let mut notes = String::new();
+    let mut tree = log.tree.clone();
+    let mut new_notes = Vec::with_capacity(entries.len());
+    let mut latest = log.latest.clone();
+    for e in entries {
+        let line = e.to_canonical();
+        tree.push_entry(line.as_bytes());
+        text.push_str(&line);
+        text.push('\n');
+        latest = Checkpoint::new(log.origin(), tree.size(), tree.root());
+        let note = tlog::sign_checkpoint(&latest, &signer)
+            .map_err(|e| Error::state(format!("signing a checkpoint: {e}")))?;
+        notes.push_str(&note);
+        new_notes.push(note);
+    }
+    append_synced(&log.dir.join(ENTRIES_FILE), text.as_bytes())?;
+    append_synced(&log.dir.join(CHECKPOINTS_FILE), notes.as_bytes())?;
+    log.entries_len += text.len() as u64;
+    log.checkpoints_len += notes.len() as u64;
+    log.lines.extend(text.lines().map(str::to_owned));
+    log.entries.extend(entries.iter().cloned());
+    log.notes.extend(new_notes);
+    log.tree = tree;
+    log.latest = latest;
+    Ok((log, first, removed))
+}

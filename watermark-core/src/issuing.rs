@@ -1,0 +1,497 @@
+//! Moving issued copies into place so that a process killed at any moment
+//! leaves either a complete issuance or nothing that looks issued.
+//!
+//! Under the state's lock:
+//!
+//! 1. [`State::recover`] completes or undoes what a killed run left.
+//! 2. [`State::begin_issue`] writes the journal `DIR/issue.journal` (the
+//!    output directory and recipients), then creates one temporary file per
+//!    copy, `OUT/.ID.csv.XXXXXX.partial`.
+//! 3. The caller writes the copies into them.
+//! 4. [`PendingIssue::commit`] syncs the copies; rewrites the journal to name,
+//!    for each copy, its temporary and final files, the index its entry will
+//!    have and its BLAKE3; appends the entries and their signed checkpoints
+//!    to the log; renames each copy to `OUT/ID.csv` and writes its receipt
+//!    `OUT/ID.receipt`; and removes the journal.
+//!
+//! A copy gets its final name only once its entry is signed. Recovery reads
+//! the journal: a copy whose entry the log holds (same index, recipient and
+//! digest) is moved into place, if its temporary file is still there with
+//! that digest, and given its receipt; a copy whose entry the log does not
+//! hold has its temporary file removed; so do stray temporary files (of
+//! copies and receipts) of the journal's recipients. Every step can be repeated, so a run killed while
+//! recovering is recovered by the next.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tempfile::NamedTempFile;
+
+use crate::error::{Error, Result};
+use crate::issuance_log::{self, Entry, IssueEntry, Log, Receipt, Uncommitted};
+use crate::scheme::Recipient;
+use crate::state::{State, StateLock};
+
+const JOURNAL_FILE: &str = "issue.journal";
+
+/// The journal of the issuance in progress.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Journal {
+    out_dir: PathBuf,
+    recipients: Vec<String>,
+    replace: bool,
+    /// Empty until the copies are about to be logged.
+    copies: Vec<JournalCopy>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JournalCopy {
+    index: u64,
+    recipient: String,
+    temp: PathBuf,
+    copy: PathBuf,
+    receipt: PathBuf,
+    blake3: String,
+}
+
+/// Copies being written, from [`State::begin_issue`] to
+/// [`PendingIssue::commit`]. Dropped without a commit, it removes its journal
+/// (the temporary files remove themselves); after the commit has written the
+/// journal that names the copies, only [`State::recover`] decides what
+/// becomes of them, so a copy whose entry is signed is never lost to a drop.
+#[derive(Debug)]
+pub struct PendingIssue<'a> {
+    state: &'a State,
+    out_dir: PathBuf,
+    recipients: Vec<Recipient>,
+    replace: bool,
+    /// Once the journal names the copies, only recovery may remove it.
+    journal_owns_copies: bool,
+}
+
+/// A copy in place, with its log entry and receipt.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct IssuedCopy {
+    /// The recipient's id.
+    pub recipient: String,
+    /// The recipient's code slot.
+    pub slot: u32,
+    /// The index of its log entry.
+    pub index: u64,
+    /// Where the copy is.
+    pub path: PathBuf,
+    /// Where its receipt is.
+    pub receipt_path: PathBuf,
+    /// The receipt: entry, inclusion proof and checkpoint.
+    pub receipt: Receipt,
+}
+
+/// What [`State::recover`] found and did.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Recovery {
+    /// What a killed append had left after the log's last checkpoint, now
+    /// removed.
+    pub removed_from_log: Option<Uncommitted>,
+    /// Logged copies a killed run had not yet moved into place, now in place.
+    pub completed: Vec<PathBuf>,
+    /// Recipients whose copies were never logged; their files were removed.
+    pub undone: Vec<String>,
+    /// Logged copies whose files are gone: the log says they were made, but
+    /// they never reached their final name.
+    pub lost: Vec<LostCopy>,
+    /// Stray temporary files removed.
+    pub partials_removed: u64,
+}
+
+/// A logged copy whose file is gone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LostCopy {
+    /// Its log entry.
+    pub index: u64,
+    /// Its recipient.
+    pub recipient: String,
+    /// The name it should have had.
+    pub path: PathBuf,
+}
+
+impl Recovery {
+    /// Whether there was nothing to recover.
+    pub fn is_empty(&self) -> bool {
+        self.removed_from_log.is_none()
+            && self.completed.is_empty()
+            && self.undone.is_empty()
+            && self.lost.is_empty()
+            && self.partials_removed == 0
+    }
+}
+
+/// Where recipient `id`'s copy goes in `out_dir`.
+pub fn copy_path(out_dir: &Path, id: &str) -> PathBuf {
+    out_dir.join(format!("{id}.csv"))
+}
+
+/// Where the receipt of recipient `id`'s copy goes in `out_dir`.
+pub fn receipt_path(out_dir: &Path, id: &str) -> PathBuf {
+    out_dir.join(format!("{id}.receipt"))
+}
+
+impl State {
+    fn journal_path(&self) -> PathBuf {
+        self.dir().join(JOURNAL_FILE)
+    }
+
+    /// Whether a killed issuance left a journal for [`State::recover`].
+    pub fn has_interrupted_issue(&self) -> bool {
+        self.journal_path().exists()
+    }
+
+    /// Completes or undoes what a killed run left: the log's uncommitted
+    /// tail, and the copies the journal names. Needs the lock.
+    pub fn recover(&self, _lock: &StateLock) -> Result<Recovery> {
+        recover(self)
+    }
+
+    /// Starts issuing copies to `recipients` in `out_dir` (created if
+    /// needed): writes the journal and returns one temporary file per
+    /// recipient, in order. `replace` lets the copies replace files of the
+    /// same name. Run [`State::recover`] first.
+    pub fn begin_issue<'a>(
+        &'a self,
+        _lock: &'a StateLock,
+        out_dir: &Path,
+        recipients: &[Recipient],
+        replace: bool,
+    ) -> Result<(PendingIssue<'a>, Vec<NamedTempFile>)> {
+        if self.has_interrupted_issue() {
+            return Err(Error::state(format!(
+                "{} names an interrupted issuance: recover it first",
+                self.journal_path().display()
+            )));
+        }
+        fs::create_dir_all(out_dir)
+            .map_err(|e| Error::io(format!("creating {}", out_dir.display()), e))?;
+        let out_dir = out_dir
+            .canonicalize()
+            .map_err(|e| Error::io(format!("resolving {}", out_dir.display()), e))?;
+        let ids: Vec<String> = recipients.iter().map(|r| r.id.clone()).collect();
+        remove_partials(&out_dir, &ids)?;
+        write_journal(
+            self,
+            &Journal {
+                out_dir: out_dir.clone(),
+                recipients: ids,
+                replace,
+                copies: Vec::new(),
+            },
+        )?;
+        let pending = PendingIssue {
+            state: self,
+            out_dir: out_dir.clone(),
+            recipients: recipients.to_vec(),
+            replace,
+            journal_owns_copies: false,
+        };
+        let mut temps = Vec::with_capacity(recipients.len());
+        for r in recipients {
+            let tmp = tempfile::Builder::new()
+                .prefix(&format!(".{}.csv.", r.id))
+                .suffix(".partial")
+                .tempfile_in(&out_dir)
+                .map_err(|e| Error::io(format!("creating a file in {}", out_dir.display()), e))?;
+            temps.push(tmp);
+        }
+        Ok((pending, temps))
+    }
+}
+
+impl PendingIssue<'_> {
+    /// The directory the copies go to (absolute).
+    pub fn out_dir(&self) -> &Path {
+        &self.out_dir
+    }
+
+    /// Logs one entry per copy, then moves each copy to its final name with
+    /// its receipt. `copies` pairs each temporary file from
+    /// [`State::begin_issue`], fully written, with its entry, in the same
+    /// order.
+    pub fn commit(mut self, copies: Vec<(NamedTempFile, IssueEntry)>) -> Result<Vec<IssuedCopy>> {
+        if copies.len() != self.recipients.len() {
+            return Err(Error::state(format!(
+                "{} copies given for {} recipients",
+                copies.len(),
+                self.recipients.len()
+            )));
+        }
+        for ((tmp, entry), r) in copies.iter().zip(&self.recipients) {
+            if entry.recipient != r.id || entry.slot != r.slot {
+                return Err(Error::state(format!(
+                    "the entry for {} (slot {}) does not match recipient {} (slot {})",
+                    entry.recipient, entry.slot, r.id, r.slot
+                )));
+            }
+            tmp.as_file()
+                .sync_all()
+                .map_err(|e| Error::io(format!("writing {}", tmp.path().display()), e))?;
+        }
+        let first = self.state.log()?.size();
+        let mut journal = Journal {
+            out_dir: self.out_dir.clone(),
+            recipients: self.recipients.iter().map(|r| r.id.clone()).collect(),
+            replace: self.replace,
+            copies: Vec::new(),
+        };
+        let mut entries = Vec::with_capacity(copies.len());
+        let mut temps = Vec::with_capacity(copies.len());
+        for (i, (tmp, entry)) in copies.into_iter().enumerate() {
+            // From here the journal, not the drop of the temporary file,
+            // decides what becomes of it.
+            let temp = tmp
+                .into_temp_path()
+                .keep()
+                .map_err(|e| Error::io("keeping a temporary copy", e.error))?;
+            journal.copies.push(JournalCopy {
+                index: first + i as u64,
+                recipient: entry.recipient.clone(),
+                temp: temp.clone(),
+                copy: copy_path(&self.out_dir, &entry.recipient),
+                receipt: receipt_path(&self.out_dir, &entry.recipient),
+                blake3: entry.output_blake3.clone(),
+            });
+            temps.push(temp);
+            entries.push(Entry::Issue(entry));
+        }
+        self.journal_owns_copies = true;
+        write_journal(self.state, &journal)?;
+        let result = self.place(&journal, &entries, first);
+        if result.is_err() {
+            // Undo what was not logged, complete what was; a failure here
+            // leaves the journal for the next run.
+            let _ = recover(self.state);
+        }
+        result
+    }
+
+    fn place(&self, journal: &Journal, entries: &[Entry], first: u64) -> Result<Vec<IssuedCopy>> {
+        let (log, at, _) = issuance_log::append(self.state.dir(), entries)?;
+        if at != first {
+            return Err(Error::state(format!(
+                "the log grew from {first} to {at} entries while copies were being written"
+            )));
+        }
+        let mut out = Vec::with_capacity(journal.copies.len());
+        for (c, r) in journal.copies.iter().zip(&self.recipients) {
+            move_into_place(&c.temp, &c.copy, journal.replace)?;
+            let receipt = log.receipt(c.index)?;
+            write_receipt(&c.receipt, &receipt)?;
+            out.push(IssuedCopy {
+                recipient: r.id.clone(),
+                slot: r.slot,
+                index: c.index,
+                path: c.copy.clone(),
+                receipt_path: c.receipt.clone(),
+                receipt,
+            });
+        }
+        issuance_log::sync_dir(&self.out_dir)?;
+        remove_journal(self.state)?;
+        Ok(out)
+    }
+}
+
+impl Drop for PendingIssue<'_> {
+    fn drop(&mut self) {
+        if !self.journal_owns_copies {
+            // Nothing was logged and the temporary files delete themselves.
+            let _ = fs::remove_file(self.state.journal_path());
+        }
+    }
+}
+
+fn write_journal(state: &State, journal: &Journal) -> Result<()> {
+    let path = state.journal_path();
+    let text = serde_json::to_string_pretty(journal)
+        .map_err(|e| Error::state(format!("writing {}: {e}", path.display())))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{JOURNAL_FILE}."))
+        .suffix(".partial")
+        .tempfile_in(state.dir())
+        .map_err(|e| Error::io(format!("creating a file in {}", state.dir().display()), e))?;
+    tmp.write_all(text.as_bytes())
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+    tmp.persist(&path)
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
+    issuance_log::sync_dir(state.dir())
+}
+
+fn remove_journal(state: &State) -> Result<()> {
+    let path = state.journal_path();
+    match fs::remove_file(&path) {
+        Ok(()) => issuance_log::sync_dir(state.dir()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(format!("removing {}", path.display()), e)),
+    }
+}
+
+/// Renames `temp` to `dest`; without `replace`, fails if `dest` exists.
+fn move_into_place(temp: &Path, dest: &Path, replace: bool) -> Result<()> {
+    let result = if replace {
+        fs::rename(temp, dest)
+    } else {
+        // A hard link fails if the name is taken, so nothing is replaced.
+        fs::hard_link(temp, dest).and_then(|_| fs::remove_file(temp))
+    };
+    result.map_err(|e| {
+        Error::io(
+            format!(
+                "moving the copy into place at {} (its entry is logged; move away whatever \
+                 holds that name and run `watermark issue` again to complete it)",
+                dest.display()
+            ),
+            e,
+        )
+    })
+}
+
+fn write_receipt(path: &Path, receipt: &Receipt) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("receipt");
+    // Named like the copies' temporary files, so recovery removes it if a
+    // kill leaves it.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".partial")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(format!("creating a file in {}", dir.display()), e))?;
+    tmp.write_all(receipt.to_json().as_bytes())
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+    tmp.persist(path)
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
+    Ok(())
+}
+
+/// BLAKE3 (hex) of a file, or `None` if it does not exist.
+fn file_blake3(path: &Path) -> Result<Option<String>> {
+    let file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+    };
+    let mut hasher = blake3::Hasher::new();
+    hasher
+        .update_reader(file)
+        .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    Ok(Some(hasher.finalize().to_hex().to_string()))
+}
+
+/// Removes the temporary files of copies and receipts,
+/// `OUT/.ID.csv.*.partial` and `OUT/.ID.receipt.*.partial`, for the given
+/// ids; returns how many.
+fn remove_partials(out_dir: &Path, ids: &[String]) -> Result<u64> {
+    let prefixes: Vec<String> = ids
+        .iter()
+        .flat_map(|id| [format!(".{id}.csv."), format!(".{id}.receipt.")])
+        .collect();
+    remove_temporaries(out_dir, &prefixes)
+}
+
+/// Removes `DIR/PREFIX*.partial` for each prefix; returns how many.
+fn remove_temporaries(out_dir: &Path, prefixes: &[String]) -> Result<u64> {
+    let entries = match fs::read_dir(out_dir) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(Error::io(format!("listing {}", out_dir.display()), e)),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(format!("listing {}", out_dir.display()), e))?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let ours = name.ends_with(".partial") && prefixes.iter().any(|p| name.starts_with(p));
+        if ours {
+            let path = entry.path();
+            fs::remove_file(&path)
+                .map_err(|e| Error::io(format!("removing {}", path.display()), e))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Whether `log` holds the entry a journal copy expects.
+fn is_logged(log: &Log, c: &JournalCopy) -> bool {
+    matches!(
+        log.entries().get(c.index as usize),
+        Some(Entry::Issue(e)) if e.recipient == c.recipient && e.output_blake3 == c.blake3
+    )
+}
+
+fn recover(state: &State) -> Result<Recovery> {
+    let (log, removed) = issuance_log::repair(state.dir())?;
+    // A journal cut short while being written never replaced the real one.
+    remove_temporaries(state.dir(), &[format!(".{JOURNAL_FILE}.")])?;
+    let mut rec = Recovery {
+        removed_from_log: removed,
+        ..Recovery::default()
+    };
+    let path = state.journal_path();
+    let text = match fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(rec),
+        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+    };
+    let journal: Journal = serde_json::from_str(&text).map_err(|e| {
+        Error::state(format!(
+            "{}: damaged journal of an interrupted issuance ({e}); compare the copies it names \
+             with the log (`watermark log show`) and remove it",
+            path.display()
+        ))
+    })?;
+    for c in &journal.copies {
+        if !is_logged(&log, c) {
+            match fs::remove_file(&c.temp) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(format!("removing {}", c.temp.display()), e)),
+            }
+            rec.undone.push(c.recipient.clone());
+            continue;
+        }
+        if file_blake3(&c.copy)?.as_deref() == Some(c.blake3.as_str()) {
+            // Already in place; a leftover temporary file is a duplicate.
+            let _ = fs::remove_file(&c.temp);
+        } else if file_blake3(&c.temp)?.as_deref() == Some(c.blake3.as_str()) {
+            move_into_place(&c.temp, &c.copy, journal.replace)?;
+            rec.completed.push(c.copy.clone());
+        } else {
+            rec.lost.push(LostCopy {
+                index: c.index,
+                recipient: c.recipient.clone(),
+                path: c.copy.clone(),
+            });
+            continue;
+        }
+        // Written even if one exists: it may be an older copy's.
+        write_receipt(&c.receipt, &log.receipt(c.index)?)?;
+    }
+    rec.partials_removed = remove_partials(&journal.out_dir, &journal.recipients)?;
+    if journal.out_dir.exists() {
+        issuance_log::sync_dir(&journal.out_dir)?;
+    }
+    remove_journal(state)?;
+    Ok(rec)
+}
+
+#[cfg(test)]
+mod tests;
