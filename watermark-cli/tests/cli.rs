@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-use predicates::str::contains;
+use predicates::str::{contains, is_empty};
 
 fn wm() -> Command {
     let mut c = Command::cargo_bin("watermark").unwrap();
@@ -61,6 +61,21 @@ impl Fixture {
         c.assert()
     }
 
+    /// `verify --json` on a leak, which must succeed, parsed.
+    fn verify_json(&self, leak: &Path) -> serde_json::Value {
+        let out = self.verify_cmd(leak).arg("--json").assert().success();
+        serde_json::from_slice(&out.get_output().stdout).unwrap()
+    }
+
+    fn verify_cmd(&self, leak: &Path) -> Command {
+        let mut c = wm();
+        c.arg("verify")
+            .arg("--state")
+            .arg(self.p("state"))
+            .arg(leak);
+        c
+    }
+
     fn verify(&self, leak: &Path) -> assert_cmd::assert::Assert {
         wm().arg("verify")
             .arg("--state")
@@ -96,7 +111,7 @@ fn help_reads_like_a_unix_tool() {
             .and(contains("verify"))
             .and(contains("Exit status")),
     );
-    for sub in ["init", "issue", "verify", "demo", "synth"] {
+    for sub in ["init", "issue", "verify", "demo", "synth", "log"] {
         wm().args([sub, "--help"])
             .assert()
             .success()
@@ -105,6 +120,20 @@ fn help_reads_like_a_unix_tool() {
     wm().args(["policy", "suggest", "--help"])
         .assert()
         .success();
+    for sub in [
+        "show",
+        "verify",
+        "prove",
+        "consistency",
+        "pubkey",
+        "checkpoint",
+        "verify-receipt",
+    ] {
+        wm().args(["log", sub, "--help"])
+            .assert()
+            .success()
+            .stdout(contains("Usage: watermark log"));
+    }
     wm().arg("frobnicate").assert().code(2);
     wm().arg("verify")
         .assert()
@@ -120,21 +149,20 @@ fn issue_then_verify_names_the_leaker() {
         .stdout(contains("Issued 3 copies"));
     let mut names = f.copies();
     names.sort();
-    assert_eq!(names, ["MORENA.csv", "PAN.csv", "PRI.csv"]);
+    assert_eq!(
+        names,
+        [
+            "MORENA.csv",
+            "MORENA.receipt",
+            "PAN.csv",
+            "PAN.receipt",
+            "PRI.csv",
+            "PRI.receipt"
+        ]
+    );
     leak_of(&f.p("copies/PRI.csv"), &f.p("leak.csv"));
 
-    let out = wm()
-        .arg("verify")
-        .arg("--state")
-        .arg(f.p("state"))
-        .arg(f.p("leak.csv"))
-        .arg("--json")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let doc = f.verify_json(&f.p("leak.csv"));
     assert_eq!(doc["accused"].as_array().unwrap().len(), 1);
     assert_eq!(doc["accused"][0]["recipient"], "PRI");
     assert!(
@@ -155,9 +183,16 @@ fn issue_then_verify_names_the_leaker() {
             .and(contains("Re-check")),
     );
 
-    // The issuance record names every copy and no personal data.
-    let record = std::fs::read_to_string(f.p("state/issuance.jsonl")).unwrap();
-    assert_eq!(record.lines().count(), 3);
+    // The log names every copy and both verifications, and no personal data.
+    let record = std::fs::read_to_string(f.p("state/log/entries")).unwrap();
+    assert_eq!(record.lines().count(), 5);
+    assert_eq!(
+        record
+            .lines()
+            .filter(|l| l.starts_with(r#"{"type":"issue""#))
+            .count(),
+        3
+    );
     let roll = std::fs::read_to_string(f.p("roll.csv")).unwrap();
     let curp = roll.lines().nth(1).unwrap().split(',').nth(1).unwrap();
     assert!(!record.contains(curp));
@@ -268,11 +303,13 @@ fn bad_input_is_refused_with_file_row_and_column_and_no_copy() {
     }
     assert!(f.copies().is_empty());
 
-    // Nothing was recorded for any failed issuance.
+    // Nothing was logged for any failed issuance, and nothing is left to
+    // recover.
     assert_eq!(
-        std::fs::read_to_string(f.p("state/issuance.jsonl")).unwrap(),
+        std::fs::read_to_string(f.p("state/log/entries")).unwrap(),
         ""
     );
+    assert!(!f.p("state/issue.journal").exists());
 
     // An existing copy is not replaced without --force.
     f.issue(&f.p("roll.csv"), &["A"]).success();
@@ -290,7 +327,11 @@ fn verify_refuses_a_state_with_another_key() {
         .arg(f.p("other"))
         .assert()
         .success();
-    std::fs::copy(f.p("state/issuance.jsonl"), f.p("other/issuance.jsonl")).unwrap();
+    // The other state gets this one's log, keys and all: a sound log of
+    // copies made under a master key it does not hold.
+    for name in ["entries", "checkpoints", "verifier.key", "signing.key"] {
+        std::fs::copy(f.p("state/log").join(name), f.p("other/log").join(name)).unwrap();
+    }
     wm().arg("verify")
         .arg("--state")
         .arg(f.p("other"))
@@ -341,4 +382,731 @@ fn policy_suggest_prints_a_usable_policy() {
         .assert()
         .success()
         .stdout(contains("\"role\": \"identity\""));
+}
+
+// ----- The issuance log ------------------------------------------------------
+
+fn json_of(assert: assert_cmd::assert::Assert) -> serde_json::Value {
+    serde_json::from_slice(&assert.get_output().stdout).unwrap()
+}
+
+fn blake3_of(path: &Path) -> String {
+    let mut r = watermark_core::HashingReader::new(std::fs::File::open(path).unwrap());
+    std::io::copy(&mut r, &mut std::io::sink()).unwrap();
+    r.digest().0
+}
+
+impl Fixture {
+    fn log(&self, args: &[&str]) -> assert_cmd::assert::Assert {
+        wm().arg("log")
+            .arg(args[0])
+            .arg("--state")
+            .arg(self.p("state"))
+            .args(&args[1..])
+            .assert()
+    }
+}
+
+#[test]
+fn an_auditor_can_show_verify_prove_and_compare_checkpoints() {
+    let f = Fixture::new();
+    f.issue(&f.p("roll.csv"), &["PAN", "PRI"]).success();
+    let pubkey =
+        String::from_utf8(f.log(&["pubkey"]).success().get_output().stdout.clone()).unwrap();
+    assert!(pubkey.starts_with("watermark/issuance/") && pubkey.ends_with('\n'));
+    std::fs::write(f.p("pub.key"), &pubkey).unwrap();
+    let pubkey = pubkey.trim_end();
+
+    // Last month's checkpoint, kept by the auditor.
+    let old = f.log(&["checkpoint"]).success().get_output().stdout.clone();
+    std::fs::write(f.p("old.checkpoint"), &old).unwrap();
+    assert!(String::from_utf8(old).unwrap().contains("\n2\n"));
+
+    leak_of(&f.p("copies/PRI.csv"), &f.p("leak.csv"));
+    wm().arg("verify")
+        .arg("--state")
+        .arg(f.p("state"))
+        .arg(f.p("leak.csv"))
+        .args(["--investigator", "fiscalia-7"])
+        .assert()
+        .success();
+    f.issue(&f.p("roll.csv"), &["MORENA"]).success();
+
+    // Show.
+    f.log(&["show"]).success().stdout(
+        contains("Entries     4")
+            .and(contains("issue   PRI"))
+            .and(contains("verify  fiscalia-7"))
+            .and(contains("accused PRI"))
+            .and(contains("Latest signed checkpoint")),
+    );
+    let doc = json_of(f.log(&["show", "--json"]).success());
+    assert_eq!(doc["size"], 4);
+    assert_eq!(doc["public_key"], pubkey);
+    let entries = doc["entries"].as_array().unwrap();
+    assert_eq!(entries[2]["entry"]["type"], "verify");
+    assert_eq!(entries[2]["entry"]["accused"][0]["recipient"], "PRI");
+    assert_eq!(entries[3]["entry"]["recipient"], "MORENA");
+    assert_eq!(entries[3]["entry"]["slot"], 2);
+    assert_eq!(entries[0]["leaf_hash"].as_str().unwrap().len(), 64);
+
+    // Verify, with the state's key and with the auditor's own copy of it.
+    f.log(&["verify"])
+        .success()
+        .stdout(contains("verifies").and(contains("5 signed checkpoints")));
+    let doc = json_of(f.log(&["verify", "--json", "--pubkey", pubkey]).success());
+    assert_eq!(doc["ok"], true);
+    assert_eq!(doc["pinned_key"], true);
+    assert_eq!(doc["checkpoints_verified"], 5);
+    assert_eq!(doc["signing_key"], "matches");
+    assert_eq!(doc["policies_checked"], 1);
+    f.log(&["verify", "--pubkey", f.p("pub.key").to_str().unwrap()])
+        .success();
+    wm().args(["init", "--state"])
+        .arg(f.p("stranger"))
+        .assert()
+        .success();
+    let stranger = std::fs::read_to_string(f.p("stranger/log/verifier.key")).unwrap();
+    f.log(&["verify", "--pubkey", stranger.trim_end()])
+        .code(1)
+        .stderr(contains("verifier.key").and(contains("not the key given")));
+
+    // Prove one entry, by index or by the copy's digest, and check the
+    // receipt offline.
+    let digest = blake3_of(&f.p("copies/PRI.csv"));
+    let receipt = json_of(f.log(&["prove", &digest, "--json"]).success());
+    assert_eq!(receipt["index"], 1);
+    assert_eq!(receipt["format"], "watermark-log-receipt/v1");
+    f.log(&["prove", "1", "-o", f.p("e1.receipt").to_str().unwrap()])
+        .success()
+        .stdout(contains("inclusion proof").and(contains("Receipt written")));
+    for r in [f.p("e1.receipt"), f.p("copies/PRI.receipt")] {
+        wm().args(["log", "verify-receipt"])
+            .arg(&r)
+            .args(["--pubkey", pubkey, "--copy"])
+            .arg(f.p("copies/PRI.csv"))
+            .assert()
+            .success()
+            .stdout(contains("The receipt verifies").and(contains("is that copy")));
+    }
+    wm().args(["log", "verify-receipt"])
+        .arg(f.p("e1.receipt"))
+        .arg("--copy")
+        .arg(f.p("copies/PAN.csv"))
+        .arg("--pubkey")
+        .arg(f.p("pub.key"))
+        .assert()
+        .code(1)
+        .stderr(contains("is not the copy"));
+    wm().args(["log", "verify-receipt"])
+        .arg(f.p("e1.receipt"))
+        .args(["--pubkey", stranger.trim_end()])
+        .assert()
+        .code(1)
+        .stderr(contains("does not verify"));
+    let forged = std::fs::read_to_string(f.p("e1.receipt"))
+        .unwrap()
+        .replace(r#"\"slot\":1"#, r#"\"slot\":0"#);
+    std::fs::write(f.p("forged.receipt"), forged).unwrap();
+    wm().args(["log", "verify-receipt"])
+        .arg(f.p("forged.receipt"))
+        .args(["--pubkey", pubkey])
+        .assert()
+        .code(1);
+    f.log(&["prove", "9"])
+        .code(1)
+        .stderr(contains("no entry 9"));
+
+    // Today's checkpoint extends last month's.
+    f.log(&["consistency", f.p("old.checkpoint").to_str().unwrap()])
+        .success()
+        .stdout(contains("extends the old checkpoint").and(contains("consistency proof")));
+    let doc = json_of(
+        f.log(&[
+            "consistency",
+            f.p("old.checkpoint").to_str().unwrap(),
+            "--json",
+        ])
+        .success(),
+    );
+    assert_eq!(doc["consistent"], true);
+    assert_eq!(doc["old"]["size"], 2);
+    assert_eq!(doc["new"]["size"], 4);
+    assert!(!doc["proof"].as_array().unwrap().is_empty());
+    // A checkpoint of another log is refused.
+    let theirs = wm()
+        .args(["log", "checkpoint", "--state"])
+        .arg(f.p("stranger"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    std::fs::write(f.p("theirs.checkpoint"), theirs).unwrap();
+    f.log(&["consistency", f.p("theirs.checkpoint").to_str().unwrap()])
+        .code(1)
+        .stderr(contains("not one of this log's"));
+
+    // An auditor's copy: the log alone, without any secret.
+    let audit = f.p("audit");
+    std::fs::create_dir_all(audit.join("log")).unwrap();
+    for name in ["entries", "checkpoints", "verifier.key"] {
+        std::fs::copy(f.p("state/log").join(name), audit.join("log").join(name)).unwrap();
+    }
+    let doc = json_of(
+        wm().args(["log", "verify", "--json", "--pubkey", pubkey, "--state"])
+            .arg(&audit)
+            .assert()
+            .success(),
+    );
+    assert_eq!(doc["signing_key"], "absent");
+    assert!(doc["policies_checked"].is_null());
+}
+
+#[test]
+fn verify_reports_the_accused_copies_entries_with_proofs() {
+    let f = Fixture::new();
+    f.issue(&f.p("roll.csv"), &["PAN", "PRI"]).success();
+    f.issue(&f.p("roll.csv"), &["MORENA"]).success();
+    leak_of(&f.p("copies/PRI.csv"), &f.p("leak.csv"));
+    let doc = json_of(
+        wm().arg("verify")
+            .arg("--state")
+            .arg(f.p("state"))
+            .arg(f.p("leak.csv"))
+            .args(["--json", "--investigator", "ana"])
+            .assert()
+            .success(),
+    );
+    let log = &doc["log"];
+    assert_eq!(log["size"], 4);
+    assert_eq!(log["verification"]["index"], 3);
+    let accused = log["accused"].as_array().unwrap();
+    assert_eq!(accused.len(), 1);
+    assert_eq!(accused[0]["recipient"], "PRI");
+    let copies = accused[0]["copies"].as_array().unwrap();
+    assert_eq!(copies.len(), 1);
+    assert_eq!(copies[0]["index"], 1);
+    assert_eq!(copies[0]["checkpoint"], log["checkpoint"]);
+    // Each proof in the report checks offline with the public key alone.
+    let pubkey = log["public_key"].as_str().unwrap();
+    for (name, receipt) in [("copy", &copies[0]), ("verification", &log["verification"])] {
+        let path = f.p(&format!("{name}.receipt"));
+        std::fs::write(&path, serde_json::to_string(receipt).unwrap()).unwrap();
+        wm().args(["log", "verify-receipt"])
+            .arg(&path)
+            .args(["--pubkey", pubkey])
+            .assert()
+            .success();
+    }
+    let entry: serde_json::Value =
+        serde_json::from_str(log["verification"]["entry"].as_str().unwrap()).unwrap();
+    assert_eq!(entry["investigator"], "ana");
+    assert_eq!(entry["leak_blake3"], doc["leak"]["blake3"]);
+    assert_eq!(entry["rows_read"], 60);
+    assert_eq!(entry["accused"][0]["recipient"], "PRI");
+    // The text report says where the proofs are.
+    f.verify(&f.p("leak.csv")).success().stdout(
+        contains("Issuance log")
+            .and(contains("PRI received copy"))
+            .and(contains("inclusion proof")),
+    );
+}
+
+/// Flips one byte of a file.
+fn flip(path: &Path, at: usize) {
+    let mut data = std::fs::read(path).unwrap();
+    data[at] ^= 0x01;
+    std::fs::write(path, data).unwrap();
+}
+
+#[test]
+fn log_verify_says_where_a_log_file_was_changed() {
+    let f = Fixture::new();
+    f.issue(&f.p("roll.csv"), &["PAN", "PRI", "MORENA"])
+        .success();
+    let log_dir = f.p("state/log");
+    let entries = std::fs::read_to_string(log_dir.join("entries")).unwrap();
+    let second = entries.lines().next().unwrap().len() + 1;
+    let notes = std::fs::read_to_string(log_dir.join("checkpoints")).unwrap();
+    let third_signature = notes.match_indices("\n\n\u{2014} ").nth(2).unwrap().0 + 40;
+    let cases: Vec<(&str, usize, Vec<&str>)> = vec![
+        // A digit of entry 1's copy digest.
+        (
+            "entries",
+            second
+                + entries
+                    .lines()
+                    .nth(1)
+                    .unwrap()
+                    .find("output_blake3")
+                    .unwrap()
+                + 20,
+            vec![
+                "entries: entry 1 (line 2, byte",
+                "changed after it was logged",
+            ],
+        ),
+        // The newline that ends entry 0.
+        ("entries", second - 1, vec!["entries: entry 0 (line 1"]),
+        // A character of checkpoint 2's signature.
+        (
+            "checkpoints",
+            third_signature,
+            vec![
+                "checkpoints: checkpoint 2 (line 11, byte",
+                "does not verify",
+            ],
+        ),
+        ("verifier.key", 5, vec!["verifier.key: line 1"]),
+        ("signing.key", 30, vec!["signing.key: line 1"]),
+    ];
+    for (file, at, wanted) in cases {
+        let path = log_dir.join(file);
+        let original = std::fs::read(&path).unwrap();
+        flip(&path, at);
+        let out = f.log(&["verify"]).code(1).get_output().stderr.clone();
+        let err = String::from_utf8(out).unwrap();
+        for w in &wanted {
+            assert!(err.contains(w), "{file} byte {at}: {err}");
+        }
+        let doc = json_of(f.log(&["verify", "--json"]).code(1));
+        assert_eq!(doc["ok"], false);
+        assert!(doc["problem"]["file"].as_str().unwrap().ends_with(file));
+        std::fs::write(&path, original).unwrap();
+        f.log(&["verify"]).success();
+    }
+    // The last entry cut short.
+    let path = log_dir.join("entries");
+    std::fs::write(&path, &entries[..entries.len() - 10]).unwrap();
+    f.log(&["verify"]).code(1).stderr(
+        contains("entries: entry 2 (line 3")
+            .and(contains("missing or cut short"))
+            .and(contains("checkpoint 3")),
+    );
+    // Neither issue nor verify writes to a damaged log.
+    f.issue(&f.p("roll.csv"), &["PT"])
+        .code(1)
+        .stderr(contains("entry 2"));
+    assert!(!f.p("copies/PT.csv").exists());
+    f.verify(&f.p("copies/PAN.csv"))
+        .code(1)
+        .stderr(contains("entry 2"));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        entries[..entries.len() - 10]
+    );
+}
+
+#[test]
+fn a_torn_append_is_reported_then_removed_by_the_next_run() {
+    let f = Fixture::new();
+    f.issue(&f.p("roll.csv"), &["PAN"]).success();
+    let path = f.p("state/log/entries");
+    let clean = std::fs::read_to_string(&path).unwrap();
+    // What a kill in the middle of an append leaves: a line cut short.
+    let torn = format!("{clean}{}", &clean[..clean.len() / 2]);
+    std::fs::write(&path, &torn).unwrap();
+    f.log(&["verify"])
+        .success()
+        .stderr(contains("interrupted append").and(contains("not part of the log")));
+    let doc = json_of(f.log(&["verify", "--json"]).success());
+    assert_eq!(doc["uncommitted"]["entry_bytes"], (clean.len() / 2) as u64);
+    f.issue(&f.p("roll.csv"), &["PRI"])
+        .success()
+        .stderr(contains("removed an interrupted append"));
+    let now = std::fs::read_to_string(&path).unwrap();
+    assert!(now.starts_with(&clean));
+    assert_eq!(now.lines().count(), 2);
+    let doc = json_of(f.log(&["verify", "--json"]).success());
+    assert!(doc["uncommitted"].is_null());
+    // `verify` appends too, and repairs the same way.
+    std::fs::write(&path, format!("{now}{{\"type\":\"iss")).unwrap();
+    f.verify(&f.p("copies/PAN.csv"))
+        .success()
+        .stderr(contains("removed an interrupted append"));
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert!(after.starts_with(&now) && after.lines().count() == 3);
+    f.log(&["verify"]).success().stderr(is_empty());
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            out.extend(files_under(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
+
+/// The rows of a CSV file, by column name.
+fn rows_of(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut rdr = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    rdr.records()
+        .map(|r| {
+            header
+                .iter()
+                .cloned()
+                .zip(r.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn no_curp_nss_name_or_other_input_value_reaches_the_state_or_a_receipt() {
+    let f = Fixture::new();
+    wm().args([
+        "synth",
+        "--kind",
+        "pensioners",
+        "--rows",
+        "2000",
+        "--seed",
+        "8",
+        "-o",
+    ])
+    .arg(f.p("pens.csv"))
+    .assert()
+    .success();
+    wm().args(["policy", "suggest", "--identity", "NSS"])
+        .arg(f.p("pens.csv"))
+        .arg("-o")
+        .arg(f.p("pens-policy.toml"))
+        .assert()
+        .success();
+    f.issue(&f.p("roll.csv"), &["PAN", "PRI"]).success();
+    // `verify` compares a leak with every policy of a state and needs each
+    // one's identity column, so the pensioners get a state of their own.
+    wm().args(["init", "--state"])
+        .arg(f.p("state2"))
+        .assert()
+        .success();
+    wm().arg("issue")
+        .arg("--state")
+        .arg(f.p("state2"))
+        .arg("--policy")
+        .arg(f.p("pens-policy.toml"))
+        .arg(f.p("pens.csv"))
+        .args(["--to", "AFORE-1", "--to", "AFORE-2", "--out-dir"])
+        .arg(f.p("copies"))
+        .assert()
+        .success();
+    leak_of(&f.p("copies/PRI.csv"), &f.p("leak1.csv"));
+    leak_of(&f.p("copies/AFORE-2.csv"), &f.p("leak2.csv"));
+    for (state, leak) in [("state", "leak1.csv"), ("state2", "leak2.csv")] {
+        wm().arg("verify")
+            .arg("--state")
+            .arg(f.p(state))
+            .arg(f.p(leak))
+            .assert()
+            .success()
+            .stdout(contains("ACCUSED"));
+    }
+
+    let mut files = files_under(&f.p("state"));
+    files.extend(files_under(&f.p("state2")));
+    files.extend(
+        files_under(&f.p("copies"))
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "receipt")),
+    );
+    assert!(files.iter().any(|p| p.ends_with("log/entries")));
+    assert!(files.iter().any(|p| p.ends_with("PRI.receipt")));
+    let text: String = files
+        .iter()
+        .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned() + "\n")
+        .collect();
+    let tokens: std::collections::HashSet<&str> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .collect();
+
+    let mut values = 0;
+    for (input, identifiers, names, others) in [
+        (
+            "roll.csv",
+            &["CURP", "CLAVE_ELECTOR"][..],
+            &["NOMBRE", "APELLIDO_PATERNO", "APELLIDO_MATERNO"][..],
+            &["CALLE", "COLONIA", "MUNICIPIO", "FECHA_NACIMIENTO"][..],
+        ),
+        (
+            "pens.csv",
+            &["NSS", "CURP", "TELEFONO"][..],
+            &["NOMBRE", "APELLIDO_PATERNO", "APELLIDO_MATERNO"][..],
+            &["MONTO_MENSUAL", "FECHA_NACIMIENTO", "FECHA_ALTA"][..],
+        ),
+    ] {
+        for row in rows_of(&f.p(input)) {
+            for col in identifiers {
+                let v = &row[*col];
+                assert!(
+                    !tokens.contains(v.as_str()),
+                    "{input}: {col} {v} is in the state"
+                );
+                values += 1;
+            }
+            for col in names {
+                for part in row[*col].split_whitespace().filter(|p| p.len() >= 4) {
+                    assert!(
+                        !tokens.contains(part),
+                        "{input}: {col} {part} is in the state"
+                    );
+                    values += 1;
+                }
+            }
+            let full = format!(
+                "{} {} {}",
+                row["NOMBRE"], row["APELLIDO_PATERNO"], row["APELLIDO_MATERNO"]
+            );
+            assert!(
+                !text.contains(&full),
+                "{input}: name {full} is in the state"
+            );
+            for col in others {
+                let v = &row[*col];
+                if v.len() >= 6 {
+                    assert!(
+                        !text.contains(v.as_str()),
+                        "{input}: {col} {v} is in the state"
+                    );
+                    values += 1;
+                }
+            }
+        }
+    }
+    assert!(values > 30_000, "{values}");
+}
+
+/// After a kill: `log verify` passes, every copy under its final name has an
+/// entry with its digest, and every receipt verifies and matches its copy.
+fn check_sound(f: &Fixture, out: &Path) {
+    let doc = json_of(f.log(&["verify", "--json"]).success());
+    assert_eq!(doc["ok"], true);
+    let show = json_of(f.log(&["show", "--json"]).success());
+    let verifier =
+        watermark_core::tlog::Verifier::from_vkey(show["public_key"].as_str().unwrap()).unwrap();
+    let logged: std::collections::HashSet<String> = show["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["entry"]["type"] == "issue")
+        .map(|e| e["entry"]["output_blake3"].as_str().unwrap().to_owned())
+        .collect();
+    let Ok(dir) = std::fs::read_dir(out) else {
+        return;
+    };
+    for e in dir {
+        let path = e.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        if name.starts_with('.') {
+            assert!(name.ends_with(".partial"), "{name}");
+        } else if name.ends_with(".csv") {
+            assert!(
+                logged.contains(&blake3_of(&path)),
+                "{name} sits under its final name without its entry"
+            );
+        } else if name.ends_with(".receipt") {
+            let receipt =
+                watermark_core::Receipt::from_json(&std::fs::read_to_string(&path).unwrap())
+                    .unwrap();
+            let v = receipt.verify(&verifier).unwrap();
+            let watermark_core::Entry::Issue(entry) = v.entry else {
+                panic!("{name} is not an issue's receipt");
+            };
+            let copy = path.with_extension("csv");
+            assert_eq!(blake3_of(&copy), entry.output_blake3, "{name}");
+        } else {
+            panic!("unexpected file {name}");
+        }
+    }
+}
+
+#[test]
+#[allow(clippy::print_stderr)]
+fn issue_killed_at_20_random_moments_leaves_a_sound_log_and_the_next_run_completes() {
+    use rand::{Rng, SeedableRng};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let f = Fixture::new();
+    wm().args(["synth", "--rows", "40000", "--seed", "11", "-o"])
+        .arg(f.p("big.csv"))
+        .assert()
+        .success();
+    let bin = assert_cmd::cargo::cargo_bin("watermark");
+    let issue = |out: &Path, ids: &[String], force: bool| {
+        let mut c = std::process::Command::new(&bin);
+        c.env_remove("WATERMARK_STATE")
+            .arg("issue")
+            .arg("--state")
+            .arg(f.p("state"))
+            .arg("--policy")
+            .arg(f.p("policy.toml"))
+            .arg(f.p("big.csv"))
+            .arg("--out-dir")
+            .arg(out);
+        for id in ids {
+            c.args(["--to", id]);
+        }
+        if force {
+            c.arg("--force");
+        }
+        c
+    };
+    // How long a whole run takes here.
+    let started = Instant::now();
+    let status = issue(&f.p("warm"), &["WARM".into()], false)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let full = started.elapsed();
+
+    let journal = f.p("state/issue.journal");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2016);
+    let mut seen = std::collections::BTreeMap::<&str, u32>::new();
+    let test_started = Instant::now();
+    for i in 0..20 {
+        let out = f.p(&format!("kill-{i:02}"));
+        let ids = vec![format!("K{i:02}A"), format!("K{i:02}B")];
+        let mut child = issue(&out, &ids, false)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        if i % 2 == 0 {
+            // Anywhere in the run.
+            std::thread::sleep(full.mul_f64(rng.gen_range(0.0..1.2)));
+        } else {
+            // While the copies are being logged and moved into place: once
+            // the journal names them, and a little later.
+            let deadline = Instant::now() + full * 4;
+            while Instant::now() < deadline && child.try_wait().unwrap().is_none() {
+                let committing =
+                    std::fs::read_to_string(&journal).is_ok_and(|j| j.contains("\"index\""));
+                if committing {
+                    break;
+                }
+                std::thread::sleep(Duration::from_micros(100));
+            }
+            std::thread::sleep(Duration::from_micros(rng.gen_range(0..30_000)));
+        }
+        let finished = child.try_wait().unwrap().is_some();
+        let _ = child.kill(); // SIGKILL
+        child.wait().unwrap();
+        *seen
+            .entry(if finished {
+                "finished before the kill"
+            } else if journal.exists() {
+                "killed with an issuance in progress"
+            } else {
+                "killed outside an issuance"
+            })
+            .or_default() += 1;
+        check_sound(&f, &out);
+
+        // The next run completes (replacing whatever copies the killed one
+        // got into place).
+        let rerun = issue(&out, &ids, true).output().unwrap();
+        let stderr = String::from_utf8_lossy(&rerun.stderr);
+        assert!(rerun.status.success(), "run {i} after the kill: {stderr}");
+        for (needle, what) in [
+            ("removed an interrupted append", "log tail removed"),
+            (
+                "completed an interrupted issuance",
+                "logged copies completed",
+            ),
+            ("undid an interrupted issuance", "unlogged copies undone"),
+            ("temporary file(s)", "temporary files removed"),
+        ] {
+            if stderr.contains(needle) {
+                *seen.entry(what).or_default() += 1;
+            }
+        }
+        check_sound(&f, &out);
+        assert!(!journal.exists());
+        let mut names: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                format!("{}.csv", ids[0]),
+                format!("{}.receipt", ids[0]),
+                format!("{}.csv", ids[1]),
+                format!("{}.receipt", ids[1]),
+            ]
+        );
+    }
+    // A final run completes too.
+    let last = issue(&f.p("last"), &["LAST".into()], false)
+        .output()
+        .unwrap();
+    assert!(last.status.success());
+    check_sound(&f, &f.p("last"));
+    eprintln!(
+        "20 kills (a full run takes {full:?}; the loop took {:?}): {seen:?}",
+        test_started.elapsed()
+    );
+    assert!(
+        seen.get("killed with an issuance in progress")
+            .copied()
+            .unwrap_or(0)
+            >= 5,
+        "{seen:?}"
+    );
+}
+
+/// One state holding copies made under two policies: a leak that lacks the
+/// second policy's identity column is still attributed, and the copies it
+/// cannot be compared with are listed, not silently dropped.
+#[test]
+fn regression_verify_with_a_second_policy_whose_identity_is_missing() {
+    let f = Fixture::new();
+    f.issue(&f.p("roll.csv"), &["A", "B"]).success();
+    wm().args(["synth", "--kind", "pensioners", "--rows", "2000", "-o"])
+        .arg(f.p("pensioners.csv"))
+        .assert()
+        .success();
+    wm().args(["policy", "suggest", "--identity", "NSS"])
+        .arg(f.p("pensioners.csv"))
+        .arg("-o")
+        .arg(f.p("pensioners.toml"))
+        .assert()
+        .success();
+    wm().arg("issue")
+        .arg("--state")
+        .arg(f.p("state"))
+        .arg("--policy")
+        .arg(f.p("pensioners.toml"))
+        .arg(f.p("pensioners.csv"))
+        .args(["--to", "IMSS-C", "--out-dir"])
+        .arg(f.p("pension-copies"))
+        .assert()
+        .success();
+    leak_of(&f.p("copies/B.csv"), &f.p("leak.csv"));
+    let doc = f.verify_json(&f.p("leak.csv"));
+    assert_eq!(doc["accused"][0]["recipient"], "B");
+    assert_eq!(doc["not_compared"][0]["recipients"][0], "IMSS-C");
+    assert_eq!(
+        doc["comparisons"], 3,
+        "the union bound still counts every recipient"
+    );
+    f.verify(&f.p("leak.csv"))
+        .success()
+        .stdout(contains("Not compared IMSS-C"));
+    // A file no policy can read is still an error.
+    std::fs::write(f.p("nothing.csv"), "NAME,CALLE\nA,AV. X\n").unwrap();
+    f.verify(&f.p("nothing.csv"))
+        .code(1)
+        .stderr(contains("none of the policies"));
 }

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Context as _};
 use serde::Serialize;
 use watermark_core::{
-    verify_csv, Attribution, ColumnCount, Detector, HashingReader, RecipientScore, State,
+    hash_hex, now_rfc3339, verify_csv, AccusedRecord, Attribution, ColumnCount, Detector, Entry,
+    ErrorKind, HashingReader, Receipt, RecipientScore, State, VerifyEntry,
 };
 
 use crate::cli::VerifyArgs;
@@ -19,16 +20,47 @@ pub struct Settings {
     pub state: PathBuf,
     pub leaked: PathBuf,
     pub threshold: Option<f64>,
+    /// Who is verifying, for the log.
+    pub investigator: String,
 }
 
 impl From<VerifyArgs> for Settings {
     fn from(a: VerifyArgs) -> Self {
+        let investigator = a
+            .investigator
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("LOGNAME").ok())
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| "unknown".to_string());
         Settings {
             state: a.state.state,
             leaked: a.leaked,
             threshold: a.threshold,
+            investigator,
         }
     }
+}
+
+/// The log entries of one accused recipient's copies.
+#[derive(Debug, Serialize)]
+pub struct AccusedCopies {
+    pub recipient: String,
+    /// A receipt per copy issued to them: entry, inclusion proof, checkpoint.
+    pub copies: Vec<Receipt>,
+}
+
+/// Where this verification and the accused's copies stand in the log.
+#[derive(Debug, Serialize)]
+pub struct LogSection {
+    pub origin: String,
+    pub public_key: String,
+    pub size: u64,
+    pub root: String,
+    /// The latest signed checkpoint, which every proof below leads to.
+    pub checkpoint: String,
+    /// This verification's own entry.
+    pub verification: Receipt,
+    pub accused: Vec<AccusedCopies>,
 }
 
 /// The leaked file, identified.
@@ -37,6 +69,15 @@ pub struct Leak {
     pub file: PathBuf,
     pub blake3: String,
     pub bytes: u64,
+}
+
+/// Copies that could not be compared with the file, and why.
+#[derive(Debug, Serialize)]
+pub struct NotCompared {
+    pub key_id: String,
+    pub policy_digest: String,
+    pub recipients: Vec<String>,
+    pub reason: String,
 }
 
 /// Recipients marked under one key and policy.
@@ -75,11 +116,24 @@ pub struct Report {
     pub accused: Vec<RecipientScore>,
     pub recipients: Vec<RecipientScore>,
     pub groups: Vec<Group>,
+    /// Groups of copies made under a policy whose identity columns the file
+    /// lacks: their recipients could not be scored (they still count in the
+    /// bound's union factor).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_compared: Vec<NotCompared>,
     pub method: &'static str,
     pub recheck: String,
+    pub log: LogSection,
 }
 
 pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
+    let who = &settings.investigator;
+    if who.is_empty() || who.chars().count() > 64 || who.chars().any(char::is_control) {
+        bail!(
+            "investigator {who:?} cannot be logged: give --investigator NAME, 1 to 64 characters \
+             without control characters"
+        );
+    }
     let state = State::open(&settings.state)?;
     let key = state.master_key()?;
     let groups = state.recipient_groups()?;
@@ -92,6 +146,8 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
     let comparisons: u64 = groups.values().map(|g| g.len() as u64).sum();
     let mut attributions: Vec<Attribution> = Vec::new();
     let mut leak = None;
+    let mut compared = Groups::new();
+    let mut not_compared = Vec::new();
     for ((key_id, digest), recipients) in &groups {
         if *key_id != key.id().to_hex() {
             bail!(
@@ -115,9 +171,35 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         let bar = printer.progress(size, "verifying");
         let mut input = HashingReader::new(bar.wrap_read(file));
-        let attribution = verify_csv(&detector, &mut input, &mut |_| {})
-            .with_context(|| format!("{}", settings.leaked.display()))?;
+        let attribution = match verify_csv(&detector, &mut input, &mut |_| {}) {
+            Ok(a) => a,
+            // Copies made under another policy whose identity columns this
+            // file lacks cannot be compared; the others still can.
+            Err(e)
+                if groups.len() > 1
+                    && matches!(
+                        e.kind(),
+                        ErrorKind::MissingColumn {
+                            role: "identity",
+                            ..
+                        }
+                    ) =>
+            {
+                bar.finish_and_clear();
+                not_compared.push(NotCompared {
+                    key_id: key_id.clone(),
+                    policy_digest: digest.clone(),
+                    recipients: recipients.iter().map(|r| r.id.clone()).collect(),
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!("{}", settings.leaked.display())))
+            }
+        };
         bar.finish_and_clear();
+        compared.insert((key_id.clone(), digest.clone()), recipients.clone());
         let (blake3, bytes) = input.digest();
         leak = Some(Leak {
             file: settings.leaked.clone(),
@@ -126,7 +208,18 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
         });
         attributions.push(attribution);
     }
-    let first = &attributions[0];
+    let Some(first) = attributions.first() else {
+        bail!(
+            "{}: none of the policies copies were issued under can read it: {}",
+            settings.leaked.display(),
+            not_compared
+                .iter()
+                .map(|n| n.reason.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    };
+    let groups = compared;
     let mut recipients: Vec<RecipientScore> = attributions
         .iter()
         .flat_map(|a| a.recipients.iter().cloned())
@@ -136,9 +229,24 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
             .total_cmp(&b.false_accusation_bound)
             .then(b.score.total_cmp(&a.score))
     });
+    let accused: Vec<RecipientScore> = recipients.iter().filter(|r| r.accused).cloned().collect();
+    let leak = leak.expect("at least one group");
+    let log = record(
+        &state,
+        settings,
+        printer,
+        &Outcome {
+            leak: &leak,
+            first,
+            positions_read: attributions.iter().map(|a| a.positions_read).sum(),
+            comparisons,
+            accused: &accused,
+            groups: &groups,
+        },
+    )?;
     Ok(Report {
         tool: concat!("watermark ", env!("CARGO_PKG_VERSION")),
-        leak: leak.expect("at least one group"),
+        leak,
         rows_read: first.rows_read,
         rows_used: attributions.iter().map(|a| a.rows_used).max().unwrap_or(0),
         rows_without_identity: first.rows_without_identity,
@@ -148,7 +256,7 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
         threshold: first.threshold,
         comparisons,
         scores_per_recipient: first.scores_per_recipient,
-        accused: recipients.iter().filter(|r| r.accused).cloned().collect(),
+        accused,
         recipients,
         groups: attributions
             .iter()
@@ -162,11 +270,109 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
                 columns_missing: a.columns_missing.clone(),
             })
             .collect(),
+        not_compared,
         method: METHOD,
         recheck: format!(
             "watermark verify --state STATE {} --json",
             settings.leaked.display()
         ),
+        log,
+    })
+}
+
+type Groups = std::collections::BTreeMap<(String, String), Vec<watermark_core::Recipient>>;
+
+/// What a verification found, as the log records it.
+#[derive(Clone, Copy)]
+struct Outcome<'a> {
+    leak: &'a Leak,
+    /// The first group's attribution (rows read, threshold).
+    first: &'a Attribution,
+    /// Distinct positions read, over every group.
+    positions_read: u64,
+    comparisons: u64,
+    accused: &'a [RecipientScore],
+    groups: &'a Groups,
+}
+
+/// Appends this verification to the log, and proves the accused's copies
+/// against the checkpoint that follows it. Nothing from the leak but its
+/// digest and counts is recorded.
+fn record(
+    state: &State,
+    settings: &Settings,
+    printer: Printer,
+    outcome: &Outcome<'_>,
+) -> anyhow::Result<LogSection> {
+    let Outcome {
+        leak,
+        first,
+        positions_read,
+        comparisons,
+        accused,
+        groups,
+    } = *outcome;
+    let entry = Entry::Verify(VerifyEntry {
+        time: now_rfc3339(),
+        investigator: settings.investigator.clone(),
+        leak_blake3: leak.blake3.clone(),
+        leak_bytes: leak.bytes,
+        rows_read: first.rows_read,
+        positions_read,
+        comparisons,
+        threshold: format!("{:e}", first.threshold),
+        accused: accused
+            .iter()
+            .map(|a| AccusedRecord::new(a.recipient.clone(), a.slot, a.false_accusation_bound))
+            .collect(),
+        tool: concat!("watermark ", env!("CARGO_PKG_VERSION")).to_string(),
+    });
+    let lock = state.lock()?;
+    let appended = state
+        .append(&lock, &[entry])
+        .context("recording the verification in the issuance log")?;
+    drop(lock);
+    if let Some(u) = &appended.removed {
+        printer.notice(&format!(
+            "note: removed an interrupted append from the log first: {} byte(s) after its last \
+             signed entry ({} unsigned entr{}) and {} after its last checkpoint",
+            u.entry_bytes,
+            u.entry_lines,
+            if u.entry_lines == 1 { "y" } else { "ies" },
+            u.checkpoint_bytes
+        ))?;
+    }
+    let log = appended.log;
+    let verification = log.receipt(appended.first)?;
+    verification.verify(log.verifier())?;
+    let mut out = Vec::new();
+    for a in accused {
+        // The copies of this recipient made under a key and policy they
+        // were compared under.
+        let mut copies = Vec::new();
+        for (index, e) in log.issues() {
+            let compared = groups
+                .get(&(e.key_id.clone(), e.policy_digest.clone()))
+                .is_some_and(|g| g.iter().any(|r| r.id == a.recipient));
+            if e.recipient == a.recipient && compared {
+                let receipt = log.receipt(index)?;
+                receipt.verify(log.verifier())?;
+                copies.push(receipt);
+            }
+        }
+        out.push(AccusedCopies {
+            recipient: a.recipient.clone(),
+            copies,
+        });
+    }
+    Ok(LogSection {
+        origin: log.origin().to_owned(),
+        public_key: log.verifier().to_vkey(),
+        size: log.size(),
+        root: hash_hex(&log.root()),
+        checkpoint: log.checkpoint().to_owned(),
+        verification,
+        accused: out,
     })
 }
 
@@ -211,6 +417,15 @@ impl Report {
                 } else {
                     String::new()
                 }
+            );
+        }
+        for n in &self.not_compared {
+            let _ = writeln!(
+                s,
+                "Not compared {} (copies under policy {}): {}",
+                n.recipients.join(", "),
+                n.policy_digest,
+                n.reason
             );
         }
         let missing: Vec<&str> = self
@@ -302,6 +517,7 @@ impl Report {
                 if r.accused { "  accused" } else { "" }
             );
         }
+        s.push_str(&self.log_text());
         s.push_str("\nMethod:\n");
         s.push_str(&wrap(self.method, 92, "  "));
         s.push_str("Re-check:\n");
@@ -312,6 +528,51 @@ impl Report {
                 self.leak.file.display(),
                 self.leak.blake3
             ),
+            92,
+            "  ",
+        ));
+        s
+    }
+
+    fn log_text(&self) -> String {
+        let mut s = format!(
+            "\nIssuance log {} (signed checkpoint of {} entries):\n",
+            self.log.origin, self.log.size
+        );
+        for a in &self.log.accused {
+            for r in &a.copies {
+                let what = match Entry::from_canonical(&r.entry) {
+                    Ok(Entry::Issue(e)) => format!(
+                        "{} received copy {}… on {}",
+                        e.recipient,
+                        &e.output_blake3[..16],
+                        e.time
+                    ),
+                    _ => format!("{}: an entry", a.recipient),
+                };
+                let _ = writeln!(
+                    s,
+                    "  {what}: entry {}, inclusion proof of {} hashes verified.",
+                    r.index,
+                    r.inclusion_proof.len()
+                );
+            }
+            if a.copies.is_empty() {
+                let _ = writeln!(s, "  {}: no issuance entry found.", a.recipient);
+            }
+        }
+        let _ = writeln!(
+            s,
+            "  This verification is entry {} (by {}).",
+            self.log.verification.index,
+            match Entry::from_canonical(&self.log.verification.entry) {
+                Ok(Entry::Verify(v)) => v.investigator,
+                _ => "?".into(),
+            }
+        );
+        s.push_str(&wrap(
+            "The proofs and the checkpoint are in --json; anyone with the log's public key \
+             (`watermark log pubkey`) can check them offline with `watermark log verify-receipt`.",
             92,
             "  ",
         ));
