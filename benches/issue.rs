@@ -126,7 +126,11 @@ fn main() {
         best[2] = best[2].min(issue(&embedder, &input, &output, true));
     }
     let mb = bytes as f64 / 1e6;
-    println!("issue one copy: {rows} rows, {mb:.0} MB, best of {runs}");
+    let what = match std::env::var_os("BENCH_INPUT") {
+        Some(path) => format!("{}", std::path::Path::new(&path).display()),
+        None => format!("{rows} generated rows"),
+    };
+    println!("issue one copy: {what}, {mb:.0} MB, best of {runs}");
     let names = [
         "baseline: csv parse + write",
         "issue_csv (library)",

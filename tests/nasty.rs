@@ -181,3 +181,25 @@ fn rows_without_identity_are_counted_not_used() {
         (3, 2, 1)
     );
 }
+
+/// Issuance splits records itself to copy their bytes; `verify_csv` still
+/// reads through `csv::Reader`. Their errors must name the same row, line
+/// and column, multi-line fields and every line end included.
+#[test]
+fn issue_and_verify_place_errors_alike() {
+    let cases: [&[u8]; 8] = [
+        b"CURP,CALLE,MONTO\nA,\"AV.\nX\",1.00\nB,\"AV.\n\nY\"\n",
+        b"CURP,CALLE,MONTO\r\nA,\"AV.\r\nX\",1.00\r\nB,AV. Y\r\n",
+        b"CURP,CALLE,MONTO\rA,AV. X,1.00\rB,AV. Y,2.00,3\r",
+        b"CURP,CALLE,MONTO\n\n\nA,AV. X,1.00\n\nB,AV. Y\n",
+        b"CURP,CALLE,MONTO\nA,\"AV.\nX\",1.00\nB,\"AV\xFF\nY\",2.00\n",
+        b"\xEF\xBB\xBFCURP,CALLE,MONTO\r\nA,AV. X,1.00\r\nB\xda,\"\xb8\",2.00\r\n",
+        b"CURP,CALLE,MONTO\nA,AV. X,\"1.\n00\"\nB,AV. Y,\"2.00\xC3\"\n",
+        b"CURP,CALLE,MONTO\nA,AV. X,1.00\nB,\"AV. Y,2.00\n",
+    ];
+    for input in cases {
+        let (v, i) = run(input);
+        assert!(i.is_some(), "{input:?}: issued without error");
+        assert_eq!(v, i, "{input:?}");
+    }
+}

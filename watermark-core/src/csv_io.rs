@@ -2,6 +2,7 @@
 //! and a leaked CSV streams into a [`Detector`](crate::Detector).
 
 use std::io::{self, BufRead, BufReader, Read, Write};
+use std::ops::Range;
 
 use crate::detect::{Attribution, Detector};
 use crate::embed::{Embedder, RowMarker};
@@ -188,17 +189,61 @@ pub fn issue_csv<R: Read, W: Write>(
     issue_csv_with(embedder, input, outputs, IssueOptions::default(), progress)
 }
 
-/// Rows parsed by the reading thread, marked by a worker.
-struct Batch {
-    first_row: u64,
-    records: Vec<csv::ByteRecord>,
-    len: usize,
+/// One field of a record in a [`Batch`].
+#[derive(Clone)]
+struct FieldSpan {
+    /// The field's bytes in `Batch::raw`, quotes included.
+    raw: Range<usize>,
+    /// The unescaped value: in `Batch::unescaped` when `quoted`, else in
+    /// `Batch::raw`, where it is the field's bytes themselves.
+    value: Range<usize>,
+    quoted: bool,
 }
 
-/// A worker's result: every recipient's rows as CSV bytes.
+/// One record of a [`Batch`].
+#[derive(Clone)]
+struct RecordSpan {
+    /// Its bytes in `Batch::raw`, terminator included. It starts where the
+    /// last record's parse stopped, so it may begin with the `\n` of a CRLF
+    /// or with blank lines the parser skipped.
+    raw: Range<usize>,
+    /// Its fields in `Batch::fields`.
+    fields: Range<usize>,
+    /// Input byte and line where its parse started, as `csv::Reader` counts
+    /// them, so errors and progress read as they always have.
+    byte: u64,
+    line: u64,
+}
+
+/// Records read by the calling thread, marked by a worker, then written.
+/// Recycled from batch to batch so its buffers are allocated once. No
+/// `Debug`: it holds row data.
+#[derive(Default)]
+struct Batch {
+    first_row: u64,
+    /// Every input byte consumed for these records, in order: the copies are
+    /// these bytes with changed cells swapped in. The last batch also holds
+    /// whatever follows the last record.
+    raw: Vec<u8>,
+    records: Vec<RecordSpan>,
+    fields: Vec<FieldSpan>,
+    unescaped: Vec<u8>,
+    /// Filled by the worker: every recipient's bytes for this batch.
+    copies: Vec<Vec<u8>>,
+}
+
+impl Batch {
+    fn clear(&mut self) {
+        self.raw.clear();
+        self.records.clear();
+        self.fields.clear();
+        self.unescaped.clear();
+    }
+}
+
+/// A worker's result.
 struct Marked {
     batch: Batch,
-    copies: Vec<Vec<u8>>,
     slots_marked: u64,
 }
 
@@ -207,10 +252,262 @@ struct Marked {
 /// deadlock.
 const DEPTH: usize = 4;
 
-/// [`issue_csv`] with explicit options. The calling thread parses the input
-/// and writes the outputs; worker threads mark rows and serialise them, in
-/// batches dealt round-robin and written back in order, so the output does
-/// not depend on the number of threads.
+/// Input read per call; large so most records are parsed from one chunk.
+const CHUNK: usize = 1 << 18;
+
+/// Splits raw input into records with `csv_core`, keeping the bytes so the
+/// copies can reuse them. It parses exactly as `csv::Reader` does, so the
+/// values, errors and positions are the same.
+struct Scanner<R> {
+    input: R,
+    core: csv_core::Reader,
+    delimiter: u8,
+    chunk: Vec<u8>,
+    pos: usize,
+    len: usize,
+    input_done: bool,
+    /// Input bytes the parser has consumed.
+    consumed: u64,
+    /// The last record's values back to back, and where each ends.
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    nfields: usize,
+    /// Whether the last record ended with the input rather than a line end.
+    at_eof: bool,
+}
+
+impl<R: Read> Scanner<R> {
+    fn new(input: R, dialect: Dialect) -> Self {
+        Scanner {
+            input,
+            core: csv_core::ReaderBuilder::new()
+                .delimiter(dialect.delimiter)
+                .build(),
+            delimiter: dialect.delimiter,
+            chunk: vec![0; CHUNK],
+            pos: 0,
+            len: 0,
+            input_done: false,
+            consumed: 0,
+            out: vec![0; 1 << 10],
+            ends: vec![0; 64],
+            nfields: 0,
+            at_eof: false,
+        }
+    }
+
+    /// Where the next record's parse starts: `(byte, line)`.
+    fn position(&self) -> (u64, u64) {
+        (self.consumed, self.core.line())
+    }
+
+    /// Parses the next record, appending every byte consumed to `raw`; at the
+    /// end of input, appends what followed the last record and returns false.
+    fn next_record(&mut self, raw: &mut Vec<u8>) -> Result<bool> {
+        use csv_core::ReadRecordResult as R;
+        let (mut nout, mut nend) = (0, 0);
+        loop {
+            if self.pos == self.len && !self.input_done {
+                self.pos = 0;
+                self.len = loop {
+                    match self.input.read(&mut self.chunk) {
+                        Ok(n) => break n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(Error::io("reading CSV", e)),
+                    }
+                };
+                self.input_done = self.len == 0;
+            }
+            let input = &self.chunk[self.pos..self.len];
+            let (res, nin, o, e) =
+                self.core
+                    .read_record(input, &mut self.out[nout..], &mut self.ends[nend..]);
+            let eof = input.is_empty();
+            raw.extend_from_slice(&input[..nin]);
+            self.pos += nin;
+            self.consumed += nin as u64;
+            nout += o;
+            nend += e;
+            match res {
+                R::InputEmpty => {}
+                R::OutputFull => {
+                    let n = self.out.len() * 2;
+                    self.out.resize(n, 0);
+                }
+                R::OutputEndsFull => {
+                    let n = self.ends.len() * 2;
+                    self.ends.resize(n, 0);
+                }
+                R::Record => {
+                    self.nfields = nend;
+                    self.at_eof = eof;
+                    return Ok(true);
+                }
+                R::End => return Ok(false),
+            }
+        }
+    }
+
+    /// Reads the header into `raw` (BOM and all) and returns its names,
+    /// refusing an empty file or a non-UTF-8 header.
+    fn header(&mut self, raw: &mut Vec<u8>) -> Result<Vec<String>> {
+        if !self.next_record(raw)? {
+            return Err(ErrorKind::EmptyInput.into());
+        }
+        let ends = &self.ends[..self.nfields];
+        if ends == [0] {
+            return Err(ErrorKind::EmptyInput.into());
+        }
+        let mut start = 0;
+        ends.iter()
+            .enumerate()
+            .map(|(i, &end)| {
+                let value = &self.out[start..end];
+                start = end;
+                std::str::from_utf8(value)
+                    .map(|s| s.trim_start_matches('\u{FEFF}').to_string())
+                    .map_err(|_| {
+                        Error::new(ErrorKind::Utf8)
+                            .at_line(1)
+                            .in_column(format!("#{}", i + 1))
+                    })
+            })
+            .collect()
+    }
+
+    /// Files the record just parsed, whose bytes are `batch.raw[start..]`.
+    fn push_record(&self, batch: &mut Batch, start: usize, (byte, line): (u64, u64)) {
+        let end = batch.raw.len();
+        let lead = batch.raw[start..end]
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .count();
+        let content = start + lead..end - usize::from(!self.at_eof);
+        let ends = &self.ends[..self.nfields];
+        let first = batch.fields.len();
+        let values = ends.last().copied().unwrap_or(0);
+        if content.len() == values + self.nfields.saturating_sub(1) {
+            // Nothing but the delimiters was dropped, so there are no quotes
+            // and each field's bytes are its value.
+            let mut at = content.start;
+            let mut prev = 0;
+            for &e in ends {
+                let span = at..at + (e - prev);
+                batch.fields.push(FieldSpan {
+                    raw: span.clone(),
+                    value: span,
+                    quoted: false,
+                });
+                at += e - prev + 1;
+                prev = e;
+            }
+        } else {
+            split_quoted(
+                &batch.raw,
+                content,
+                self.delimiter,
+                &mut batch.fields,
+                &mut batch.unescaped,
+            );
+            #[cfg(debug_assertions)]
+            {
+                let mut prev = 0;
+                assert_eq!(batch.fields.len() - first, ends.len());
+                for (f, &e) in batch.fields[first..].iter().zip(ends) {
+                    let value = if f.quoted {
+                        &batch.unescaped[f.value.clone()]
+                    } else {
+                        &batch.raw[f.value.clone()]
+                    };
+                    assert_eq!(value, &self.out[prev..e]);
+                    prev = e;
+                }
+            }
+        }
+        batch.records.push(RecordSpan {
+            raw: start..end,
+            fields: first..batch.fields.len(),
+            byte,
+            line,
+        });
+    }
+}
+
+/// Finds each field's bytes in a record that has quotes, splitting as
+/// `csv_core` does (quote `"`, doubled to escape, no escape character), and
+/// unescapes the quoted fields into `unescaped`.
+fn split_quoted(
+    raw: &[u8],
+    content: Range<usize>,
+    delimiter: u8,
+    fields: &mut Vec<FieldSpan>,
+    unescaped: &mut Vec<u8>,
+) {
+    #[derive(Clone, Copy)]
+    enum S {
+        Start,
+        Plain,
+        Quoted,
+        /// A quote inside a quoted field: a closing quote or half of `""`.
+        Quote,
+    }
+    let mut state = S::Start;
+    let mut field_start = content.start;
+    let mut value_start = unescaped.len();
+    let mut quoted = false;
+    let push =
+        |fields: &mut Vec<FieldSpan>, raw: Range<usize>, quoted: bool, v: usize, u: &Vec<u8>| {
+            fields.push(FieldSpan {
+                value: if quoted { v..u.len() } else { raw.clone() },
+                raw,
+                quoted,
+            })
+        };
+    for p in content.clone() {
+        let b = raw[p];
+        state = match state {
+            S::Start if b == b'"' => {
+                quoted = true;
+                S::Quoted
+            }
+            S::Start | S::Plain | S::Quote if b == delimiter => {
+                push(fields, field_start..p, quoted, value_start, unescaped);
+                field_start = p + 1;
+                value_start = unescaped.len();
+                quoted = false;
+                S::Start
+            }
+            S::Quoted if b == b'"' => S::Quote,
+            S::Quoted => {
+                unescaped.push(b);
+                S::Quoted
+            }
+            S::Quote if b == b'"' => {
+                unescaped.push(b);
+                S::Quoted
+            }
+            S::Start | S::Plain | S::Quote => {
+                if quoted {
+                    unescaped.push(b);
+                }
+                S::Plain
+            }
+        };
+    }
+    push(
+        fields,
+        field_start..content.end,
+        quoted,
+        value_start,
+        unescaped,
+    );
+}
+
+/// [`issue_csv`] with explicit options. The calling thread splits the input
+/// into records and writes the outputs; worker threads mark rows and build
+/// each copy from the input's own bytes, re-encoding only the changed cells,
+/// in batches dealt round-robin and written back in order, so the output
+/// does not depend on the number of threads.
 pub fn issue_csv_with<R: Read, W: Write>(
     embedder: &Embedder,
     input: R,
@@ -225,8 +522,9 @@ pub fn issue_csv_with<R: Read, W: Write>(
     );
     let mut input = BufReader::with_capacity(1 << 16, input);
     let dialect = sniff(&mut input)?;
-    let mut rdr = reader(input, dialect);
-    let (raw_header, names) = header(&mut rdr)?;
+    let mut scan = Scanner::new(input, dialect);
+    let mut head = Vec::new();
+    let names = scan.header(&mut head)?;
     // Bind once here so a header problem is reported before any thread starts.
     drop(embedder.bind(&names)?);
     let mut outputs = outputs;
@@ -236,16 +534,8 @@ pub fn issue_csv_with<R: Read, W: Write>(
             e,
         )
     };
-    {
-        let mut head = writer(Vec::new(), dialect);
-        head.write_byte_record(&raw_header)
-            .map_err(|e| write_err(0, csv_io(e)))?;
-        let head = head
-            .into_inner()
-            .map_err(|e| write_err(0, e.into_error()))?;
-        for (r, out) in outputs.iter_mut().enumerate() {
-            out.write_all(&head).map_err(|e| write_err(r, e))?;
-        }
+    for (r, out) in outputs.iter_mut().enumerate() {
+        out.write_all(&head).map_err(|e| write_err(r, e))?;
     }
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -284,58 +574,58 @@ pub fn issue_csv_with<R: Read, W: Write>(
         let mut slots_marked = 0u64;
         let mut sent = 0usize;
         let mut received = 0usize;
-        let mut spare: Vec<Vec<csv::ByteRecord>> = Vec::new();
+        let mut spare: Vec<Batch> = Vec::new();
         let mut eof = false;
         // Receives the oldest batch in flight and writes it out.
-        let mut drain_one = |received: &mut usize,
-                             spare: &mut Vec<Vec<csv::ByteRecord>>,
-                             outputs: &mut Vec<W>|
-         -> Result<()> {
-            let marked = from_workers[*received % threads].recv().map_err(|_| {
-                Error::io("marking rows", io::Error::other("a worker thread stopped"))
-            })??;
-            *received += 1;
-            for (r, (out, bytes)) in outputs.iter_mut().zip(&marked.copies).enumerate() {
-                out.write_all(bytes).map_err(|e| write_err(r, e))?;
-            }
-            slots_marked += marked.slots_marked;
-            let done = marked.batch.first_row + marked.batch.len as u64 - 1;
-            let byte = marked.batch.records[..marked.batch.len]
-                .last()
-                .and_then(|r| r.position())
-                .map_or(0, |p| p.byte());
-            spare.push(marked.batch.records);
-            progress(Progress {
-                rows: done,
-                bytes: byte,
-            });
-            Ok(())
-        };
+        let mut drain_one =
+            |received: &mut usize, spare: &mut Vec<Batch>, outputs: &mut Vec<W>| -> Result<()> {
+                let marked = from_workers[*received % threads].recv().map_err(|_| {
+                    Error::io("marking rows", io::Error::other("a worker thread stopped"))
+                })??;
+                *received += 1;
+                let batch = marked.batch;
+                for (r, (out, bytes)) in outputs.iter_mut().zip(&batch.copies).enumerate() {
+                    out.write_all(bytes).map_err(|e| write_err(r, e))?;
+                }
+                slots_marked += marked.slots_marked;
+                if let Some(last) = batch.records.last() {
+                    progress(Progress {
+                        rows: batch.first_row + batch.records.len() as u64 - 1,
+                        bytes: last.byte,
+                    });
+                }
+                spare.push(batch);
+                Ok(())
+            };
         let result = (|| -> Result<()> {
             while !eof {
-                let mut records = spare.pop().unwrap_or_default();
-                records.resize_with(batch_rows, csv::ByteRecord::new);
-                let mut len = 0;
-                while len < batch_rows {
-                    match rdr.read_byte_record(&mut records[len]) {
-                        Ok(true) => len += 1,
-                        Ok(false) => {
-                            eof = true;
-                            break;
-                        }
-                        Err(e) => return Err(from_csv(e, Some(names.len()))),
+                let mut batch = spare.pop().unwrap_or_default();
+                batch.clear();
+                batch.first_row = rows + 1;
+                while batch.records.len() < batch_rows {
+                    let start = batch.raw.len();
+                    let at = scan.position();
+                    if !scan.next_record(&mut batch.raw)? {
+                        eof = true;
+                        break;
                     }
+                    if scan.nfields != names.len() {
+                        let row = rows + batch.records.len() as u64 + 1;
+                        return Err(Error::new(ErrorKind::UnequalLengths {
+                            expected: names.len() as u64,
+                            found: scan.nfields as u64,
+                        })
+                        .at_row(row, at.1));
+                    }
+                    scan.push_record(&mut batch, start, at);
                 }
-                if len == 0 {
-                    spare.push(records);
+                // Bytes after the last record still go out, in a batch of
+                // their own if need be.
+                if batch.records.is_empty() && batch.raw.is_empty() {
+                    spare.push(batch);
                     break;
                 }
-                let batch = Batch {
-                    first_row: rows + 1,
-                    records,
-                    len,
-                };
-                rows += len as u64;
+                rows += batch.records.len() as u64;
                 if sent - received == threads * DEPTH {
                     drain_one(&mut received, &mut spare, &mut outputs)?;
                 }
@@ -364,60 +654,121 @@ pub fn issue_csv_with<R: Read, W: Write>(
     })
 }
 
-/// Marks one batch and serialises every recipient's rows.
+/// The values of one record, or the index of the first field that is not
+/// UTF-8.
+fn record_values<'b>(
+    raw: &'b [u8],
+    unescaped: &'b [u8],
+    rec: &RecordSpan,
+    fields: &[FieldSpan],
+    values: &mut Vec<&'b str>,
+) -> std::result::Result<(), usize> {
+    values.clear();
+    let bytes = |f: &FieldSpan| {
+        if f.quoted {
+            &unescaped[f.value.clone()]
+        } else {
+            &raw[f.value.clone()]
+        }
+    };
+    // Delimiters and quotes are ASCII, so the record's bytes are UTF-8
+    // exactly when every field is; checking per field also catches two
+    // invalid halves that would join into a character (0xDA | 0xB8).
+    let Ok(text) = std::str::from_utf8(&raw[rec.raw.clone()]) else {
+        let bad = fields
+            .iter()
+            .position(|f| std::str::from_utf8(bytes(f)).is_err());
+        return Err(bad.unwrap_or(0));
+    };
+    for (i, f) in fields.iter().enumerate() {
+        values.push(if f.quoted {
+            std::str::from_utf8(bytes(f)).map_err(|_| i)?
+        } else {
+            // Unquoted fields lie between ASCII bytes, so on char boundaries.
+            &text[f.value.start - rec.raw.start..f.value.end - rec.raw.start]
+        });
+    }
+    Ok(())
+}
+
+/// Writes a changed cell, quoted only where the dialect needs it.
+fn write_field(out: &mut Vec<u8>, value: &str, delimiter: u8, only_field: bool) {
+    let bytes = value.as_bytes();
+    let special = |b: &u8| matches!(*b, b'"' | b'\r' | b'\n') || *b == delimiter;
+    // A lone empty field would read back as a blank line, which is skipped.
+    let quote = bytes.iter().any(special) || (only_field && bytes.is_empty());
+    if !quote {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    out.push(b'"');
+    for part in bytes.split_inclusive(|&b| b == b'"') {
+        out.extend_from_slice(part);
+        if part.last() == Some(&b'"') {
+            out.push(b'"');
+        }
+    }
+    out.push(b'"');
+}
+
+/// Marks one batch and builds every recipient's bytes for it: the input's
+/// bytes, with each changed cell re-encoded in place.
 fn mark_batch(
     marker: &mut RowMarker<'_>,
-    batch: Batch,
+    mut batch: Batch,
     names: &[String],
     dialect: Dialect,
 ) -> Result<Marked> {
     let n = marker.recipients();
     let before = marker.slots_marked();
-    let mut writers: Vec<csv::Writer<Vec<u8>>> = (0..n)
-        .map(|_| {
-            csv::WriterBuilder::new()
-                .delimiter(dialect.delimiter)
-                .terminator(if dialect.crlf {
-                    csv::Terminator::CRLF
-                } else {
-                    csv::Terminator::Any(b'\n')
-                })
-                .buffer_capacity(1 << 14)
-                .from_writer(Vec::with_capacity(batch.len * 160))
-        })
-        .collect();
-    for (k, rec) in batch.records[..batch.len].iter().enumerate() {
-        let row = batch.first_row + k as u64;
-        let all = utf8_fields(rec, row, names)?;
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+    let Batch {
+        first_row,
+        raw,
+        records,
+        fields,
+        unescaped,
+        copies,
+    } = &mut batch;
+    copies.resize_with(n, Vec::new);
+    for c in copies.iter_mut() {
+        c.clear();
+        c.reserve(raw.len() + raw.len() / 16);
+    }
+    // Per copy, the first input byte not yet written to it: unchanged runs
+    // of rows go out in one piece.
+    let mut cursors = vec![0usize; n];
+    let mut values: Vec<&str> = Vec::with_capacity(names.len());
+    for (k, rec) in records.iter().enumerate() {
+        let row = *first_row + k as u64;
+        let fields = &fields[rec.fields.clone()];
+        record_values(raw, unescaped, rec, fields, &mut values).map_err(|col| {
+            Error::new(ErrorKind::Utf8)
+                .at_row(row, rec.line)
+                .in_column(names.get(col).cloned().unwrap_or_default())
+        })?;
         marker
-            .mark(|i| field(all, rec, i))
-            .map_err(|e| e.at_row(row, line))?;
-        for (r, w) in writers.iter_mut().enumerate() {
-            marker
-                .write_row(r, rec, w)
-                .map_err(|e| Error::io("serialising a copy", csv_io(e)))?;
+            .mark(|i| values[i])
+            .map_err(|e| e.at_row(row, rec.line))?;
+        for (r, out) in copies.iter_mut().enumerate() {
+            for (i, value) in marker.changes(r) {
+                // An unchanged value keeps its bytes, quoting and all.
+                if value == values[i] {
+                    continue;
+                }
+                let span = &fields[i].raw;
+                out.extend_from_slice(&raw[cursors[r]..span.start]);
+                write_field(out, value, dialect.delimiter, fields.len() == 1);
+                cursors[r] = span.end;
+            }
         }
     }
-    let copies = writers
-        .into_iter()
-        .map(|w| {
-            w.into_inner()
-                .map_err(|e| Error::io("serialising a copy", e.into_error()))
-        })
-        .collect::<Result<_>>()?;
+    for (out, &cursor) in copies.iter_mut().zip(&cursors) {
+        out.extend_from_slice(&raw[cursor..]);
+    }
     Ok(Marked {
         slots_marked: marker.slots_marked() - before,
         batch,
-        copies,
     })
-}
-
-fn csv_io(e: csv::Error) -> io::Error {
-    match e.into_kind() {
-        csv::ErrorKind::Io(e) => e,
-        other => io::Error::other(format!("{other:?}")),
-    }
 }
 
 /// Streams a leaked CSV into a detector and returns its attribution. Columns
@@ -550,5 +901,288 @@ mod tests {
         assert_eq!(d, Dialect::default());
         let d = sniff(&mut &b"CURP\n"[..]).unwrap();
         assert_eq!(d.delimiter, b',');
+    }
+
+    use crate::{MasterKey, Policy, Recipient};
+
+    const POLICY: &str = r#"
+version = 1
+identity = ["CURP"]
+[[carrier]]
+column = "CALLE"
+kind = "variants"
+[[carrier]]
+column = "MONTO"
+kind = "numeric"
+decimals = 2
+"#;
+
+    fn embedder(policy: &Policy) -> Embedder {
+        Embedder::builder()
+            .key(&MasterKey::from_bytes([3; 32]))
+            .policy(policy)
+            .recipients((0..3).map(|i| Recipient::new(format!("r{i}"), i * 5).unwrap()))
+            .build()
+            .unwrap()
+    }
+
+    /// Per recipient, per row: every value as the old path wrote it (parsed
+    /// by `csv::Reader`, marked through `RowMarker::cell`), and which fields
+    /// got a different value.
+    type Reference = Vec<Vec<(Vec<String>, Vec<bool>)>>;
+
+    fn reference(embedder: &Embedder, input: &[u8]) -> Reference {
+        let mut input = BufReader::new(input);
+        let dialect = sniff(&mut input).unwrap();
+        let mut rdr = reader(input, dialect);
+        let (_, names) = header(&mut rdr).unwrap();
+        let mut marker = embedder.bind(&names).unwrap();
+        let n = embedder.recipients().len();
+        let mut out = vec![Vec::new(); n];
+        let mut rec = csv::StringRecord::new();
+        while rdr.read_record(&mut rec).unwrap() {
+            marker.mark(|i| &rec[i]).unwrap();
+            for (r, rows) in out.iter_mut().enumerate() {
+                let cells: Vec<String> = (0..rec.len())
+                    .map(|i| marker.cell(r, i, &rec[i]).into_owned())
+                    .collect();
+                let changed = cells.iter().zip(&rec).map(|(a, b)| a != b).collect();
+                rows.push((cells, changed));
+            }
+        }
+        out
+    }
+
+    /// Each record's bytes (where `csv::Reader` starts and stops parsing
+    /// it, header first), then what follows the last record.
+    fn raw_records(bytes: &[u8], delimiter: u8) -> (Vec<&[u8]>, &[u8]) {
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .from_reader(bytes);
+        let mut rec = csv::ByteRecord::new();
+        let mut out = Vec::new();
+        let mut end = 0;
+        while rdr.read_byte_record(&mut rec).unwrap() {
+            let start = rec.position().unwrap().byte() as usize;
+            end = rdr.position().byte() as usize;
+            out.push(&bytes[start..end]);
+        }
+        (out, &bytes[end..])
+    }
+
+    /// A record's bytes cut into leading line ends, raw fields and the
+    /// terminator, by a splitter independent of the one under test.
+    fn split_raw(raw: &[u8], delimiter: u8) -> (&[u8], Vec<&[u8]>, &[u8]) {
+        let lead = raw
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .count();
+        let mut fields = Vec::new();
+        let (mut start, mut quoted) = (lead, false);
+        let mut end = raw.len();
+        for (p, &b) in raw.iter().enumerate().skip(lead) {
+            if b == b'"' {
+                quoted = !quoted;
+            } else if !quoted && b == delimiter {
+                fields.push(&raw[start..p]);
+                start = p + 1;
+            } else if !quoted && (b == b'\r' || b == b'\n') {
+                end = p;
+                break;
+            }
+        }
+        fields.push(&raw[start..end]);
+        (&raw[..lead], fields, &raw[end..])
+    }
+
+    fn encode(value: &str, delimiter: u8) -> Vec<u8> {
+        if value
+            .bytes()
+            .any(|b| b == delimiter || b == b'"' || b == b'\r' || b == b'\n')
+        {
+            format!("\"{}\"", value.replace('"', "\"\"")).into_bytes()
+        } else {
+            value.as_bytes().to_vec()
+        }
+    }
+
+    /// Issues `input` with 1, 2 and 3 threads and checks the copies are the
+    /// same bytes, read back to the reference values, and keep every input
+    /// byte outside the changed cells. Returns the number of changed cells.
+    fn check(embedder: &Embedder, input: &[u8]) -> usize {
+        let n = embedder.recipients().len();
+        let copies: Vec<Vec<Vec<u8>>> = (1..=3)
+            .map(|threads| {
+                let options = IssueOptions {
+                    threads,
+                    batch_rows: 7,
+                };
+                issue_csv_with(embedder, input, vec![Vec::new(); n], options, &mut |_| {})
+                    .unwrap()
+                    .outputs
+            })
+            .collect();
+        assert_eq!(copies[0], copies[1], "1 and 2 threads");
+        assert_eq!(copies[0], copies[2], "1 and 3 threads");
+        let expected = reference(embedder, input);
+        let delimiter = sniff(&mut &input[..]).unwrap().delimiter;
+        let (inputs, in_tail) = raw_records(input, delimiter);
+        let mut changed_cells = 0;
+        for (copy, expected) in copies[0].iter().zip(&expected) {
+            let (outs, out_tail) = raw_records(copy, delimiter);
+            assert_eq!(outs.len(), inputs.len());
+            assert_eq!(outs[0], inputs[0], "the header is copied as it is");
+            assert_eq!(out_tail, in_tail);
+            for ((out, inp), (values, changed)) in outs[1..].iter().zip(&inputs[1..]).zip(expected)
+            {
+                let (in_lead, in_fields, in_term) = split_raw(inp, delimiter);
+                let (out_lead, out_fields, out_term) = split_raw(out, delimiter);
+                assert_eq!((in_lead, in_term), (out_lead, out_term));
+                assert_eq!(in_fields.len(), out_fields.len());
+                for i in 0..in_fields.len() {
+                    if changed[i] {
+                        changed_cells += 1;
+                        assert_eq!(out_fields[i], encode(&values[i], delimiter));
+                    } else {
+                        assert_eq!(out_fields[i], in_fields[i]);
+                    }
+                }
+            }
+            // And read as values, the copy is what the old path wrote.
+            let mut rdr = csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .from_reader(&copy[..]);
+            let got: Vec<Vec<String>> = rdr
+                .records()
+                .map(|r| r.unwrap().iter().map(str::to_string).collect())
+                .collect();
+            let want: Vec<Vec<String>> = expected.iter().map(|(v, _)| v.clone()).collect();
+            assert_eq!(got, want);
+        }
+        changed_cells
+    }
+
+    /// An extract with quoting of every kind, in the given dialect.
+    fn extract(delimiter: char, eol: &str) -> Vec<u8> {
+        let d = delimiter;
+        let mut s = format!("CURP{d}CALLE{d}MONTO{d}NOTA{eol}");
+        let streets = [
+            "AV. REFORMA".to_string(),
+            "\"CALLE HIDALGO\"".to_string(),
+            format!("\"AV. JUAREZ{d} INT. 4\""),
+            "\"PRIV. \"\"LA LUZ\"\"\"".to_string(),
+            "\"CDA. DEL\nRIO\"".to_string(),
+            "\"BLVD. NORTE\r\nSUR\"".to_string(),
+            "CALZ. DE TLALPAN".to_string(),
+        ];
+        for i in 0..400 {
+            let street = &streets[i % streets.len()];
+            let nota = match i % 5 {
+                0 => String::new(),
+                1 => "\"\"".to_string(),
+                2 => format!("\"a{d}b\""),
+                3 => "x\"y".to_string(),
+                _ => "ñandú".to_string(),
+            };
+            s.push_str(&format!(
+                "CURP{i:06}{d}{street}{d}{}.{:02}{d}{nota}{eol}",
+                i * 37 % 1000,
+                i % 100
+            ));
+        }
+        s.into_bytes()
+    }
+
+    #[test]
+    fn copies_keep_the_input_bytes_outside_changed_cells() {
+        let policy = Policy::from_toml(POLICY).unwrap();
+        let e = embedder(&policy);
+        for (name, input) in [
+            ("quoted, LF", extract(',', "\n")),
+            ("CRLF", extract(',', "\r\n")),
+            ("CR only", extract(',', "\r")),
+            ("semicolon", extract(';', "\n")),
+            (
+                "BOM",
+                [&b"\xEF\xBB\xBF"[..], &extract(',', "\r\n")].concat(),
+            ),
+            ("no final line end", {
+                let mut v = extract(',', "\n");
+                v.pop();
+                v
+            }),
+            ("blank lines", {
+                let mut v = extract(',', "\n");
+                v.extend_from_slice(b"\n\n");
+                v.splice(0..0, b"\n".iter().copied());
+                v
+            }),
+        ] {
+            let changed =
+                std::panic::catch_unwind(|| check(&e, &input)).unwrap_or_else(|_| panic!("{name}"));
+            assert!(changed > 0, "{name}: nothing was marked");
+        }
+    }
+
+    #[test]
+    fn copies_of_a_generated_roll_keep_the_input_bytes() {
+        let mut input = Vec::new();
+        watermark_synth::write_csv(watermark_synth::Kind::ElectoralRoll, 9, 3000, &mut input)
+            .unwrap();
+        let policy = crate::suggest_from_csv(&input[..], 3000, None)
+            .unwrap()
+            .policy;
+        assert!(check(&embedder(&policy), &input) > 0);
+    }
+
+    #[test]
+    fn changed_cells_are_quoted_only_when_needed() {
+        let mut out = Vec::new();
+        write_field(&mut out, "AV. X", b',', false);
+        write_field(&mut out, "AV, X", b',', false);
+        write_field(&mut out, "AV; X", b',', false);
+        write_field(&mut out, "AV; X", b';', false);
+        write_field(&mut out, "\"A\"", b',', false);
+        write_field(&mut out, "A\r\nB", b'\t', false);
+        write_field(&mut out, "", b',', false);
+        write_field(&mut out, "", b',', true);
+        assert_eq!(
+            out,
+            [
+                &b"AV. X"[..],
+                b"\"AV, X\"",
+                b"AV; X",
+                b"\"AV; X\"",
+                b"\"\"\"A\"\"\"",
+                b"\"A\r\nB\"",
+                b"",
+                b"\"\"",
+            ]
+            .concat()
+        );
+    }
+
+    #[test]
+    fn quoted_records_split_like_csv_core() {
+        let raw = b"\"a,b\",c\"d,\"e\"\"f\"g,,\"\"";
+        let (mut fields, mut unescaped) = (Vec::new(), Vec::new());
+        split_quoted(raw, 0..raw.len(), b',', &mut fields, &mut unescaped);
+        let values: Vec<&[u8]> = fields
+            .iter()
+            .map(|f| {
+                if f.quoted {
+                    &unescaped[f.value.clone()]
+                } else {
+                    &raw[f.value.clone()]
+                }
+            })
+            .collect();
+        let raws: Vec<&[u8]> = fields.iter().map(|f| &raw[f.raw.clone()]).collect();
+        assert_eq!(values, [&b"a,b"[..], b"c\"d", b"e\"fg", b"", b""]);
+        assert_eq!(
+            raws,
+            [&b"\"a,b\""[..], b"c\"d", b"\"e\"\"f\"g", b"", b"\"\""]
+        );
     }
 }

@@ -173,7 +173,7 @@ impl std::fmt::Debug for RowMarker<'_> {
 impl RowMarker<'_> {
     /// Computes every recipient's version of one row. `field(i)` returns the
     /// input's `i`-th field. Then read each copy with [`RowMarker::cell`] or
-    /// [`RowMarker::write_record`].
+    /// [`RowMarker::changes`].
     pub fn mark<'r>(&mut self, field: impl Fn(usize) -> &'r str) -> Result<()> {
         let scheme = &self.embedder.scheme;
         let anchor = scheme.row_anchor(&self.binding, &field, &mut self.scratch)?;
@@ -250,33 +250,16 @@ impl RowMarker<'_> {
         }
     }
 
-    /// Writes recipient `r`'s version of the last marked row into `out`.
-    pub fn write_record(&self, r: usize, row: &csv::ByteRecord, out: &mut csv::ByteRecord) {
-        out.clear();
-        let mut pending = self.order.iter().peekable();
-        for (i, field) in row.iter().enumerate() {
-            match pending.next_if(|&&(idx, _)| idx == i) {
-                Some(&(_, c)) if self.changed[r][c] => out.push_field(self.cells[r][c].as_bytes()),
-                _ => out.push_field(field),
-            }
-        }
-    }
-
-    /// Writes recipient `r`'s version of the last marked row to a CSV writer,
-    /// without an intermediate record.
-    pub fn write_row<W: std::io::Write>(
-        &self,
-        r: usize,
-        row: &csv::ByteRecord,
-        out: &mut csv::Writer<W>,
-    ) -> csv::Result<()> {
-        let mut pending = self.order.iter().peekable();
-        out.write_record(row.iter().enumerate().map(|(i, field)| {
-            match pending.next_if(|&&(idx, _)| idx == i) {
-                Some(&(_, c)) if self.changed[r][c] => self.cells[r][c].as_bytes(),
-                _ => field,
-            }
-        }))
+    /// Recipient `r`'s changed fields of the last marked row, as
+    /// `(input field, new value)` in field order. Every other field of that
+    /// copy is the input's own, so a writer can copy it unparsed.
+    pub fn changes(&self, r: usize) -> impl Iterator<Item = (usize, &str)> + '_ {
+        let changed = &self.changed[r];
+        let cells = &self.cells[r];
+        self.order
+            .iter()
+            .filter(move |&&(_, c)| changed[c])
+            .map(move |&(i, c)| (i, cells[c].as_str()))
     }
 
     /// The number of recipients (copies) this marker produces.
