@@ -187,6 +187,37 @@ pub struct CurpInput<'a> {
     pub state: &'a str,
 }
 
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+pub fn days_from_civil(year: u16, month: u8, day: u8) -> i32 {
+    let y = i32::from(year) - i32::from(month <= 2);
+    let m = i32::from(month);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i32::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Date `(year, month, day)` of a day count since 1970-01-01
+/// (for years 0–65535).
+pub fn civil_from_days(days: i32) -> (u16, u8, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i32::from(month <= 2);
+    (
+        u16::try_from(year).unwrap_or(0),
+        u8::try_from(month).unwrap_or(1),
+        u8::try_from(day).unwrap_or(1),
+    )
+}
+
 /// True when `(year, month, day)` is a date of the proleptic Gregorian calendar.
 pub fn is_real_date(year: u16, month: u8, day: u8) -> bool {
     (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month)
@@ -636,6 +667,23 @@ pub fn is_valid_nss(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calendar_round_trip() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        let start = days_from_civil(1900, 1, 1);
+        let end = days_from_civil(2030, 12, 31);
+        let mut prev = civil_from_days(start - 1);
+        for d in start..=end {
+            let date = civil_from_days(d);
+            assert!(is_real_date(date.0, date.1, date.2));
+            assert_eq!(days_from_civil(date.0, date.1, date.2), d);
+            assert!(date > prev);
+            prev = date;
+        }
+    }
 
     fn input<'a>(
         given: &'a str,

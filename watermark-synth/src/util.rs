@@ -9,6 +9,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use rand::{Rng as _, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+pub(crate) use watermark_core::ids::{civil_from_days, days_from_civil};
 
 /// Seeded ChaCha8 stream with the few draws the generators need.
 #[derive(Debug, Clone)]
@@ -87,37 +88,6 @@ impl Weighted {
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-pub(crate) fn days_from_civil(year: u16, month: u8, day: u8) -> i32 {
-    let y = i32::from(year) - i32::from(month <= 2);
-    let m = i32::from(month);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i32::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Date `(year, month, day)` of a day count since 1970-01-01
-/// (for years 0–65535).
-pub(crate) fn civil_from_days(days: i32) -> (u16, u8, u8) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i32::from(month <= 2);
-    (
-        u16::try_from(year).unwrap_or(0),
-        u8::try_from(month).unwrap_or(1),
-        u8::try_from(day).unwrap_or(1),
-    )
-}
-
 /// A uniformly random date between two dates (inclusive).
 pub(crate) fn random_date(rng: &mut Rng, from: (u16, u8, u8), to: (u16, u8, u8)) -> (u16, u8, u8) {
     let lo = days_from_civil(from.0, from.1, from.2);
@@ -187,23 +157,6 @@ fn mix(mut z: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn calendar_round_trip() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-        let start = days_from_civil(1900, 1, 1);
-        let end = days_from_civil(2030, 12, 31);
-        let mut prev = civil_from_days(start - 1);
-        for d in start..=end {
-            let date = civil_from_days(d);
-            assert!(watermark_core::ids::is_real_date(date.0, date.1, date.2));
-            assert_eq!(days_from_civil(date.0, date.1, date.2), d);
-            assert!(date > prev);
-            prev = date;
-        }
-    }
 
     #[test]
     fn weighted_respects_weights() {
