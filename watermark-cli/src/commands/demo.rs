@@ -43,9 +43,10 @@ pub fn run(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
         json: args.json,
         quiet,
     };
-    let quiet_step = Printer {
+    // The steps' own progress bars and notices: silent under --quiet or --json.
+    let step = Printer {
         json: false,
-        quiet: true,
+        quiet: quiet || args.json,
     };
     let temp;
     let dir: &Path = match &args.dir {
@@ -120,14 +121,7 @@ pub fn run(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
             out_dir: copies_dir.clone(),
             force: false,
         },
-        if quiet {
-            quiet_step
-        } else {
-            Printer {
-                json: false,
-                quiet: args.json,
-            }
-        },
+        step,
     )?;
     printer.text(&format!(
         "3. watermark issue ... {} --out-dir {}\n   {} copies, one pass over the roll, {} marked slots in each.\n\n",
@@ -161,14 +155,7 @@ pub fn run(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
             threshold: None,
             investigator: "demo".to_string(),
         },
-        if quiet {
-            quiet_step
-        } else {
-            Printer {
-                json: false,
-                quiet: args.json,
-            }
-        },
+        step,
     )?;
     printer.text(&format!(
         "5. watermark verify --state {} {}\n\n",
