@@ -29,7 +29,13 @@ impl Printer {
             return Ok(());
         }
         let mut out = io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, doc).map_err(io::Error::other)?;
+        serde_json::to_writer_pretty(&mut out, doc).map_err(|e| {
+            // Keep the kind of a write error (a closed pipe is not a failure).
+            match e.io_error_kind() {
+                Some(kind) => io::Error::new(kind, e),
+                None => io::Error::other(e),
+            }
+        })?;
         out.write_all(b"\n")?;
         out.flush()
     }

@@ -1110,3 +1110,27 @@ fn regression_verify_with_a_second_policy_whose_identity_is_missing() {
         .code(1)
         .stderr(contains("none of the policies"));
 }
+
+/// `watermark ... --json | head` closed the pipe mid-document, and the JSON
+/// writer's error lost its BrokenPipe kind: the command reported an error.
+#[cfg(unix)]
+#[test]
+fn regression_closed_pipe_during_json_is_not_an_error() {
+    use std::io::Read as _;
+    use std::process::{Command as Std, Stdio};
+    let mut child = Std::new(assert_cmd::cargo::cargo_bin("watermark"))
+        .args(["demo", "--rows", "2000", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one byte, then close our end, as `head -c1` would.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("error"), "{stderr}");
+}
