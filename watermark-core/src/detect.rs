@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::bound::{Bounder, Histogram, ScoreKind};
-use crate::code::Position;
+use crate::code::{Anchor, Position};
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::MasterKey;
 use crate::policy::Policy;
@@ -103,7 +103,22 @@ impl Detector {
     /// Binds to a leak's header: identity columns are required (matched by
     /// name, case and accents ignored), carrier columns are used if present.
     pub fn bind<S: AsRef<str>>(&self, header: &[S]) -> Result<Observer<'_>> {
-        let binding = self.scheme.bind(header)?;
+        self.bind_with(header, true)
+    }
+
+    /// Binds to a leak's header that may lack identity columns: the caller
+    /// gives each row's identity to [`Observer::observe_identified`] (found,
+    /// for instance, by matching the row to the master extract).
+    pub fn bind_without_identity<S: AsRef<str>>(&self, header: &[S]) -> Result<Observer<'_>> {
+        self.bind_with(header, false)
+    }
+
+    fn bind_with<S: AsRef<str>>(
+        &self,
+        header: &[S],
+        require_identity: bool,
+    ) -> Result<Observer<'_>> {
+        let binding = self.scheme.bind_with(header, require_identity)?;
         let n = self.recipients.len();
         let (min, max) = self.recipients.iter().fold((u32::MAX, 0), |(lo, hi), r| {
             (lo.min(r.slot), hi.max(r.slot))
@@ -187,8 +202,48 @@ impl<'d> Observer<'d> {
             }
             Err(e) => return Err(e),
         };
+        self.observe_anchored(row, &anchor, field);
+        Ok(())
+    }
+
+    /// Reads one leak row whose identity values are given (in the policy's
+    /// `identity` order) instead of read from the row: for leaks bound with
+    /// [`Detector::bind_without_identity`]. The row's own fields supply the
+    /// carrier cells. `None` counts the row as one without identity (no
+    /// match in the master extract, or an ambiguous one).
+    pub fn observe_identified<'r>(
+        &mut self,
+        row: u64,
+        identity: Option<&[&str]>,
+        field: impl Fn(usize) -> &'r str,
+    ) -> Result<()> {
+        self.rows_read += 1;
+        let Some(identity) = identity else {
+            self.rows_without_identity += 1;
+            return Ok(());
+        };
+        let scheme = &self.detector.scheme;
+        let anchor = match scheme.anchor_of(identity.iter().copied(), &mut self.scratch) {
+            Ok(a) => a,
+            Err(e) if matches!(e.kind(), ErrorKind::EmptyIdentity) => {
+                self.rows_without_identity += 1;
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        self.observe_anchored(row, &anchor, field);
+        Ok(())
+    }
+
+    fn observe_anchored<'r>(
+        &mut self,
+        row: u64,
+        anchor: &Anchor,
+        field: impl Fn(usize) -> &'r str,
+    ) {
+        let scheme = &self.detector.scheme;
         let mut used = false;
-        scheme.row_positions(&self.binding, &anchor, &field, &mut self.buf);
+        scheme.row_positions(&self.binding, anchor, &field, &mut self.buf);
         let buf = std::mem::take(&mut self.buf);
         for (c, slots) in buf.slots.iter().enumerate() {
             for (k, slot) in slots.iter().enumerate() {
@@ -205,7 +260,6 @@ impl<'d> Observer<'d> {
         if used {
             self.rows_used += 1;
         }
-        Ok(())
     }
 
     /// Scores one reading unless its position was already read; whether it

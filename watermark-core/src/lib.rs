@@ -84,7 +84,7 @@ pub use issuance_log::{
 pub use issuing::{copy_path, receipt_path, IssuedCopy, LostCopy, PendingIssue, Recovery};
 pub use key::{KeyId, MasterKey, Subkeys};
 pub use normalize::fold;
-pub use policy::{CarrierKind, CarrierSpec, CodeParams, Policy, DEFAULT_THRESHOLD};
+pub use policy::{Canaries, CarrierKind, CarrierSpec, CodeParams, Policy, DEFAULT_THRESHOLD};
 pub use scheme::{validate_recipient_id, Recipient};
 pub use state::{now_rfc3339, Appended, State, StateLock};
 pub use suggest::{suggest_from_csv, suggest_policy, ColumnRole, Role, Suggestion};

@@ -32,6 +32,76 @@ pub struct Policy {
     /// Extra variant groups, added to every variant carrier's dictionary.
     #[serde(default, rename = "variants", skip_serializing_if = "Vec::is_empty")]
     pub extra_variants: Vec<VariantGroup>,
+    /// Canary rows: synthetic people added to each copy (see [`Canaries`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canaries: Option<Canaries>,
+}
+
+/// Canary rows: synthetic records built from the extract's own rows, each a
+/// position of the code, present in a recipient's copy iff the recipient's
+/// bit there is 1. They survive normalisation of every cell and work on lists
+/// that have no cell that may change.
+///
+/// The column roles say how a canary is made: its names, sex and birth date
+/// are drawn from real rows (given names with their sex), its identifiers
+/// are built from them by the registry's rules, and every other column comes
+/// from a real neighbour (address, section, district). At least one name
+/// role is required.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Canaries {
+    /// The expected share of canary rows in each copy (0.01: about one row in
+    /// a hundred). The canary list holds about twice as many, since each
+    /// recipient gets about half of them.
+    pub rate: f64,
+    /// Given names (`NOMBRE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_names: Option<String>,
+    /// First (paternal) surname.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_surname: Option<String>,
+    /// Second (maternal) surname.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_surname: Option<String>,
+    /// One column with the whole name, given names first
+    /// (`MARIA GUADALUPE HERNANDEZ LOPEZ`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_name: Option<String>,
+    /// Sex, `H` or `M`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sex: Option<String>,
+    /// Birth date, in the extract's own format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<String>,
+    /// CURP, built from the canary's names, birth date, sex and birth state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curp: Option<String>,
+    /// Clave de elector, built likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clave_elector: Option<String>,
+    /// IMSS NSS, built with a valid check digit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nss: Option<String>,
+}
+
+impl Canaries {
+    /// Every `(role, column)` the policy names, in a fixed order.
+    pub fn roles(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("given_names", &self.given_names),
+            ("first_surname", &self.first_surname),
+            ("second_surname", &self.second_surname),
+            ("full_name", &self.full_name),
+            ("sex", &self.sex),
+            ("birth_date", &self.birth_date),
+            ("curp", &self.curp),
+            ("clave_elector", &self.clave_elector),
+            ("nss", &self.nss),
+        ]
+        .into_iter()
+        .filter_map(|(role, c)| c.as_deref().map(|c| (role, c)))
+        .collect()
+    }
 }
 
 fn default_threshold() -> f64 {
@@ -183,9 +253,37 @@ impl Policy {
                 },
             }
         }
-        if self.carriers.is_empty() {
+        if let Some(c) = &self.canaries {
+            if !(c.rate > 0.0 && c.rate <= 0.2) {
+                return Err(Error::policy("`canaries.rate` must be in (0, 0.2]"));
+            }
+            if c.given_names.is_none() && c.full_name.is_none() {
+                return Err(Error::policy(
+                    "`[canaries]` needs `given_names` or `full_name`: a canary is a new person",
+                ));
+            }
+            let mut seen = std::collections::HashSet::new();
+            for (role, column) in c.roles() {
+                let folded = crate::normalize::fold(column);
+                if !seen.insert(folded.clone()) {
+                    return Err(Error::policy(format!(
+                        "column {column:?} has two canary roles (one is `{role}`)"
+                    )));
+                }
+                if self
+                    .carriers
+                    .iter()
+                    .any(|k| crate::normalize::fold(&k.column) == folded)
+                {
+                    return Err(Error::policy(format!(
+                        "column {column:?} carries marks and cannot also be the canaries' `{role}`"
+                    )));
+                }
+            }
+        }
+        if self.carriers.is_empty() && self.canaries.is_none() {
             return Err(Error::policy(
-                "no `[[carrier]]` column: nothing could be marked",
+                "no `[[carrier]]` column and no `[canaries]`: nothing could be marked",
             ));
         }
         // Compile the dictionaries once to catch ambiguous extra variants.

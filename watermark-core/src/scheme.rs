@@ -100,8 +100,20 @@ impl Scheme {
         })
     }
 
-    /// Maps the policy's columns to an input's header.
+    /// Maps the policy's columns to an input's header; every identity column
+    /// must be present.
     pub(crate) fn bind<S: AsRef<str>>(&self, header: &[S]) -> Result<Binding> {
+        self.bind_with(header, true)
+    }
+
+    /// Maps the policy's columns to an input's header. Without
+    /// `require_identity`, missing identity columns leave
+    /// [`Binding::identity`] empty (the caller supplies identities).
+    pub(crate) fn bind_with<S: AsRef<str>>(
+        &self,
+        header: &[S],
+        require_identity: bool,
+    ) -> Result<Binding> {
         let folded: Vec<String> = header.iter().map(|h| fold(h.as_ref())).collect();
         let available = || {
             header
@@ -132,7 +144,9 @@ impl Scheme {
         for c in &self.carriers {
             carriers.push(find(&c.name, &c.folded)?);
         }
-        if let Some(name) = missing_identity.first() {
+        if !require_identity && !missing_identity.is_empty() {
+            identity.clear();
+        } else if let Some(name) = missing_identity.first() {
             return Err(ErrorKind::MissingColumn {
                 column: name.clone(),
                 role: "identity",
@@ -164,6 +178,28 @@ impl Scheme {
             fold_into(field(i), scratch);
             if scratch.len() == before {
                 return Err(Error::new(ErrorKind::EmptyIdentity).in_column(&binding.header[i]));
+            }
+        }
+        Ok(anchor(&self.keys, scratch.as_bytes()))
+    }
+
+    /// The anchor of a row whose identity values (in the policy's identity
+    /// order) are given rather than read from the row.
+    pub(crate) fn anchor_of<'v>(
+        &self,
+        identity: impl IntoIterator<Item = &'v str>,
+        scratch: &mut String,
+    ) -> Result<Anchor> {
+        scratch.clear();
+        for (k, value) in identity.into_iter().enumerate() {
+            if k > 0 {
+                scratch.push('\u{1F}');
+            }
+            let before = scratch.len();
+            fold_into(value, scratch);
+            if scratch.len() == before {
+                return Err(Error::new(ErrorKind::EmptyIdentity)
+                    .in_column(&self.policy.identity[k.min(self.policy.identity.len() - 1)]));
             }
         }
         Ok(anchor(&self.keys, scratch.as_bytes()))

@@ -199,6 +199,7 @@ pub fn suggest_policy(
         code: CodeParams::default(),
         carriers,
         extra_variants: Vec::new(),
+        canaries: None,
     };
     policy.validate()?;
     Ok(Suggestion {
