@@ -12,7 +12,15 @@ pub fn suggest(args: SuggestArgs, printer: Printer) -> anyhow::Result<()> {
     let file =
         File::open(&args.input).with_context(|| format!("opening {}", args.input.display()))?;
     let identity = (!args.identity.is_empty()).then_some(args.identity.as_slice());
-    let suggestion = suggest_from_csv(file, args.rows, identity)
+    let rate_ok = args.canary_rate > 0.0 && args.canary_rate <= 0.2;
+    if !args.no_canaries && !rate_ok {
+        anyhow::bail!(
+            "--canary-rate must be above 0 and at most 0.2 (got {}); use --no-canaries for none",
+            args.canary_rate
+        );
+    }
+    let canary_rate = (!args.no_canaries).then_some(args.canary_rate);
+    let suggestion = suggest_from_csv(file, args.rows, identity, canary_rate)
         .with_context(|| format!("{}", args.input.display()))?;
     let text = if args.json {
         serde_json::to_string_pretty(&suggestion)? + "\n"
