@@ -32,6 +32,11 @@ pub fn fold_into(s: &str, out: &mut String) {
                 pending_space = out.len() > start;
                 continue;
             }
+            // Control characters carry no meaning, and U+001F separates the
+            // parts of a composite identity: folding never produces one.
+            if b.is_ascii_control() {
+                continue;
+            }
             if pending_space {
                 out.push(' ');
                 pending_space = false;
@@ -41,7 +46,7 @@ pub fn fold_into(s: &str, out: &mut String) {
         return;
     }
     for c in s.nfkd() {
-        if is_combining_mark(c) || is_invisible(c) {
+        if is_combining_mark(c) || is_invisible(c) || (c.is_control() && !c.is_whitespace()) {
             continue;
         }
         if c.is_whitespace() {
@@ -130,6 +135,14 @@ impl CaseStyle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folding_drops_control_characters() {
+        // U+001F joins the parts of a composite identity; no value may forge it.
+        assert_eq!(fold("ana\u{1F}b"), "ANAB");
+        assert_eq!(fold("añá\u{1F}\u{7}b"), "ANAB");
+        assert_eq!(fold("a\tb"), "A B");
+    }
 
     #[test]
     fn folds_what_a_resave_changes() {
