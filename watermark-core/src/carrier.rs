@@ -2,7 +2,7 @@
 
 use crate::code::MAX_SLOTS_PER_CELL;
 use crate::dictionary::{Dictionary, TokenPlace};
-use crate::normalize::CaseStyle;
+use crate::normalize::{fold_into, CaseStyle};
 
 /// A carrier, compiled from its policy entry.
 #[derive(Debug, Clone)]
@@ -98,6 +98,97 @@ impl Carrier {
         }
         out.push_str(&cell[at..]);
     }
+
+    /// Appends to `out` a form of `cell` that marks cannot change: every copy
+    /// of one master cell, and the master cell itself, give the same form, so
+    /// leak rows can be matched to the master extract on it.
+    ///
+    /// The cell is folded (case, accents, white space, invisible characters);
+    /// then, for variants, every word of the dictionary, wherever it stands,
+    /// becomes its group's canonical full form (a leak whose abbreviations
+    /// were all expanded, or contracted, reads the same), and for numbers the
+    /// value is written plainly (no `$` or thousands separators, `decimals`
+    /// places) with the low bit of its last digit cleared. A cell that is not
+    /// a number is only folded.
+    ///
+    /// This is not [`Carrier::write`] with every bit 0: that leaves a full
+    /// form's alias (BULEVAR) as it is where a copy holding bit 1 at that slot
+    /// reads BOULEVARD once folded back to the full form, and cannot write a
+    /// number a spreadsheet shortened (`6353.9`).
+    pub(crate) fn canonical(&self, cell: &str, scratch: &mut String, out: &mut String) {
+        match self {
+            Carrier::Variants(dict) => {
+                scratch.clear();
+                fold_into(cell, scratch);
+                // Only used for non-ASCII words, so it rarely allocates.
+                let mut word_scratch = String::new();
+                for (k, token) in scratch.split(' ').enumerate() {
+                    if k > 0 {
+                        out.push(' ');
+                    }
+                    // Punctuation after a word, as `variant_slots` reads it.
+                    let word = token.trim_end_matches([',', ';', ':']);
+                    let found = if word.is_empty() {
+                        None
+                    } else {
+                        dict.lookup(word, &mut word_scratch)
+                    };
+                    match found {
+                        Some((group, _)) => {
+                            fold_into(dict.canonical(group, 0), out);
+                            out.push_str(&token[word.len()..]);
+                        }
+                        None => out.push_str(token),
+                    }
+                }
+            }
+            Carrier::Numeric { decimals } => {
+                if !canonical_number(cell, *decimals, out) {
+                    fold_into(cell, out);
+                }
+            }
+        }
+    }
+}
+
+/// Appends the canonical form of a number (see [`Carrier::canonical`]), or
+/// returns false, appending nothing, if `cell` is not one that
+/// [`numeric_slot`] reads or a copy could hold (it also takes an integer
+/// where decimals are expected, as a spreadsheet may write `6353.00`).
+fn canonical_number(cell: &str, decimals: u8, out: &mut String) -> bool {
+    let s = cell.trim_matches(' ');
+    let s = s.strip_prefix('$').unwrap_or(s);
+    let (negative, s) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let int_ok = int.as_bytes().first().is_some_and(u8::is_ascii_digit)
+        && int.bytes().all(|b| b.is_ascii_digit() || b == b',');
+    let frac_ok = frac.len() <= usize::from(decimals) && frac.bytes().all(|b| b.is_ascii_digit());
+    if !int_ok || !frac_ok {
+        return false;
+    }
+    let mut digits: Vec<u8> = int.bytes().filter(u8::is_ascii_digit).collect();
+    let leading = digits.iter().take_while(|&&d| d == b'0').count();
+    digits.drain(..leading.min(digits.len() - 1));
+    let int_len = digits.len();
+    digits.extend(frac.bytes());
+    digits.resize(int_len + usize::from(decimals), b'0');
+    // The slot's digit, with the bit a copy may have flipped cleared.
+    let last = digits.len() - 1;
+    digits[last] &= !1;
+    if negative && digits.iter().any(|&d| d != b'0') {
+        out.push('-');
+    }
+    for (i, &d) in digits.iter().enumerate() {
+        if i == int_len {
+            out.push('.');
+        }
+        out.push(char::from(d));
+    }
+    true
 }
 
 fn variant_slots(dict: &Dictionary, cell: &str, scratch: &mut String, out: &mut Vec<Slot>) {
