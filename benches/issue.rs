@@ -94,9 +94,14 @@ fn main() {
         }
     };
     let bytes = std::fs::metadata(&input).unwrap().len();
-    let policy = suggest_from_csv(BufReader::new(File::open(&input).unwrap()), 10_000, None)
-        .unwrap()
-        .policy;
+    let policy = suggest_from_csv(
+        BufReader::new(File::open(&input).unwrap()),
+        10_000,
+        None,
+        None,
+    )
+    .unwrap()
+    .policy;
     let key = MasterKey::from_bytes([7; 32]);
     let embedder = Embedder::builder()
         .key(&key)

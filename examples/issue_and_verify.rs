@@ -20,7 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The policy `watermark policy suggest` would print: CURP is the identity,
     // the address columns carry marks.
-    let policy = suggest_from_csv(&roll[..], 10_000, None)?.policy;
+    let policy = suggest_from_csv(&roll[..], 10_000, None, None)?.policy;
 
     // A real deployment keeps the key in a 0600 file (`MasterKey::generate`,
     // `write_new`, `load`); a fixed key keeps this example reproducible.

@@ -3,8 +3,8 @@
 use rand::seq::index;
 use rand::Rng;
 use watermark_core::{
-    issue_csv, suggest_from_csv, verify_csv, Attribution, Detector, Embedder, MasterKey, Policy,
-    Recipient,
+    issue_csv, make_canaries, suggest_from_csv, verify_csv, Attribution, CanaryList, Detector,
+    Embedder, MasterKey, Policy, Recipient,
 };
 use watermark_synth::Kind;
 
@@ -23,13 +23,17 @@ pub struct Scenario {
     pub master_csv: Vec<u8>,
     /// The header shared by the extract and every copy.
     pub header: Vec<String>,
+    /// The canaries, when the policy asks for them.
+    pub canaries: Option<CanaryList>,
+    master_rows: usize,
     /// Each recipient's copy, parsed.
     copies: Vec<Vec<csv::StringRecord>>,
     detector: Detector,
 }
 
 impl Scenario {
-    /// Marks `master_csv` for `n` recipients named `r00`, `r01`, ...
+    /// Marks `master_csv` for `n` recipients named `r00`, `r01`, ..., with
+    /// canaries if the policy has a `[canaries]` section.
     pub fn new(master_csv: Vec<u8>, policy: Policy, n: usize, seed: u64) -> Scenario {
         let mut key_bytes = [0u8; 32];
         key_bytes[..8].copy_from_slice(&seed.to_le_bytes());
@@ -38,12 +42,25 @@ impl Scenario {
         let recipients: Vec<Recipient> = (0..n)
             .map(|i| Recipient::new(format!("r{i:02}"), i as u32).expect("valid id"))
             .collect();
-        let embedder = Embedder::builder()
+        let canaries = policy.canaries.as_ref().map(|_| {
+            let digest = blake3::hash(&master_csv).to_hex().to_string();
+            make_canaries(
+                &key,
+                &policy,
+                &digest,
+                || Ok(&master_csv[..]),
+                &mut |_, _| {},
+            )
+            .expect("canaries can be made")
+        });
+        let mut embedder = Embedder::builder()
             .key(&key)
             .policy(&policy)
-            .recipients(recipients.clone())
-            .build()
-            .expect("valid embedder");
+            .recipients(recipients.clone());
+        if let Some(list) = &canaries {
+            embedder = embedder.canaries(list.clone());
+        }
+        let embedder = embedder.build().expect("valid embedder");
         let outputs = vec![Vec::new(); n];
         let issued = issue_csv(&embedder, &master_csv[..], outputs, &mut |_| {}).expect("issue");
         let copies = issued
@@ -66,14 +83,18 @@ impl Scenario {
             .key(&key)
             .policy(&policy)
             .recipients(recipients.clone())
+            .canaries(canaries.iter())
             .build()
             .expect("valid detector");
+        let master_rows = csv::Reader::from_reader(&master_csv[..]).records().count();
         Scenario {
             key,
             policy,
             recipients,
             master_csv,
             header,
+            master_rows,
+            canaries,
             copies,
             detector,
         }
@@ -91,15 +112,26 @@ impl Scenario {
     ) -> Scenario {
         let mut master = Vec::new();
         watermark_synth::write_csv(kind, seed, rows, &mut master).expect("in-memory write");
-        let policy = suggest_from_csv(&master[..], 10_000, identity)
+        let policy = suggest_from_csv(&master[..], 10_000, identity, None)
             .expect("a policy can be inferred")
             .policy;
         Scenario::new(master, policy, n, seed)
     }
 
-    /// Rows in the extract.
+    /// Rows in the extract. Copies made without canaries have the same rows
+    /// in the same order, so row `i` of one is row `i` of every other.
     pub fn rows(&self) -> usize {
-        self.copies.first().map(Vec::len).unwrap_or(0)
+        self.master_rows
+    }
+
+    /// Rows in recipient `r`'s copy (the extract's, and its canaries).
+    pub fn copy_len(&self, r: usize) -> usize {
+        self.copies[r].len()
+    }
+
+    /// Recipient `r`'s whole copy.
+    pub fn copy(&self, r: usize) -> Table {
+        self.copy_rows(r, &(0..self.copy_len(r)).collect::<Vec<_>>())
     }
 
     /// The given rows of recipient `r`'s copy, in the given order.
@@ -115,7 +147,7 @@ impl Scenario {
 
     /// `n` random rows of recipient `r`'s copy, in random order.
     pub fn leak(&self, r: usize, n: usize, rng: &mut impl Rng) -> Table {
-        let picked = index::sample(rng, self.rows(), n.min(self.rows())).into_vec();
+        let picked = index::sample(rng, self.copy_len(r), n.min(self.copy_len(r))).into_vec();
         self.copy_rows(r, &picked)
     }
 

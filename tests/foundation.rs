@@ -52,7 +52,9 @@ fn unmarked_rows_accuse_no_one() {
     let mut rng = ChaCha8Rng::seed_from_u64(2);
     let leak = s.unmarked(2000, &mut rng);
     let a = s.verify_table(&leak);
-    assert!(a.positions_read > 4000, "{}", a.positions_read);
+    // Columns the unmarked extract writes in one spelling throughout read
+    // like a normalised leak and are left out; the rest are still scored.
+    assert!(a.positions_read > 2000, "{}", a.positions_read);
     assert!(a.accused.is_empty(), "{:#?}", a.accused);
 }
 
@@ -116,7 +118,7 @@ fn repeating_rows_adds_no_evidence() {
 fn bound_is_honest_for_innocent_recipients() {
     let mut master = Vec::new();
     watermark_synth::write_csv(Kind::ElectoralRoll, 11, 20_000, &mut master).unwrap();
-    let policy = watermark_core::suggest_from_csv(&master[..], 10_000, None)
+    let policy = watermark_core::suggest_from_csv(&master[..], 10_000, None, None)
         .unwrap()
         .policy;
     let recipients = 60;

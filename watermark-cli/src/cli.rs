@@ -109,7 +109,8 @@ inclusion proofs against the latest signed checkpoint."
 pub struct VerifyArgs {
     #[command(flatten)]
     pub state: StateArg,
-    /// The leaked file (CSV; any column order, any subset that keeps the identity).
+    /// The leaked file (CSV; any column order, any subset that keeps the identity, or with
+    /// --master one that lacks it).
     #[arg(value_name = "LEAKED")]
     pub leaked: PathBuf,
     /// Accuse only below this bound instead of the policy's threshold.
@@ -118,6 +119,10 @@ pub struct VerifyArgs {
     /// Who is verifying, as recorded in the issuance log (default: $USER).
     #[arg(long, value_name = "NAME")]
     pub investigator: Option<String>,
+    /// The master extract the copies were made from: match leak rows that lack identity columns
+    /// to it on the columns that survived.
+    #[arg(long, value_name = "FILE")]
+    pub master: Option<PathBuf>,
     /// Print a JSON document instead of text.
     #[arg(long)]
     pub json: bool,
@@ -256,6 +261,14 @@ pub struct SuggestArgs {
     /// Rows to examine.
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub rows: usize,
+    /// Share of canary rows (synthetic people) in each copy, when a name column is found;
+    /// at most 0.2.
+    #[arg(long, default_value_t = watermark_core::DEFAULT_CANARY_RATE, value_name = "RATE",
+          conflicts_with = "no_canaries")]
+    pub canary_rate: f64,
+    /// Suggest no canary rows.
+    #[arg(long)]
+    pub no_canaries: bool,
     /// Write the policy to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,

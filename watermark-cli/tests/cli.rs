@@ -819,6 +819,38 @@ fn no_curp_nss_name_or_other_input_value_reaches_the_state_or_a_receipt() {
 
     let mut files = files_under(&f.p("state"));
     files.extend(files_under(&f.p("state2")));
+    // The canary lists are secret and kept like the key: synthetic people
+    // made from parts of real rows (names, a neighbour's address), never a
+    // real identifier. They are checked apart.
+    let (canary_files, mut files): (Vec<_>, Vec<_>) = files
+        .into_iter()
+        .partition(|p| p.parent().is_some_and(|d| d.ends_with("canaries")));
+    assert!(!canary_files.is_empty());
+    let canary_text: String = canary_files
+        .iter()
+        .map(|p| {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                let mode = std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+                assert_eq!(mode, 0o600, "{}", p.display());
+                let dir = std::fs::metadata(p.parent().unwrap()).unwrap();
+                assert_eq!(dir.permissions().mode() & 0o777, 0o700);
+            }
+            String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned()
+        })
+        .collect();
+    let canary_tokens: std::collections::HashSet<&str> =
+        canary_text.split(|c: char| !c.is_alphanumeric()).collect();
+    for (input, col) in [
+        ("roll.csv", "CURP"),
+        ("roll.csv", "CLAVE_ELECTOR"),
+        ("pens.csv", "NSS"),
+    ] {
+        for row in rows_of(&f.p(input)) {
+            assert!(!canary_tokens.contains(row[col].as_str()), "{input}: {col}");
+        }
+    }
     files.extend(
         files_under(&f.p("copies"))
             .into_iter()
@@ -1140,4 +1172,266 @@ fn regression_closed_pipe_during_json_is_not_an_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{:?}: {stderr}", out.status);
     assert!(!stderr.contains("error"), "{stderr}");
+}
+
+// ----- Leaks without identity columns ------------------------------------------
+
+/// A leak of names, address and section only, with neither CURP nor clave de
+/// elector, is attributed by matching its rows to the master extract on the
+/// columns that survived; without `--master` it is refused, saying so.
+#[test]
+fn verify_with_master_attributes_a_leak_without_identity_columns() {
+    let f = Fixture::new();
+    wm().args([
+        "synth",
+        "--kind",
+        "electoral-roll",
+        "--rows",
+        "4000",
+        "--seed",
+        "17",
+        "-o",
+    ])
+    .arg(f.p("roll.csv"))
+    .assert()
+    .success();
+    wm().args(["policy", "suggest"])
+        .arg(f.p("roll.csv"))
+        .arg("-o")
+        .arg(f.p("policy.toml"))
+        .assert()
+        .success();
+    // The policy the roll gets: CURP is the identity; the leak keeps every
+    // carrier it picks, all of them address columns.
+    let policy =
+        watermark_core::Policy::from_toml(&std::fs::read_to_string(f.p("policy.toml")).unwrap())
+            .unwrap();
+    assert_eq!(policy.identity, ["CURP"]);
+    let address = [
+        "CALLE",
+        "NUM_EXT",
+        "NUM_INT",
+        "COLONIA",
+        "CODIGO_POSTAL",
+        "MUNICIPIO",
+        "ENTIDAD",
+    ];
+    assert!(!policy.carriers.is_empty());
+    for c in &policy.carriers {
+        assert!(address.contains(&c.column.as_str()), "carrier {}", c.column);
+    }
+    let mut keep = vec!["NOMBRE", "APELLIDO_PATERNO", "APELLIDO_MATERNO"];
+    keep.extend(address);
+    keep.push("SECCION");
+
+    f.issue(&f.p("roll.csv"), &["PAN", "PRI", "MORENA", "PT", "PVEM"])
+        .success();
+    // 200 rows of PRI's copy, shuffled by a fixed stride, the kept columns only.
+    let mut rdr = csv::Reader::from_path(f.p("copies/PRI.csv")).unwrap();
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    assert!(header.iter().any(|h| h == "CLAVE_ELECTOR"));
+    let at: Vec<usize> = keep
+        .iter()
+        .map(|k| header.iter().position(|h| h == k).unwrap())
+        .collect();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    let mut out = csv::Writer::from_path(f.p("leak.csv")).unwrap();
+    out.write_record(&keep).unwrap();
+    for k in 0..200 {
+        let row = &rows[(1000 + k * 13) % rows.len()];
+        out.write_record(at.iter().map(|&i| &row[i])).unwrap();
+    }
+    out.flush().unwrap();
+    drop(out);
+
+    let out = f
+        .verify_cmd(&f.p("leak.csv"))
+        .arg("--master")
+        .arg(f.p("roll.csv"))
+        .arg("--json")
+        .assert()
+        .success();
+    let doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let accused: Vec<&str> = doc["accused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["recipient"].as_str().unwrap())
+        .collect();
+    assert_eq!(accused, ["PRI"]);
+    assert!(
+        doc["accused"][0]["false_accusation_bound"]
+            .as_f64()
+            .unwrap()
+            <= 1e-9
+    );
+    assert_eq!(doc["rows_read"], 200);
+    let m = &doc["master"];
+    assert_eq!(m["file"], f.p("roll.csv").to_str().unwrap());
+    assert_eq!(m["blake3"], blake3_of(&f.p("roll.csv")));
+    let count = |k: &str| m[k].as_u64().unwrap();
+    assert_eq!(
+        count("rows_matched") + count("rows_unmatched") + count("rows_ambiguous"),
+        200
+    );
+    // Only a canary row, which the master does not have, may go unmatched.
+    assert!(count("rows_matched") >= 190, "{m}");
+    assert_eq!(
+        doc["rows_without_identity"].as_u64().unwrap(),
+        200 - count("rows_matched")
+    );
+    let columns: Vec<&str> = m["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(columns, keep);
+    assert!(
+        doc["recheck"].as_str().unwrap().contains("--master"),
+        "{}",
+        doc["recheck"]
+    );
+
+    f.verify_cmd(&f.p("leak.csv"))
+        .arg("--master")
+        .arg(f.p("roll.csv"))
+        .assert()
+        .success()
+        .stdout(
+            contains("ACCUSED: PRI")
+                .and(contains("Matched"))
+                .and(contains("--master")),
+        );
+
+    // Without the master, the file cannot be read, and the error says what
+    // would read it.
+    f.verify(&f.p("leak.csv")).code(1).stderr(
+        contains("leak.csv")
+            .and(contains("CURP"))
+            .and(contains("--master")),
+    );
+
+    // A leak that kept the identity needs no match: the same verdict as
+    // without --master.
+    leak_of(&f.p("copies/PAN.csv"), &f.p("with-curp.csv"));
+    let doc = json_of(
+        f.verify_cmd(&f.p("with-curp.csv"))
+            .arg("--master")
+            .arg(f.p("roll.csv"))
+            .arg("--json")
+            .assert()
+            .success(),
+    );
+    assert_eq!(doc["accused"][0]["recipient"], "PAN");
+    assert_eq!(doc["master"]["used"], false);
+    assert_eq!(doc["master"]["blake3"], blake3_of(&f.p("roll.csv")));
+
+    // A master that shares no column with the leak is a clear error.
+    std::fs::write(f.p("other.csv"), "CURP,FOLIO\nX,1\n").unwrap();
+    f.verify_cmd(&f.p("leak.csv"))
+        .arg("--master")
+        .arg(f.p("other.csv"))
+        .assert()
+        .code(1)
+        .stderr(contains("other.csv").and(contains("no column")));
+}
+
+#[test]
+fn a_three_column_list_is_issued_with_canaries_and_its_leak_attributed() {
+    let f = Fixture::new();
+    wm().args([
+        "synth",
+        "--kind",
+        "name-list",
+        "--rows",
+        "20000",
+        "--seed",
+        "3",
+        "-o",
+    ])
+    .arg(f.p("list.csv"))
+    .assert()
+    .success();
+    let suggested = json_of(
+        wm().args(["policy", "suggest", "--json", "--canary-rate", "0.04"])
+            .arg(f.p("list.csv"))
+            .assert()
+            .success(),
+    );
+    let policy = &suggested["policy"];
+    assert_eq!(
+        policy["identity"],
+        serde_json::json!(["NOMBRE_COMPLETO", "SECCION"])
+    );
+    assert_eq!(policy["canaries"]["full_name"], "NOMBRE_COMPLETO");
+    wm().args(["policy", "suggest", "--canary-rate", "0.04"])
+        .arg(f.p("list.csv"))
+        .arg("-o")
+        .arg(f.p("list.toml"))
+        .assert()
+        .success();
+    let issued = json_of(
+        wm().args(["issue", "--json", "--state"])
+            .arg(f.p("state"))
+            .arg("--policy")
+            .arg(f.p("list.toml"))
+            .arg(f.p("list.csv"))
+            .args(["--to", "PAN", "--to", "PRI", "--to", "MORENA", "--out-dir"])
+            .arg(f.p("lists"))
+            .assert()
+            .success(),
+    );
+    let made = issued["canaries_made"].as_u64().unwrap();
+    assert!((1400..=1800).contains(&made), "{made}");
+    for copy in issued["copies"].as_array().unwrap() {
+        let canaries = copy["canaries"].as_u64().unwrap();
+        let path = PathBuf::from(copy["file"].as_str().unwrap());
+        let rows = std::fs::read_to_string(path).unwrap().lines().count() as u64 - 1;
+        assert_eq!(rows, 20_000 + canaries);
+    }
+    // The log records each copy's canaries and rows.
+    let entries = std::fs::read_to_string(f.p("state/log/entries")).unwrap();
+    let last: serde_json::Value = serde_json::from_str(entries.lines().last().unwrap()).unwrap();
+    assert_eq!(last["canaries"], issued["copies"][2]["canaries"]);
+    assert_eq!(
+        last["output_rows"].as_u64().unwrap(),
+        20_000 + last["canaries"].as_u64().unwrap()
+    );
+    // 3,000 rows of PRI's copy.
+    let text = std::fs::read_to_string(f.p("lists/PRI.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut leak = vec![lines[0]];
+    leak.extend(lines[1..].iter().step_by(7).take(3000));
+    std::fs::write(f.p("list-leak.csv"), leak.join("\n") + "\n").unwrap();
+    let report = json_of(
+        wm().args(["verify", "--json", "--state"])
+            .arg(f.p("state"))
+            .arg(f.p("list-leak.csv"))
+            .assert()
+            .success(),
+    );
+    let accused: Vec<&str> = report["accused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["recipient"].as_str().unwrap())
+        .collect();
+    assert_eq!(accused, ["PRI"], "{report:#}");
+    assert!(report["canaries_found"].as_u64().unwrap() > 20);
+    assert_eq!(report["accused"][0]["evidence"][0]["canary"], true);
+    // Issuing the same list again reuses its canaries: the same bytes.
+    wm().args(["issue", "--force", "--state"])
+        .arg(f.p("state"))
+        .arg("--policy")
+        .arg(f.p("list.toml"))
+        .arg(f.p("list.csv"))
+        .args(["--to", "PRI", "--out-dir"])
+        .arg(f.p("again"))
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(f.p("again/PRI.csv")).unwrap(),
+        std::fs::read(f.p("lists/PRI.csv")).unwrap()
+    );
 }

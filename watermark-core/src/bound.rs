@@ -76,6 +76,13 @@ impl Histogram {
         *self.counts.entry((threshold, y)).or_insert(0) += 1;
     }
 
+    /// Adds another histogram's counts.
+    pub(crate) fn merge(&mut self, other: &Histogram) {
+        for (&key, &n) in &other.counts {
+            *self.counts.entry(key).or_insert(0) += n;
+        }
+    }
+
     /// `Σ_i log E[exp(λ U_i)]` for an innocent recipient.
     fn log_mgf(&self, kind: ScoreKind, lambda: f64) -> f64 {
         self.counts

@@ -59,7 +59,7 @@ pub fn sniff<R: BufRead>(input: &mut R) -> Result<Dialect> {
     })
 }
 
-fn reader<R: Read>(input: R, dialect: Dialect) -> csv::Reader<R> {
+pub(crate) fn reader<R: Read>(input: R, dialect: Dialect) -> csv::Reader<R> {
     csv::ReaderBuilder::new()
         .delimiter(dialect.delimiter)
         .has_headers(true)
@@ -82,7 +82,7 @@ pub fn writer<W: Write>(out: W, dialect: Dialect) -> csv::Writer<W> {
 }
 
 /// Reads the header, refusing an empty file or a non-UTF-8 header.
-fn header<R: Read>(rdr: &mut csv::Reader<R>) -> Result<(csv::ByteRecord, Vec<String>)> {
+pub(crate) fn header<R: Read>(rdr: &mut csv::Reader<R>) -> Result<(csv::ByteRecord, Vec<String>)> {
     let raw = rdr.byte_headers().map_err(|e| from_csv(e, None))?.clone();
     if raw.is_empty() || (raw.len() == 1 && raw[0].is_empty()) {
         return Err(ErrorKind::EmptyInput.into());
@@ -104,7 +104,11 @@ fn header<R: Read>(rdr: &mut csv::Reader<R>) -> Result<(csv::ByteRecord, Vec<Str
 }
 
 /// Checks a record is UTF-8; on failure names the row and column.
-fn utf8_fields<'r>(rec: &'r csv::ByteRecord, row: u64, names: &[String]) -> Result<&'r str> {
+pub(crate) fn utf8_fields<'r>(
+    rec: &'r csv::ByteRecord,
+    row: u64,
+    names: &[String],
+) -> Result<&'r str> {
     let bad_column = |col: usize| {
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         Err(Error::new(ErrorKind::Utf8)
@@ -128,7 +132,7 @@ fn utf8_fields<'r>(rec: &'r csv::ByteRecord, row: u64, names: &[String]) -> Resu
 
 /// The field `i` of a record whose bytes were checked to be UTF-8.
 #[inline]
-fn field<'r>(all: &'r str, rec: &csv::ByteRecord, i: usize) -> &'r str {
+pub(crate) fn field<'r>(all: &'r str, rec: &csv::ByteRecord, i: usize) -> &'r str {
     let range = rec.range(i).expect("field index within the record");
     &all[range]
 }
@@ -153,6 +157,8 @@ pub struct IssueSummary<W> {
     pub slots_marked: u64,
     /// The sniffed dialect, used for every copy.
     pub dialect: Dialect,
+    /// Canary rows added to each copy, in recipient order.
+    pub canaries: Vec<u64>,
     /// The outputs, flushed, in recipient order.
     pub outputs: Vec<W>,
 }
@@ -221,6 +227,10 @@ struct RecordSpan {
 #[derive(Default)]
 struct Batch {
     first_row: u64,
+    /// Whether the input ends with this batch.
+    last: bool,
+    /// Whether the input before this batch ends with a line end.
+    after_line_end: bool,
     /// Every input byte consumed for these records, in order: the copies are
     /// these bytes with changed cells swapped in. The last batch also holds
     /// whatever follows the last record.
@@ -245,6 +255,10 @@ impl Batch {
 struct Marked {
     batch: Batch,
     slots_marked: u64,
+    /// Canaries placed in this batch (whoever got them), and per copy, how
+    /// many it got.
+    canaries_placed: u64,
+    canaries: Vec<u64>,
 }
 
 /// Batches in flight per worker; with channels of this capacity both ways,
@@ -527,6 +541,13 @@ pub fn issue_csv_with<R: Read, W: Write>(
     let names = scan.header(&mut head)?;
     // Bind once here so a header problem is reported before any thread starts.
     drop(embedder.bind(&names)?);
+    if let Some(list) = embedder.canary_list() {
+        if list.header() != names.as_slice() {
+            return Err(Error::state(
+                "the canary list was made for an extract with other columns",
+            ));
+        }
+    }
     let mut outputs = outputs;
     let write_err = |r: usize, e: io::Error| {
         Error::io(
@@ -561,7 +582,7 @@ pub fn issue_csv_with<R: Read, W: Write>(
                     }
                 };
                 for batch in rx {
-                    let result = mark_batch(&mut marker, batch, names, dialect);
+                    let result = mark_batch(&mut marker, embedder, batch, names, dialect);
                     let failed = result.is_err();
                     if rtx.send(result).is_err() || failed {
                         return;
@@ -572,6 +593,9 @@ pub fn issue_csv_with<R: Read, W: Write>(
 
         let mut rows = 0u64;
         let mut slots_marked = 0u64;
+        let mut canaries = vec![0u64; embedder.recipients().len()];
+        let mut canaries_placed = 0u64;
+        let mut line_end = head.last() == Some(&b'\n');
         let mut sent = 0usize;
         let mut received = 0usize;
         let mut spare: Vec<Batch> = Vec::new();
@@ -588,6 +612,10 @@ pub fn issue_csv_with<R: Read, W: Write>(
                     out.write_all(bytes).map_err(|e| write_err(r, e))?;
                 }
                 slots_marked += marked.slots_marked;
+                canaries_placed += marked.canaries_placed;
+                for (total, n) in canaries.iter_mut().zip(&marked.canaries) {
+                    *total += n;
+                }
                 if let Some(last) = batch.records.last() {
                     progress(Progress {
                         rows: batch.first_row + batch.records.len() as u64 - 1,
@@ -602,11 +630,14 @@ pub fn issue_csv_with<R: Read, W: Write>(
                 let mut batch = spare.pop().unwrap_or_default();
                 batch.clear();
                 batch.first_row = rows + 1;
+                batch.last = false;
+                batch.after_line_end = line_end;
                 while batch.records.len() < batch_rows {
                     let start = batch.raw.len();
                     let at = scan.position();
                     if !scan.next_record(&mut batch.raw)? {
                         eof = true;
+                        batch.last = true;
                         break;
                     }
                     if scan.nfields != names.len() {
@@ -619,13 +650,19 @@ pub fn issue_csv_with<R: Read, W: Write>(
                     }
                     scan.push_record(&mut batch, start, at);
                 }
-                // Bytes after the last record still go out, in a batch of
-                // their own if need be.
-                if batch.records.is_empty() && batch.raw.is_empty() {
+                // Bytes after the last record, and canaries after it, still
+                // go out, in a batch of their own if need be.
+                let trailing_canaries = embedder
+                    .placed_canaries()
+                    .is_some_and(|c| c.list.placed().last().is_some_and(|l| l.after_row == rows));
+                if batch.records.is_empty() && batch.raw.is_empty() && !trailing_canaries {
                     spare.push(batch);
                     break;
                 }
                 rows += batch.records.len() as u64;
+                if let Some(&b) = batch.raw.last() {
+                    line_end = b == b'\n';
+                }
                 if sent - received == threads * DEPTH {
                     drain_one(&mut received, &mut spare, &mut outputs)?;
                 }
@@ -642,6 +679,14 @@ pub fn issue_csv_with<R: Read, W: Write>(
         // Closing the channels ends the workers, on success or error.
         drop(to_workers);
         result?;
+        if let Some(list) = embedder.canary_list() {
+            if canaries_placed != list.len() as u64 || rows != list.input_rows() {
+                return Err(Error::state(format!(
+                    "the canary list was made for an extract of {} rows; this one has {rows}",
+                    list.input_rows()
+                )));
+            }
+        }
         for (r, out) in outputs.iter_mut().enumerate() {
             out.flush().map_err(|e| write_err(r, e))?;
         }
@@ -649,6 +694,7 @@ pub fn issue_csv_with<R: Read, W: Write>(
             rows,
             slots_marked,
             dialect,
+            canaries,
             outputs,
         })
     })
@@ -712,9 +758,11 @@ fn write_field(out: &mut Vec<u8>, value: &str, delimiter: u8, only_field: bool) 
 }
 
 /// Marks one batch and builds every recipient's bytes for it: the input's
-/// bytes, with each changed cell re-encoded in place.
+/// bytes, with each changed cell re-encoded in place, and the canaries each
+/// copy holds inserted before the record they precede.
 fn mark_batch(
     marker: &mut RowMarker<'_>,
+    embedder: &Embedder,
     mut batch: Batch,
     names: &[String],
     dialect: Dialect,
@@ -723,6 +771,8 @@ fn mark_batch(
     let before = marker.slots_marked();
     let Batch {
         first_row,
+        last,
+        after_line_end,
         raw,
         records,
         fields,
@@ -734,6 +784,71 @@ fn mark_batch(
         c.clear();
         c.reserve(raw.len() + raw.len() / 16);
     }
+    // The canaries placed in this batch: those before one of its records,
+    // and, in the last batch, those after the last row.
+    let placed = embedder.placed_canaries();
+    let all = placed.map_or(&[][..], |p| p.list.placed());
+    let lo = all.partition_point(|c| c.after_row + 1 < *first_row);
+    let end_row = *first_row + records.len() as u64 - 1;
+    let hi = if *last {
+        all.partition_point(|c| c.after_row <= end_row)
+    } else {
+        all.partition_point(|c| c.after_row < end_row)
+    };
+    let mut next_canary = lo;
+    let mut canary_slots = 0u64;
+    let mut canaries = vec![0u64; n];
+    let terminator: &[u8] = if dialect.crlf { b"\r\n" } else { b"\n" };
+    // Writes canaries `from..to` into every copy that holds them, at `at`.
+    let mut insert = |marker: &mut RowMarker<'_>,
+                      copies: &mut Vec<Vec<u8>>,
+                      cursors: &mut [usize],
+                      at: Option<usize>,
+                      from: usize,
+                      to: usize|
+     -> Result<()> {
+        for (k, canary) in all.iter().enumerate().take(to).skip(from) {
+            let present = &placed.expect("canaries come from a list").present[k * n..(k + 1) * n];
+            if !present.iter().any(|&p| p) {
+                continue;
+            }
+            let marked_before = marker.slots_marked();
+            marker.mark(|i| canary.values[i].as_str())?;
+            canary_slots += marker.slots_marked() - marked_before;
+            for (r, out) in copies.iter_mut().enumerate() {
+                if !present[r] {
+                    continue;
+                }
+                match at {
+                    Some(at) => {
+                        out.extend_from_slice(&raw[cursors[r]..at]);
+                        cursors[r] = at;
+                    }
+                    None => {
+                        out.extend_from_slice(&raw[cursors[r]..]);
+                        cursors[r] = raw.len();
+                        if !out.last().map_or(*after_line_end, |&b| b == b'\n') {
+                            out.extend_from_slice(terminator);
+                        }
+                    }
+                }
+                for (i, value) in canary.values.iter().enumerate() {
+                    if i > 0 {
+                        out.push(dialect.delimiter);
+                    }
+                    write_field(
+                        out,
+                        &marker.cell(r, i, value),
+                        dialect.delimiter,
+                        names.len() == 1,
+                    );
+                }
+                out.extend_from_slice(terminator);
+                canaries[r] += 1;
+            }
+        }
+        Ok(())
+    };
     // Per copy, the first input byte not yet written to it: unchanged runs
     // of rows go out in one piece.
     let mut cursors = vec![0usize; n];
@@ -741,6 +856,14 @@ fn mark_batch(
     for (k, rec) in records.iter().enumerate() {
         let row = *first_row + k as u64;
         let fields = &fields[rec.fields.clone()];
+        if next_canary < hi && all[next_canary].after_row + 1 == row {
+            let to = next_canary + all[next_canary..hi].partition_point(|c| c.after_row + 1 == row);
+            // Before the record's first byte, after the line end before it.
+            let at = fields.first().map_or(rec.raw.end, |f| f.raw.start);
+            insert(marker, copies, &mut cursors, Some(at), next_canary, to)
+                .map_err(|e| e.in_column("canary row"))?;
+            next_canary = to;
+        }
         record_values(raw, unescaped, rec, fields, &mut values).map_err(|col| {
             Error::new(ErrorKind::Utf8)
                 .at_row(row, rec.line)
@@ -762,11 +885,17 @@ fn mark_batch(
             }
         }
     }
+    if next_canary < hi {
+        insert(marker, copies, &mut cursors, None, next_canary, hi)
+            .map_err(|e| e.in_column("canary row"))?;
+    }
     for (out, &cursor) in copies.iter_mut().zip(&cursors) {
         out.extend_from_slice(&raw[cursor..]);
     }
     Ok(Marked {
-        slots_marked: marker.slots_marked() - before,
+        slots_marked: marker.slots_marked() - before - canary_slots,
+        canaries_placed: (hi - lo) as u64,
+        canaries,
         batch,
     })
 }
@@ -1130,9 +1259,10 @@ decimals = 2
         let mut input = Vec::new();
         watermark_synth::write_csv(watermark_synth::Kind::ElectoralRoll, 9, 3000, &mut input)
             .unwrap();
-        let policy = crate::suggest_from_csv(&input[..], 3000, None)
-            .unwrap()
-            .policy;
+        let policy =
+            crate::suggest_from_csv(&input[..], 3000, None, Some(crate::DEFAULT_CANARY_RATE))
+                .unwrap()
+                .policy;
         assert!(check(&embedder(&policy), &input) > 0);
     }
 

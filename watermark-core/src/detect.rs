@@ -7,6 +7,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::bound::{Bounder, Histogram, ScoreKind};
+use crate::canary::{self, CanaryList};
 use crate::code::{Anchor, Position};
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::MasterKey;
@@ -27,7 +28,20 @@ pub struct Detector {
     recipients: Vec<Recipient>,
     comparisons: u64,
     threshold: f64,
+    /// Canary anchors (first 16 bytes) to their presence positions.
+    canaries: FxHashMap<u128, Position>,
 }
+
+/// A reading that is not in a carrier cell: a canary row's presence.
+const CANARY: usize = usize::MAX;
+
+/// A carrier column whose readings are at least this share one value, over
+/// at least `NORMALISED_MIN` positions, was rewritten to one spelling by the
+/// leaker (every abbreviation expanded, say) and is left out of the scores.
+/// The rule looks only at the leak, never at any recipient's bits, so the
+/// bound still holds.
+const NORMALISED_SHARE: f64 = 0.97;
+const NORMALISED_MIN: u64 = 50;
 
 /// Builds a [`Detector`]; key, policy and recipients are required.
 #[derive(Debug, Default)]
@@ -37,6 +51,7 @@ pub struct DetectorBuilder<'a> {
     recipients: Vec<Recipient>,
     comparisons: Option<u64>,
     threshold: Option<f64>,
+    canaries: Vec<&'a CanaryList>,
 }
 
 impl<'a> DetectorBuilder<'a> {
@@ -67,6 +82,13 @@ impl<'a> DetectorBuilder<'a> {
         self
     }
 
+    /// Canary lists made under this key and policy: canary rows found in a
+    /// leak are read as positions.
+    pub fn canaries(mut self, lists: impl IntoIterator<Item = &'a CanaryList>) -> Self {
+        self.canaries.extend(lists);
+        self
+    }
+
     /// Overrides the policy's accusation threshold.
     pub fn threshold(mut self, threshold: f64) -> Self {
         self.threshold = Some(threshold);
@@ -85,16 +107,39 @@ impl<'a> DetectorBuilder<'a> {
         }
         let n = self.recipients.len() as u64;
         let comparisons = self.comparisons.unwrap_or(n).max(n).max(1);
+        let scheme = Scheme::new(key, policy)?;
+        let mut canaries = FxHashMap::default();
+        for list in self.canaries {
+            if list.key_id() != key.id().to_hex() || list.policy_digest() != policy.digest() {
+                return Err(Error::policy(
+                    "a canary list was made under another key or policy",
+                ));
+            }
+            for anchor in canary::canary_anchors(&scheme, list)? {
+                let pos = canary::presence_position(&scheme, &anchor);
+                canaries.insert(anchor_key(&anchor), pos);
+            }
+        }
         Ok(Detector {
-            scheme: Scheme::new(key, policy)?,
+            scheme,
             recipients: self.recipients,
             comparisons,
             threshold,
+            canaries,
         })
     }
 }
 
+fn anchor_key(anchor: &Anchor) -> u128 {
+    u128::from_le_bytes(anchor.0[..16].try_into().expect("16 bytes"))
+}
+
 impl Detector {
+    /// The number of canaries this detector looks for.
+    pub fn canaries(&self) -> usize {
+        self.canaries.len()
+    }
+
     /// Starts building a detector.
     pub fn builder<'a>() -> DetectorBuilder<'a> {
         DetectorBuilder::default()
@@ -111,6 +156,11 @@ impl Detector {
     /// for instance, by matching the row to the master extract).
     pub fn bind_without_identity<S: AsRef<str>>(&self, header: &[S]) -> Result<Observer<'_>> {
         self.bind_with(header, false)
+    }
+
+    /// The compiled policy, for matching leak rows to the master extract.
+    pub(crate) fn scheme(&self) -> &Scheme {
+        &self.scheme
     }
 
     fn bind_with<S: AsRef<str>>(
@@ -131,10 +181,12 @@ impl Detector {
             scratch: String::new(),
             buf: RowBuffers::new(k),
             seen: FxHashMap::default(),
-            hist: Histogram::default(),
-            tardos: vec![0.0; n],
-            llr: vec![0.0; n],
-            matches: vec![0; n],
+            hist: vec![Histogram::default(); k + 1],
+            ones: vec![0; k + 1],
+            tardos: vec![0.0; (k + 1) * n],
+            llr: vec![0.0; (k + 1) * n],
+            matches: vec![0; (k + 1) * n],
+            canaries_found: 0,
             slot_base: min,
             draws: vec![0; span.min(1 << 16)],
             dense: span <= 1 << 16,
@@ -163,10 +215,15 @@ pub struct Observer<'d> {
     scratch: String,
     buf: RowBuffers,
     seen: FxHashMap<u128, bool>,
-    hist: Histogram,
+    /// Per group (each carrier, then canaries): the readings' histogram, how
+    /// many read 1, and per recipient (`group * n + r`) the scores and
+    /// matching positions.
+    hist: Vec<Histogram>,
+    ones: Vec<u64>,
     tardos: Vec<f64>,
     llr: Vec<f64>,
     matches: Vec<u64>,
+    canaries_found: u64,
     slot_base: u32,
     draws: Vec<u16>,
     dense: bool,
@@ -243,6 +300,13 @@ impl<'d> Observer<'d> {
     ) {
         let scheme = &self.detector.scheme;
         let mut used = false;
+        if let Some(pos) = self.detector.canaries.get(&anchor_key(anchor)) {
+            // A canary row: whoever leaked held it.
+            if self.read(row, CANARY, &pos.clone(), true) {
+                self.canaries_found += 1;
+                used = true;
+            }
+        }
         scheme.row_positions(&self.binding, anchor, &field, &mut self.buf);
         let buf = std::mem::take(&mut self.buf);
         for (c, slots) in buf.slots.iter().enumerate() {
@@ -279,12 +343,15 @@ impl<'d> Observer<'d> {
             }
             Entry::Vacant(e) => {
                 e.insert(y);
-                self.score(pos, y);
-                self.per_carrier[carrier] += 1;
+                let group = carrier.min(self.per_carrier.len());
+                self.score(group, pos, y);
+                if carrier != CANARY {
+                    self.per_carrier[carrier] += 1;
+                }
                 if self.kept.len() < EVIDENCE_KEPT {
                     self.kept.push(Kept {
                         row,
-                        carrier: carrier as u16,
+                        carrier: group as u16,
                         y,
                         pos: pos.clone(),
                     });
@@ -294,8 +361,11 @@ impl<'d> Observer<'d> {
         }
     }
 
-    fn score(&mut self, pos: &Position, y: bool) {
-        self.hist.add(pos.threshold, y);
+    fn score(&mut self, group: usize, pos: &Position, y: bool) {
+        self.hist[group].add(pos.threshold, y);
+        self.ones[group] += u64::from(y);
+        let n = self.detector.recipients.len();
+        let at = group * n;
         let p = pos.p();
         let (ta, tb) = ScoreKind::Tardos.terms(p, y);
         let (la, lb) = self.single_leaker().terms(p, y);
@@ -309,13 +379,13 @@ impl<'d> Observer<'d> {
                 pos.bit(&self.detector.scheme.keys, recipient.slot)
             };
             if bit {
-                self.tardos[r] += ta;
-                self.llr[r] += la;
+                self.tardos[at + r] += ta;
+                self.llr[at + r] += la;
             } else {
-                self.tardos[r] += tb;
-                self.llr[r] += lb;
+                self.tardos[at + r] += tb;
+                self.llr[at + r] += lb;
             }
-            self.matches[r] += u64::from(bit == y);
+            self.matches[at + r] += u64::from(bit == y);
         }
     }
 
@@ -328,24 +398,53 @@ impl<'d> Observer<'d> {
     /// Scores every recipient and bounds the chance of a false accusation.
     pub fn finish(self) -> Attribution {
         let det = self.detector;
-        let tardos_bound = Bounder::new(&self.hist, ScoreKind::Tardos);
-        let llr_bound = Bounder::new(&self.hist, self.single_leaker());
+        let n = det.recipients.len();
+        let k = self.per_carrier.len();
+        // Carrier columns the leaker rewrote to one spelling carry no
+        // information about who leaked: leave them out.
+        let normalised: Vec<bool> = (0..k)
+            .map(|c| {
+                let reads = self.per_carrier[c];
+                let majority = self.ones[c].max(reads - self.ones[c]);
+                reads >= NORMALISED_MIN && majority as f64 >= NORMALISED_SHARE * reads as f64
+            })
+            .chain(std::iter::once(false))
+            .collect();
+        let mut hist = Histogram::default();
+        let mut tardos = vec![0.0; n];
+        let mut llr = vec![0.0; n];
+        let mut matches = vec![0u64; n];
+        let mut positions = 0u64;
+        for g in (0..=k).filter(|&g| !normalised[g]) {
+            hist.merge(&self.hist[g]);
+            positions += if g == k {
+                self.canaries_found
+            } else {
+                self.per_carrier[g]
+            };
+            for r in 0..n {
+                tardos[r] += self.tardos[g * n + r];
+                llr[r] += self.llr[g * n + r];
+                matches[r] += self.matches[g * n + r];
+            }
+        }
+        let tardos_bound = Bounder::new(&hist, ScoreKind::Tardos);
+        let llr_bound = Bounder::new(&hist, self.single_leaker());
         let union = (det.comparisons as f64 * f64::from(SCORES)).ln();
-        let positions = self.seen.len() as u64;
         let mut ranked: Vec<RecipientScore> = det
             .recipients
             .iter()
             .enumerate()
             .map(|(r, rec)| {
                 let ln = tardos_bound
-                    .ln_bound(self.tardos[r])
-                    .min(llr_bound.ln_bound(self.llr[r]));
+                    .ln_bound(tardos[r])
+                    .min(llr_bound.ln_bound(llr[r]));
                 RecipientScore {
                     recipient: rec.id.clone(),
                     slot: rec.slot,
-                    score: self.tardos[r],
-                    single_leaker_score: self.llr[r],
-                    matching_positions: self.matches[r],
+                    score: tardos[r],
+                    single_leaker_score: llr[r],
+                    matching_positions: matches[r],
                     false_accusation_bound: (ln + union).min(0.0).exp(),
                     accused: false,
                     evidence: Vec::new(),
@@ -361,7 +460,7 @@ impl<'d> Observer<'d> {
         for r in &mut ranked {
             r.accused = positions > 0 && r.false_accusation_bound <= det.threshold;
             if r.accused {
-                r.evidence = self.evidence_for(r.slot);
+                r.evidence = self.evidence_for(r.slot, &normalised);
             }
         }
         let carriers = &det.scheme.carriers;
@@ -370,6 +469,14 @@ impl<'d> Observer<'d> {
             rows_used: self.rows_used,
             rows_without_identity: self.rows_without_identity,
             positions_read: positions,
+            canaries_found: self.canaries_found,
+            canaries_known: det.canaries.len() as u64,
+            columns_normalised: carriers
+                .iter()
+                .zip(&normalised)
+                .filter(|(_, &n)| n)
+                .map(|(c, _)| c.name.clone())
+                .collect(),
             positions_by_column: carriers
                 .iter()
                 .zip(&self.per_carrier)
@@ -398,19 +505,40 @@ impl<'d> Observer<'d> {
         }
     }
 
-    fn evidence_for(&self, slot: u32) -> Vec<Evidence> {
+    fn evidence_for(&self, slot: u32, normalised: &[bool]) -> Vec<Evidence> {
         let keys = &self.detector.scheme.keys;
         let carriers = &self.detector.scheme.carriers;
-        self.kept
-            .iter()
-            .filter(|k| k.pos.bit(keys, slot) == k.y)
-            .take(EVIDENCE_SHOWN)
-            .map(|k| Evidence {
+        let agrees = |k: &&Kept| !normalised[k.carrier as usize] && k.pos.bit(keys, slot) == k.y;
+        let evidence = |k: &Kept| {
+            let canary = k.carrier as usize == carriers.len();
+            Evidence {
                 row: k.row,
-                column: carriers[k.carrier as usize].name.clone(),
+                column: if canary {
+                    String::new()
+                } else {
+                    carriers[k.carrier as usize].name.clone()
+                },
+                canary,
                 bit: u8::from(k.y),
                 bias: k.pos.p(),
-            })
+            }
+        };
+        // Canary rows first: each is a whole row that only some copies hold.
+        let canaries = self
+            .kept
+            .iter()
+            .filter(|k| k.carrier as usize == carriers.len())
+            .filter(agrees)
+            .take(EVIDENCE_SHOWN);
+        let marks = self
+            .kept
+            .iter()
+            .filter(|k| (k.carrier as usize) < carriers.len())
+            .filter(agrees);
+        canaries
+            .chain(marks)
+            .take(EVIDENCE_SHOWN)
+            .map(evidence)
             .collect()
     }
 }
@@ -424,13 +552,16 @@ pub struct ColumnCount {
     pub positions: u64,
 }
 
-/// A leak row whose mark agrees with a recipient's copy.
+/// A leak row whose mark agrees with a recipient's copy: a carrier cell's
+/// mark, or a canary row the copy holds.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Evidence {
     /// 1-based data row of the leak.
     pub row: u64,
-    /// The carrier column.
+    /// The carrier column (empty for a canary row).
     pub column: String,
+    /// Whether the row is a canary: a synthetic person only some copies hold.
+    pub canary: bool,
     /// The bit read there.
     pub bit: u8,
     /// The chance that a copy holds bit 1 at that position.
@@ -470,8 +601,16 @@ pub struct Attribution {
     pub rows_used: u64,
     /// Rows skipped because their identity was empty.
     pub rows_without_identity: u64,
-    /// Distinct positions read, each counted once.
+    /// Distinct positions read and scored, each counted once (canaries
+    /// included, normalised columns not).
     pub positions_read: u64,
+    /// Canary rows found in the leak (each a position read as 1).
+    pub canaries_found: u64,
+    /// Canaries the detector looked for.
+    pub canaries_known: u64,
+    /// Carrier columns left out because the leak writes them in one
+    /// spelling throughout (the leaker normalised them).
+    pub columns_normalised: Vec<String>,
     /// Positions per carrier column present in the leak.
     pub positions_by_column: Vec<ColumnCount>,
     /// Carrier columns of the policy that the leak does not have.

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use crate::canary::{self, CanaryList};
 use crate::carrier::{Carrier, SlotBits};
 use crate::code::Position;
 use crate::error::{Error, ErrorKind, Result};
@@ -14,6 +15,15 @@ use crate::scheme::{Binding, Recipient, RowBuffers, Scheme};
 pub struct Embedder {
     scheme: Scheme,
     recipients: Vec<Recipient>,
+    canaries: Option<PlacedCanaries>,
+}
+
+/// A canary list with every recipient's presence bits.
+#[derive(Debug)]
+pub(crate) struct PlacedCanaries {
+    pub(crate) list: CanaryList,
+    /// `present[k * recipients + r]`: whether canary `k` is in copy `r`.
+    pub(crate) present: Vec<bool>,
 }
 
 /// Builds an [`Embedder`]; key, policy and at least one recipient are required.
@@ -22,6 +32,7 @@ pub struct EmbedderBuilder<'a> {
     key: Option<&'a MasterKey>,
     policy: Option<&'a Policy>,
     recipients: Vec<Recipient>,
+    canaries: Option<CanaryList>,
 }
 
 impl<'a> EmbedderBuilder<'a> {
@@ -49,6 +60,14 @@ impl<'a> EmbedderBuilder<'a> {
         self
     }
 
+    /// The canaries of the extract (see [`make_canaries`](crate::make_canaries)):
+    /// each copy gets those its recipient's bits select, where the extract's
+    /// sort order puts them. Without a list, copies get no canaries.
+    pub fn canaries(mut self, list: CanaryList) -> Self {
+        self.canaries = Some(list);
+        self
+    }
+
     /// Compiles the policy under the key.
     pub fn build(self) -> Result<Embedder> {
         let key = self.key.ok_or_else(|| Error::key("no master key given"))?;
@@ -68,9 +87,32 @@ impl<'a> EmbedderBuilder<'a> {
                 )));
             }
         }
+        let scheme = Scheme::new(key, policy)?;
+        let canaries = match self.canaries {
+            Some(list) => {
+                if list.key_id() != key.id().to_hex() || list.policy_digest() != policy.digest() {
+                    return Err(Error::policy(
+                        "the canary list was made under another key or policy",
+                    ));
+                }
+                let anchors = canary::canary_anchors(&scheme, &list)?;
+                let mut present = Vec::with_capacity(anchors.len() * self.recipients.len());
+                for a in &anchors {
+                    let pos = canary::presence_position(&scheme, a);
+                    present.extend(
+                        self.recipients
+                            .iter()
+                            .map(|r| pos.bit(&scheme.keys, r.slot)),
+                    );
+                }
+                Some(PlacedCanaries { list, present })
+            }
+            None => None,
+        };
         Ok(Embedder {
-            scheme: Scheme::new(key, policy)?,
+            scheme,
             recipients: self.recipients,
+            canaries,
         })
     }
 }
@@ -84,6 +126,15 @@ impl Embedder {
     /// The recipients, in the order copies are produced.
     pub fn recipients(&self) -> &[Recipient] {
         &self.recipients
+    }
+
+    /// The canary list, if the copies get canaries.
+    pub fn canary_list(&self) -> Option<&CanaryList> {
+        self.canaries.as_ref().map(|c| &c.list)
+    }
+
+    pub(crate) fn placed_canaries(&self) -> Option<&PlacedCanaries> {
+        self.canaries.as_ref()
     }
 
     /// Binds the embedder to an input's header. Every identity and carrier

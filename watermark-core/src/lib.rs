@@ -49,6 +49,7 @@
 #![deny(missing_docs)]
 
 mod bound;
+mod canary;
 mod carrier;
 mod code;
 mod csv_io;
@@ -60,6 +61,7 @@ pub mod ids;
 mod issuance_log;
 mod issuing;
 mod key;
+mod master;
 mod normalize;
 mod policy;
 mod scheme;
@@ -67,6 +69,7 @@ mod state;
 mod suggest;
 pub mod tlog;
 
+pub use canary::{make_canaries, CanaryList};
 pub use csv_io::{
     issue_csv, issue_csv_with, sniff, verify_csv, writer as csv_writer, Dialect, HashingReader,
     HashingWriter, IssueOptions, IssueSummary, Progress,
@@ -83,8 +86,13 @@ pub use issuance_log::{
 };
 pub use issuing::{copy_path, receipt_path, IssuedCopy, LostCopy, PendingIssue, Recovery};
 pub use key::{KeyId, MasterKey, Subkeys};
+pub use master::{
+    verify_csv_with_master, ExtraRows, MasterError, MasterIndex, MasterLookup, MasterMatch,
+};
 pub use normalize::fold;
-pub use policy::{Canaries, CarrierKind, CarrierSpec, CodeParams, Policy, DEFAULT_THRESHOLD};
+pub use policy::{
+    Canaries, CarrierKind, CarrierSpec, CodeParams, Policy, DEFAULT_CANARY_RATE, DEFAULT_THRESHOLD,
+};
 pub use scheme::{validate_recipient_id, Recipient};
 pub use state::{now_rfc3339, Appended, State, StateLock};
 pub use suggest::{suggest_from_csv, suggest_policy, ColumnRole, Role, Suggestion};

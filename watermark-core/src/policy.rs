@@ -11,6 +11,9 @@ use crate::error::{Error, Result};
 /// innocent recipient scores as high is at most this.
 pub const DEFAULT_THRESHOLD: f64 = 1e-9;
 
+/// The share of canary rows `policy suggest` puts in each copy.
+pub const DEFAULT_CANARY_RATE: f64 = 0.01;
+
 /// A marking policy.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -5,6 +5,7 @@
 //! DIR/master.key          the master key (mode 0600)
 //! DIR/policies/D.toml     each policy used, by digest
 //! DIR/log/                the signed, append-only issuance log (see `Log`)
+//! DIR/canaries/           each extract's canary list (secret, mode 0600)
 //! DIR/issue.journal       only while copies are being moved into place
 //! DIR/lock                held while writing, so slots and entries are never shared
 //! ```
@@ -16,6 +17,7 @@ use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
 
+use crate::canary::CanaryList;
 use crate::error::{Error, Result};
 use crate::issuance_log::{self, Entry, IssueEntry, Log, Uncommitted};
 use crate::key::MasterKey;
@@ -26,6 +28,7 @@ use crate::tlog::Verifier;
 const KEY_FILE: &str = "master.key";
 const POLICY_DIR: &str = "policies";
 const LOCK_FILE: &str = "lock";
+const CANARY_DIR: &str = "canaries";
 /// The plain record of versions before the signed log.
 const OLD_RECORD_FILE: &str = "issuance.jsonl";
 
@@ -203,6 +206,84 @@ impl State {
             )));
         }
         Ok(policy)
+    }
+
+    fn canary_path(&self, input_blake3: &str, policy_digest: &str) -> PathBuf {
+        self.dir
+            .join(CANARY_DIR)
+            .join(format!("{input_blake3}-{policy_digest}.json"))
+    }
+
+    /// The canary list made for an extract under a policy, if there is one.
+    /// Refuses a file others can read.
+    pub fn canaries(&self, input_blake3: &str, policy_digest: &str) -> Result<Option<CanaryList>> {
+        let path = self.canary_path(input_blake3, policy_digest);
+        if !path.exists() {
+            return Ok(None);
+        }
+        self.load_canaries(&path).map(Some)
+    }
+
+    fn load_canaries(&self, path: &Path) -> Result<CanaryList> {
+        crate::key::check_private(path)?;
+        let text = fs::read_to_string(path)
+            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        CanaryList::from_json(&text).map_err(|e| Error::state(format!("{}: {e}", path.display())))
+    }
+
+    /// Every canary list made under a policy (one per extract issued).
+    pub fn canary_lists(&self, policy_digest: &str) -> Result<Vec<CanaryList>> {
+        let dir = self.dir.join(CANARY_DIR);
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io(format!("reading {}", dir.display()), e)),
+        };
+        let suffix = format!("-{policy_digest}.json");
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with(&suffix) && !n.starts_with('.'))
+            })
+            .collect();
+        paths.sort();
+        paths.iter().map(|p| self.load_canaries(p)).collect()
+    }
+
+    /// Keeps a canary list beside the key: mode 0600, never replaced (the
+    /// same extract, key and policy always give the same list).
+    pub fn store_canaries(&self, _lock: &StateLock, list: &CanaryList) -> Result<PathBuf> {
+        let dir = self.dir.join(CANARY_DIR);
+        if !dir.exists() {
+            fs::create_dir(&dir)
+                .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))
+                    .map_err(|e| Error::io(format!("protecting {}", dir.display()), e))?;
+            }
+        }
+        let path = self.canary_path(list.input_blake3(), list.policy_digest());
+        if path.exists() {
+            return Ok(path);
+        }
+        // A temporary file is created 0600 and renamed into place whole.
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".canaries.")
+            .suffix(".partial")
+            .tempfile_in(&dir)
+            .map_err(|e| Error::io(format!("creating a file in {}", dir.display()), e))?;
+        use std::io::Write as _;
+        tmp.write_all(list.to_json().as_bytes())
+            .and_then(|_| tmp.as_file().sync_all())
+            .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+        tmp.persist_noclobber(&path)
+            .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
+        issuance_log::sync_dir(&dir)?;
+        Ok(path)
     }
 
     /// Reads and verifies the issuance log against the state's own public

@@ -86,7 +86,12 @@ pub fn run(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
         state_dir.display()
     ))?;
 
-    let suggestion = suggest_from_csv(File::open(&roll)?, 10_000, None)?;
+    let suggestion = suggest_from_csv(
+        File::open(&roll)?,
+        10_000,
+        None,
+        Some(watermark_core::DEFAULT_CANARY_RATE),
+    )?;
     let policy_path = dir.join("policy.toml");
     std::fs::write(&policy_path, suggestion.to_commented_toml())?;
     let carriers: Vec<&str> = suggestion
@@ -154,6 +159,7 @@ pub fn run(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
             leaked: leak.clone(),
             threshold: None,
             investigator: "demo".to_string(),
+            master: None,
         },
         step,
     )?;

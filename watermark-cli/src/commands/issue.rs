@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use anyhow::{bail, Context as _};
 use serde::Serialize;
 use watermark_core::{
-    copy_path, issue_csv, now_rfc3339, receipt_path, validate_recipient_id, CodeRecord, Embedder,
-    HashingReader, HashingWriter, IssueEntry, Policy, Recovery, State,
+    copy_path, issue_csv, make_canaries, now_rfc3339, receipt_path, validate_recipient_id,
+    CanaryList, CodeRecord, Embedder, HashingReader, HashingWriter, IssueEntry, Policy, Recovery,
+    State,
 };
 
 use crate::cli::IssueArgs;
@@ -42,6 +43,8 @@ impl From<IssueArgs> for Settings {
 pub struct Copy {
     pub recipient: String,
     pub slot: u32,
+    /// Canary rows in this copy.
+    pub canaries: u64,
     pub file: PathBuf,
     pub blake3: String,
     pub bytes: u64,
@@ -66,6 +69,8 @@ pub struct Report {
     pub input_blake3: String,
     pub rows: u64,
     pub slots_marked_per_copy: u64,
+    /// Canaries made for this extract (each copy holds about half).
+    pub canaries_made: u64,
     pub key_id: String,
     pub policy_digest: String,
     pub copies: Vec<Copy>,
@@ -74,19 +79,35 @@ pub struct Report {
 
 impl Report {
     pub fn to_text(&self) -> String {
+        let slots = if self.slots_marked_per_copy == 0 && self.canaries_made > 0 {
+            "no carrier cells, canary rows only".to_string()
+        } else {
+            format!("{} marked slots each", self.slots_marked_per_copy)
+        };
         let mut s = format!(
-            "Issued {} cop{} of {} ({} rows, {} marked slots each; key {}, policy {}):\n",
+            "Issued {} cop{} of {} ({} rows, {slots}; key {}, policy {}):\n",
             self.copies.len(),
             if self.copies.len() == 1 { "y" } else { "ies" },
             self.input.display(),
             self.rows,
-            self.slots_marked_per_copy,
             self.key_id,
             self.policy_digest,
         );
-        for c in &self.copies {
+        if self.canaries_made > 0 {
             s.push_str(&format!(
-                "  {:<20} {}  (slot {}, log entry {})\n",
+                "{} canary rows were made for this extract; each copy holds those its \
+                 recipient's code selects.\n",
+                self.canaries_made
+            ));
+        }
+        for c in &self.copies {
+            let canaries = if self.canaries_made > 0 {
+                format!(", {} canary rows", c.canaries)
+            } else {
+                String::new()
+            };
+            s.push_str(&format!(
+                "  {:<20} {}  (slot {}, log entry {}{canaries})\n",
                 c.recipient,
                 c.file.display(),
                 c.slot,
@@ -173,15 +194,27 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
         }
     }
 
-    let embedder = Embedder::builder()
-        .key(&key)
-        .policy(&policy)
-        .recipients(recipients.clone())
-        .build()?;
     let file = File::open(&settings.input)
         .with_context(|| format!("opening {}", settings.input.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let policy_digest = state.store_policy(&policy)?;
+    let mut builder = Embedder::builder()
+        .key(&key)
+        .policy(&policy)
+        .recipients(recipients.clone());
+    if policy.canaries.is_some() {
+        builder = builder.canaries(canaries_for(
+            &state,
+            &lock,
+            &key,
+            &policy,
+            &policy_digest,
+            settings,
+            size,
+            printer,
+        )?);
+    }
+    let embedder = builder.build()?;
     let (pending, temps) =
         state.begin_issue(&lock, &settings.out_dir, &recipients, settings.force)?;
     let bar = printer.progress(size, "issuing");
@@ -198,7 +231,12 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
     let key_id = key.id().to_hex();
     let code = CodeRecord::from(&policy.code);
     let mut copies = Vec::with_capacity(recipients.len());
-    for (w, r) in summary.outputs.into_iter().zip(&recipients) {
+    for ((w, r), &canaries) in summary
+        .outputs
+        .into_iter()
+        .zip(&recipients)
+        .zip(&summary.canaries)
+    {
         let (blake3, bytes) = w.digest();
         copies.push((
             w.into_inner(),
@@ -210,8 +248,8 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
                 input_rows: summary.rows,
                 output_blake3: blake3,
                 output_bytes: bytes,
-                output_rows: summary.rows,
-                canaries: 0,
+                output_rows: summary.rows + canaries,
+                canaries,
                 slots_marked: summary.slots_marked,
                 key_id: key_id.clone(),
                 policy_digest: policy_digest.clone(),
@@ -220,9 +258,9 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
             },
         ));
     }
-    let digests: Vec<(String, u64)> = copies
+    let digests: Vec<(String, u64, u64)> = copies
         .iter()
-        .map(|(_, e)| (e.output_blake3.clone(), e.output_bytes))
+        .map(|(_, e)| (e.output_blake3.clone(), e.output_bytes, e.canaries))
         .collect();
     let issued = pending.commit(copies)?;
     let log = state.log()?;
@@ -231,14 +269,16 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
         input_blake3,
         rows: summary.rows,
         slots_marked_per_copy: summary.slots_marked,
+        canaries_made: embedder.canary_list().map_or(0, |l| l.len() as u64),
         key_id,
         policy_digest,
         copies: issued
             .into_iter()
             .zip(digests)
-            .map(|(c, (blake3, bytes))| Copy {
+            .map(|(c, (blake3, bytes, canaries))| Copy {
                 recipient: c.recipient.clone(),
                 slot: c.slot,
+                canaries,
                 // As the user named the directory; the journal used the
                 // absolute path.
                 file: copy_path(&settings.out_dir, &c.recipient),
@@ -254,4 +294,44 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
             checkpoint: log.checkpoint().to_owned(),
         },
     })
+}
+
+/// The extract's canary list: the one kept in the state for this extract and
+/// policy, or a new one, made and kept there (secret, beside the key).
+#[allow(clippy::too_many_arguments)]
+fn canaries_for(
+    state: &State,
+    lock: &watermark_core::StateLock,
+    key: &watermark_core::MasterKey,
+    policy: &Policy,
+    policy_digest: &str,
+    settings: &Settings,
+    size: u64,
+    printer: Printer,
+) -> anyhow::Result<CanaryList> {
+    let open = || {
+        File::open(&settings.input).with_context(|| format!("opening {}", settings.input.display()))
+    };
+    let bar = printer.progress(size, "hashing");
+    let mut reader = HashingReader::new(bar.wrap_read(open()?));
+    std::io::copy(&mut reader, &mut std::io::sink())
+        .with_context(|| format!("reading {}", settings.input.display()))?;
+    bar.finish_and_clear();
+    let (digest, _) = reader.digest();
+    if let Some(list) = state.canaries(&digest, policy_digest)? {
+        return Ok(list);
+    }
+    // Three passes over the extract, shown as one bar.
+    let bar = printer.progress(3 * size, "making canaries");
+    let list = make_canaries(
+        key,
+        policy,
+        &digest,
+        || File::open(&settings.input),
+        &mut |pass, progress| bar.set_position(u64::from(pass - 1) * size + progress.bytes),
+    )
+    .with_context(|| format!("{}", settings.input.display()))?;
+    bar.finish_and_clear();
+    state.store_canaries(lock, &list)?;
+    Ok(list)
 }

@@ -2,13 +2,15 @@
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 use serde::Serialize;
 use watermark_core::{
-    hash_hex, now_rfc3339, verify_csv, AccusedRecord, Attribution, ColumnCount, Detector, Entry,
-    ErrorKind, HashingReader, Receipt, RecipientScore, State, VerifyEntry,
+    hash_hex, now_rfc3339, verify_csv, verify_csv_with_master, AccusedRecord, Attribution,
+    ColumnCount, Detector, Entry, Error, ErrorKind, ExtraRows, HashingReader, MasterError,
+    MasterMatch, Receipt, RecipientScore, State, VerifyEntry,
 };
 
 use crate::cli::VerifyArgs;
@@ -22,6 +24,8 @@ pub struct Settings {
     pub threshold: Option<f64>,
     /// Who is verifying, for the log.
     pub investigator: String,
+    /// The master extract, to match rows of a leak without identity columns.
+    pub master: Option<PathBuf>,
 }
 
 impl From<VerifyArgs> for Settings {
@@ -37,6 +41,7 @@ impl From<VerifyArgs> for Settings {
             leaked: a.leaked,
             threshold: a.threshold,
             investigator,
+            master: a.master,
         }
     }
 }
@@ -71,6 +76,60 @@ pub struct Leak {
     pub bytes: u64,
 }
 
+/// The master extract the leak's rows were matched to (`--master`).
+#[derive(Debug, Serialize)]
+pub struct MasterSection {
+    pub file: PathBuf,
+    pub blake3: String,
+    /// Whether rows were matched to it: false when the file has the
+    /// identity columns, and then the counts are 0.
+    pub used: bool,
+    pub rows_matched: u64,
+    /// Rows that matched no row of the master: not used.
+    pub rows_unmatched: u64,
+    /// Rows that matched rows of different people: not used.
+    pub rows_ambiguous: u64,
+    /// The file's columns the rows were matched on.
+    pub columns: Vec<String>,
+}
+
+/// What to say when a file lacks the identity columns and no master was given.
+const MASTER_HINT: &str = "To attribute a file without its identity columns, give \
+--master FILE, the extract the copies were made from: its rows are matched to the file's on \
+the columns they share.";
+
+fn lacks_identity(e: &Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::MissingColumn {
+            role: "identity",
+            ..
+        }
+    )
+}
+
+/// A matching error, naming the file it was found in.
+fn master_error(e: MasterError, leaked: &Path, master: &Path) -> anyhow::Error {
+    match e {
+        MasterError::Leak(e) => anyhow::Error::new(e).context(leaked.display().to_string()),
+        MasterError::Master(e) => anyhow::Error::new(e).context(master.display().to_string()),
+        other => anyhow::Error::new(other).context(format!(
+            "matching {} to {}",
+            leaked.display(),
+            master.display()
+        )),
+    }
+}
+
+/// The BLAKE3 digest of a file.
+fn blake3_of(path: &Path) -> anyhow::Result<String> {
+    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut input = HashingReader::new(file);
+    std::io::copy(&mut input, &mut std::io::sink())
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok(input.digest().0)
+}
+
 /// Copies that could not be compared with the file, and why.
 #[derive(Debug, Serialize)]
 pub struct NotCompared {
@@ -97,17 +156,29 @@ Every recipient is scored on the distinct marked slots found in the leak: a symm
 score (robust to collusion) and a single-leaker likelihood ratio. For a recipient who did not \
 leak, each slot's contribution is independent with a known distribution whatever the leaker \
 did, so a Chernoff bound gives the chance of scoring as high; it is multiplied by the number of \
-recipients and of scores. Repeated rows count once.";
+recipients and of scores. Repeated rows count once. Canary rows (synthetic people, each in the \
+copies whose bit is 1) found in the leak read as 1; canaries the leak lacks are not read, since \
+which canaries a sample keeps says nothing about innocent recipients. A carrier column the leak \
+writes in one spelling throughout was normalised by the leaker and is left out.";
 
 /// The result of `verify`.
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub tool: &'static str,
     pub leak: Leak,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub master: Option<MasterSection>,
     pub rows_read: u64,
     pub rows_used: u64,
     pub rows_without_identity: u64,
     pub positions_read: u64,
+    /// Canary rows found (each one position, counted in `positions_read`).
+    pub canaries_found: u64,
+    /// Canaries known for the copies compared.
+    pub canaries_known: u64,
+    /// Carrier columns left out: the file writes them in one spelling
+    /// throughout, so the leaker normalised them.
+    pub columns_normalised: Vec<String>,
     pub repeated_positions: u64,
     pub conflicting_positions: u64,
     pub threshold: f64,
@@ -148,6 +219,10 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
     let mut leak = None;
     let mut compared = Groups::new();
     let mut not_compared = Vec::new();
+    // The first group's match to the master that was used, and the master's
+    // digest if a match read it all.
+    let mut matched: Option<MasterMatch> = None;
+    let mut master_blake3: Option<String> = None;
     for ((key_id, digest), recipients) in &groups {
         if *key_id != key.id().to_hex() {
             bail!(
@@ -157,10 +232,12 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
             );
         }
         let policy = state.policy(digest)?;
+        let canary_lists = state.canary_lists(digest)?;
         let mut builder = Detector::builder()
             .key(&key)
             .policy(&policy)
             .recipients(recipients.iter().cloned())
+            .canaries(&canary_lists)
             .comparisons(comparisons);
         if let Some(t) = settings.threshold {
             builder = builder.threshold(t);
@@ -169,36 +246,89 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
         let file = File::open(&settings.leaked)
             .with_context(|| format!("opening {}", settings.leaked.display()))?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let bar = printer.progress(size, "verifying");
-        let mut input = HashingReader::new(bar.wrap_read(file));
-        let attribution = match verify_csv(&detector, &mut input, &mut |_| {}) {
-            Ok(a) => a,
-            // Copies made under another policy whose identity columns this
-            // file lacks cannot be compared; the others still can.
-            Err(e)
-                if groups.len() > 1
-                    && matches!(
-                        e.kind(),
-                        ErrorKind::MissingColumn {
-                            role: "identity",
-                            ..
-                        }
-                    ) =>
-            {
+        // Copies made under another policy whose identity columns this file
+        // (or the master extract) lacks cannot be compared; the others still
+        // can. This is why, when it is.
+        let mut skip = None;
+        let mut input;
+        let attribution = match &settings.master {
+            None => {
+                let bar = printer.progress(size, "verifying");
+                input = HashingReader::new(Box::new(bar.wrap_read(file)) as Box<dyn Read>);
+                let result = verify_csv(&detector, &mut input, &mut |_| {});
                 bar.finish_and_clear();
-                not_compared.push(NotCompared {
-                    key_id: key_id.clone(),
-                    policy_digest: digest.clone(),
-                    recipients: recipients.iter().map(|r| r.id.clone()).collect(),
-                    reason: e.to_string(),
-                });
-                continue;
+                match result {
+                    Ok(a) => Some(a),
+                    Err(e) if groups.len() > 1 && lacks_identity(&e) => {
+                        skip = Some(e.to_string());
+                        None
+                    }
+                    Err(e) if lacks_identity(&e) => {
+                        bail!("{}: {e}. {MASTER_HINT}", settings.leaked.display())
+                    }
+                    Err(e) => {
+                        return Err(
+                            anyhow::Error::new(e).context(format!("{}", settings.leaked.display()))
+                        )
+                    }
+                }
             }
-            Err(e) => {
-                return Err(anyhow::Error::new(e).context(format!("{}", settings.leaked.display())))
+            Some(master) => {
+                let master_file =
+                    File::open(master).with_context(|| format!("opening {}", master.display()))?;
+                let master_size = master_file.metadata().map(|m| m.len()).unwrap_or(0);
+                let bar = printer.progress(master_size, "matching to the master");
+                input = HashingReader::new(Box::new(file) as Box<dyn Read>);
+                let mut master_input = HashingReader::new(bar.wrap_read(master_file));
+                // The copies' canary rows are rows of the master too.
+                let extra: Vec<ExtraRows> = canary_lists
+                    .iter()
+                    .map(|l| ExtraRows {
+                        header: l.header().to_vec(),
+                        rows: l.rows().map(<[String]>::to_vec).collect(),
+                    })
+                    .collect();
+                let result = verify_csv_with_master(
+                    &detector,
+                    &mut input,
+                    &mut master_input,
+                    &extra,
+                    &mut |_| {},
+                );
+                bar.finish_and_clear();
+                match result {
+                    Ok((a, m)) => {
+                        let (blake3, bytes) = master_input.digest();
+                        if m.used && bytes == master_size {
+                            master_blake3.get_or_insert(blake3);
+                        }
+                        // The first group's, or the first that matched rows.
+                        if matched.as_ref().is_none_or(|found| !found.used && m.used) {
+                            matched = Some(m);
+                        }
+                        Some(a)
+                    }
+                    Err(MasterError::Master(e)) if groups.len() > 1 && lacks_identity(&e) => {
+                        skip = Some(format!("{}: {e}", master.display()));
+                        None
+                    }
+                    Err(e @ MasterError::NoSharedColumn { .. }) if groups.len() > 1 => {
+                        skip = Some(e.to_string());
+                        None
+                    }
+                    Err(e) => return Err(master_error(e, &settings.leaked, master)),
+                }
             }
         };
-        bar.finish_and_clear();
+        let Some(attribution) = attribution else {
+            not_compared.push(NotCompared {
+                key_id: key_id.clone(),
+                policy_digest: digest.clone(),
+                recipients: recipients.iter().map(|r| r.id.clone()).collect(),
+                reason: skip.unwrap_or_default(),
+            });
+            continue;
+        };
         compared.insert((key_id.clone(), digest.clone()), recipients.clone());
         let (blake3, bytes) = input.digest();
         leak = Some(Leak {
@@ -210,14 +340,37 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
     }
     let Some(first) = attributions.first() else {
         bail!(
-            "{}: none of the policies copies were issued under can read it: {}",
+            "{}: none of the policies copies were issued under can read it: {}{}",
             settings.leaked.display(),
             not_compared
                 .iter()
                 .map(|n| n.reason.as_str())
                 .collect::<Vec<_>>()
-                .join("; ")
+                .join("; "),
+            if settings.master.is_none() {
+                format!(". {MASTER_HINT}")
+            } else {
+                String::new()
+            }
         );
+    };
+    let master = match &settings.master {
+        None => None,
+        Some(file) => {
+            let m = matched.unwrap_or_default();
+            Some(MasterSection {
+                file: file.clone(),
+                blake3: match master_blake3 {
+                    Some(b) => b,
+                    None => blake3_of(file)?,
+                },
+                used: m.used,
+                rows_matched: m.rows_matched,
+                rows_unmatched: m.rows_unmatched,
+                rows_ambiguous: m.rows_ambiguous,
+                columns: m.columns,
+            })
+        }
     };
     let groups = compared;
     let mut recipients: Vec<RecipientScore> = attributions
@@ -247,10 +400,17 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
     Ok(Report {
         tool: concat!("watermark ", env!("CARGO_PKG_VERSION")),
         leak,
+        master,
         rows_read: first.rows_read,
         rows_used: attributions.iter().map(|a| a.rows_used).max().unwrap_or(0),
         rows_without_identity: first.rows_without_identity,
         positions_read: attributions.iter().map(|a| a.positions_read).sum(),
+        canaries_found: attributions.iter().map(|a| a.canaries_found).sum(),
+        canaries_known: attributions.iter().map(|a| a.canaries_known).sum(),
+        columns_normalised: attributions
+            .iter()
+            .flat_map(|a| a.columns_normalised.iter().cloned())
+            .collect(),
         repeated_positions: attributions.iter().map(|a| a.repeated_positions).sum(),
         conflicting_positions: attributions.iter().map(|a| a.conflicting_positions).sum(),
         threshold: first.threshold,
@@ -273,11 +433,19 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
         not_compared,
         method: METHOD,
         recheck: format!(
-            "watermark verify --state STATE {} --json",
-            settings.leaked.display()
+            "watermark verify --state STATE {}{} --json",
+            settings.leaked.display(),
+            master_option(settings.master.as_deref())
         ),
         log,
     })
+}
+
+/// ` --master FILE`, when a master was given.
+fn master_option(master: Option<&Path>) -> String {
+    master
+        .map(|m| format!(" --master {}", m.display()))
+        .unwrap_or_default()
 }
 
 type Groups = std::collections::BTreeMap<(String, String), Vec<watermark_core::Recipient>>;
@@ -404,6 +572,25 @@ impl Report {
                 columns.join(", ")
             }
         );
+        if self.canaries_known > 0 {
+            let _ = writeln!(
+                s,
+                "Canaries     {} canary rows found (synthetic people that only some copies hold), \
+                 of {} made",
+                self.canaries_found, self.canaries_known
+            );
+        }
+        if !self.columns_normalised.is_empty() {
+            s.push_str(&wrap(
+                &format!(
+                    "Left out     {}: the file writes every slot in one spelling (the leaker \
+                     normalised the column), so it says nothing about who leaked",
+                    self.columns_normalised.join(", ")
+                ),
+                92,
+                "             ",
+            ));
+        }
         if self.repeated_positions > 0 {
             let _ = writeln!(
                 s,
@@ -418,6 +605,34 @@ impl Report {
                     String::new()
                 }
             );
+        }
+        if let Some(m) = &self.master {
+            let _ = writeln!(s, "Master       {}", m.file.display());
+            let _ = writeln!(s, "BLAKE3       {}", m.blake3);
+            if m.used {
+                let mut text = format!(
+                    "{} of {} rows to the master on {}",
+                    m.rows_matched,
+                    self.rows_read,
+                    m.columns.join(", ")
+                );
+                if m.rows_unmatched + m.rows_ambiguous > 0 {
+                    let _ = write!(
+                        text,
+                        "; not used: {} matching no row, {} matching rows of different people",
+                        m.rows_unmatched, m.rows_ambiguous
+                    );
+                }
+                let indent = " ".repeat("Matched      ".len());
+                let wrapped = wrap(&text, 92, &indent);
+                s.push_str("Matched      ");
+                s.push_str(&wrapped[indent.len()..]);
+            } else {
+                let _ = writeln!(
+                    s,
+                    "             not needed: the file has the identity columns"
+                );
+            }
         }
         for n in &self.not_compared {
             let _ = writeln!(
@@ -469,13 +684,18 @@ impl Report {
                 // Group the marks that agree by leak row: "row 3 (CALLE, COLONIA)".
                 let mut rows: Vec<(u64, Vec<&str>)> = Vec::new();
                 for e in &a.evidence {
+                    let what = if e.canary {
+                        "a canary row this copy holds"
+                    } else {
+                        e.column.as_str()
+                    };
                     match rows.last_mut() {
                         Some((r, cols)) if *r == e.row => {
-                            if cols.last() != Some(&e.column.as_str()) {
-                                cols.push(&e.column);
+                            if cols.last() != Some(&what) {
+                                cols.push(what);
                             }
                         }
-                        _ => rows.push((e.row, vec![&e.column])),
+                        _ => rows.push((e.row, vec![what])),
                     }
                 }
                 let shown: Vec<String> = rows
@@ -523,10 +743,15 @@ impl Report {
         s.push_str("Re-check:\n");
         s.push_str(&wrap(
             &format!(
-                "anyone holding the state directory can run `watermark verify --state STATE {} \
-                 --json` on the file with BLAKE3 {}; the same key and policy give the same numbers.",
+                "anyone holding the state directory can run `watermark verify --state STATE {}{} \
+                 --json` on the file with BLAKE3 {}{}; the same key and policy give the same numbers.",
                 self.leak.file.display(),
-                self.leak.blake3
+                master_option(self.master.as_ref().map(|m| m.file.as_path())),
+                self.leak.blake3,
+                self.master
+                    .as_ref()
+                    .map(|m| format!(" and the master extract with BLAKE3 {}", m.blake3))
+                    .unwrap_or_default()
             ),
             92,
             "  ",
