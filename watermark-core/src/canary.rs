@@ -682,14 +682,40 @@ pub fn make_canaries<R: Read>(
     needed.sort_unstable();
     needed.dedup();
 
-    // Pass 2: the source rows.
+    // Pass 2: the source rows. A neighbour gives every column; the other
+    // sources only their roles' columns, so memory stays near one row per
+    // canary.
+    let neighbours: std::collections::HashSet<u64> = picks.iter().map(|p| p[0]).collect();
+    let role_columns: Vec<usize> = [
+        roles.given,
+        roles.first,
+        roles.second,
+        roles.full,
+        roles.sex,
+        roles.birth,
+        roles.curp,
+        roles.clave,
+        roles.nss,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let mut source: HashMap<u64, Vec<String>> = HashMap::with_capacity(needed.len());
     let mut next = 0usize;
     for_each_row(
         open()?,
         |r, rec| {
             if needed.get(next) == Some(&r) {
-                source.insert(r, rec.iter().map(str::to_string).collect());
+                let values = if neighbours.contains(&r) {
+                    rec.iter().map(str::to_string).collect()
+                } else {
+                    let mut v = vec![String::new(); rec.len()];
+                    for &i in &role_columns {
+                        v[i] = rec[i].to_string();
+                    }
+                    v
+                };
+                source.insert(r, values);
                 next += 1;
             }
             Ok(())
