@@ -83,26 +83,38 @@ impl Histogram {
         }
     }
 
-    /// `Σ_i log E[exp(λ U_i)]` for an innocent recipient.
-    fn log_mgf(&self, kind: ScoreKind, lambda: f64) -> f64 {
+    /// Each `(threshold, y)` with what the moment generating function needs
+    /// of it: `(ln p, ln(1 − p), a, b, count)`, the score being `a` when the
+    /// bit is 1 and `b` when it is 0. Computed once per bound, not per λ.
+    fn terms(&self, kind: ScoreKind) -> Vec<[f64; 5]> {
         self.counts
             .iter()
             .map(|(&(t, y), &n)| {
                 let p = f64::from(t) / 65536.0;
                 let (a, b) = kind.terms(p, y);
-                let x = p.ln() + lambda * a;
-                let z = (1.0 - p).ln() + lambda * b;
-                let m = x.max(z);
-                n as f64 * (m + ((x - m).exp() + (z - m).exp()).ln())
+                [p.ln(), (1.0 - p).ln(), a, b, n as f64]
             })
-            .sum()
+            .collect()
     }
 }
 
+/// `Σ_i log E[exp(λ U_i)]` for an innocent recipient, over [`Histogram::terms`].
+fn log_mgf(terms: &[[f64; 5]], lambda: f64) -> f64 {
+    terms
+        .iter()
+        .map(|&[ln_p, ln_q, a, b, n]| {
+            let x = ln_p + lambda * a;
+            let z = ln_q + lambda * b;
+            let m = x.max(z);
+            // One of the two exponents is exp(0) = 1.
+            n * (m + (-(x - z).abs()).exp().ln_1p())
+        })
+        .sum()
+}
+
 /// Natural-log Chernoff bounds for one score kind and one histogram.
-pub(crate) struct Bounder<'h> {
-    hist: &'h Histogram,
-    kind: ScoreKind,
+pub(crate) struct Bounder {
+    terms: Vec<[f64; 5]>,
     grid: Vec<(f64, f64)>,
     exact: Option<ExactTail>,
 }
@@ -178,18 +190,18 @@ impl ExactTail {
 
 const GRID: usize = 48;
 
-impl<'h> Bounder<'h> {
-    pub(crate) fn new(hist: &'h Histogram, kind: ScoreKind) -> Self {
+impl Bounder {
+    pub(crate) fn new(hist: &Histogram, kind: ScoreKind) -> Self {
         // λ from 1e-3 to ~30, log-spaced.
+        let terms = hist.terms(kind);
         let grid = (0..GRID)
             .map(|k| {
                 let lambda = 10f64.powf(-3.0 + 4.5 * k as f64 / (GRID - 1) as f64);
-                (lambda, hist.log_mgf(kind, lambda))
+                (lambda, log_mgf(&terms, lambda))
             })
             .collect();
         Bounder {
-            hist,
-            kind,
+            terms,
             grid,
             exact: ExactTail::new(hist, kind),
         }
@@ -234,7 +246,7 @@ impl<'h> Bounder<'h> {
         } else {
             self.grid[best + 1].0
         };
-        let g = |l: f64| self.hist.log_mgf(self.kind, l) - l * s;
+        let g = |l: f64| log_mgf(&self.terms, l) - l * s;
         let phi = 0.5 * (5f64.sqrt() - 1.0);
         let (mut a, mut b) = (lo, hi);
         let mut c = b - phi * (b - a);

@@ -109,6 +109,18 @@ impl Position {
 
     /// The 16-bit draws of recipient slots `first..first + out.len()`.
     pub(crate) fn draws(&self, keys: &Subkeys, first: u32, out: &mut [u16]) {
+        self.draws_cached(keys, &mut StreamCache::default(), first, out);
+    }
+
+    /// [`Position::draws`], reusing the row's stream from `cache` when the
+    /// last position drawn was of the same row (a row's positions share it).
+    pub(crate) fn draws_cached(
+        &self,
+        keys: &Subkeys,
+        cache: &mut StreamCache,
+        first: u32,
+        out: &mut [u16],
+    ) {
         let mut done = 0;
         if first < HEAD_RECIPIENTS {
             let n = ((HEAD_RECIPIENTS - first) as usize).min(out.len());
@@ -122,7 +134,10 @@ impl Position {
             return;
         }
         let tail_slot = u64::from(first) + done as u64 - u64::from(HEAD_RECIPIENTS);
-        let mut reader = row_stream(keys, &self.anchor);
+        let reader = match &mut cache.0 {
+            Some((anchor, reader)) if *anchor == self.anchor.0 => reader,
+            slot => &mut slot.insert((self.anchor.0, row_stream(keys, &self.anchor))).1,
+        };
         reader.set_position(TAIL_BASE + u64::from(self.q) * TAIL_STRIDE + 2 * tail_slot);
         let mut buf = [0u8; 512];
         for chunk in out[done..].chunks_mut(256) {
@@ -134,6 +149,10 @@ impl Position {
         }
     }
 }
+
+/// The last row stream used by [`Position::draws_cached`].
+#[derive(Default)]
+pub(crate) struct StreamCache(Option<([u8; 32], blake3::OutputReader)>);
 
 /// The code's parameters, compiled.
 #[derive(Clone, Debug)]

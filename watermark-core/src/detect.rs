@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::bound::{Bounder, Histogram, ScoreKind};
 use crate::canary::{self, CanaryList};
-use crate::code::{Anchor, Position};
+use crate::code::{Anchor, Position, StreamCache};
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::MasterKey;
 use crate::policy::Policy;
@@ -188,6 +188,13 @@ impl Detector {
             matches: vec![0; (k + 1) * n],
             canaries_found: 0,
             slot_base: min,
+            offsets: self
+                .recipients
+                .iter()
+                .map(|r| (r.slot - min) as usize)
+                .collect(),
+            bits: vec![false; n],
+            stream: StreamCache::default(),
             draws: vec![0; span.min(1 << 16)],
             dense: span <= 1 << 16,
             rows_read: 0,
@@ -225,6 +232,11 @@ pub struct Observer<'d> {
     matches: Vec<u64>,
     canaries_found: u64,
     slot_base: u32,
+    /// Each recipient's slot less `slot_base`: its index in `draws`.
+    offsets: Vec<usize>,
+    /// Each recipient's bit at the position being scored.
+    bits: Vec<bool>,
+    stream: StreamCache,
     draws: Vec<u16>,
     dense: bool,
     rows_read: u64,
@@ -369,23 +381,30 @@ impl<'d> Observer<'d> {
         let p = pos.p();
         let (ta, tb) = ScoreKind::Tardos.terms(p, y);
         let (la, lb) = self.single_leaker().terms(p, y);
+        let keys = &self.detector.scheme.keys;
         if self.dense {
-            pos.draws(&self.detector.scheme.keys, self.slot_base, &mut self.draws);
-        }
-        for (r, recipient) in self.detector.recipients.iter().enumerate() {
-            let bit = if self.dense {
-                self.draws[(recipient.slot - self.slot_base) as usize] < pos.threshold
-            } else {
-                pos.bit(&self.detector.scheme.keys, recipient.slot)
-            };
-            if bit {
-                self.tardos[at + r] += ta;
-                self.llr[at + r] += la;
-            } else {
-                self.tardos[at + r] += tb;
-                self.llr[at + r] += lb;
+            pos.draws_cached(keys, &mut self.stream, self.slot_base, &mut self.draws);
+            for (bit, &i) in self.bits.iter_mut().zip(&self.offsets) {
+                *bit = self.draws[i] < pos.threshold;
             }
-            self.matches[at + r] += u64::from(bit == y);
+        } else {
+            for (bit, r) in self.bits.iter_mut().zip(&self.detector.recipients) {
+                *bit = pos.bit(keys, r.slot);
+            }
+        }
+        // Branch-free, so the loops vectorise: they run once per position
+        // for every recipient.
+        let tardos = &mut self.tardos[at..at + n];
+        let llr = &mut self.llr[at..at + n];
+        let matches = &mut self.matches[at..at + n];
+        for ((t, l), (m, &bit)) in tardos
+            .iter_mut()
+            .zip(llr.iter_mut())
+            .zip(matches.iter_mut().zip(&self.bits))
+        {
+            *t += if bit { ta } else { tb };
+            *l += if bit { la } else { lb };
+            *m += u64::from(bit == y);
         }
     }
 
