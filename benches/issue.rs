@@ -22,8 +22,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use watermark_core::{
-    issue_csv_with, suggest_from_csv, verify_csv, Detector, Embedder, HashingReader,
-    HashingWriter, IssueOptions, MasterKey, Recipient,
+    issue_csv_with, suggest_from_csv, verify_csv, Detector, Embedder, HashingReader, HashingWriter,
+    IssueOptions, MasterKey, Recipient,
 };
 use watermark_synth::Kind;
 

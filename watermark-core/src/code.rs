@@ -136,7 +136,11 @@ impl Position {
         let tail_slot = u64::from(first) + done as u64 - u64::from(HEAD_RECIPIENTS);
         let reader = match &mut cache.0 {
             Some((anchor, reader)) if *anchor == self.anchor.0 => reader,
-            slot => &mut slot.insert((self.anchor.0, row_stream(keys, &self.anchor))).1,
+            slot => {
+                &mut slot
+                    .insert((self.anchor.0, row_stream(keys, &self.anchor)))
+                    .1
+            }
         };
         reader.set_position(TAIL_BASE + u64::from(self.q) * TAIL_STRIDE + 2 * tail_slot);
         let mut buf = [0u8; 512];
