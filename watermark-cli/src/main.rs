@@ -2,13 +2,10 @@
 //! leaks, audit issuance.
 #![forbid(unsafe_code)]
 
-mod cli;
-mod commands;
-mod output;
-
 use std::process::ExitCode;
 
 use clap::Parser as _;
+use watermark_cli::{cli, commands};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();

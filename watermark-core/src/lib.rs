@@ -52,6 +52,7 @@ mod bound;
 mod canary;
 mod carrier;
 mod code;
+mod columnar;
 mod csv_io;
 mod detect;
 mod dictionary;
@@ -70,6 +71,11 @@ mod suggest;
 pub mod tlog;
 
 pub use canary::{make_canaries, CanaryList};
+pub use columnar::{
+    csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_parquet, make_canaries_columnar,
+    reexport, verify_arrow_ipc, verify_parquet, Codec, ColumnarCsv, ColumnarRows, ConvertOptions,
+    Format,
+};
 pub use csv_io::{
     issue_csv, issue_csv_with, sniff, verify_csv, writer as csv_writer, Dialect, HashingReader,
     HashingWriter, IssueOptions, IssueSummary, Progress,

@@ -1,0 +1,564 @@
+//! `verify-service`: `watermark verify --json` over HTTP, for an
+//! investigations team.
+//!
+//! `POST /v1/verify` takes a leaked file — the raw request body
+//! (`Content-Type: text/csv`) or a `multipart/form-data` upload (field `file`)
+//! — from an investigator holding a bearer token, spools it to a temporary
+//! file chunk by chunk (refusing it with 413 as soon as it passes the size
+//! limit), runs exactly the verification of the `watermark` command
+//! ([`watermark_cli::commands::verify::run`]) on a blocking thread, and
+//! answers with the same JSON report. Each verification is appended to the
+//! state's signed issuance log under the investigator's name; appends take
+//! the state's lock, so concurrent requests (and `watermark` commands run
+//! beside the service) are serialised.
+//!
+//! `GET /` serves an upload page; `GET /openapi.json` describes the API.
+#![forbid(unsafe_code)]
+
+pub mod ratelimit;
+pub mod tokens;
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt as _};
+use serde_json::json;
+use tokio::io::AsyncWriteExt as _;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+use watermark_cli::commands::verify;
+use watermark_cli::output::Printer;
+
+use crate::ratelimit::RateLimiter;
+use crate::tokens::Tokens;
+
+/// Default largest request body: 512 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 512 * 1024 * 1024;
+/// Default requests per investigator per minute.
+pub const DEFAULT_RATE_LIMIT: u32 = 60;
+/// Default request timeout, in seconds.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 300;
+
+/// The OpenAPI 3.1 document served at `/openapi.json`.
+pub const OPENAPI_JSON: &str = include_str!("openapi.json");
+const INDEX_HTML: &str = include_str!("index.html");
+
+/// What the service needs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The state directory (master key, policies, issuance log).
+    pub state: PathBuf,
+    /// The investigators allowed to verify.
+    pub tokens: Tokens,
+    /// Largest request body accepted.
+    pub max_body_bytes: u64,
+    /// Requests per investigator per minute (0: no limit).
+    pub rate_limit: u32,
+    /// Time allowed for a request, upload and verification together.
+    pub timeout: Duration,
+    /// Where uploads are spooled (default: the system's temporary directory).
+    pub spool_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// A configuration with the defaults.
+    pub fn new(state: PathBuf, tokens: Tokens) -> Config {
+        Config {
+            state,
+            tokens,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            rate_limit: DEFAULT_RATE_LIMIT,
+            timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
+            spool_dir: None,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct App {
+    config: Config,
+    limiter: RateLimiter,
+}
+
+/// The service's routes and middleware: request ids, tracing.
+pub fn router(config: Config) -> Router {
+    let limiter = RateLimiter::new(config.tokens.len(), config.rate_limit);
+    let app = Arc::new(App { config, limiter });
+    let trace = TraceLayer::new_for_http()
+        // Method, path (not the query) and request id; never headers or bodies.
+        .make_span_with(|req: &Request| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!(
+                "request",
+                method = %req.method(),
+                path = %req.uri().path(),
+                request_id = %id,
+            )
+        })
+        .on_request(())
+        .on_response(|res: &Response, latency: Duration, _span: &Span| {
+            tracing::info!(
+                status = res.status().as_u16(),
+                latency_ms = latency.as_secs_f64() * 1000.0,
+                "response"
+            );
+        });
+    Router::new()
+        .route("/", get(index))
+        .route("/openapi.json", get(openapi))
+        .route("/v1/verify", post(verify_handler))
+        .with_state(app)
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(trace)
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then lets
+/// requests under way finish.
+pub async fn serve<F>(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: F,
+) -> std::io::Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn index() -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
+             connect-src 'self'; img-src data:",
+        )],
+        Html(INDEX_HTML),
+    )
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON)
+}
+
+/// An error answer: `{ "error": ..., "request_id": ... }`.
+#[derive(Debug)]
+struct ApiError {
+    status: StatusCode,
+    message: String,
+    headers: Vec<(header::HeaderName, HeaderValue)>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    fn with_header(mut self, name: header::HeaderName, value: &'static str) -> ApiError {
+        self.headers.push((name, HeaderValue::from_static(value)));
+        self
+    }
+
+    fn unauthorized(message: &str, error: &'static str) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, message)
+            .with_header(header::WWW_AUTHENTICATE, error)
+    }
+
+    fn too_large(limit: u64) -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than the limit of {limit} bytes"),
+        )
+        // The rest of the body is not read: the connection is closed.
+        .with_header(header::CONNECTION, "close")
+    }
+
+    fn into_response(self, request_id: &str) -> Response {
+        let mut res = (
+            self.status,
+            Json(json!({ "error": self.message, "request_id": request_id })),
+        )
+            .into_response();
+        for (name, value) in self.headers {
+            res.headers_mut().insert(name, value);
+        }
+        res
+    }
+}
+
+fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
+async fn verify_handler(State(app): State<Arc<App>>, req: Request) -> Response {
+    let id = request_id(req.headers());
+    let timeout = app.config.timeout;
+    match tokio::time::timeout(timeout, verify_request(app, req)).await {
+        Ok(Ok(res)) => res,
+        Ok(Err(e)) => {
+            if e.status.is_server_error() {
+                tracing::error!(error = %e.message, "verification failed");
+            } else {
+                tracing::info!(status = e.status.as_u16(), error = %e.message, "refused");
+            }
+            e.into_response(&id)
+        }
+        Err(_) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the request took longer than {} seconds (upload and verification)",
+                timeout.as_secs()
+            ),
+        )
+        .with_header(header::CONNECTION, "close")
+        .into_response(&id),
+    }
+}
+
+/// What the body holds.
+enum Upload {
+    Csv,
+    Multipart(String),
+}
+
+async fn verify_request(app: Arc<App>, req: Request) -> Result<Response, ApiError> {
+    let config = &app.config;
+    let (parts, body) = req.into_parts();
+
+    // Who is asking.
+    let Some(auth) = parts.headers.get(header::AUTHORIZATION) else {
+        return Err(ApiError::unauthorized(
+            "an Authorization: Bearer TOKEN header is required",
+            "Bearer realm=\"verify-service\"",
+        ));
+    };
+    let token = auth
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim());
+    let found = token.and_then(|t| config.tokens.find(t));
+    let Some((index, investigator)) = found else {
+        return Err(ApiError::unauthorized(
+            "the bearer token is not valid",
+            "Bearer realm=\"verify-service\", error=\"invalid_token\"",
+        ));
+    };
+    if let Err(wait) = app.limiter.check(index) {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "more than {} requests a minute with this token: retry in {} s",
+                config.rate_limit,
+                wait.as_secs() + 1
+            ),
+        );
+        if let Ok(v) = HeaderValue::from_str(&(wait.as_secs() + 1).to_string()) {
+            e.headers.push((header::RETRY_AFTER, v));
+        }
+        return Err(e);
+    }
+    let investigator = investigator.name.clone();
+
+    // What it is.
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let upload = match essence.as_str() {
+        "text/csv" => Upload::Csv,
+        "multipart/form-data" => match multer::parse_boundary(content_type) {
+            Ok(b) => Upload::Multipart(b),
+            Err(e) => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("malformed multipart/form-data content type: {e}"),
+                ))
+            }
+        },
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!(
+                    "send the leaked file as the body with Content-Type: text/csv, or as the \
+                     field `file` of a multipart/form-data upload (got {:?})",
+                    if essence.is_empty() {
+                        "no content type"
+                    } else {
+                        essence.as_str()
+                    }
+                ),
+            ))
+        }
+    };
+
+    // A declared length over the limit is refused before reading anything.
+    let limit = config.max_body_bytes;
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::too_large(limit));
+    }
+
+    // Spool it.
+    let spool_dir = config.spool_dir.clone().unwrap_or_else(std::env::temp_dir);
+    let spool = tempfile::Builder::new()
+        .prefix("verify-service-")
+        .suffix(".csv")
+        .tempfile_in(&spool_dir)
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("creating a spool file in {}: {e}", spool_dir.display()),
+            )
+        })?;
+    let file = spool.as_file().try_clone().map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("opening the spool file: {e}"),
+        )
+    })?;
+    let mut out = tokio::fs::File::from_std(file);
+    let over = Arc::new(AtomicBool::new(false));
+    let stream = limited(body, limit, over.clone());
+    let name = match upload {
+        Upload::Csv => {
+            spool_stream(stream, &mut out, limit).await?;
+            "upload.csv".to_owned()
+        }
+        Upload::Multipart(boundary) => {
+            let mut multipart = multer::Multipart::new(stream, boundary);
+            let mut name = None;
+            let multipart_error = |e: multer::Error| {
+                if over.load(Ordering::SeqCst) {
+                    ApiError::too_large(limit)
+                } else {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        format!("malformed multipart/form-data body: {e}"),
+                    )
+                }
+            };
+            while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+                let is_file = field.name() == Some("file") && name.is_none();
+                if is_file {
+                    name = Some(display_name(field.file_name()));
+                }
+                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                    if is_file {
+                        write_chunk(&mut out, &chunk).await?;
+                    }
+                }
+            }
+            name.ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "the multipart/form-data upload has no field named `file`",
+                )
+            })?
+        }
+    };
+    out.flush().await.map_err(spool_error)?;
+    drop(out);
+
+    // Verify it, on a blocking thread: reading the file, scoring, and
+    // appending to the log under the state's lock.
+    let spool_path = spool.path().to_path_buf();
+    let settings = verify::Settings {
+        state: config.state.clone(),
+        leaked: spool_path.clone(),
+        threshold: None,
+        investigator,
+        master: None,
+    };
+    let printer = Printer {
+        json: false,
+        quiet: true,
+    };
+    let result = tokio::task::spawn_blocking(move || {
+        let result = verify::run(&settings, printer);
+        // The spool file lives until the verification is done.
+        drop(spool);
+        result
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the verification stopped: {e}"),
+        )
+    })?;
+    match result {
+        Ok(mut report) => {
+            report.leak.file = PathBuf::from(&name);
+            report.recheck = report
+                .recheck
+                .replace(&spool_path.display().to_string(), &name);
+            // Serialised as the command prints it, fields in the same order.
+            let json = serde_json::to_vec(&report).map_err(|e| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("serialising the report: {e}"),
+                )
+            })?;
+            Ok((
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                json,
+            )
+                .into_response())
+        }
+        Err(e) => Err(verify_error(&e, &spool_path, &name)),
+    }
+}
+
+/// A leak the verification cannot read is the client's error (400); its
+/// messages start with the file's name and name the row and column. Anything
+/// else (the state, the log) is the server's.
+fn verify_error(e: &anyhow::Error, spool: &Path, name: &str) -> ApiError {
+    let text = format!("{e:#}");
+    let spool = spool.display().to_string();
+    if text.starts_with(&spool) {
+        ApiError::new(StatusCode::BAD_REQUEST, text.replace(&spool, name))
+    } else {
+        tracing::error!(error = %text, "verification failed");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the verification failed on the server; its log has the reason under this request id",
+        )
+    }
+}
+
+/// The uploaded file's name, for the report: its last path component,
+/// printable, at most 200 characters.
+fn display_name(file_name: Option<&str>) -> String {
+    let base = file_name
+        .and_then(|n| n.rsplit(['/', '\\']).next())
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect::<String>();
+    if base.trim().is_empty() {
+        "upload.csv".to_owned()
+    } else {
+        base
+    }
+}
+
+/// Why a body could not be read.
+#[derive(Debug)]
+enum BodyError {
+    TooLarge,
+    Read(axum::Error),
+}
+
+impl std::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BodyError::TooLarge => f.write_str("the body is over the size limit"),
+            BodyError::Read(e) => write!(f, "the body could not be read: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for BodyError {}
+
+/// The body's chunks, ending in [`BodyError::TooLarge`] (and setting `over`)
+/// as soon as more than `limit` bytes have come.
+fn limited(
+    body: Body,
+    limit: u64,
+    over: Arc<AtomicBool>,
+) -> impl Stream<Item = Result<Bytes, BodyError>> + Send + 'static {
+    let mut seen: u64 = 0;
+    let mut done = false;
+    body.into_data_stream().scan((), move |(), chunk| {
+        let item = if done {
+            None
+        } else {
+            Some(match chunk {
+                Ok(bytes) => {
+                    seen += bytes.len() as u64;
+                    if seen > limit {
+                        done = true;
+                        over.store(true, Ordering::SeqCst);
+                        Err(BodyError::TooLarge)
+                    } else {
+                        Ok(bytes)
+                    }
+                }
+                Err(e) => {
+                    done = true;
+                    Err(BodyError::Read(e))
+                }
+            })
+        };
+        futures_util::future::ready(item)
+    })
+}
+
+async fn spool_stream(
+    stream: impl Stream<Item = Result<Bytes, BodyError>>,
+    out: &mut tokio::fs::File,
+    limit: u64,
+) -> Result<(), ApiError> {
+    let mut stream = std::pin::pin!(stream);
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(bytes) => write_chunk(out, &bytes).await?,
+            Err(BodyError::TooLarge) => return Err(ApiError::too_large(limit)),
+            Err(e @ BodyError::Read(_)) => {
+                return Err(ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn write_chunk(out: &mut tokio::fs::File, chunk: &[u8]) -> Result<(), ApiError> {
+    out.write_all(chunk).await.map_err(spool_error)
+}
+
+fn spool_error(e: std::io::Error) -> ApiError {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("writing the spool file: {e}"),
+    )
+}

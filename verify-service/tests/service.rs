@@ -1,0 +1,429 @@
+//! The service on loopback, with a real HTTP client, against a state made
+//! with the `watermark` library.
+
+mod support;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use support::{full, make_fixture, post_csv, raw_exchange, send, write_tokens, Fixture, Server};
+use verify_service::tokens::{anonymous_name, Tokens};
+use verify_service::Config;
+
+const ALICE: &str = "alice-0123456789abcdef0123456789";
+const ANON: &str = "anon-fedcba9876543210fedcba98765";
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("verify-service-tests");
+        make_fixture(&dir, 3_000, 4, 50)
+    })
+}
+
+fn config() -> Config {
+    let tokens = Tokens::parse(&format!(
+        "# test investigators\n{ALICE} fiscalia-7 alice\n\n{ANON}\n"
+    ))
+    .unwrap();
+    Config::new(fixture().state.clone(), tokens)
+}
+
+fn log_text() -> String {
+    let dir = fixture().state.join("log");
+    let mut text = String::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            text.push_str(&String::from_utf8_lossy(&std::fs::read(p).unwrap()));
+        }
+    }
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leak_names_its_recipient_and_the_log_names_the_investigator() {
+    let f = fixture();
+    let server = Server::start(config()).await;
+    let csv = std::fs::read(&f.leaks[2]).unwrap();
+    let (status, report) = post_csv(server.addr, ALICE, csv.clone()).await;
+    assert_eq!(status, 200, "{report}");
+    let accused: Vec<&str> = report["accused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["recipient"].as_str().unwrap())
+        .collect();
+    assert_eq!(accused, [f.recipients[2].as_str()]);
+    assert_eq!(report["rows_read"], 50);
+    assert_eq!(report["leak"]["file"], "upload.csv");
+    assert_eq!(report["recipients"].as_array().unwrap().len(), 4);
+    // The very report of `watermark verify --json`: the same fields in the
+    // same order, the same scores.
+    let cli = watermark_cli::commands::verify::run(
+        &watermark_cli::commands::verify::Settings {
+            state: f.state.clone(),
+            leaked: f.leaks[2].clone(),
+            threshold: None,
+            investigator: "cli-comparison".into(),
+            master: None,
+        },
+        support::QUIET,
+    )
+    .unwrap();
+    let cli_json = serde_json::to_string(&cli).unwrap();
+    let (_, _, raw) = send(
+        server.addr,
+        "POST",
+        "/v1/verify",
+        &[
+            ("authorization", &format!("Bearer {ALICE}")),
+            ("content-type", "text/csv"),
+        ],
+        full(csv.clone()),
+    )
+    .await;
+    let raw = String::from_utf8(raw.to_vec()).unwrap();
+    assert!(raw.starts_with("{\"tool\":"), "{}", &raw[..40]);
+    let cli_value: serde_json::Value = serde_json::from_str(&cli_json).unwrap();
+    assert_eq!(report["recipients"], cli_value["recipients"]);
+    assert_eq!(report["leak"]["blake3"], cli_value["leak"]["blake3"]);
+
+    // A multipart upload of another leak, by the investigator without a name.
+    let boundary = "XyZboundary42";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"C:\\\\dl\\\\foro.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&std::fs::read(&f.leaks[1]).unwrap());
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    let auth = format!("Bearer {ANON}");
+    let (status, headers, bytes) = send(
+        server.addr,
+        "POST",
+        "/v1/verify",
+        &[("authorization", &auth), ("content-type", &ct)],
+        full(body),
+    )
+    .await;
+    let report: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(status, 200, "{report}");
+    assert!(headers.contains_key("x-request-id"));
+    assert_eq!(report["accused"][0]["recipient"], f.recipients[1].as_str());
+    assert_eq!(report["leak"]["file"], "foro.csv");
+
+    // Both verifications are logged under the investigators' names, and no
+    // token is anywhere in the log.
+    let log = log_text();
+    assert!(log.contains("fiscalia-7 alice"));
+    assert!(log.contains(&anonymous_name(ANON)));
+    assert!(!log.contains(ALICE) && !log.contains(ANON));
+    assert!(!log.contains(&ALICE[..16]));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_verifications_all_get_logged() {
+    let f = fixture();
+    let server = Server::start(config()).await;
+    let before = watermark_core::State::open(&f.state)
+        .unwrap()
+        .log()
+        .unwrap()
+        .size();
+    let csv = std::fs::read(&f.leaks[0]).unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..6 {
+        let csv = csv.clone();
+        let addr = server.addr;
+        tasks.push(tokio::spawn(
+            async move { post_csv(addr, ALICE, csv).await },
+        ));
+    }
+    for t in tasks {
+        let (status, report) = t.await.unwrap();
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(report["accused"][0]["recipient"], f.recipients[0].as_str());
+    }
+    // Other tests verify at the same time: at least these six were added,
+    // and under the state's lock (no append under way) the log verifies
+    // with nothing uncommitted.
+    let state = watermark_core::State::open(&f.state).unwrap();
+    let lock = state.lock().unwrap();
+    let log = state.log().unwrap();
+    assert!(log.size() >= before + 6);
+    assert!(log.uncommitted().is_none());
+    drop(lock);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_required_and_checked() {
+    let f = fixture();
+    let server = Server::start(config()).await;
+    let csv = std::fs::read(&f.leaks[0]).unwrap();
+    let (status, headers, body) = send(
+        server.addr,
+        "POST",
+        "/v1/verify",
+        &[("content-type", "text/csv")],
+        full(csv.clone()),
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert!(headers["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .starts_with("Bearer"));
+    let err: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(err["error"].as_str().unwrap().contains("Bearer"));
+    assert_eq!(err["request_id"], headers["x-request-id"].to_str().unwrap());
+
+    let wrong = "alice-0123456789abcdef0123456788";
+    for auth in [
+        format!("Bearer {wrong}"),
+        format!("Basic {ALICE}"),
+        "Bearer".into(),
+    ] {
+        let (status, headers, body) = send(
+            server.addr,
+            "POST",
+            "/v1/verify",
+            &[("authorization", &auth), ("content-type", "text/csv")],
+            full(csv.clone()),
+        )
+        .await;
+        assert_eq!(status, 401);
+        assert!(headers.contains_key("www-authenticate"));
+        assert!(!String::from_utf8_lossy(&body).contains(wrong));
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_content_type_is_415_and_bad_leaks_are_400() {
+    let server = Server::start(config()).await;
+    let auth = format!("Bearer {ALICE}");
+    for ct in [Some("application/json"), Some("text/plain"), None] {
+        let mut headers = vec![("authorization", auth.as_str())];
+        if let Some(ct) = ct {
+            headers.push(("content-type", ct));
+        }
+        let (status, _, body) = send(server.addr, "POST", "/v1/verify", &headers, full("{}")).await;
+        assert_eq!(status, 415, "{ct:?}");
+        let err: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert!(err["error"].as_str().unwrap().contains("text/csv"));
+    }
+    // A leak without the identity column, and a ragged one: 400 naming the
+    // row, never the spool file.
+    let (status, err) = post_csv(server.addr, ALICE, b"A,B\n1,2\n".to_vec()).await;
+    assert_eq!(status, 400, "{err}");
+    let msg = err["error"].as_str().unwrap();
+    assert!(
+        msg.starts_with("upload.csv: ") && msg.contains("CURP"),
+        "{msg}"
+    );
+    let mut ragged = std::fs::read(&fixture().leaks[0]).unwrap();
+    ragged.extend_from_slice(b"only,three,fields\n");
+    let (status, err) = post_csv(server.addr, ALICE, ragged).await;
+    assert_eq!(status, 400, "{err}");
+    let msg = err["error"].as_str().unwrap();
+    assert!(
+        msg.contains("row 51") && !msg.contains("verify-service-"),
+        "{msg}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_multipart_and_truncated_bodies_are_clean_4xx() {
+    let server = Server::start(config()).await;
+    let auth = format!("Bearer {ALICE}");
+    let cases: [(&str, &[u8]); 4] = [
+        // No boundary parameter.
+        ("multipart/form-data", b"--x\r\n\r\n"),
+        // Garbage where parts should be.
+        (
+            "multipart/form-data; boundary=abc",
+            b"this is not multipart at all",
+        ),
+        // A part that never ends.
+        (
+            "multipart/form-data; boundary=abc",
+            b"--abc\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nCURP\r\nAAAA",
+        ),
+        // Well-formed, without a `file` field.
+        (
+            "multipart/form-data; boundary=abc",
+            b"--abc\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--abc--\r\n",
+        ),
+    ];
+    for (ct, body) in cases {
+        let (status, _, bytes) = send(
+            server.addr,
+            "POST",
+            "/v1/verify",
+            &[("authorization", &auth), ("content-type", ct)],
+            full(body.to_vec()),
+        )
+        .await;
+        assert_eq!(status, 400, "{ct} {}", String::from_utf8_lossy(&bytes));
+        let err: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert!(err["error"].is_string() && err["request_id"].is_string());
+    }
+    // A body shorter than its Content-Length, the sending side closed.
+    for ct in ["text/csv", "multipart/form-data; boundary=abc"] {
+        let head = format!(
+            "POST /v1/verify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ALICE}\r\n\
+             Content-Type: {ct}\r\nContent-Length: 100000\r\n\r\n"
+        );
+        let status = raw_exchange(server.addr, &head, b"--abc\r\n", 1000, true).await;
+        assert_eq!(status, Some(400), "{ct}");
+    }
+    // The server still works.
+    let (status, _) = post_csv(
+        server.addr,
+        ALICE,
+        std::fs::read(&fixture().leaks[3]).unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_over_the_limit_are_refused_while_streaming() {
+    let mut config = config();
+    config.max_body_bytes = 1024 * 1024;
+    config.spool_dir = Some(fixture().state.parent().unwrap().join("spool"));
+    std::fs::create_dir_all(config.spool_dir.as_ref().unwrap()).unwrap();
+    let spool = config.spool_dir.clone().unwrap();
+    let server = Server::start(config).await;
+    // 5 MiB, chunked (no Content-Length), as text/csv and as multipart.
+    for ct in ["text/csv", "multipart/form-data; boundary=abc"] {
+        let head = format!(
+            "POST /v1/verify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ALICE}\r\n\
+             Content-Type: {ct}\r\nTransfer-Encoding: chunked\r\n\r\n"
+        );
+        // One chunk header announcing all of it; the bytes follow in pieces.
+        let prefix = format!(
+            "{:x}\r\n--abc\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n",
+            5 * 1024 * 1024 + 49
+        );
+        let status = raw_exchange(
+            server.addr,
+            &head,
+            prefix.as_bytes(),
+            5 * 1024 * 1024,
+            false,
+        )
+        .await;
+        assert_eq!(status, Some(413), "{ct}");
+    }
+    // A declared length over the limit is refused before any byte is read.
+    let status = raw_exchange(
+        server.addr,
+        &format!(
+            "POST /v1/verify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ALICE}\r\n\
+             Content-Type: text/csv\r\nContent-Length: {}\r\n\r\n",
+            5 * 1024 * 1024
+        ),
+        b"",
+        5 * 1024 * 1024,
+        false,
+    )
+    .await;
+    assert_eq!(status, Some(413));
+    // The server keeps working, and left no spool file behind.
+    let (status, report) = post_csv(
+        server.addr,
+        ALICE,
+        std::fs::read(&fixture().leaks[0]).unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(std::fs::read_dir(&spool).unwrap().count(), 0);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_token_is_rate_limited() {
+    let mut config = config();
+    config.rate_limit = 2;
+    let server = Server::start(config).await;
+    let csv = std::fs::read(&fixture().leaks[0]).unwrap();
+    for _ in 0..2 {
+        assert_eq!(post_csv(server.addr, ALICE, csv.clone()).await.0, 200);
+    }
+    let auth = format!("Bearer {ALICE}");
+    let (status, headers, _) = send(
+        server.addr,
+        "POST",
+        "/v1/verify",
+        &[("authorization", &auth), ("content-type", "text/csv")],
+        full(csv.clone()),
+    )
+    .await;
+    assert_eq!(status, 429);
+    assert!(
+        headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
+    // Another investigator's bucket is full.
+    assert_eq!(post_csv(server.addr, ANON, csv).await.0, 200);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_and_the_openapi_document() {
+    let server = Server::start(config()).await;
+    let (status, headers, body) = send(server.addr, "GET", "/", &[], full("")).await;
+    assert_eq!(status, 200);
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let page = String::from_utf8(body.to_vec()).unwrap();
+    assert!(page.contains("/v1/verify") && page.contains("type=\"file\""));
+    // Nothing from elsewhere.
+    assert!(!page.contains("http://") && !page.contains("https://") && !page.contains("src=\""));
+
+    let (status, _, body) = send(server.addr, "GET", "/openapi.json", &[], full("")).await;
+    assert_eq!(status, 200);
+    let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = doc["paths"].as_object().unwrap();
+    for p in ["/v1/verify", "/openapi.json", "/"] {
+        assert!(paths.contains_key(p), "{p}");
+    }
+    let responses = doc["paths"]["/v1/verify"]["post"]["responses"]
+        .as_object()
+        .unwrap();
+    for code in ["200", "400", "401", "413", "415", "429"] {
+        assert!(responses.contains_key(code), "{code}");
+    }
+    server.stop().await;
+}
+
+#[test]
+fn a_tokens_file_others_can_read_is_refused() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("verify-service-tokens");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("tokens");
+    write_tokens(&path, &format!("{ALICE} alice\n"));
+    assert!(Tokens::load(&path).is_ok());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = format!("{:#}", Tokens::load(&path).unwrap_err());
+        assert!(err.contains("chmod 600") && !err.contains(ALICE), "{err}");
+    }
+}

@@ -1,0 +1,2742 @@
+//! Columnar extracts: Parquet and Arrow IPC at the edge, issued and verified
+//! like CSV.
+//!
+//! A columnar extract is read record batch by record batch (Parquet: row group
+//! by row group, split into batches), never whole. Each row's cells are seen
+//! in their text form, the form a CSV export shows: strings as they are,
+//! integers as decimal digits, decimals with their scale (`6353.93`), dates as
+//! `1985-03-02`; a null is an empty cell. The anchor and the slots are those of
+//! the CSV path, so a copy converted to CSV reads the same, and the other way
+//! round.
+//!
+//! A copy has the input's schema exactly (names, types, nullability, schema-
+//! and field-level metadata) and differs from it only in the carrier cells a
+//! recipient's bits change. Only those columns are rebuilt; every other column
+//! of a copy's batch is the input's own array, shared. Carrier columns must be
+//! text (`Utf8`, `LargeUtf8`, `Utf8View`), decimal or integer. A Parquet copy
+//! keeps the input's row groups (each input row group is one in the copy, with
+//! the canaries placed in it) and each column's compression codec; an Arrow
+//! IPC copy keeps the input's batches and its format (file or stream).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+
+use arrow_array::builder::{GenericStringBuilder, StringViewBuilder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    ArrowDictionaryKeyType, ArrowPrimitiveType, Date32Type, Date64Type, Decimal128Type,
+    Decimal256Type, Decimal32Type, Decimal64Type, DecimalType, Float32Type, Float64Type, Int16Type,
+    Int32Type, Int64Type, Int8Type, Time32MillisecondType, Time32SecondType, Time64MicrosecondType,
+    Time64NanosecondType, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, DictionaryArray, GenericStringArray, LargeStringArray,
+    NullArray, OffsetSizeTrait, PrimitiveArray, RecordBatch, StringArray, StringViewArray,
+    UInt32Array,
+};
+use arrow_buffer::ArrowNativeType as _;
+use arrow_ipc::reader::{FileReader, StreamReader};
+use arrow_ipc::writer::{FileWriter, IpcWriteOptions, StreamWriter};
+use arrow_ipc::CompressionType;
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_writer::ArrowWriterOptions;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::errors::ParquetError;
+use parquet::file::metadata::{KeyValue, ParquetMetaData};
+use parquet::file::properties::WriterProperties;
+use parquet::file::reader::{ChunkReader, Length};
+
+use crate::canary::CanaryList;
+use crate::csv_io::{field, header, reader, sniff, utf8_fields, IssueOptions, IssueSummary};
+use crate::csv_io::{Dialect, Progress};
+use crate::detect::{Attribution, Detector};
+use crate::embed::{Embedder, RowMarker};
+use crate::error::{from_csv, Error, ErrorKind, Result};
+use crate::key::MasterKey;
+use crate::policy::Policy;
+
+/// The Arrow and Parquet crates this module's API speaks, re-exported so
+/// callers build and read batches with the same versions.
+pub mod reexport {
+    pub use arrow_array;
+    pub use arrow_buffer;
+    pub use arrow_ipc;
+    pub use arrow_schema;
+    pub use arrow_select;
+    pub use bytes;
+    pub use parquet;
+}
+
+/// The file formats an extract or a leak may come in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Delimited text (see [`issue_csv`](crate::issue_csv)).
+    Csv,
+    /// Apache Parquet.
+    Parquet,
+    /// Arrow IPC, file (`.arrow`, Feather v2) or stream format.
+    ArrowIpc,
+}
+
+/// Parquet files start (and end) with these bytes.
+const PARQUET_MAGIC: &[u8] = b"PAR1";
+/// Arrow IPC files start with these bytes (then two bytes of padding).
+const ARROW_FILE_MAGIC: &[u8] = b"ARROW1";
+/// Every message of an Arrow IPC stream starts with this marker.
+const ARROW_CONTINUATION: &[u8] = &[0xFF; 4];
+
+impl Format {
+    /// The format of a file from its first bytes (8 are enough): Parquet by
+    /// its magic `PAR1`, Arrow IPC by the file magic `ARROW1` or a stream's
+    /// continuation marker `FF FF FF FF`; anything else is taken for CSV.
+    pub fn sniff(first_bytes: &[u8]) -> Format {
+        if first_bytes.starts_with(PARQUET_MAGIC) {
+            Format::Parquet
+        } else if first_bytes.starts_with(ARROW_FILE_MAGIC)
+            || first_bytes.starts_with(ARROW_CONTINUATION)
+        {
+            Format::ArrowIpc
+        } else {
+            Format::Csv
+        }
+    }
+
+    /// The format a file name's extension names (case ignored): `.csv`,
+    /// `.tsv`, `.txt`; `.parquet`, `.parq`, `.pq`; `.arrow`, `.arrows`,
+    /// `.ipc`, `.feather`. `None` for any other.
+    pub fn from_extension(path: impl AsRef<Path>) -> Option<Format> {
+        let ext = path.as_ref().extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" | "tsv" | "txt" => Some(Format::Csv),
+            "parquet" | "parq" | "pq" => Some(Format::Parquet),
+            "arrow" | "arrows" | "ipc" | "feather" => Some(Format::ArrowIpc),
+            _ => None,
+        }
+    }
+
+    /// The usual extension of a file in this format, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Parquet => "parquet",
+            Format::ArrowIpc => "arrow",
+        }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Format::Csv => "CSV",
+            Format::Parquet => "Parquet",
+            Format::ArrowIpc => "Arrow IPC",
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+
+/// A read or write failure of the Arrow or Parquet layer. Their messages
+/// describe structure (types, offsets, lengths), never cell values: the
+/// conversions that could quote a value build their own errors.
+fn format_error(context: impl Into<String>, e: impl std::fmt::Display) -> Error {
+    Error::io(
+        context,
+        io::Error::new(io::ErrorKind::InvalidData, e.to_string()),
+    )
+}
+
+fn arrow_error(context: impl Into<String>, e: ArrowError) -> Error {
+    match e {
+        ArrowError::IoError(_, source) => Error::io(context, source),
+        ArrowError::ExternalError(inner) => match inner.downcast::<io::Error>() {
+            Ok(source) => Error::io(context, *source),
+            Err(other) => format_error(context, other),
+        },
+        other => format_error(context, other),
+    }
+}
+
+fn parquet_error(context: impl Into<String>, e: ParquetError) -> Error {
+    match e {
+        ParquetError::External(inner) => match inner.downcast::<io::Error>() {
+            Ok(source) => Error::io(context, *source),
+            Err(other) => format_error(context, other),
+        },
+        other => format_error(context, other),
+    }
+}
+
+/// Places an error at a data row (1-based). A columnar file has no lines; the
+/// line given is the one the row has in the extract's CSV form (header on
+/// line 1), which is where a user converting it would look.
+fn at_row(e: Error, row: u64) -> Error {
+    e.at_row(row, row + 1)
+}
+
+// ---------------------------------------------------------------------------
+// Reading: a shared `Read + Seek` as Parquet's `ChunkReader`
+
+/// Counts the input bytes read, for progress reports.
+#[derive(Clone, Debug, Default)]
+struct ByteCount(Arc<AtomicU64>);
+
+impl ByteCount {
+    fn add(&self, n: usize) {
+        self.0.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Any `Read + Seek` as a Parquet [`ChunkReader`]: every reader it hands out
+/// seeks the one shared input before each read.
+struct SharedInput<R> {
+    inner: Arc<Mutex<R>>,
+    len: u64,
+    count: ByteCount,
+}
+
+impl<R: Read + Seek> SharedInput<R> {
+    fn new(mut input: R, count: ByteCount) -> Result<Self> {
+        let len = input
+            .seek(SeekFrom::End(0))
+            .map_err(|e| Error::io("reading Parquet", e))?;
+        Ok(SharedInput {
+            inner: Arc::new(Mutex::new(input)),
+            len,
+            count,
+        })
+    }
+}
+
+fn poisoned() -> io::Error {
+    io::Error::other("the input was poisoned by a panic")
+}
+
+impl<R> Length for SharedInput<R> {
+    fn len(&self) -> u64 {
+        self.len
+    }
+}
+
+impl<R: Read + Seek + Send> ChunkReader for SharedInput<R> {
+    // Page headers are read a few bytes at a time: buffer them.
+    type T = io::BufReader<SharedRead<R>>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        Ok(io::BufReader::with_capacity(
+            1 << 13,
+            SharedRead {
+                inner: Arc::clone(&self.inner),
+                pos: start,
+                count: self.count.clone(),
+            },
+        ))
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
+        let end = start.checked_add(length as u64);
+        if end.is_none_or(|end| end > self.len) {
+            return Err(ParquetError::EOF(format!(
+                "bytes {start}..+{length} are past the end of the file ({} bytes)",
+                self.len
+            )));
+        }
+        let mut input = self.inner.lock().map_err(|_| poisoned())?;
+        input.seek(SeekFrom::Start(start))?;
+        let mut buf = vec![0; length];
+        input.read_exact(&mut buf)?;
+        self.count.add(length);
+        Ok(buf.into())
+    }
+}
+
+/// A reader of a [`SharedInput`] from some offset on.
+struct SharedRead<R> {
+    inner: Arc<Mutex<R>>,
+    pos: u64,
+    count: ByteCount,
+}
+
+impl<R: Read + Seek> Read for SharedRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut input = self.inner.lock().map_err(|_| poisoned())?;
+        input.seek(SeekFrom::Start(self.pos))?;
+        let n = input.read(buf)?;
+        self.pos += n as u64;
+        self.count.add(n);
+        Ok(n)
+    }
+}
+
+/// A reader that counts what it reads.
+struct Counting<R> {
+    inner: R,
+    count: ByteCount,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.add(n);
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Counting<R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Sources: an input as a schema and a stream of batches
+
+type Batches = Box<dyn Iterator<Item = Result<RecordBatch>>>;
+
+/// An opened columnar input.
+struct Source {
+    schema: SchemaRef,
+    batches: Batches,
+    /// Rows of each Parquet row group; empty for Arrow IPC.
+    groups: Vec<u64>,
+    count: ByteCount,
+    kind: SourceKind,
+}
+
+enum SourceKind {
+    Parquet(Arc<ParquetMetaData>),
+    /// The file's custom metadata, and its batches' compression.
+    IpcFile(Vec<(String, String)>, Option<CompressionType>),
+    IpcStream(Option<CompressionType>),
+}
+
+fn open_parquet<R: Read + Seek + Send + 'static>(input: R, batch_rows: usize) -> Result<Source> {
+    let count = ByteCount::default();
+    let shared = SharedInput::new(input, count.clone())?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(shared)
+        .map_err(|e| parquet_error("reading Parquet", e))?
+        .with_batch_size(batch_rows.max(1));
+    let metadata = Arc::clone(builder.metadata());
+    let schema = Arc::clone(builder.schema());
+    let groups = metadata
+        .row_groups()
+        .iter()
+        .map(|g| g.num_rows().max(0) as u64)
+        .collect();
+    let reader = builder
+        .build()
+        .map_err(|e| parquet_error("reading Parquet", e))?;
+    Ok(Source {
+        schema,
+        batches: Box::new(reader.map(|b| b.map_err(|e| arrow_error("reading Parquet", e)))),
+        groups,
+        count,
+        kind: SourceKind::Parquet(metadata),
+    })
+}
+
+fn open_arrow_ipc<R: Read + Seek + 'static>(mut input: R) -> Result<Source> {
+    let context = "reading Arrow IPC";
+    let mut magic = [0u8; 6];
+    let mut got = 0;
+    while got < magic.len() {
+        match input.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::io(context, e)),
+        }
+    }
+    if got == 0 {
+        return Err(ErrorKind::EmptyInput.into());
+    }
+    let file = magic[..got].starts_with(ARROW_FILE_MAGIC);
+    let compression = ipc_compression(&mut input, file);
+    input
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| Error::io(context, e))?;
+    let count = ByteCount::default();
+    let input = Counting {
+        inner: input,
+        count: count.clone(),
+    };
+    if file {
+        let reader =
+            FileReader::try_new_buffered(input, None).map_err(|e| arrow_error(context, e))?;
+        let mut custom: Vec<(String, String)> = reader
+            .custom_metadata()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        custom.sort();
+        Ok(Source {
+            schema: reader.schema(),
+            batches: Box::new(reader.map(move |b| b.map_err(|e| arrow_error(context, e)))),
+            groups: Vec::new(),
+            count,
+            kind: SourceKind::IpcFile(custom, compression),
+        })
+    } else {
+        let reader =
+            StreamReader::try_new_buffered(input, None).map_err(|e| arrow_error(context, e))?;
+        Ok(Source {
+            schema: reader.schema(),
+            batches: Box::new(reader.map(move |b| b.map_err(|e| arrow_error(context, e)))),
+            groups: Vec::new(),
+            count,
+            kind: SourceKind::IpcStream(compression),
+        })
+    }
+}
+
+/// The compression of an Arrow IPC input's first record (or dictionary)
+/// batch, read from its message header: what the copies are written with.
+/// `None` when uncompressed or not found; the reader reports a damaged file.
+fn ipc_compression<R: Read + Seek>(input: &mut R, file: bool) -> Option<CompressionType> {
+    /// Metadata larger than this is not read here.
+    const MAX: u64 = 1 << 26;
+    fn read_at<R: Read + Seek>(input: &mut R, at: u64, len: u64) -> Option<Vec<u8>> {
+        if len > MAX {
+            return None;
+        }
+        input.seek(SeekFrom::Start(at)).ok()?;
+        let mut buf = vec![0; len as usize];
+        input.read_exact(&mut buf).ok()?;
+        Some(buf)
+    }
+    /// A batch message's compression: `Some(None)` when it is uncompressed.
+    fn of_message(buf: &[u8]) -> Option<Option<CompressionType>> {
+        let message = arrow_ipc::root_as_message(buf).ok()?;
+        let batch = message
+            .header_as_record_batch()
+            .or_else(|| message.header_as_dictionary_batch()?.data())?;
+        Some(batch.compression().map(|c| c.codec()))
+    }
+    /// A message's flatbuffer: after the continuation marker and length.
+    fn body(buf: &[u8]) -> Option<&[u8]> {
+        buf.get(
+            if buf.starts_with(ARROW_CONTINUATION) {
+                8
+            } else {
+                4
+            }..,
+        )
+    }
+    if file {
+        let end = input.seek(SeekFrom::End(0)).ok()?;
+        let tail: [u8; 10] = read_at(input, end.checked_sub(10)?, 10)?.try_into().ok()?;
+        let footer_len = arrow_ipc::reader::read_footer_length(tail).ok()? as u64;
+        let footer = read_at(input, end.checked_sub(10 + footer_len)?, footer_len)?;
+        let footer = arrow_ipc::root_as_footer(&footer).ok()?;
+        let block = footer.recordBatches()?.iter().next()?;
+        let at = u64::try_from(block.offset()).ok()?;
+        let len = u64::try_from(block.metaDataLength()).ok()?;
+        of_message(body(&read_at(input, at, len)?)?)?
+    } else {
+        let mut at = 0u64;
+        // The schema message, then perhaps dictionaries, then batches.
+        for _ in 0..64 {
+            let head = read_at(input, at, 8)?;
+            let (skip, len) = if head.starts_with(ARROW_CONTINUATION) {
+                (8, u32::from_le_bytes(head[4..8].try_into().ok()?))
+            } else {
+                (4, u32::from_le_bytes(head[..4].try_into().ok()?))
+            };
+            if len == 0 {
+                return None;
+            }
+            let meta = read_at(input, at + skip, u64::from(len))?;
+            if let Some(found) = of_message(&meta) {
+                return found;
+            }
+            let message = arrow_ipc::root_as_message(&meta).ok()?;
+            let body_len = u64::try_from(message.bodyLength()).ok()?;
+            at += skip + u64::from(len) + body_len;
+        }
+        None
+    }
+}
+
+impl Source {
+    fn names(&self) -> Vec<String> {
+        self.schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+
+    /// The batches, each cut where a Parquet row group ends, with whether a
+    /// row group ends after it.
+    fn pieces(self) -> Pieces {
+        Pieces {
+            batches: self.batches,
+            groups: self.groups,
+            group: 0,
+            left_in_group: None,
+            pending: None,
+        }
+    }
+}
+
+/// Batches cut at row-group ends.
+struct Pieces {
+    batches: Batches,
+    groups: Vec<u64>,
+    group: usize,
+    /// Rows of the current group not yet returned.
+    left_in_group: Option<u64>,
+    pending: Option<RecordBatch>,
+}
+
+impl Iterator for Pieces {
+    /// A batch and whether a row group ends with it.
+    type Item = Result<(RecordBatch, bool)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let batch = match self.pending.take() {
+            Some(b) => b,
+            None => match self.batches.next()? {
+                Ok(b) => b,
+                Err(e) => return Some(Err(e)),
+            },
+        };
+        if self.groups.is_empty() {
+            return Some(Ok((batch, false)));
+        }
+        // Skip empty row groups: the reader gives them no rows.
+        while self.left_in_group.is_none() || self.left_in_group == Some(0) {
+            if self.left_in_group == Some(0) {
+                self.group += 1;
+            }
+            match self.groups.get(self.group) {
+                Some(&n) => self.left_in_group = Some(n),
+                // More rows than the metadata says: keep them in the last group.
+                None => {
+                    self.left_in_group = Some(u64::MAX);
+                    break;
+                }
+            }
+        }
+        let left = self.left_in_group.unwrap_or(u64::MAX);
+        let rows = batch.num_rows() as u64;
+        if rows < left {
+            self.left_in_group = Some(left - rows);
+            return Some(Ok((batch, false)));
+        }
+        let take = left as usize;
+        if take < batch.num_rows() {
+            self.pending = Some(batch.slice(take, batch.num_rows() - take));
+        }
+        self.left_in_group = Some(0);
+        Some(Ok((batch.slice(0, take), true)))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Text: a column's cells as CSV would show them
+
+/// One column of a batch as text.
+enum Text {
+    Utf8(StringArray),
+    Large(LargeStringArray),
+    View(StringViewArray),
+    /// Every cell rendered: cell `k` is `buf[ends[k]..ends[k + 1]]`.
+    Rendered {
+        buf: String,
+        ends: Vec<usize>,
+    },
+    /// A column nobody reads.
+    Unused,
+}
+
+impl Text {
+    /// The text of a column (see [`render`]); a null is empty.
+    fn new(array: &ArrayRef, column: &str) -> Result<Text> {
+        Ok(match array.data_type() {
+            DataType::Utf8 => Text::Utf8(array.as_string::<i32>().clone()),
+            DataType::LargeUtf8 => Text::Large(array.as_string::<i64>().clone()),
+            DataType::Utf8View => Text::View(array.as_string_view().clone()),
+            other => {
+                let mut buf = String::with_capacity(array.len() * 8);
+                let mut ends = Vec::with_capacity(array.len() + 1);
+                ends.push(0);
+                if render(array.as_ref(), &mut buf, &mut ends).is_none() {
+                    return Err(Error::policy(format!(
+                        "column {column:?} has type {other}, which has no text form to read"
+                    ))
+                    .in_column(column));
+                }
+                Text::Rendered { buf, ends }
+            }
+        })
+    }
+
+    #[inline]
+    fn get(&self, k: usize) -> &str {
+        match self {
+            Text::Utf8(a) => {
+                if a.is_valid(k) {
+                    a.value(k)
+                } else {
+                    ""
+                }
+            }
+            Text::Large(a) => {
+                if a.is_valid(k) {
+                    a.value(k)
+                } else {
+                    ""
+                }
+            }
+            Text::View(a) => {
+                if a.is_valid(k) {
+                    a.value(k)
+                } else {
+                    ""
+                }
+            }
+            Text::Rendered { buf, ends } => &buf[ends[k]..ends[k + 1]],
+            Text::Unused => "",
+        }
+    }
+}
+
+/// Whether cells of this type have a text form (see [`render`]).
+fn has_text_form(dt: &DataType) -> bool {
+    use DataType::*;
+    match dt {
+        Utf8 | LargeUtf8 | Utf8View | Boolean | Null => true,
+        Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 => true,
+        Float32 | Float64 => true,
+        Decimal32(_, s) | Decimal64(_, s) | Decimal128(_, s) | Decimal256(_, s) => *s >= 0,
+        Date32 | Date64 | Timestamp(..) => true,
+        Time32(u) => matches!(u, TimeUnit::Second | TimeUnit::Millisecond),
+        Time64(u) => matches!(u, TimeUnit::Microsecond | TimeUnit::Nanosecond),
+        Dictionary(key, values) => key.is_dictionary_key_type() && has_text_form(values),
+        _ => false,
+    }
+}
+
+/// Whether marked text can be written back into cells of this type.
+fn writable_carrier(dt: &DataType) -> bool {
+    use DataType::*;
+    match dt {
+        Utf8 | LargeUtf8 | Utf8View => true,
+        Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 => true,
+        Decimal32(_, s) | Decimal64(_, s) | Decimal128(_, s) => *s >= 0,
+        _ => false,
+    }
+}
+
+/// Whether a canary's text can be turned into a cell of this type (and
+/// renders back to the same text).
+fn canary_type(dt: &DataType) -> bool {
+    use DataType::*;
+    match dt {
+        Boolean | Null | Float32 | Float64 | Date32 | Date64 | Timestamp(..) => true,
+        Time32(_) | Time64(_) => has_text_form(dt),
+        Dictionary(key, values) => {
+            key.is_dictionary_key_type() && matches!(**values, Utf8 | LargeUtf8 | Utf8View)
+        }
+        other => writable_carrier(other),
+    }
+}
+
+/// Appends every cell of `array` to `buf`, pushing where each ends, in the
+/// text form [`ColumnarRows`] describes. `None` for a type without one.
+fn render(array: &dyn Array, buf: &mut String, ends: &mut Vec<usize>) -> Option<()> {
+    use DataType::*;
+    fn each<T: ArrowPrimitiveType>(
+        a: &dyn Array,
+        buf: &mut String,
+        ends: &mut Vec<usize>,
+        mut f: impl FnMut(T::Native, &mut String),
+    ) {
+        let a = a.as_primitive::<T>();
+        for k in 0..a.len() {
+            if a.is_valid(k) {
+                f(a.value(k), buf);
+            }
+            ends.push(buf.len());
+        }
+    }
+    let w = |buf: &mut String, v: &dyn std::fmt::Display| {
+        let _ = write!(buf, "{v}");
+    };
+    match array.data_type() {
+        Utf8 => {
+            let a = array.as_string::<i32>();
+            for k in 0..a.len() {
+                if a.is_valid(k) {
+                    buf.push_str(a.value(k));
+                }
+                ends.push(buf.len());
+            }
+        }
+        LargeUtf8 => {
+            let a = array.as_string::<i64>();
+            for k in 0..a.len() {
+                if a.is_valid(k) {
+                    buf.push_str(a.value(k));
+                }
+                ends.push(buf.len());
+            }
+        }
+        Utf8View => {
+            let a = array.as_string_view();
+            for k in 0..a.len() {
+                if a.is_valid(k) {
+                    buf.push_str(a.value(k));
+                }
+                ends.push(buf.len());
+            }
+        }
+        Null => ends.extend(std::iter::repeat_n(buf.len(), array.len())),
+        Boolean => {
+            let a = array.as_boolean();
+            for k in 0..a.len() {
+                if a.is_valid(k) {
+                    buf.push_str(if a.value(k) { "true" } else { "false" });
+                }
+                ends.push(buf.len());
+            }
+        }
+        Int8 => each::<Int8Type>(array, buf, ends, |v, b| w(b, &v)),
+        Int16 => each::<Int16Type>(array, buf, ends, |v, b| w(b, &v)),
+        Int32 => each::<Int32Type>(array, buf, ends, |v, b| w(b, &v)),
+        Int64 => each::<Int64Type>(array, buf, ends, |v, b| w(b, &v)),
+        UInt8 => each::<UInt8Type>(array, buf, ends, |v, b| w(b, &v)),
+        UInt16 => each::<UInt16Type>(array, buf, ends, |v, b| w(b, &v)),
+        UInt32 => each::<UInt32Type>(array, buf, ends, |v, b| w(b, &v)),
+        UInt64 => each::<UInt64Type>(array, buf, ends, |v, b| w(b, &v)),
+        Float32 => each::<Float32Type>(array, buf, ends, |v, b| w(b, &v)),
+        Float64 => each::<Float64Type>(array, buf, ends, |v, b| w(b, &v)),
+        Decimal32(_, s) => each::<Decimal32Type>(array, buf, ends, |v, b| {
+            write_decimal(&v.to_string(), *s, b)
+        }),
+        Decimal64(_, s) => each::<Decimal64Type>(array, buf, ends, |v, b| {
+            write_decimal(&v.to_string(), *s, b)
+        }),
+        Decimal128(_, s) => each::<Decimal128Type>(array, buf, ends, |v, b| {
+            write_decimal(&v.to_string(), *s, b)
+        }),
+        Decimal256(_, s) => each::<Decimal256Type>(array, buf, ends, |v, b| {
+            write_decimal(&v.to_string(), *s, b)
+        }),
+        Date32 => each::<Date32Type>(array, buf, ends, |v, b| write_date(i64::from(v), b)),
+        Date64 => each::<Date64Type>(array, buf, ends, |v, b| {
+            if v.rem_euclid(MS_PER_DAY) == 0 {
+                write_date(v.div_euclid(MS_PER_DAY), b)
+            } else {
+                write_datetime(i128::from(v) * 1_000_000, 3, b)
+            }
+        }),
+        Timestamp(unit, tz) => {
+            let (scale, digits) = unit_scale(unit);
+            let zone = tz.is_some();
+            let f = |v: i64, b: &mut String| {
+                write_datetime(i128::from(v) * scale, digits, b);
+                if zone {
+                    b.push('Z');
+                }
+            };
+            match unit {
+                TimeUnit::Second => each::<TimestampSecondType>(array, buf, ends, f),
+                TimeUnit::Millisecond => each::<TimestampMillisecondType>(array, buf, ends, f),
+                TimeUnit::Microsecond => each::<TimestampMicrosecondType>(array, buf, ends, f),
+                TimeUnit::Nanosecond => each::<TimestampNanosecondType>(array, buf, ends, f),
+            }
+        }
+        Time32(TimeUnit::Second) => each::<Time32SecondType>(array, buf, ends, |v, b| {
+            write_time(i128::from(v) * 1_000_000_000, 0, b)
+        }),
+        Time32(TimeUnit::Millisecond) => each::<Time32MillisecondType>(array, buf, ends, |v, b| {
+            write_time(i128::from(v) * 1_000_000, 3, b)
+        }),
+        Time64(TimeUnit::Microsecond) => each::<Time64MicrosecondType>(array, buf, ends, |v, b| {
+            write_time(i128::from(v) * 1_000, 6, b)
+        }),
+        Time64(TimeUnit::Nanosecond) => {
+            each::<Time64NanosecondType>(array, buf, ends, |v, b| write_time(i128::from(v), 9, b))
+        }
+        Dictionary(..) => {
+            let d = array.as_any_dictionary_opt()?;
+            let mut vbuf = String::new();
+            let mut vends = vec![0];
+            render(d.values().as_ref(), &mut vbuf, &mut vends)?;
+            let keys = d.normalized_keys();
+            for (k, &key) in keys.iter().enumerate() {
+                if array.is_valid(k) {
+                    if let (Some(&a), Some(&b)) = (vends.get(key), vends.get(key + 1)) {
+                        buf.push_str(&vbuf[a..b]);
+                    }
+                }
+                ends.push(buf.len());
+            }
+        }
+        _ => return None,
+    }
+    Some(())
+}
+
+const MS_PER_DAY: i64 = 86_400_000;
+const NS_PER_DAY: i128 = 86_400_000_000_000;
+
+/// Nanoseconds per unit, and the digits of a second's fraction it has.
+fn unit_scale(unit: &TimeUnit) -> (i128, usize) {
+    match unit {
+        TimeUnit::Second => (1_000_000_000, 0),
+        TimeUnit::Millisecond => (1_000_000, 3),
+        TimeUnit::Microsecond => (1_000, 6),
+        TimeUnit::Nanosecond => (1, 9),
+    }
+}
+
+/// A decimal's unscaled digits (`-635393`) written at scale `s` (`-6353.93`).
+fn write_decimal(unscaled: &str, s: i8, out: &mut String) {
+    let (negative, digits) = match unscaled.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, unscaled),
+    };
+    if negative {
+        out.push('-');
+    }
+    let s = usize::try_from(s).unwrap_or(0);
+    if s == 0 {
+        out.push_str(digits);
+        return;
+    }
+    if digits.len() <= s {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', s - digits.len()));
+        out.push_str(digits);
+    } else {
+        let (int, frac) = digits.split_at(digits.len() - s);
+        out.push_str(int);
+        out.push('.');
+        out.push_str(frac);
+    }
+}
+
+/// Parses text written by [`write_decimal`] (or any plain decimal with at
+/// most `s` fraction digits) into its unscaled digits, checking `precision`.
+fn parse_decimal(text: &str, precision: u8, s: i8) -> Option<String> {
+    let s = usize::try_from(s).ok()?;
+    let (negative, body) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) || frac.len() > s {
+        return None;
+    }
+    let mut unscaled: String = int.trim_start_matches('0').to_string();
+    unscaled.push_str(frac);
+    unscaled.extend(std::iter::repeat_n('0', s - frac.len()));
+    let unscaled = unscaled.trim_start_matches('0');
+    if unscaled.len() > usize::from(precision) {
+        return None;
+    }
+    Some(match (negative, unscaled.is_empty()) {
+        (_, true) => "0".to_string(),
+        (true, false) => format!("-{unscaled}"),
+        (false, false) => unscaled.to_string(),
+    })
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The proleptic Gregorian date of a day number (0 is 1970-01-01).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+fn write_date(days: i64, out: &mut String) {
+    let (y, m, d) = civil_from_days(days);
+    let _ = if y < 0 {
+        write!(out, "-{:04}-{m:02}-{d:02}", -y)
+    } else {
+        write!(out, "{y:04}-{m:02}-{d:02}")
+    };
+}
+
+/// `HH:MM:SS`, then `.` and `digits` digits of the fraction if it is not 0.
+fn write_time(ns_of_day: i128, digits: usize, out: &mut String) {
+    let secs = ns_of_day.div_euclid(1_000_000_000);
+    let frac = ns_of_day.rem_euclid(1_000_000_000);
+    let _ = write!(
+        out,
+        "{:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    );
+    if frac != 0 && digits > 0 {
+        let scaled = frac / 10i128.pow(9 - digits as u32);
+        let _ = write!(out, ".{scaled:0digits$}");
+    }
+}
+
+fn write_datetime(ns: i128, digits: usize, out: &mut String) {
+    let days = ns.div_euclid(NS_PER_DAY);
+    write_date(days as i64, out);
+    out.push('T');
+    write_time(ns.rem_euclid(NS_PER_DAY), digits, out);
+}
+
+/// Parses `[-]YYYY-MM-DD` into a day number.
+fn parse_date(text: &str) -> Option<i64> {
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, text),
+    };
+    let mut parts = body.splitn(3, '-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    let num = |p: &str, len: std::ops::RangeInclusive<usize>| -> Option<i64> {
+        (len.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| p.parse().ok())
+            .flatten()
+    };
+    let y = num(y, 4..=6)?;
+    let (m, d) = (num(m, 2..=2)? as u32, num(d, 2..=2)? as u32);
+    let y = if negative { -y } else { y };
+    if !(1..=12).contains(&m) || d == 0 {
+        return None;
+    }
+    let days = days_from_civil(y, m, d);
+    // 31 February and the like do not come back as themselves.
+    (civil_from_days(days) == (y, m, d)).then_some(days)
+}
+
+/// Parses `HH:MM:SS[.fraction]` into nanoseconds of the day.
+fn parse_time(text: &str) -> Option<i128> {
+    let (hms, frac) = text.split_once('.').unwrap_or((text, ""));
+    let mut parts = hms.split(':');
+    let mut field = |max: i128| -> Option<i128> {
+        let p = parts.next()?;
+        let v: i128 = (p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| p.parse().ok())
+            .flatten()?;
+        (v < max).then_some(v)
+    };
+    let (h, m, s) = (field(24)?, field(60)?, field(60)?);
+    if parts.next().is_some()
+        || frac.len() > 9
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || (text.contains('.') && frac.is_empty())
+    {
+        return None;
+    }
+    let mut ns: i128 = 0;
+    for (i, b) in frac.bytes().enumerate() {
+        ns += i128::from(b - b'0') * 10i128.pow(8 - i as u32);
+    }
+    Some(((h * 60 + m) * 60 + s) * 1_000_000_000 + ns)
+}
+
+/// Parses `DATE` or `DATETHH:MM:SS[.fraction][Z]` into nanoseconds since
+/// the epoch.
+fn parse_datetime(text: &str) -> Option<i128> {
+    let text = text.strip_suffix('Z').unwrap_or(text);
+    // The date's own `-` signs come before any `T`.
+    let (date, time) = match text.find(['T', ' ']) {
+        Some(at) => (&text[..at], Some(&text[at + 1..])),
+        None => (text, None),
+    };
+    let days = i128::from(parse_date(date)?);
+    let time = match time {
+        Some(t) => parse_time(t)?,
+        None => 0,
+    };
+    Some(days * NS_PER_DAY + time)
+}
+
+/// The columns of a batch as text, `Unused` where not `needed`.
+fn texts(batch: &RecordBatch, names: &[String], needed: &[bool]) -> Result<Vec<Text>> {
+    batch
+        .columns()
+        .iter()
+        .zip(names)
+        .zip(needed)
+        .map(|((a, name), &need)| {
+            if need {
+                Text::new(a, name)
+            } else {
+                Ok(Text::Unused)
+            }
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Rows of text: for canaries and for anything that wants them
+
+/// A columnar extract read as rows of text, one `Vec<String>` per row.
+/// Streams batch by batch.
+///
+/// Each cell is in the text form a CSV export shows, which is also the form
+/// issuance and verification read identity and carrier cells in (anchors
+/// are computed on it, so it never changes):
+///
+/// - text as it is; a null, in any column, as an empty cell;
+/// - integers as decimal digits, with `-` when negative;
+/// - decimals with exactly their scale's digits after a `.` (`6353.93`,
+///   `-0.05`; `12` at scale 0);
+/// - floats as Rust's `Display` prints them: the shortest digits that read
+///   back as the same number, never in exponent form (`0.1`, `1`, `-2.5`,
+///   `NaN`, `inf`), so an NSS a spreadsheet turned into a float still reads
+///   as its digits;
+/// - booleans as `true` / `false`;
+/// - dates as `YYYY-MM-DD`; timestamps (and a `Date64` that is not a whole
+///   day) as `YYYY-MM-DDTHH:MM:SS`, with the fraction of a second when there
+///   is one, and `Z` when the column has a time zone (the instant is always
+///   written in UTC); times as `HH:MM:SS` and a fraction;
+/// - a dictionary-encoded cell as its value.
+///
+/// Columns of other types (binary, nested, intervals, durations) have no
+/// text form: an identity or carrier column of such a type is refused, and
+/// [`ColumnarRows`] refuses to read an extract that has one.
+pub struct ColumnarRows {
+    header: Vec<String>,
+    schema: SchemaRef,
+    batches: Batches,
+    current: Vec<Text>,
+    len: usize,
+    at: usize,
+    row: u64,
+    failed: bool,
+}
+
+impl std::fmt::Debug for ColumnarRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The rows are personal data: only where the reader is.
+        f.debug_struct("ColumnarRows")
+            .field("columns", &self.header.len())
+            .field("row", &self.row)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ColumnarRows {
+    /// Reads a Parquet extract.
+    pub fn parquet<R: Read + Seek + Send + 'static>(input: R) -> Result<ColumnarRows> {
+        Ok(Self::from_source(open_parquet(input, 8192)?))
+    }
+
+    /// Reads an Arrow IPC extract, file or stream format.
+    pub fn arrow_ipc<R: Read + Seek + 'static>(input: R) -> Result<ColumnarRows> {
+        Ok(Self::from_source(open_arrow_ipc(input)?))
+    }
+
+    /// Reads an extract in the given format (not CSV).
+    pub fn open<R: Read + Seek + Send + 'static>(format: Format, input: R) -> Result<ColumnarRows> {
+        match format {
+            Format::Parquet => Self::parquet(input),
+            Format::ArrowIpc => Self::arrow_ipc(input),
+            Format::Csv => Err(Error::policy(
+                "a CSV extract is read with the CSV functions, not as columnar rows",
+            )),
+        }
+    }
+
+    fn from_source(source: Source) -> ColumnarRows {
+        ColumnarRows {
+            header: source.names(),
+            schema: Arc::clone(&source.schema),
+            batches: source.batches,
+            current: Vec::new(),
+            len: 0,
+            at: 0,
+            row: 0,
+            failed: false,
+        }
+    }
+
+    /// The column names.
+    pub fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    /// The extract's Arrow schema.
+    pub fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    /// Loads the next non-empty batch; false at the end.
+    fn advance(&mut self) -> Result<bool> {
+        while self.at == self.len {
+            let Some(batch) = self.batches.next() else {
+                return Ok(false);
+            };
+            let batch = batch?;
+            let all = vec![true; self.header.len()];
+            self.current = texts(&batch, &self.header, &all).map_err(|e| shift_row(e, self.row))?;
+            self.len = batch.num_rows();
+            self.at = 0;
+        }
+        Ok(true)
+    }
+
+    /// The extract as CSV text (`,`-separated, every field quoted, `\n` line
+    /// ends), produced batch by batch as it is read: what the CSV functions
+    /// read, [`make_canaries`](crate::make_canaries) among them.
+    pub fn into_csv(self) -> ColumnarCsv {
+        ColumnarCsv {
+            rows: self,
+            buf: Vec::new(),
+            pos: 0,
+            header_done: false,
+            done: false,
+        }
+    }
+}
+
+/// An error found in a batch, with a row numbered within it, renumbered
+/// from the rows before.
+fn shift_row(e: Error, before: u64) -> Error {
+    match e.row() {
+        Some(r) => at_row(e, before + r),
+        None => e,
+    }
+}
+
+impl Iterator for ColumnarRows {
+    type Item = Result<Vec<String>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        match self.advance() {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(e) => {
+                self.failed = true;
+                return Some(Err(e));
+            }
+        }
+        let k = self.at;
+        self.at += 1;
+        self.row += 1;
+        Some(Ok(self
+            .current
+            .iter()
+            .map(|t| t.get(k).to_string())
+            .collect()))
+    }
+}
+
+/// A columnar extract as CSV text; see [`ColumnarRows::into_csv`].
+pub struct ColumnarCsv {
+    rows: ColumnarRows,
+    buf: Vec<u8>,
+    pos: usize,
+    header_done: bool,
+    done: bool,
+}
+
+impl std::fmt::Debug for ColumnarCsv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ColumnarCsv")
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ColumnarCsv {
+    /// Refills `buf` with the header or the next batch's rows; false at the
+    /// end.
+    fn refill(&mut self) -> io::Result<bool> {
+        self.buf.clear();
+        self.pos = 0;
+        let mut out = csv::WriterBuilder::new()
+            .quote_style(csv::QuoteStyle::Always)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(std::mem::take(&mut self.buf));
+        if !self.header_done {
+            self.header_done = true;
+            out.write_record(&self.rows.header)?;
+        } else {
+            let rows = &mut self.rows;
+            match rows.advance() {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.done = true;
+                    return Ok(false);
+                }
+                Err(e) => return Err(io::Error::other(e)),
+            }
+            for k in rows.at..rows.len {
+                out.write_record(rows.current.iter().map(|t| t.get(k)))?;
+            }
+            rows.row += (rows.len - rows.at) as u64;
+            rows.at = rows.len;
+        }
+        self.buf = out.into_inner().map_err(|e| e.into_error())?;
+        Ok(true)
+    }
+}
+
+impl Read for ColumnarCsv {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.buf.len() {
+            if self.done || !self.refill()? {
+                return Ok(0);
+            }
+        }
+        let n = buf.len().min(self.buf.len() - self.pos);
+        buf[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// [`make_canaries`](crate::make_canaries) for a Parquet or Arrow IPC
+/// extract: `open` opens it afresh (it is read three times, never held in
+/// memory). The canaries' values are the text forms of the cells, as
+/// [`ColumnarRows`] gives them; issuing converts them back to each column's
+/// type.
+pub fn make_canaries_columnar(
+    key: &MasterKey,
+    policy: &Policy,
+    input_blake3: &str,
+    mut open: impl FnMut() -> Result<ColumnarRows>,
+    progress: &mut dyn FnMut(u8, Progress),
+) -> Result<CanaryList> {
+    crate::canary::make_canaries(
+        key,
+        policy,
+        input_blake3,
+        || open().map(ColumnarRows::into_csv).map_err(io::Error::other),
+        progress,
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Issuing
+
+/// Which columns the marker reads, and which it may change.
+struct Plan {
+    names: Vec<String>,
+    schema: SchemaRef,
+    /// Columns the marker reads: identity and carriers.
+    needed: Vec<bool>,
+    /// Per column, its index among the carriers.
+    carrier_of: Vec<Option<usize>>,
+    /// The carrier columns, in column order.
+    carriers: Vec<usize>,
+}
+
+/// A column name no policy uses, to find each column's role.
+const PROBE: &str = "\u{1F}watermark probe\u{1F}";
+
+impl Plan {
+    fn for_embedder(embedder: &Embedder, schema: &SchemaRef) -> Result<Plan> {
+        let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        // Bind once, so a header problem is reported as it is for CSV.
+        drop(embedder.bind(&names)?);
+        // A column is the policy's when the header without it does not bind.
+        let mut identity = vec![false; names.len()];
+        let mut carrier = vec![false; names.len()];
+        let mut probe = names.clone();
+        for j in 0..names.len() {
+            probe[j] = PROBE.to_string();
+            match embedder.bind(&probe) {
+                Ok(_) => {}
+                Err(e) => match e.kind() {
+                    ErrorKind::MissingColumn { role, .. } if *role == "identity" => {
+                        identity[j] = true
+                    }
+                    ErrorKind::MissingColumn { role, .. } if *role == "carrier" => {
+                        carrier[j] = true
+                    }
+                    _ => return Err(e),
+                },
+            }
+            probe[j] = names[j].clone();
+        }
+        for (j, field) in schema.fields().iter().enumerate() {
+            let dt = field.data_type();
+            if identity[j] && !has_text_form(dt) {
+                return Err(Error::policy(format!(
+                    "identity column {:?} has type {dt}, which has no text form to anchor rows on",
+                    field.name()
+                ))
+                .in_column(field.name()));
+            }
+            if carrier[j] && !writable_carrier(dt) {
+                return Err(Error::policy(format!(
+                    "carrier column {:?} has type {dt}: marks can only be written into text \
+                     (Utf8, LargeUtf8, Utf8View), decimal or integer columns (store amounts as \
+                     Decimal128 to mark them)",
+                    field.name()
+                ))
+                .in_column(field.name()));
+            }
+        }
+        let carriers: Vec<usize> = (0..names.len()).filter(|&j| carrier[j]).collect();
+        let mut carrier_of = vec![None; names.len()];
+        for (c, &j) in carriers.iter().enumerate() {
+            carrier_of[j] = Some(c);
+        }
+        Ok(Plan {
+            needed: identity
+                .iter()
+                .zip(&carrier)
+                .map(|(a, b)| *a || *b)
+                .collect(),
+            names,
+            schema: Arc::clone(schema),
+            carrier_of,
+            carriers,
+        })
+    }
+}
+
+/// One recipient's changed cells in one carrier column of a batch.
+#[derive(Default)]
+struct Changes {
+    rows: Vec<u32>,
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Changes {
+    fn push(&mut self, row: usize, value: &str) {
+        self.rows.push(row as u32);
+        self.text.push_str(value);
+        self.ends.push(self.text.len());
+    }
+
+    fn get(&self, k: usize) -> &str {
+        let start = if k == 0 { 0 } else { self.ends[k - 1] };
+        &self.text[start..self.ends[k]]
+    }
+
+    fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+/// Marks every row of `batch` and collects each recipient's changed cells:
+/// `changes[r][c]` for carrier `c`. `first_row` numbers the rows for errors;
+/// `None` for canary rows.
+fn mark_rows(
+    marker: &mut RowMarker<'_>,
+    plan: &Plan,
+    batch: &RecordBatch,
+    first_row: Option<u64>,
+    changes: &mut [Vec<Changes>],
+) -> Result<()> {
+    let texts = texts(batch, &plan.names, &plan.needed).map_err(|e| match first_row {
+        Some(first) => shift_row(e, first - 1),
+        None => e.in_column("canary row"),
+    })?;
+    let needed = &plan.needed;
+    for k in 0..batch.num_rows() {
+        marker
+            .mark(|i| {
+                debug_assert!(needed[i], "the marker reads column {i}, not the policy's");
+                texts[i].get(k)
+            })
+            .map_err(|e| match first_row {
+                Some(first) => at_row(e, first + k as u64),
+                None => e.in_column("canary row"),
+            })?;
+        for (r, per_carrier) in changes.iter_mut().enumerate() {
+            for (i, value) in marker.changes(r) {
+                if value == texts[i].get(k) {
+                    continue;
+                }
+                let c = plan.carrier_of[i].expect("changed fields are carriers");
+                per_carrier[c].push(k, value);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A copy's columns for a batch: the input's arrays, with each changed
+/// carrier column rebuilt.
+fn copy_columns(plan: &Plan, batch: &RecordBatch, changes: &[Changes]) -> Result<Vec<ArrayRef>> {
+    let mut columns = batch.columns().to_vec();
+    for (c, &j) in plan.carriers.iter().enumerate() {
+        if changes[c].is_empty() {
+            continue;
+        }
+        columns[j] = rebuild(&columns[j], &changes[c], &plan.names[j])?;
+    }
+    Ok(columns)
+}
+
+/// A column with the changed cells replaced; nulls stay null.
+fn rebuild(array: &ArrayRef, changes: &Changes, column: &str) -> Result<ArrayRef> {
+    Ok(match array.data_type() {
+        DataType::Utf8 => rebuild_strings(array.as_string::<i32>(), changes),
+        DataType::LargeUtf8 => rebuild_strings(array.as_string::<i64>(), changes),
+        DataType::Utf8View => {
+            let a = array.as_string_view();
+            let mut b = StringViewBuilder::with_capacity(a.len());
+            let mut next = 0;
+            for k in 0..a.len() {
+                if changes.rows.get(next) == Some(&(k as u32)) {
+                    b.append_value(changes.get(next));
+                    next += 1;
+                } else if a.is_valid(k) {
+                    b.append_value(a.value(k));
+                } else {
+                    b.append_null();
+                }
+            }
+            Arc::new(b.finish())
+        }
+        DataType::Decimal32(..) => rebuild_decimal::<Decimal32Type>(array, changes, column)?,
+        DataType::Decimal64(..) => rebuild_decimal::<Decimal64Type>(array, changes, column)?,
+        DataType::Decimal128(..) => rebuild_decimal::<Decimal128Type>(array, changes, column)?,
+        DataType::Int8 => rebuild_integers::<Int8Type>(array, changes, column)?,
+        DataType::Int16 => rebuild_integers::<Int16Type>(array, changes, column)?,
+        DataType::Int32 => rebuild_integers::<Int32Type>(array, changes, column)?,
+        DataType::Int64 => rebuild_integers::<Int64Type>(array, changes, column)?,
+        DataType::UInt8 => rebuild_integers::<UInt8Type>(array, changes, column)?,
+        DataType::UInt16 => rebuild_integers::<UInt16Type>(array, changes, column)?,
+        DataType::UInt32 => rebuild_integers::<UInt32Type>(array, changes, column)?,
+        DataType::UInt64 => rebuild_integers::<UInt64Type>(array, changes, column)?,
+        other => {
+            return Err(Error::policy(format!(
+                "carrier column {column:?} has type {other}, which marks cannot be written into"
+            ))
+            .in_column(column))
+        }
+    })
+}
+
+fn rebuild_strings<O: OffsetSizeTrait>(a: &GenericStringArray<O>, changes: &Changes) -> ArrayRef {
+    let bytes = a.value_data().len() + changes.text.len();
+    let mut b = GenericStringBuilder::<O>::with_capacity(a.len(), bytes);
+    let mut next = 0;
+    for k in 0..a.len() {
+        if changes.rows.get(next) == Some(&(k as u32)) {
+            b.append_value(changes.get(next));
+            next += 1;
+        } else if a.is_valid(k) {
+            b.append_value(a.value(k));
+        } else {
+            b.append_null();
+        }
+    }
+    Arc::new(b.finish())
+}
+
+/// A marked value that does not parse back into its column's type: never
+/// expected (marks move a number by one unit of its last digit), and never
+/// quoting the value.
+fn unwritable(column: &str, dt: &DataType) -> Error {
+    Error::policy(format!(
+        "a marked value of carrier column {column:?} does not fit its type {dt}"
+    ))
+    .in_column(column)
+}
+
+fn rebuild_decimal<T>(array: &ArrayRef, changes: &Changes, column: &str) -> Result<ArrayRef>
+where
+    T: DecimalType,
+    T::Native: std::str::FromStr,
+{
+    let a = array.as_primitive::<T>();
+    let (precision, scale) = (a.precision(), a.scale());
+    let mut values = a.values().to_vec();
+    for (k, &row) in changes.rows.iter().enumerate() {
+        values[row as usize] = parse_decimal(changes.get(k), precision, scale)
+            .and_then(|digits| digits.parse().ok())
+            .ok_or_else(|| unwritable(column, array.data_type()))?;
+    }
+    let out = PrimitiveArray::<T>::new(values.into(), a.nulls().cloned())
+        .with_data_type(array.data_type().clone());
+    Ok(Arc::new(out))
+}
+
+fn rebuild_integers<T>(array: &ArrayRef, changes: &Changes, column: &str) -> Result<ArrayRef>
+where
+    T: ArrowPrimitiveType,
+    T::Native: std::str::FromStr,
+{
+    let a = array.as_primitive::<T>();
+    let mut values = a.values().to_vec();
+    for (k, &row) in changes.rows.iter().enumerate() {
+        values[row as usize] = changes
+            .get(k)
+            .parse()
+            .map_err(|_| unwritable(column, array.data_type()))?;
+    }
+    let out = PrimitiveArray::<T>::new(values.into(), a.nulls().cloned())
+        .with_data_type(array.data_type().clone());
+    Ok(Arc::new(out))
+}
+
+/// A column of canary cells from their text (see [`render`]): an empty
+/// text is a null except in text columns. `None` if a text does not parse as
+/// the column's type, or the type takes no canaries.
+fn canary_column(dt: &DataType, values: &[&str]) -> Option<ArrayRef> {
+    use DataType::*;
+    fn prim<T: ArrowPrimitiveType>(
+        dt: &DataType,
+        values: &[&str],
+        parse: impl Fn(&str) -> Option<T::Native>,
+    ) -> Option<ArrayRef> {
+        let cells = values
+            .iter()
+            .map(|v| {
+                if v.is_empty() {
+                    Some(None)
+                } else {
+                    parse(v).map(Some)
+                }
+            })
+            .collect::<Option<Vec<Option<T::Native>>>>()?;
+        let array = PrimitiveArray::<T>::from_iter(cells).with_data_type(dt.clone());
+        Some(Arc::new(array))
+    }
+    fn dictionary<K: ArrowDictionaryKeyType>(values: ArrayRef) -> Option<ArrayRef> {
+        let keys = (0..values.len())
+            .map(K::Native::from_usize)
+            .collect::<Option<Vec<_>>>()?;
+        let keys = PrimitiveArray::<K>::new(keys.into(), None);
+        Some(Arc::new(DictionaryArray::<K>::try_new(keys, values).ok()?))
+    }
+    fn parsed<N: std::str::FromStr>(v: &str) -> Option<N> {
+        v.parse().ok()
+    }
+    fn exact(ns: i128, per: i128) -> Option<i64> {
+        (ns % per == 0)
+            .then(|| i64::try_from(ns / per).ok())
+            .flatten()
+    }
+    Some(match dt {
+        Utf8 => Arc::new(values.iter().map(Some).collect::<StringArray>()),
+        LargeUtf8 => Arc::new(values.iter().map(Some).collect::<LargeStringArray>()),
+        Utf8View => Arc::new(values.iter().map(Some).collect::<StringViewArray>()),
+        Null => Arc::new(NullArray::new(values.len())),
+        Boolean => {
+            let cells = values
+                .iter()
+                .map(|v| match *v {
+                    "" => Some(None),
+                    "true" => Some(Some(true)),
+                    "false" => Some(Some(false)),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()?;
+            Arc::new(BooleanArray::from(cells))
+        }
+        Int8 => prim::<Int8Type>(dt, values, parsed)?,
+        Int16 => prim::<Int16Type>(dt, values, parsed)?,
+        Int32 => prim::<Int32Type>(dt, values, parsed)?,
+        Int64 => prim::<Int64Type>(dt, values, parsed)?,
+        UInt8 => prim::<UInt8Type>(dt, values, parsed)?,
+        UInt16 => prim::<UInt16Type>(dt, values, parsed)?,
+        UInt32 => prim::<UInt32Type>(dt, values, parsed)?,
+        UInt64 => prim::<UInt64Type>(dt, values, parsed)?,
+        Float32 => prim::<Float32Type>(dt, values, parsed)?,
+        Float64 => prim::<Float64Type>(dt, values, parsed)?,
+        Decimal32(p, s) => {
+            prim::<Decimal32Type>(dt, values, |v| parse_decimal(v, *p, *s)?.parse().ok())?
+        }
+        Decimal64(p, s) => {
+            prim::<Decimal64Type>(dt, values, |v| parse_decimal(v, *p, *s)?.parse().ok())?
+        }
+        Decimal128(p, s) => {
+            prim::<Decimal128Type>(dt, values, |v| parse_decimal(v, *p, *s)?.parse().ok())?
+        }
+        Date32 => prim::<Date32Type>(dt, values, |v| i32::try_from(parse_date(v)?).ok())?,
+        Date64 => prim::<Date64Type>(dt, values, |v| exact(parse_datetime(v)?, 1_000_000))?,
+        Timestamp(unit, _) => {
+            let (per, _) = unit_scale(unit);
+            let parse = |v: &str| exact(parse_datetime(v)?, per);
+            match unit {
+                TimeUnit::Second => prim::<TimestampSecondType>(dt, values, parse)?,
+                TimeUnit::Millisecond => prim::<TimestampMillisecondType>(dt, values, parse)?,
+                TimeUnit::Microsecond => prim::<TimestampMicrosecondType>(dt, values, parse)?,
+                TimeUnit::Nanosecond => prim::<TimestampNanosecondType>(dt, values, parse)?,
+            }
+        }
+        Time32(unit) | Time64(unit) => {
+            let (per, _) = unit_scale(unit);
+            let parse = |v: &str| exact(parse_time(v)?, per);
+            match (dt, unit) {
+                (Time32(_), TimeUnit::Second) => {
+                    prim::<Time32SecondType>(dt, values, |v| i32::try_from(parse(v)?).ok())?
+                }
+                (Time32(_), TimeUnit::Millisecond) => {
+                    prim::<Time32MillisecondType>(dt, values, |v| i32::try_from(parse(v)?).ok())?
+                }
+                (Time64(_), TimeUnit::Microsecond) => {
+                    prim::<Time64MicrosecondType>(dt, values, parse)?
+                }
+                (Time64(_), TimeUnit::Nanosecond) => {
+                    prim::<Time64NanosecondType>(dt, values, parse)?
+                }
+                _ => return None,
+            }
+        }
+        Dictionary(key, value_type) => {
+            let values = canary_column(value_type, values)?;
+            match **key {
+                Int8 => dictionary::<Int8Type>(values)?,
+                Int16 => dictionary::<Int16Type>(values)?,
+                Int32 => dictionary::<Int32Type>(values)?,
+                Int64 => dictionary::<Int64Type>(values)?,
+                UInt8 => dictionary::<UInt8Type>(values)?,
+                UInt16 => dictionary::<UInt16Type>(values)?,
+                UInt32 => dictionary::<UInt32Type>(values)?,
+                UInt64 => dictionary::<UInt64Type>(values)?,
+                _ => return None,
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// Canary rows as a batch of the input's schema, each text value converted
+/// to its column's type. Errors name the column, never the value (canaries
+/// are secret).
+fn canary_batch(plan: &Plan, canaries: &[&[String]]) -> Result<RecordBatch> {
+    let mut columns = Vec::with_capacity(plan.names.len());
+    let mut values: Vec<&str> = Vec::with_capacity(canaries.len());
+    for (j, field) in plan.schema.fields().iter().enumerate() {
+        let dt = field.data_type();
+        let name = field.name();
+        if !canary_type(dt) {
+            return Err(Error::policy(format!(
+                "column {name:?} has type {dt}: canary rows cannot be written into it"
+            ))
+            .in_column(name));
+        }
+        values.clear();
+        values.extend(canaries.iter().map(|c| c[j].as_str()));
+        let column = canary_column(dt, &values).ok_or_else(|| {
+            Error::policy(format!(
+                "a canary value of column {name:?} is not a valid {dt}"
+            ))
+            .in_column(name)
+        })?;
+        if !field.is_nullable() && column.null_count() > 0 {
+            return Err(Error::policy(format!(
+                "a canary row has no value for column {name:?}, which cannot hold nulls"
+            ))
+            .in_column(name));
+        }
+        columns.push(column);
+    }
+    let options = arrow_array::RecordBatchOptions::new().with_row_count(Some(canaries.len()));
+    RecordBatch::try_new_with_options(Arc::clone(&plan.schema), columns, &options)
+        .map_err(|e| arrow_error("building canary rows", e))
+}
+
+/// One batch of the input, handed to a marking thread.
+struct Job {
+    batch: RecordBatch,
+    /// Its first row's number (1-based).
+    first_row: u64,
+    /// Whether the input ends with it.
+    last: bool,
+    /// Whether a Parquet row group ends with it.
+    end_group: bool,
+    /// Input bytes read when it was.
+    bytes: u64,
+}
+
+/// A marked batch: every copy's pieces, in order.
+struct Marked {
+    /// Per recipient, its batches (input rows and canaries in place).
+    pieces: Vec<Vec<RecordBatch>>,
+    end_group: bool,
+    rows: u64,
+    last_row: u64,
+    bytes: u64,
+    slots_marked: u64,
+    canaries_placed: u64,
+    canaries: Vec<u64>,
+}
+
+fn mark_job(
+    marker: &mut RowMarker<'_>,
+    embedder: &Embedder,
+    plan: &Plan,
+    job: Job,
+) -> Result<Marked> {
+    let n = marker.recipients();
+    let k = plan.carriers.len();
+    let batch = &job.batch;
+    let len = batch.num_rows();
+    let first_row = job.first_row;
+    let before = marker.slots_marked();
+    let mut changes: Vec<Vec<Changes>> = (0..n)
+        .map(|_| (0..k).map(|_| Changes::default()).collect())
+        .collect();
+    mark_rows(marker, plan, batch, Some(first_row), &mut changes)?;
+    let slots_marked = marker.slots_marked() - before;
+    let mut copies = Vec::with_capacity(n);
+    for per_carrier in &changes {
+        let columns = copy_columns(plan, batch, per_carrier)?;
+        copies.push(
+            RecordBatch::try_new(batch.schema(), columns)
+                .map_err(|e| arrow_error("building a copy", e))?,
+        );
+    }
+
+    // The canaries placed in this batch: those before one of its rows, and,
+    // in the last batch, those after the last row (as the CSV path places
+    // them).
+    let placed = embedder.placed_canaries();
+    let all = placed.map_or(&[][..], |p| p.list.placed());
+    let lo = all.partition_point(|c| c.after_row + 1 < first_row);
+    let end_row = first_row + len as u64 - 1;
+    let hi = if job.last {
+        all.partition_point(|c| c.after_row <= end_row)
+    } else {
+        all.partition_point(|c| c.after_row < end_row)
+    };
+    let hi = hi.max(lo);
+    let mut canaries = vec![0u64; n];
+    let pieces = if lo == hi {
+        copies.into_iter().map(|c| vec![c]).collect()
+    } else {
+        let present = &placed.expect("canaries come from a list").present;
+        // Only canaries some copy holds are built and marked.
+        let chosen: Vec<usize> = (lo..hi)
+            .filter(|&c| present[c * n..(c + 1) * n].iter().any(|&p| p))
+            .collect();
+        let values: Vec<&[String]> = chosen.iter().map(|&c| all[c].values.as_slice()).collect();
+        let canary_rows = canary_batch(plan, &values)?;
+        let mut canary_changes: Vec<Vec<Changes>> = (0..n)
+            .map(|_| (0..k).map(|_| Changes::default()).collect())
+            .collect();
+        mark_rows(marker, plan, &canary_rows, None, &mut canary_changes)?;
+        let mut pieces = Vec::with_capacity(n);
+        for (r, copy) in copies.into_iter().enumerate() {
+            let columns = copy_columns(plan, &canary_rows, &canary_changes[r])?;
+            let marked = RecordBatch::try_new(batch.schema(), columns)
+                .map_err(|e| arrow_error("building canary rows", e))?;
+            let mut out = Vec::new();
+            let mut cursor = 0usize;
+            let mut g = 0;
+            while g < chosen.len() {
+                // Canaries inserted at the same place, in list order.
+                let at = (all[chosen[g]].after_row + 1 - first_row) as usize;
+                let mut idx = Vec::new();
+                while g < chosen.len() && (all[chosen[g]].after_row + 1 - first_row) as usize == at
+                {
+                    if present[chosen[g] * n + r] {
+                        idx.push(g as u32);
+                    }
+                    g += 1;
+                }
+                if idx.is_empty() {
+                    continue;
+                }
+                let at = at.min(len);
+                if at > cursor {
+                    out.push(copy.slice(cursor, at - cursor));
+                    cursor = at;
+                }
+                canaries[r] += idx.len() as u64;
+                let rows = arrow_select::take::take_record_batch(&marked, &UInt32Array::from(idx))
+                    .map_err(|e| arrow_error("placing canary rows", e))?;
+                out.push(rows);
+            }
+            if cursor < len || out.is_empty() {
+                out.push(copy.slice(cursor, len - cursor));
+            }
+            pieces.push(out);
+        }
+        pieces
+    };
+    Ok(Marked {
+        pieces,
+        end_group: job.end_group,
+        rows: len as u64,
+        last_row: end_row,
+        bytes: job.bytes,
+        slots_marked,
+        canaries_placed: (hi - lo) as u64,
+        canaries,
+    })
+}
+
+/// Where a copy goes.
+enum SinkKind<W: Write + Send> {
+    Parquet(ArrowWriter<W>),
+    IpcFile(FileWriter<BufWriter<W>>),
+    IpcStream(StreamWriter<BufWriter<W>>),
+}
+
+/// A copy being written, and whose it is (for errors).
+struct Sink<W: Write + Send> {
+    recipient: usize,
+    id: String,
+    kind: SinkKind<W>,
+}
+
+impl<W: Write + Send> Sink<W> {
+    fn context(&self) -> String {
+        format!("writing the copy for {}", self.id)
+    }
+
+    fn write(&mut self, pieces: &[RecordBatch]) -> Result<()> {
+        let context = || format!("writing the copy for {}", self.id);
+        match &mut self.kind {
+            SinkKind::Parquet(w) => {
+                for p in pieces {
+                    w.write(p).map_err(|e| parquet_error(context(), e))?;
+                }
+            }
+            SinkKind::IpcFile(_) | SinkKind::IpcStream(_) => {
+                // One batch in, one batch out.
+                let joined;
+                let batch = match pieces {
+                    [one] => one,
+                    _ => {
+                        let schema = pieces[0].schema();
+                        joined = arrow_select::concat::concat_batches(&schema, pieces)
+                            .map_err(|e| arrow_error(context(), e))?;
+                        &joined
+                    }
+                };
+                match &mut self.kind {
+                    SinkKind::IpcFile(w) => w.write(batch),
+                    SinkKind::IpcStream(w) => w.write(batch),
+                    SinkKind::Parquet(_) => unreachable!("handled above"),
+                }
+                .map_err(|e| arrow_error(context(), e))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn end_group(&mut self) -> Result<()> {
+        let context = self.context();
+        if let SinkKind::Parquet(w) = &mut self.kind {
+            w.flush().map_err(|e| parquet_error(context, e))?;
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<W> {
+        let context = self.context();
+        let buffered = match self.kind {
+            SinkKind::Parquet(w) => return w.into_inner().map_err(|e| parquet_error(context, e)),
+            SinkKind::IpcFile(w) => w.into_inner().map_err(|e| arrow_error(&context, e))?,
+            SinkKind::IpcStream(w) => w.into_inner().map_err(|e| arrow_error(&context, e))?,
+        };
+        let mut out = buffered
+            .into_inner()
+            .map_err(|e| Error::io(&context, e.into_error()))?;
+        out.flush().map_err(|e| Error::io(context, e))?;
+        Ok(out)
+    }
+}
+
+/// Parquet writer settings that keep the input's layout: each column's codec
+/// (from the first row group), the file's key/value metadata, and row groups
+/// cut only where the input's end.
+fn parquet_properties(metadata: &ParquetMetaData) -> WriterProperties {
+    let file = metadata.file_metadata();
+    let mut props = WriterProperties::builder()
+        .set_max_row_group_row_count(None)
+        .set_max_row_group_bytes(None);
+    if let Some(first) = metadata.row_groups().first() {
+        if let Some(c) = first.columns().first() {
+            props = props.set_compression(c.compression());
+        }
+        for c in first.columns() {
+            props = props.set_column_compression(c.column_path().clone(), c.compression());
+        }
+    }
+    let kv: Vec<KeyValue> = file
+        .key_value_metadata()
+        .map(|kv| {
+            kv.iter()
+                .filter(|kv| kv.key != parquet::arrow::ARROW_SCHEMA_META_KEY)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    if !kv.is_empty() {
+        props = props.set_key_value_metadata(Some(kv));
+    }
+    props.build()
+}
+
+fn open_sinks<W: Write + Send>(
+    embedder: &Embedder,
+    source: &Source,
+    outputs: Vec<W>,
+) -> Result<Vec<Sink<W>>> {
+    let schema = &source.schema;
+    outputs
+        .into_iter()
+        .enumerate()
+        .map(|(r, out)| {
+            let id = embedder.recipients()[r].id.clone();
+            let context = format!("writing the copy for {id}");
+            let kind = match &source.kind {
+                SourceKind::Parquet(metadata) => {
+                    let props = parquet_properties(metadata);
+                    // The input's own Parquet schema, so physical and logical
+                    // types are kept as they were.
+                    let options = ArrowWriterOptions::new()
+                        .with_properties(props)
+                        .with_parquet_schema(metadata.file_metadata().schema_descr().clone());
+                    SinkKind::Parquet(
+                        ArrowWriter::try_new_with_options(out, Arc::clone(schema), options)
+                            .map_err(|e| parquet_error(context, e))?,
+                    )
+                }
+                SourceKind::IpcFile(custom, compression) => {
+                    let out = BufWriter::with_capacity(1 << 16, out);
+                    let mut w = ipc_options(*compression)
+                        .and_then(|o| FileWriter::try_new_with_options(out, schema, o))
+                        .map_err(|e| arrow_error(context, e))?;
+                    for (k, v) in custom {
+                        w.write_metadata(k, v);
+                    }
+                    SinkKind::IpcFile(w)
+                }
+                SourceKind::IpcStream(compression) => {
+                    let out = BufWriter::with_capacity(1 << 16, out);
+                    SinkKind::IpcStream(
+                        ipc_options(*compression)
+                            .and_then(|o| StreamWriter::try_new_with_options(out, schema, o))
+                            .map_err(|e| arrow_error(context, e))?,
+                    )
+                }
+            };
+            Ok(Sink {
+                recipient: r,
+                id,
+                kind,
+            })
+        })
+        .collect()
+}
+
+fn ipc_options(compression: Option<CompressionType>) -> Result<IpcWriteOptions, ArrowError> {
+    IpcWriteOptions::default().try_with_compression(compression)
+}
+
+/// Batches in flight per thread; see the CSV path.
+const DEPTH: usize = 4;
+
+fn worker_stopped() -> Error {
+    Error::io("marking rows", io::Error::other("a worker thread stopped"))
+}
+
+/// Running totals of an issuance.
+#[derive(Default)]
+struct Totals {
+    rows: u64,
+    slots_marked: u64,
+    canaries_placed: u64,
+    canaries: Vec<u64>,
+}
+
+impl Totals {
+    fn add(&mut self, m: &Marked) {
+        self.rows += m.rows;
+        self.slots_marked += m.slots_marked;
+        self.canaries_placed += m.canaries_placed;
+        for (t, c) in self.canaries.iter_mut().zip(&m.canaries) {
+            *t += c;
+        }
+    }
+}
+
+/// Writes one marked batch to some of the copies.
+fn write_marked<W: Write + Send>(sinks: &mut [Sink<W>], marked: &Marked) -> Result<()> {
+    for sink in sinks.iter_mut() {
+        sink.write(&marked.pieces[sink.recipient])?;
+        if marked.end_group {
+            sink.end_group()?;
+        }
+    }
+    Ok(())
+}
+
+/// The shared issuing loop: reads `source` on the calling thread, marks
+/// batches on `threads` workers dealt round-robin, and writes each copy on
+/// writer threads, batches in input order, so the bytes do not depend on the
+/// number of threads.
+fn issue<W: Write + Send>(
+    embedder: &Embedder,
+    source: Source,
+    outputs: Vec<W>,
+    options: IssueOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<IssueSummary<W>> {
+    assert_eq!(
+        outputs.len(),
+        embedder.recipients().len(),
+        "one output per recipient"
+    );
+    let n = outputs.len();
+    let plan = Plan::for_embedder(embedder, &source.schema)?;
+    if let Some(list) = embedder.canary_list() {
+        if list.header() != plan.names.as_slice() {
+            return Err(Error::state(
+                "the canary list was made for an extract with other columns",
+            ));
+        }
+    }
+    let sinks = open_sinks(embedder, &source, outputs)?;
+    let count = source.count.clone();
+    let mut pieces = source.pieces();
+    let threads = match options.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        t => t,
+    };
+    let mut totals = Totals {
+        canaries: vec![0; n],
+        ..Totals::default()
+    };
+    let plan = &plan;
+
+    // Reads the next job, looking one batch ahead to know the last.
+    let mut ahead = pieces.next().transpose()?;
+    let mut next_row = 1u64;
+    let mut next_job = move || -> Result<Option<Job>> {
+        let Some((batch, end_group)) = ahead.take() else {
+            return Ok(None);
+        };
+        ahead = pieces.next().transpose()?;
+        let first_row = next_row;
+        next_row += batch.num_rows() as u64;
+        Ok(Some(Job {
+            batch,
+            first_row,
+            last: ahead.is_none(),
+            end_group,
+            bytes: count.get(),
+        }))
+    };
+    let mut report = |m: &Marked| {
+        progress(Progress {
+            rows: m.last_row,
+            bytes: m.bytes,
+        })
+    };
+
+    let mut sinks = sinks;
+    let outputs = if threads <= 1 {
+        let mut marker = embedder.bind(&plan.names)?;
+        while let Some(job) = next_job()? {
+            let marked = mark_job(&mut marker, embedder, plan, job)?;
+            write_marked(&mut sinks, &marked)?;
+            totals.add(&marked);
+            report(&marked);
+        }
+        finish_all(sinks)?
+    } else {
+        let writers = threads.min(n).max(1);
+        std::thread::scope(|scope| -> Result<Vec<(usize, W)>> {
+            let mut to_workers: Vec<SyncSender<Job>> = Vec::with_capacity(threads);
+            let mut from_workers: Vec<Receiver<Result<Marked>>> = Vec::with_capacity(threads);
+            for _ in 0..threads {
+                let (tx, rx) = sync_channel::<Job>(DEPTH);
+                let (rtx, rrx) = sync_channel::<Result<Marked>>(DEPTH);
+                to_workers.push(tx);
+                from_workers.push(rrx);
+                scope.spawn(move || {
+                    let mut marker = match embedder.bind(&plan.names) {
+                        Ok(m) => m,
+                        Err(e) => {
+                            let _ = rtx.send(Err(e));
+                            return;
+                        }
+                    };
+                    for job in rx {
+                        let result = mark_job(&mut marker, embedder, plan, job);
+                        let failed = result.is_err();
+                        if rtx.send(result).is_err() || failed {
+                            return;
+                        }
+                    }
+                });
+            }
+            // Writer threads: copy r is written by thread r % writers.
+            let mut groups: Vec<Vec<Sink<W>>> = (0..writers).map(|_| Vec::new()).collect();
+            for sink in sinks.drain(..) {
+                groups[sink.recipient % writers].push(sink);
+            }
+            let mut to_writers: Vec<SyncSender<Option<Arc<Marked>>>> = Vec::with_capacity(writers);
+            let mut handles = Vec::with_capacity(writers);
+            for mut group in groups {
+                let (tx, rx) = sync_channel::<Option<Arc<Marked>>>(DEPTH);
+                to_writers.push(tx);
+                handles.push(scope.spawn(move || -> Result<Option<Vec<(usize, W)>>> {
+                    for marked in rx {
+                        match marked {
+                            Some(marked) => write_marked(&mut group, &marked)?,
+                            // Every batch is written: finish the copies.
+                            None => return finish_all(group).map(Some),
+                        }
+                    }
+                    // The reading thread gave up: leave the copies unfinished.
+                    Ok(None)
+                }));
+            }
+
+            let result = (|| -> Result<()> {
+                let mut sent = 0usize;
+                let mut received = 0usize;
+                let mut drain_one = |received: &mut usize| -> Result<()> {
+                    let marked = from_workers[*received % threads]
+                        .recv()
+                        .map_err(|_| worker_stopped())??;
+                    *received += 1;
+                    totals.add(&marked);
+                    report(&marked);
+                    let marked = Arc::new(marked);
+                    for tx in &to_writers {
+                        tx.send(Some(Arc::clone(&marked)))
+                            .map_err(|_| worker_stopped())?;
+                    }
+                    Ok(())
+                };
+                while let Some(job) = next_job()? {
+                    if sent - received == threads * DEPTH {
+                        drain_one(&mut received)?;
+                    }
+                    to_workers[sent % threads]
+                        .send(job)
+                        .map_err(|_| worker_stopped())?;
+                    sent += 1;
+                }
+                while received < sent {
+                    drain_one(&mut received)?;
+                }
+                for tx in &to_writers {
+                    tx.send(None).map_err(|_| worker_stopped())?;
+                }
+                Ok(())
+            })();
+            // Closing the channels ends every thread, on success or error.
+            drop(to_workers);
+            drop(to_writers);
+            let mut outputs = Vec::with_capacity(n);
+            let mut writer_error = None;
+            for h in handles {
+                match h.join() {
+                    Ok(Ok(done)) => outputs.extend(done.into_iter().flatten()),
+                    Ok(Err(e)) => writer_error = writer_error.or(Some(e)),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            // A writer's own error explains a send that failed.
+            if let Some(e) = writer_error {
+                return Err(e);
+            }
+            result?;
+            if outputs.len() != n {
+                return Err(worker_stopped());
+            }
+            Ok(outputs)
+        })?
+    };
+    if let Some(list) = embedder.canary_list() {
+        if totals.canaries_placed != list.len() as u64 || totals.rows != list.input_rows() {
+            return Err(Error::state(format!(
+                "the canary list was made for an extract of {} rows; this one has {}",
+                list.input_rows(),
+                totals.rows
+            )));
+        }
+    }
+    let mut outputs = outputs;
+    outputs.sort_by_key(|(r, _)| *r);
+    Ok(IssueSummary {
+        rows: totals.rows,
+        slots_marked: totals.slots_marked,
+        dialect: Dialect::default(),
+        canaries: totals.canaries,
+        outputs: outputs.into_iter().map(|(_, w)| w).collect(),
+    })
+}
+
+fn finish_all<W: Write + Send>(sinks: Vec<Sink<W>>) -> Result<Vec<(usize, W)>> {
+    sinks
+        .into_iter()
+        .map(|s| {
+            let r = s.recipient;
+            s.finish().map(|w| (r, w))
+        })
+        .collect()
+}
+
+/// Reads a Parquet extract once and writes each recipient's copy, in
+/// Parquet, to the matching output (`outputs[r]` for
+/// `embedder.recipients()[r]`). Each copy has the input's schema (Arrow and
+/// Parquet), key/value metadata, row groups (each with the canaries placed
+/// in it) and column codecs; only the carrier cells its recipient's bits
+/// change differ from the input. The input is read page by page into
+/// batches of `options.batch_rows`; memory holds a few batches and, for each
+/// copy, the row group being written: it grows with the input's row-group
+/// size, not with its number of rows. The copies are the same bytes
+/// whatever `options.threads`.
+///
+/// Identity and carrier columns are found by name as in a CSV header.
+/// Identity values are read in their text form (an `Int64` NSS as its
+/// digits; see [`ColumnarRows`]); a null identity is an empty one,
+/// refused as in CSV. Carrier columns must be text, decimal or integer; a
+/// null carrier cell stays null. With a canary list, the canaries' text
+/// values are converted to the columns' types.
+pub fn issue_parquet<R, W>(
+    embedder: &Embedder,
+    input: R,
+    outputs: Vec<W>,
+    options: IssueOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<IssueSummary<W>>
+where
+    R: Read + Seek + Send + 'static,
+    W: Write + Send,
+{
+    let source = open_parquet(input, options.batch_rows)?;
+    issue(embedder, source, outputs, options, progress)
+}
+
+/// [`issue_parquet`] for an Arrow IPC extract: the file format (`.arrow`,
+/// Feather v2) or the stream format. Each copy is in the input's format,
+/// with its schema, custom metadata (file footer) and buffer compression
+/// (zstd or LZ4, as its first batch has it), and one batch for each of the
+/// input's (with the canaries placed in it): `options.batch_rows` does not
+/// apply, and memory grows with the input's largest batch.
+pub fn issue_arrow_ipc<R, W>(
+    embedder: &Embedder,
+    input: R,
+    outputs: Vec<W>,
+    options: IssueOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<IssueSummary<W>>
+where
+    R: Read + Seek + 'static,
+    W: Write + Send,
+{
+    let source = open_arrow_ipc(input)?;
+    issue(embedder, source, outputs, options, progress)
+}
+
+// ---------------------------------------------------------------------------
+// Verifying
+
+fn verify(
+    detector: &Detector,
+    source: Source,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Attribution> {
+    let names = source.names();
+    let mut observer = detector.bind(&names)?;
+    let binding = detector.scheme().bind(&names)?;
+    let mut needed = vec![false; names.len()];
+    for &i in binding
+        .identity
+        .iter()
+        .chain(binding.carriers.iter().flatten())
+    {
+        needed[i] = true;
+    }
+    let count = source.count.clone();
+    let mut rows = 0u64;
+    let mut since_report = 0u64;
+    for batch in source.batches {
+        let batch = batch?;
+        let texts = texts(&batch, &names, &needed).map_err(|e| shift_row(e, rows))?;
+        for k in 0..batch.num_rows() {
+            let row = rows + 1 + k as u64;
+            observer
+                .observe(row, |i| texts[i].get(k))
+                .map_err(|e| at_row(e, row))?;
+        }
+        rows += batch.num_rows() as u64;
+        since_report += batch.num_rows() as u64;
+        if since_report >= 8192 {
+            since_report = 0;
+            progress(Progress {
+                rows,
+                bytes: count.get(),
+            });
+        }
+    }
+    Ok(observer.finish())
+}
+
+/// Streams a leaked Parquet file into a detector and returns its
+/// attribution. Columns may come in any order and any subset that keeps the
+/// identity; names are matched ignoring case, accents and surrounding space;
+/// cells are read in their text form, as [`issue_parquet`] marks them.
+pub fn verify_parquet<R: Read + Seek + Send + 'static>(
+    detector: &Detector,
+    input: R,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Attribution> {
+    verify(detector, open_parquet(input, 8192)?, progress)
+}
+
+/// [`verify_parquet`] for a leaked Arrow IPC file or stream.
+pub fn verify_arrow_ipc<R: Read + Seek + 'static>(
+    detector: &Detector,
+    input: R,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Attribution> {
+    verify(detector, open_arrow_ipc(input)?, progress)
+}
+
+// ---------------------------------------------------------------------------
+// Converting CSV
+
+/// A compression codec for [`csv_to_parquet`] and [`csv_to_arrow_ipc`]
+/// (which compresses with [`Codec::Zstd`] and [`Codec::Lz4`] only, and
+/// writes the others uncompressed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Codec {
+    /// No compression.
+    Uncompressed,
+    /// Snappy, what most writers use.
+    #[default]
+    Snappy,
+    /// Zstandard at its default level.
+    Zstd,
+    /// LZ4 (raw blocks).
+    Lz4,
+}
+
+impl Codec {
+    /// Arrow IPC compresses with zstd or LZ4 (frames) only.
+    fn ipc(self) -> Option<CompressionType> {
+        match self {
+            Codec::Zstd => Some(CompressionType::ZSTD),
+            Codec::Lz4 => Some(CompressionType::LZ4_FRAME),
+            Codec::Uncompressed | Codec::Snappy => None,
+        }
+    }
+
+    fn parquet(self) -> Compression {
+        match self {
+            Codec::Uncompressed => Compression::UNCOMPRESSED,
+            Codec::Snappy => Compression::SNAPPY,
+            Codec::Zstd => Compression::ZSTD(Default::default()),
+            Codec::Lz4 => Compression::LZ4_RAW,
+        }
+    }
+}
+
+/// How [`csv_to_parquet`] and [`csv_to_arrow_ipc`] write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConvertOptions {
+    /// Rows per record batch (Arrow IPC: per batch in the file).
+    pub batch_rows: usize,
+    /// Rows per Parquet row group.
+    pub row_group_rows: usize,
+    /// The codec of every column (Arrow IPC: of every batch).
+    pub codec: Codec,
+    /// Arrow IPC: write the stream format rather than the file format.
+    pub ipc_stream: bool,
+    /// Key/value metadata of the schema (sorted by key when written).
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl Default for ConvertOptions {
+    fn default() -> Self {
+        ConvertOptions {
+            batch_rows: 8192,
+            row_group_rows: 65_536,
+            codec: Codec::Snappy,
+            ipc_stream: false,
+            metadata: BTreeMap::new(),
+        }
+    }
+}
+
+/// Reads a CSV (dialect sniffed) batch by batch as nullable `Utf8` columns.
+fn csv_batches<R: Read>(
+    csv: R,
+    options: &ConvertOptions,
+    mut each: impl FnMut(&SchemaRef, RecordBatch) -> Result<()>,
+) -> Result<(SchemaRef, u64)> {
+    let mut input = io::BufReader::with_capacity(1 << 16, csv);
+    let dialect = sniff(&mut input)?;
+    let mut rdr = reader(input, dialect);
+    let (_, names) = header(&mut rdr)?;
+    let fields: Vec<Field> = names
+        .iter()
+        .map(|n| Field::new(n, DataType::Utf8, true))
+        .collect();
+    let schema = Arc::new(Schema::new_with_metadata(fields, options.metadata.clone()));
+    let batch_rows = options.batch_rows.max(1);
+    let mut builders: Vec<GenericStringBuilder<i32>> = Vec::new();
+    let fresh = |names: &[String]| -> Vec<GenericStringBuilder<i32>> {
+        names
+            .iter()
+            .map(|_| GenericStringBuilder::<i32>::with_capacity(batch_rows, batch_rows * 16))
+            .collect()
+    };
+    builders.extend(fresh(&names));
+    let flush = |builders: &mut Vec<GenericStringBuilder<i32>>| -> Result<RecordBatch> {
+        let columns: Vec<ArrayRef> = builders
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef)
+            .collect();
+        RecordBatch::try_new(Arc::clone(&schema), columns)
+            .map_err(|e| arrow_error("converting CSV", e))
+    };
+    let mut rec = csv::ByteRecord::new();
+    let mut rows = 0u64;
+    let mut in_batch = 0usize;
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(from_csv(e, Some(names.len()))),
+        }
+        rows += 1;
+        let all = utf8_fields(&rec, rows, &names)?;
+        for (i, b) in builders.iter_mut().enumerate() {
+            b.append_value(field(all, &rec, i));
+        }
+        in_batch += 1;
+        if in_batch == batch_rows {
+            let batch = flush(&mut builders)?;
+            each(&schema, batch)?;
+            in_batch = 0;
+        }
+    }
+    if in_batch > 0 {
+        let batch = flush(&mut builders)?;
+        each(&schema, batch)?;
+    }
+    Ok((schema, rows))
+}
+
+/// Writes a CSV extract (dialect sniffed) as Parquet with one nullable
+/// `Utf8` column per CSV column, every value as it is (an empty field is an
+/// empty string, not a null). Returns the number of data rows. Streams.
+pub fn csv_to_parquet<R: Read, W: Write + Send>(
+    csv: R,
+    out: W,
+    options: ConvertOptions,
+) -> Result<u64> {
+    // The schema is only known once the header is read: open the writer then.
+    let mut writer: Option<ArrowWriter<W>> = None;
+    let mut out = Some(out);
+    let props = WriterProperties::builder()
+        .set_compression(options.codec.parquet())
+        .set_max_row_group_row_count(Some(options.row_group_rows.max(1)))
+        .set_max_row_group_bytes(None)
+        .build();
+    let mut open = |schema: &SchemaRef, writer: &mut Option<ArrowWriter<W>>| -> Result<()> {
+        if writer.is_none() {
+            let out = out.take().expect("opened once");
+            *writer = Some(
+                ArrowWriter::try_new(out, Arc::clone(schema), Some(props.clone()))
+                    .map_err(|e| parquet_error("writing Parquet", e))?,
+            );
+        }
+        Ok(())
+    };
+    let (schema, rows) = csv_batches(csv, &options, |schema, batch| {
+        open(schema, &mut writer)?;
+        writer
+            .as_mut()
+            .expect("opened")
+            .write(&batch)
+            .map_err(|e| parquet_error("writing Parquet", e))
+    })?;
+    open(&schema, &mut writer)?;
+    writer
+        .expect("opened")
+        .into_inner()
+        .map_err(|e| parquet_error("writing Parquet", e))?;
+    Ok(rows)
+}
+
+/// Writes a CSV extract as Arrow IPC (file format, or stream format with
+/// [`ConvertOptions::ipc_stream`]), one nullable `Utf8` column per CSV column.
+/// Returns the number of data rows. Streams.
+pub fn csv_to_arrow_ipc<R: Read, W: Write>(csv: R, out: W, options: ConvertOptions) -> Result<u64> {
+    enum Ipc<W: Write> {
+        File(FileWriter<BufWriter<W>>),
+        Stream(StreamWriter<BufWriter<W>>),
+    }
+    let context = "writing Arrow IPC";
+    let mut writer: Option<Ipc<W>> = None;
+    let mut out = Some(out);
+    let stream = options.ipc_stream;
+    let compression = options.codec.ipc();
+    let mut open = |schema: &SchemaRef, writer: &mut Option<Ipc<W>>| -> Result<()> {
+        if writer.is_none() {
+            let out = BufWriter::with_capacity(1 << 16, out.take().expect("opened once"));
+            let ipc = ipc_options(compression).and_then(|o| {
+                Ok(if stream {
+                    Ipc::Stream(StreamWriter::try_new_with_options(out, schema, o)?)
+                } else {
+                    Ipc::File(FileWriter::try_new_with_options(out, schema, o)?)
+                })
+            });
+            *writer = Some(ipc.map_err(|e| arrow_error(context, e))?);
+        }
+        Ok(())
+    };
+    let (schema, rows) = csv_batches(csv, &options, |schema, batch| {
+        open(schema, &mut writer)?;
+        match writer.as_mut().expect("opened") {
+            Ipc::File(w) => w.write(&batch),
+            Ipc::Stream(w) => w.write(&batch),
+        }
+        .map_err(|e| arrow_error(context, e))
+    })?;
+    open(&schema, &mut writer)?;
+    let buffered = match writer.expect("opened") {
+        Ipc::File(w) => w.into_inner(),
+        Ipc::Stream(w) => w.into_inner(),
+    }
+    .map_err(|e| arrow_error(context, e))?;
+    buffered
+        .into_inner()
+        .map_err(|e| Error::io(context, e.into_error()))?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rendered(array: ArrayRef) -> Vec<String> {
+        let text = Text::new(&array, "c").unwrap();
+        (0..array.len()).map(|k| text.get(k).to_string()).collect()
+    }
+
+    #[test]
+    fn dates_round_trip_through_the_civil_calendar() {
+        for (days, text) in [
+            (0, "1970-01-01"),
+            (-1, "1969-12-31"),
+            (11_016, "2000-02-29"),
+            (-719_468, "0000-03-01"),
+            (2_932_896, "9999-12-31"),
+            (-719_529, "-0001-12-31"),
+        ] {
+            let mut s = String::new();
+            write_date(days, &mut s);
+            assert_eq!(s, text);
+            assert_eq!(parse_date(text), Some(days), "{text}");
+        }
+        // Every day of four centuries, both ways.
+        for days in -200_000..-54_000 {
+            let mut s = String::new();
+            write_date(days, &mut s);
+            assert_eq!(parse_date(&s), Some(days), "{s}");
+        }
+        assert_eq!(parse_date("2023-02-29"), None);
+        assert_eq!(parse_date("2023-13-01"), None);
+        assert_eq!(parse_date("23-01-01"), None);
+        assert_eq!(parse_date("2023-1-01"), None);
+    }
+
+    #[test]
+    fn times_and_timestamps_round_trip() {
+        let ns = 1_700_000_000_123_000_000i128;
+        let mut s = String::new();
+        write_datetime(ns, 3, &mut s);
+        assert_eq!(s, "2023-11-14T22:13:20.123");
+        assert_eq!(parse_datetime(&s), Some(ns));
+        assert_eq!(parse_datetime(&format!("{s}Z")), Some(ns));
+        let mut s = String::new();
+        write_datetime(-1_000_000_000, 9, &mut s);
+        assert_eq!(s, "1969-12-31T23:59:59");
+        assert_eq!(parse_datetime(&s), Some(-1_000_000_000));
+        assert_eq!(parse_time("23:59:59.000000001"), Some(86_399_000_000_001));
+        assert_eq!(parse_time("24:00:00"), None);
+        assert_eq!(parse_time("12:00:00."), None);
+    }
+
+    #[test]
+    fn decimals_are_written_at_their_scale_and_read_back() {
+        for (unscaled, scale, text) in [
+            ("635393", 2, "6353.93"),
+            ("-5", 2, "-0.05"),
+            ("0", 2, "0.00"),
+            ("12", 0, "12"),
+            ("-120", 1, "-12.0"),
+        ] {
+            let mut s = String::new();
+            write_decimal(unscaled, scale, &mut s);
+            assert_eq!(s, text);
+            assert_eq!(parse_decimal(text, 10, scale).as_deref(), Some(unscaled));
+        }
+        assert_eq!(parse_decimal("6353.9", 10, 2).as_deref(), Some("635390"));
+        assert_eq!(parse_decimal("6353.931", 10, 2), None);
+        assert_eq!(parse_decimal("123456.78", 7, 2), None, "precision");
+        assert_eq!(parse_decimal("1e5", 10, 2), None);
+        assert_eq!(parse_decimal("", 10, 2), None);
+    }
+
+    #[test]
+    fn cells_are_rendered_as_csv_shows_them_and_canaries_parse_back() {
+        let cases: Vec<(ArrayRef, Vec<&str>)> = vec![
+            (
+                Arc::new(arrow_array::Int64Array::from(vec![
+                    Some(12345678901),
+                    None,
+                    Some(-7),
+                ])),
+                vec!["12345678901", "", "-7"],
+            ),
+            (
+                Arc::new(
+                    arrow_array::Decimal128Array::from(vec![Some(635_393), Some(-5), None])
+                        .with_precision_and_scale(12, 2)
+                        .unwrap(),
+                ),
+                vec!["6353.93", "-0.05", ""],
+            ),
+            (
+                Arc::new(arrow_array::Date32Array::from(vec![Some(5_539), None])),
+                vec!["1985-03-02", ""],
+            ),
+            (
+                Arc::new(arrow_array::BooleanArray::from(vec![
+                    Some(true),
+                    Some(false),
+                    None,
+                ])),
+                vec!["true", "false", ""],
+            ),
+            (
+                Arc::new(arrow_array::Float64Array::from(vec![0.1, 2.0, -1.5])),
+                vec!["0.1", "2", "-1.5"],
+            ),
+            (
+                Arc::new(
+                    arrow_array::TimestampMillisecondArray::from(vec![Some(1_000), None])
+                        .with_timezone("America/Mexico_City"),
+                ),
+                vec!["1970-01-01T00:00:01Z", ""],
+            ),
+            (
+                Arc::new(
+                    vec![Some("AV. REFORMA"), None, Some("AV. REFORMA")]
+                        .into_iter()
+                        .collect::<arrow_array::DictionaryArray<Int32Type>>(),
+                ),
+                vec!["AV. REFORMA", "", "AV. REFORMA"],
+            ),
+        ];
+        for (array, want) in cases {
+            let dt = array.data_type().clone();
+            assert_eq!(rendered(Arc::clone(&array)), want, "{dt}");
+            if canary_type(&dt) {
+                let back = canary_column(&dt, &want).unwrap();
+                assert_eq!(back.data_type(), &dt);
+                assert_eq!(rendered(back), want, "{dt}");
+            }
+        }
+        let binary: ArrayRef = Arc::new(arrow_array::BinaryArray::from(vec![&b"x"[..]]));
+        assert!(Text::new(&binary, "FOTO").is_err());
+        assert!(canary_column(&DataType::Int32, &["x"]).is_none());
+    }
+
+    #[test]
+    fn changed_cells_replace_the_input_and_keep_nulls() {
+        let input: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("A"),
+            None,
+            Some("C"),
+            Some("D"),
+        ]));
+        let mut changes = Changes::default();
+        changes.push(0, "AV.");
+        changes.push(3, "DD");
+        let out = rebuild(&input, &changes, "CALLE").unwrap();
+        assert_eq!(rendered(out.clone()), ["AV.", "", "C", "DD"]);
+        assert!(out.is_null(1));
+        let amounts: ArrayRef = Arc::new(
+            arrow_array::Decimal64Array::from(vec![Some(100), None, Some(-251)])
+                .with_precision_and_scale(9, 2)
+                .unwrap(),
+        );
+        let mut changes = Changes::default();
+        changes.push(2, "-2.50");
+        let out = rebuild(&amounts, &changes, "MONTO").unwrap();
+        assert_eq!(out.data_type(), amounts.data_type());
+        assert_eq!(rendered(out), ["1.00", "", "-2.50"]);
+        let mut changes = Changes::default();
+        changes.push(0, "1.001");
+        assert!(rebuild(&amounts, &changes, "MONTO").is_err());
+    }
+
+    #[test]
+    fn batches_are_cut_at_row_group_ends() {
+        let batch = |n: usize| {
+            RecordBatch::try_from_iter([(
+                "x",
+                Arc::new(arrow_array::Int32Array::from_iter_values(0..n as i32)) as ArrayRef,
+            )])
+            .map_err(|e| arrow_error("test", e))
+        };
+        let batches: Vec<Result<RecordBatch>> = vec![batch(4), batch(4), batch(4), batch(1)];
+        let pieces = Pieces {
+            batches: Box::new(batches.into_iter()),
+            groups: vec![3, 0, 6, 4],
+            group: 0,
+            left_in_group: None,
+            pending: None,
+        };
+        let cut: Vec<(usize, bool)> = pieces
+            .map(|p| p.map(|(b, end)| (b.num_rows(), end)).unwrap())
+            .collect();
+        assert_eq!(
+            cut,
+            [
+                (3, true),
+                (1, false),
+                (4, false),
+                (1, true),
+                (3, false),
+                (1, true)
+            ]
+        );
+    }
+}
