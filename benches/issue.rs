@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use watermark_core::{
     issue_csv_with, suggest_from_csv, verify_csv, Detector, Embedder, HashingReader, HashingWriter,
-    IssueOptions, MasterKey, Recipient,
+    IssueOptions, MasterKey, Policy, Recipient,
 };
 use watermark_synth::Kind;
 
@@ -64,6 +64,23 @@ fn parse_only(input: &Path) -> Duration {
     }
     std::hint::black_box(fields);
     start.elapsed()
+}
+
+/// The CPU time the process has used, in seconds (Linux; 0 elsewhere).
+fn cpu_secs() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name, which is in parentheses: utime and
+    // stime are the 12th and 13th, in clock ticks of 1/100 s.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    f.iter().sum::<f64>() / 100.0
 }
 
 /// The process's peak resident memory in MB, where the OS says.
@@ -121,6 +138,46 @@ fn issue(embedder: &Embedder, input: &Path, output: &Path, digests: bool) -> Dur
     start.elapsed()
 }
 
+/// Writes recipient 37's copy of `input` to `output`, and a detector for
+/// 100 recipients.
+fn verify_setup<'a>(
+    key: &'a MasterKey,
+    policy: &'a Policy,
+    input: &Path,
+    output: &'a Path,
+) -> (Detector, &'a Path) {
+    let hundred: Vec<Recipient> = (0..100)
+        .map(|i| Recipient::new(format!("party{i}"), i).unwrap())
+        .collect();
+    let one = Embedder::builder()
+        .key(key)
+        .policy(policy)
+        .recipient(hundred[37].clone())
+        .build()
+        .unwrap();
+    // BENCH_COPY=FILE keeps the copy there, made once (for profilers).
+    let output = match std::env::var_os("BENCH_COPY") {
+        Some(path) => {
+            let path: &'a Path = Box::leak(std::path::PathBuf::from(path).into_boxed_path());
+            if !path.exists() {
+                issue(&one, input, path, false);
+            }
+            path
+        }
+        None => {
+            issue(&one, input, output, false);
+            output
+        }
+    };
+    let detector = Detector::builder()
+        .key(key)
+        .policy(policy)
+        .recipients(hundred)
+        .build()
+        .unwrap();
+    (detector, output)
+}
+
 #[allow(clippy::print_stdout)]
 fn main() {
     let rows = env_usize("BENCH_ROWS", 1_000_000);
@@ -155,11 +212,28 @@ fn main() {
         .build()
         .unwrap();
 
-    // BENCH_ONLY=issue|baseline runs one stage once (for profilers).
+    // BENCH_ONLY=issue|baseline|verify runs one stage once (for profilers).
     match std::env::var("BENCH_ONLY").as_deref() {
         Ok("issue") => {
             let t = issue(&embedder, &input, &output, false);
             println!("issue_csv: {:.3} s", t.as_secs_f64());
+            return;
+        }
+        Ok("verify") => {
+            let (detector, copy) = verify_setup(&key, &policy, &input, &output);
+            let (start, cpu) = (Instant::now(), cpu_secs());
+            let a = verify_csv(&detector, File::open(copy).unwrap(), &mut |_| {}).unwrap();
+            println!(
+                "verify_csv: {:.3} s ({:.2} s of CPU), {} rows, {} positions",
+                start.elapsed().as_secs_f64(),
+                cpu_secs() - cpu,
+                a.rows_read,
+                a.positions_read
+            );
+            assert_eq!(a.accused[0].recipient, "party37");
+            for c in &a.positions_by_column {
+                println!("  {}: {} positions", c.column, c.positions);
+            }
             return;
         }
         Ok("baseline") => {
@@ -213,23 +287,7 @@ fn main() {
         println!("  peak memory so far (VmHWM): {mb:.0} MB");
     }
 
-    // Verify a whole copy of recipient 37 against 100 recipients.
-    let hundred: Vec<Recipient> = (0..100)
-        .map(|i| Recipient::new(format!("party{i}"), i).unwrap())
-        .collect();
-    let one = Embedder::builder()
-        .key(&key)
-        .policy(&policy)
-        .recipient(hundred[37].clone())
-        .build()
-        .unwrap();
-    issue(&one, &input, &output, false);
-    let detector = Detector::builder()
-        .key(&key)
-        .policy(&policy)
-        .recipients(hundred)
-        .build()
-        .unwrap();
+    let (detector, _) = verify_setup(&key, &policy, &input, &output);
     let mut best = [Duration::MAX; 2];
     for _ in 0..runs {
         best[0] = best[0].min(parse_only(&output));

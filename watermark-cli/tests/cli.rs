@@ -1035,7 +1035,7 @@ fn issue_killed_at_20_random_moments_leaves_a_sound_log_and_the_next_run_complet
                 }
                 std::thread::sleep(Duration::from_micros(100));
             }
-            std::thread::sleep(Duration::from_micros(rng.gen_range(0..30_000)));
+            std::thread::sleep(Duration::from_micros(rng.gen_range(0..2_000)));
         }
         let finished = child.try_wait().unwrap().is_some();
         let _ = child.kill(); // SIGKILL

@@ -24,8 +24,6 @@
 //! the convolution would cost too much, so it is not computed. The smaller of
 //! the two valid bounds is used.
 
-use std::collections::BTreeMap;
-
 /// Which score a term belongs to.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum ScoreKind {
@@ -63,33 +61,57 @@ impl ScoreKind {
     }
 }
 
-/// How many positions were read with each exact `(threshold, y)`. Ordered,
-/// so that sums run in one order and the same leak gives the same digits.
+/// How many positions were read with each exact `(threshold, y)`: a dense
+/// table (allocated at the first count), walked in `(threshold, y)` order so
+/// that sums run in one order and the same leak gives the same digits.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Histogram {
-    counts: BTreeMap<(u16, bool), u64>,
+    /// Indexed by `2·threshold + y`.
+    counts: Vec<u64>,
 }
 
 impl Histogram {
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn add(&mut self, threshold: u16, y: bool) {
-        *self.counts.entry((threshold, y)).or_insert(0) += 1;
+        self.add_n(threshold, y, 1);
+    }
+
+    /// Counts `n` positions.
+    pub(crate) fn add_n(&mut self, threshold: u16, y: bool, n: u64) {
+        if self.counts.is_empty() {
+            self.counts = vec![0; 2 << 16];
+        }
+        self.counts[2 * usize::from(threshold) + usize::from(y)] += n;
     }
 
     /// Adds another histogram's counts.
     pub(crate) fn merge(&mut self, other: &Histogram) {
-        for (&key, &n) in &other.counts {
-            *self.counts.entry(key).or_insert(0) += n;
+        if other.counts.is_empty() {
+            return;
         }
+        if self.counts.is_empty() {
+            self.counts = vec![0; 2 << 16];
+        }
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+    }
+
+    /// Each `(threshold, y)` read, in order, with its count.
+    fn iter(&self) -> impl Iterator<Item = ((u16, bool), u64)> + '_ {
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(|(i, &n)| (((i >> 1) as u16, i & 1 == 1), n))
     }
 
     /// Each `(threshold, y)` with what the moment generating function needs
     /// of it: `(ln p, ln(1 − p), a, b, count)`, the score being `a` when the
     /// bit is 1 and `b` when it is 0. Computed once per bound, not per λ.
     fn terms(&self, kind: ScoreKind) -> Vec<[f64; 5]> {
-        self.counts
-            .iter()
-            .map(|(&(t, y), &n)| {
+        self.iter()
+            .map(|((t, y), n)| {
                 let p = f64::from(t) / 65536.0;
                 let (a, b) = kind.terms(p, y);
                 [p.ln(), (1.0 - p).ln(), a, b, n as f64]
@@ -135,13 +157,13 @@ struct ExactTail {
 
 impl ExactTail {
     fn new(hist: &Histogram, kind: ScoreKind) -> Option<ExactTail> {
-        let n: u64 = hist.counts.values().sum();
+        let n: u64 = hist.counts.iter().sum();
         if n == 0 || n > EXACT_MAX_POSITIONS {
             return None;
         }
         let mut lowest = 0i64;
         let mut dist = vec![1.0f64];
-        for (&(t, y), &count) in &hist.counts {
+        for ((t, y), count) in hist.iter() {
             let p = f64::from(t) / 65536.0;
             let (a, b) = kind.terms(p, y);
             let (a, b) = (

@@ -10,14 +10,16 @@
 //! * bytes `32q .. 32q + 32` are position `q`'s *head*: a 16-bit draw for its
 //!   bias `p` (arcsine density restricted to `[t, 1-t]`), a 16-bit draw for
 //!   whether it is active, and the 16-bit draws `u` of recipient slots 0..13;
-//! * bytes from `2^40 + q·2^34 + 2(j - 14)` hold the draw of recipient slot
-//!   `j ≥ 14`, so each position's draws for many recipients are contiguous.
+//! * recipient slot `j ≥ 14` is in *tail block* `k = ⌊(j - 14) / 32⌋`: its
+//!   draw is the 2 bytes at `2^40 + k·2^22 + 64q + 2((j - 14) mod 32)`. Each
+//!   (block, position) is one whole 64-byte output block of the stream, and a
+//!   block's positions are contiguous, so the draws of 32 recipients at every
+//!   position of a row are one SIMD pass too.
 //!
 //! Recipient `j` holds bit 1 at `q` iff `u < 65536 p`. A row's heads are
 //! one SIMD pass of the stream, so marking costs one HMAC and one BLAKE3 call
-//! per row; a position's draws for every recipient come from its own
-//! segments of the stream, so scoring thousands of recipients stays cheap, and
-//! a new recipient never changes an existing copy.
+//! per row; scoring `n` recipients costs `⌈(n - 14) / 32⌉` more passes per
+//! row, and a new recipient never changes an existing copy.
 //!
 //! The bias is quantised to a multiple of 1/65536 so that `P(bit = 1)` is
 //! known exactly; the detection bound uses that exact value. It is computed
@@ -35,7 +37,11 @@ pub(crate) const MAX_SLOTS_PER_CELL: usize = 16;
 const HEAD_RECIPIENTS: u32 = 14;
 const HEAD: usize = 32;
 const TAIL_BASE: u64 = 1 << 40;
-const TAIL_STRIDE: u64 = 1 << 34;
+/// Recipients per tail block, and the block's bytes per position.
+const TAIL_SLOTS: u32 = 32;
+const TAIL_BLOCK: usize = 64;
+/// Tail block `k` of every position: 2^16 positions of 64 bytes.
+const TAIL_STRIDE: u64 = 1 << 22;
 
 /// A row's anchor.
 #[derive(Clone, Copy)]
@@ -133,7 +139,6 @@ impl Position {
         if done == out.len() {
             return;
         }
-        let tail_slot = u64::from(first) + done as u64 - u64::from(HEAD_RECIPIENTS);
         let reader = match &mut cache.0 {
             Some((anchor, reader)) if *anchor == self.anchor.0 => reader,
             slot => {
@@ -142,15 +147,147 @@ impl Position {
                     .1
             }
         };
-        reader.set_position(TAIL_BASE + u64::from(self.q) * TAIL_STRIDE + 2 * tail_slot);
-        let mut buf = [0u8; 512];
-        for chunk in out[done..].chunks_mut(256) {
-            let bytes = &mut buf[..chunk.len() * 2];
+        let mut buf = [0u8; TAIL_BLOCK];
+        let mut slot = first + done as u32;
+        while done < out.len() {
+            let t = slot - HEAD_RECIPIENTS;
+            let (k, i) = (t / TAIL_SLOTS, (t % TAIL_SLOTS) as usize);
+            let n = (TAIL_SLOTS as usize - i).min(out.len() - done);
+            reader.set_position(tail_offset(k, usize::from(self.q)) + 2 * i as u64);
+            let bytes = &mut buf[..2 * n];
             reader.fill(bytes);
-            for (d, b) in chunk.iter_mut().zip(bytes.chunks_exact(2)) {
+            for (d, b) in out[done..done + n].iter_mut().zip(bytes.chunks_exact(2)) {
                 *d = u16::from_le_bytes([b[0], b[1]]);
             }
+            done += n;
+            slot += n as u32;
         }
+    }
+
+    /// [`Position::draws`] from a row's tails filled by [`RowTails::fill`]
+    /// for this position's row, with `first..first + out.len()` within the
+    /// slots filled.
+    #[inline]
+    pub(crate) fn draws_from(&self, tails: &RowTails, first: u32, out: &mut [u16]) {
+        let mut done = 0;
+        if first < HEAD_RECIPIENTS {
+            let n = ((HEAD_RECIPIENTS - first) as usize).min(out.len());
+            let at = 4 + 2 * first as usize;
+            for (k, d) in out[..n].iter_mut().enumerate() {
+                *d = u16::from_le_bytes([self.head[at + 2 * k], self.head[at + 2 * k + 1]]);
+            }
+            done = n;
+        }
+        let mut slot = first + done as u32;
+        let q = usize::from(self.q);
+        while done < out.len() {
+            let t = slot - HEAD_RECIPIENTS;
+            let (k, i) = ((t / TAIL_SLOTS) as usize, (t % TAIL_SLOTS) as usize);
+            let n = (TAIL_SLOTS as usize - i).min(out.len() - done);
+            let at = tails.at(k, q) + 2 * i;
+            let bytes = &tails.bytes[at..at + 2 * n];
+            for (d, b) in out[done..done + n].iter_mut().zip(bytes.chunks_exact(2)) {
+                *d = u16::from_le_bytes([b[0], b[1]]);
+            }
+            done += n;
+            slot += n as u32;
+        }
+    }
+
+    /// The draws of slots `first..first + count`, as runs of little-endian
+    /// `u16` bytes: `f(i, bytes)` gets the draws of slots `first + i..`. The
+    /// row's tails must have been filled for them (see
+    /// [`Position::draws_from`]).
+    #[inline]
+    pub(crate) fn draw_runs(
+        &self,
+        tails: &RowTails,
+        first: u32,
+        count: usize,
+        mut f: impl FnMut(usize, &[u8]),
+    ) {
+        let mut done = 0;
+        if first < HEAD_RECIPIENTS {
+            let n = ((HEAD_RECIPIENTS - first) as usize).min(count);
+            let at = 4 + 2 * first as usize;
+            f(0, &self.head[at..at + 2 * n]);
+            done = n;
+        }
+        let mut slot = first + done as u32;
+        let q = usize::from(self.q);
+        while done < count {
+            let t = slot - HEAD_RECIPIENTS;
+            let (k, i) = ((t / TAIL_SLOTS) as usize, (t % TAIL_SLOTS) as usize);
+            let n = (TAIL_SLOTS as usize - i).min(count - done);
+            let at = tails.at(k, q) + 2 * i;
+            f(done, &tails.bytes[at..at + 2 * n]);
+            done += n;
+            slot += n as u32;
+        }
+    }
+
+    /// The position's index within its row.
+    #[inline]
+    pub(crate) fn q(&self) -> u16 {
+        self.q
+    }
+
+    /// The first 16 bytes of the position's row anchor.
+    #[inline]
+    pub(crate) fn anchor_key(&self) -> u128 {
+        u128::from_le_bytes(self.anchor.0[..16].try_into().expect("16 bytes"))
+    }
+}
+
+/// The offset of tail block `k` of position `q` in its row's stream.
+fn tail_offset(k: u32, q: usize) -> u64 {
+    TAIL_BASE + u64::from(k) * TAIL_STRIDE + (TAIL_BLOCK * q) as u64
+}
+
+/// The tail blocks of a row's positions for a range of recipient slots, filled
+/// in one pass per block: what scoring many recipients at every position of
+/// a row reads.
+#[derive(Default)]
+pub(crate) struct RowTails {
+    bytes: Vec<u8>,
+    /// First tail block and first position filled, and positions per block.
+    k0: usize,
+    q0: usize,
+    qs: usize,
+}
+
+impl RowTails {
+    /// Fills the tails of positions `q_lo..=q_hi` of `anchor`'s row for
+    /// slots `first..=last` (only the tail blocks those slots need).
+    pub(crate) fn fill(
+        &mut self,
+        keys: &Subkeys,
+        anchor: &Anchor,
+        (first, last): (u32, u32),
+        (q_lo, q_hi): (usize, usize),
+    ) {
+        self.q0 = q_lo;
+        self.qs = q_hi + 1 - q_lo;
+        if last < HEAD_RECIPIENTS {
+            self.bytes.clear();
+            return;
+        }
+        let k0 = first.saturating_sub(HEAD_RECIPIENTS) / TAIL_SLOTS;
+        let k1 = (last - HEAD_RECIPIENTS) / TAIL_SLOTS;
+        self.k0 = k0 as usize;
+        let per_block = TAIL_BLOCK * self.qs;
+        self.bytes.resize(per_block * (k1 - k0 + 1) as usize, 0);
+        let mut reader = row_stream(keys, anchor);
+        for (k, chunk) in (k0..=k1).zip(self.bytes.chunks_exact_mut(per_block)) {
+            reader.set_position(tail_offset(k, q_lo));
+            reader.fill(chunk);
+        }
+    }
+
+    #[inline]
+    fn at(&self, k: usize, q: usize) -> usize {
+        debug_assert!(q >= self.q0 && q < self.q0 + self.qs && k >= self.k0);
+        TAIL_BLOCK * ((k - self.k0) * self.qs + (q - self.q0))
     }
 }
 
@@ -313,22 +450,36 @@ mod tests {
         let pos = one(&code, &keys, b"X", 6);
         let mut all = vec![0u16; 700];
         pos.draws(&keys, 0, &mut all);
-        // Head draws are the stream at 32q + 4 + 2j; tail draws at their own
-        // segment, contiguous per position.
+        // Head draws are the stream at 32q + 4 + 2j; tail draws in 64-byte
+        // blocks of 32 slots, block k of position q at 2^40 + k 2^22 + 64q.
         let mut stream = row_stream(&keys, &pos.anchor);
         let mut head = [0u8; 7 * 32];
         stream.fill(&mut head);
-        let mut tail = vec![0u8; 2 * 686];
-        stream.set_position(TAIL_BASE + 6 * TAIL_STRIDE);
-        stream.fill(&mut tail);
         for (j, &u) in all.iter().enumerate() {
             let want = if j < 14 {
                 u16::from_le_bytes([head[6 * 32 + 4 + 2 * j], head[6 * 32 + 5 + 2 * j]])
             } else {
-                u16::from_le_bytes([tail[2 * (j - 14)], tail[2 * (j - 14) + 1]])
+                let (k, i) = ((j - 14) / 32, (j - 14) % 32);
+                let mut b = [0u8; 2];
+                stream.set_position(TAIL_BASE + k as u64 * TAIL_STRIDE + 64 * 6 + 2 * i as u64);
+                stream.fill(&mut b);
+                u16::from_le_bytes(b)
             };
             assert_eq!(u, want, "{j}");
             assert_eq!(pos.bit(&keys, j as u32), u < pos.threshold, "{j}");
+        }
+        // A row's tails filled at once give the same draws, for any slot
+        // range and any positions around this one.
+        for (first, last, q_lo, q_hi) in [(0, 699, 0, 6), (14, 45, 6, 6), (40, 300, 2, 9)] {
+            let mut tails = RowTails::default();
+            tails.fill(&keys, &pos.anchor, (first, last), (q_lo, q_hi));
+            let mut part = vec![0u16; (last - first + 1) as usize];
+            pos.draws_from(&tails, first, &mut part);
+            assert_eq!(
+                &part[..],
+                &all[first as usize..=last as usize],
+                "{first}..={last}"
+            );
         }
         for (start, len) in [(290, 10), (10, 10), (13, 1), (14, 600)] {
             let mut part = vec![0u16; len];

@@ -4,7 +4,7 @@
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::ops::Range;
 
-use crate::detect::{Attribution, Detector};
+use crate::detect::{Attribution, Detector, ReadBatch, RowReader, BATCH_ROWS};
 use crate::embed::{Embedder, RowMarker};
 use crate::error::{from_csv, Error, ErrorKind, Result};
 
@@ -146,8 +146,6 @@ pub struct Progress {
     pub bytes: u64,
 }
 
-const PROGRESS_EVERY: u64 = 8192;
-
 /// What an issuance wrote.
 #[derive(Debug)]
 pub struct IssueSummary<W> {
@@ -260,11 +258,6 @@ struct Marked {
     canaries_placed: u64,
     canaries: Vec<u64>,
 }
-
-/// Batches in flight per worker; with channels of this capacity both ways,
-/// no send can block while the reading thread waits, so the pipeline cannot
-/// deadlock.
-const DEPTH: usize = 4;
 
 /// Input read per call; large so most records are parsed from one chunk.
 const CHUNK: usize = 1 << 18;
@@ -564,139 +557,99 @@ pub fn issue_csv_with<R: Read, W: Write>(
     };
     let batch_rows = options.batch_rows.max(1);
     let names = &names;
-
-    std::thread::scope(|scope| {
-        let mut to_workers = Vec::with_capacity(threads);
-        let mut from_workers = Vec::with_capacity(threads);
-        for _ in 0..threads {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(DEPTH);
-            let (rtx, rrx) = std::sync::mpsc::sync_channel::<Result<Marked>>(DEPTH);
-            to_workers.push(tx);
-            from_workers.push(rrx);
-            scope.spawn(move || {
-                let mut marker = match embedder.bind(names) {
-                    Ok(m) => m,
-                    Err(e) => {
-                        let _ = rtx.send(Err(e));
-                        return;
-                    }
-                };
-                for batch in rx {
-                    let result = mark_batch(&mut marker, embedder, batch, names, dialect);
-                    let failed = result.is_err();
-                    if rtx.send(result).is_err() || failed {
-                        return;
-                    }
-                }
-            });
-        }
-
-        let mut rows = 0u64;
-        let mut slots_marked = 0u64;
-        let mut canaries = vec![0u64; embedder.recipients().len()];
-        let mut canaries_placed = 0u64;
-        let mut line_end = head.last() == Some(&b'\n');
-        let mut sent = 0usize;
-        let mut received = 0usize;
-        let mut spare: Vec<Batch> = Vec::new();
-        let mut eof = false;
-        // Receives the oldest batch in flight and writes it out.
-        let mut drain_one =
-            |received: &mut usize, spare: &mut Vec<Batch>, outputs: &mut Vec<W>| -> Result<()> {
-                let marked = from_workers[*received % threads].recv().map_err(|_| {
-                    Error::io("marking rows", io::Error::other("a worker thread stopped"))
-                })??;
-                *received += 1;
-                let batch = marked.batch;
-                for (r, (out, bytes)) in outputs.iter_mut().zip(&batch.copies).enumerate() {
-                    out.write_all(bytes).map_err(|e| write_err(r, e))?;
-                }
-                slots_marked += marked.slots_marked;
-                canaries_placed += marked.canaries_placed;
-                for (total, n) in canaries.iter_mut().zip(&marked.canaries) {
-                    *total += n;
-                }
-                if let Some(last) = batch.records.last() {
-                    progress(Progress {
-                        rows: batch.first_row + batch.records.len() as u64 - 1,
-                        bytes: last.byte,
-                    });
-                }
-                spare.push(batch);
-                Ok(())
-            };
-        let result = (|| -> Result<()> {
-            while !eof {
-                let mut batch = spare.pop().unwrap_or_default();
-                batch.clear();
-                batch.first_row = rows + 1;
-                batch.last = false;
-                batch.after_line_end = line_end;
-                while batch.records.len() < batch_rows {
-                    let start = batch.raw.len();
-                    let at = scan.position();
-                    if !scan.next_record(&mut batch.raw)? {
-                        eof = true;
-                        batch.last = true;
-                        break;
-                    }
-                    if scan.nfields != names.len() {
-                        let row = rows + batch.records.len() as u64 + 1;
-                        return Err(Error::new(ErrorKind::UnequalLengths {
-                            expected: names.len() as u64,
-                            found: scan.nfields as u64,
-                        })
-                        .at_row(row, at.1));
-                    }
-                    scan.push_record(&mut batch, start, at);
-                }
-                // Bytes after the last record, and canaries after it, still
-                // go out, in a batch of their own if need be.
-                let trailing_canaries = embedder
-                    .placed_canaries()
-                    .is_some_and(|c| c.list.placed().last().is_some_and(|l| l.after_row == rows));
-                if batch.records.is_empty() && batch.raw.is_empty() && !trailing_canaries {
-                    spare.push(batch);
+    let markers = (0..threads)
+        .map(|_| embedder.bind(names))
+        .collect::<Result<Vec<_>>>()?;
+    let mut rows = 0u64;
+    let mut slots_marked = 0u64;
+    let mut canaries = vec![0u64; embedder.recipients().len()];
+    let mut canaries_placed = 0u64;
+    let mut line_end = head.last() == Some(&b'\n');
+    let spare = std::cell::RefCell::new(Vec::<Batch>::new());
+    let mut eof = false;
+    crate::pipeline::ordered(
+        "marking rows",
+        markers,
+        |marker, batch: Batch| mark_batch(marker, embedder, batch, names, dialect),
+        || {
+            if eof {
+                return Ok(None);
+            }
+            let mut batch = spare.borrow_mut().pop().unwrap_or_default();
+            batch.clear();
+            batch.first_row = rows + 1;
+            batch.last = false;
+            batch.after_line_end = line_end;
+            while batch.records.len() < batch_rows {
+                let start = batch.raw.len();
+                let at = scan.position();
+                if !scan.next_record(&mut batch.raw)? {
+                    eof = true;
+                    batch.last = true;
                     break;
                 }
-                rows += batch.records.len() as u64;
-                if let Some(&b) = batch.raw.last() {
-                    line_end = b == b'\n';
+                if scan.nfields != names.len() {
+                    let row = rows + batch.records.len() as u64 + 1;
+                    return Err(Error::new(ErrorKind::UnequalLengths {
+                        expected: names.len() as u64,
+                        found: scan.nfields as u64,
+                    })
+                    .at_row(row, at.1));
                 }
-                if sent - received == threads * DEPTH {
-                    drain_one(&mut received, &mut spare, &mut outputs)?;
-                }
-                to_workers[sent % threads].send(batch).map_err(|_| {
-                    Error::io("marking rows", io::Error::other("a worker thread stopped"))
-                })?;
-                sent += 1;
+                scan.push_record(&mut batch, start, at);
             }
-            while received < sent {
-                drain_one(&mut received, &mut spare, &mut outputs)?;
+            // Bytes after the last record, and canaries after it, still go
+            // out, in a batch of their own if need be.
+            let trailing_canaries = embedder
+                .placed_canaries()
+                .is_some_and(|c| c.list.placed().last().is_some_and(|l| l.after_row == rows));
+            if batch.records.is_empty() && batch.raw.is_empty() && !trailing_canaries {
+                spare.borrow_mut().push(batch);
+                return Ok(None);
             }
+            rows += batch.records.len() as u64;
+            if let Some(&b) = batch.raw.last() {
+                line_end = b == b'\n';
+            }
+            Ok(Some(batch))
+        },
+        |marked: Marked| {
+            let batch = marked.batch;
+            for (r, (out, bytes)) in outputs.iter_mut().zip(&batch.copies).enumerate() {
+                out.write_all(bytes).map_err(|e| write_err(r, e))?;
+            }
+            slots_marked += marked.slots_marked;
+            canaries_placed += marked.canaries_placed;
+            for (total, n) in canaries.iter_mut().zip(&marked.canaries) {
+                *total += n;
+            }
+            if let Some(last) = batch.records.last() {
+                progress(Progress {
+                    rows: batch.first_row + batch.records.len() as u64 - 1,
+                    bytes: last.byte,
+                });
+            }
+            spare.borrow_mut().push(batch);
             Ok(())
-        })();
-        // Closing the channels ends the workers, on success or error.
-        drop(to_workers);
-        result?;
-        if let Some(list) = embedder.canary_list() {
-            if canaries_placed != list.len() as u64 || rows != list.input_rows() {
-                return Err(Error::state(format!(
-                    "the canary list was made for an extract of {} rows; this one has {rows}",
-                    list.input_rows()
-                )));
-            }
+        },
+    )?;
+    if let Some(list) = embedder.canary_list() {
+        if canaries_placed != list.len() as u64 || rows != list.input_rows() {
+            return Err(Error::state(format!(
+                "the canary list was made for an extract of {} rows; this one has {rows}",
+                list.input_rows()
+            )));
         }
-        for (r, out) in outputs.iter_mut().enumerate() {
-            out.flush().map_err(|e| write_err(r, e))?;
-        }
-        Ok(IssueSummary {
-            rows,
-            slots_marked,
-            dialect,
-            canaries,
-            outputs,
-        })
+    }
+    for (r, out) in outputs.iter_mut().enumerate() {
+        out.flush().map_err(|e| write_err(r, e))?;
+    }
+    Ok(IssueSummary {
+        rows,
+        slots_marked,
+        dialect,
+        canaries,
+        outputs,
     })
 }
 
@@ -902,39 +855,117 @@ fn mark_batch(
 
 /// Streams a leaked CSV into a detector and returns its attribution. Columns
 /// may come in any order and any subset that keeps the identity; names are
-/// matched ignoring case, accents and surrounding space.
+/// matched ignoring case, accents and surrounding space. Uses one thread per
+/// core: see [`verify_csv_with`].
 pub fn verify_csv<R: Read>(
     detector: &Detector,
     input: R,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Attribution> {
+    verify_csv_with(detector, input, VerifyOptions::default(), progress)
+}
+
+/// How [`verify_csv_with`] runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VerifyOptions {
+    /// Scoring threads; 0 means one per available core. The attribution is
+    /// the same, digit for digit, whatever the number.
+    pub threads: usize,
+}
+
+/// [`verify_csv`] with explicit options. The calling thread splits the input
+/// into records and counts each position once; worker threads find the
+/// rows' positions and score every recipient, in batches of rows taken back
+/// in order.
+pub fn verify_csv_with<R: Read>(
+    detector: &Detector,
+    input: R,
+    options: VerifyOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Attribution> {
     let mut input = BufReader::with_capacity(1 << 16, input);
     let dialect = sniff(&mut input)?;
-    let mut rdr = reader(input, dialect);
-    let (_, names) = header(&mut rdr)?;
+    let mut scan = Scanner::new(input, dialect);
+    let names = scan.header(&mut Vec::new())?;
     let mut observer = detector.bind(&names)?;
-    let mut rec = csv::ByteRecord::new();
+    let threads = match options.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let readers = (0..threads).map(|_| observer.reader()).collect();
+    let spare = std::cell::RefCell::new(Vec::<Batch>::new());
     let mut rows = 0u64;
-    loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(from_csv(e, Some(names.len()))),
-        }
-        rows += 1;
-        let all = utf8_fields(&rec, rows, &names)?;
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        observer
-            .observe(rows, |i| field(all, &rec, i))
-            .map_err(|e| e.at_row(rows, line))?;
-        if rows.is_multiple_of(PROGRESS_EVERY) {
-            progress(Progress {
-                rows,
-                bytes: rec.position().map(|p| p.byte()).unwrap_or(0),
-            });
-        }
-    }
+    let mut eof = false;
+    let names = &names;
+    crate::pipeline::ordered(
+        "verifying rows",
+        readers,
+        |reader, batch: Batch| {
+            let read = read_batch(reader, &batch, names)?;
+            Ok((batch, read))
+        },
+        || {
+            if eof {
+                return Ok(None);
+            }
+            let mut batch = spare.borrow_mut().pop().unwrap_or_default();
+            batch.clear();
+            batch.first_row = rows + 1;
+            while batch.records.len() < BATCH_ROWS {
+                let start = batch.raw.len();
+                let at = scan.position();
+                if !scan.next_record(&mut batch.raw)? {
+                    eof = true;
+                    break;
+                }
+                if scan.nfields != names.len() {
+                    let row = rows + batch.records.len() as u64 + 1;
+                    return Err(Error::new(ErrorKind::UnequalLengths {
+                        expected: names.len() as u64,
+                        found: scan.nfields as u64,
+                    })
+                    .at_row(row, at.1));
+                }
+                scan.push_record(&mut batch, start, at);
+            }
+            if batch.records.is_empty() {
+                return Ok(None);
+            }
+            rows += batch.records.len() as u64;
+            Ok(Some(batch))
+        },
+        |(batch, read)| {
+            observer.absorb(read);
+            if let Some(last) = batch.records.last() {
+                progress(Progress {
+                    rows: batch.first_row + batch.records.len() as u64 - 1,
+                    bytes: last.byte,
+                });
+            }
+            spare.borrow_mut().push(batch);
+            Ok(())
+        },
+    )?;
     Ok(observer.finish())
+}
+
+/// Reads a batch of leak rows: a verification worker's job.
+fn read_batch(reader: &mut RowReader<'_>, batch: &Batch, names: &[String]) -> Result<ReadBatch> {
+    let mut out = reader.batch();
+    let mut values: Vec<&str> = Vec::with_capacity(names.len());
+    for (k, rec) in batch.records.iter().enumerate() {
+        let row = batch.first_row + k as u64;
+        let fields = &batch.fields[rec.fields.clone()];
+        record_values(&batch.raw, &batch.unescaped, rec, fields, &mut values).map_err(|col| {
+            Error::new(ErrorKind::Utf8)
+                .at_row(row, rec.line)
+                .in_column(names.get(col).cloned().unwrap_or_default())
+        })?;
+        reader
+            .observe(&mut out, row, |i| values[i])
+            .map_err(|e| e.at_row(row, rec.line))?;
+    }
+    Ok(out)
 }
 
 /// A reader that computes the BLAKE3 digest of what passes through it.

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::bound::{Bounder, Histogram, ScoreKind};
 use crate::canary::{self, CanaryList};
-use crate::code::{Anchor, Position, StreamCache};
+use crate::code::{Anchor, Position, RowTails, StreamCache};
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::MasterKey;
 use crate::policy::Policy;
@@ -31,9 +31,6 @@ pub struct Detector {
     /// Canary anchors (first 16 bytes) to their presence positions.
     canaries: FxHashMap<u128, Position>,
 }
-
-/// A reading that is not in a carrier cell: a canary row's presence.
-const CANARY: usize = usize::MAX;
 
 /// A carrier column whose readings are at least this share one value, over
 /// at least `NORMALISED_MIN` positions, was rewritten to one spelling by the
@@ -108,6 +105,9 @@ impl<'a> DetectorBuilder<'a> {
         let n = self.recipients.len() as u64;
         let comparisons = self.comparisons.unwrap_or(n).max(n).max(1);
         let scheme = Scheme::new(key, policy)?;
+        // In slot order, so that consecutive slots' draws are read in runs.
+        let mut recipients = self.recipients;
+        recipients.sort_by_key(|r| r.slot);
         let mut canaries = FxHashMap::default();
         for list in self.canaries {
             if list.key_id() != key.id().to_hex() || list.policy_digest() != policy.digest() {
@@ -122,7 +122,7 @@ impl<'a> DetectorBuilder<'a> {
         }
         Ok(Detector {
             scheme,
-            recipients: self.recipients,
+            recipients,
             comparisons,
             threshold,
             canaries,
@@ -169,36 +169,22 @@ impl Detector {
         require_identity: bool,
     ) -> Result<Observer<'_>> {
         let binding = self.scheme.bind_with(header, require_identity)?;
-        let n = self.recipients.len();
-        let (min, max) = self.recipients.iter().fold((u32::MAX, 0), |(lo, hi), r| {
-            (lo.min(r.slot), hi.max(r.slot))
-        });
-        let span = if n == 0 { 0 } else { (max - min) as usize + 1 };
         let k = self.scheme.carriers.len();
+        let reader = RowReader::new(self, binding);
         Ok(Observer {
-            detector: self,
-            binding,
-            scratch: String::new(),
-            buf: RowBuffers::new(k),
+            pending: reader.batch(),
+            pending_rows: 0,
+            reader,
             seen: FxHashMap::default(),
-            hist: vec![Histogram::default(); k + 1],
+            seen_far: FxHashMap::default(),
+            hist_keys: Vec::new(),
             ones: vec![0; k + 1],
-            tardos: vec![0.0; (k + 1) * n],
-            llr: vec![0.0; (k + 1) * n],
-            matches: vec![0; (k + 1) * n],
+            outcomes: Vec::new(),
+            sums: Sums::new((k + 1) * self.recipients.len()),
             canaries_found: 0,
-            slot_base: min,
-            offsets: self
-                .recipients
-                .iter()
-                .map(|r| (r.slot - min) as usize)
-                .collect(),
-            bits: vec![false; n],
-            stream: StreamCache::default(),
-            draws: vec![0; span.min(1 << 16)],
-            dense: span <= 1 << 16,
             rows_read: 0,
             rows_used: 0,
+            last_used: None,
             rows_without_identity: 0,
             per_carrier: vec![0; k],
             repeated: 0,
@@ -206,6 +192,384 @@ impl Detector {
             kept: Vec::new(),
         })
     }
+
+    /// The score terms at a position of bias `threshold / 65536` read `y`:
+    /// Tardos when the bit is 1, when it is 0, then the single-leaker
+    /// score's. Computed each time: a table of them would not stay in cache.
+    #[inline]
+    fn terms(&self, threshold: u16, y: bool) -> [f64; 4] {
+        let p = f64::from(threshold) / 65536.0;
+        let (ta, tb) = ScoreKind::Tardos.terms(p, y);
+        let (la, lb) = ScoreKind::SingleLeaker {
+            flip_rate: self.scheme.policy.code.flip_rate,
+        }
+        .terms(p, y);
+        [ta, tb, la, lb]
+    }
+}
+
+/// Rows per batch. Recipients' scores are summed per batch and the batches
+/// merged in order, so a result's digits do not depend on how many threads
+/// read the batches.
+pub(crate) const BATCH_ROWS: usize = 1024;
+
+/// A position read in a leak row, and the bit the row holds there.
+struct Reading {
+    row: u64,
+    /// The carrier's index, or the number of carriers for a canary.
+    group: u16,
+    y: bool,
+    pos: Position,
+}
+
+/// Per recipient and group (`group * n + r`): the two scores and the
+/// positions that match.
+#[derive(Clone, Debug)]
+struct Sums {
+    tardos: Vec<f64>,
+    llr: Vec<f64>,
+    matches: Vec<i64>,
+}
+
+impl Sums {
+    fn new(len: usize) -> Sums {
+        Sums {
+            tardos: vec![0.0; len],
+            llr: vec![0.0; len],
+            matches: vec![0; len],
+        }
+    }
+
+    fn merge(&mut self, other: &Sums) {
+        for (a, b) in self.tardos.iter_mut().zip(&other.tardos) {
+            *a += b;
+        }
+        for (a, b) in self.llr.iter_mut().zip(&other.llr) {
+            *a += b;
+        }
+        for (a, b) in self.matches.iter_mut().zip(&other.matches) {
+            *a += b;
+        }
+    }
+
+    /// Adds (or, `remove`, takes back) one position's contributions, `bits`
+    /// being every recipient's bit there. Branch-free, so it vectorises.
+    #[inline]
+    fn add(&mut self, at: usize, terms: [f64; 4], y: bool, bits: &[bool], remove: bool) {
+        let n = bits.len();
+        let [ta, tb, la, lb] = terms;
+        let tardos = &mut self.tardos[at..at + n];
+        let llr = &mut self.llr[at..at + n];
+        let matches = &mut self.matches[at..at + n];
+        let sign = if remove { -1 } else { 1 };
+        if remove {
+            for ((t, l), &bit) in tardos.iter_mut().zip(llr.iter_mut()).zip(bits) {
+                *t -= if bit { ta } else { tb };
+                *l -= if bit { la } else { lb };
+            }
+        } else {
+            for ((t, l), &bit) in tardos.iter_mut().zip(llr.iter_mut()).zip(bits) {
+                *t += if bit { ta } else { tb };
+                *l += if bit { la } else { lb };
+            }
+        }
+        for (m, &bit) in matches.iter_mut().zip(bits) {
+            *m += sign * i64::from(bit == y);
+        }
+    }
+}
+
+impl Sums {
+    /// [`Sums::add`] for recipients `at..` whose draws are `bytes`
+    /// (little-endian `u16`, bit 1 below `threshold`).
+    #[inline]
+    fn add_draws(&mut self, at: usize, terms: [f64; 4], y: bool, threshold: u16, bytes: &[u8]) {
+        let n = bytes.len() / 2;
+        let [ta, tb, la, lb] = terms;
+        let tardos = &mut self.tardos[at..at + n];
+        let llr = &mut self.llr[at..at + n];
+        let matches = &mut self.matches[at..at + n];
+        for (((t, l), m), b) in tardos
+            .iter_mut()
+            .zip(llr.iter_mut())
+            .zip(matches.iter_mut())
+            .zip(bytes.chunks_exact(2))
+        {
+            let bit = u16::from_le_bytes([b[0], b[1]]) < threshold;
+            *t += if bit { ta } else { tb };
+            *l += if bit { la } else { lb };
+            *m += i64::from(bit == y);
+        }
+    }
+}
+
+/// What a batch of leak rows gave: the positions read, in row order, and
+/// every recipient's scores summed over all of them (repeats included; the
+/// [`Observer`] takes those back).
+pub(crate) struct ReadBatch {
+    readings: Vec<Reading>,
+    sums: Sums,
+    rows_read: u64,
+    rows_without_identity: u64,
+}
+
+/// Reads leak rows' positions and draws recipients' bits at them; one per
+/// thread. Made by [`Observer::reader`].
+pub(crate) struct RowReader<'d> {
+    detector: &'d Detector,
+    binding: Binding,
+    scratch: String,
+    buf: RowBuffers,
+    tails: RowTails,
+    stream: StreamCache,
+    /// Recipients' slots are `slot_base + offsets[r]`.
+    slot_base: u32,
+    offsets: Vec<usize>,
+    /// Whether the slots are close enough to draw the whole span at once.
+    dense: bool,
+    /// Whether recipient `r` has slot `slot_base + r`: draws are then read
+    /// straight from the stream's bytes.
+    contiguous: bool,
+    draws: Vec<u16>,
+    bits: Vec<bool>,
+}
+
+impl<'d> RowReader<'d> {
+    fn new(detector: &'d Detector, binding: Binding) -> RowReader<'d> {
+        let n = detector.recipients.len();
+        let (min, max) = detector
+            .recipients
+            .iter()
+            .fold((u32::MAX, 0), |(lo, hi), r| {
+                (lo.min(r.slot), hi.max(r.slot))
+            });
+        let span = if n == 0 { 0 } else { (max - min) as usize + 1 };
+        let dense = span <= 1 << 16;
+        RowReader {
+            detector,
+            buf: RowBuffers::new(detector.scheme.carriers.len()),
+            binding,
+            scratch: String::new(),
+            tails: RowTails::default(),
+            stream: StreamCache::default(),
+            slot_base: min,
+            offsets: detector
+                .recipients
+                .iter()
+                .map(|r| (r.slot - min) as usize)
+                .collect(),
+            dense,
+            contiguous: detector
+                .recipients
+                .iter()
+                .enumerate()
+                .all(|(r, rec)| rec.slot == min + r as u32),
+            draws: vec![0; if dense { span } else { 0 }],
+            bits: vec![false; n],
+        }
+    }
+
+    /// Another reader for the same leak, for another thread.
+    pub(crate) fn fork(&self) -> RowReader<'d> {
+        RowReader::new(self.detector, self.binding.clone())
+    }
+
+    /// An empty batch.
+    pub(crate) fn batch(&self) -> ReadBatch {
+        let groups = self.detector.scheme.carriers.len() + 1;
+        ReadBatch {
+            readings: Vec::new(),
+            sums: Sums::new(groups * self.detector.recipients.len()),
+            rows_read: 0,
+            rows_without_identity: 0,
+        }
+    }
+
+    /// Reads one leak row into `batch`; `row` is its 1-based number.
+    pub(crate) fn observe<'r>(
+        &mut self,
+        batch: &mut ReadBatch,
+        row: u64,
+        field: impl Fn(usize) -> &'r str,
+    ) -> Result<()> {
+        batch.rows_read += 1;
+        let scheme = &self.detector.scheme;
+        match scheme.row_anchor(&self.binding, &field, &mut self.scratch) {
+            Ok(anchor) => {
+                self.read(batch, row, &anchor, field);
+                Ok(())
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::EmptyIdentity) => {
+                batch.rows_without_identity += 1;
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Reads one row whose identity values are given; `None` counts it as
+    /// a row without identity.
+    fn observe_identified<'r>(
+        &mut self,
+        batch: &mut ReadBatch,
+        row: u64,
+        identity: Option<&[&str]>,
+        field: impl Fn(usize) -> &'r str,
+    ) -> Result<()> {
+        batch.rows_read += 1;
+        let Some(identity) = identity else {
+            batch.rows_without_identity += 1;
+            return Ok(());
+        };
+        let scheme = &self.detector.scheme;
+        match scheme.anchor_of(identity.iter().copied(), &mut self.scratch) {
+            Ok(anchor) => {
+                self.read(batch, row, &anchor, field);
+                Ok(())
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::EmptyIdentity) => {
+                batch.rows_without_identity += 1;
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The row's readings, scored for every recipient.
+    fn read<'r>(
+        &mut self,
+        batch: &mut ReadBatch,
+        row: u64,
+        anchor: &Anchor,
+        field: impl Fn(usize) -> &'r str,
+    ) {
+        let det = self.detector;
+        let scheme = &det.scheme;
+        let k = scheme.carriers.len();
+        if let Some(pos) = det.canaries.get(&anchor_key(anchor)) {
+            // A canary row: whoever leaked held it.
+            if pos.active {
+                self.bits_at(pos);
+                let terms = det.terms(pos.threshold, true);
+                batch
+                    .sums
+                    .add(k * self.bits.len(), terms, true, &self.bits, false);
+                batch.readings.push(Reading {
+                    row,
+                    group: k as u16,
+                    y: true,
+                    pos: pos.clone(),
+                });
+            }
+        }
+        scheme.row_positions(&self.binding, anchor, &field, &mut self.buf);
+        let start = batch.readings.len();
+        let (mut q_lo, mut q_hi) = (usize::MAX, 0);
+        for (c, slots) in self.buf.slots.iter().enumerate() {
+            for (s, slot) in slots.iter().enumerate() {
+                // The variant read at the slot, and where the short form of a
+                // dotted abbreviation stands, whether it has its dot.
+                let dot = self.buf.dot_positions[c][s].as_ref().zip(slot.dot);
+                let readings = std::iter::once((&self.buf.positions[c][s], slot.value)).chain(dot);
+                for (pos, y) in readings.filter(|(pos, _)| pos.active) {
+                    let q = usize::from(pos.q());
+                    (q_lo, q_hi) = (q_lo.min(q), q_hi.max(q));
+                    batch.readings.push(Reading {
+                        row,
+                        group: c as u16,
+                        y,
+                        pos: pos.clone(),
+                    });
+                }
+            }
+        }
+        let n = self.bits.len();
+        if batch.readings.len() == start || n == 0 {
+            return;
+        }
+        if self.dense {
+            let last = self.slot_base + self.draws.len() as u32 - 1;
+            let keys = &scheme.keys;
+            self.tails
+                .fill(keys, anchor, (self.slot_base, last), (q_lo, q_hi));
+        }
+        for reading in &batch.readings[start..] {
+            let pos = &reading.pos;
+            let terms = det.terms(pos.threshold, reading.y);
+            let at = usize::from(reading.group) * n;
+            if self.contiguous {
+                let sums = &mut batch.sums;
+                pos.draw_runs(&self.tails, self.slot_base, n, |i, bytes| {
+                    sums.add_draws(at + i, terms, reading.y, pos.threshold, bytes);
+                });
+                continue;
+            }
+            if self.dense {
+                pos.draws_from(&self.tails, self.slot_base, &mut self.draws);
+                for (bit, &i) in self.bits.iter_mut().zip(&self.offsets) {
+                    *bit = self.draws[i] < pos.threshold;
+                }
+            } else {
+                for (bit, r) in self.bits.iter_mut().zip(&det.recipients) {
+                    *bit = pos.bit(&scheme.keys, r.slot);
+                }
+            }
+            batch.sums.add(at, terms, reading.y, &self.bits, false);
+        }
+    }
+
+    /// Every recipient's bit at `pos`, into `self.bits`.
+    fn bits_at(&mut self, pos: &Position) {
+        let det = self.detector;
+        let keys = &det.scheme.keys;
+        if self.dense {
+            pos.draws_cached(keys, &mut self.stream, self.slot_base, &mut self.draws);
+            for (bit, &i) in self.bits.iter_mut().zip(&self.offsets) {
+                *bit = self.draws[i] < pos.threshold;
+            }
+        } else {
+            for (bit, r) in self.bits.iter_mut().zip(&det.recipients) {
+                *bit = pos.bit(keys, r.slot);
+            }
+        }
+    }
+}
+
+/// Records a position as read, in its row's `seen` (or by id in `far` past
+/// index 63); if it was read before, whether the bit read then differs.
+fn first_read(
+    seen: &mut SeenRow,
+    far: &mut FxHashMap<u128, bool>,
+    pos: &Position,
+    y: bool,
+) -> std::result::Result<(), bool> {
+    let q = pos.q();
+    if q >= 64 {
+        return match far.entry(pos.id) {
+            Entry::Occupied(e) => Err(*e.get() != y),
+            Entry::Vacant(e) => {
+                e.insert(y);
+                Ok(())
+            }
+        };
+    }
+    let bit = 1u64 << q;
+    if seen.read & bit != 0 {
+        return Err((seen.ones & bit != 0) != y);
+    }
+    seen.read |= bit;
+    if y {
+        seen.ones |= bit;
+    }
+    Ok(())
+}
+
+/// Which positions of a row anchor were read: a bit per position index
+/// below 64, and the bits read there.
+#[derive(Clone, Copy, Default)]
+struct SeenRow {
+    read: u64,
+    ones: u64,
 }
 
 struct Kept {
@@ -217,30 +581,24 @@ struct Kept {
 
 /// Reads a leak row by row, then [`Observer::finish`] gives the attribution.
 pub struct Observer<'d> {
-    detector: &'d Detector,
-    binding: Binding,
-    scratch: String,
-    buf: RowBuffers,
-    seen: FxHashMap<u128, bool>,
-    /// Per group (each carrier, then canaries): the readings' histogram, how
-    /// many read 1, and per recipient (`group * n + r`) the scores and
-    /// matching positions.
-    hist: Vec<Histogram>,
+    reader: RowReader<'d>,
+    /// Rows read since the last batch was taken in.
+    pending: ReadBatch,
+    pending_rows: usize,
+    /// Positions read, per row anchor; positions past index 63 by id.
+    seen: FxHashMap<u128, SeenRow>,
+    seen_far: FxHashMap<u128, bool>,
+    /// Per position read, `group << 17 | threshold << 1 | y`: counted into
+    /// histograms at the end (a table per group would miss the cache).
+    hist_keys: Vec<u32>,
+    /// Per group (each carrier, then canaries), how many read 1.
     ones: Vec<u64>,
-    tardos: Vec<f64>,
-    llr: Vec<f64>,
-    matches: Vec<u64>,
+    outcomes: Vec<std::result::Result<(), bool>>,
+    sums: Sums,
     canaries_found: u64,
-    slot_base: u32,
-    /// Each recipient's slot less `slot_base`: its index in `draws`.
-    offsets: Vec<usize>,
-    /// Each recipient's bit at the position being scored.
-    bits: Vec<bool>,
-    stream: StreamCache,
-    draws: Vec<u16>,
-    dense: bool,
     rows_read: u64,
     rows_used: u64,
+    last_used: Option<u64>,
     rows_without_identity: u64,
     per_carrier: Vec<u64>,
     repeated: u64,
@@ -251,8 +609,8 @@ pub struct Observer<'d> {
 impl std::fmt::Debug for Observer<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Observer")
-            .field("rows_read", &self.rows_read)
-            .field("positions", &self.seen.len())
+            .field("rows_read", &(self.rows_read + self.pending.rows_read))
+            .field("rows_used", &self.rows_used)
             .finish_non_exhaustive()
     }
 }
@@ -261,17 +619,8 @@ impl<'d> Observer<'d> {
     /// Reads one leak row; `row` is its 1-based number, used in evidence.
     /// Rows whose identity is empty are counted and skipped.
     pub fn observe<'r>(&mut self, row: u64, field: impl Fn(usize) -> &'r str) -> Result<()> {
-        self.rows_read += 1;
-        let scheme = &self.detector.scheme;
-        let anchor = match scheme.row_anchor(&self.binding, &field, &mut self.scratch) {
-            Ok(a) => a,
-            Err(e) if matches!(e.kind(), ErrorKind::EmptyIdentity) => {
-                self.rows_without_identity += 1;
-                return Ok(());
-            }
-            Err(e) => return Err(e),
-        };
-        self.observe_anchored(row, &anchor, field);
+        self.reader.observe(&mut self.pending, row, field)?;
+        self.row_done();
         Ok(())
     }
 
@@ -286,137 +635,127 @@ impl<'d> Observer<'d> {
         identity: Option<&[&str]>,
         field: impl Fn(usize) -> &'r str,
     ) -> Result<()> {
-        self.rows_read += 1;
-        let Some(identity) = identity else {
-            self.rows_without_identity += 1;
-            return Ok(());
-        };
-        let scheme = &self.detector.scheme;
-        let anchor = match scheme.anchor_of(identity.iter().copied(), &mut self.scratch) {
-            Ok(a) => a,
-            Err(e) if matches!(e.kind(), ErrorKind::EmptyIdentity) => {
-                self.rows_without_identity += 1;
-                return Ok(());
-            }
-            Err(e) => return Err(e),
-        };
-        self.observe_anchored(row, &anchor, field);
+        self.reader
+            .observe_identified(&mut self.pending, row, identity, field)?;
+        self.row_done();
         Ok(())
     }
 
-    fn observe_anchored<'r>(
-        &mut self,
-        row: u64,
-        anchor: &Anchor,
-        field: impl Fn(usize) -> &'r str,
-    ) {
-        let scheme = &self.detector.scheme;
-        let mut used = false;
-        if let Some(pos) = self.detector.canaries.get(&anchor_key(anchor)) {
-            // A canary row: whoever leaked held it.
-            if self.read(row, CANARY, &pos.clone(), true) {
-                self.canaries_found += 1;
-                used = true;
-            }
-        }
-        scheme.row_positions(&self.binding, anchor, &field, &mut self.buf);
-        let buf = std::mem::take(&mut self.buf);
-        for (c, slots) in buf.slots.iter().enumerate() {
-            for (k, slot) in slots.iter().enumerate() {
-                // The variant read at the slot, and where the short form of a
-                // dotted abbreviation stands, whether it has its dot.
-                let dot = buf.dot_positions[c][k].as_ref().zip(slot.dot);
-                let readings = std::iter::once((&buf.positions[c][k], slot.value)).chain(dot);
-                for (pos, y) in readings {
-                    used |= self.read(row, c, pos, y);
-                }
-            }
-        }
-        self.buf = buf;
-        if used {
-            self.rows_used += 1;
+    fn row_done(&mut self) {
+        self.pending_rows += 1;
+        if self.pending_rows == BATCH_ROWS {
+            let batch = std::mem::replace(&mut self.pending, self.reader.batch());
+            self.pending_rows = 0;
+            self.absorb(batch);
         }
     }
 
-    /// Scores one reading unless its position was already read; whether it
-    /// was new.
-    fn read(&mut self, row: u64, carrier: usize, pos: &Position, y: bool) -> bool {
-        if !pos.active {
-            return false;
-        }
-        match self.seen.entry(pos.id) {
-            Entry::Occupied(e) => {
-                // Count each position once: a repeated row adds nothing.
-                self.repeated += 1;
-                if *e.get() != y {
-                    self.conflicting += 1;
-                }
-                false
+    /// A reader for another thread: it reads batches of [`BATCH_ROWS`] rows
+    /// that [`Observer::absorb`] takes in, in row order.
+    pub(crate) fn reader(&self) -> RowReader<'d> {
+        self.reader.fork()
+    }
+
+    /// Takes in a batch read by a [`RowReader`]: counts each position once,
+    /// taking back the scores of positions already read.
+    pub(crate) fn absorb(&mut self, batch: ReadBatch) {
+        debug_assert_eq!(self.pending_rows, 0, "batches and single rows mixed");
+        let ReadBatch {
+            readings,
+            mut sums,
+            rows_read,
+            rows_without_identity,
+        } = batch;
+        self.rows_read += rows_read;
+        self.rows_without_identity += rows_without_identity;
+        let canary_group = self.per_carrier.len();
+        let n = self.reader.bits.len();
+        let mut outcomes = std::mem::take(&mut self.outcomes);
+        let mut i = 0;
+        while i < readings.len() {
+            // A row's readings (or a canary's) share an anchor: one lookup.
+            let key = readings[i].pos.anchor_key();
+            let run = readings[i..]
+                .iter()
+                .take_while(|r| r.pos.anchor_key() == key)
+                .count();
+            let run = &readings[i..i + run];
+            i += run.len();
+            outcomes.clear();
+            let seen = self.seen.entry(key).or_default();
+            for r in run {
+                outcomes.push(first_read(seen, &mut self.seen_far, &r.pos, r.y));
             }
-            Entry::Vacant(e) => {
-                e.insert(y);
-                let group = carrier.min(self.per_carrier.len());
-                self.score(group, pos, y);
-                if carrier != CANARY {
-                    self.per_carrier[carrier] += 1;
+            for (reading, &outcome) in run.iter().zip(&outcomes) {
+                let pos = &reading.pos;
+                let y = reading.y;
+                let group = usize::from(reading.group);
+                if let Err(conflict) = outcome {
+                    // Count each position once: a repeated row adds nothing.
+                    self.repeated += 1;
+                    self.conflicting += u64::from(conflict);
+                    if n > 0 {
+                        self.reader.bits_at(pos);
+                        let terms = self.reader.detector.terms(pos.threshold, y);
+                        sums.add(group * n, terms, y, &self.reader.bits, true);
+                    }
+                    continue;
+                }
+                self.hist_keys
+                    .push(((group as u32) << 17) | (u32::from(pos.threshold) << 1) | u32::from(y));
+                self.ones[group] += u64::from(y);
+                if group == canary_group {
+                    self.canaries_found += 1;
+                } else {
+                    self.per_carrier[group] += 1;
                 }
                 if self.kept.len() < EVIDENCE_KEPT {
                     self.kept.push(Kept {
-                        row,
-                        carrier: group as u16,
+                        row: reading.row,
+                        carrier: reading.group,
                         y,
                         pos: pos.clone(),
                     });
                 }
-                true
+                if self.last_used != Some(reading.row) {
+                    self.last_used = Some(reading.row);
+                    self.rows_used += 1;
+                }
             }
         }
+        self.outcomes = outcomes;
+        self.sums.merge(&sums);
     }
 
-    fn score(&mut self, group: usize, pos: &Position, y: bool) {
-        self.hist[group].add(pos.threshold, y);
-        self.ones[group] += u64::from(y);
-        let n = self.detector.recipients.len();
-        let at = group * n;
-        let p = pos.p();
-        let (ta, tb) = ScoreKind::Tardos.terms(p, y);
-        let (la, lb) = self.single_leaker().terms(p, y);
-        let keys = &self.detector.scheme.keys;
-        if self.dense {
-            pos.draws_cached(keys, &mut self.stream, self.slot_base, &mut self.draws);
-            for (bit, &i) in self.bits.iter_mut().zip(&self.offsets) {
-                *bit = self.draws[i] < pos.threshold;
-            }
-        } else {
-            for (bit, r) in self.bits.iter_mut().zip(&self.detector.recipients) {
-                *bit = pos.bit(keys, r.slot);
-            }
+    /// Per group, the histogram of the positions read.
+    fn histograms(&mut self) -> Vec<Histogram> {
+        let mut hist = vec![Histogram::default(); self.ones.len()];
+        self.hist_keys.sort_unstable();
+        for run in self.hist_keys.chunk_by(|a, b| a == b) {
+            let key = run[0];
+            hist[(key >> 17) as usize].add_n(
+                ((key >> 1) & 0xFFFF) as u16,
+                key & 1 == 1,
+                run.len() as u64,
+            );
         }
-        // Branch-free, so the loops vectorise: they run once per position
-        // for every recipient.
-        let tardos = &mut self.tardos[at..at + n];
-        let llr = &mut self.llr[at..at + n];
-        let matches = &mut self.matches[at..at + n];
-        for ((t, l), (m, &bit)) in tardos
-            .iter_mut()
-            .zip(llr.iter_mut())
-            .zip(matches.iter_mut().zip(&self.bits))
-        {
-            *t += if bit { ta } else { tb };
-            *l += if bit { la } else { lb };
-            *m += u64::from(bit == y);
-        }
+        hist
     }
 
     fn single_leaker(&self) -> ScoreKind {
         ScoreKind::SingleLeaker {
-            flip_rate: self.detector.scheme.policy.code.flip_rate,
+            flip_rate: self.reader.detector.scheme.policy.code.flip_rate,
         }
     }
 
     /// Scores every recipient and bounds the chance of a false accusation.
-    pub fn finish(self) -> Attribution {
-        let det = self.detector;
+    pub fn finish(mut self) -> Attribution {
+        if self.pending_rows > 0 {
+            let batch = std::mem::replace(&mut self.pending, self.reader.batch());
+            self.pending_rows = 0;
+            self.absorb(batch);
+        }
+        let det = self.reader.detector;
         let n = det.recipients.len();
         let k = self.per_carrier.len();
         // Carrier columns the leaker rewrote to one spelling carry no
@@ -429,22 +768,23 @@ impl<'d> Observer<'d> {
             })
             .chain(std::iter::once(false))
             .collect();
+        let by_group = self.histograms();
         let mut hist = Histogram::default();
         let mut tardos = vec![0.0; n];
         let mut llr = vec![0.0; n];
         let mut matches = vec![0u64; n];
         let mut positions = 0u64;
         for g in (0..=k).filter(|&g| !normalised[g]) {
-            hist.merge(&self.hist[g]);
+            hist.merge(&by_group[g]);
             positions += if g == k {
                 self.canaries_found
             } else {
                 self.per_carrier[g]
             };
             for r in 0..n {
-                tardos[r] += self.tardos[g * n + r];
-                llr[r] += self.llr[g * n + r];
-                matches[r] += self.matches[g * n + r];
+                tardos[r] += self.sums.tardos[g * n + r];
+                llr[r] += self.sums.llr[g * n + r];
+                matches[r] += self.sums.matches[g * n + r].max(0) as u64;
             }
         }
         let tardos_bound = Bounder::new(&hist, ScoreKind::Tardos);
@@ -499,7 +839,7 @@ impl<'d> Observer<'d> {
             positions_by_column: carriers
                 .iter()
                 .zip(&self.per_carrier)
-                .zip(&self.binding.carriers)
+                .zip(&self.reader.binding.carriers)
                 .filter(|(_, idx)| idx.is_some())
                 .map(|((c, &n), _)| ColumnCount {
                     column: c.name.clone(),
@@ -508,7 +848,7 @@ impl<'d> Observer<'d> {
                 .collect(),
             columns_missing: carriers
                 .iter()
-                .zip(&self.binding.carriers)
+                .zip(&self.reader.binding.carriers)
                 .filter(|(_, idx)| idx.is_none())
                 .map(|(c, _)| c.name.clone())
                 .collect(),
@@ -525,8 +865,8 @@ impl<'d> Observer<'d> {
     }
 
     fn evidence_for(&self, slot: u32, normalised: &[bool]) -> Vec<Evidence> {
-        let keys = &self.detector.scheme.keys;
-        let carriers = &self.detector.scheme.carriers;
+        let keys = &self.reader.detector.scheme.keys;
+        let carriers = &self.reader.detector.scheme.carriers;
         let agrees = |k: &&Kept| !normalised[k.carrier as usize] && k.pos.bit(keys, slot) == k.y;
         let evidence = |k: &Kept| {
             let canary = k.carrier as usize == carriers.len();

@@ -64,6 +64,7 @@ mod issuing;
 mod key;
 mod master;
 mod normalize;
+mod pipeline;
 mod policy;
 mod scheme;
 mod state;
@@ -77,8 +78,8 @@ pub use columnar::{
     Format,
 };
 pub use csv_io::{
-    issue_csv, issue_csv_with, sniff, verify_csv, writer as csv_writer, Dialect, HashingReader,
-    HashingWriter, IssueOptions, IssueSummary, Progress,
+    issue_csv, issue_csv_with, sniff, verify_csv, verify_csv_with, writer as csv_writer, Dialect,
+    HashingReader, HashingWriter, IssueOptions, IssueSummary, Progress, VerifyOptions,
 };
 pub use detect::{
     Attribution, ColumnCount, Detector, DetectorBuilder, Evidence, Observer, RecipientScore,
