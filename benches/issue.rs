@@ -234,6 +234,9 @@ fn main() {
             for c in &a.positions_by_column {
                 println!("  {}: {} positions", c.column, c.positions);
             }
+            if let Some(mb) = peak_mb() {
+                println!("  peak memory (VmHWM): {mb:.0} MB");
+            }
             return;
         }
         Ok("baseline") => {

@@ -536,7 +536,7 @@ impl<'d> RowReader<'d> {
 }
 
 /// Records a position as read, in its row's `seen` (or by id in `far` past
-/// index 63); if it was read before, whether the bit read then differs.
+/// index 31); if it was read before, whether the bit read then differs.
 fn first_read(
     seen: &mut SeenRow,
     far: &mut FxHashMap<u128, bool>,
@@ -544,7 +544,7 @@ fn first_read(
     y: bool,
 ) -> std::result::Result<(), bool> {
     let q = pos.q();
-    if q >= 64 {
+    if q >= 32 {
         return match far.entry(pos.id) {
             Entry::Occupied(e) => Err(*e.get() != y),
             Entry::Vacant(e) => {
@@ -553,24 +553,25 @@ fn first_read(
             }
         };
     }
-    let bit = 1u64 << q;
-    if seen.read & bit != 0 {
-        return Err((seen.ones & bit != 0) != y);
+    let read = 1u64 << q;
+    let one = read << 32;
+    if seen.0 & read != 0 {
+        return Err((seen.0 & one != 0) != y);
     }
-    seen.read |= bit;
+    seen.0 |= read;
     if y {
-        seen.ones |= bit;
+        seen.0 |= one;
     }
     Ok(())
 }
 
-/// Which positions of a row anchor were read: a bit per position index
-/// below 64, and the bits read there.
+/// Which positions of a row were read, a bit per position index below 32,
+/// and above them the bits read there. Keyed by 64 bits of the row's anchor
+/// (the chance that any two of 4 million rows share them is about 4 in 10
+/// million); two rows that did would only lose positions, which never
+/// strengthens an accusation.
 #[derive(Clone, Copy, Default)]
-struct SeenRow {
-    read: u64,
-    ones: u64,
-}
+struct SeenRow(u64);
 
 struct Kept {
     row: u64,
@@ -585,8 +586,8 @@ pub struct Observer<'d> {
     /// Rows read since the last batch was taken in.
     pending: ReadBatch,
     pending_rows: usize,
-    /// Positions read, per row anchor; positions past index 63 by id.
-    seen: FxHashMap<u128, SeenRow>,
+    /// Positions read, per row anchor; positions past index 31 by id.
+    seen: FxHashMap<u64, SeenRow>,
     seen_far: FxHashMap<u128, bool>,
     /// Per position read, `group << 17 | threshold << 1 | y`: counted into
     /// histograms at the end (a table per group would miss the cache).
@@ -679,6 +680,7 @@ impl<'d> Observer<'d> {
                 .iter()
                 .take_while(|r| r.pos.anchor_key() == key)
                 .count();
+            let key = key as u64;
             let run = &readings[i..i + run];
             i += run.len();
             outcomes.clear();
