@@ -304,18 +304,24 @@ pub(crate) struct Code {
     active_below: u32,
     /// Taylor coefficients of sin, highest degree first.
     sin_coef: [f64; 11],
+    /// Every bias draw's threshold, computed once (128 KiB, so it stays in
+    /// cache): one per position read or written.
+    thresholds: std::sync::Arc<[u16]>,
 }
 
 impl Code {
     pub(crate) fn new(cutoff: f64, active_fraction: f64) -> Code {
         let sin_coef = sin_coefficients();
         let r_lo = det_asin_sqrt(cutoff, &sin_coef);
-        Code {
+        let mut code = Code {
             r_lo,
             r_span: std::f64::consts::FRAC_PI_2 - 2.0 * r_lo,
             active_below: (active_fraction * 65536.0).round() as u32,
             sin_coef,
-        }
+            thresholds: std::sync::Arc::from(Vec::new()),
+        };
+        code.thresholds = (0..=u16::MAX).map(|d| code.compute_threshold(d)).collect();
+        code
     }
 
     /// Position `q` of the row whose heads are `heads` (filled to at least `q`).
@@ -339,7 +345,12 @@ impl Code {
     }
 
     /// Maps a uniform 16-bit draw to a quantised arcsine bias in `[t, 1-t]`.
+    #[inline]
     fn threshold(&self, draw: u16) -> u16 {
+        self.thresholds[usize::from(draw)]
+    }
+
+    fn compute_threshold(&self, draw: u16) -> u16 {
         let u = (f64::from(draw) + 0.5) / 65536.0;
         let s = det_sin(self.r_lo + u * self.r_span, &self.sin_coef);
         let p = s * s;
