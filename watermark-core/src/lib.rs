@@ -90,7 +90,10 @@ pub use issuance_log::{
     hash_from_hex, hash_hex, AccusedRecord, CodeRecord, Consistency, Entry, IssueEntry, Log,
     Receipt, SigningKeyCheck, Uncommitted, VerifiedReceipt, VerifyEntry,
 };
-pub use issuing::{copy_path, receipt_path, IssuedCopy, LostCopy, PendingIssue, Recovery};
+pub use issuing::{
+    copy_path, copy_path_as, receipt_path, IssuedCopy, LostCopy, PendingIssue, Recovery,
+    COPY_EXTENSIONS,
+};
 pub use key::{KeyId, MasterKey, Subkeys};
 pub use master::{
     verify_csv_with_master, ExtraRows, MasterError, MasterIndex, MasterLookup, MasterMatch,
