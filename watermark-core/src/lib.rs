@@ -72,9 +72,9 @@ pub mod tlog;
 
 pub use canary::{make_canaries, CanaryList};
 pub use columnar::{
-    csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_parquet, make_canaries_columnar,
-    reexport, verify_arrow_ipc, verify_parquet, Codec, ColumnarCsv, ColumnarRows, ConvertOptions,
-    Format,
+    convert_columnar, csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_parquet,
+    make_canaries_columnar, reexport, verify_arrow_ipc, verify_parquet, Codec, ColumnarCsv,
+    ColumnarRows, ConvertOptions, Format,
 };
 pub use csv_io::{
     issue_csv, issue_csv_with, sniff, verify_csv, writer as csv_writer, Dialect, HashingReader,
