@@ -3,7 +3,7 @@
 //! in any of them, and reading a leak or a master extract in any of them.
 //!
 //! Cells are compared in their text form (see
-//! [`ColumnarRows`](watermark_core::ColumnarRows)), which is the same in every
+//! [`watermark_core::ColumnarRows`]), which is the same in every
 //! format, so a copy issued in one format and leaked in another still names
 //! its recipient.
 //!
