@@ -1,9 +1,13 @@
 //! `verify-service`: `watermark verify --json` over HTTP, for an
 //! investigations team.
 //!
-//! `POST /v1/verify` takes a leaked file — the raw request body
-//! (`Content-Type: text/csv`) or a `multipart/form-data` upload (field `file`)
-//! — from an investigator holding a bearer token, spools it to a temporary
+//! `POST /v1/verify` takes a leaked file in CSV, Parquet or Arrow IPC — the
+//! raw request body (`Content-Type: text/csv`,
+//! `application/vnd.apache.parquet`, `application/vnd.apache.arrow.file`,
+//! `application/vnd.apache.arrow.stream`, or `application/octet-stream` to
+//! have the format told by the first bytes) or a `multipart/form-data`
+//! upload (field `file`, any of the formats) — from an investigator holding
+//! a bearer token, spools it to a temporary
 //! file chunk by chunk (refusing it with 413 as soon as it passes the size
 //! limit), runs exactly the verification of the `watermark` command
 //! ([`watermark_cli::commands::verify::run`]) on a blocking thread, and
@@ -33,10 +37,11 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt as _};
 use serde_json::json;
-use tokio::io::AsyncWriteExt as _;
+use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _, AsyncWriteExt as _};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tracing::Span;
+use watermark_cli::commands::formats::FileFormat;
 use watermark_cli::commands::verify;
 use watermark_cli::output::Printer;
 
@@ -242,8 +247,47 @@ async fn verify_handler(State(app): State<Arc<App>>, req: Request) -> Response {
 
 /// What the body holds.
 enum Upload {
-    Csv,
+    /// The file itself, in the format its content type declares (`None`:
+    /// told by its first bytes).
+    Raw(Option<FileFormat>),
     Multipart(String),
+}
+
+/// The format a raw body's content type declares: `Some(None)` for
+/// `application/octet-stream`; `None` for a type that is not a file's.
+fn raw_body_format(essence: &str) -> Option<Option<FileFormat>> {
+    match essence {
+        "application/octet-stream" => Some(None),
+        other => [
+            FileFormat::Csv,
+            FileFormat::Parquet,
+            FileFormat::Arrow,
+            FileFormat::ArrowStream,
+        ]
+        .into_iter()
+        .find(|f| f.media_type() == other)
+        .map(Some),
+    }
+}
+
+/// The answer to a body whose first bytes are not those of the format its
+/// content type declares.
+fn format_mismatch(declared: FileFormat, found: FileFormat) -> ApiError {
+    let what = match found {
+        FileFormat::Csv => "no Parquet or Arrow IPC file's (so CSV)",
+        FileFormat::Parquet => "a Parquet file's",
+        FileFormat::Arrow => "an Arrow IPC file's",
+        FileFormat::ArrowStream => "an Arrow IPC stream's",
+    };
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        format!(
+            "the body was sent as {} ({declared}), but its first bytes are {what}: send it as {} \
+             or application/octet-stream",
+            declared.media_type(),
+            found.media_type()
+        ),
+    )
 }
 
 async fn verify_request(app: Arc<App>, req: Request) -> Result<Response, ApiError> {
@@ -299,7 +343,6 @@ async fn verify_request(app: Arc<App>, req: Request) -> Result<Response, ApiErro
         .trim()
         .to_ascii_lowercase();
     let upload = match essence.as_str() {
-        "text/csv" => Upload::Csv,
         "multipart/form-data" => match multer::parse_boundary(content_type) {
             Ok(b) => Upload::Multipart(b),
             Err(e) => {
@@ -309,12 +352,16 @@ async fn verify_request(app: Arc<App>, req: Request) -> Result<Response, ApiErro
                 ))
             }
         },
+        other if raw_body_format(other).is_some() => Upload::Raw(raw_body_format(other).flatten()),
         _ => {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 format!(
-                    "send the leaked file as the body with Content-Type: text/csv, or as the \
-                     field `file` of a multipart/form-data upload (got {:?})",
+                    "send the leaked file (CSV, Parquet or Arrow IPC) as the body with \
+                     Content-Type: text/csv, application/vnd.apache.parquet, \
+                     application/vnd.apache.arrow.file, application/vnd.apache.arrow.stream or \
+                     application/octet-stream, or as the field `file` of a multipart/form-data \
+                     upload (got {:?})",
                     if essence.is_empty() {
                         "no content type"
                     } else {
@@ -357,10 +404,14 @@ async fn verify_request(app: Arc<App>, req: Request) -> Result<Response, ApiErro
     let mut out = tokio::fs::File::from_std(file);
     let over = Arc::new(AtomicBool::new(false));
     let stream = limited(body, limit, over.clone());
+    let declared = match upload {
+        Upload::Raw(declared) => declared,
+        Upload::Multipart(_) => None,
+    };
     let name = match upload {
-        Upload::Csv => {
+        Upload::Raw(_) => {
             spool_stream(stream, &mut out, limit).await?;
-            "upload.csv".to_owned()
+            None
         }
         Upload::Multipart(boundary) => {
             let mut multipart = multer::Multipart::new(stream, boundary);
@@ -395,7 +446,14 @@ async fn verify_request(app: Arc<App>, req: Request) -> Result<Response, ApiErro
         }
     };
     out.flush().await.map_err(spool_error)?;
+    // CSV, Parquet or Arrow IPC: the verification tells them by the first
+    // bytes; a raw body must be what its content type says.
+    let format = FileFormat::from_first_bytes(&first_bytes(&mut out).await?);
+    if let Some(declared) = declared.filter(|d| *d != format) {
+        return Err(format_mismatch(declared, format));
+    }
     drop(out);
+    let name = name.unwrap_or_else(|| format!("upload.{}", format.extension()));
 
     // Verify it, on a blocking thread: reading the file, scoring, and
     // appending to the log under the state's lock.
@@ -452,7 +510,7 @@ async fn verify_request(app: Arc<App>, req: Request) -> Result<Response, ApiErro
 /// messages start with the file's name and name the row and column. Anything
 /// else (the state, the log) is the server's.
 fn verify_error(e: &anyhow::Error, spool: &Path, name: &str) -> ApiError {
-    let text = format!("{e:#}");
+    let text = watermark_cli::output::error_text(e);
     let spool = spool.display().to_string();
     if text.starts_with(&spool) {
         ApiError::new(StatusCode::BAD_REQUEST, text.replace(&spool, name))
@@ -466,8 +524,9 @@ fn verify_error(e: &anyhow::Error, spool: &Path, name: &str) -> ApiError {
 }
 
 /// The uploaded file's name, for the report: its last path component,
-/// printable, at most 200 characters.
-fn display_name(file_name: Option<&str>) -> String {
+/// printable, at most 200 characters; `None` without one (the report then
+/// says `upload.` and the format's extension).
+fn display_name(file_name: Option<&str>) -> Option<String> {
     let base = file_name
         .and_then(|n| n.rsplit(['/', '\\']).next())
         .unwrap_or("")
@@ -475,11 +534,30 @@ fn display_name(file_name: Option<&str>) -> String {
         .filter(|c| !c.is_control())
         .take(200)
         .collect::<String>();
-    if base.trim().is_empty() {
-        "upload.csv".to_owned()
-    } else {
-        base
+    (!base.trim().is_empty()).then_some(base)
+}
+
+/// Up to the first 8 bytes of the spooled body.
+async fn first_bytes(spool: &mut tokio::fs::File) -> Result<Vec<u8>, ApiError> {
+    let read_error = |e: std::io::Error| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("reading the spool file: {e}"),
+        )
+    };
+    spool
+        .seek(std::io::SeekFrom::Start(0))
+        .await
+        .map_err(read_error)?;
+    let mut first = [0u8; 8];
+    let mut got = 0;
+    while got < first.len() {
+        match spool.read(&mut first[got..]).await.map_err(read_error)? {
+            0 => break,
+            n => got += n,
+        }
     }
+    Ok(first[..got].to_vec())
 }
 
 /// Why a body could not be read.

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::commands::formats::FileFormat;
+
 const EXIT_CODES: &str = "\
 Exit status:
   0  the command did its work (for verify: the analysis ran, whether or not anyone is accused)
@@ -68,27 +70,43 @@ pub struct InitArgs {
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
-Each copy is logged (entry and signed checkpoint) before it gets its final name, OUT/ID.csv;
-its receipt, OUT/ID.receipt, proves the entry offline (`watermark log verify-receipt`).
-A run that was killed is completed or undone by the next one.
+Formats: the input is CSV, Parquet or Arrow IPC (file or stream), told by its first bytes. The
+copies are in the input's format unless --format names another: OUT/ID.csv, OUT/ID.parquet,
+OUT/ID.arrow (Arrow IPC file) or OUT/ID.arrows (Arrow IPC stream). A Parquet or Arrow copy has
+the input's schema (names, types, nullability, metadata), row groups or batches, and codecs.
+Across formats the input is converted once: CSV to Parquet or Arrow gives one nullable string
+(Utf8) column per CSV column, each value as written; Parquet or Arrow to CSV writes each cell in
+its text form (a null as an empty cell); Parquet and Arrow into each other keep the schema
+(the issuance is refused if a type cannot be kept).
 
-Example:
-  watermark issue --state st --policy roll.toml roll.csv --to PAN --to PRI --out-dir copies/")]
+Each copy is logged (entry and signed checkpoint) before it gets its final name, OUT/ID.csv (or
+.parquet, .arrow, .arrows); its receipt, OUT/ID.receipt, proves the entry offline
+(`watermark log verify-receipt`). A run that was killed is completed or undone by the next one.
+
+Examples:
+  watermark issue --state st --policy roll.toml roll.csv --to PAN --to PRI --out-dir copies/
+  watermark issue --state st --policy roll.toml roll.parquet --to PAN --out-dir copies/
+      # copies/PAN.parquet, with roll.parquet's schema
+  watermark issue --state st --policy roll.toml roll.csv --format parquet --to PAN --out-dir copies/")]
 pub struct IssueArgs {
     #[command(flatten)]
     pub state: StateArg,
     /// The marking policy (see `watermark policy suggest`).
     #[arg(long, value_name = "FILE")]
     pub policy: PathBuf,
-    /// The extract to copy (CSV; the delimiter and line ends are detected).
+    /// The extract to copy: CSV (the delimiter and line ends are detected), Parquet, or Arrow IPC
+    /// file or stream, told by its first bytes.
     #[arg(value_name = "INPUT")]
     pub input: PathBuf,
     /// A recipient id; repeat for several. Letters, digits, '.', '_' and '-'.
     #[arg(long = "to", value_name = "ID", required = true)]
     pub to: Vec<String>,
-    /// Directory for the copies, written as OUT/ID.csv.
+    /// Directory for the copies, written as OUT/ID.csv (or .parquet, .arrow, .arrows).
     #[arg(long, value_name = "OUT")]
     pub out_dir: PathBuf,
+    /// The copies' format (default: the input's).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FileFormat>,
     /// Replace copies that already exist in OUT.
     #[arg(long)]
     pub force: bool,
@@ -104,13 +122,20 @@ when the chance that someone who did not leak would score as high is at most the
 (the policy's, 1e-9 unless it says otherwise), counting every recipient compared.\n\n\
 Each verification is recorded in the issuance log (who, when, the file's BLAKE3, the result;\n\
 nothing from the file). The report lists the log entries of the accused's copies with their\n\
-inclusion proofs against the latest signed checkpoint."
+inclusion proofs against the latest signed checkpoint.\n\n\
+The leaked file and the master extract may each be CSV, Parquet, or Arrow IPC (file or stream),\n\
+told by their first bytes, whatever the format the copies were issued in: cells are compared in\n\
+their text form. The file's BLAKE3 is that of its bytes.\n\n\
+Examples:\n  \
+watermark verify --state st leaked.csv\n  \
+watermark verify --state st leaked.parquet --json > report.json\n  \
+watermark verify --state st --master roll.parquet names-only.arrow"
 )]
 pub struct VerifyArgs {
     #[command(flatten)]
     pub state: StateArg,
-    /// The leaked file (CSV; any column order, any subset that keeps the identity, or with
-    /// --master one that lacks it).
+    /// The leaked file: CSV, Parquet, or Arrow IPC file or stream (any column order, any subset
+    /// that keeps the identity, or with --master one that lacks it).
     #[arg(value_name = "LEAKED")]
     pub leaked: PathBuf,
     /// Accuse only below this bound instead of the policy's threshold.
@@ -119,8 +144,8 @@ pub struct VerifyArgs {
     /// Who is verifying, as recorded in the issuance log (default: $USER).
     #[arg(long, value_name = "NAME")]
     pub investigator: Option<String>,
-    /// The master extract the copies were made from: match leak rows that lack identity columns
-    /// to it on the columns that survived.
+    /// The master extract the copies were made from (CSV, Parquet or Arrow IPC): match leak rows
+    /// that lack identity columns to it on the columns that survived.
     #[arg(long, value_name = "FILE")]
     pub master: Option<PathBuf>,
     /// Print a JSON document instead of text.
@@ -252,7 +277,7 @@ pub enum PolicyCommand {
 
 #[derive(Debug, Args)]
 pub struct SuggestArgs {
-    /// The extract (CSV).
+    /// The extract: CSV, Parquet, or Arrow IPC file or stream.
     #[arg(value_name = "INPUT")]
     pub input: PathBuf,
     /// Use these identity columns instead of detecting one (repeat for a composite).

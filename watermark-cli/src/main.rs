@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use watermark_cli::{cli, commands};
+use watermark_cli::{cli, commands, output};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
@@ -22,7 +22,7 @@ fn main() -> ExitCode {
             }
             #[allow(clippy::print_stderr)]
             {
-                eprintln!("watermark: error: {err:#}");
+                eprintln!("watermark: error: {}", output::error_text(&err));
             }
             ExitCode::FAILURE
         }

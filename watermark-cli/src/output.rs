@@ -133,6 +133,27 @@ pub fn wrap(text: &str, width: usize, indent: &str) -> String {
     out
 }
 
+/// An error and its causes, `: `-separated as `{:#}` writes them, leaving
+/// out a cause whose text the one before it already ends with: the
+/// library's I/O errors write their source into their own text.
+pub fn error_text(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    let mut before = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !before.is_empty() && before.ends_with(&text) {
+            before = text;
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+        before = text;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,5 +167,33 @@ mod tests {
         assert_eq!(bound(3.14e-17), "3.1e-17");
         assert_eq!(bound(1e-9), "1e-9");
         assert_eq!(wrap("a bb ccc dddd", 8, "  "), "  a bb\n  ccc\n  dddd\n");
+    }
+
+    #[test]
+    fn error_text_says_each_cause_once() {
+        #[derive(Debug)]
+        struct Wraps(std::io::Error);
+        impl std::fmt::Display for Wraps {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "reading Parquet: {}", self.0)
+            }
+        }
+        impl std::error::Error for Wraps {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let err =
+            anyhow::Error::new(Wraps(io::Error::other("corrupt footer"))).context("a.parquet");
+        assert_eq!(
+            format!("{err:#}"),
+            "a.parquet: reading Parquet: corrupt footer: corrupt footer"
+        );
+        assert_eq!(
+            error_text(&err),
+            "a.parquet: reading Parquet: corrupt footer"
+        );
+        let plain = anyhow::anyhow!("row 3").context("roll.csv");
+        assert_eq!(error_text(&plain), "roll.csv: row 3");
     }
 }

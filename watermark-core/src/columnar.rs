@@ -2539,6 +2539,99 @@ pub fn csv_to_arrow_ipc<R: Read, W: Write>(csv: R, out: W, options: ConvertOptio
     Ok(rows)
 }
 
+/// Writes a Parquet or Arrow IPC extract (file or stream) in a columnar
+/// format: Parquet (`to` is [`Format::Parquet`]: `options.codec` for every
+/// column, row groups of `options.row_group_rows`) or Arrow IPC (the file
+/// format, or the stream format with [`ConvertOptions::ipc_stream`];
+/// `options.codec`). Batch by batch, never whole. Returns the number of rows.
+///
+/// The Arrow schema is written as it is: names, types, nullability, schema-
+/// and field-level metadata (a Parquet file's key/value metadata is part of
+/// it; `options.metadata` is not used). What lies outside the schema is not
+/// carried over: an Arrow IPC file's footer metadata, a Parquet file's row
+/// groups and codecs. Arrow types Parquet cannot store make the Parquet
+/// writer fail with an error that names them. A caller that needs the schema
+/// unchanged reads the output's back ([`ColumnarRows::schema`]) and compares.
+pub fn convert_columnar<R, W>(
+    input: R,
+    from: Format,
+    out: W,
+    to: Format,
+    options: &ConvertOptions,
+) -> Result<u64>
+where
+    R: Read + Seek + Send + 'static,
+    W: Write + Send,
+{
+    let not_columnar = || {
+        Error::io(
+            "converting",
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "CSV is converted with csv_to_parquet or csv_to_arrow_ipc",
+            ),
+        )
+    };
+    let source = match from {
+        Format::Parquet => open_parquet(input, options.batch_rows)?,
+        Format::ArrowIpc => open_arrow_ipc(input)?,
+        Format::Csv => return Err(not_columnar()),
+    };
+    let schema = Arc::clone(&source.schema);
+    let mut rows = 0u64;
+    match to {
+        Format::Parquet => {
+            let context = "writing Parquet";
+            let props = WriterProperties::builder()
+                .set_compression(options.codec.parquet())
+                .set_max_row_group_row_count(Some(options.row_group_rows.max(1)))
+                .set_max_row_group_bytes(None)
+                .build();
+            let mut writer = ArrowWriter::try_new(out, schema, Some(props))
+                .map_err(|e| parquet_error(context, e))?;
+            for batch in source.batches {
+                let batch = batch?;
+                rows += batch.num_rows() as u64;
+                writer
+                    .write(&batch)
+                    .map_err(|e| parquet_error(context, e))?;
+            }
+            writer.into_inner().map_err(|e| parquet_error(context, e))?;
+        }
+        Format::ArrowIpc => {
+            let context = "writing Arrow IPC";
+            let out = BufWriter::with_capacity(1 << 16, out);
+            let ipc = ipc_options(options.codec.ipc()).map_err(|e| arrow_error(context, e))?;
+            let buffered = if options.ipc_stream {
+                let mut writer = StreamWriter::try_new_with_options(out, &schema, ipc)
+                    .map_err(|e| arrow_error(context, e))?;
+                for batch in source.batches {
+                    let batch = batch?;
+                    rows += batch.num_rows() as u64;
+                    writer.write(&batch).map_err(|e| arrow_error(context, e))?;
+                }
+                writer.into_inner()
+            } else {
+                let mut writer = FileWriter::try_new_with_options(out, &schema, ipc)
+                    .map_err(|e| arrow_error(context, e))?;
+                for batch in source.batches {
+                    let batch = batch?;
+                    rows += batch.num_rows() as u64;
+                    writer.write(&batch).map_err(|e| arrow_error(context, e))?;
+                }
+                writer.into_inner()
+            }
+            .map_err(|e| arrow_error(context, e))?;
+            let mut out = buffered
+                .into_inner()
+                .map_err(|e| Error::io(context, e.into_error()))?;
+            out.flush().map_err(|e| Error::io(context, e))?;
+        }
+        Format::Csv => return Err(not_columnar()),
+    }
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2705,6 +2798,87 @@ mod tests {
         let mut changes = Changes::default();
         changes.push(0, "1.001");
         assert!(rebuild(&amounts, &changes, "MONTO").is_err());
+    }
+
+    #[test]
+    fn conversions_between_columnar_formats_keep_the_schema_and_the_cells() {
+        let fields = vec![
+            Field::new("NSS", DataType::Int64, false).with_metadata([("unit", "imss")]),
+            Field::new("MONTO", DataType::Decimal128(12, 2), true),
+            Field::new("CALLE", DataType::Utf8, true),
+            Field::new("ALTA", DataType::Date32, true),
+        ];
+        let schema = Arc::new(Schema::new_with_metadata(
+            fields,
+            [("registro", "pensiones")],
+        ));
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(arrow_array::Int64Array::from(vec![12345678901, 2, 3])),
+            Arc::new(
+                arrow_array::Decimal128Array::from(vec![Some(635_393), None, Some(-5)])
+                    .with_precision_and_scale(12, 2)
+                    .unwrap(),
+            ),
+            Arc::new(StringArray::from(vec![
+                Some("AV. REFORMA 1"),
+                None,
+                Some(""),
+            ])),
+            Arc::new(arrow_array::Date32Array::from(vec![
+                Some(5_539),
+                Some(0),
+                None,
+            ])),
+        ];
+        let batch = RecordBatch::try_new(Arc::clone(&schema), columns).unwrap();
+        let mut parquet = Vec::new();
+        let mut w = ArrowWriter::try_new(&mut parquet, Arc::clone(&schema), None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let read = |format: Format, bytes: &[u8]| {
+            let rows = ColumnarRows::open(format, io::Cursor::new(bytes.to_vec())).unwrap();
+            let schema = rows.schema();
+            (schema, rows.map(|r| r.unwrap()).collect::<Vec<_>>())
+        };
+        let (in_schema, in_rows) = read(Format::Parquet, &parquet);
+        assert_eq!(in_schema, schema);
+        assert_eq!(
+            in_rows[0],
+            ["12345678901", "6353.93", "AV. REFORMA 1", "1985-03-02"]
+        );
+        // Parquet -> Arrow IPC stream -> Arrow IPC file -> Parquet.
+        let mut hops = vec![(Format::Parquet, parquet)];
+        for (to, stream) in [
+            (Format::ArrowIpc, true),
+            (Format::ArrowIpc, false),
+            (Format::Parquet, false),
+        ] {
+            let (from, bytes) = hops.last().unwrap().clone();
+            let options = ConvertOptions {
+                ipc_stream: stream,
+                codec: Codec::Zstd,
+                ..ConvertOptions::default()
+            };
+            let mut out = Vec::new();
+            let rows =
+                convert_columnar(io::Cursor::new(bytes), from, &mut out, to, &options).unwrap();
+            assert_eq!(rows, 3);
+            assert_eq!(Format::sniff(&out), to);
+            assert_eq!(out.starts_with(ARROW_CONTINUATION), stream);
+            let (out_schema, out_rows) = read(to, &out);
+            assert_eq!(out_schema, schema, "{from} -> {to}");
+            assert_eq!(out_rows, in_rows, "{from} -> {to}");
+            hops.push((to, out));
+        }
+        let csv = b"A,B\n1,2\n".to_vec();
+        assert!(convert_columnar(
+            io::Cursor::new(csv),
+            Format::Csv,
+            Vec::new(),
+            Format::Parquet,
+            &ConvertOptions::default()
+        )
+        .is_err());
     }
 
     #[test]

@@ -284,11 +284,30 @@ impl From<ErrorKind> for Error {
 }
 
 /// Converts a `csv` error into ours, keeping the position.
+/// The crate's own error carried in an I/O error, or the I/O error.
+fn into_crate_error(e: std::io::Error) -> std::result::Result<Error, std::io::Error> {
+    if !e.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+        return Err(e);
+    }
+    let kind = e.kind();
+    match e.into_inner().map(|inner| inner.downcast::<Error>()) {
+        Some(Ok(inner)) => Ok(*inner),
+        Some(Err(other)) => Err(std::io::Error::new(kind, other)),
+        None => Err(std::io::Error::from(kind)),
+    }
+}
+
 pub(crate) fn from_csv(err: csv::Error, header_len: Option<usize>) -> Error {
     let line = err.position().map(|p| p.line());
     let record = err.position().map(|p| p.record());
     let mut out = match err.into_kind() {
-        csv::ErrorKind::Io(e) => Error::io("reading CSV", e),
+        csv::ErrorKind::Io(e) => match into_crate_error(e) {
+            // A reader that makes CSV out of another format
+            // (`ColumnarRows::into_csv`) reports its own errors, placed at
+            // their row and column: pass them on as they are.
+            Ok(inner) => return inner,
+            Err(e) => Error::io("reading CSV", e),
+        },
         csv::ErrorKind::Utf8 { err, .. } => {
             let _ = err;
             Error::new(ErrorKind::Utf8)
@@ -309,4 +328,23 @@ pub(crate) fn from_csv(err: csv::Error, header_len: Option<usize>) -> Error {
         };
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_carried_through_a_csv_reader_comes_out_as_it_was() {
+        let inner = Error::new(ErrorKind::EmptyIdentity)
+            .at_row(5, 6)
+            .in_column("CURP");
+        let e = from_csv(csv::Error::from(std::io::Error::other(inner)), Some(3));
+        assert_eq!(
+            e.to_string(),
+            "row 5 (line 6), column CURP: identity value is empty"
+        );
+        let plain = from_csv(csv::Error::from(std::io::Error::other("disk")), None);
+        assert_eq!(plain.to_string(), "reading CSV: disk");
+    }
 }

@@ -6,12 +6,14 @@
 //! 1. [`State::recover`] completes or undoes what a killed run left.
 //! 2. [`State::begin_issue`] writes the journal `DIR/issue.journal` (the
 //!    output directory and recipients), then creates one temporary file per
-//!    copy, `OUT/.ID.csv.XXXXXX.partial`.
+//!    copy, `OUT/.ID.csv.XXXXXX.partial` (`.ID.parquet.`, `.ID.arrow.`,
+//!    `.ID.arrows.` for copies in those formats, [`State::begin_issue_as`]).
 //! 3. The caller writes the copies into them.
 //! 4. [`PendingIssue::commit`] syncs the copies; rewrites the journal to name,
 //!    for each copy, its temporary and final files, the index its entry will
 //!    have and its BLAKE3; appends the entries and their signed checkpoints
-//!    to the log; renames each copy to `OUT/ID.csv` and writes its receipt
+//!    to the log; renames each copy to `OUT/ID.csv` (or `OUT/ID.parquet`, ...)
+//!    and writes its receipt
 //!    `OUT/ID.receipt`; and removes the journal.
 //!
 //! A copy gets its final name only once its entry is signed. Recovery reads
@@ -35,6 +37,10 @@ use crate::scheme::Recipient;
 use crate::state::{State, StateLock};
 
 const JOURNAL_FILE: &str = "issue.journal";
+
+/// The file extensions a copy may have: CSV, Parquet, Arrow IPC file,
+/// Arrow IPC stream. Recovery removes the temporary files of all of them.
+pub const COPY_EXTENSIONS: [&str; 4] = ["csv", "parquet", "arrow", "arrows"];
 
 /// The journal of the issuance in progress.
 #[derive(Debug, Serialize, Deserialize)]
@@ -69,6 +75,8 @@ pub struct PendingIssue<'a> {
     out_dir: PathBuf,
     recipients: Vec<Recipient>,
     replace: bool,
+    /// The copies' file extension, one of [`COPY_EXTENSIONS`].
+    extension: &'static str,
     /// Once the journal names the copies, only recovery may remove it.
     journal_owns_copies: bool,
 }
@@ -134,7 +142,13 @@ impl Recovery {
 
 /// Where recipient `id`'s copy goes in `out_dir`.
 pub fn copy_path(out_dir: &Path, id: &str) -> PathBuf {
-    out_dir.join(format!("{id}.csv"))
+    copy_path_as(out_dir, id, "csv")
+}
+
+/// Where recipient `id`'s copy with file extension `extension` (one of
+/// [`COPY_EXTENSIONS`], without the dot) goes in `out_dir`: `OUT/ID.parquet`.
+pub fn copy_path_as(out_dir: &Path, id: &str, extension: &str) -> PathBuf {
+    out_dir.join(format!("{id}.{extension}"))
 }
 
 /// Where the receipt of recipient `id`'s copy goes in `out_dir`.
@@ -164,11 +178,30 @@ impl State {
     /// same name. Run [`State::recover`] first.
     pub fn begin_issue<'a>(
         &'a self,
-        _lock: &'a StateLock,
+        lock: &'a StateLock,
         out_dir: &Path,
         recipients: &[Recipient],
         replace: bool,
     ) -> Result<(PendingIssue<'a>, Vec<NamedTempFile>)> {
+        self.begin_issue_as(lock, out_dir, recipients, replace, "csv")
+    }
+
+    /// [`State::begin_issue`] for copies with another file extension, one of
+    /// [`COPY_EXTENSIONS`]: the copies are committed as `OUT/ID.EXTENSION`.
+    pub fn begin_issue_as<'a>(
+        &'a self,
+        _lock: &'a StateLock,
+        out_dir: &Path,
+        recipients: &[Recipient],
+        replace: bool,
+        extension: &str,
+    ) -> Result<(PendingIssue<'a>, Vec<NamedTempFile>)> {
+        let Some(extension) = COPY_EXTENSIONS.iter().copied().find(|e| *e == extension) else {
+            return Err(Error::state(format!(
+                "copies cannot have the extension {extension:?} (only {})",
+                COPY_EXTENSIONS.join(", ")
+            )));
+        };
         if self.has_interrupted_issue() {
             return Err(Error::state(format!(
                 "{} names an interrupted issuance: recover it first",
@@ -196,12 +229,13 @@ impl State {
             out_dir: out_dir.clone(),
             recipients: recipients.to_vec(),
             replace,
+            extension,
             journal_owns_copies: false,
         };
         let mut temps = Vec::with_capacity(recipients.len());
         for r in recipients {
             let tmp = tempfile::Builder::new()
-                .prefix(&format!(".{}.csv.", r.id))
+                .prefix(&format!(".{}.{extension}.", r.id))
                 .suffix(".partial")
                 .tempfile_in(&out_dir)
                 .map_err(|e| Error::io(format!("creating a file in {}", out_dir.display()), e))?;
@@ -260,7 +294,7 @@ impl PendingIssue<'_> {
                 index: first + i as u64,
                 recipient: entry.recipient.clone(),
                 temp: temp.clone(),
-                copy: copy_path(&self.out_dir, &entry.recipient),
+                copy: copy_path_as(&self.out_dir, &entry.recipient, self.extension),
                 receipt: receipt_path(&self.out_dir, &entry.recipient),
                 blake3: entry.output_blake3.clone(),
             });
@@ -395,13 +429,18 @@ fn file_blake3(path: &Path) -> Result<Option<String>> {
     Ok(Some(hasher.finalize().to_hex().to_string()))
 }
 
-/// Removes the temporary files of copies and receipts,
-/// `OUT/.ID.csv.*.partial` and `OUT/.ID.receipt.*.partial`, for the given
-/// ids; returns how many.
+/// Removes the temporary files of copies (in any of the formats) and
+/// receipts, `OUT/.ID.csv.*.partial`, `OUT/.ID.parquet.*.partial`, ... and
+/// `OUT/.ID.receipt.*.partial`, for the given ids; returns how many.
 fn remove_partials(out_dir: &Path, ids: &[String]) -> Result<u64> {
     let prefixes: Vec<String> = ids
         .iter()
-        .flat_map(|id| [format!(".{id}.csv."), format!(".{id}.receipt.")])
+        .flat_map(|id| {
+            COPY_EXTENSIONS
+                .iter()
+                .chain(&["receipt"])
+                .map(move |ext| format!(".{id}.{ext}."))
+        })
         .collect();
     remove_temporaries(out_dir, &prefixes)
 }

@@ -73,9 +73,9 @@ pub mod tlog;
 
 pub use canary::{make_canaries, CanaryList};
 pub use columnar::{
-    csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_parquet, make_canaries_columnar,
-    reexport, verify_arrow_ipc, verify_parquet, Codec, ColumnarCsv, ColumnarRows, ConvertOptions,
-    Format,
+    convert_columnar, csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_parquet,
+    make_canaries_columnar, reexport, verify_arrow_ipc, verify_parquet, Codec, ColumnarCsv,
+    ColumnarRows, ConvertOptions, Format,
 };
 pub use csv_io::{
     issue_csv, issue_csv_with, sniff, verify_csv, verify_csv_with, writer as csv_writer, Dialect,
@@ -91,7 +91,10 @@ pub use issuance_log::{
     hash_from_hex, hash_hex, AccusedRecord, CodeRecord, Consistency, Entry, IssueEntry, Log,
     Receipt, SigningKeyCheck, Uncommitted, VerifiedReceipt, VerifyEntry,
 };
-pub use issuing::{copy_path, receipt_path, IssuedCopy, LostCopy, PendingIssue, Recovery};
+pub use issuing::{
+    copy_path, copy_path_as, receipt_path, IssuedCopy, LostCopy, PendingIssue, Recovery,
+    COPY_EXTENSIONS,
+};
 pub use key::{KeyId, MasterKey, Subkeys};
 pub use master::{
     verify_csv_with_master, ExtraRows, MasterError, MasterIndex, MasterLookup, MasterMatch,

@@ -69,6 +69,7 @@ pub fn make_fixture(dir: &Path, rows: usize, recipients: usize, leak_rows: usize
             recipients: names.clone(),
             out_dir: copies.clone(),
             force: false,
+            format: None,
         },
         QUIET,
     )

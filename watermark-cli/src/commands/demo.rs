@@ -125,6 +125,7 @@ pub fn run(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
             recipients: recipients.clone(),
             out_dir: copies_dir.clone(),
             force: false,
+            format: None,
         },
         step,
     )?;

@@ -1,17 +1,16 @@
 //! `watermark issue`: one pass over the extract writes every recipient's copy.
 
-use std::fs::File;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context as _};
 use serde::Serialize;
 use watermark_core::{
-    copy_path, issue_csv, make_canaries, now_rfc3339, receipt_path, validate_recipient_id,
-    CanaryList, CodeRecord, Embedder, HashingReader, HashingWriter, IssueEntry, Policy, Recovery,
-    State,
+    copy_path_as, now_rfc3339, receipt_path, validate_recipient_id, CanaryList, CodeRecord,
+    Embedder, HashingWriter, IssueEntry, Policy, Recovery, State,
 };
 
 use crate::cli::IssueArgs;
+use crate::commands::formats::{self, FileFormat};
 use crate::output::Printer;
 
 /// What `issue` needs, resolved from the command line.
@@ -23,6 +22,8 @@ pub struct Settings {
     pub recipients: Vec<String>,
     pub out_dir: PathBuf,
     pub force: bool,
+    /// The copies' format; `None` for the input's.
+    pub format: Option<FileFormat>,
 }
 
 impl From<IssueArgs> for Settings {
@@ -34,6 +35,7 @@ impl From<IssueArgs> for Settings {
             recipients: a.to,
             out_dir: a.out_dir,
             force: a.force,
+            format: a.format,
         }
     }
 }
@@ -67,6 +69,10 @@ pub struct LogRef {
 pub struct Report {
     pub input: PathBuf,
     pub input_blake3: String,
+    /// The input's format, told by its first bytes.
+    pub input_format: FileFormat,
+    /// The copies' format.
+    pub format: FileFormat,
     pub rows: u64,
     pub slots_marked_per_copy: u64,
     /// Canaries made for this extract (each copy holds about half).
@@ -93,6 +99,10 @@ impl Report {
             self.key_id,
             self.policy_digest,
         );
+        if let Some(note) = formats::conversion_note(self.input_format, self.format) {
+            s.push_str(&note);
+            s.push('\n');
+        }
         if self.canaries_made > 0 {
             s.push_str(&format!(
                 "{} canary rows were made for this extract; each copy holds those its \
@@ -180,11 +190,13 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
     let policy = Policy::from_toml(&policy_text)
         .with_context(|| format!("{}", settings.policy.display()))?;
     let recipients = state.assign_slots(&settings.recipients)?;
+    let input_format = FileFormat::detect(&settings.input)?;
+    let format = settings.format.unwrap_or(input_format);
 
     if !settings.force {
         if let Some(existing) = recipients
             .iter()
-            .map(|r| copy_path(&settings.out_dir, &r.id))
+            .map(|r| copy_path_as(&settings.out_dir, &r.id, format.extension()))
             .find(|p| p.exists())
         {
             bail!(
@@ -193,10 +205,25 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
             );
         }
     }
+    // A copy in another format shares OUT/ID.receipt with this one, and
+    // would be left beside a receipt that is not its own.
+    for r in &recipients {
+        if let Some(other) = watermark_core::COPY_EXTENSIONS
+            .iter()
+            .filter(|e| **e != format.extension())
+            .map(|e| copy_path_as(&settings.out_dir, &r.id, e))
+            .find(|p| p.exists())
+        {
+            bail!(
+                "{} already exists, and {} is its receipt: issue the {} copies to another \
+                 --out-dir, or move it away",
+                other.display(),
+                receipt_path(&settings.out_dir, &r.id).display(),
+                format
+            );
+        }
+    }
 
-    let file = File::open(&settings.input)
-        .with_context(|| format!("opening {}", settings.input.display()))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let policy_digest = state.store_policy(&policy)?;
     let mut builder = Embedder::builder()
         .key(&key)
@@ -210,22 +237,32 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
             &policy,
             &policy_digest,
             settings,
-            size,
+            input_format,
             printer,
         )?);
     }
     let embedder = builder.build()?;
-    let (pending, temps) =
-        state.begin_issue(&lock, &settings.out_dir, &recipients, settings.force)?;
-    let bar = printer.progress(size, "issuing");
-    let mut input = HashingReader::new(bar.wrap_read(file));
+    let (pending, temps) = state.begin_issue_as(
+        &lock,
+        &settings.out_dir,
+        &recipients,
+        settings.force,
+        format.extension(),
+    )?;
     let temps: Vec<_> = temps.into_iter().map(HashingWriter::new).collect();
     // On any error the temporary files are dropped, and so deleted, and the
     // journal with them: no half-written copy is left under any name.
-    let summary = issue_csv(&embedder, &mut input, temps, &mut |_| {})
-        .with_context(|| format!("{}", settings.input.display()))?;
-    bar.finish_and_clear();
-    let (input_blake3, _) = input.digest();
+    let (summary, input_blake3) = formats::issue_copies(
+        &embedder,
+        &settings.input,
+        input_format,
+        format,
+        // The canary pass hashed the input already.
+        embedder.canary_list().map(|l| l.input_blake3().to_owned()),
+        pending.out_dir(),
+        temps,
+        printer,
+    )?;
 
     let time = now_rfc3339();
     let key_id = key.id().to_hex();
@@ -267,6 +304,8 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
     Ok(Report {
         input: settings.input.clone(),
         input_blake3,
+        input_format,
+        format,
         rows: summary.rows,
         slots_marked_per_copy: summary.slots_marked,
         canaries_made: embedder.canary_list().map_or(0, |l| l.len() as u64),
@@ -281,7 +320,7 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
                 canaries,
                 // As the user named the directory; the journal used the
                 // absolute path.
-                file: copy_path(&settings.out_dir, &c.recipient),
+                file: copy_path_as(&settings.out_dir, &c.recipient, format.extension()),
                 blake3,
                 bytes,
                 log_index: c.index,
@@ -306,32 +345,16 @@ fn canaries_for(
     policy: &Policy,
     policy_digest: &str,
     settings: &Settings,
-    size: u64,
+    input_format: FileFormat,
     printer: Printer,
 ) -> anyhow::Result<CanaryList> {
-    let open = || {
-        File::open(&settings.input).with_context(|| format!("opening {}", settings.input.display()))
-    };
-    let bar = printer.progress(size, "hashing");
-    let mut reader = HashingReader::new(bar.wrap_read(open()?));
-    std::io::copy(&mut reader, &mut std::io::sink())
-        .with_context(|| format!("reading {}", settings.input.display()))?;
-    bar.finish_and_clear();
-    let (digest, _) = reader.digest();
+    let (digest, _) = formats::blake3_file(&settings.input, printer)?;
     if let Some(list) = state.canaries(&digest, policy_digest)? {
         return Ok(list);
     }
     // Three passes over the extract, shown as one bar.
-    let bar = printer.progress(3 * size, "making canaries");
-    let list = make_canaries(
-        key,
-        policy,
-        &digest,
-        || File::open(&settings.input),
-        &mut |pass, progress| bar.set_position(u64::from(pass - 1) * size + progress.bytes),
-    )
-    .with_context(|| format!("{}", settings.input.display()))?;
-    bar.finish_and_clear();
+    let list =
+        formats::make_canaries_of(key, policy, &digest, &settings.input, input_format, printer)?;
     state.store_canaries(lock, &list)?;
     Ok(list)
 }

@@ -2,6 +2,7 @@
 //! returns a serialisable result; printing goes through [`Printer`].
 
 pub mod demo;
+pub mod formats;
 pub mod init;
 pub mod issue;
 pub mod log;

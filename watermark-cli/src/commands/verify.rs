@@ -2,18 +2,18 @@
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 use serde::Serialize;
 use watermark_core::{
-    hash_hex, now_rfc3339, verify_csv, verify_csv_with_master, AccusedRecord, Attribution,
-    ColumnCount, Detector, Entry, Error, ErrorKind, ExtraRows, HashingReader, MasterError,
-    MasterMatch, Receipt, RecipientScore, State, VerifyEntry,
+    hash_hex, now_rfc3339, verify_csv_with_master, AccusedRecord, Attribution, ColumnCount,
+    Detector, Entry, Error, ErrorKind, ExtraRows, HashingReader, MasterError, MasterMatch, Receipt,
+    RecipientScore, State, VerifyEntry,
 };
 
 use crate::cli::VerifyArgs;
+use crate::commands::formats::VerifyFile;
 use crate::output::{bound, odds_in_words, wrap, Printer};
 
 /// What `verify` needs, resolved from the command line.
@@ -215,6 +215,12 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
         );
     }
     let comparisons: u64 = groups.values().map(|g| g.len() as u64).sum();
+    // CSV, Parquet or Arrow IPC, told by the first bytes.
+    let leak_source = VerifyFile::new(&settings.leaked, printer)?;
+    let master_source = match &settings.master {
+        Some(m) => Some(VerifyFile::new(m, printer)?),
+        None => None,
+    };
     let mut attributions: Vec<Attribution> = Vec::new();
     let mut leak = None;
     let mut compared = Groups::new();
@@ -254,8 +260,8 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
         let attribution = match &settings.master {
             None => {
                 let bar = printer.progress(size, "verifying");
-                input = HashingReader::new(Box::new(bar.wrap_read(file)) as Box<dyn Read>);
-                let result = verify_csv(&detector, &mut input, &mut |_| {});
+                input = leak_source.open(file, &bar);
+                let result = input.verify(&detector);
                 bar.finish_and_clear();
                 match result {
                     Ok(a) => Some(a),
@@ -278,8 +284,11 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
                     File::open(master).with_context(|| format!("opening {}", master.display()))?;
                 let master_size = master_file.metadata().map(|m| m.len()).unwrap_or(0);
                 let bar = printer.progress(master_size, "matching to the master");
-                input = HashingReader::new(Box::new(file) as Box<dyn Read>);
-                let mut master_input = HashingReader::new(bar.wrap_read(master_file));
+                input = leak_source.open_as_csv(file, &indicatif::ProgressBar::hidden())?;
+                let mut master_input = master_source
+                    .as_ref()
+                    .expect("opened with --master")
+                    .open_as_csv(master_file, &bar)?;
                 // The copies' canary rows are rows of the master too.
                 let extra: Vec<ExtraRows> = canary_lists
                     .iter()

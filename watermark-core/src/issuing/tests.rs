@@ -236,3 +236,48 @@ fn a_damaged_journal_is_refused() {
         .begin_issue(&lock, &s.out, &recipients(), false)
         .is_err());
 }
+
+#[test]
+fn copies_in_other_formats_get_their_extension_and_their_partials_are_recovered() {
+    let s = setup();
+    let lock = s.state.lock().unwrap();
+    let rs = recipients();
+    assert!(s
+        .state
+        .begin_issue_as(&lock, &s.out, &rs, false, "xlsx")
+        .is_err());
+    let (pending, temps) = s
+        .state
+        .begin_issue_as(&lock, &s.out, &rs, false, "parquet")
+        .unwrap();
+    assert!(temps.iter().all(|t| t
+        .path()
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains(".parquet.")));
+    let issued = pending.commit(write_copies(temps, &rs)).unwrap();
+    assert_eq!(
+        names(&s.out),
+        ["PAN.parquet", "PAN.receipt", "PRI.parquet", "PRI.receipt"]
+    );
+    assert_eq!(
+        issued[0].path,
+        copy_path_as(&s.out.canonicalize().unwrap(), "PAN", "parquet")
+    );
+    // A run killed while writing Arrow IPC stream copies leaves only
+    // temporary files, which the next run removes.
+    let (pending, temps) = s
+        .state
+        .begin_issue_as(&lock, &s.out, &rs, true, "arrows")
+        .unwrap();
+    for t in temps {
+        t.into_temp_path().keep().unwrap();
+    }
+    std::mem::forget(pending);
+    assert_eq!(names(&s.out).len(), 6);
+    let rec = s.state.recover(&lock).unwrap();
+    assert_eq!(rec.partials_removed, 2);
+    assert_eq!(names(&s.out).len(), 4);
+}

@@ -1,0 +1,644 @@
+//! CSV, Parquet and Arrow IPC at the command line: telling a file's format
+//! from its first bytes, issuing copies in any of the formats from an input
+//! in any of them, and reading a leak or a master extract in any of them.
+//!
+//! Cells are compared in their text form (see
+//! [`watermark_core::ColumnarRows`]), which is the same in every
+//! format, so a copy issued in one format and leaked in another still names
+//! its recipient.
+//!
+//! | input → copies | how |
+//! |---|---|
+//! | same format | the library's issuing for that format: a columnar copy has the input's schema, row groups or batches and codecs |
+//! | CSV → Parquet / Arrow | the CSV is converted once (one nullable `Utf8` column per CSV column, each value as written), then issued |
+//! | Parquet / Arrow → CSV | the rows are read as CSV text (every cell in its text form, a null as an empty cell) and issued as CSV |
+//! | Parquet ↔ Arrow, Arrow file ↔ stream | the input is converted once with its Arrow schema unchanged (checked), then issued |
+//!
+//! A conversion goes to an unnamed temporary file in the output directory,
+//! which disappears when the issuance ends, whichever way it ends. The
+//! input's BLAKE3 is always that of its own bytes.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use indicatif::ProgressBar;
+use serde::Serialize;
+use watermark_core::reexport::arrow_schema::Schema;
+use watermark_core::{
+    convert_columnar, csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_csv, issue_parquet,
+    make_canaries, make_canaries_columnar, verify_arrow_ipc, verify_csv, verify_parquet,
+    Attribution, CanaryList, ColumnarCsv, ColumnarRows, ConvertOptions, Detector, Embedder, Error,
+    ErrorKind, Format, HashingReader, IssueOptions, IssueSummary, MasterKey, Policy, Progress,
+};
+
+use crate::output::Printer;
+
+/// The format of an extract, a copy or a leak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileFormat {
+    /// Delimited text: copies are named ID.csv
+    Csv,
+    /// Apache Parquet: copies are named ID.parquet
+    Parquet,
+    /// Arrow IPC file format (Feather v2): copies are named ID.arrow
+    Arrow,
+    /// Arrow IPC stream format: copies are named ID.arrows
+    ArrowStream,
+}
+
+impl FileFormat {
+    /// The extension of a copy in this format, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            FileFormat::Csv => "csv",
+            FileFormat::Parquet => "parquet",
+            FileFormat::Arrow => "arrow",
+            FileFormat::ArrowStream => "arrows",
+        }
+    }
+
+    /// The library's format, for Parquet and Arrow IPC; `None` for CSV.
+    pub fn columnar(self) -> Option<Format> {
+        match self {
+            FileFormat::Csv => None,
+            FileFormat::Parquet => Some(Format::Parquet),
+            FileFormat::Arrow | FileFormat::ArrowStream => Some(Format::ArrowIpc),
+        }
+    }
+
+    /// The format the first bytes of a file (8 are enough) show: Parquet's
+    /// `PAR1`, an Arrow IPC file's `ARROW1`, an Arrow IPC stream's
+    /// continuation marker `FF FF FF FF`; CSV for anything else.
+    pub fn from_first_bytes(first: &[u8]) -> FileFormat {
+        match Format::sniff(first) {
+            Format::Csv => FileFormat::Csv,
+            Format::Parquet => FileFormat::Parquet,
+            Format::ArrowIpc if first.starts_with(b"ARROW1") => FileFormat::Arrow,
+            Format::ArrowIpc => FileFormat::ArrowStream,
+        }
+    }
+
+    /// The IANA media type of the format.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            FileFormat::Csv => "text/csv",
+            FileFormat::Parquet => "application/vnd.apache.parquet",
+            FileFormat::Arrow => "application/vnd.apache.arrow.file",
+            FileFormat::ArrowStream => "application/vnd.apache.arrow.stream",
+        }
+    }
+
+    /// The format of the file at `path`, from its first bytes; when they
+    /// show none, from its extension: a file named `.parquet` that does not
+    /// start like one is refused, one named `.arrow`, `.arrows`, `.ipc` or
+    /// `.feather` is read as an Arrow IPC stream (those written before Arrow
+    /// 0.15 start with a length, not a marker); anything else is CSV. A
+    /// Parquet or Arrow IPC file's schema is read too, so that a damaged one
+    /// is refused here, before any other work.
+    pub fn detect(path: &Path) -> anyhow::Result<FileFormat> {
+        let mut file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        let first =
+            first_bytes(&mut file).with_context(|| format!("reading {}", path.display()))?;
+        let format = match FileFormat::from_first_bytes(&first) {
+            FileFormat::Csv => match Format::from_extension(path) {
+                Some(Format::Parquet) => bail!(
+                    "{}: not a Parquet file: it does not start with the bytes PAR1 (it is \
+                     damaged, cut short, or in another format)",
+                    path.display()
+                ),
+                Some(Format::ArrowIpc) => FileFormat::ArrowStream,
+                _ => FileFormat::Csv,
+            },
+            sniffed => sniffed,
+        };
+        if let Some(columnar) = format.columnar() {
+            file.seek(SeekFrom::Start(0))
+                .with_context(|| format!("reading {}", path.display()))?;
+            ColumnarRows::open(columnar, file)
+                .with_context(|| format!("{}: cannot be read as {format}", path.display()))?;
+        }
+        Ok(format)
+    }
+}
+
+impl std::fmt::Display for FileFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FileFormat::Csv => "CSV",
+            FileFormat::Parquet => "Parquet",
+            FileFormat::Arrow => "Arrow IPC file",
+            FileFormat::ArrowStream => "Arrow IPC stream",
+        })
+    }
+}
+
+/// Up to the first 8 bytes of a reader.
+pub fn first_bytes(input: &mut impl Read) -> io::Result<Vec<u8>> {
+    let mut first = [0u8; 8];
+    let mut got = 0;
+    while got < first.len() {
+        match input.read(&mut first[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(first[..got].to_vec())
+}
+
+/// A reader that moves a progress bar by the bytes it reads; seeks do not
+/// move it, so a reader that seeks (Parquet's) shows the bytes it read.
+#[derive(Debug)]
+pub struct Progressed<R> {
+    inner: R,
+    bar: ProgressBar,
+}
+
+impl<R> Progressed<R> {
+    pub fn new(inner: R, bar: ProgressBar) -> Self {
+        Progressed { inner, bar }
+    }
+}
+
+impl<R: Read> Read for Progressed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bar.inc(n as u64);
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Progressed<R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+fn open(path: &Path) -> anyhow::Result<(File, u64)> {
+    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    Ok((file, size))
+}
+
+/// The BLAKE3 of a file's bytes and their number, with a progress bar.
+pub fn blake3_file(path: &Path, printer: Printer) -> anyhow::Result<(String, u64)> {
+    let (file, size) = open(path)?;
+    let bar = printer.progress(size, "hashing");
+    let mut reader = HashingReader::new(bar.wrap_read(file));
+    io::copy(&mut reader, &mut io::sink())
+        .with_context(|| format!("reading {}", path.display()))?;
+    bar.finish_and_clear();
+    Ok(reader.digest())
+}
+
+/// The canary list of an extract in any format: three passes over it.
+pub fn make_canaries_of(
+    key: &MasterKey,
+    policy: &Policy,
+    input_blake3: &str,
+    input: &Path,
+    format: FileFormat,
+    printer: Printer,
+) -> anyhow::Result<CanaryList> {
+    let (_, size) = open(input)?;
+    let bar = printer.progress(3 * size, "making canaries");
+    let list = match format.columnar() {
+        None => make_canaries(
+            key,
+            policy,
+            input_blake3,
+            || File::open(input),
+            &mut |pass, progress| bar.set_position(u64::from(pass - 1) * size + progress.bytes),
+        ),
+        Some(columnar) => make_canaries_columnar(
+            key,
+            policy,
+            input_blake3,
+            || {
+                let file = File::open(input).map_err(|source| {
+                    Error::from(ErrorKind::Io {
+                        context: format!("opening {}", input.display()),
+                        source,
+                    })
+                })?;
+                ColumnarRows::open(columnar, Progressed::new(file, bar.clone()))
+            },
+            // The bar follows the file's bytes, not the rows' text.
+            &mut |_, _| {},
+        ),
+    }
+    .with_context(|| input.display().to_string())?;
+    bar.finish_and_clear();
+    Ok(list)
+}
+
+/// What `issue` should say about how the copies were made, when their
+/// format is not the input's.
+pub fn conversion_note(from: FileFormat, to: FileFormat) -> Option<String> {
+    if from == to {
+        return None;
+    }
+    Some(match (from.columnar(), to.columnar()) {
+        (None, Some(_)) => format!(
+            "The copies are {to}, converted from the CSV input: one nullable string (Utf8) \
+             column per CSV column, each value as the CSV writes it (an empty field is an empty \
+             string, not a null)."
+        ),
+        (Some(_), None) => format!(
+            "The copies are CSV, from the {from} input: each cell in its text form (decimals at \
+             their scale, dates as YYYY-MM-DD, a null as an empty cell), every field quoted."
+        ),
+        _ => format!(
+            "The copies are {to}, converted from the {from} input with its schema unchanged \
+             (names, types, nullability, metadata)."
+        ),
+    })
+}
+
+/// Writes every recipient's copy of `input` (in `from`) in `to` into
+/// `outputs`, in the order of `embedder.recipients()`. Returns the summary
+/// and the input's BLAKE3 over its bytes: `known_blake3` if given (the
+/// caller hashed the file already), else computed, in its own pass for
+/// Parquet and Arrow IPC inputs (their readers seek). A conversion is
+/// written to an unnamed temporary file in `scratch_dir`.
+#[allow(clippy::too_many_arguments)]
+pub fn issue_copies<W: Write + Send>(
+    embedder: &Embedder,
+    input: &Path,
+    from: FileFormat,
+    to: FileFormat,
+    known_blake3: Option<String>,
+    scratch_dir: &Path,
+    outputs: Vec<W>,
+    printer: Printer,
+) -> anyhow::Result<(IssueSummary<W>, String)> {
+    let name = || input.display().to_string();
+    let digest = |known: Option<String>| -> anyhow::Result<String> {
+        match known {
+            Some(d) => Ok(d),
+            None => Ok(blake3_file(input, printer)?.0),
+        }
+    };
+    let scratch = || {
+        tempfile::tempfile_in(scratch_dir).with_context(|| {
+            format!(
+                "creating a temporary file in {} for the conversion",
+                scratch_dir.display()
+            )
+        })
+    };
+    match (from.columnar(), to.columnar()) {
+        (None, None) => {
+            let (file, size) = open(input)?;
+            let bar = printer.progress(size, "issuing");
+            let mut reader = HashingReader::new(bar.wrap_read(file));
+            let summary =
+                issue_csv(embedder, &mut reader, outputs, &mut |_| {}).with_context(name)?;
+            bar.finish_and_clear();
+            Ok((summary, reader.digest().0))
+        }
+        (None, Some(target)) => {
+            // Convert once, hashing the CSV as it is read.
+            let (file, size) = open(input)?;
+            let bar = printer.progress(size, &format!("converting to {to}"));
+            let mut reader = HashingReader::new(bar.wrap_read(file));
+            let mut converted = scratch()?;
+            let options = ConvertOptions {
+                ipc_stream: to == FileFormat::ArrowStream,
+                ..ConvertOptions::default()
+            };
+            match target {
+                Format::Parquet => csv_to_parquet(&mut reader, &mut converted, options),
+                _ => csv_to_arrow_ipc(&mut reader, &mut converted, options),
+            }
+            .with_context(name)?;
+            // The CSV reader stops at the end of the file; make sure of it.
+            io::copy(&mut reader, &mut io::sink()).with_context(name)?;
+            bar.finish_and_clear();
+            let summary =
+                issue_columnar(embedder, target, converted, outputs, printer).with_context(name)?;
+            Ok((summary, reader.digest().0))
+        }
+        (Some(source), None) => {
+            let blake3 = digest(known_blake3)?;
+            let (file, size) = open(input)?;
+            let bar = printer.progress(size, "issuing");
+            let rows = ColumnarRows::open(source, Progressed::new(file, bar.clone()))
+                .with_context(name)?;
+            let summary = issue_csv(embedder, rows.into_csv(), outputs, &mut |_| {})
+                .map_err(carried)
+                .with_context(name)?;
+            bar.finish_and_clear();
+            Ok((summary, blake3))
+        }
+        (Some(source), Some(_)) if from == to => {
+            let blake3 = digest(known_blake3)?;
+            let (file, _) = open(input)?;
+            let summary =
+                issue_columnar(embedder, source, file, outputs, printer).with_context(name)?;
+            Ok((summary, blake3))
+        }
+        (Some(source), Some(target)) => {
+            let blake3 = digest(known_blake3)?;
+            let (file, size) = open(input)?;
+            let bar = printer.progress(size, &format!("converting to {to}"));
+            let mut converted = scratch()?;
+            let options = ConvertOptions {
+                ipc_stream: to == FileFormat::ArrowStream,
+                ..ConvertOptions::default()
+            };
+            convert_columnar(
+                Progressed::new(file, bar.clone()),
+                source,
+                &mut converted,
+                target,
+                &options,
+            )
+            .with_context(name)?;
+            bar.finish_and_clear();
+            // The copies must have the input's schema: check that the
+            // conversion kept it.
+            let want = ColumnarRows::open(source, open(input)?.0)
+                .with_context(name)?
+                .schema();
+            let got = ColumnarRows::open(target, rewound(&converted)?)
+                .with_context(name)?
+                .schema();
+            if let Some(change) = schema_change(&want, &got) {
+                bail!(
+                    "{}: {to} copies of this {from} extract cannot keep its schema: {change}; \
+                     issue them as {from} (the default)",
+                    name()
+                );
+            }
+            let summary =
+                issue_columnar(embedder, target, converted, outputs, printer).with_context(name)?;
+            Ok((summary, blake3))
+        }
+    }
+}
+
+/// An error of the CSV path, or the one it carries: a columnar file read
+/// as CSV text reports a cell it cannot render as an I/O error holding the
+/// error, placed at its row and column, which is what to show.
+fn carried(e: Error) -> anyhow::Error {
+    if let ErrorKind::Io { source, .. } = e.kind() {
+        if let Some(inner) = source.get_ref().and_then(|i| i.downcast_ref::<Error>()) {
+            return anyhow::anyhow!("{inner}");
+        }
+    }
+    anyhow::Error::new(e)
+}
+
+/// Another handle on `file`, at its start.
+fn rewound(file: &File) -> anyhow::Result<File> {
+    let mut other = file.try_clone().context("reading the converted extract")?;
+    other
+        .seek(SeekFrom::Start(0))
+        .context("reading the converted extract")?;
+    Ok(other)
+}
+
+/// Issues copies of a Parquet or Arrow IPC file in its own format.
+fn issue_columnar<W: Write + Send>(
+    embedder: &Embedder,
+    format: Format,
+    mut file: File,
+    outputs: Vec<W>,
+    printer: Printer,
+) -> anyhow::Result<IssueSummary<W>> {
+    file.seek(SeekFrom::Start(0))
+        .context("reading the extract")?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = printer.progress(size, "issuing");
+    let mut progress = |p: Progress| bar.set_position(p.bytes);
+    let options = IssueOptions::default();
+    let summary = match format {
+        Format::Parquet => issue_parquet(embedder, file, outputs, options, &mut progress)?,
+        Format::ArrowIpc => issue_arrow_ipc(embedder, file, outputs, options, &mut progress)?,
+        Format::Csv => bail!("a CSV extract is issued as CSV"),
+    };
+    bar.finish_and_clear();
+    Ok(summary)
+}
+
+/// How schema `b` differs from `a`, in words; `None` when they are equal.
+pub fn schema_change(a: &Schema, b: &Schema) -> Option<String> {
+    if a == b {
+        return None;
+    }
+    if a.fields().len() != b.fields().len() {
+        return Some(format!(
+            "it has {} columns and would have {}",
+            a.fields().len(),
+            b.fields().len()
+        ));
+    }
+    for (x, y) in a.fields().iter().zip(b.fields().iter()) {
+        let name = x.name();
+        if x.name() != y.name() {
+            return Some(format!("column {name:?} would be named {:?}", y.name()));
+        }
+        if x.data_type() != y.data_type() {
+            return Some(format!(
+                "column {name:?} has type {} and would have {}",
+                x.data_type(),
+                y.data_type()
+            ));
+        }
+        if x.is_nullable() != y.is_nullable() {
+            return Some(format!(
+                "column {name:?} would {}",
+                if y.is_nullable() {
+                    "become nullable"
+                } else {
+                    "no longer be nullable"
+                }
+            ));
+        }
+        if x.metadata() != y.metadata() {
+            return Some(format!("the metadata of column {name:?} would change"));
+        }
+    }
+    if a.metadata() != b.metadata() {
+        return Some("the schema's metadata would change".to_string());
+    }
+    Some("the schema would change".to_string())
+}
+
+// ---------------------------------------------------------------------------
+// Verifying
+
+/// A leaked file or a master extract as `verify` reads it: its format, from
+/// its first bytes, and for Parquet and Arrow IPC (whose readers seek) the
+/// BLAKE3 of its bytes, computed once beforehand.
+#[derive(Debug)]
+pub struct VerifyFile {
+    path: PathBuf,
+    format: FileFormat,
+    blake3: Option<(String, u64)>,
+}
+
+impl VerifyFile {
+    /// Tells the file's format, and hashes a columnar one.
+    pub fn new(path: &Path, printer: Printer) -> anyhow::Result<VerifyFile> {
+        let format = FileFormat::detect(path)?;
+        let blake3 = match format.columnar() {
+            None => None,
+            Some(_) => Some(blake3_file(path, printer)?),
+        };
+        Ok(VerifyFile {
+            path: path.to_path_buf(),
+            format,
+            blake3,
+        })
+    }
+
+    /// The file's format.
+    pub fn format(&self) -> FileFormat {
+        self.format
+    }
+
+    fn columnar_blake3(&self) -> (String, u64) {
+        self.blake3.clone().unwrap_or_default()
+    }
+
+    /// `file`, opened on this file, to verify: a CSV is hashed as it is
+    /// read, a columnar file read with the library's own reader.
+    pub fn open(&self, file: File, bar: &ProgressBar) -> Input {
+        match self.format.columnar() {
+            None => csv_input(file, bar),
+            Some(format) => Input(InputKind::Columnar {
+                format,
+                file: Some(Progressed::new(file, bar.clone())),
+                blake3: self.columnar_blake3(),
+            }),
+        }
+    }
+
+    /// `file`, opened on this file, as CSV text: a CSV as it is (hashed as
+    /// it is read), a columnar file's rows in their text form.
+    pub fn open_as_csv(&self, file: File, bar: &ProgressBar) -> anyhow::Result<Input> {
+        Ok(match self.format.columnar() {
+            None => csv_input(file, bar),
+            Some(format) => Input(InputKind::Rows {
+                csv: ColumnarRows::open(format, Progressed::new(file, bar.clone()))
+                    .with_context(|| self.path.display().to_string())?
+                    .into_csv(),
+                blake3: self.columnar_blake3(),
+            }),
+        })
+    }
+}
+
+/// A CSV file to verify, hashed as it is read.
+fn csv_input(file: File, bar: &ProgressBar) -> Input {
+    Input(InputKind::Csv(Box::new(HashingReader::new(
+        Box::new(bar.wrap_read(file)) as Box<dyn Read>,
+    ))))
+}
+
+/// A file being read by `verify`; see [`VerifyFile`].
+#[derive(Debug)]
+pub struct Input(InputKind);
+
+enum InputKind {
+    Csv(Box<HashingReader<Box<dyn Read>>>),
+    Columnar {
+        format: Format,
+        file: Option<Progressed<File>>,
+        blake3: (String, u64),
+    },
+    Rows {
+        csv: ColumnarCsv,
+        blake3: (String, u64),
+    },
+}
+
+impl std::fmt::Debug for InputKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InputKind::Csv(_) => f.write_str("Csv"),
+            InputKind::Columnar { format, .. } => write!(f, "Columnar({format})"),
+            InputKind::Rows { .. } => f.write_str("Rows"),
+        }
+    }
+}
+
+impl Input {
+    /// Streams the file into `detector`. Once only.
+    pub fn verify(&mut self, detector: &Detector) -> watermark_core::Result<Attribution> {
+        match &mut self.0 {
+            InputKind::Csv(reader) => verify_csv(detector, reader, &mut |_| {}),
+            InputKind::Columnar { format, file, .. } => {
+                let Some(file) = file.take() else {
+                    return Err(Error::from(ErrorKind::Io {
+                        context: "verifying".into(),
+                        source: io::Error::other("the file was read already"),
+                    }));
+                };
+                match format {
+                    Format::Parquet => verify_parquet(detector, file, &mut |_| {}),
+                    _ => verify_arrow_ipc(detector, file, &mut |_| {}),
+                }
+            }
+            InputKind::Rows { csv, .. } => verify_csv(detector, csv, &mut |_| {}),
+        }
+    }
+
+    /// The BLAKE3 of the file's bytes and their number: for a CSV, of the
+    /// bytes read so far; for a columnar file, of the whole file.
+    pub fn digest(&self) -> (String, u64) {
+        match &self.0 {
+            InputKind::Csv(reader) => reader.digest(),
+            InputKind::Columnar { blake3, .. } | InputKind::Rows { blake3, .. } => blake3.clone(),
+        }
+    }
+}
+
+impl Read for Input {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match &mut self.0 {
+            InputKind::Csv(reader) => reader.read(buf),
+            InputKind::Rows { csv, .. } => csv.read(buf),
+            InputKind::Columnar { .. } => Err(io::Error::other(
+                "a columnar file opened to verify is not read as CSV",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_from_first_bytes() {
+        assert_eq!(
+            FileFormat::from_first_bytes(b"PAR1\x15\x04"),
+            FileFormat::Parquet
+        );
+        assert_eq!(
+            FileFormat::from_first_bytes(b"ARROW1\0\0"),
+            FileFormat::Arrow
+        );
+        assert_eq!(
+            FileFormat::from_first_bytes(&[0xFF, 0xFF, 0xFF, 0xFF, 8, 1, 0, 0]),
+            FileFormat::ArrowStream
+        );
+        assert_eq!(FileFormat::from_first_bytes(b"CURP,CAL"), FileFormat::Csv);
+        assert_eq!(FileFormat::from_first_bytes(b""), FileFormat::Csv);
+        for f in [
+            FileFormat::Csv,
+            FileFormat::Parquet,
+            FileFormat::Arrow,
+            FileFormat::ArrowStream,
+        ] {
+            assert!(watermark_core::COPY_EXTENSIONS.contains(&f.extension()));
+        }
+    }
+}
