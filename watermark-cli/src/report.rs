@@ -37,7 +37,7 @@
 //! last line something else.
 //!
 //! Nothing secret goes into a report: it is made from the
-//! [`Report`](crate::commands::verify::Report) of `watermark verify --json`,
+//! [`Report`] of `watermark verify --json`,
 //! which holds digests, counts, scores and log receipts, never the master
 //! key, the log's signing key or a service token.
 
