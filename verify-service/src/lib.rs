@@ -11,7 +11,10 @@
 //! file chunk by chunk (refusing it with 413 as soon as it passes the size
 //! limit), runs exactly the verification of the `watermark` command
 //! ([`watermark_cli::commands::verify::run`]) on a blocking thread, and
-//! answers with the same JSON report. Each verification is appended to the
+//! answers with the same JSON report — or, asked for HTML (`?format=html`, or
+//! `Accept: text/html`), with the signed evidence report of `watermark
+//! verify --report` ([`watermark_cli::report`]), signed with the log's key.
+//! Each verification is appended to the
 //! state's signed issuance log under the investigator's name; appends take
 //! the state's lock, so concurrent requests (and `watermark` commands run
 //! beside the service) are serialised.
@@ -330,6 +333,9 @@ async fn verify_request(app: Arc<App>, req: Request) -> Result<Response, ApiErro
     }
     let investigator = investigator.name.clone();
 
+    // What to answer with: the JSON report, or the signed HTML one.
+    let html = wants_html(&parts)?;
+
     // What it is.
     let content_type = parts
         .headers
@@ -470,7 +476,17 @@ async fn verify_request(app: Arc<App>, req: Request) -> Result<Response, ApiErro
         quiet: true,
     };
     let result = tokio::task::spawn_blocking(move || {
-        let result = verify::run(&settings, printer);
+        // The key that signs the HTML report, loaded before verifying so
+        // that no verification is logged without the report asked for.
+        let signer = match html {
+            true => Some(
+                watermark_core::State::open(&settings.state)
+                    .and_then(|s| s.log_signer())
+                    .map_err(|e| anyhow::Error::new(e).context("loading the log's signing key"))?,
+            ),
+            false => None,
+        };
+        let result = verify::run(&settings, printer).map(|r| (r, signer));
         // The spool file lives until the verification is done.
         drop(spool);
         result
@@ -483,11 +499,14 @@ async fn verify_request(app: Arc<App>, req: Request) -> Result<Response, ApiErro
         )
     })?;
     match result {
-        Ok(mut report) => {
+        Ok((mut report, signer)) => {
             report.leak.file = PathBuf::from(&name);
             report.recheck = report
                 .recheck
                 .replace(&spool_path.display().to_string(), &name);
+            if let Some(signer) = signer {
+                return signed_report(&report, &signer);
+            }
             // Serialised as the command prints it, fields in the same order.
             let json = serde_json::to_vec(&report).map_err(|e| {
                 ApiError::new(
@@ -504,6 +523,96 @@ async fn verify_request(app: Arc<App>, req: Request) -> Result<Response, ApiErro
         }
         Err(e) => Err(verify_error(&e, &spool_path, &name)),
     }
+}
+
+/// Whether the client asked for the signed HTML report: `?format=html`
+/// (or `json`), else an `Accept` header that ranks `text/html` above
+/// `application/json`. JSON otherwise, as before.
+fn wants_html(parts: &axum::http::request::Parts) -> Result<bool, ApiError> {
+    let format = parts
+        .uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("format="));
+    match format {
+        Some("html") => return Ok(true),
+        Some("json") => return Ok(false),
+        Some(other) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "format must be json or html, not {:?}",
+                    other.chars().take(40).collect::<String>()
+                ),
+            ))
+        }
+        None => {}
+    }
+    let accept = parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    Ok(prefers_html(accept))
+}
+
+/// Whether an `Accept` header ranks `text/html` above `application/json`
+/// (`application/*` counts for JSON; `*/*` for neither, so JSON stays the
+/// default).
+pub fn prefers_html(accept: &str) -> bool {
+    let (mut html, mut json) = (0.0f32, 0.0f32);
+    for range in accept.split(',') {
+        let mut params = range.split(';');
+        let media = params.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = params
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        match media.as_str() {
+            "text/html" => html = html.max(q),
+            "application/json" | "application/*" => json = json.max(q),
+            _ => {}
+        }
+    }
+    html > 0.0 && html > json
+}
+
+/// The signed HTML evidence report: a file to keep, which
+/// `watermark report verify` checks with the log's public key.
+fn signed_report(
+    report: &verify::Report,
+    signer: &watermark_core::tlog::Signer,
+) -> Result<Response, ApiError> {
+    let html = watermark_cli::report::sign(report, signer).map_err(|e| {
+        tracing::error!(error = %format!("{e:#}"), "signing the report failed");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the report could not be signed; the server's log has the reason under this request id",
+        )
+    })?;
+    let disposition = format!(
+        "attachment; filename=\"evidence-{}.html\"",
+        report.leak.blake3.get(..12).unwrap_or("report")
+    );
+    let mut res = (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            // Nothing in it runs or loads, whatever a file name says.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'",
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        html,
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
 }
 
 /// A leak the verification cannot read is the client's error (400); its

@@ -12,6 +12,8 @@ use verify_service::Config;
 
 const ALICE: &str = "alice-0123456789abcdef0123456789";
 const ANON: &str = "anon-fedcba9876543210fedcba98765";
+/// Used by one test only, so the log entries under its name are that test's.
+const REPORTER: &str = "reporter-5a5a5a5a5a5a5a5a5a5a5a5a";
 
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
@@ -23,7 +25,7 @@ fn fixture() -> &'static Fixture {
 
 fn config() -> Config {
     let tokens = Tokens::parse(&format!(
-        "# test investigators\n{ALICE} fiscalia-7 alice\n\n{ANON}\n"
+        "# test investigators\n{ALICE} fiscalia-7 alice\n\n{ANON}\n{REPORTER} report-tester\n"
     ))
     .unwrap();
     Config::new(fixture().state.clone(), tokens)
@@ -123,6 +125,189 @@ async fn a_leak_names_its_recipient_and_the_log_names_the_investigator() {
     assert!(!log.contains(ALICE) && !log.contains(ANON));
     assert!(!log.contains(&ALICE[..16]));
     server.stop().await;
+}
+
+/// A multipart upload of `csv` as `filename`, to `path`, with extra headers.
+async fn upload(
+    addr: std::net::SocketAddr,
+    path: &str,
+    token: &str,
+    filename: &str,
+    csv: &[u8],
+    extra: &[(&str, &str)],
+) -> (hyper::StatusCode, hyper::HeaderMap, bytes::Bytes) {
+    let boundary = "RePoRtBoUnDaRy7";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(csv);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    let auth = format!("Bearer {token}");
+    let mut headers = vec![
+        ("authorization", auth.as_str()),
+        ("content-type", ct.as_str()),
+    ];
+    headers.extend_from_slice(extra);
+    send(addr, "POST", path, &headers, full(body)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_signed_report_verifies_with_the_states_key_and_is_one_verification() {
+    use watermark_cli::report;
+    let f = fixture();
+    let server = Server::start(config()).await;
+    let csv = std::fs::read(&f.leaks[3]).unwrap();
+    // A file name meant to be markup.
+    let name = "<img src=x onerror=alert(1)>&.csv";
+    let (status, headers, bytes) = upload(
+        server.addr,
+        "/v1/verify?format=html",
+        REPORTER,
+        name,
+        &csv,
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .starts_with("default-src 'none'"));
+    assert!(headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename=\"evidence-"));
+
+    // One upload, one verification in the log.
+    let state = watermark_core::State::open(&f.state).unwrap();
+    let log = state.log().unwrap();
+    let mine: Vec<&watermark_core::VerifyEntry> = log
+        .entries()
+        .iter()
+        .filter_map(|e| match e {
+            watermark_core::Entry::Verify(v) if v.investigator == "report-tester" => Some(v),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(mine.len(), 1);
+
+    // It verifies with the state's public key, and names the upload.
+    let key = state.log_verifier().unwrap();
+    let payload = report::check_signature(&bytes, &key).unwrap();
+    let json = report::embedded_json(payload).unwrap();
+    assert_eq!(json["leak"]["file"], name);
+    assert_eq!(json["leak"]["blake3"], mine[0].leak_blake3.as_str());
+    assert_eq!(json["accused"][0]["recipient"], f.recipients[3].as_str());
+    let html = std::str::from_utf8(&bytes).unwrap();
+    assert!(!html.contains("<img") && html.contains("&lt;img src=x onerror=alert(1)&gt;&amp;.csv"));
+    // Its receipts check out against the key.
+    let receipt: watermark_core::Receipt =
+        serde_json::from_value(json["log"]["verification"].clone()).unwrap();
+    let v = receipt.verify(&key).unwrap();
+    assert!(
+        matches!(v.entry, watermark_core::Entry::Verify(ref e) if e.investigator == "report-tester")
+    );
+    for c in json["log"]["accused"][0]["copies"].as_array().unwrap() {
+        let r: watermark_core::Receipt = serde_json::from_value(c.clone()).unwrap();
+        r.verify(&key).unwrap();
+    }
+    // Another key, or one changed byte, and it does not.
+    let other = watermark_core::tlog::Signer::generate(key.name())
+        .unwrap()
+        .verifier();
+    assert!(report::check_signature(&bytes, &other).is_err());
+    for at in [0, bytes.len() / 3, bytes.len() - 40] {
+        let mut changed = bytes.to_vec();
+        changed[at] ^= 0x01;
+        assert!(
+            report::check_signature(&changed, &key).is_err(),
+            "byte {at}"
+        );
+    }
+
+    // Accept: text/html asks for it too; JSON stays the default; an
+    // unknown format is refused before anything is read or logged.
+    let (status, headers, bytes) = upload(
+        server.addr,
+        "/v1/verify",
+        REPORTER,
+        "a.csv",
+        &csv,
+        &[("accept", "text/html,application/xhtml+xml,*/*;q=0.8")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    report::check_signature(&bytes, &key).unwrap();
+    let (status, headers, _) = upload(
+        server.addr,
+        "/v1/verify",
+        REPORTER,
+        "a.csv",
+        &csv,
+        &[("accept", "*/*")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "application/json");
+    let (status, headers, _) = upload(
+        server.addr,
+        "/v1/verify?format=json",
+        REPORTER,
+        "a.csv",
+        &csv,
+        &[("accept", "text/html")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "application/json");
+    let before = state.log().unwrap().size();
+    let (status, _, body) = upload(
+        server.addr,
+        "/v1/verify?format=pdf",
+        REPORTER,
+        "a.csv",
+        &csv,
+        &[],
+    )
+    .await;
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+    let after = state.log().unwrap();
+    let logged = after.entries()[before as usize..]
+        .iter()
+        .filter(
+            |e| matches!(e, watermark_core::Entry::Verify(v) if v.investigator == "report-tester"),
+        )
+        .count();
+    assert_eq!(logged, 0);
+    server.stop().await;
+}
+
+#[test]
+fn html_is_chosen_only_when_asked_for() {
+    use verify_service::prefers_html;
+    assert!(prefers_html("text/html"));
+    assert!(prefers_html(
+        "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    ));
+    assert!(prefers_html("text/html, */*"));
+    assert!(prefers_html("application/json;q=0.5, text/html"));
+    assert!(!prefers_html(""));
+    assert!(!prefers_html("*/*"));
+    assert!(!prefers_html("application/json"));
+    assert!(!prefers_html("application/json, text/html"));
+    assert!(!prefers_html("text/html;q=0.4, application/*"));
+    assert!(!prefers_html("text/html;q=0"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -392,6 +577,13 @@ async fn the_page_and_the_openapi_document() {
         .starts_with("text/html"));
     let page = String::from_utf8(body.to_vec()).unwrap();
     assert!(page.contains("/v1/verify") && page.contains("type=\"file\""));
+    // One request gives the page its report and the signed file to download.
+    assert!(page.contains("/v1/verify?format=html") && page.contains("id=\"download-report\""));
+    for id in [
+        "form", "token", "drop", "chosen", "file", "go", "download", "status", "result",
+    ] {
+        assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
+    }
     // Nothing from elsewhere.
     assert!(!page.contains("http://") && !page.contains("https://") && !page.contains("src=\""));
 

@@ -8,9 +8,12 @@ use crate::commands::formats::FileFormat;
 
 const EXIT_CODES: &str = "\
 Exit status:
-  0  the command did its work (for verify: the analysis ran, whether or not anyone is accused)
+  0  the command did its work (for verify: the analysis ran, whether or not anyone is accused;
+     for report verify: the report's signature and everything it carries check out)
   1  an error: bad input, missing or unreadable state, I/O failure (the message names the file, row and column)
-  2  the command line is wrong";
+  2  the command line is wrong
+  3  report verify: the report does not verify with the key given (a byte of it was changed, it
+     is not signed or signed by another key, a receipt in it fails, or --leaked is another file)";
 
 /// Trace leaked registry extracts back to the recipient who leaked them.
 ///
@@ -39,6 +42,9 @@ pub enum Command {
     /// Audit the signed issuance log: show, verify, prove entries, compare checkpoints.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Check a signed evidence report (`watermark verify --report`) with the log's public key.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Work with marking policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -151,6 +157,10 @@ pub struct VerifyArgs {
     /// Print a JSON document instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Also write a signed HTML evidence report to FILE (never over an existing file), for
+    /// anyone to check with `watermark report verify FILE --pubkey KEY`.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -338,4 +348,62 @@ pub struct SynthArgs {
     /// Write to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+#[command(after_help = "\
+`watermark verify --report FILE.html` writes a report: the conclusion, what was read, the method,
+every recipient's score and bound, the evidence rows, the log entries of the verification and of
+the accused's copies with their inclusion proofs, and the same data as JSON, signed with the
+issuance log's Ed25519 key.")]
+pub enum ReportCommand {
+    /// Check a report's signature with the log's public key, and the log receipts it carries.
+    Verify(ReportVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+The key must come from outside the report: the public key printed inside it proves nothing by
+itself, since whoever changed the report could change that too. Get it from the registry
+(`watermark log pubkey --state STATE` prints it) or through its state directory.
+
+Checked: the Ed25519 signature over the context line \"watermark evidence report v1\" and every
+byte of the file before its last line (the signature line, which must be exactly the one the
+key and signature give); then the signed checkpoint the report carries, each log receipt in it
+(this verification's entry, the accused's copies' entries) against the key, and that the logged
+verification is of the same file with the same accused. Any changed byte fails the check.
+
+Exit status: 0 when everything checks out; 3 when it does not (the message and --json say
+what failed); 1 when the report, the key or --leaked cannot be read; 2 for a wrong command line.
+
+Example:
+  watermark log pubkey --state st > log.pub                # the registry publishes this
+  watermark verify --state st leak.csv --report leak-report.html
+  watermark report verify leak-report.html --pubkey log.pub --leaked leak.csv")]
+pub struct ReportVerifyArgs {
+    /// The report (written by `watermark verify --report` or the verify service).
+    #[arg(value_name = "REPORT")]
+    pub report: PathBuf,
+    /// The log's public key (as `watermark log pubkey` prints it, or a file holding it).
+    #[arg(
+        long,
+        visible_alias = "public-key",
+        value_name = "KEY",
+        required_unless_present = "state",
+        conflicts_with = "state"
+    )]
+    pub pubkey: Option<String>,
+    /// Take the public key from this state directory's log/verifier.key instead.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Also check that FILE is the leaked file the report is about (same BLAKE3).
+    #[arg(long, value_name = "FILE")]
+    pub leaked: Option<PathBuf>,
+    /// Once the report verifies, write the log receipts it carries to DIR/entry-N.receipt and its
+    /// checkpoint to DIR/checkpoint (for `watermark log verify-receipt` and `log consistency`).
+    #[arg(long, value_name = "DIR")]
+    pub save_receipts: Option<PathBuf>,
+    /// Print a JSON document instead of text (also when the report does not verify).
+    #[arg(long)]
+    pub json: bool,
 }

@@ -6,9 +6,12 @@
 //! serialisable result; for instance
 //! [`commands::verify::run`] takes [`commands::verify::Settings`] and a
 //! [`output::Printer`] (quiet, for a service) and returns the
-//! [`commands::verify::Report`] that `watermark verify --json` prints.
+//! [`commands::verify::Report`] that `watermark verify --json` prints;
+//! [`report`] renders that report as a signed HTML evidence report and
+//! checks one.
 #![forbid(unsafe_code)]
 
 pub mod cli;
 pub mod commands;
 pub mod output;
+pub mod report;

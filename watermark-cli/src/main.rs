@@ -24,6 +24,14 @@ fn main() -> ExitCode {
             {
                 eprintln!("watermark: error: {}", output::error_text(&err));
             }
+            // A report that does not verify is an answer, not a failure to
+            // answer: its own status.
+            if err
+                .downcast_ref::<watermark_cli::report::Rejected>()
+                .is_some()
+            {
+                return ExitCode::from(3);
+            }
             ExitCode::FAILURE
         }
     }

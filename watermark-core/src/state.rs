@@ -23,7 +23,7 @@ use crate::issuance_log::{self, Entry, IssueEntry, Log, Uncommitted};
 use crate::key::MasterKey;
 use crate::policy::Policy;
 use crate::scheme::Recipient;
-use crate::tlog::Verifier;
+use crate::tlog::{Signer, Verifier};
 
 const KEY_FILE: &str = "master.key";
 const POLICY_DIR: &str = "policies";
@@ -306,6 +306,17 @@ impl State {
                 .join(issuance_log::LOG_DIR)
                 .join(issuance_log::VERIFIER_KEY_FILE),
         )
+    }
+
+    /// The log's signing key, to sign what the log vouches for besides its
+    /// checkpoints (evidence reports, with [`Signer::sign_detached`]).
+    /// Refuses a key file that others can read or that is not the key of
+    /// `log/verifier.key`. The key never leaves the signer: it has no
+    /// `Debug` or `Display` that shows it.
+    pub fn log_signer(&self) -> Result<Signer> {
+        let dir = self.dir.join(issuance_log::LOG_DIR);
+        let verifier = self.log_verifier()?;
+        issuance_log::load_signer(&dir.join(issuance_log::SIGNING_KEY_FILE), &verifier)
     }
 
     /// Every issued copy in the log, in order, with its entry index.

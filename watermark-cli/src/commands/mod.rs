@@ -7,6 +7,7 @@ pub mod init;
 pub mod issue;
 pub mod log;
 pub mod policy;
+pub mod report;
 pub mod synth;
 pub mod verify;
 
@@ -40,12 +41,33 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 json: a.json,
                 quiet,
             };
+            let signed = a.report.clone();
+            // Before verifying, so that a verification is not logged for a
+            // report that cannot be written or signed.
+            let signer = match &signed {
+                Some(path) => {
+                    crate::report::check_destination(path)?;
+                    Some(watermark_core::State::open(&a.state.state)?.log_signer()?)
+                }
+                None => None,
+            };
             let report = verify::run(&verify::Settings::from(a), printer)?;
             printer.text(&report.to_text())?;
             printer.json(&report)?;
+            if let (Some(path), Some(signer)) = (signed, signer) {
+                let html = crate::report::sign(&report, &signer)?;
+                crate::report::write_new(&path, html.as_bytes())?;
+                printer.text(&format!(
+                    "\nSigned report written to {}; anyone with the log's public key (`watermark \
+                     log pubkey`) can check it: `watermark report verify {} --pubkey KEY`.\n",
+                    path.display(),
+                    path.display()
+                ))?;
+            }
             Ok(())
         }
         Command::Log(cmd) => log::run(cmd, quiet),
+        Command::Report(cmd) => report::run(cmd, quiet),
         Command::Policy(PolicyCommand::Suggest(a)) => {
             policy::suggest(a, Printer { json: false, quiet })
         }

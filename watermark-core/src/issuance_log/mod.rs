@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 
 pub use entry::{AccusedRecord, CodeRecord, Entry, IssueEntry, VerifyEntry};
 pub use receipt::{Receipt, VerifiedReceipt};
-pub(crate) use store::{append, create, default_origin, new_log, repair, sync_dir};
+pub(crate) use store::{append, create, default_origin, load_signer, new_log, repair, sync_dir};
 
 use crate::error::{Error, LogDamage, Result};
 use crate::tlog::{self, Checkpoint, Hash, Tree, Verifier};

@@ -159,7 +159,9 @@ pub(crate) fn check_signing_key(path: &Path, verifier: &Verifier) -> Result<Sign
     Ok(SigningKeyCheck::Matches)
 }
 
-fn load_signer(path: &Path, verifier: &Verifier) -> Result<Signer> {
+/// Loads a signing key file: private, well-formed, and the key of
+/// `verifier`.
+pub(crate) fn load_signer(path: &Path, verifier: &Verifier) -> Result<Signer> {
     check_private(path)?;
     let data = Zeroizing::new(
         fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?,

@@ -391,6 +391,36 @@ fn a_signing_key_others_can_read_is_refused() {
     assert!(state.append(&lock, &[issue("X", 9, 'f')]).is_err());
 }
 
+#[test]
+fn the_log_signer_is_the_key_of_the_logs_public_key() {
+    let (_d, state) = sample();
+    let signer = state.log_signer().unwrap();
+    let verifier = state.log_verifier().unwrap();
+    assert_eq!(signer.verifier(), verifier);
+    let sig = signer.sign_detached("a test v1\n", b"doc").unwrap();
+    verifier
+        .verify_detached("a test v1\n", b"doc", &sig)
+        .unwrap();
+    // Its Debug names the key, never the seed.
+    let shown = format!("{signer:?}");
+    let skey = signer.to_skey();
+    // PRIVATE+KEY+NAME+ID+BASE64: names have no '+', base64 may.
+    let seed = skey.splitn(5, '+').nth(4).unwrap();
+    assert_eq!(seed.len(), 44);
+    assert!(!shown.contains(seed), "{shown}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let path = log_file(&state, SIGNING_KEY_FILE);
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        let err = state.log_signer().unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::KeyPermissions { .. }),
+            "{err}"
+        );
+    }
+}
+
 /// Every state a killed append can leave: the new entries cut anywhere, or
 /// all of them with their checkpoints cut anywhere.
 #[test]

@@ -258,6 +258,14 @@ pub enum TlogError {
     #[error("the system random number generator failed")]
     Random,
 
+    /// A detached signature's context string is not one this module accepts
+    /// (see [`crate::tlog::Signer::sign_detached`]).
+    #[error("invalid signing context: {reason}")]
+    InvalidContext {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
     // ----- Checkpoints -------------------------------------------------------
     /// A checkpoint body does not end with a newline.
     #[error("checkpoint body does not end with a newline")]

@@ -10,6 +10,11 @@
 //!
 //! where the key id is the first four bytes, big-endian, of
 //! `SHA-256(name || 0x0A || 0x01 || public key)`.
+//!
+//! The same keys also make *detached* signatures over other documents
+//! ([`Signer::sign_detached`], [`Verifier::verify_detached`]): Ed25519 over
+//! a context line followed by the document, the context line being one that
+//! no checkpoint's text can start with.
 
 use std::fmt;
 use std::str::FromStr;
@@ -223,6 +228,23 @@ impl Signer {
         out
     }
 
+    /// A detached Ed25519 signature over `context || message`, for a
+    /// document that is not a signed note (a signed evidence report, say).
+    ///
+    /// `context` names what is signed and keeps these signatures apart from
+    /// the key's signed notes: it must be one line of printable ASCII ending
+    /// in a newline, and contain a space. The text of a checkpoint starts
+    /// with its origin, a key name, which never contains a space, so no
+    /// detached signature is a signature of a checkpoint and no checkpoint
+    /// signature is a detached signature.
+    pub fn sign_detached(&self, context: &str, message: &[u8]) -> Result<[u8; 64], NoteError> {
+        let signed = detached_message(context, message)?;
+        let sig = self.key_pair.sign(&signed);
+        let mut out = [0u8; 64];
+        out.copy_from_slice(sig.as_ref());
+        Ok(out)
+    }
+
     /// Signature line for `text`, including the final newline.
     fn signature_line(&self, text: &str) -> String {
         let sig = self.key_pair.sign(text.as_bytes());
@@ -362,6 +384,49 @@ impl Verifier {
             unverified,
         })
     }
+}
+
+impl Verifier {
+    /// Checks a signature made by [`Signer::sign_detached`] with the same
+    /// `context` over `message`.
+    pub fn verify_detached(
+        &self,
+        context: &str,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), NoteError> {
+        let signed = detached_message(context, message)?;
+        UnparsedPublicKey::new(&ED25519, &self.public_key)
+            .verify(&signed, signature)
+            .map_err(|_| TlogError::InvalidSignature {
+                name: self.name.clone(),
+                key_id: self.key_id,
+            })
+    }
+}
+
+/// `context || message`, after checking the context (see
+/// [`Signer::sign_detached`]).
+fn detached_message(context: &str, message: &[u8]) -> Result<Vec<u8>, NoteError> {
+    let Some(line) = context.strip_suffix('\n') else {
+        return Err(TlogError::InvalidContext {
+            reason: "it must end with a newline",
+        });
+    };
+    if !line.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Err(TlogError::InvalidContext {
+            reason: "it must be one line of printable ASCII",
+        });
+    }
+    if !line.contains(' ') {
+        return Err(TlogError::InvalidContext {
+            reason: "it must contain a space, which no checkpoint's first line does",
+        });
+    }
+    let mut signed = Vec::with_capacity(context.len() + message.len());
+    signed.extend_from_slice(context.as_bytes());
+    signed.extend_from_slice(message);
+    Ok(signed)
 }
 
 impl fmt::Display for Verifier {

@@ -267,3 +267,59 @@ fn tlog_note_key_names() {
         ed25519_key_id("example.com/log42", &s.public_key())
     );
 }
+
+#[test]
+fn tlog_note_detached_signatures_are_bound_to_context_message_and_key() {
+    let (signer, verifier) = peter();
+    let ctx = "example detached v1\n";
+    let sig = signer.sign_detached(ctx, b"hello").unwrap();
+    verifier.verify_detached(ctx, b"hello", &sig).unwrap();
+    // Ed25519 is deterministic.
+    assert_eq!(sig, signer.sign_detached(ctx, b"hello").unwrap());
+    assert!(verifier.verify_detached(ctx, b"hellp", &sig).is_err());
+    assert!(verifier
+        .verify_detached("example detached v2\n", b"hello", &sig)
+        .is_err());
+    // The boundary between context and message is fixed by the context's
+    // newline, so moving bytes across it changes what is signed.
+    assert!(verifier
+        .verify_detached("example detached v1\n", b"hello", &sig[..63])
+        .is_err());
+    let enoch = Verifier::from_vkey(ENOCH_VKEY).unwrap();
+    assert!(matches!(
+        enoch.verify_detached(ctx, b"hello", &sig),
+        Err(TlogError::InvalidSignature { .. })
+    ));
+    for i in 0..64 {
+        let mut bad = sig;
+        bad[i] ^= 0x01;
+        assert!(
+            verifier.verify_detached(ctx, b"hello", &bad).is_err(),
+            "{i}"
+        );
+    }
+}
+
+#[test]
+fn tlog_note_detached_contexts_cannot_look_like_a_checkpoint() {
+    let (signer, _) = peter();
+    for bad in [
+        "",
+        "no-newline v1",
+        "nospace\n",
+        "two lines\nhere\n",
+        "tab\there\n",
+        "caf\u{e9} v1\n",
+    ] {
+        assert!(
+            matches!(
+                signer.sign_detached(bad, b"x"),
+                Err(TlogError::InvalidContext { .. })
+            ),
+            "{bad:?}"
+        );
+    }
+    // A checkpoint's text starts with its origin, a key name, which has no
+    // space: a checkpoint text is refused as a context.
+    assert!(signer.sign_detached("PeterNeumann\n", b"1\n").is_err());
+}

@@ -1,0 +1,436 @@
+//! Signed evidence reports from the command line: `watermark verify --report`
+//! writes one, `watermark report verify` checks it with a key from outside.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use predicates::str::contains;
+
+fn wm() -> Command {
+    let mut c = Command::cargo_bin("watermark").unwrap();
+    c.env_remove("WATERMARK_STATE");
+    c
+}
+
+/// A state with a 3,000-row roll issued to PAN and PRI, and a 60-row leak
+/// of PAN's copy.
+struct Fixture {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let f = Fixture { _dir: dir, root };
+        wm().args(["synth", "--rows", "3000", "--seed", "5", "-o"])
+            .arg(f.p("roll.csv"))
+            .assert()
+            .success();
+        wm().args(["policy", "suggest"])
+            .arg(f.p("roll.csv"))
+            .arg("-o")
+            .arg(f.p("policy.toml"))
+            .assert()
+            .success();
+        wm().args([
+            "init",
+            "--log-origin",
+            "registry.example/extracts",
+            "--state",
+        ])
+        .arg(f.p("state"))
+        .assert()
+        .success();
+        wm().arg("issue")
+            .arg("--state")
+            .arg(f.p("state"))
+            .arg("--policy")
+            .arg(f.p("policy.toml"))
+            .arg(f.p("roll.csv"))
+            .args(["--to", "PAN", "--to", "PRI", "--out-dir"])
+            .arg(f.p("copies"))
+            .assert()
+            .success();
+        let text = std::fs::read_to_string(f.p("copies/PAN.csv")).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let mut leak = vec![lines[0]];
+        leak.extend(lines[100..160].iter().rev());
+        std::fs::write(f.p("leak.csv"), leak.join("\n") + "\n").unwrap();
+        f
+    }
+
+    fn p(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+
+    fn pubkey(&self, state: &str) -> String {
+        let out = wm()
+            .args(["log", "pubkey", "--state"])
+            .arg(self.p(state))
+            .assert()
+            .success();
+        String::from_utf8(out.get_output().stdout.clone())
+            .unwrap()
+            .trim_end()
+            .to_owned()
+    }
+
+    fn log_size(&self) -> u64 {
+        let out = wm()
+            .args(["log", "show", "--json", "--state"])
+            .arg(self.p("state"))
+            .assert()
+            .success();
+        let doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        doc["size"].as_u64().unwrap()
+    }
+
+    fn report_verify(&self, report: &Path, key: &str) -> assert_cmd::assert::Assert {
+        wm().args(["report", "verify"])
+            .arg(report)
+            .args(["--pubkey", key])
+            .assert()
+    }
+}
+
+#[test]
+fn a_report_verifies_with_the_logs_key_and_fails_for_any_changed_byte_or_other_key() {
+    let f = Fixture::new();
+    let report = f.p("evidence.html");
+    wm().arg("verify")
+        .arg("--state")
+        .arg(f.p("state"))
+        .arg(f.p("leak.csv"))
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .success()
+        .stdout(contains("ACCUSED: PAN").and(contains("Signed report written to")));
+    let bytes = std::fs::read(&report).unwrap();
+    assert!(bytes.starts_with(b"<!DOCTYPE html>\n"));
+    assert!(bytes.ends_with(b" -->\n"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&report).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644);
+    }
+    // No secret is in it: not the master key, not the log's signing key.
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    let master = std::fs::read_to_string(f.p("state/master.key")).unwrap();
+    let secret = master
+        .lines()
+        .find_map(|l| l.strip_prefix("secret: "))
+        .unwrap();
+    assert!(secret.len() >= 32 && !text.contains(secret));
+    let skey = std::fs::read_to_string(f.p("state/log/signing.key")).unwrap();
+    // PRIVATE+KEY+NAME+ID+BASE64: names have no '+', base64 may.
+    let seed = skey
+        .trim_end()
+        .strip_prefix("PRIVATE+KEY+")
+        .unwrap()
+        .splitn(3, '+')
+        .nth(2)
+        .unwrap();
+    assert!(seed.len() >= 40 && !text.contains(seed));
+    assert!(!text.contains("PRIVATE+KEY"));
+    // No temporary file is left beside it.
+    let left: Vec<_> = std::fs::read_dir(&f.root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with(".watermark-report-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    // The log's key, as the registry would publish it, in a file and as text.
+    let key = f.pubkey("state");
+    std::fs::write(f.p("log.pub"), format!("{key}\n")).unwrap();
+    f.report_verify(&report, &key).success().stdout(
+        contains("verifies")
+            .and(contains("accused PAN"))
+            .and(contains("nothing by itself")),
+    );
+    wm().args(["report", "verify"])
+        .arg(&report)
+        .arg("--public-key")
+        .arg(f.p("log.pub"))
+        .assert()
+        .success();
+    wm().args(["report", "verify"])
+        .arg(&report)
+        .arg("--state")
+        .arg(f.p("state"))
+        .assert()
+        .success();
+
+    // Another log's key, even under the same name, does not verify it.
+    wm().args([
+        "init",
+        "--log-origin",
+        "registry.example/extracts",
+        "--state",
+    ])
+    .arg(f.p("other"))
+    .assert()
+    .success();
+    let other = f.pubkey("other");
+    f.report_verify(&report, &other)
+        .code(3)
+        .stderr(contains("does not verify").and(contains("signed by key")));
+    wm().args(["report", "verify"])
+        .arg(&report)
+        .arg("--state")
+        .arg(f.p("other"))
+        .assert()
+        .code(3);
+
+    // One byte changed anywhere: at the start, in the HTML, in the embedded
+    // JSON, at the newline before the signature line, in the signature line
+    // (its marker, key, signature, end) and its final newline.
+    let sig_line = text[..text.len() - 1].rfind('\n').unwrap() + 1;
+    let json = text.find("\"accused\": [").unwrap();
+    let score = text.find("<td class=\"num\">").unwrap();
+    let mut positions = vec![
+        0,
+        1,
+        bytes.len() / 4,
+        bytes.len() / 2,
+        score + 16,
+        json + 3,
+        sig_line - 8,
+        sig_line - 1,
+        sig_line,
+        sig_line + 10,
+        sig_line + text[sig_line..].find("key=").unwrap() + 4,
+        sig_line + text[sig_line..].find("sig=").unwrap() + 4,
+        sig_line + text[sig_line..].find("sig=").unwrap() + 70,
+        bytes.len() - 3,
+        bytes.len() - 1,
+    ];
+    positions.extend((0..bytes.len()).step_by(997));
+    let changed = f.p("changed.html");
+    for at in positions {
+        let mut copy = bytes.clone();
+        copy[at] ^= 0x01;
+        std::fs::write(&changed, &copy).unwrap();
+        let out = f.report_verify(&changed, &key).code(3);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains("does not verify"), "byte {at}: {stderr}");
+    }
+    // Cut short, or something appended.
+    std::fs::write(&changed, &bytes[..bytes.len() - 1]).unwrap();
+    f.report_verify(&changed, &key).code(3);
+    let mut longer = bytes.clone();
+    longer.extend_from_slice(b"<p>Accused: PRI</p>\n");
+    std::fs::write(&changed, &longer).unwrap();
+    f.report_verify(&changed, &key).code(3);
+    // The original still verifies.
+    f.report_verify(&report, &key).success();
+}
+
+#[test]
+fn report_verify_json_says_what_was_checked_and_saves_receipts() {
+    let f = Fixture::new();
+    let report = f.p("evidence.html");
+    // With --json, stdout stays the JSON report; the signed file is written too.
+    let out = wm()
+        .arg("verify")
+        .arg("--state")
+        .arg(f.p("state"))
+        .arg(f.p("leak.csv"))
+        .arg("--json")
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .success();
+    let verify: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let key = f.pubkey("state");
+    let saved = f.p("receipts");
+    let out = wm()
+        .args(["report", "verify", "--json"])
+        .arg(&report)
+        .args(["--pubkey", &key])
+        .arg("--leaked")
+        .arg(f.p("leak.csv"))
+        .arg("--save-receipts")
+        .arg(&saved)
+        .assert()
+        .success();
+    let doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(doc["ok"], true);
+    assert_eq!(doc["signature"]["ok"], true);
+    assert_eq!(doc["signature"]["algorithm"], "ed25519");
+    assert_eq!(doc["signature"]["key"], key.as_str());
+    assert_eq!(doc["signature"]["key_source"], "--pubkey");
+    assert_eq!(doc["signature"]["context"], "watermark evidence report v1");
+    let bytes = std::fs::read(&report).unwrap();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    let payload = text[..text.len() - 1].rfind('\n').unwrap() + 1;
+    assert_eq!(doc["signature"]["signed_bytes"], payload as u64);
+    assert_eq!(doc["signature"]["file_bytes"], bytes.len() as u64);
+    assert_eq!(doc["embedded_key_matches"], true);
+    assert_eq!(doc["leak"]["blake3"], verify["leak"]["blake3"]);
+    assert_eq!(doc["leaked_file_matches"], true);
+    assert_eq!(doc["accused"][0]["recipient"], "PAN");
+    assert_eq!(
+        doc["accused"][0]["false_accusation_bound"],
+        verify["accused"][0]["false_accusation_bound"]
+    );
+    assert_eq!(doc["checkpoint"]["ok"], true);
+    assert_eq!(doc["checkpoint"]["origin"], "registry.example/extracts");
+    assert_eq!(doc["checkpoint"]["size"], f.log_size());
+    let receipts = doc["receipts"].as_array().unwrap();
+    assert_eq!(receipts[0]["what"], "verification");
+    assert_eq!(receipts[0]["index"], verify["log"]["verification"]["index"]);
+    assert!(receipts.len() >= 2, "{receipts:?}");
+    assert!(receipts.iter().all(|r| r["ok"] == true));
+    assert!(receipts[1..]
+        .iter()
+        .all(|r| r["what"] == "copy" && r["recipient"] == "PAN"));
+    assert!(doc["problem"].is_null());
+
+    // The embedded JSON is the `verify --json` document.
+    let start = text.find("id=\"watermark-report\">\n").unwrap() + 23;
+    let end = start + text[start..].find("</script>").unwrap();
+    let embedded: serde_json::Value = serde_json::from_str(&text[start..end]).unwrap();
+    assert_eq!(embedded, verify);
+
+    // The saved receipts check out on their own, and the copy's names PAN's copy.
+    for r in receipts {
+        let index = r["index"].as_u64().unwrap();
+        let mut c = wm();
+        c.args(["log", "verify-receipt"])
+            .arg(saved.join(format!("entry-{index}.receipt")))
+            .args(["--pubkey", &key]);
+        if r["what"] == "copy" {
+            c.arg("--copy").arg(f.p("copies/PAN.csv"));
+        }
+        c.assert().success();
+    }
+    wm().args(["log", "consistency", "--state"])
+        .arg(f.p("state"))
+        .arg(saved.join("checkpoint"))
+        .assert()
+        .success();
+
+    // Another file given as the leak: exit 3, and the JSON says so.
+    let out = wm()
+        .args(["report", "verify", "--json"])
+        .arg(&report)
+        .args(["--pubkey", &key])
+        .arg("--leaked")
+        .arg(f.p("roll.csv"))
+        .assert()
+        .code(3);
+    let doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["signature"]["ok"], true);
+    assert_eq!(doc["leaked_file_matches"], false);
+    assert!(doc["problem"].as_str().unwrap().contains("--leaked"));
+
+    // A changed byte: exit 3, signature not ok, nothing else claimed.
+    let mut copy = bytes.clone();
+    copy[payload / 2] ^= 0x01;
+    std::fs::write(f.p("changed.html"), &copy).unwrap();
+    let out = wm()
+        .args(["report", "verify", "--json"])
+        .arg(f.p("changed.html"))
+        .args(["--pubkey", &key])
+        .assert()
+        .code(3);
+    let doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["signature"]["ok"], false);
+    assert!(doc["leak"].is_null());
+    assert!(doc["receipts"].as_array().unwrap().is_empty());
+    assert!(doc["problem"]
+        .as_str()
+        .unwrap()
+        .contains("signature does not verify"));
+}
+
+#[test]
+fn an_existing_report_is_never_replaced_and_nothing_is_logged_then() {
+    let f = Fixture::new();
+    let report = f.p("evidence.html");
+    std::fs::write(&report, "an earlier report\n").unwrap();
+    let before = f.log_size();
+    wm().arg("verify")
+        .arg("--state")
+        .arg(f.p("state"))
+        .arg(f.p("leak.csv"))
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .code(1)
+        .stderr(contains("already exists"));
+    assert_eq!(
+        std::fs::read_to_string(&report).unwrap(),
+        "an earlier report\n"
+    );
+    assert_eq!(f.log_size(), before);
+    // Nor into a directory that is not there.
+    wm().arg("verify")
+        .arg("--state")
+        .arg(f.p("state"))
+        .arg(f.p("leak.csv"))
+        .arg("--report")
+        .arg(f.p("no/such/dir/evidence.html"))
+        .assert()
+        .code(1)
+        .stderr(contains("not a directory"));
+    assert_eq!(f.log_size(), before);
+}
+
+#[test]
+fn report_verify_usage_and_io_errors_are_not_a_verdict() {
+    let f = Fixture::new();
+    let key = f.pubkey("state");
+    // Unreadable report, bad key: 1.
+    f.report_verify(&f.p("missing.html"), &key)
+        .code(1)
+        .stderr(contains("missing.html"));
+    std::fs::write(f.p("r.html"), "<!DOCTYPE html>\n").unwrap();
+    f.report_verify(&f.p("r.html"), "not-a-key")
+        .code(1)
+        .stderr(contains("--pubkey"));
+    // A file that is not a signed report: 3.
+    f.report_verify(&f.p("r.html"), &key)
+        .code(3)
+        .stderr(contains("not a watermark evidence signature"));
+    // No key, or two sources of one: 2.
+    wm().args(["report", "verify"])
+        .arg(f.p("r.html"))
+        .assert()
+        .code(2);
+    wm().args(["report", "verify"])
+        .arg(f.p("r.html"))
+        .args(["--pubkey", &key])
+        .arg("--state")
+        .arg(f.p("state"))
+        .assert()
+        .code(2);
+    wm().args(["report", "verify", "--help"])
+        .assert()
+        .success()
+        .stdout(
+            contains("Example:")
+                .and(contains("Exit status"))
+                .and(contains("proves nothing by")),
+        );
+    wm().args(["report", "--help"])
+        .assert()
+        .success()
+        .stdout(contains("verify"));
+    wm().arg("--help")
+        .assert()
+        .success()
+        .stdout(contains("3  report verify"));
+    wm().args(["verify", "--help"])
+        .assert()
+        .success()
+        .stdout(contains("--report"));
+}
