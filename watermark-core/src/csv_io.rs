@@ -241,6 +241,16 @@ struct Batch {
 }
 
 impl Batch {
+    /// Reports progress up to this batch's last record.
+    fn report(&self, progress: &mut dyn FnMut(Progress)) {
+        if let Some(last) = self.records.last() {
+            progress(Progress {
+                rows: self.first_row + self.records.len() as u64 - 1,
+                bytes: last.byte,
+            });
+        }
+    }
+
     fn clear(&mut self) {
         self.raw.clear();
         self.records.clear();
@@ -380,6 +390,29 @@ impl<R: Read> Scanner<R> {
                     })
             })
             .collect()
+    }
+
+    /// Adds records to `batch` (whose `first_row` is set) until it has
+    /// `rows` of them or the input ends; false at the end of the input.
+    /// Every record must have `fields` fields.
+    fn fill(&mut self, batch: &mut Batch, rows: usize, fields: usize) -> Result<bool> {
+        while batch.records.len() < rows {
+            let start = batch.raw.len();
+            let at = self.position();
+            if !self.next_record(&mut batch.raw)? {
+                return Ok(false);
+            }
+            if self.nfields != fields {
+                let row = batch.first_row + batch.records.len() as u64;
+                return Err(Error::new(ErrorKind::UnequalLengths {
+                    expected: fields as u64,
+                    found: self.nfields as u64,
+                })
+                .at_row(row, at.1));
+            }
+            self.push_record(batch, start, at);
+        }
+        Ok(true)
     }
 
     /// Files the record just parsed, whose bytes are `batch.raw[start..]`.
@@ -580,23 +613,9 @@ pub fn issue_csv_with<R: Read, W: Write>(
             batch.first_row = rows + 1;
             batch.last = false;
             batch.after_line_end = line_end;
-            while batch.records.len() < batch_rows {
-                let start = batch.raw.len();
-                let at = scan.position();
-                if !scan.next_record(&mut batch.raw)? {
-                    eof = true;
-                    batch.last = true;
-                    break;
-                }
-                if scan.nfields != names.len() {
-                    let row = rows + batch.records.len() as u64 + 1;
-                    return Err(Error::new(ErrorKind::UnequalLengths {
-                        expected: names.len() as u64,
-                        found: scan.nfields as u64,
-                    })
-                    .at_row(row, at.1));
-                }
-                scan.push_record(&mut batch, start, at);
+            if !scan.fill(&mut batch, batch_rows, names.len())? {
+                eof = true;
+                batch.last = true;
             }
             // Bytes after the last record, and canaries after it, still go
             // out, in a batch of their own if need be.
@@ -623,12 +642,7 @@ pub fn issue_csv_with<R: Read, W: Write>(
             for (total, n) in canaries.iter_mut().zip(&marked.canaries) {
                 *total += n;
             }
-            if let Some(last) = batch.records.last() {
-                progress(Progress {
-                    rows: batch.first_row + batch.records.len() as u64 - 1,
-                    bytes: last.byte,
-                });
-            }
+            batch.report(progress);
             spare.borrow_mut().push(batch);
             Ok(())
         },
@@ -911,23 +925,7 @@ pub fn verify_csv_with<R: Read>(
             let mut batch = spare.borrow_mut().pop().unwrap_or_default();
             batch.clear();
             batch.first_row = rows + 1;
-            while batch.records.len() < BATCH_ROWS {
-                let start = batch.raw.len();
-                let at = scan.position();
-                if !scan.next_record(&mut batch.raw)? {
-                    eof = true;
-                    break;
-                }
-                if scan.nfields != names.len() {
-                    let row = rows + batch.records.len() as u64 + 1;
-                    return Err(Error::new(ErrorKind::UnequalLengths {
-                        expected: names.len() as u64,
-                        found: scan.nfields as u64,
-                    })
-                    .at_row(row, at.1));
-                }
-                scan.push_record(&mut batch, start, at);
-            }
+            eof = !scan.fill(&mut batch, BATCH_ROWS, names.len())?;
             if batch.records.is_empty() {
                 return Ok(None);
             }
@@ -936,12 +934,7 @@ pub fn verify_csv_with<R: Read>(
         },
         |(batch, read)| {
             observer.absorb(read);
-            if let Some(last) = batch.records.last() {
-                progress(Progress {
-                    rows: batch.first_row + batch.records.len() as u64 - 1,
-                    bytes: last.byte,
-                });
-            }
+            batch.report(progress);
             spare.borrow_mut().push(batch);
             Ok(())
         },
