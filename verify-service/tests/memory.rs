@@ -7,9 +7,12 @@ use support::{raw_exchange, write_tokens, Server};
 use verify_service::tokens::Tokens;
 use verify_service::Config;
 
+/// 600 MB, past the default limit of 512 MiB.
+const BODY: usize = 600 * 1000 * 1000;
+
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_64_mib_body_against_a_16_mib_limit_stays_out_of_memory() {
+async fn a_600_mb_body_against_the_default_limit_stays_out_of_memory() {
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("verify-service-memory");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("spool")).unwrap();
@@ -20,7 +23,11 @@ async fn a_64_mib_body_against_a_16_mib_limit_stays_out_of_memory() {
         dir.join("state"),
         Tokens::load(&dir.join("tokens")).unwrap(),
     );
-    config.max_body_bytes = 16 * 1024 * 1024;
+    // The default limit, 512 MiB: the body is spooled to disk up to it.
+    assert_eq!(
+        config.max_body_bytes,
+        verify_service::DEFAULT_MAX_BODY_BYTES
+    );
     config.spool_dir = Some(dir.join("spool"));
     let server = Server::start(config).await;
     let before = support::peak_rss();
@@ -31,20 +38,15 @@ async fn a_64_mib_body_against_a_16_mib_limit_stays_out_of_memory() {
         );
         let prefix = format!(
             "{:x}\r\n--abc\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n",
-            64 * 1024 * 1024 + 49
+            BODY + 49
         );
-        let status = raw_exchange(
-            server.addr,
-            &head,
-            prefix.as_bytes(),
-            64 * 1024 * 1024,
-            false,
-        )
-        .await;
+        let status = raw_exchange(server.addr, &head, prefix.as_bytes(), BODY, false).await;
         assert_eq!(status, Some(413), "{ct}");
     }
-    let grown = support::peak_rss().saturating_sub(before);
+    let peak = support::peak_rss();
+    let grown = peak.saturating_sub(before);
     assert!(grown < 32 * 1024 * 1024, "peak RSS grew by {grown} bytes");
+    assert!(peak < 300 * 1000 * 1000, "peak RSS {peak} bytes");
     assert_eq!(std::fs::read_dir(dir.join("spool")).unwrap().count(), 0);
     server.stop().await;
 }
