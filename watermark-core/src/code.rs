@@ -47,6 +47,14 @@ const TAIL_STRIDE: u64 = 1 << 22;
 #[derive(Clone, Copy)]
 pub(crate) struct Anchor(pub(crate) [u8; 32]);
 
+impl Anchor {
+    /// Its first 16 bytes: what canaries and positions read are keyed by.
+    #[inline]
+    pub(crate) fn key(&self) -> u128 {
+        u128::from_le_bytes(self.0[..16].try_into().expect("16 bytes"))
+    }
+}
+
 /// Computes the anchor from a row's folded identity.
 #[inline]
 pub(crate) fn anchor(keys: &Subkeys, folded_identity: &[u8]) -> Anchor {
@@ -127,40 +135,18 @@ impl Position {
         first: u32,
         out: &mut [u16],
     ) {
-        let mut done = 0;
-        if first < HEAD_RECIPIENTS {
-            let n = ((HEAD_RECIPIENTS - first) as usize).min(out.len());
-            let at = 4 + 2 * first as usize;
-            for (k, d) in out[..n].iter_mut().enumerate() {
-                *d = u16::from_le_bytes([self.head[at + 2 * k], self.head[at + 2 * k + 1]]);
-            }
-            done = n;
-        }
-        if done == out.len() {
-            return;
-        }
-        let reader = match &mut cache.0 {
-            Some((anchor, reader)) if *anchor == self.anchor.0 => reader,
-            slot => {
-                &mut slot
-                    .insert((self.anchor.0, row_stream(keys, &self.anchor)))
-                    .1
-            }
-        };
         let mut buf = [0u8; TAIL_BLOCK];
-        let mut slot = first + done as u32;
-        while done < out.len() {
-            let t = slot - HEAD_RECIPIENTS;
-            let (k, i) = (t / TAIL_SLOTS, (t % TAIL_SLOTS) as usize);
-            let n = (TAIL_SLOTS as usize - i).min(out.len() - done);
-            reader.set_position(tail_offset(k, usize::from(self.q)) + 2 * i as u64);
-            let bytes = &mut buf[..2 * n];
-            reader.fill(bytes);
-            for (d, b) in out[done..done + n].iter_mut().zip(bytes.chunks_exact(2)) {
-                *d = u16::from_le_bytes([b[0], b[1]]);
-            }
-            done += n;
-            slot += n as u32;
+        for (done, run) in runs(first, out.len()) {
+            let bytes = match run {
+                Run::Head { at, n } => &self.head[at..at + 2 * n],
+                Run::Tail { k, i, n } => {
+                    let reader = cache.reader(keys, &self.anchor);
+                    reader.set_position(tail_offset(k, usize::from(self.q)) + 2 * i as u64);
+                    reader.fill(&mut buf[..2 * n]);
+                    &buf[..2 * n]
+                }
+            };
+            decode(bytes, &mut out[done..]);
         }
     }
 
@@ -169,29 +155,9 @@ impl Position {
     /// slots filled.
     #[inline]
     pub(crate) fn draws_from(&self, tails: &RowTails, first: u32, out: &mut [u16]) {
-        let mut done = 0;
-        if first < HEAD_RECIPIENTS {
-            let n = ((HEAD_RECIPIENTS - first) as usize).min(out.len());
-            let at = 4 + 2 * first as usize;
-            for (k, d) in out[..n].iter_mut().enumerate() {
-                *d = u16::from_le_bytes([self.head[at + 2 * k], self.head[at + 2 * k + 1]]);
-            }
-            done = n;
-        }
-        let mut slot = first + done as u32;
-        let q = usize::from(self.q);
-        while done < out.len() {
-            let t = slot - HEAD_RECIPIENTS;
-            let (k, i) = ((t / TAIL_SLOTS) as usize, (t % TAIL_SLOTS) as usize);
-            let n = (TAIL_SLOTS as usize - i).min(out.len() - done);
-            let at = tails.at(k, q) + 2 * i;
-            let bytes = &tails.bytes[at..at + 2 * n];
-            for (d, b) in out[done..done + n].iter_mut().zip(bytes.chunks_exact(2)) {
-                *d = u16::from_le_bytes([b[0], b[1]]);
-            }
-            done += n;
-            slot += n as u32;
-        }
+        self.draw_runs(tails, first, out.len(), |done, bytes| {
+            decode(bytes, &mut out[done..]);
+        });
     }
 
     /// The draws of slots `first..first + count`, as runs of little-endian
@@ -206,23 +172,15 @@ impl Position {
         count: usize,
         mut f: impl FnMut(usize, &[u8]),
     ) {
-        let mut done = 0;
-        if first < HEAD_RECIPIENTS {
-            let n = ((HEAD_RECIPIENTS - first) as usize).min(count);
-            let at = 4 + 2 * first as usize;
-            f(0, &self.head[at..at + 2 * n]);
-            done = n;
-        }
-        let mut slot = first + done as u32;
         let q = usize::from(self.q);
-        while done < count {
-            let t = slot - HEAD_RECIPIENTS;
-            let (k, i) = ((t / TAIL_SLOTS) as usize, (t % TAIL_SLOTS) as usize);
-            let n = (TAIL_SLOTS as usize - i).min(count - done);
-            let at = tails.at(k, q) + 2 * i;
-            f(done, &tails.bytes[at..at + 2 * n]);
-            done += n;
-            slot += n as u32;
+        for (done, run) in runs(first, count) {
+            match run {
+                Run::Head { at, n } => f(done, &self.head[at..at + 2 * n]),
+                Run::Tail { k, i, n } => {
+                    let at = tails.at(k as usize, q) + 2 * i;
+                    f(done, &tails.bytes[at..at + 2 * n]);
+                }
+            }
         }
     }
 
@@ -232,10 +190,58 @@ impl Position {
         self.q
     }
 
-    /// The first 16 bytes of the position's row anchor.
+    /// The key of the position's row anchor: see [`Anchor::key`].
     #[inline]
     pub(crate) fn anchor_key(&self) -> u128 {
-        u128::from_le_bytes(self.anchor.0[..16].try_into().expect("16 bytes"))
+        self.anchor.key()
+    }
+}
+
+/// Where the draws of consecutive slots lie: in the position's head, or in
+/// tail block `k` from slot `i` of it; `n` draws either way.
+enum Run {
+    Head { at: usize, n: usize },
+    Tail { k: u32, i: usize, n: usize },
+}
+
+/// The runs holding the draws of slots `first..first + count`, each with
+/// how many draws come before it.
+fn runs(first: u32, count: usize) -> impl Iterator<Item = (usize, Run)> {
+    let mut done = 0;
+    std::iter::from_fn(move || {
+        if done == count {
+            return None;
+        }
+        let slot = first + done as u32;
+        let run = if slot < HEAD_RECIPIENTS {
+            let n = ((HEAD_RECIPIENTS - slot) as usize).min(count - done);
+            Run::Head {
+                at: 4 + 2 * slot as usize,
+                n,
+            }
+        } else {
+            let t = slot - HEAD_RECIPIENTS;
+            let i = (t % TAIL_SLOTS) as usize;
+            let n = (TAIL_SLOTS as usize - i).min(count - done);
+            Run::Tail {
+                k: t / TAIL_SLOTS,
+                i,
+                n,
+            }
+        };
+        let at = done;
+        done += match run {
+            Run::Head { n, .. } | Run::Tail { n, .. } => n,
+        };
+        Some((at, run))
+    })
+}
+
+/// Little-endian `u16` draws from `bytes` into the front of `out`.
+#[inline]
+fn decode(bytes: &[u8], out: &mut [u16]) {
+    for (d, b) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+        *d = u16::from_le_bytes([b[0], b[1]]);
     }
 }
 
@@ -294,6 +300,16 @@ impl RowTails {
 /// The last row stream used by [`Position::draws_cached`].
 #[derive(Default)]
 pub(crate) struct StreamCache(Option<([u8; 32], blake3::OutputReader)>);
+
+impl StreamCache {
+    /// `anchor`'s row stream, made unless it is the one kept.
+    fn reader(&mut self, keys: &Subkeys, anchor: &Anchor) -> &mut blake3::OutputReader {
+        if self.0.as_ref().is_none_or(|(a, _)| *a != anchor.0) {
+            self.0 = Some((anchor.0, row_stream(keys, anchor)));
+        }
+        &mut self.0.as_mut().expect("just set").1
+    }
+}
 
 /// The code's parameters, compiled.
 #[derive(Clone, Debug)]

@@ -117,7 +117,7 @@ impl<'a> DetectorBuilder<'a> {
             }
             for anchor in canary::canary_anchors(&scheme, list)? {
                 let pos = canary::presence_position(&scheme, &anchor);
-                canaries.insert(anchor_key(&anchor), pos);
+                canaries.insert(anchor.key(), pos);
             }
         }
         Ok(Detector {
@@ -128,10 +128,6 @@ impl<'a> DetectorBuilder<'a> {
             canaries,
         })
     }
-}
-
-fn anchor_key(anchor: &Anchor) -> u128 {
-    u128::from_le_bytes(anchor.0[..16].try_into().expect("16 bytes"))
 }
 
 impl Detector {
@@ -257,29 +253,24 @@ impl Sums {
     #[inline]
     fn add(&mut self, at: usize, terms: [f64; 4], y: bool, bits: &[bool], remove: bool) {
         let n = bits.len();
-        let [ta, tb, la, lb] = terms;
+        // Adding -a is subtracting a, exactly.
+        let [ta, tb, la, lb] = if remove { terms.map(|t| -t) } else { terms };
+        let sign = if remove { -1 } else { 1 };
         let tardos = &mut self.tardos[at..at + n];
         let llr = &mut self.llr[at..at + n];
         let matches = &mut self.matches[at..at + n];
-        let sign = if remove { -1 } else { 1 };
-        if remove {
-            for ((t, l), &bit) in tardos.iter_mut().zip(llr.iter_mut()).zip(bits) {
-                *t -= if bit { ta } else { tb };
-                *l -= if bit { la } else { lb };
-            }
-        } else {
-            for ((t, l), &bit) in tardos.iter_mut().zip(llr.iter_mut()).zip(bits) {
-                *t += if bit { ta } else { tb };
-                *l += if bit { la } else { lb };
-            }
-        }
-        for (m, &bit) in matches.iter_mut().zip(bits) {
+        for (((t, l), m), &bit) in tardos
+            .iter_mut()
+            .zip(llr.iter_mut())
+            .zip(matches.iter_mut())
+            .zip(bits)
+        {
+            *t += if bit { ta } else { tb };
+            *l += if bit { la } else { lb };
             *m += sign * i64::from(bit == y);
         }
     }
-}
 
-impl Sums {
     /// [`Sums::add`] for recipients `at..` whose draws are `bytes`
     /// (little-endian `u16`, bit 1 below `threshold`).
     #[inline]
@@ -392,19 +383,11 @@ impl<'d> RowReader<'d> {
         row: u64,
         field: impl Fn(usize) -> &'r str,
     ) -> Result<()> {
-        batch.rows_read += 1;
-        let scheme = &self.detector.scheme;
-        match scheme.row_anchor(&self.binding, &field, &mut self.scratch) {
-            Ok(anchor) => {
-                self.read(batch, row, &anchor, field);
-                Ok(())
-            }
-            Err(e) if matches!(e.kind(), ErrorKind::EmptyIdentity) => {
-                batch.rows_without_identity += 1;
-                Ok(())
-            }
-            Err(e) => Err(e),
-        }
+        let anchor = self
+            .detector
+            .scheme
+            .row_anchor(&self.binding, &field, &mut self.scratch);
+        self.read_anchored(batch, row, anchor, field)
     }
 
     /// Reads one row whose identity values are given; `None` counts it as
@@ -416,13 +399,26 @@ impl<'d> RowReader<'d> {
         identity: Option<&[&str]>,
         field: impl Fn(usize) -> &'r str,
     ) -> Result<()> {
-        batch.rows_read += 1;
-        let Some(identity) = identity else {
-            batch.rows_without_identity += 1;
-            return Ok(());
+        let anchor = match identity {
+            Some(identity) => self
+                .detector
+                .scheme
+                .anchor_of(identity.iter().copied(), &mut self.scratch),
+            None => Err(Error::new(ErrorKind::EmptyIdentity)),
         };
-        let scheme = &self.detector.scheme;
-        match scheme.anchor_of(identity.iter().copied(), &mut self.scratch) {
+        self.read_anchored(batch, row, anchor, field)
+    }
+
+    /// Counts a row and reads it, unless its identity is empty.
+    fn read_anchored<'r>(
+        &mut self,
+        batch: &mut ReadBatch,
+        row: u64,
+        anchor: Result<Anchor>,
+        field: impl Fn(usize) -> &'r str,
+    ) -> Result<()> {
+        batch.rows_read += 1;
+        match anchor {
             Ok(anchor) => {
                 self.read(batch, row, &anchor, field);
                 Ok(())
@@ -446,7 +442,7 @@ impl<'d> RowReader<'d> {
         let det = self.detector;
         let scheme = &det.scheme;
         let k = scheme.carriers.len();
-        if let Some(pos) = det.canaries.get(&anchor_key(anchor)) {
+        if let Some(pos) = det.canaries.get(&anchor.key()) {
             // A canary row: whoever leaked held it.
             if pos.active {
                 self.bits_at(pos);
