@@ -190,7 +190,6 @@ async fn the_signed_report_verifies_with_the_states_key_and_is_one_verification(
     let log = state.log().unwrap();
     let mine: Vec<&watermark_core::VerifyEntry> = log
         .entries()
-        .iter()
         .filter_map(|e| match e {
             watermark_core::Entry::Verify(v) if v.investigator == "report-tester" => Some(v),
             _ => None,
@@ -283,8 +282,9 @@ async fn the_signed_report_verifies_with_the_states_key_and_is_one_verification(
     .await;
     assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
     let after = state.log().unwrap();
-    let logged = after.entries()[before as usize..]
-        .iter()
+    let logged = after
+        .entries()
+        .skip(before as usize)
         .filter(
             |e| matches!(e, watermark_core::Entry::Verify(v) if v.investigator == "report-tester"),
         )

@@ -471,7 +471,7 @@ fn remove_temporaries(out_dir: &Path, prefixes: &[String]) -> Result<u64> {
 /// Whether `log` holds the entry a journal copy expects.
 fn is_logged(log: &Log, c: &JournalCopy) -> bool {
     matches!(
-        log.entries().get(c.index as usize),
+        log.entry(c.index),
         Some(Entry::Issue(e)) if e.recipient == c.recipient && e.output_blake3 == c.blake3
     )
 }

@@ -165,7 +165,7 @@ fn show(a: &LogShowArgs, printer: Printer) -> anyhow::Result<()> {
         hash_hex(&log.root())
     );
     s.push_str("\n  INDEX TIME                 WHAT\n");
-    for (i, e) in log.entries().iter().enumerate() {
+    for (i, e) in log.entries().enumerate() {
         let _ = writeln!(s, "  {i:<5} {:<20} {}", e.time(), describe(e));
     }
     s.push_str("\nLatest signed checkpoint:\n");
@@ -187,7 +187,6 @@ fn show(a: &LogShowArgs, printer: Printer) -> anyhow::Result<()> {
         checkpoint: log.checkpoint(),
         entries: log
             .entries()
-            .iter()
             .enumerate()
             .map(|(i, entry)| ShownEntry {
                 index: i as u64,
@@ -350,7 +349,6 @@ fn find_entry(log: &Log, spec: &str) -> anyhow::Result<u64> {
         bail!("ENTRY must be an entry index or a 64-digit BLAKE3 digest, not {spec:?}");
     }
     log.entries()
-        .iter()
         .enumerate()
         .rev()
         .find(|(_, e)| match e {
@@ -376,7 +374,11 @@ fn prove(a: &LogProveArgs, printer: Printer) -> anyhow::Result<()> {
         log.origin(),
         log.size()
     );
-    let _ = writeln!(s, "  {}", describe(&log.entries()[index as usize]));
+    let _ = writeln!(
+        s,
+        "  {}",
+        describe(log.entry(index).expect("a found entry"))
+    );
     let _ = writeln!(s, "  entry      {}", receipt.entry);
     let _ = writeln!(
         s,

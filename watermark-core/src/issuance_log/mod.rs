@@ -26,16 +26,19 @@
 //! prefix of the one that would sign the next entry, so a changed or removed
 //! byte anywhere else fails verification.
 
+mod cache;
 mod entry;
 mod receipt;
 mod store;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use entry::{AccusedRecord, CodeRecord, Entry, IssueEntry, VerifyEntry};
 pub use receipt::{Receipt, VerifiedReceipt};
 pub(crate) use store::{append, create, default_origin, load_signer, new_log, repair, sync_dir};
 
+use self::cache::{Cache, Verified};
 use crate::error::{Error, LogDamage, Result};
 use crate::tlog::{self, Checkpoint, Hash, Tree, Verifier};
 
@@ -85,16 +88,39 @@ pub struct Log {
     dir: PathBuf,
     verifier: Verifier,
     /// Canonical text of each entry (the leaf data).
-    lines: Vec<String>,
-    entries: Vec<Entry>,
+    /// Shared with clones and with the cache of verified logs: a clone
+    /// copies pointers, not entries.
+    lines: Vec<Arc<str>>,
+    entries: Vec<Arc<Entry>>,
     tree: Tree,
     /// `notes[k]` is the signed checkpoint of the first `k` entries.
-    notes: Vec<String>,
+    notes: Vec<Arc<str>>,
     latest: Checkpoint,
     entries_len: u64,
     checkpoints_len: u64,
+    /// The committed bytes of both files, hashed (to remember this log by).
+    hashed: Hashed,
     uncommitted: Option<Uncommitted>,
     signing_key: SigningKeyCheck,
+}
+
+/// BLAKE3 of the committed part of each file, and the lines of the
+/// checkpoints', kept up to date as a log is opened and appended to.
+#[derive(Clone, Default)]
+struct Hashed {
+    entries: blake3::Hasher,
+    checkpoints: blake3::Hasher,
+    checkpoint_lines: u64,
+}
+
+impl std::fmt::Debug for Hashed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hashed")
+            .field("entries", &self.entries.finalize())
+            .field("checkpoints", &self.checkpoints.finalize())
+            .field("checkpoint_lines", &self.checkpoint_lines)
+            .finish()
+    }
 }
 
 /// One complete line of a file: its bytes without the newline, where it
@@ -105,20 +131,62 @@ struct Line<'a> {
     number: u64,
 }
 
-/// Splits `data` into complete lines and the offset of a final fragment
-/// without a newline (`data.len()` if there is none).
-fn split_lines(data: &[u8]) -> (Vec<Line<'_>>, usize) {
-    let mut lines = Vec::new();
-    let mut start = 0;
+/// Where splitting a file starts: byte `offset`, which begins line
+/// `line` (1-based) and item `index` (entry or checkpoint) of the file.
+#[derive(Clone, Copy, Debug)]
+struct From {
+    offset: usize,
+    line: u64,
+    index: usize,
+}
+
+impl From {
+    const START: From = From {
+        offset: 0,
+        line: 1,
+        index: 0,
+    };
+}
+
+/// The complete lines of the entries file from some entry on.
+struct Lines<'a> {
+    /// Index of the entry `items[0]` is.
+    first: usize,
+    items: Vec<Line<'a>>,
+}
+
+impl<'a> Lines<'a> {
+    /// Entry `i`'s line, if complete and at or after the first split.
+    fn get(&self, i: usize) -> Option<&Line<'a>> {
+        i.checked_sub(self.first).and_then(|j| self.items.get(j))
+    }
+
+    /// Complete lines in the whole file.
+    fn count(&self) -> u64 {
+        (self.first + self.items.len()) as u64
+    }
+}
+
+/// Splits `data` from `from` on into complete lines, and the offset of a
+/// final fragment without a newline (`data.len()` if there is none).
+fn split_lines(data: &[u8], from: From) -> (Lines<'_>, usize) {
+    let mut items = Vec::new();
+    let mut start = from.offset;
     while let Some(n) = data[start..].iter().position(|&b| b == b'\n') {
-        lines.push(Line {
+        items.push(Line {
             bytes: &data[start..start + n],
             start: start as u64,
-            number: lines.len() as u64 + 1,
+            number: from.line + items.len() as u64,
         });
         start += n + 1;
     }
-    (lines, start)
+    (
+        Lines {
+            first: from.index,
+            items,
+        },
+        start,
+    )
 }
 
 /// A complete signed note in the checkpoints file.
@@ -128,13 +196,13 @@ struct NoteSpan {
     line: u64,
 }
 
-/// Splits the checkpoints file into complete notes (text lines, a blank
-/// line, one or more signature lines) and the offset where an incomplete
-/// remainder starts (`data.len()` if none).
-fn split_notes(data: &[u8]) -> (Vec<NoteSpan>, usize) {
+/// Splits the checkpoints file from `from` on into complete notes (text
+/// lines, a blank line, one or more signature lines) and the offset where an
+/// incomplete remainder starts (`data.len()` if none).
+fn split_notes(data: &[u8], from: From) -> (Vec<NoteSpan>, usize) {
     let mut notes = Vec::new();
-    let mut pos = 0;
-    let mut line = 1;
+    let mut pos = from.offset;
+    let mut line = from.line;
     let next_line = |p: usize| {
         data[p..]
             .iter()
@@ -185,7 +253,7 @@ fn split_notes(data: &[u8]) -> (Vec<NoteSpan>, usize) {
         pos = p;
         line = l;
     }
-    let rest = notes.last().map_or(0, |n| n.end);
+    let rest = notes.last().map_or(from.offset, |n| n.end);
     (notes, rest)
 }
 
@@ -198,6 +266,11 @@ impl Log {
     /// [`ErrorKind::Log`](crate::ErrorKind::Log) naming the file, entry, line
     /// and byte of the first problem found.
     pub fn open(state_dir: &Path, pinned: Option<&Verifier>) -> Result<Log> {
+        Log::open_with(state_dir, pinned, &cache::GLOBAL)
+    }
+
+    /// [`Log::open`], resuming from (and remembering in) `cache`.
+    fn open_with(state_dir: &Path, pinned: Option<&Verifier>, cache: &Cache) -> Result<Log> {
         let dir = state_dir.join(LOG_DIR);
         let verifier = read_verifier(&dir.join(VERIFIER_KEY_FILE))?;
         if let Some(pinned) = pinned {
@@ -221,8 +294,19 @@ impl Log {
         // every entry those sign, even while an append is under way.
         let checkpoints_data = read(&checkpoints_path)?;
         let entries_data = read(&entries_path)?;
-        let (lines, fragment) = split_lines(&entries_data);
-        let (spans, rest) = split_notes(&checkpoints_data);
+
+        // What an earlier open in this process verified, if the files still
+        // start with exactly those bytes: only what follows is split and
+        // checked. A signature line right after the remembered checkpoints
+        // would belong to the last of them: then everything is checked.
+        let resume = cache
+            .lookup(&dir, &verifier.to_vkey(), &entries_data, &checkpoints_data)
+            .filter(|v| !checkpoints_data[v.checkpoints.offset..].starts_with(SIG_PREFIX));
+        let (entries_from, checkpoints_from) = resume
+            .as_ref()
+            .map_or((From::START, From::START), |v| (v.entries, v.checkpoints));
+        let (lines, fragment) = split_lines(&entries_data, entries_from);
+        let (spans, rest) = split_notes(&checkpoints_data, checkpoints_from);
 
         let mut log = Log {
             dir,
@@ -234,10 +318,19 @@ impl Log {
             notes: Vec::new(),
             entries_len: 0,
             checkpoints_len: 0,
+            hashed: Hashed::default(),
             uncommitted: None,
             signing_key,
         };
-        if spans.is_empty() {
+        if let Some(v) = &resume {
+            log.hashed = v.hashed.clone();
+            log.lines.clone_from(&v.lines);
+            log.entries.clone_from(&v.entries_list);
+            log.tree.clone_from(&v.tree);
+            log.notes.clone_from(&v.notes);
+            log.latest = v.latest.clone();
+            cache.resumed();
+        } else if spans.is_empty() {
             return Err(Error::log(
                 LogDamage::new(
                     &checkpoints_path,
@@ -249,8 +342,8 @@ impl Log {
                 .byte(0),
             ));
         }
-        for (k, span) in spans.iter().enumerate() {
-            let k = k as u64;
+        for (j, span) in spans.iter().enumerate() {
+            let k = (checkpoints_from.index + j) as u64;
             let damage = |msg: String| {
                 Error::log(
                     LogDamage::new(&checkpoints_path, msg)
@@ -296,7 +389,7 @@ impl Log {
             }
             if log.tree.root() != cp.root {
                 let i = k - 1;
-                let line = &lines[i as usize];
+                let line = lines.get(i as usize).expect("pushed just now");
                 return Err(Error::log(
                     LogDamage::new(
                         &entries_path,
@@ -313,7 +406,7 @@ impl Log {
                     .byte(line.start),
                 ));
             }
-            log.notes.push(note.to_owned());
+            log.notes.push(Arc::from(note));
             log.latest = cp;
         }
         log.checkpoints_len = rest as u64;
@@ -332,18 +425,53 @@ impl Log {
         if entry_bytes > 0 || !tail.is_empty() {
             log.uncommitted = Some(Uncommitted {
                 entry_bytes,
-                entry_lines: lines.len() as u64 - size,
+                entry_lines: lines.count() - size,
                 checkpoint_bytes: tail.len() as u64,
             });
         }
+        log.hashed
+            .entries
+            .update(&entries_data[entries_from.offset..log.entries_len as usize]);
+        let new_checkpoints = &checkpoints_data[checkpoints_from.offset..rest];
+        log.hashed.checkpoints.update(new_checkpoints);
+        log.hashed.checkpoint_lines +=
+            new_checkpoints.iter().filter(|&&b| b == b'\n').count() as u64;
+        if !spans.is_empty() {
+            log.remember(cache);
+        }
         Ok(log)
+    }
+
+    /// Remembers this log in `cache` as verified up to its last checkpoint.
+    fn remember(&self, cache: &Cache) {
+        let size = self.size();
+        cache.store(Verified {
+            dir: self.dir.clone(),
+            vkey: self.verifier.to_vkey(),
+            entries: From {
+                offset: self.entries_len as usize,
+                line: size + 1,
+                index: size as usize,
+            },
+            checkpoints: From {
+                offset: self.checkpoints_len as usize,
+                line: self.hashed.checkpoint_lines + 1,
+                index: self.notes.len(),
+            },
+            hashed: self.hashed.clone(),
+            lines: self.lines.clone(),
+            entries_list: self.entries.clone(),
+            tree: self.tree.clone(),
+            notes: self.notes.clone(),
+            latest: self.latest.clone(),
+        });
     }
 
     /// Parses entry `i` (line `i + 1`) and adds it to the tree.
     fn push_committed(
         &mut self,
         entries_path: &Path,
-        lines: &[Line<'_>],
+        lines: &Lines<'_>,
         fragment: usize,
         i: u64,
         checkpoints_path: &Path,
@@ -359,7 +487,7 @@ impl Log {
                         i + 1,
                         checkpoints_path.display(),
                         i + 1,
-                        lines.len()
+                        lines.count()
                     ),
                 )
                 .entry(i)
@@ -379,8 +507,8 @@ impl Log {
             .map_err(|e| damage(Some(e.valid_up_to()), "not valid UTF-8".into()))?;
         let entry = Entry::parse_line(text).map_err(|e| damage(e.column, e.message))?;
         self.tree.push_entry(line.bytes);
-        self.lines.push(text.to_owned());
-        self.entries.push(entry);
+        self.lines.push(Arc::from(text));
+        self.entries.push(Arc::new(entry));
         Ok(())
     }
 
@@ -392,7 +520,7 @@ impl Log {
         tail: &[u8],
         start: usize,
         checkpoints_path: &Path,
-        lines: &[Line<'_>],
+        lines: &Lines<'_>,
     ) -> Result<()> {
         let size = self.size();
         let fail = |at: usize, msg: &str| {
@@ -486,12 +614,22 @@ impl Log {
         usize::try_from(size)
             .ok()
             .and_then(|s| self.notes.get(s))
-            .map(String::as_str)
+            .map(|n| &**n)
     }
 
     /// The entries, in order.
-    pub fn entries(&self) -> &[Entry] {
-        &self.entries
+    pub fn entries(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = &Entry> + ExactSizeIterator + Clone + '_ {
+        self.entries.iter().map(|e| &**e)
+    }
+
+    /// Entry `index`.
+    pub fn entry(&self, index: u64) -> Option<&Entry> {
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| self.entries.get(i))
+            .map(|e| &**e)
     }
 
     /// Entry `index` in its canonical encoding (the Merkle leaf data).
@@ -499,7 +637,7 @@ impl Log {
         usize::try_from(index)
             .ok()
             .and_then(|i| self.lines.get(i))
-            .map(String::as_str)
+            .map(|l| &**l)
     }
 
     /// The RFC 6962 leaf hash of entry `index`.
@@ -509,13 +647,10 @@ impl Log {
 
     /// Issued copies, with their entry indexes.
     pub fn issues(&self) -> impl Iterator<Item = (u64, &IssueEntry)> + '_ {
-        self.entries
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| match e {
-                Entry::Issue(issue) => Some((i as u64, issue)),
-                _ => None,
-            })
+        self.entries().enumerate().filter_map(|(i, e)| match e {
+            Entry::Issue(issue) => Some((i as u64, issue)),
+            _ => None,
+        })
     }
 
     /// What a killed append left after the last checkpoint, if anything.
@@ -553,7 +688,7 @@ impl Log {
             .map_err(|e| Error::state(format!("entry {index}: {e}")))?;
         Ok(Receipt {
             index,
-            entry: self.lines[index as usize].clone(),
+            entry: self.lines[index as usize].to_string(),
             inclusion_proof: proof,
             checkpoint: note.to_owned(),
         })

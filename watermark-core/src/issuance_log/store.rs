@@ -4,10 +4,12 @@
 use std::fs::{self, OpenOptions};
 use std::io::Write as _;
 use std::path::Path;
+use std::sync::Arc;
 
 use ring::rand::SecureRandom as _;
 use zeroize::Zeroizing;
 
+use super::cache::{Cache, GLOBAL};
 use super::{
     Entry, Log, SigningKeyCheck, Uncommitted, CHECKPOINTS_FILE, ENTRIES_FILE, LOG_DIR,
     SIGNING_KEY_FILE, VERIFIER_KEY_FILE,
@@ -175,7 +177,11 @@ pub(crate) fn load_signer(path: &Path, verifier: &Verifier) -> Result<Signer> {
 /// the last checkpoint. Returns the log and what was removed. Hold the
 /// state's lock.
 pub(crate) fn repair(state_dir: &Path) -> Result<(Log, Option<Uncommitted>)> {
-    let mut log = Log::open(state_dir, None)?;
+    repair_with(state_dir, &GLOBAL)
+}
+
+fn repair_with(state_dir: &Path, cache: &Cache) -> Result<(Log, Option<Uncommitted>)> {
+    let mut log = Log::open_with(state_dir, None, cache)?;
     let removed = log.uncommitted.take();
     if removed.is_some() {
         truncate(&log.dir.join(ENTRIES_FILE), log.entries_len)?;
@@ -212,11 +218,20 @@ pub(crate) fn append(
     state_dir: &Path,
     entries: &[Entry],
 ) -> Result<(Log, u64, Option<Uncommitted>)> {
+    append_with(state_dir, entries, &GLOBAL)
+}
+
+/// [`append`], remembering the log in `cache`.
+pub(super) fn append_with(
+    state_dir: &Path,
+    entries: &[Entry],
+    cache: &Cache,
+) -> Result<(Log, u64, Option<Uncommitted>)> {
     for e in entries {
         e.check()
             .map_err(|msg| Error::state(format!("cannot log this entry: {msg}")))?;
     }
-    let (mut log, removed) = repair(state_dir)?;
+    let (mut log, removed) = repair_with(state_dir, cache)?;
     let signer = load_signer(&log.dir.join(SIGNING_KEY_FILE), &log.verifier)?;
     let first = log.size();
     let mut text = String::new();
@@ -239,10 +254,16 @@ pub(crate) fn append(
     append_synced(&log.dir.join(CHECKPOINTS_FILE), notes.as_bytes())?;
     log.entries_len += text.len() as u64;
     log.checkpoints_len += notes.len() as u64;
-    log.lines.extend(text.lines().map(str::to_owned));
-    log.entries.extend(entries.iter().cloned());
-    log.notes.extend(new_notes);
+    log.lines.extend(text.lines().map(Arc::from));
+    log.entries.extend(entries.iter().cloned().map(Arc::new));
+    log.notes.extend(new_notes.into_iter().map(Arc::from));
     log.tree = tree;
     log.latest = latest;
+    // What was just written, signed and synced extends what was verified:
+    // the next open in this process starts after it.
+    log.hashed.entries.update(text.as_bytes());
+    log.hashed.checkpoints.update(notes.as_bytes());
+    log.hashed.checkpoint_lines += notes.matches('\n').count() as u64;
+    log.remember(cache);
     Ok((log, first, removed))
 }

@@ -119,7 +119,7 @@ fn every_entry_has_its_own_signed_checkpoint() {
         assert_eq!(back, r);
         let v = back.verify(log.verifier()).unwrap();
         assert_eq!(v.index, i);
-        assert_eq!(&v.entry, &log.entries()[i as usize]);
+        assert_eq!(Some(&v.entry), log.entry(i));
         assert_eq!(v.checkpoint.size, 4);
         log.receipt_at(i, i + 1)
             .unwrap()
@@ -501,4 +501,122 @@ fn every_torn_append_is_uncommitted_and_repaired() {
     fs::write(log_file(&state, CHECKPOINTS_FILE), &junk).unwrap();
     let d = damage(Log::open(state.dir(), None).unwrap_err());
     assert_eq!(d.byte, Some(before_notes.len() as u64), "{d}");
+}
+
+#[test]
+fn reopening_resumes_from_what_was_verified_and_agrees_with_a_fresh_verification() {
+    let (_d, state) = sample();
+    let cache = Cache::new();
+    let open = || Log::open_with(state.dir(), None, &cache);
+    let fresh = || Log::open_with(state.dir(), None, &Cache::new());
+    let first = open().unwrap();
+    assert_eq!(cache.resumes(), 0);
+    assert_eq!(format!("{first:?}"), format!("{:?}", fresh().unwrap()));
+    // Remembered, then appended to by another process (here: with another
+    // cache): the reopened log is the whole log.
+    let lock = state.lock().unwrap();
+    state.append(&lock, &[verification(&[])]).unwrap();
+    let resumed = open().unwrap();
+    assert_eq!(cache.resumes(), 1);
+    assert_eq!(resumed.size(), 5);
+    assert_eq!(format!("{resumed:?}"), format!("{:?}", fresh().unwrap()));
+    // Appended to here: the log is remembered as written, signatures and
+    // all, and the next open resumes after it with nothing to check.
+    let (appended, first, _) =
+        store::append_with(state.dir(), &[issue("PT", 3, 'd')], &cache).unwrap();
+    assert_eq!((first, appended.size()), (5, 6));
+    assert_eq!(cache.resumes(), 2);
+    let reopened = open().unwrap();
+    assert_eq!(cache.resumes(), 3);
+    let from_scratch = fresh().unwrap();
+    assert_eq!(format!("{reopened:?}"), format!("{from_scratch:?}"));
+    assert_eq!(format!("{appended:?}"), format!("{from_scratch:?}"));
+    drop(lock);
+    open().unwrap();
+    assert_eq!(cache.resumes(), 4);
+
+    // A signature line added after the last checkpoint extends that note:
+    // the remembered notes no longer end where they did, and the answer is
+    // the one a fresh verification gives.
+    let path = log_file(&state, CHECKPOINTS_FILE);
+    let original = fs::read(&path).unwrap();
+    let mut extended = original.clone();
+    extended.extend_from_slice("\u{2014} example.org/log AAAA\n".as_bytes());
+    fs::write(&path, &extended).unwrap();
+    let remembered = format!("{:?}", open().map(|l| l.size()));
+    assert_eq!(cache.resumes(), 4);
+    assert_eq!(remembered, format!("{:?}", fresh().map(|l| l.size())));
+    fs::write(&path, &original).unwrap();
+    open().unwrap();
+
+    // Whatever follows the remembered part is judged as a fresh
+    // verification judges it: places in errors are the whole file's.
+    let entries_path = log_file(&state, ENTRIES_FILE);
+    let entries_original = fs::read(&entries_path).unwrap();
+    let next_note = {
+        let text = String::from_utf8(original.clone()).unwrap();
+        let last = reopened.checkpoint().to_owned();
+        assert!(text.ends_with(&last));
+        last
+    };
+    let cases: Vec<(Vec<u8>, Vec<u8>)> = vec![
+        // Garbage after the last checkpoint.
+        (
+            entries_original.clone(),
+            [&original[..], b"garbage\n"].concat(),
+        ),
+        // A blank line, then a checkpoint.
+        (
+            entries_original.clone(),
+            [&original[..], b"\n", next_note.as_bytes()].concat(),
+        ),
+        // The last checkpoint repeated.
+        (
+            entries_original.clone(),
+            [&original[..], next_note.as_bytes()].concat(),
+        ),
+        // An entry without its checkpoint, then half a checkpoint.
+        (
+            [&entries_original[..], b"{\"kind\":\"x\"}\n"].concat(),
+            [&original[..], &next_note.as_bytes()[..20]].concat(),
+        ),
+        // Half an entry.
+        ([&entries_original[..], b"{\"ki"].concat(), original.clone()),
+    ];
+    for (i, (entries_bytes, checkpoint_bytes)) in cases.iter().enumerate() {
+        open().unwrap();
+        fs::write(&entries_path, entries_bytes).unwrap();
+        fs::write(&path, checkpoint_bytes).unwrap();
+        let resumes = cache.resumes();
+        let remembered = format!("{:?}", open().map(|l| (l.size(), l.uncommitted().cloned())));
+        assert_eq!(cache.resumes(), resumes + 1, "case {i}");
+        let from_scratch = format!(
+            "{:?}",
+            fresh().map(|l| (l.size(), l.uncommitted().cloned()))
+        );
+        assert_eq!(remembered, from_scratch, "case {i}");
+        fs::write(&entries_path, &entries_original).unwrap();
+        fs::write(&path, &original).unwrap();
+    }
+    open().unwrap();
+
+    // An earlier entry changed (same length) after the log was remembered
+    // is found exactly as without the cache.
+    let entries = log_file(&state, ENTRIES_FILE);
+    let data = fs::read(&entries).unwrap();
+    let at = data.iter().position(|&b| b == b'P').unwrap();
+    let mut file = fs::OpenOptions::new().write(true).open(&entries).unwrap();
+    put_byte(&mut file, at, b'Q');
+    let resumes = cache.resumes();
+    let remembered = damage(open().unwrap_err());
+    assert_eq!(cache.resumes(), resumes);
+    let from_scratch = damage(fresh().unwrap_err());
+    assert_eq!(remembered.to_string(), from_scratch.to_string());
+    assert_eq!(remembered.entry, Some(line_of(&data, at)));
+    put_byte(&mut file, at, b'P');
+    // The changed log was forgotten: verified from the start, remembered.
+    open().unwrap();
+    assert_eq!(cache.resumes(), resumes);
+    open().unwrap();
+    assert_eq!(cache.resumes(), resumes + 1);
 }
