@@ -49,6 +49,9 @@ fn main() {
         .map(|p| std::fs::read(p).expect("leak"))
         .collect();
     let rss_before = peak_rss();
+    // The resident set after each tenth of the requests.
+    let tenth = (requests / 10).max(1);
+    let rss = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(usize, u64)>::new()));
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -58,12 +61,14 @@ fn main() {
         let server = Server::start(config).await;
         let addr = server.addr;
         let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let rss = rss.clone();
         let started = Instant::now();
         let mut tasks = Vec::new();
         for token in tokens {
             let next = next.clone();
             let leaks = leaks.clone();
             let expected = fixture.recipients.clone();
+            let rss = rss.clone();
             tasks.push(tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut errors = 0usize;
@@ -76,6 +81,9 @@ fn main() {
                     let t = Instant::now();
                     let (status, report) = post_csv(addr, &token, leaks[k].clone()).await;
                     latencies.push((i, t.elapsed()));
+                    if (i + 1) % tenth == 0 {
+                        rss.lock().expect("rss").push((i + 1, current_rss()));
+                    }
                     let right = report["accused"]
                         .as_array()
                         .is_some_and(|a| a.len() == 1 && a[0]["recipient"] == expected[k].as_str());
@@ -111,7 +119,6 @@ fn main() {
         part.sort();
         part.get(part.len() / 2).copied().unwrap_or_default()
     };
-    let tenth = (requests / 10).max(1);
     let pct = |p: f64| sorted[((sorted.len() as f64 * p).ceil() as usize).saturating_sub(1)];
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let log_size = watermark_core::State::open(&fixture.state)
@@ -145,6 +152,16 @@ fn main() {
         peak_rss() as f64 / 1048576.0,
         rss_before as f64 / 1048576.0
     );
+    let mut rss = rss.lock().expect("rss").clone();
+    rss.sort();
+    let line: Vec<String> = rss
+        .iter()
+        .map(|(n, b)| format!("{n}: {:.0}", *b as f64 / 1048576.0))
+        .collect();
+    println!(
+        "RSS (MiB) after each tenth of the requests: {}",
+        line.join(", ")
+    );
     if errors > 0 {
         std::process::exit(1);
     }
@@ -154,6 +171,17 @@ fn peak_rss() -> u64 {
     #[cfg(target_os = "linux")]
     {
         support::peak_rss()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        0
+    }
+}
+
+fn current_rss() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        support::current_rss()
     }
     #[cfg(not(target_os = "linux"))]
     {

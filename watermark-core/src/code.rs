@@ -336,8 +336,32 @@ impl Code {
             sin_coef,
             thresholds: std::sync::Arc::from(Vec::new()),
         };
-        code.thresholds = (0..=u16::MAX).map(|d| code.compute_threshold(d)).collect();
+        code.thresholds = code.threshold_table(cutoff);
         code
+    }
+
+    /// The 65,536 thresholds of this cutoff: computed once per process and
+    /// cutoff (a service builds a code per request), kept for the last few
+    /// cutoffs.
+    fn threshold_table(&self, cutoff: f64) -> std::sync::Arc<[u16]> {
+        type Tables = Vec<(u64, std::sync::Arc<[u16]>)>;
+        static TABLES: std::sync::Mutex<Tables> = std::sync::Mutex::new(Vec::new());
+        let key = cutoff.to_bits();
+        let known = |tables: &Tables| tables.iter().find(|t| t.0 == key).map(|t| t.1.clone());
+        if let Some(table) = known(&TABLES.lock().unwrap_or_else(|e| e.into_inner())) {
+            return table;
+        }
+        let table: std::sync::Arc<[u16]> =
+            (0..=u16::MAX).map(|d| self.compute_threshold(d)).collect();
+        let mut tables = TABLES.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(table) = known(&tables) {
+            return table;
+        }
+        if tables.len() >= 4 {
+            tables.remove(0);
+        }
+        tables.push((key, table.clone()));
+        table
     }
 
     /// Position `q` of the row whose heads are `heads` (filled to at least `q`).

@@ -292,10 +292,22 @@ fn response_complete(got: &[u8]) -> bool {
 /// The process's peak resident set (VmHWM), in bytes.
 #[cfg(target_os = "linux")]
 pub fn peak_rss() -> u64 {
+    proc_status_bytes("VmHWM:")
+}
+
+/// The process's resident set now (VmRSS), in bytes.
+#[cfg(target_os = "linux")]
+pub fn current_rss() -> u64 {
+    proc_status_bytes("VmRSS:")
+}
+
+/// A `kB` field of `/proc/self/status`, in bytes.
+#[cfg(target_os = "linux")]
+fn proc_status_bytes(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .map(|kb| kb * 1024)
         .unwrap()
