@@ -155,6 +155,69 @@ fn format_error(context: impl Into<String>, e: impl std::fmt::Display) -> Error 
     )
 }
 
+/// Runs `f`, a call into the Arrow or Parquet reader, turning a panic into
+/// an error: on some damaged files those readers panic (an offset past the
+/// end of a buffer, say) instead of returning one, and a damaged leak must
+/// be refused, not bring the program or the service down.
+///
+/// Such a panic is not printed: a panic hook, installed at the first
+/// guarded call, stays silent for panics inside one and passes every other
+/// panic to the hook that was there before.
+fn guarded<T>(context: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    thread_local! {
+        static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let outer = GUARDED.with(|g| g.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(outer));
+    result.unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no reason given".to_owned());
+        Err(format_error(
+            context,
+            format!("the file is damaged: the reader failed on it ({why})"),
+        ))
+    })
+}
+
+/// The batches of a reader, each read under [`guarded`].
+struct Guarded<I> {
+    inner: I,
+    context: &'static str,
+    failed: bool,
+}
+
+impl<I: Iterator<Item = Result<RecordBatch>>> Iterator for Guarded<I> {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let inner = &mut self.inner;
+        match guarded(self.context, || Ok(inner.next())) {
+            Ok(item) => item,
+            Err(e) => {
+                // A reader that panicked is in no state to go on.
+                self.failed = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
 fn arrow_error(context: impl Into<String>, e: ArrowError) -> Error {
     match e {
         ArrowError::IoError(_, source) => Error::io(context, source),
@@ -326,9 +389,11 @@ enum SourceKind {
 fn open_parquet<R: Read + Seek + Send + 'static>(input: R, batch_rows: usize) -> Result<Source> {
     let count = ByteCount::default();
     let shared = SharedInput::new(input, count.clone())?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(shared)
-        .map_err(|e| parquet_error("reading Parquet", e))?
-        .with_batch_size(batch_rows.max(1));
+    let context = "reading Parquet";
+    let builder = guarded(context, || {
+        ParquetRecordBatchReaderBuilder::try_new(shared).map_err(|e| parquet_error(context, e))
+    })?
+    .with_batch_size(batch_rows.max(1));
     let metadata = Arc::clone(builder.metadata());
     let schema = Arc::clone(builder.schema());
     let groups = metadata
@@ -336,12 +401,16 @@ fn open_parquet<R: Read + Seek + Send + 'static>(input: R, batch_rows: usize) ->
         .iter()
         .map(|g| g.num_rows().max(0) as u64)
         .collect();
-    let reader = builder
-        .build()
-        .map_err(|e| parquet_error("reading Parquet", e))?;
+    let reader = guarded(context, || {
+        builder.build().map_err(|e| parquet_error(context, e))
+    })?;
     Ok(Source {
         schema,
-        batches: Box::new(reader.map(|b| b.map_err(|e| arrow_error("reading Parquet", e)))),
+        batches: Box::new(Guarded {
+            inner: reader.map(move |b| b.map_err(|e| arrow_error(context, e))),
+            context,
+            failed: false,
+        }),
         groups,
         count,
         kind: SourceKind::Parquet(metadata),
@@ -364,6 +433,7 @@ fn open_arrow_ipc<R: Read + Seek + 'static>(mut input: R) -> Result<Source> {
         return Err(ErrorKind::EmptyInput.into());
     }
     let file = magic[..got].starts_with(ARROW_FILE_MAGIC);
+    check_ipc_layout(&mut input, file)?;
     let compression = ipc_compression(&mut input, file);
     input
         .seek(SeekFrom::Start(0))
@@ -374,8 +444,9 @@ fn open_arrow_ipc<R: Read + Seek + 'static>(mut input: R) -> Result<Source> {
         count: count.clone(),
     };
     if file {
-        let reader =
-            FileReader::try_new_buffered(input, None).map_err(|e| arrow_error(context, e))?;
+        let reader = guarded(context, || {
+            FileReader::try_new_buffered(input, None).map_err(|e| arrow_error(context, e))
+        })?;
         let mut custom: Vec<(String, String)> = reader
             .custom_metadata()
             .iter()
@@ -384,22 +455,135 @@ fn open_arrow_ipc<R: Read + Seek + 'static>(mut input: R) -> Result<Source> {
         custom.sort();
         Ok(Source {
             schema: reader.schema(),
-            batches: Box::new(reader.map(move |b| b.map_err(|e| arrow_error(context, e)))),
+            batches: Box::new(Guarded {
+                inner: reader.map(move |b| b.map_err(|e| arrow_error(context, e))),
+                context,
+                failed: false,
+            }),
             groups: Vec::new(),
             count,
             kind: SourceKind::IpcFile(custom, compression),
         })
     } else {
-        let reader =
-            StreamReader::try_new_buffered(input, None).map_err(|e| arrow_error(context, e))?;
+        let reader = guarded(context, || {
+            StreamReader::try_new_buffered(input, None).map_err(|e| arrow_error(context, e))
+        })?;
         Ok(Source {
             schema: reader.schema(),
-            batches: Box::new(reader.map(move |b| b.map_err(|e| arrow_error(context, e)))),
+            batches: Box::new(Guarded {
+                inner: reader.map(move |b| b.map_err(|e| arrow_error(context, e))),
+                context,
+                failed: false,
+            }),
             groups: Vec::new(),
             count,
             kind: SourceKind::IpcStream(compression),
         })
     }
+}
+
+/// Refuses an Arrow IPC input whose footer, batches or messages claim more
+/// bytes than it holds: the reader allocates what they claim (gigabytes,
+/// for one damaged length) before it finds out. Anything else wrong is left
+/// for the reader to report.
+fn check_ipc_layout<R: Read + Seek>(input: &mut R, file: bool) -> Result<()> {
+    let context = "reading Arrow IPC";
+    let io_error = |e| Error::io(context, e);
+    let damaged = |what: String| {
+        Err(format_error(
+            context,
+            format!("the file is damaged: {what}"),
+        ))
+    };
+    let size = input.seek(SeekFrom::End(0)).map_err(io_error)?;
+    let mut read_at = |at: u64, len: u64| -> Result<Vec<u8>> {
+        input.seek(SeekFrom::Start(at)).map_err(io_error)?;
+        let mut buf = vec![0; len as usize];
+        input.read_exact(&mut buf).map_err(io_error)?;
+        Ok(buf)
+    };
+    if file {
+        if size < 10 {
+            return Ok(());
+        }
+        let tail: [u8; 10] = read_at(size - 10, 10)?.try_into().expect("10 bytes");
+        let Ok(footer_len) = arrow_ipc::reader::read_footer_length(tail) else {
+            return Ok(());
+        };
+        let footer_len = footer_len as u64;
+        if footer_len + 10 > size {
+            return damaged(format!(
+                "its footer claims {footer_len} bytes, more than the file's {size}"
+            ));
+        }
+        let footer = read_at(size - 10 - footer_len, footer_len)?;
+        let Ok(footer) = arrow_ipc::root_as_footer(&footer) else {
+            return Ok(());
+        };
+        let blocks = footer
+            .recordBatches()
+            .into_iter()
+            .chain(footer.dictionaries())
+            .flat_map(|b| b.iter());
+        for block in blocks {
+            let end = [
+                block.offset(),
+                i64::from(block.metaDataLength()),
+                block.bodyLength(),
+            ]
+            .into_iter()
+            .try_fold(0u64, |sum, n| sum.checked_add(u64::try_from(n).ok()?));
+            if end.is_none_or(|end| end > size) {
+                return damaged(format!(
+                    "a batch at byte {} claims bytes past the end of the file ({size} bytes)",
+                    block.offset()
+                ));
+            }
+        }
+    } else {
+        let mut at = 0u64;
+        while size - at >= 8 {
+            let head = read_at(at, 8)?;
+            let (skip, len) = if head.starts_with(ARROW_CONTINUATION) {
+                (
+                    8,
+                    u32::from_le_bytes(head[4..8].try_into().expect("4 bytes")),
+                )
+            } else {
+                (
+                    4,
+                    u32::from_le_bytes(head[..4].try_into().expect("4 bytes")),
+                )
+            };
+            if len == 0 || len > i32::MAX as u32 {
+                // The end of the stream, or a length the reader refuses.
+                break;
+            }
+            let meta_end = at + skip + u64::from(len);
+            if meta_end > size {
+                return damaged(format!(
+                    "the message at byte {at} claims {len} bytes of metadata, past the end of \
+                     the file ({size} bytes)"
+                ));
+            }
+            let meta = read_at(at + skip, u64::from(len))?;
+            let Ok(message) = arrow_ipc::root_as_message(&meta) else {
+                break;
+            };
+            let body = u64::try_from(message.bodyLength()).unwrap_or(u64::MAX);
+            match meta_end.checked_add(body) {
+                Some(end) if end <= size => at = end,
+                _ => {
+                    return damaged(format!(
+                        "the message at byte {at} claims {} bytes of data, past the end of the \
+                         file ({size} bytes)",
+                        message.bodyLength()
+                    ))
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The compression of an Arrow IPC input's first record (or dictionary)
@@ -2879,6 +3063,75 @@ mod tests {
             &ConvertOptions::default()
         )
         .is_err());
+    }
+
+    /// Reads every batch of a columnar file; the error, if any.
+    fn drain(bytes: &[u8], parquet: bool) -> Option<Error> {
+        let source = if parquet {
+            open_parquet(io::Cursor::new(bytes.to_vec()), 64)
+        } else {
+            open_arrow_ipc(io::Cursor::new(bytes.to_vec()))
+        };
+        match source {
+            Err(e) => Some(e),
+            Ok(source) => source.batches.filter_map(|b| b.err()).next(),
+        }
+    }
+
+    #[test]
+    fn damaged_columnar_files_are_errors_never_panics() {
+        let mut csv = String::from("CURP,NOMBRE,EDAD\n");
+        for i in 0..40 {
+            csv.push_str(&format!("CURP{i:04},Nombre {i},{}\n", 20 + i));
+        }
+        let mut parquet = Vec::new();
+        csv_to_parquet(csv.as_bytes(), &mut parquet, ConvertOptions::default()).unwrap();
+        let mut arrow = Vec::new();
+        let mut stream = Vec::new();
+        for (out, ipc_stream) in [(&mut arrow, false), (&mut stream, true)] {
+            convert_columnar(
+                io::Cursor::new(parquet.clone()),
+                Format::Parquet,
+                out,
+                Format::ArrowIpc,
+                &ConvertOptions {
+                    ipc_stream,
+                    ..ConvertOptions::default()
+                },
+            )
+            .unwrap();
+        }
+        let mut reader_failed = 0;
+        for (bytes, is_parquet) in [(&parquet, true), (&arrow, false), (&stream, false)] {
+            assert!(drain(bytes, is_parquet).is_none());
+            // Every byte with every bit flipped at once, and with its low
+            // bit: each read either succeeds or is an error.
+            for at in 0..bytes.len() {
+                for xor in [0xFF, 0x01] {
+                    let mut damaged = bytes.clone();
+                    damaged[at] ^= xor;
+                    let started = std::time::Instant::now();
+                    let error = drain(&damaged, is_parquet);
+                    // No damaged length makes a reader allocate (and fill)
+                    // what it claims: that took seconds and gigabytes.
+                    assert!(
+                        started.elapsed() < std::time::Duration::from_secs(2),
+                        "byte {at} ^ {xor:#x}: {:?}",
+                        started.elapsed()
+                    );
+                    if let Some(e) = error {
+                        let text = e.to_string();
+                        assert!(text.starts_with("reading "), "{text}");
+                        if text.contains("the reader failed on it") {
+                            reader_failed += 1;
+                        }
+                    }
+                }
+            }
+        }
+        // Some of those made a reader panic: the guard is what stood
+        // between them and a crash.
+        assert!(reader_failed > 0);
     }
 
     #[test]
