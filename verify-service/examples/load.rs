@@ -81,7 +81,7 @@ fn main() {
                     let t = Instant::now();
                     let (status, report) = post_csv(addr, &token, leaks[k].clone()).await;
                     latencies.push((i, t.elapsed()));
-                    if (i + 1) % tenth == 0 {
+                    if (i + 1).is_multiple_of(tenth) {
                         rss.lock().expect("rss").push((i + 1, current_rss()));
                     }
                     let right = report["accused"]

@@ -678,7 +678,10 @@ fn every_generated_request_gets_a_clean_answer_and_the_service_keeps_working() {
     }
     // The generated requests reach every kind of answer, not one refusal.
     let statuses = statuses.into_inner().unwrap();
-    eprintln!("answers by status: {statuses:?}");
+    #[allow(clippy::print_stderr)] // Seen with `-- --nocapture`.
+    {
+        eprintln!("answers by status: {statuses:?}");
+    }
     for expected in [200, 400, 401, 413, 415, 431] {
         assert!(
             statuses.contains_key(&expected),
