@@ -3,16 +3,17 @@
 //!
 //! Verifying a log checks one Ed25519 signature per entry; a service that
 //! opens the log for every request would spend time growing with the log.
-//! Instead each successful open remembers the verified log with the BLAKE3
-//! digests of the exact bytes it verified: the committed part of
-//! `log/entries` and of `log/checkpoints`. The next open of the same log
-//! under the same public key resumes from there only if the files still
-//! start with those very bytes (same lengths, same digests) and the last
-//! remembered checkpoint still ends where it did; anything else (a changed,
-//! cut or reordered byte anywhere in the verified part) misses and the log
-//! is verified from the start, exactly as without the cache. Since the
-//! verification is a function of those bytes alone, the result is the same
-//! either way.
+//! Instead each successful open (and each append, with what it wrote)
+//! remembers the verified log with BLAKE3 of the exact bytes it verified:
+//! the committed part of `log/entries` and of `log/checkpoints`. The next
+//! open of the same log under the same public key resumes from there only
+//! if the files still start with those very bytes (same lengths, same
+//! digests) and no signature line follows the last remembered checkpoint
+//! (it would belong to that checkpoint); anything else (a changed, cut or
+//! reordered byte anywhere in the verified part) misses, is forgotten, and
+//! the log is verified from the start, exactly as without the cache. Since
+//! the verification is a function of those bytes alone, the result is the
+//! same either way.
 //!
 //! The cache lives in memory only, holds the last few logs opened (a
 //! handful of states per process at most), and is shared by threads.
