@@ -3,15 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use assert_cmd::Command;
+use common::{init, suggest, synth, wm};
 use predicates::prelude::*;
 use predicates::str::{contains, is_empty};
-
-fn wm() -> Command {
-    let mut c = Command::cargo_bin("watermark").unwrap();
-    c.env_remove("WATERMARK_STATE");
-    c
-}
 
 /// A state with a 3,000-row roll issued to two parties.
 struct Fixture {
@@ -23,21 +20,9 @@ impl Fixture {
     fn new() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().to_path_buf();
-        wm().args(["synth", "--rows", "3000", "--seed", "5", "-o"])
-            .arg(root.join("roll.csv"))
-            .assert()
-            .success();
-        wm().args(["policy", "suggest"])
-            .arg(root.join("roll.csv"))
-            .arg("-o")
-            .arg(root.join("policy.toml"))
-            .assert()
-            .success();
-        wm().arg("init")
-            .arg("--state")
-            .arg(root.join("state"))
-            .assert()
-            .success();
+        synth(3000, &root.join("roll.csv"));
+        suggest(&root.join("roll.csv"), &[], &root.join("policy.toml"));
+        init(&root.join("state"), None);
         Fixture { _dir: dir, root }
     }
 

@@ -6,7 +6,10 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod common;
+
 use assert_cmd::Command;
+use common::{init, synth, wm};
 use predicates::prelude::*;
 use predicates::str::contains;
 use rand::seq::SliceRandom as _;
@@ -24,12 +27,6 @@ use watermark_core::reexport::parquet::basic::Compression;
 use watermark_core::reexport::parquet::file::properties::WriterProperties;
 use watermark_core::{csv_to_parquet, ids, ConvertOptions};
 
-fn wm() -> Command {
-    let mut c = Command::cargo_bin("watermark").unwrap();
-    c.env_remove("WATERMARK_STATE");
-    c
-}
-
 /// A directory with a synthetic roll (CSV) and a state.
 struct Setup {
     _dir: tempfile::TempDir,
@@ -40,15 +37,8 @@ impl Setup {
     fn new(rows: usize) -> Setup {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().to_path_buf();
-        wm().args(["synth", "--rows", &rows.to_string(), "--seed", "5", "-o"])
-            .arg(root.join("roll.csv"))
-            .assert()
-            .success();
-        wm().arg("init")
-            .arg("--state")
-            .arg(root.join("state"))
-            .assert()
-            .success();
+        synth(rows, &root.join("roll.csv"));
+        init(&root.join("state"), None);
         Setup { _dir: dir, root }
     }
 
@@ -57,13 +47,7 @@ impl Setup {
     }
 
     fn suggest(&self, input: &str, extra: &[&str]) {
-        wm().args(["policy", "suggest"])
-            .arg(self.p(input))
-            .args(extra)
-            .arg("-o")
-            .arg(self.p("policy.toml"))
-            .assert()
-            .success();
+        common::suggest(&self.p(input), extra, &self.p("policy.toml"));
     }
 
     fn issue(&self, input: &str, out: &str, to: &[&str], extra: &[&str]) -> Command {

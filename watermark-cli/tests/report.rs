@@ -3,15 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+mod common;
+
+use common::{init, suggest, synth, wm};
 use predicates::prelude::*;
 use predicates::str::contains;
 
-fn wm() -> Command {
-    let mut c = Command::cargo_bin("watermark").unwrap();
-    c.env_remove("WATERMARK_STATE");
-    c
-}
+/// The log origin of the states made here.
+const ORIGIN: &str = "registry.example/extracts";
 
 /// A state with a 3,000-row roll issued to PAN and PRI, and a 60-row leak
 /// of PAN's copy.
@@ -25,25 +24,9 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().to_path_buf();
         let f = Fixture { _dir: dir, root };
-        wm().args(["synth", "--rows", "3000", "--seed", "5", "-o"])
-            .arg(f.p("roll.csv"))
-            .assert()
-            .success();
-        wm().args(["policy", "suggest"])
-            .arg(f.p("roll.csv"))
-            .arg("-o")
-            .arg(f.p("policy.toml"))
-            .assert()
-            .success();
-        wm().args([
-            "init",
-            "--log-origin",
-            "registry.example/extracts",
-            "--state",
-        ])
-        .arg(f.p("state"))
-        .assert()
-        .success();
+        synth(3000, &f.p("roll.csv"));
+        suggest(&f.p("roll.csv"), &[], &f.p("policy.toml"));
+        init(&f.p("state"), Some(ORIGIN));
         wm().arg("issue")
             .arg("--state")
             .arg(f.p("state"))
@@ -167,15 +150,7 @@ fn a_report_verifies_with_the_logs_key_and_fails_for_any_changed_byte_or_other_k
         .success();
 
     // Another log's key, even under the same name, does not verify it.
-    wm().args([
-        "init",
-        "--log-origin",
-        "registry.example/extracts",
-        "--state",
-    ])
-    .arg(f.p("other"))
-    .assert()
-    .success();
+    init(&f.p("other"), Some(ORIGIN));
     let other = f.pubkey("other");
     f.report_verify(&report, &other)
         .code(3)

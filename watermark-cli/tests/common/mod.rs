@@ -1,0 +1,43 @@
+//! Shared by the CLI's test binaries: the command, and the steps that make
+//! a working directory (a synthetic roll, a policy, a state).
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+/// `watermark`, without a `WATERMARK_STATE` from the environment.
+pub fn wm() -> Command {
+    let mut c = Command::cargo_bin("watermark").unwrap();
+    c.env_remove("WATERMARK_STATE");
+    c
+}
+
+/// `watermark synth --rows ROWS --seed 5 -o OUT`.
+pub fn synth(rows: usize, out: &Path) {
+    wm().args(["synth", "--rows", &rows.to_string(), "--seed", "5", "-o"])
+        .arg(out)
+        .assert()
+        .success();
+}
+
+/// `watermark policy suggest INPUT [EXTRA...] -o OUT`.
+pub fn suggest(input: &Path, extra: &[&str], out: &Path) {
+    wm().args(["policy", "suggest"])
+        .arg(input)
+        .args(extra)
+        .arg("-o")
+        .arg(out)
+        .assert()
+        .success();
+}
+
+/// `watermark init [--log-origin ORIGIN] --state STATE`.
+pub fn init(state: &Path, log_origin: Option<&str>) {
+    let mut c = wm();
+    c.arg("init");
+    if let Some(origin) = log_origin {
+        c.args(["--log-origin", origin]);
+    }
+    c.arg("--state").arg(state).assert().success();
+}
