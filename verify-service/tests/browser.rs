@@ -19,12 +19,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full};
-use hyper::Request;
-use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
-use support::{make_fixture, Server};
+use support::{full, make_fixture, try_send, Server};
 use tokio::runtime::{Handle, Runtime};
 use verify_service::tokens::Tokens;
 use verify_service::Config;
@@ -375,33 +371,13 @@ impl Driver {
         let addr = self.addr;
         let body = body.map(Value::to_string);
         let exchange = async move {
-            let stream = tokio::net::TcpStream::connect(addr)
-                .await
-                .map_err(|e| e.to_string())?;
-            let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-                .await
-                .map_err(|e| e.to_string())?;
-            tokio::spawn(async move {
-                let _ = conn.await;
-            });
-            let mut req = Request::builder()
-                .method(method)
-                .uri(path)
-                .header("host", addr.to_string());
-            if body.is_some() {
-                req = req.header("content-type", "application/json; charset=utf-8");
-            }
-            let req = req
-                .body(Full::new(Bytes::from(body.unwrap_or_default())))
-                .map_err(|e| e.to_string())?;
-            let res = sender.send_request(req).await.map_err(|e| e.to_string())?;
-            let status = res.status().as_u16();
-            let bytes = res
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| e.to_string())?
-                .to_bytes();
+            let headers: &[(&str, &str)] = match body {
+                Some(_) => &[("content-type", "application/json; charset=utf-8")],
+                None => &[],
+            };
+            let (status, _, bytes) =
+                try_send(addr, method, path, headers, full(body.unwrap_or_default())).await?;
+            let status = status.as_u16();
             let value = serde_json::from_slice(&bytes).map_err(|e| {
                 format!(
                     "{status}, not JSON ({e}): {}",

@@ -170,10 +170,21 @@ pub async fn send(
     headers: &[(&str, &str)],
     body: Body,
 ) -> (StatusCode, HeaderMap, Bytes) {
-    let stream = TcpStream::connect(addr).await.unwrap();
+    try_send(addr, method, path, headers, body).await.unwrap()
+}
+
+/// [`send`], with what went wrong as an error instead of a panic.
+pub async fn try_send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Body,
+) -> Result<(StatusCode, HeaderMap, Bytes), String> {
+    let stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
-        .unwrap();
+        .map_err(|e| e.to_string())?;
     tokio::spawn(async move {
         let _ = conn.await;
     });
@@ -184,11 +195,17 @@ pub async fn send(
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let res = sender.send_request(req.body(body).unwrap()).await.unwrap();
+    let req = req.body(body).map_err(|e| e.to_string())?;
+    let res = sender.send_request(req).await.map_err(|e| e.to_string())?;
     let status = res.status();
     let headers = res.headers().clone();
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    (status, headers, body)
+    let body = res
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    Ok((status, headers, body))
 }
 
 /// Posts a file's bytes as text/csv with a bearer token.
