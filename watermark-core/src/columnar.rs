@@ -2208,10 +2208,7 @@ fn issue<W: Write + Send>(
     let sinks = open_sinks(embedder, &source, outputs)?;
     let count = source.count.clone();
     let mut pieces = source.pieces();
-    let threads = match options.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        t => t,
-    };
+    let threads = crate::pipeline::threads(options.threads);
     let mut totals = Totals {
         canaries: vec![0; n],
         ..Totals::default()

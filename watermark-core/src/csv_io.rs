@@ -251,11 +251,16 @@ impl Batch {
         }
     }
 
-    fn clear(&mut self) {
-        self.raw.clear();
-        self.records.clear();
-        self.fields.clear();
-        self.unescaped.clear();
+    /// An empty batch starting at data row `first_row`: one of `spare`,
+    /// emptied, so its buffers are reused, or a new one.
+    fn reuse(spare: &std::cell::RefCell<Vec<Batch>>, first_row: u64) -> Batch {
+        let mut batch = spare.borrow_mut().pop().unwrap_or_default();
+        batch.raw.clear();
+        batch.records.clear();
+        batch.fields.clear();
+        batch.unescaped.clear();
+        batch.first_row = first_row;
+        batch
     }
 }
 
@@ -584,10 +589,7 @@ pub fn issue_csv_with<R: Read, W: Write>(
     for (r, out) in outputs.iter_mut().enumerate() {
         out.write_all(&head).map_err(|e| write_err(r, e))?;
     }
-    let threads = match options.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
+    let threads = crate::pipeline::threads(options.threads);
     let batch_rows = options.batch_rows.max(1);
     let names = &names;
     let markers = (0..threads)
@@ -608,9 +610,7 @@ pub fn issue_csv_with<R: Read, W: Write>(
             if eof {
                 return Ok(None);
             }
-            let mut batch = spare.borrow_mut().pop().unwrap_or_default();
-            batch.clear();
-            batch.first_row = rows + 1;
+            let mut batch = Batch::reuse(&spare, rows + 1);
             batch.last = false;
             batch.after_line_end = line_end;
             if !scan.fill(&mut batch, batch_rows, names.len())? {
@@ -902,10 +902,7 @@ pub fn verify_csv_with<R: Read>(
     let mut scan = Scanner::new(input, dialect);
     let names = scan.header(&mut Vec::new())?;
     let mut observer = detector.bind(&names)?;
-    let threads = match options.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
+    let threads = crate::pipeline::threads(options.threads);
     let readers = (0..threads).map(|_| observer.reader()).collect();
     let spare = std::cell::RefCell::new(Vec::<Batch>::new());
     let mut rows = 0u64;
@@ -922,9 +919,7 @@ pub fn verify_csv_with<R: Read>(
             if eof {
                 return Ok(None);
             }
-            let mut batch = spare.borrow_mut().pop().unwrap_or_default();
-            batch.clear();
-            batch.first_row = rows + 1;
+            let mut batch = Batch::reuse(&spare, rows + 1);
             eof = !scan.fill(&mut batch, BATCH_ROWS, names.len())?;
             if batch.records.is_empty() {
                 return Ok(None);

@@ -13,6 +13,14 @@ use crate::error::{Error, Result};
 /// deadlock.
 pub(crate) const DEPTH: usize = 4;
 
+/// Worker threads for `requested` (0: one per core).
+pub(crate) fn threads(requested: usize) -> usize {
+    match requested {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
 /// Runs `work` over the items `next` yields, one worker thread per state in
 /// `states` (dealt round-robin), and hands each result to `done` in item
 /// order. With one state it all runs on the calling thread. The first error,
