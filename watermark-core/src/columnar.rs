@@ -433,8 +433,7 @@ fn open_arrow_ipc<R: Read + Seek + 'static>(mut input: R) -> Result<Source> {
         return Err(ErrorKind::EmptyInput.into());
     }
     let file = magic[..got].starts_with(ARROW_FILE_MAGIC);
-    check_ipc_layout(&mut input, file)?;
-    let compression = ipc_compression(&mut input, file);
+    let compression = ipc_layout(&mut input, file)?;
     input
         .seek(SeekFrom::Start(0))
         .map_err(|e| Error::io(context, e))?;
@@ -482,11 +481,18 @@ fn open_arrow_ipc<R: Read + Seek + 'static>(mut input: R) -> Result<Source> {
     }
 }
 
-/// Refuses an Arrow IPC input whose footer, batches or messages claim more
-/// bytes than it holds: the reader allocates what they claim (gigabytes,
-/// for one damaged length) before it finds out. Anything else wrong is left
-/// for the reader to report.
-fn check_ipc_layout<R: Read + Seek>(input: &mut R, file: bool) -> Result<()> {
+/// Reads an Arrow IPC input's layout: its footer and batch blocks (file) or
+/// its message headers (stream), without the data.
+///
+/// Refuses an input whose footer, batches or messages claim more bytes than
+/// it holds: the reader allocates what they claim (gigabytes, for one
+/// damaged length) before it finds out. Anything else wrong is left for the
+/// reader to report.
+///
+/// Returns the compression of the first record (or dictionary) batch, read
+/// from its message header: what the copies are written with. `None` when
+/// uncompressed or not found.
+fn ipc_layout<R: Read + Seek>(input: &mut R, file: bool) -> Result<Option<CompressionType>> {
     let context = "reading Arrow IPC";
     let io_error = |e| Error::io(context, e);
     let damaged = |what: String| {
@@ -495,6 +501,14 @@ fn check_ipc_layout<R: Read + Seek>(input: &mut R, file: bool) -> Result<()> {
             format!("the file is damaged: {what}"),
         ))
     };
+    /// A batch message's compression: `Some(None)` when it is uncompressed;
+    /// `None` when the message is not a batch.
+    fn of_message(message: &arrow_ipc::Message<'_>) -> Option<Option<CompressionType>> {
+        let batch = message
+            .header_as_record_batch()
+            .or_else(|| message.header_as_dictionary_batch()?.data())?;
+        Some(batch.compression().map(|c| c.codec()))
+    }
     let size = input.seek(SeekFrom::End(0)).map_err(io_error)?;
     let mut read_at = |at: u64, len: u64| -> Result<Vec<u8>> {
         input.seek(SeekFrom::Start(at)).map_err(io_error)?;
@@ -504,11 +518,11 @@ fn check_ipc_layout<R: Read + Seek>(input: &mut R, file: bool) -> Result<()> {
     };
     if file {
         if size < 10 {
-            return Ok(());
+            return Ok(None);
         }
         let tail: [u8; 10] = read_at(size - 10, 10)?.try_into().expect("10 bytes");
         let Ok(footer_len) = arrow_ipc::reader::read_footer_length(tail) else {
-            return Ok(());
+            return Ok(None);
         };
         let footer_len = footer_len as u64;
         if footer_len + 10 > size {
@@ -518,7 +532,7 @@ fn check_ipc_layout<R: Read + Seek>(input: &mut R, file: bool) -> Result<()> {
         }
         let footer = read_at(size - 10 - footer_len, footer_len)?;
         let Ok(footer) = arrow_ipc::root_as_footer(&footer) else {
-            return Ok(());
+            return Ok(None);
         };
         let blocks = footer
             .recordBatches()
@@ -540,8 +554,24 @@ fn check_ipc_layout<R: Read + Seek>(input: &mut R, file: bool) -> Result<()> {
                 ));
             }
         }
+        // The first record batch's message: after the continuation marker
+        // (or, in old files, none) and the length.
+        let Some(block) = footer.recordBatches().and_then(|b| b.iter().next()) else {
+            return Ok(None);
+        };
+        let meta = read_at(block.offset() as u64, block.metaDataLength() as u64)?;
+        let skip = if meta.starts_with(ARROW_CONTINUATION) {
+            8
+        } else {
+            4
+        };
+        let message = meta
+            .get(skip..)
+            .and_then(|m| arrow_ipc::root_as_message(m).ok());
+        Ok(message.and_then(|m| of_message(&m)).flatten())
     } else {
         let mut at = 0u64;
+        let mut compression = None;
         while size - at >= 8 {
             let head = read_at(at, 8)?;
             let (skip, len) = if head.starts_with(ARROW_CONTINUATION) {
@@ -570,6 +600,10 @@ fn check_ipc_layout<R: Read + Seek>(input: &mut R, file: bool) -> Result<()> {
             let Ok(message) = arrow_ipc::root_as_message(&meta) else {
                 break;
             };
+            // The schema message, then perhaps dictionaries, then batches.
+            if compression.is_none() {
+                compression = of_message(&message);
+            }
             let body = u64::try_from(message.bodyLength()).unwrap_or(u64::MAX);
             match meta_end.checked_add(body) {
                 Some(end) if end <= size => at = end,
@@ -582,75 +616,7 @@ fn check_ipc_layout<R: Read + Seek>(input: &mut R, file: bool) -> Result<()> {
                 }
             }
         }
-    }
-    Ok(())
-}
-
-/// The compression of an Arrow IPC input's first record (or dictionary)
-/// batch, read from its message header: what the copies are written with.
-/// `None` when uncompressed or not found; the reader reports a damaged file.
-fn ipc_compression<R: Read + Seek>(input: &mut R, file: bool) -> Option<CompressionType> {
-    /// Metadata larger than this is not read here.
-    const MAX: u64 = 1 << 26;
-    fn read_at<R: Read + Seek>(input: &mut R, at: u64, len: u64) -> Option<Vec<u8>> {
-        if len > MAX {
-            return None;
-        }
-        input.seek(SeekFrom::Start(at)).ok()?;
-        let mut buf = vec![0; len as usize];
-        input.read_exact(&mut buf).ok()?;
-        Some(buf)
-    }
-    /// A batch message's compression: `Some(None)` when it is uncompressed.
-    fn of_message(buf: &[u8]) -> Option<Option<CompressionType>> {
-        let message = arrow_ipc::root_as_message(buf).ok()?;
-        let batch = message
-            .header_as_record_batch()
-            .or_else(|| message.header_as_dictionary_batch()?.data())?;
-        Some(batch.compression().map(|c| c.codec()))
-    }
-    /// A message's flatbuffer: after the continuation marker and length.
-    fn body(buf: &[u8]) -> Option<&[u8]> {
-        buf.get(
-            if buf.starts_with(ARROW_CONTINUATION) {
-                8
-            } else {
-                4
-            }..,
-        )
-    }
-    if file {
-        let end = input.seek(SeekFrom::End(0)).ok()?;
-        let tail: [u8; 10] = read_at(input, end.checked_sub(10)?, 10)?.try_into().ok()?;
-        let footer_len = arrow_ipc::reader::read_footer_length(tail).ok()? as u64;
-        let footer = read_at(input, end.checked_sub(10 + footer_len)?, footer_len)?;
-        let footer = arrow_ipc::root_as_footer(&footer).ok()?;
-        let block = footer.recordBatches()?.iter().next()?;
-        let at = u64::try_from(block.offset()).ok()?;
-        let len = u64::try_from(block.metaDataLength()).ok()?;
-        of_message(body(&read_at(input, at, len)?)?)?
-    } else {
-        let mut at = 0u64;
-        // The schema message, then perhaps dictionaries, then batches.
-        for _ in 0..64 {
-            let head = read_at(input, at, 8)?;
-            let (skip, len) = if head.starts_with(ARROW_CONTINUATION) {
-                (8, u32::from_le_bytes(head[4..8].try_into().ok()?))
-            } else {
-                (4, u32::from_le_bytes(head[..4].try_into().ok()?))
-            };
-            if len == 0 {
-                return None;
-            }
-            let meta = read_at(input, at + skip, u64::from(len))?;
-            if let Some(found) = of_message(&meta) {
-                return found;
-            }
-            let message = arrow_ipc::root_as_message(&meta).ok()?;
-            let body_len = u64::try_from(message.bodyLength()).ok()?;
-            at += skip + u64::from(len) + body_len;
-        }
-        None
+        Ok(compression.flatten())
     }
 }
 
