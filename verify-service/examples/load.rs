@@ -48,10 +48,10 @@ fn main() {
         .iter()
         .map(|p| std::fs::read(p).expect("leak"))
         .collect();
-    let rss_before = peak_rss();
+    let rss_before = rss(true);
     // The resident set after each tenth of the requests.
     let tenth = (requests / 10).max(1);
-    let rss = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(usize, u64)>::new()));
+    let samples = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(usize, u64)>::new()));
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -61,14 +61,14 @@ fn main() {
         let server = Server::start(config).await;
         let addr = server.addr;
         let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let rss = rss.clone();
+        let samples = samples.clone();
         let started = Instant::now();
         let mut tasks = Vec::new();
         for token in tokens {
             let next = next.clone();
             let leaks = leaks.clone();
             let expected = fixture.recipients.clone();
-            let rss = rss.clone();
+            let samples = samples.clone();
             tasks.push(tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut errors = 0usize;
@@ -82,7 +82,7 @@ fn main() {
                     let (status, report) = post_csv(addr, &token, leaks[k].clone()).await;
                     latencies.push((i, t.elapsed()));
                     if (i + 1).is_multiple_of(tenth) {
-                        rss.lock().expect("rss").push((i + 1, current_rss()));
+                        samples.lock().expect("samples").push((i + 1, rss(false)));
                     }
                     let right = report["accused"]
                         .as_array()
@@ -149,12 +149,12 @@ fn main() {
     println!("log:        {log_size} entries after the run");
     println!(
         "peak RSS:   {:.1} MiB (before the load: {:.1} MiB)",
-        peak_rss() as f64 / 1048576.0,
+        rss(true) as f64 / 1048576.0,
         rss_before as f64 / 1048576.0
     );
-    let mut rss = rss.lock().expect("rss").clone();
-    rss.sort();
-    let line: Vec<String> = rss
+    let mut samples = samples.lock().expect("samples").clone();
+    samples.sort();
+    let line: Vec<String> = samples
         .iter()
         .map(|(n, b)| format!("{n}: {:.0}", *b as f64 / 1048576.0))
         .collect();
@@ -167,24 +167,20 @@ fn main() {
     }
 }
 
-fn peak_rss() -> u64 {
+/// The process's peak resident set (VmHWM), or its resident set now
+/// (VmRSS), in bytes; 0 where `/proc` is not there.
+fn rss(peak: bool) -> u64 {
     #[cfg(target_os = "linux")]
     {
-        support::peak_rss()
+        if peak {
+            support::peak_rss()
+        } else {
+            support::current_rss()
+        }
     }
     #[cfg(not(target_os = "linux"))]
     {
-        0
-    }
-}
-
-fn current_rss() -> u64 {
-    #[cfg(target_os = "linux")]
-    {
-        support::current_rss()
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
+        let _ = peak;
         0
     }
 }
