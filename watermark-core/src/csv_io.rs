@@ -277,9 +277,12 @@ struct Marked {
 /// Input read per call; large so most records are parsed from one chunk.
 const CHUNK: usize = 1 << 18;
 
-/// Splits raw input into records with `csv_core`, keeping the bytes so the
-/// copies can reuse them. It parses exactly as `csv::Reader` does, so the
-/// values, errors and positions are the same.
+/// Splits raw input into records, keeping the bytes so the copies can reuse
+/// them. It parses exactly as `csv::Reader` does, so the values, errors and
+/// positions are the same: a record without quotes that ends within the
+/// buffered input is split directly (its fields are the bytes between
+/// delimiters, as `csv_core` would find them), and every other record, and
+/// the header, goes through `csv_core`.
 struct Scanner<R> {
     input: R,
     core: csv_core::Reader,
@@ -288,8 +291,12 @@ struct Scanner<R> {
     pos: usize,
     len: usize,
     input_done: bool,
-    /// Input bytes the parser has consumed.
+    /// Input bytes consumed.
     consumed: u64,
+    /// The line the next parse starts on, counted as `csv_core` counts it
+    /// (one more than the `\n` bytes consumed); handed to `csv_core` when it
+    /// parses a record.
+    line: u64,
     /// The last record's values back to back, and where each ends.
     out: Vec<u8>,
     ends: Vec<usize>,
@@ -300,17 +307,23 @@ struct Scanner<R> {
 
 impl<R: Read> Scanner<R> {
     fn new(input: R, dialect: Dialect) -> Self {
+        Scanner::with_chunk(input, dialect, CHUNK)
+    }
+
+    /// A scanner that reads `chunk` bytes at a time.
+    fn with_chunk(input: R, dialect: Dialect, chunk: usize) -> Self {
         Scanner {
             input,
             core: csv_core::ReaderBuilder::new()
                 .delimiter(dialect.delimiter)
                 .build(),
             delimiter: dialect.delimiter,
-            chunk: vec![0; CHUNK],
+            chunk: vec![0; chunk],
             pos: 0,
             len: 0,
             input_done: false,
             consumed: 0,
+            line: 1,
             out: vec![0; 1 << 10],
             ends: vec![0; 64],
             nfields: 0,
@@ -320,26 +333,62 @@ impl<R: Read> Scanner<R> {
 
     /// Where the next record's parse starts: `(byte, line)`.
     fn position(&self) -> (u64, u64) {
-        (self.consumed, self.core.line())
+        (self.consumed, self.line)
     }
 
-    /// Parses the next record, appending every byte consumed to `raw`; at the
-    /// end of input, appends what followed the last record and returns false.
+    /// Buffers more input once the buffered input is used up.
+    fn refill(&mut self) -> Result<()> {
+        if self.pos == self.len && !self.input_done {
+            self.pos = 0;
+            self.len = loop {
+                match self.input.read(&mut self.chunk) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(Error::io("reading CSV", e)),
+                }
+            };
+            self.input_done = self.len == 0;
+        }
+        Ok(())
+    }
+
+    /// Takes the next record directly if it has no quote and its line end
+    /// is buffered: appends the bytes consumed (blank lines before it and its
+    /// terminator included) to `raw` and returns where its fields lie in
+    /// `raw`. `None` leaves everything as it was, for [`Scanner::next_record`].
+    fn next_plain(&mut self, raw: &mut Vec<u8>) -> Result<Option<Range<usize>>> {
+        self.refill()?;
+        let input = &self.chunk[self.pos..self.len];
+        // csv_core skips line ends before a record (blank lines, and the
+        // `\n` of a CRLF whose `\r` ended the last record).
+        let lead = input
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .count();
+        let end = match memchr::memchr3(b'"', b'\r', b'\n', &input[lead..]) {
+            Some(i) if input[lead + i] != b'"' => lead + i,
+            _ => return Ok(None),
+        };
+        let newlines = input[..lead].iter().filter(|&&b| b == b'\n').count()
+            + usize::from(input[end] == b'\n');
+        let at = raw.len();
+        raw.extend_from_slice(&input[..=end]);
+        self.pos += end + 1;
+        self.consumed += end as u64 + 1;
+        self.line += newlines as u64;
+        self.at_eof = false;
+        Ok(Some(at + lead..at + end))
+    }
+
+    /// Parses the next record with `csv_core`, appending every byte consumed
+    /// to `raw`; at the end of input, appends what followed the last record
+    /// and returns false.
     fn next_record(&mut self, raw: &mut Vec<u8>) -> Result<bool> {
         use csv_core::ReadRecordResult as R;
         let (mut nout, mut nend) = (0, 0);
+        self.core.set_line(self.line);
         loop {
-            if self.pos == self.len && !self.input_done {
-                self.pos = 0;
-                self.len = loop {
-                    match self.input.read(&mut self.chunk) {
-                        Ok(n) => break n,
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(e) => return Err(Error::io("reading CSV", e)),
-                    }
-                };
-                self.input_done = self.len == 0;
-            }
+            self.refill()?;
             let input = &self.chunk[self.pos..self.len];
             let (res, nin, o, e) =
                 self.core
@@ -363,9 +412,13 @@ impl<R: Read> Scanner<R> {
                 R::Record => {
                     self.nfields = nend;
                     self.at_eof = eof;
+                    self.line = self.core.line();
                     return Ok(true);
                 }
-                R::End => return Ok(false),
+                R::End => {
+                    self.line = self.core.line();
+                    return Ok(false);
+                }
             }
         }
     }
@@ -404,6 +457,41 @@ impl<R: Read> Scanner<R> {
         while batch.records.len() < rows {
             let start = batch.raw.len();
             let at = self.position();
+            if let Some(content) = self.next_plain(&mut batch.raw)? {
+                let first = batch.fields.len();
+                let mut from = content.start;
+                for i in memchr::memchr_iter(self.delimiter, &batch.raw[content.clone()]) {
+                    let span = from..content.start + i;
+                    from = span.end + 1;
+                    batch.fields.push(FieldSpan {
+                        raw: span.clone(),
+                        value: span,
+                        quoted: false,
+                    });
+                }
+                let span = from..content.end;
+                batch.fields.push(FieldSpan {
+                    raw: span.clone(),
+                    value: span,
+                    quoted: false,
+                });
+                let found = batch.fields.len() - first;
+                if found != fields {
+                    let row = batch.first_row + batch.records.len() as u64;
+                    return Err(Error::new(ErrorKind::UnequalLengths {
+                        expected: fields as u64,
+                        found: found as u64,
+                    })
+                    .at_row(row, at.1));
+                }
+                batch.records.push(RecordSpan {
+                    raw: start..batch.raw.len(),
+                    fields: first..batch.fields.len(),
+                    byte: at.0,
+                    line: at.1,
+                });
+                continue;
+            }
             if !self.next_record(&mut batch.raw)? {
                 return Ok(false);
             }
@@ -667,16 +755,45 @@ pub fn issue_csv_with<R: Read, W: Write>(
     })
 }
 
+/// A batch's raw and unescaped bytes as text, when both are UTF-8 (checked
+/// once per batch rather than once per record).
+#[derive(Clone, Copy)]
+struct BatchText<'b>(Option<(&'b str, &'b str)>);
+
+impl<'b> BatchText<'b> {
+    fn of(raw: &'b [u8], unescaped: &'b [u8]) -> Self {
+        BatchText(
+            std::str::from_utf8(raw)
+                .ok()
+                .zip(std::str::from_utf8(unescaped).ok()),
+        )
+    }
+}
+
 /// The values of one record, or the index of the first field that is not
 /// UTF-8.
 fn record_values<'b>(
     raw: &'b [u8],
     unescaped: &'b [u8],
+    text: BatchText<'b>,
     rec: &RecordSpan,
     fields: &[FieldSpan],
     values: &mut Vec<&'b str>,
 ) -> std::result::Result<(), usize> {
     values.clear();
+    if let BatchText(Some((raw, unescaped))) = text {
+        // Fields lie between ASCII bytes (delimiters, quotes, line ends) of
+        // valid UTF-8, and unescaped values are such fields with ASCII quotes
+        // taken out, back to back: every range is on char boundaries.
+        values.extend(fields.iter().map(|f| {
+            if f.quoted {
+                &unescaped[f.value.clone()]
+            } else {
+                &raw[f.value.clone()]
+            }
+        }));
+        return Ok(());
+    }
     let bytes = |f: &FieldSpan| {
         if f.quoted {
             &unescaped[f.value.clone()]
@@ -746,6 +863,7 @@ fn mark_batch(
         unescaped,
         copies,
     } = &mut batch;
+    let text = BatchText::of(raw, unescaped);
     copies.resize_with(n, Vec::new);
     for c in copies.iter_mut() {
         c.clear();
@@ -831,7 +949,7 @@ fn mark_batch(
                 .map_err(|e| e.in_column("canary row"))?;
             next_canary = to;
         }
-        record_values(raw, unescaped, rec, fields, &mut values).map_err(|col| {
+        record_values(raw, unescaped, text, rec, fields, &mut values).map_err(|col| {
             Error::new(ErrorKind::Utf8)
                 .at_row(row, rec.line)
                 .in_column(names.get(col).cloned().unwrap_or_default())
@@ -940,15 +1058,18 @@ pub fn verify_csv_with<R: Read>(
 /// Reads a batch of leak rows: a verification worker's job.
 fn read_batch(reader: &mut RowReader<'_>, batch: &Batch, names: &[String]) -> Result<ReadBatch> {
     let mut out = reader.batch();
+    let text = BatchText::of(&batch.raw, &batch.unescaped);
     let mut values: Vec<&str> = Vec::with_capacity(names.len());
     for (k, rec) in batch.records.iter().enumerate() {
         let row = batch.first_row + k as u64;
         let fields = &batch.fields[rec.fields.clone()];
-        record_values(&batch.raw, &batch.unescaped, rec, fields, &mut values).map_err(|col| {
-            Error::new(ErrorKind::Utf8)
-                .at_row(row, rec.line)
-                .in_column(names.get(col).cloned().unwrap_or_default())
-        })?;
+        record_values(&batch.raw, &batch.unescaped, text, rec, fields, &mut values).map_err(
+            |col| {
+                Error::new(ErrorKind::Utf8)
+                    .at_row(row, rec.line)
+                    .in_column(names.get(col).cloned().unwrap_or_default())
+            },
+        )?;
         reader
             .observe(&mut out, row, |i| values[i])
             .map_err(|e| e.at_row(row, rec.line))?;
@@ -1333,5 +1454,74 @@ decimals = 2
             raws,
             [&b"\"a,b\""[..], b"c\"d", b"\"e\"\"f\"g", b"", b"\"\""]
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
+
+        /// Records, their values, where they start (byte and line) and a
+        /// wrong field count are what `csv::Reader` finds, wherever the
+        /// input's reads are cut, and every input byte lands in a batch.
+        #[test]
+        fn the_scanner_splits_records_like_csv_reader(
+            body in proptest::collection::vec(
+                proptest::sample::select(&b"ab,,\"\r\n\n"[..]), 0..120),
+            chunk in 1usize..48,
+            rows in 1usize..5,
+        ) {
+            let input = [&b"H1,H2\n"[..], &body].concat();
+            let mut want = Vec::new();
+            let mut rdr = csv::ReaderBuilder::new().from_reader(&input[..]);
+            let mut rec = csv::ByteRecord::new();
+            let want_err = loop {
+                match rdr.read_byte_record(&mut rec) {
+                    Ok(true) => {
+                        let pos = rec.position().unwrap();
+                        let values: Vec<Vec<u8>> = rec.iter().map(<[u8]>::to_vec).collect();
+                        want.push((values, pos.byte(), pos.line()));
+                    }
+                    Ok(false) => break None,
+                    Err(e) => match e.kind() {
+                        csv::ErrorKind::UnequalLengths { len, .. } => break Some(*len),
+                        other => panic!("{other:?}"),
+                    },
+                }
+            };
+
+            let mut scan = Scanner::with_chunk(&input[..], Dialect::default(), chunk);
+            let mut all = Vec::new();
+            let names = scan.header(&mut all).unwrap();
+            proptest::prop_assert_eq!(names, ["H1", "H2"]);
+            let mut got = Vec::new();
+            let got_err = loop {
+                let mut batch = Batch { first_row: got.len() as u64 + 1, ..Batch::default() };
+                let more = scan.fill(&mut batch, rows, 2);
+                for rec in &batch.records {
+                    let values: Vec<Vec<u8>> = batch.fields[rec.fields.clone()]
+                        .iter()
+                        .map(|f| if f.quoted {
+                            batch.unescaped[f.value.clone()].to_vec()
+                        } else {
+                            batch.raw[f.value.clone()].to_vec()
+                        })
+                        .collect();
+                    got.push((values, rec.byte, rec.line));
+                }
+                all.extend_from_slice(&batch.raw);
+                match more {
+                    Ok(true) => {}
+                    Ok(false) => break None,
+                    Err(e) => match e.kind() {
+                        ErrorKind::UnequalLengths { found, .. } => break Some(*found),
+                        other => panic!("{other:?}"),
+                    },
+                }
+            };
+            proptest::prop_assert_eq!(&got, &want);
+            proptest::prop_assert_eq!(got_err, want_err);
+            if want_err.is_none() {
+                proptest::prop_assert_eq!(all, input);
+            }
+        }
     }
 }
