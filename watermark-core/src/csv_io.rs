@@ -274,6 +274,11 @@ struct Marked {
     canaries: Vec<u64>,
 }
 
+/// Bytes per write of a copy. Much larger writes cost the kernel more per
+/// byte (it allocates large page-cache folios for them); 64 KiB is what a
+/// buffered writer such as `csv::Writer` with 64 KiB buffers hands it.
+const WRITE_PIECE: usize = 1 << 16;
+
 /// Input read per call; large so most records are parsed from one chunk.
 const CHUNK: usize = 1 << 18;
 
@@ -723,7 +728,9 @@ pub fn issue_csv_with<R: Read, W: Write>(
         |marked: Marked| {
             let batch = marked.batch;
             for (r, (out, bytes)) in outputs.iter_mut().zip(&batch.copies).enumerate() {
-                out.write_all(bytes).map_err(|e| write_err(r, e))?;
+                for piece in bytes.chunks(WRITE_PIECE) {
+                    out.write_all(piece).map_err(|e| write_err(r, e))?;
+                }
             }
             slots_marked += marked.slots_marked;
             canaries_placed += marked.canaries_placed;
@@ -755,70 +762,86 @@ pub fn issue_csv_with<R: Read, W: Write>(
     })
 }
 
-/// A batch's raw and unescaped bytes as text, when both are UTF-8 (checked
-/// once per batch rather than once per record).
-#[derive(Clone, Copy)]
-struct BatchText<'b>(Option<(&'b str, &'b str)>);
-
-impl<'b> BatchText<'b> {
-    fn of(raw: &'b [u8], unescaped: &'b [u8]) -> Self {
-        BatchText(
-            std::str::from_utf8(raw)
-                .ok()
-                .zip(std::str::from_utf8(unescaped).ok()),
-        )
-    }
-}
-
-/// The values of one record, or the index of the first field that is not
-/// UTF-8.
-fn record_values<'b>(
+/// The values of a batch's records as text. The batch's bytes are checked
+/// as UTF-8 once; when they are, a value is sliced from them only when asked
+/// for (marking reads a handful of a record's fields). Otherwise each record
+/// is checked field by field, to name the column that is not UTF-8.
+struct Values<'b> {
     raw: &'b [u8],
     unescaped: &'b [u8],
-    text: BatchText<'b>,
-    rec: &RecordSpan,
-    fields: &[FieldSpan],
-    values: &mut Vec<&'b str>,
-) -> std::result::Result<(), usize> {
-    values.clear();
-    if let BatchText(Some((raw, unescaped))) = text {
-        // Fields lie between ASCII bytes (delimiters, quotes, line ends) of
-        // valid UTF-8, and unescaped values are such fields with ASCII quotes
-        // taken out, back to back: every range is on char boundaries.
-        values.extend(fields.iter().map(|f| {
+    /// `raw` and `unescaped` as text, when both are UTF-8.
+    text: Option<(&'b str, &'b str)>,
+    /// Otherwise, the current record's values, checked.
+    checked: Vec<&'b str>,
+}
+
+impl<'b> Values<'b> {
+    fn new(raw: &'b [u8], unescaped: &'b [u8]) -> Self {
+        Values {
+            raw,
+            unescaped,
+            text: std::str::from_utf8(raw)
+                .ok()
+                .zip(std::str::from_utf8(unescaped).ok()),
+            checked: Vec::new(),
+        }
+    }
+
+    /// Readies the values of record `rec`, whose fields are `fields`, or
+    /// returns the index of its first field that is not UTF-8.
+    fn record(&mut self, rec: &RecordSpan, fields: &[FieldSpan]) -> std::result::Result<(), usize> {
+        if self.text.is_some() {
+            return Ok(());
+        }
+        let (raw, unescaped) = (self.raw, self.unescaped);
+        let bytes = |f: &FieldSpan| {
             if f.quoted {
                 &unescaped[f.value.clone()]
             } else {
                 &raw[f.value.clone()]
             }
-        }));
-        return Ok(());
-    }
-    let bytes = |f: &FieldSpan| {
-        if f.quoted {
-            &unescaped[f.value.clone()]
-        } else {
-            &raw[f.value.clone()]
+        };
+        self.checked.clear();
+        // Delimiters and quotes are ASCII, so the record's bytes are UTF-8
+        // exactly when every field is; checking per field also catches two
+        // invalid halves that would join into a character (0xDA | 0xB8).
+        let Ok(text) = std::str::from_utf8(&raw[rec.raw.clone()]) else {
+            let bad = fields
+                .iter()
+                .position(|f| std::str::from_utf8(bytes(f)).is_err());
+            return Err(bad.unwrap_or(0));
+        };
+        for (i, f) in fields.iter().enumerate() {
+            self.checked.push(if f.quoted {
+                std::str::from_utf8(bytes(f)).map_err(|_| i)?
+            } else {
+                // Unquoted fields lie between ASCII bytes, so on char
+                // boundaries.
+                &text[f.value.start - rec.raw.start..f.value.end - rec.raw.start]
+            });
         }
-    };
-    // Delimiters and quotes are ASCII, so the record's bytes are UTF-8
-    // exactly when every field is; checking per field also catches two
-    // invalid halves that would join into a character (0xDA | 0xB8).
-    let Ok(text) = std::str::from_utf8(&raw[rec.raw.clone()]) else {
-        let bad = fields
-            .iter()
-            .position(|f| std::str::from_utf8(bytes(f)).is_err());
-        return Err(bad.unwrap_or(0));
-    };
-    for (i, f) in fields.iter().enumerate() {
-        values.push(if f.quoted {
-            std::str::from_utf8(bytes(f)).map_err(|_| i)?
-        } else {
-            // Unquoted fields lie between ASCII bytes, so on char boundaries.
-            &text[f.value.start - rec.raw.start..f.value.end - rec.raw.start]
-        });
+        Ok(())
     }
-    Ok(())
+
+    /// Field `i` of the record last readied, whose fields are `fields`.
+    #[inline]
+    fn get(&self, fields: &[FieldSpan], i: usize) -> &'b str {
+        match self.text {
+            // Fields lie between ASCII bytes (delimiters, quotes, line ends)
+            // of valid UTF-8, and unescaped values are such fields with ASCII
+            // quotes taken out, back to back: every range is on char
+            // boundaries.
+            Some((raw, unescaped)) => {
+                let f = &fields[i];
+                if f.quoted {
+                    &unescaped[f.value.clone()]
+                } else {
+                    &raw[f.value.clone()]
+                }
+            }
+            None => self.checked[i],
+        }
+    }
 }
 
 /// Writes a changed cell, quoted only where the dialect needs it.
@@ -863,7 +886,7 @@ fn mark_batch(
         unescaped,
         copies,
     } = &mut batch;
-    let text = BatchText::of(raw, unescaped);
+    let mut values = Values::new(raw, unescaped);
     copies.resize_with(n, Vec::new);
     for c in copies.iter_mut() {
         c.clear();
@@ -937,7 +960,6 @@ fn mark_batch(
     // Per copy, the first input byte not yet written to it: unchanged runs
     // of rows go out in one piece.
     let mut cursors = vec![0usize; n];
-    let mut values: Vec<&str> = Vec::with_capacity(names.len());
     for (k, rec) in records.iter().enumerate() {
         let row = *first_row + k as u64;
         let fields = &fields[rec.fields.clone()];
@@ -949,18 +971,18 @@ fn mark_batch(
                 .map_err(|e| e.in_column("canary row"))?;
             next_canary = to;
         }
-        record_values(raw, unescaped, text, rec, fields, &mut values).map_err(|col| {
+        values.record(rec, fields).map_err(|col| {
             Error::new(ErrorKind::Utf8)
                 .at_row(row, rec.line)
                 .in_column(names.get(col).cloned().unwrap_or_default())
         })?;
         marker
-            .mark(|i| values[i])
+            .mark(|i| values.get(fields, i))
             .map_err(|e| e.at_row(row, rec.line))?;
         for (r, out) in copies.iter_mut().enumerate() {
             for (i, value) in marker.changes(r) {
                 // An unchanged value keeps its bytes, quoting and all.
-                if value == values[i] {
+                if value == values.get(fields, i) {
                     continue;
                 }
                 let span = &fields[i].raw;
@@ -1058,20 +1080,17 @@ pub fn verify_csv_with<R: Read>(
 /// Reads a batch of leak rows: a verification worker's job.
 fn read_batch(reader: &mut RowReader<'_>, batch: &Batch, names: &[String]) -> Result<ReadBatch> {
     let mut out = reader.batch();
-    let text = BatchText::of(&batch.raw, &batch.unescaped);
-    let mut values: Vec<&str> = Vec::with_capacity(names.len());
+    let mut values = Values::new(&batch.raw, &batch.unescaped);
     for (k, rec) in batch.records.iter().enumerate() {
         let row = batch.first_row + k as u64;
         let fields = &batch.fields[rec.fields.clone()];
-        record_values(&batch.raw, &batch.unescaped, text, rec, fields, &mut values).map_err(
-            |col| {
-                Error::new(ErrorKind::Utf8)
-                    .at_row(row, rec.line)
-                    .in_column(names.get(col).cloned().unwrap_or_default())
-            },
-        )?;
+        values.record(rec, fields).map_err(|col| {
+            Error::new(ErrorKind::Utf8)
+                .at_row(row, rec.line)
+                .in_column(names.get(col).cloned().unwrap_or_default())
+        })?;
         reader
-            .observe(&mut out, row, |i| values[i])
+            .observe(&mut out, row, |i| values.get(fields, i))
             .map_err(|e| e.at_row(row, rec.line))?;
     }
     Ok(out)
