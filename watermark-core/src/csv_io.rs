@@ -204,6 +204,17 @@ struct FieldSpan {
     quoted: bool,
 }
 
+/// Where a record's fields are.
+#[derive(Clone)]
+enum Fields {
+    /// The record has no quotes: its fields are these bytes of `Batch::raw`
+    /// split at the delimiter, which the worker does (see [`record_fields`]).
+    Plain(Range<usize>),
+    /// The record has quotes: its fields were found while it was read, and
+    /// are these of `Batch::fields`.
+    Split(Range<usize>),
+}
+
 /// One record of a [`Batch`].
 #[derive(Clone)]
 struct RecordSpan {
@@ -211,8 +222,7 @@ struct RecordSpan {
     /// last record's parse stopped, so it may begin with the `\n` of a CRLF
     /// or with blank lines the parser skipped.
     raw: Range<usize>,
-    /// Its fields in `Batch::fields`.
-    fields: Range<usize>,
+    fields: Fields,
     /// Input byte and line where its parse started, as `csv::Reader` counts
     /// them, so errors and progress read as they always have.
     byte: u64,
@@ -457,58 +467,27 @@ impl<R: Read> Scanner<R> {
 
     /// Adds records to `batch` (whose `first_row` is set) until it has
     /// `rows` of them or the input ends; false at the end of the input.
-    /// Every record must have `fields` fields.
-    fn fill(&mut self, batch: &mut Batch, rows: usize, fields: usize) -> Result<bool> {
+    /// Records with quotes are split into fields here; the others are split
+    /// by the worker that reads them, and each record's number of fields is
+    /// checked there (see [`record_fields`]), so that the main thread only
+    /// finds where records end.
+    fn fill(&mut self, batch: &mut Batch, rows: usize) -> Result<bool> {
         while batch.records.len() < rows {
             let start = batch.raw.len();
-            let at = self.position();
+            let (byte, line) = self.position();
             if let Some(content) = self.next_plain(&mut batch.raw)? {
-                let first = batch.fields.len();
-                let mut from = content.start;
-                for i in memchr::memchr_iter(self.delimiter, &batch.raw[content.clone()]) {
-                    let span = from..content.start + i;
-                    from = span.end + 1;
-                    batch.fields.push(FieldSpan {
-                        raw: span.clone(),
-                        value: span,
-                        quoted: false,
-                    });
-                }
-                let span = from..content.end;
-                batch.fields.push(FieldSpan {
-                    raw: span.clone(),
-                    value: span,
-                    quoted: false,
-                });
-                let found = batch.fields.len() - first;
-                if found != fields {
-                    let row = batch.first_row + batch.records.len() as u64;
-                    return Err(Error::new(ErrorKind::UnequalLengths {
-                        expected: fields as u64,
-                        found: found as u64,
-                    })
-                    .at_row(row, at.1));
-                }
                 batch.records.push(RecordSpan {
                     raw: start..batch.raw.len(),
-                    fields: first..batch.fields.len(),
-                    byte: at.0,
-                    line: at.1,
+                    fields: Fields::Plain(content),
+                    byte,
+                    line,
                 });
                 continue;
             }
             if !self.next_record(&mut batch.raw)? {
                 return Ok(false);
             }
-            if self.nfields != fields {
-                let row = batch.first_row + batch.records.len() as u64;
-                return Err(Error::new(ErrorKind::UnequalLengths {
-                    expected: fields as u64,
-                    found: self.nfields as u64,
-                })
-                .at_row(row, at.1));
-            }
-            self.push_record(batch, start, at);
+            self.push_record(batch, start, (byte, line));
         }
         Ok(true)
     }
@@ -524,21 +503,10 @@ impl<R: Read> Scanner<R> {
         let ends = &self.ends[..self.nfields];
         let first = batch.fields.len();
         let values = ends.last().copied().unwrap_or(0);
-        if content.len() == values + self.nfields.saturating_sub(1) {
+        let fields = if content.len() == values + self.nfields.saturating_sub(1) {
             // Nothing but the delimiters was dropped, so there are no quotes
             // and each field's bytes are its value.
-            let mut at = content.start;
-            let mut prev = 0;
-            for &e in ends {
-                let span = at..at + (e - prev);
-                batch.fields.push(FieldSpan {
-                    raw: span.clone(),
-                    value: span,
-                    quoted: false,
-                });
-                at += e - prev + 1;
-                prev = e;
-            }
+            Fields::Plain(content)
         } else {
             split_quoted(
                 &batch.raw,
@@ -561,10 +529,11 @@ impl<R: Read> Scanner<R> {
                     prev = e;
                 }
             }
-        }
+            Fields::Split(first..batch.fields.len())
+        };
         batch.records.push(RecordSpan {
             raw: start..end,
-            fields: first..batch.fields.len(),
+            fields,
             byte,
             line,
         });
@@ -706,7 +675,7 @@ pub fn issue_csv_with<R: Read, W: Write>(
             let mut batch = Batch::reuse(&spare, rows + 1);
             batch.last = false;
             batch.after_line_end = line_end;
-            if !scan.fill(&mut batch, batch_rows, names.len())? {
+            if !scan.fill(&mut batch, batch_rows)? {
                 eof = true;
                 batch.last = true;
             }
@@ -760,6 +729,49 @@ pub fn issue_csv_with<R: Read, W: Write>(
         canaries,
         outputs,
     })
+}
+
+/// The fields of record `rec` (its `row`-th of the input) of a batch whose
+/// bytes are `raw` and split fields `split`: a plain record's are found
+/// here, into `scratch`. An error unless there are `expected` of them.
+fn record_fields<'a>(
+    raw: &[u8],
+    split: &'a [FieldSpan],
+    rec: &RecordSpan,
+    (delimiter, expected, row): (u8, usize, u64),
+    scratch: &'a mut Vec<FieldSpan>,
+) -> Result<&'a [FieldSpan]> {
+    let fields = match &rec.fields {
+        Fields::Split(range) => &split[range.clone()],
+        Fields::Plain(content) => {
+            scratch.clear();
+            let mut from = content.start;
+            for i in memchr::memchr_iter(delimiter, &raw[content.clone()]) {
+                let span = from..content.start + i;
+                from = span.end + 1;
+                scratch.push(FieldSpan {
+                    raw: span.clone(),
+                    value: span,
+                    quoted: false,
+                });
+            }
+            let span = from..content.end;
+            scratch.push(FieldSpan {
+                raw: span.clone(),
+                value: span,
+                quoted: false,
+            });
+            &scratch[..]
+        }
+    };
+    if fields.len() != expected {
+        return Err(Error::new(ErrorKind::UnequalLengths {
+            expected: expected as u64,
+            found: fields.len() as u64,
+        })
+        .at_row(row, rec.line));
+    }
+    Ok(fields)
 }
 
 /// The values of a batch's records as text. The batch's bytes are checked
@@ -960,9 +972,16 @@ fn mark_batch(
     // Per copy, the first input byte not yet written to it: unchanged runs
     // of rows go out in one piece.
     let mut cursors = vec![0usize; n];
+    let mut scratch = Vec::with_capacity(names.len());
     for (k, rec) in records.iter().enumerate() {
         let row = *first_row + k as u64;
-        let fields = &fields[rec.fields.clone()];
+        let fields = record_fields(
+            raw,
+            fields,
+            rec,
+            (dialect.delimiter, names.len(), row),
+            &mut scratch,
+        )?;
         if next_canary < hi && all[next_canary].after_row + 1 == row {
             let to = next_canary + all[next_canary..hi].partition_point(|c| c.after_row + 1 == row);
             // Before the record's first byte, after the line end before it.
@@ -1052,7 +1071,7 @@ pub fn verify_csv_with<R: Read>(
         "verifying rows",
         readers,
         |reader, batch: Batch| {
-            let read = read_batch(reader, &batch, names)?;
+            let read = read_batch(reader, &batch, names, dialect.delimiter)?;
             Ok((batch, read))
         },
         || {
@@ -1060,7 +1079,7 @@ pub fn verify_csv_with<R: Read>(
                 return Ok(None);
             }
             let mut batch = Batch::reuse(&spare, rows + 1);
-            eof = !scan.fill(&mut batch, BATCH_ROWS, names.len())?;
+            eof = !scan.fill(&mut batch, BATCH_ROWS)?;
             if batch.records.is_empty() {
                 return Ok(None);
             }
@@ -1078,12 +1097,24 @@ pub fn verify_csv_with<R: Read>(
 }
 
 /// Reads a batch of leak rows: a verification worker's job.
-fn read_batch(reader: &mut RowReader<'_>, batch: &Batch, names: &[String]) -> Result<ReadBatch> {
+fn read_batch(
+    reader: &mut RowReader<'_>,
+    batch: &Batch,
+    names: &[String],
+    delimiter: u8,
+) -> Result<ReadBatch> {
     let mut out = reader.batch();
     let mut values = Values::new(&batch.raw, &batch.unescaped);
+    let mut scratch = Vec::with_capacity(names.len());
     for (k, rec) in batch.records.iter().enumerate() {
         let row = batch.first_row + k as u64;
-        let fields = &batch.fields[rec.fields.clone()];
+        let fields = record_fields(
+            &batch.raw,
+            &batch.fields,
+            rec,
+            (delimiter, names.len(), row),
+            &mut scratch,
+        )?;
         values.record(rec, fields).map_err(|col| {
             Error::new(ErrorKind::Utf8)
                 .at_row(row, rec.line)
@@ -1512,11 +1543,26 @@ decimals = 2
             let names = scan.header(&mut all).unwrap();
             proptest::prop_assert_eq!(names, ["H1", "H2"]);
             let mut got = Vec::new();
-            let got_err = loop {
+            let mut scratch = Vec::new();
+            let got_err = 'read: loop {
                 let mut batch = Batch { first_row: got.len() as u64 + 1, ..Batch::default() };
-                let more = scan.fill(&mut batch, rows, 2);
+                let more = scan.fill(&mut batch, rows).unwrap();
                 for rec in &batch.records {
-                    let values: Vec<Vec<u8>> = batch.fields[rec.fields.clone()]
+                    let row = got.len() as u64 + 1;
+                    let fields = match record_fields(
+                        &batch.raw,
+                        &batch.fields,
+                        rec,
+                        (b',', 2, row),
+                        &mut scratch,
+                    ) {
+                        Ok(fields) => fields,
+                        Err(e) => match e.kind() {
+                            ErrorKind::UnequalLengths { found, .. } => break 'read Some(*found),
+                            other => panic!("{other:?}"),
+                        },
+                    };
+                    let values: Vec<Vec<u8>> = fields
                         .iter()
                         .map(|f| if f.quoted {
                             batch.unescaped[f.value.clone()].to_vec()
@@ -1527,13 +1573,8 @@ decimals = 2
                     got.push((values, rec.byte, rec.line));
                 }
                 all.extend_from_slice(&batch.raw);
-                match more {
-                    Ok(true) => {}
-                    Ok(false) => break None,
-                    Err(e) => match e.kind() {
-                        ErrorKind::UnequalLengths { found, .. } => break Some(*found),
-                        other => panic!("{other:?}"),
-                    },
+                if !more {
+                    break None;
                 }
             };
             proptest::prop_assert_eq!(&got, &want);
