@@ -611,10 +611,11 @@ fn split_quoted(
 }
 
 /// [`issue_csv`] with explicit options. The calling thread splits the input
-/// into records and writes the outputs; worker threads mark rows and build
-/// each copy from the input's own bytes, re-encoding only the changed cells,
-/// in batches dealt round-robin and written back in order, so the output
-/// does not depend on the number of threads.
+/// into records and writes the outputs; worker threads split records into
+/// fields, mark rows and build each copy from the input's own bytes,
+/// re-encoding only the changed cells, in batches taken from a shared queue
+/// and written back in order, so the output does not depend on the number
+/// of threads.
 pub fn issue_csv_with<R: Read, W: Write>(
     embedder: &Embedder,
     input: R,
