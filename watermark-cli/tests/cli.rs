@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 mod common;
 
 use assert_cmd::Command;
-use common::{init, suggest, synth, wm};
+use common::{init, issue, suggest, synth, wm};
 use predicates::prelude::*;
 use predicates::str::{contains, is_empty};
 
@@ -31,19 +31,14 @@ impl Fixture {
     }
 
     fn issue(&self, input: &Path, to: &[&str]) -> assert_cmd::assert::Assert {
-        let mut c = wm();
-        c.arg("issue")
-            .arg("--state")
-            .arg(self.p("state"))
-            .arg("--policy")
-            .arg(self.p("policy.toml"))
-            .arg(input)
-            .arg("--out-dir")
-            .arg(self.p("copies"));
-        for t in to {
-            c.args(["--to", t]);
-        }
-        c.assert()
+        issue(
+            &self.p("state"),
+            &self.p("policy.toml"),
+            input,
+            to,
+            &self.p("copies"),
+        )
+        .assert()
     }
 
     /// `verify --json` on a leak, which must succeed, parsed.
@@ -780,16 +775,15 @@ fn no_curp_nss_name_or_other_input_value_reaches_the_state_or_a_receipt() {
         .arg(f.p("state2"))
         .assert()
         .success();
-    wm().arg("issue")
-        .arg("--state")
-        .arg(f.p("state2"))
-        .arg("--policy")
-        .arg(f.p("pens-policy.toml"))
-        .arg(f.p("pens.csv"))
-        .args(["--to", "AFORE-1", "--to", "AFORE-2", "--out-dir"])
-        .arg(f.p("copies"))
-        .assert()
-        .success();
+    issue(
+        &f.p("state2"),
+        &f.p("pens-policy.toml"),
+        &f.p("pens.csv"),
+        &["AFORE-1", "AFORE-2"],
+        &f.p("copies"),
+    )
+    .assert()
+    .success();
     leak_of(&f.p("copies/PRI.csv"), &f.p("leak1.csv"));
     leak_of(&f.p("copies/AFORE-2.csv"), &f.p("leak2.csv"));
     for (state, leak) in [("state", "leak1.csv"), ("state2", "leak2.csv")] {
@@ -1107,16 +1101,15 @@ fn regression_verify_with_a_second_policy_whose_identity_is_missing() {
         .arg(f.p("pensioners.toml"))
         .assert()
         .success();
-    wm().arg("issue")
-        .arg("--state")
-        .arg(f.p("state"))
-        .arg("--policy")
-        .arg(f.p("pensioners.toml"))
-        .arg(f.p("pensioners.csv"))
-        .args(["--to", "IMSS-C", "--out-dir"])
-        .arg(f.p("pension-copies"))
-        .assert()
-        .success();
+    issue(
+        &f.p("state"),
+        &f.p("pensioners.toml"),
+        &f.p("pensioners.csv"),
+        &["IMSS-C"],
+        &f.p("pension-copies"),
+    )
+    .assert()
+    .success();
     leak_of(&f.p("copies/B.csv"), &f.p("leak.csv"));
     let doc = f.verify_json(&f.p("leak.csv"));
     assert_eq!(doc["accused"][0]["recipient"], "B");
@@ -1357,15 +1350,16 @@ fn a_three_column_list_is_issued_with_canaries_and_its_leak_attributed() {
         .assert()
         .success();
     let issued = json_of(
-        wm().args(["issue", "--json", "--state"])
-            .arg(f.p("state"))
-            .arg("--policy")
-            .arg(f.p("list.toml"))
-            .arg(f.p("list.csv"))
-            .args(["--to", "PAN", "--to", "PRI", "--to", "MORENA", "--out-dir"])
-            .arg(f.p("lists"))
-            .assert()
-            .success(),
+        issue(
+            &f.p("state"),
+            &f.p("list.toml"),
+            &f.p("list.csv"),
+            &["PAN", "PRI", "MORENA"],
+            &f.p("lists"),
+        )
+        .arg("--json")
+        .assert()
+        .success(),
     );
     let made = issued["canaries_made"].as_u64().unwrap();
     assert!((1400..=1800).contains(&made), "{made}");
@@ -1406,15 +1400,16 @@ fn a_three_column_list_is_issued_with_canaries_and_its_leak_attributed() {
     assert!(report["canaries_found"].as_u64().unwrap() > 20);
     assert_eq!(report["accused"][0]["evidence"][0]["canary"], true);
     // Issuing the same list again reuses its canaries: the same bytes.
-    wm().args(["issue", "--force", "--state"])
-        .arg(f.p("state"))
-        .arg("--policy")
-        .arg(f.p("list.toml"))
-        .arg(f.p("list.csv"))
-        .args(["--to", "PRI", "--out-dir"])
-        .arg(f.p("again"))
-        .assert()
-        .success();
+    issue(
+        &f.p("state"),
+        &f.p("list.toml"),
+        &f.p("list.csv"),
+        &["PRI"],
+        &f.p("again"),
+    )
+    .arg("--force")
+    .assert()
+    .success();
     assert_eq!(
         std::fs::read(f.p("again/PRI.csv")).unwrap(),
         std::fs::read(f.p("lists/PRI.csv")).unwrap()

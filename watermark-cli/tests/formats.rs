@@ -9,7 +9,7 @@ use std::sync::Arc;
 mod common;
 
 use assert_cmd::Command;
-use common::{init, synth, wm};
+use common::{init, issue, synth, wm};
 use predicates::prelude::*;
 use predicates::str::contains;
 use rand::seq::SliceRandom as _;
@@ -51,19 +51,14 @@ impl Setup {
     }
 
     fn issue(&self, input: &str, out: &str, to: &[&str], extra: &[&str]) -> Command {
-        let mut c = wm();
-        c.arg("issue")
-            .arg("--state")
-            .arg(self.p("state"))
-            .arg("--policy")
-            .arg(self.p("policy.toml"))
-            .arg(self.p(input))
-            .arg("--out-dir")
-            .arg(self.p(out))
-            .args(extra);
-        for t in to {
-            c.args(["--to", t]);
-        }
+        let mut c = issue(
+            &self.p("state"),
+            &self.p("policy.toml"),
+            &self.p(input),
+            to,
+            &self.p(out),
+        );
+        c.args(extra);
         c
     }
 

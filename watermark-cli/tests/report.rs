@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
-use common::{init, suggest, synth, wm};
+use assert_cmd::Command;
+use common::{init, issue, suggest, synth, wm};
 use predicates::prelude::*;
 use predicates::str::contains;
 
@@ -27,16 +28,15 @@ impl Fixture {
         synth(3000, &f.p("roll.csv"));
         suggest(&f.p("roll.csv"), &[], &f.p("policy.toml"));
         init(&f.p("state"), Some(ORIGIN));
-        wm().arg("issue")
-            .arg("--state")
-            .arg(f.p("state"))
-            .arg("--policy")
-            .arg(f.p("policy.toml"))
-            .arg(f.p("roll.csv"))
-            .args(["--to", "PAN", "--to", "PRI", "--out-dir"])
-            .arg(f.p("copies"))
-            .assert()
-            .success();
+        issue(
+            &f.p("state"),
+            &f.p("policy.toml"),
+            &f.p("roll.csv"),
+            &["PAN", "PRI"],
+            &f.p("copies"),
+        )
+        .assert()
+        .success();
         let text = std::fs::read_to_string(f.p("copies/PAN.csv")).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         let mut leak = vec![lines[0]];
@@ -71,6 +71,18 @@ impl Fixture {
         doc["size"].as_u64().unwrap()
     }
 
+    /// `verify --state state leak.csv --report REPORT`, to run.
+    fn verify_with_report(&self, report: &Path) -> Command {
+        let mut c = wm();
+        c.arg("verify")
+            .arg("--state")
+            .arg(self.p("state"))
+            .arg(self.p("leak.csv"))
+            .arg("--report")
+            .arg(report);
+        c
+    }
+
     fn report_verify(&self, report: &Path, key: &str) -> assert_cmd::assert::Assert {
         wm().args(["report", "verify"])
             .arg(report)
@@ -83,12 +95,7 @@ impl Fixture {
 fn a_report_verifies_with_the_logs_key_and_fails_for_any_changed_byte_or_other_key() {
     let f = Fixture::new();
     let report = f.p("evidence.html");
-    wm().arg("verify")
-        .arg("--state")
-        .arg(f.p("state"))
-        .arg(f.p("leak.csv"))
-        .arg("--report")
-        .arg(&report)
+    f.verify_with_report(&report)
         .assert()
         .success()
         .stdout(contains("ACCUSED: PAN").and(contains("Signed report written to")));
@@ -333,12 +340,7 @@ fn an_existing_report_is_never_replaced_and_nothing_is_logged_then() {
     let report = f.p("evidence.html");
     std::fs::write(&report, "an earlier report\n").unwrap();
     let before = f.log_size();
-    wm().arg("verify")
-        .arg("--state")
-        .arg(f.p("state"))
-        .arg(f.p("leak.csv"))
-        .arg("--report")
-        .arg(&report)
+    f.verify_with_report(&report)
         .assert()
         .code(1)
         .stderr(contains("already exists"));
@@ -348,12 +350,7 @@ fn an_existing_report_is_never_replaced_and_nothing_is_logged_then() {
     );
     assert_eq!(f.log_size(), before);
     // Nor into a directory that is not there.
-    wm().arg("verify")
-        .arg("--state")
-        .arg(f.p("state"))
-        .arg(f.p("leak.csv"))
-        .arg("--report")
-        .arg(f.p("no/such/dir/evidence.html"))
+    f.verify_with_report(&f.p("no/such/dir/evidence.html"))
         .assert()
         .code(1)
         .stderr(contains("not a directory"));

@@ -32,6 +32,24 @@ pub fn suggest(input: &Path, extra: &[&str], out: &Path) {
         .success();
 }
 
+/// `watermark issue --state STATE --policy POLICY INPUT --out-dir OUT
+/// --to ID...`, to add flags to and run.
+pub fn issue(state: &Path, policy: &Path, input: &Path, to: &[&str], out_dir: &Path) -> Command {
+    let mut c = wm();
+    c.arg("issue")
+        .arg("--state")
+        .arg(state)
+        .arg("--policy")
+        .arg(policy)
+        .arg(input)
+        .arg("--out-dir")
+        .arg(out_dir);
+    for t in to {
+        c.args(["--to", t]);
+    }
+    c
+}
+
 /// `watermark init [--log-origin ORIGIN] --state STATE`.
 pub fn init(state: &Path, log_origin: Option<&str>) {
     let mut c = wm();
