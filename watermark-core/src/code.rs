@@ -455,6 +455,7 @@ fn det_asin_sqrt(t: f64, coef: &[f64; 11]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::key::MasterKey;
 
     #[test]
     fn row_streams_are_filled_in_whole_simd_passes() {
@@ -472,7 +473,6 @@ mod tests {
         assert_eq!(padded(1025), 2048);
         assert_eq!(padded(2049), 3072);
     }
-    use crate::key::MasterKey;
 
     fn one(code: &Code, keys: &Subkeys, id: &[u8], q: usize) -> Position {
         let a = anchor(keys, id);

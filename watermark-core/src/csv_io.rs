@@ -800,9 +800,26 @@ impl<'b> Values<'b> {
         }
     }
 
-    /// Readies the values of record `rec`, whose fields are `fields`, or
-    /// returns the index of its first field that is not UTF-8.
-    fn record(&mut self, rec: &RecordSpan, fields: &[FieldSpan]) -> std::result::Result<(), usize> {
+    /// Readies the values of record `rec` (the input's `row`-th, with columns
+    /// `names`), whose fields are `fields`, or an error naming its first
+    /// field that is not UTF-8.
+    fn record(
+        &mut self,
+        rec: &RecordSpan,
+        fields: &[FieldSpan],
+        row: u64,
+        names: &[String],
+    ) -> Result<()> {
+        self.check(rec, fields).map_err(|col| {
+            Error::new(ErrorKind::Utf8)
+                .at_row(row, rec.line)
+                .in_column(names.get(col).cloned().unwrap_or_default())
+        })
+    }
+
+    /// [`Values::record`], failing with the index of the first field that
+    /// is not UTF-8.
+    fn check(&mut self, rec: &RecordSpan, fields: &[FieldSpan]) -> std::result::Result<(), usize> {
         if self.text.is_some() {
             return Ok(());
         }
@@ -991,11 +1008,7 @@ fn mark_batch(
                 .map_err(|e| e.in_column("canary row"))?;
             next_canary = to;
         }
-        values.record(rec, fields).map_err(|col| {
-            Error::new(ErrorKind::Utf8)
-                .at_row(row, rec.line)
-                .in_column(names.get(col).cloned().unwrap_or_default())
-        })?;
+        values.record(rec, fields, row, names)?;
         marker
             .mark(|i| values.get(fields, i))
             .map_err(|e| e.at_row(row, rec.line))?;
@@ -1116,11 +1129,7 @@ fn read_batch(
             (delimiter, names.len(), row),
             &mut scratch,
         )?;
-        values.record(rec, fields).map_err(|col| {
-            Error::new(ErrorKind::Utf8)
-                .at_row(row, rec.line)
-                .in_column(names.get(col).cloned().unwrap_or_default())
-        })?;
+        values.record(rec, fields, row, names)?;
         reader
             .observe(&mut out, row, |i| values.get(fields, i))
             .map_err(|e| e.at_row(row, rec.line))?;
