@@ -4,6 +4,7 @@ use std::io::{self, IsTerminal, Write};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
+use watermark_core::RecipientScore;
 
 /// Where results go.
 #[derive(Debug, Clone, Copy)]
@@ -111,6 +112,36 @@ pub fn bound(p: f64) -> String {
     }
 }
 
+/// A recipient's bound printed compactly, even when it is too small for a
+/// 64-bit float (a whole leaked copy): `2.1e-144000`.
+pub fn score_bound(r: &RecipientScore) -> String {
+    if r.false_accusation_bound >= f64::MIN_POSITIVE {
+        bound(r.false_accusation_bound)
+    } else {
+        r.bound_decimal()
+    }
+}
+
+/// A recipient's bound in words, even when it is too small for a 64-bit
+/// float.
+pub fn score_odds(r: &RecipientScore) -> String {
+    if r.false_accusation_bound >= f64::MIN_POSITIVE {
+        odds_in_words(r.false_accusation_bound)
+    } else {
+        let exponent = (-r.false_accusation_bound_log10).floor();
+        format!("less than 1 in 10^{exponent}")
+    }
+}
+
+/// A bound as the issuance log records it, printed compactly; one below
+/// the smallest 64-bit float is printed as recorded.
+pub fn recorded_bound(recorded: &str) -> String {
+    match recorded.parse::<f64>() {
+        Ok(p) if p >= f64::MIN_POSITIVE => bound(p),
+        _ => recorded.to_string(),
+    }
+}
+
 /// Wraps text at `width` columns, each line starting with `indent`.
 pub fn wrap(text: &str, width: usize, indent: &str) -> String {
     let mut out = String::new();
@@ -167,6 +198,39 @@ mod tests {
         assert_eq!(bound(3.14e-17), "3.1e-17");
         assert_eq!(bound(1e-9), "1e-9");
         assert_eq!(wrap("a bb ccc dddd", 8, "  "), "  a bb\n  ccc\n  dddd\n");
+    }
+
+    fn scored(p: f64, log10: f64) -> RecipientScore {
+        RecipientScore {
+            recipient: "PRI".into(),
+            slot: 1,
+            score: 0.0,
+            single_leaker_score: 0.0,
+            matching_positions: 0,
+            false_accusation_bound: p,
+            false_accusation_bound_log10: log10,
+            accused: true,
+            evidence: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn bounds_below_the_float_range_come_from_their_logarithm() {
+        let r = scored(3.6e-34, 3.6e-34f64.log10());
+        assert_eq!(
+            (score_bound(&r), r.bound_decimal()),
+            ("3.6e-34".into(), "3.6e-34".into())
+        );
+        assert_eq!(score_odds(&r), "less than 1 in 10^33");
+        // 10^-96002.9129 = 1.2224e-96003: the first digits rounded up.
+        let r = scored(0.0, -96002.9129);
+        assert_eq!(score_bound(&r), "1.3e-96003");
+        assert_eq!(score_odds(&r), "less than 1 in 10^96002");
+        // 9.99999e-1001 rounds up to 1e-1000, not to "10e-1001".
+        let r = scored(0.0, -1_000.000_000_1);
+        assert_eq!(score_bound(&r), "1e-1000");
+        assert_eq!(recorded_bound(&r.bound_decimal()), "1e-1000");
+        assert_eq!(recorded_bound("3.6108e-34"), "3.6e-34");
     }
 
     #[test]

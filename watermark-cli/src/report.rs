@@ -50,7 +50,7 @@ use watermark_core::tlog::{Signer, Verifier};
 use watermark_core::{hash_hex, Entry};
 
 use crate::commands::verify::Report;
-use crate::output::{bound, odds_in_words};
+use crate::output::{bound, score_bound, score_odds};
 
 /// The context line signed before the payload (domain separation).
 pub const CONTEXT: &str = "watermark evidence report v1\n";
@@ -463,8 +463,8 @@ fn conclusion(h: &mut String, r: &Report) {
                 h,
                 " The closest is <span class=\"id\">{}</span>, with a bound of {} ({}).",
                 escape(&best.recipient),
-                bound(best.false_accusation_bound),
-                odds_in_words(best.false_accusation_bound)
+                score_bound(best),
+                score_odds(best)
             );
         }
         h.push_str("</p>\n");
@@ -493,8 +493,8 @@ fn conclusion(h: &mut String, r: &Report) {
             escape(&a.recipient),
             a.matching_positions,
             r.positions_read,
-            bound(a.false_accusation_bound),
-            odds_in_words(a.false_accusation_bound),
+            score_bound(a),
+            score_odds(a),
             r.comparisons,
             r.scores_per_recipient,
             if r.scores_per_recipient == 1 { "" } else { "s" },
@@ -718,8 +718,8 @@ fn ranking(h: &mut String, r: &Report) {
             x.single_leaker_score,
             x.matching_positions,
             r.positions_read,
-            bound(x.false_accusation_bound),
-            odds_in_words(x.false_accusation_bound),
+            score_bound(x),
+            score_odds(x),
             if x.accused { "accused" } else { "" }
         );
     }

@@ -178,6 +178,54 @@ fn issue_then_verify_names_the_leaker() {
     assert!(!record.contains(curp));
 }
 
+/// A whole copy's bound is far below the smallest 64-bit float: it reads 0
+/// as a number, and is reported from its logarithm, never as "0".
+#[test]
+fn a_whole_copy_gets_its_bound_from_the_logarithm() {
+    let f = Fixture::new();
+    f.issue(&f.p("roll.csv"), &["PAN", "PRI"]).success();
+    let copy = f.p("copies/PRI.csv");
+    let doc = f.verify_json(&copy);
+    let accused = &doc["accused"][0];
+    assert_eq!(accused["recipient"], "PRI");
+    assert_eq!(accused["false_accusation_bound"].as_f64(), Some(0.0));
+    let log10 = accused["false_accusation_bound_log10"].as_f64().unwrap();
+    assert!(log10 < -400.0, "{log10}");
+    let innocent = &doc["recipients"][1];
+    let l = innocent["false_accusation_bound_log10"].as_f64().unwrap();
+    let p = innocent["false_accusation_bound"].as_f64().unwrap();
+    assert!(
+        (10f64.powf(l) - p).abs() <= 1e-12 * p.max(1e-300),
+        "{l} {p}"
+    );
+
+    // 10^log10 = m·10^e with m rounded up to one decimal.
+    let e = log10.floor();
+    let m = (10f64.powf(log10 - e) * 10.0).ceil() / 10.0;
+    let shown = if m >= 10.0 {
+        format!("1e{}", e + 1.0)
+    } else {
+        format!("{m}e{e}")
+    };
+    let words = format!("less than 1 in 10^{}", (-log10).floor());
+    let out = f.verify(&copy).success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(text.contains(&format!("at most {shown}\n")), "{text}");
+    assert!(text.contains(&words), "{text}");
+    assert!(!text.contains("0e0"), "{text}");
+    // The log records the same decimal, and `log show` prints it.
+    let log = wm()
+        .args(["log", "show", "--state"])
+        .arg(f.p("state"))
+        .assert()
+        .success();
+    let shown_in_log = format!("accused PRI ({shown})");
+    assert!(
+        String::from_utf8_lossy(&log.get_output().stdout).contains(&shown_in_log),
+        "{shown_in_log}"
+    );
+}
+
 #[test]
 fn state_can_come_from_the_environment_and_unmarked_data_accuses_no_one() {
     let f = Fixture::new();

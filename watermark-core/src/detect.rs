@@ -796,21 +796,23 @@ impl<'d> Observer<'d> {
                 let ln = tardos_bound
                     .ln_bound(tardos[r])
                     .min(llr_bound.ln_bound(llr[r]));
+                let ln = (ln + union).min(0.0);
                 RecipientScore {
                     recipient: rec.id.clone(),
                     slot: rec.slot,
                     score: tardos[r],
                     single_leaker_score: llr[r],
                     matching_positions: matches[r],
-                    false_accusation_bound: (ln + union).min(0.0).exp(),
+                    false_accusation_bound: ln.exp(),
+                    false_accusation_bound_log10: ln / std::f64::consts::LN_10,
                     accused: false,
                     evidence: Vec::new(),
                 }
             })
             .collect();
         ranked.sort_by(|a, b| {
-            a.false_accusation_bound
-                .total_cmp(&b.false_accusation_bound)
+            a.false_accusation_bound_log10
+                .total_cmp(&b.false_accusation_bound_log10)
                 .then(b.score.total_cmp(&a.score))
                 .then(a.recipient.cmp(&b.recipient))
         });
@@ -941,11 +943,37 @@ pub struct RecipientScore {
     /// An upper bound on the chance that any recipient who did not leak would
     /// score this high, counting every recipient compared and both scores.
     pub false_accusation_bound: f64,
+    /// The same bound as a base-10 logarithm (≤ 0). It stays exact where
+    /// the bound itself is too small for a 64-bit float and reads 0, as it
+    /// does for a whole leaked copy: −144000 means at most 1e-144000.
+    pub false_accusation_bound_log10: f64,
     /// Whether the bound is at most the threshold.
     pub accused: bool,
     /// For the accused: leak rows whose marks agree with this copy.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Evidence>,
+}
+
+impl RecipientScore {
+    /// The bound as a decimal: the shortest that reads back as
+    /// `false_accusation_bound` (`3.6e-34`), or, where that is 0 because the
+    /// bound is below the smallest 64-bit float, one written from
+    /// `false_accusation_bound_log10` with its first digits rounded up, so
+    /// that it is still a bound (`2.1e-144000`).
+    pub fn bound_decimal(&self) -> String {
+        let p = self.false_accusation_bound;
+        if p >= f64::MIN_POSITIVE {
+            return format!("{p:e}");
+        }
+        let l = self.false_accusation_bound_log10;
+        let mut e = l.floor();
+        let mut m = (10f64.powf(l - e) * 10.0).ceil() / 10.0;
+        if m >= 10.0 {
+            m = 1.0;
+            e += 1.0;
+        }
+        format!("{m}e{e}")
+    }
 }
 
 /// The outcome of attributing one leak.

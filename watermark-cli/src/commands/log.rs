@@ -71,7 +71,13 @@ pub fn describe(entry: &Entry) -> String {
                 let names: Vec<String> = e
                     .accused
                     .iter()
-                    .map(|a| format!("{} ({})", a.recipient, short_bound(&a.bound)))
+                    .map(|a| {
+                        format!(
+                            "{} ({})",
+                            a.recipient,
+                            crate::output::recorded_bound(&a.bound)
+                        )
+                    })
                     .collect();
                 format!("accused {}", names.join(", "))
             };
@@ -97,14 +103,6 @@ fn indent(text: &str, by: &str) -> String {
             }
         })
         .collect()
-}
-
-/// A recorded bound, shortened for a table: `1.9e-57`.
-fn short_bound(recorded: &str) -> String {
-    recorded
-        .parse::<f64>()
-        .map(crate::output::bound)
-        .unwrap_or_else(|_| recorded.to_string())
 }
 
 fn uncommitted_note(u: &Uncommitted) -> String {

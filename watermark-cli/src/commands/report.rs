@@ -12,7 +12,7 @@ use watermark_core::{hash_hex, Entry, HashingReader, Receipt, State};
 
 use crate::cli::{ReportCommand, ReportVerifyArgs};
 use crate::commands::log::parse_pubkey;
-use crate::output::{bound, wrap, Printer};
+use crate::output::{bound, recorded_bound, wrap, Printer};
 use crate::report::{self, Rejected};
 
 pub fn run(cmd: ReportCommand, quiet: bool) -> anyhow::Result<()> {
@@ -55,7 +55,10 @@ struct LeakDoc {
 #[derive(Debug, Serialize)]
 struct AccusedDoc {
     recipient: String,
+    /// 0 where the bound is below the smallest 64-bit float.
     false_accusation_bound: f64,
+    /// The bound as the log records it.
+    recorded_bound: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -302,6 +305,7 @@ fn check(
                             .map(|a| AccusedDoc {
                                 recipient: a.recipient.clone(),
                                 false_accusation_bound: a.bound.parse().unwrap_or(1.0),
+                                recorded_bound: a.bound.clone(),
                             })
                             .collect();
                         if e.leak_blake3 != leak_blake3 || e.leak_bytes != leak_bytes {
@@ -459,7 +463,7 @@ fn text(a: &ReportVerifyArgs, doc: &ReportVerifyDoc, source: &str) -> String {
                 format!(
                     "{} (bound {})",
                     x.recipient,
-                    bound(x.false_accusation_bound)
+                    recorded_bound(&x.recorded_bound)
                 )
             })
             .collect();

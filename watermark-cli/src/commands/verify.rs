@@ -14,7 +14,7 @@ use watermark_core::{
 
 use crate::cli::VerifyArgs;
 use crate::commands::formats::VerifyFile;
-use crate::output::{bound, odds_in_words, wrap, Printer};
+use crate::output::{bound, score_bound, score_odds, wrap, Printer};
 
 /// What `verify` needs, resolved from the command line.
 #[derive(Debug, Clone)]
@@ -387,8 +387,8 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
         .flat_map(|a| a.recipients.iter().cloned())
         .collect();
     recipients.sort_by(|a, b| {
-        a.false_accusation_bound
-            .total_cmp(&b.false_accusation_bound)
+        a.false_accusation_bound_log10
+            .total_cmp(&b.false_accusation_bound_log10)
             .then(b.score.total_cmp(&a.score))
     });
     let accused: Vec<RecipientScore> = recipients.iter().filter(|r| r.accused).cloned().collect();
@@ -498,10 +498,7 @@ fn record(
         positions_read,
         comparisons,
         threshold: format!("{:e}", first.threshold),
-        accused: accused
-            .iter()
-            .map(|a| AccusedRecord::new(a.recipient.clone(), a.slot, a.false_accusation_bound))
-            .collect(),
+        accused: accused.iter().map(AccusedRecord::of).collect(),
         tool: concat!("watermark ", env!("CARGO_PKG_VERSION")).to_string(),
     });
     let lock = state.lock()?;
@@ -685,8 +682,8 @@ impl Report {
             let _ = writeln!(
                 s,
                 "  The chance that a recipient who did not leak would match this well is at most {}\n  ({}), counting all {} recipients and both scores.",
-                bound(a.false_accusation_bound),
-                odds_in_words(a.false_accusation_bound),
+                score_bound(a),
+                score_odds(a),
                 self.comparisons
             );
             if !a.evidence.is_empty() {
@@ -742,7 +739,7 @@ impl Report {
                 r.recipient,
                 r.score,
                 format!("{}/{}", r.matching_positions, self.positions_read),
-                bound(r.false_accusation_bound),
+                score_bound(r),
                 if r.accused { "  accused" } else { "" }
             );
         }

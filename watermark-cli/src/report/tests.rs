@@ -23,6 +23,7 @@ fn score(recipient: &str, s: f64, b: f64, accused: bool) -> RecipientScore {
         single_leaker_score: s / 2.0,
         matching_positions: 40,
         false_accusation_bound: b,
+        false_accusation_bound_log10: b.log10(),
         accused,
         evidence: if accused {
             vec![

@@ -116,7 +116,8 @@ pub struct AccusedRecord {
     /// The recipient's code slot.
     pub slot: u32,
     /// The false-accusation bound, as a shortest round-trip decimal
-    /// (`3.6e-34`).
+    /// (`3.6e-34`); one below the smallest 64-bit float is written from its
+    /// logarithm, rounded up (`2.1e-144000`).
     pub bound: String,
 }
 
@@ -127,6 +128,17 @@ impl AccusedRecord {
             recipient: recipient.into(),
             slot,
             bound: format!("{bound:e}"),
+        }
+    }
+
+    /// The record of an accused recipient's score: its bound is written by
+    /// [`RecipientScore::bound_decimal`], so one too small for a 64-bit
+    /// float is still recorded (`2.1e-144000`), not as 0.
+    pub fn of(score: &crate::RecipientScore) -> Self {
+        AccusedRecord {
+            recipient: score.recipient.clone(),
+            slot: score.slot,
+            bound: score.bound_decimal(),
         }
     }
 }
