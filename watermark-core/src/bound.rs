@@ -65,7 +65,7 @@ impl ScoreKind {
 /// `(threshold, y)` read, in order, with their counts, so that sums run in
 /// one order and the same leak gives the same digits. Sparse: a small leak
 /// reads a few hundred of the 131,072 possible pairs.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Histogram {
     /// `(2·threshold + y, count)`, keys strictly increasing, counts > 0.
     counts: Vec<(u32, u64)>,
@@ -132,6 +132,11 @@ impl Histogram {
         self.counts
             .iter()
             .map(|&(k, n)| (((k >> 1) as u16, k & 1 == 1), n))
+    }
+
+    /// Distinct `(threshold, y)` pairs counted.
+    pub(crate) fn distinct(&self) -> usize {
+        self.counts.len()
     }
 
     /// Positions counted.
