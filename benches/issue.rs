@@ -12,6 +12,9 @@
 //! * issue, library: `issue_csv` writing one marked copy;
 //! * issue, as the CLI does it: the same plus BLAKE3 digests of input and copy;
 //! * issue, eight copies in one pass (`issue_csv` with eight outputs);
+//! * issue, library, for recipient slot 37: slots 0 to 13 draw their bits
+//!   from a position's head, later slots from a tail block of the row's
+//!   stream (`BENCH_SLOT` sets the slot of `BENCH_ONLY=issue`);
 //!
 //! and prints each as a ratio to the baseline. Then it times verifying a
 //! whole marked copy against 100 recipients, against a plain `csv` parse of
@@ -258,12 +261,16 @@ fn main() {
     .unwrap()
     .policy;
     let key = MasterKey::from_bytes([7; 32]);
-    let embedder = Embedder::builder()
-        .key(&key)
-        .policy(&policy)
-        .recipient(Recipient::new("bench", 0).unwrap())
-        .build()
-        .unwrap();
+    let one = |slot: u32| {
+        Embedder::builder()
+            .key(&key)
+            .policy(&policy)
+            .recipient(Recipient::new("bench", slot).unwrap())
+            .build()
+            .unwrap()
+    };
+    // BENCH_SLOT: the recipient's code slot in BENCH_ONLY=issue.
+    let embedder = one(env_usize("BENCH_SLOT", 0) as u32);
 
     // BENCH_ONLY=issue|baseline|verify runs one stage once (for profilers).
     match std::env::var("BENCH_ONLY").as_deref() {
@@ -316,14 +323,17 @@ fn main() {
         .recipients((0..8).map(|i| Recipient::new(format!("party{i}"), i).unwrap()))
         .build()
         .unwrap();
+    // Slots 0 to 13 draw from a position's head; later ones from its tail.
+    let late = one(37);
     reset_peak();
-    let mut best = [Timing::NONE; 4];
+    let mut best = [Timing::NONE; 5];
     for _ in 0..runs {
         best[0] = best[0].best(Timing::of(|| baseline(&input, &output)));
         best[1] = best[1].best(Timing::of(|| issue(&embedder, &input, &output, false)));
         best[0] = best[0].best(Timing::of(|| baseline(&input, &output)));
         best[2] = best[2].best(Timing::of(|| issue(&embedder, &input, &output, true)));
         best[3] = best[3].best(Timing::of(|| issue_many(&eight, &input, dir.path())));
+        best[4] = best[4].best(Timing::of(|| issue(&late, &input, &output, false)));
     }
     for r in 0..8 {
         let _ = std::fs::remove_file(dir.path().join(format!("copy{r}.csv")));
@@ -340,6 +350,7 @@ fn main() {
         "issue_csv (library)",
         "issue_csv + BLAKE3 digests (CLI path)",
         "issue_csv, 8 copies in one pass",
+        "issue_csv, recipient slot 37",
     ];
     let line = |name: &str, t: Timing, base: Timing| {
         let wall = t.wall.as_secs_f64();

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use crate::canary::{self, CanaryList};
 use crate::carrier::{Carrier, SlotBits};
-use crate::code::Position;
+use crate::code::{Position, RowTails};
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::MasterKey;
 use crate::policy::Policy;
@@ -176,6 +176,7 @@ impl Embedder {
         Ok(RowMarker {
             base,
             draws: vec![0; span],
+            tails: RowTails::default(),
             embedder: self,
             binding,
             order,
@@ -206,6 +207,8 @@ pub struct RowMarker<'e> {
     /// Lowest recipient slot, and the draws of slots `base..` at a position.
     base: u32,
     draws: Vec<u16>,
+    /// The last row's tail draws of slots `base..`, when `draws` is used.
+    tails: RowTails,
     /// Per recipient, per carrier: the marked cell (valid where `changed`).
     cells: Vec<Vec<String>>,
     changed: Vec<Vec<bool>>,
@@ -230,6 +233,29 @@ impl RowMarker<'_> {
         let anchor = scheme.row_anchor(&self.binding, &field, &mut self.scratch)?;
         scheme.row_positions(&self.binding, &anchor, &field, &mut self.buf);
         let buf = std::mem::take(&mut self.buf);
+        if !self.draws.is_empty() {
+            // Draws of slots past the head: one pass over the row's
+            // positions per tail block, not one stream read per position.
+            let (mut q_lo, mut q_hi) = (usize::MAX, 0);
+            let drawn = buf.slots.iter().zip(&buf.positions).zip(&buf.dot_positions);
+            for ((slots, positions), dots) in drawn {
+                for ((slot, pos), dot) in slots.iter().zip(positions).zip(dots) {
+                    let dot = dot.iter().filter(|d| d.active);
+                    for q in std::iter::once(pos)
+                        .filter(|p| slot.writable && p.active)
+                        .chain(dot)
+                        .map(|p| usize::from(p.q()))
+                    {
+                        (q_lo, q_hi) = (q_lo.min(q), q_hi.max(q));
+                    }
+                }
+            }
+            if q_lo <= q_hi {
+                let last = self.base + self.draws.len() as u32 - 1;
+                self.tails
+                    .fill(&scheme.keys, &anchor, (self.base, last), (q_lo, q_hi));
+            }
+        }
         for (c, idx) in self.binding.carriers.iter().enumerate() {
             let cell = field(idx.expect("bound carriers are present"));
             let (slots, positions) = (&buf.slots[c], &buf.positions[c]);
@@ -251,7 +277,7 @@ impl RowMarker<'_> {
                 }
                 draw_bits(
                     self.embedder,
-                    self.base,
+                    (self.base, &self.tails),
                     &mut self.draws,
                     pos,
                     &mut self.drawn,
@@ -262,7 +288,7 @@ impl RowMarker<'_> {
                 if let Some(dot) = buf.dot_positions[c][k].as_ref().filter(|d| d.active) {
                     draw_bits(
                         self.embedder,
-                        self.base,
+                        (self.base, &self.tails),
                         &mut self.draws,
                         dot,
                         &mut self.drawn,
@@ -324,10 +350,11 @@ impl RowMarker<'_> {
     }
 }
 
-/// Every recipient's bit at `pos`, into `drawn` (in recipient order).
+/// Every recipient's bit at `pos`, into `drawn` (in recipient order):
+/// with `draws`, from slot `base` on in the row's `tails`, else one by one.
 fn draw_bits(
     embedder: &Embedder,
-    base: u32,
+    (base, tails): (u32, &RowTails),
     draws: &mut [u16],
     pos: &Position,
     drawn: &mut [bool],
@@ -335,7 +362,7 @@ fn draw_bits(
     let keys = &embedder.scheme.keys;
     let dense = !draws.is_empty();
     if dense {
-        pos.draws(keys, base, draws);
+        pos.draws_from(tails, base, draws);
     }
     for (r, recipient) in embedder.recipients.iter().enumerate() {
         drawn[r] = if dense {
@@ -343,5 +370,70 @@ fn draw_bits(
         } else {
             pos.bit(keys, recipient.slot)
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Slot 37's copy of `rows`, marked alongside recipients of `others`.
+    fn copy_of_37(others: &[u32], rows: &[[String; 3]]) -> Vec<String> {
+        let policy = Policy::from_toml(
+            r#"
+version = 1
+identity = ["CURP"]
+[[carrier]]
+column = "CALLE"
+kind = "variants"
+[[carrier]]
+column = "COLONIA"
+kind = "variants"
+"#,
+        )
+        .unwrap();
+        let recipients = others
+            .iter()
+            .chain(&[37])
+            .map(|&s| Recipient::new(format!("r{s}"), s).unwrap());
+        let embedder = Embedder::builder()
+            .key(&MasterKey::from_bytes([9; 32]))
+            .policy(&policy)
+            .recipients(recipients)
+            .build()
+            .unwrap();
+        let me = others.len();
+        let mut marker = embedder.bind(&["CURP", "CALLE", "COLONIA"]).unwrap();
+        let mut out = Vec::new();
+        for row in rows {
+            marker.mark(|i| &row[i]).unwrap();
+            let cells: Vec<_> = (0..3).map(|i| marker.cell(me, i, &row[i])).collect();
+            out.push(cells.join(","));
+        }
+        out
+    }
+
+    /// A copy's bits are the recipient's whoever else is marked in the
+    /// same pass: alone, among neighbours whose draws share the row's tail
+    /// pass (slots 10 to 49, across the head), or beside a far slot, where
+    /// each bit is drawn on its own.
+    #[test]
+    fn a_copy_is_the_same_whoever_is_issued_with_it() {
+        let rows: Vec<[String; 3]> = (0..400)
+            .map(|i| {
+                [
+                    format!("ROW{i:06}"),
+                    format!("AVENIDA JUAREZ {i} PRIVADA LOTE {} DEPTO 2", i % 7),
+                    format!("COLONIA CENTRO MANZANA {}", i % 11),
+                ]
+            })
+            .collect();
+        let alone = copy_of_37(&[], &rows);
+        let input: Vec<String> = rows.iter().map(|r| r.join(",")).collect();
+        let changed = alone.iter().zip(&input).filter(|(a, b)| a != b).count();
+        assert!(changed > 100, "only {changed} rows marked");
+        let neighbours: Vec<u32> = (10..50).filter(|&s| s != 37).collect();
+        assert_eq!(copy_of_37(&neighbours, &rows), alone);
+        assert_eq!(copy_of_37(&[5, 100_000], &rows), alone);
     }
 }
