@@ -266,6 +266,13 @@ fn tail_offset(k: u32, q: usize) -> u64 {
     TAIL_BASE + u64::from(k) * TAIL_STRIDE + (TAIL_BLOCK * q) as u64
 }
 
+/// Whether the draws of slots up to `last` all lie in the positions' heads,
+/// so that no tail block is needed.
+#[inline]
+pub(crate) fn heads_hold(last: u32) -> bool {
+    last < HEAD_RECIPIENTS
+}
+
 /// The tail blocks of a row's positions for a range of recipient slots, filled
 /// in one pass per block: what scoring many recipients at every position of
 /// a row reads.
@@ -291,7 +298,7 @@ impl RowTails {
         self.q0 = q_lo;
         // Positions past `q_hi` are filled too when that is faster.
         self.qs = padded(TAIL_BLOCK * (q_hi + 1 - q_lo)) / TAIL_BLOCK;
-        if last < HEAD_RECIPIENTS {
+        if heads_hold(last) {
             self.bytes.clear();
             return;
         }

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use crate::canary::{self, CanaryList};
 use crate::carrier::{Carrier, SlotBits};
-use crate::code::{Position, RowTails};
+use crate::code::{self, Position, RowTails};
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::MasterKey;
 use crate::policy::Policy;
@@ -233,7 +233,8 @@ impl RowMarker<'_> {
         let anchor = scheme.row_anchor(&self.binding, &field, &mut self.scratch)?;
         scheme.row_positions(&self.binding, &anchor, &field, &mut self.buf);
         let buf = std::mem::take(&mut self.buf);
-        if !self.draws.is_empty() {
+        let last = (self.base + self.draws.len() as u32).saturating_sub(1);
+        if !self.draws.is_empty() && !code::heads_hold(last) {
             // Draws of slots past the head: one pass over the row's
             // positions per tail block, not one stream read per position.
             let (mut q_lo, mut q_hi) = (usize::MAX, 0);
@@ -251,7 +252,6 @@ impl RowMarker<'_> {
                 }
             }
             if q_lo <= q_hi {
-                let last = self.base + self.draws.len() as u32 - 1;
                 self.tails
                     .fill(&scheme.keys, &anchor, (self.base, last), (q_lo, q_hi));
             }
