@@ -14,7 +14,8 @@
 //! * issue, eight copies in one pass (`issue_csv` with eight outputs);
 //! * issue, library, for recipient slot 37: slots 0 to 13 draw their bits
 //!   from a position's head, later slots from a tail block of the row's
-//!   stream (`BENCH_SLOT` sets the slot of `BENCH_ONLY=issue`);
+//!   stream (`BENCH_SLOT` sets the slot of `BENCH_ONLY=issue`, and
+//!   `BENCH_DIGESTS=1` makes it the CLI path);
 //!
 //! and prints each as a ratio to the baseline. Then it times verifying a
 //! whole marked copy against 100 recipients, against a plain `csv` parse of
@@ -275,9 +276,11 @@ fn main() {
     // BENCH_ONLY=issue|baseline|verify runs one stage once (for profilers).
     match std::env::var("BENCH_ONLY").as_deref() {
         Ok("issue") => {
+            // BENCH_DIGESTS=1: as the CLI does it, with BLAKE3 digests.
+            let digests = env_usize("BENCH_DIGESTS", 0) == 1;
             // BENCH_RUNS times; the median and the fastest run.
             let mut t: Vec<Timing> = (0..runs)
-                .map(|_| Timing::of(|| issue(&embedder, &input, &output, false)))
+                .map(|_| Timing::of(|| issue(&embedder, &input, &output, digests)))
                 .collect();
             t.sort_by_key(|t| t.wall);
             for (what, t) in [("median", t[t.len() / 2]), ("fastest", t[0])] {

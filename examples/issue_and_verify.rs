@@ -63,10 +63,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     for r in &found.recipients {
         println!(
-            "  {:<5} score {:>7.2}  false-accusation bound {:.1e}{}",
+            "  {:<5} score {:>7.2}  false-accusation bound {}{}",
             r.recipient,
             r.score,
-            r.false_accusation_bound,
+            r.bound_short(),
             if r.accused { "  ACCUSED" } else { "" }
         );
     }

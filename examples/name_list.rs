@@ -85,9 +85,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     for r in &found.recipients {
         println!(
-            "  {:<7} bound {:.1e}{}",
+            "  {:<7} bound {}{}",
             r.recipient,
-            r.false_accusation_bound,
+            r.bound_short(),
             if r.accused { "  ACCUSED" } else { "" }
         );
     }

@@ -231,6 +231,13 @@ mod tests {
         assert_eq!(score_bound(&r), "1e-1000");
         assert_eq!(recorded_bound(&r.bound_decimal()), "1e-1000");
         assert_eq!(recorded_bound("3.6108e-34"), "3.6e-34");
+        // The library's short form rounds up at every size.
+        assert_eq!(
+            scored(3.519e-36, 3.519e-36f64.log10()).bound_short(),
+            "3.6e-36"
+        );
+        assert_eq!(scored(1.0, 0.0).bound_short(), "1e0");
+        assert_eq!(scored(0.0, -96002.9129).bound_short(), "1.3e-96003");
     }
 
     #[test]

@@ -1015,15 +1015,30 @@ impl RecipientScore {
         if p >= f64::MIN_POSITIVE {
             return format!("{p:e}");
         }
-        let l = self.false_accusation_bound_log10;
-        let mut e = l.floor();
-        let mut m = (10f64.powf(l - e) * 10.0).ceil() / 10.0;
-        if m >= 10.0 {
-            m = 1.0;
-            e += 1.0;
-        }
-        format!("{m}e{e}")
+        rounded_up(self.false_accusation_bound_log10)
     }
+
+    /// The bound to two significant digits, rounded up so that it is still
+    /// a bound, whatever its size: `3.6e-36`, `2.1e-144000`, `1e0`.
+    pub fn bound_short(&self) -> String {
+        let p = self.false_accusation_bound;
+        if p >= f64::MIN_POSITIVE {
+            rounded_up(p.log10())
+        } else {
+            rounded_up(self.false_accusation_bound_log10)
+        }
+    }
+}
+
+/// `10^l` to two significant digits, the second rounded up.
+fn rounded_up(l: f64) -> String {
+    let mut e = l.floor();
+    let mut m = (10f64.powf(l - e) * 10.0).ceil() / 10.0;
+    if m >= 10.0 {
+        m = 1.0;
+        e += 1.0;
+    }
+    format!("{m}e{e}")
 }
 
 /// The outcome of attributing one leak.
