@@ -26,9 +26,17 @@ fn is_invisible(c: char) -> bool {
 pub fn fold_into(s: &str, out: &mut String) {
     let start = out.len();
     let mut pending_space = false;
+    // The common identity value (a CURP, an NSS): printable ASCII without
+    // spaces, which folding only upper-cases.
+    if s.bytes().all(|b| b.is_ascii_graphic()) {
+        out.push_str(s);
+        out[start..].make_ascii_uppercase();
+        return;
+    }
     if s.is_ascii() {
         for b in s.bytes() {
-            if b.is_ascii_whitespace() {
+            // White space as Unicode has it: ASCII's also lacks U+000B.
+            if b.is_ascii_whitespace() || b == 0x0B {
                 pending_space = out.len() > start;
                 continue;
             }
@@ -45,6 +53,14 @@ pub fn fold_into(s: &str, out: &mut String) {
         }
         return;
     }
+    fold_chars(s, out);
+}
+
+/// [`fold_into`] character by character, for any text; the fast paths above
+/// must agree with it.
+fn fold_chars(s: &str, out: &mut String) {
+    let start = out.len();
+    let mut pending_space = false;
     for c in s.nfkd() {
         if is_combining_mark(c) || is_invisible(c) || (c.is_control() && !c.is_whitespace()) {
             continue;
@@ -151,6 +167,19 @@ mod tests {
         assert_eq!(fold("ﬁ Ｃａｌｌｅ"), "FI CALLE");
         assert_eq!(fold("\u{FEFF}CURP"), "CURP");
         assert_eq!(fold(""), "");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_paths_fold_as_the_general_one(
+            s in "[ -~]{0,24}|[\\x00-\\x7f]{0,24}|[a-zñáé \\t\\u{200B}\\x1f]{0,24}",
+        ) {
+            let mut general = String::from("x");
+            fold_chars(&s, &mut general);
+            let mut fast = String::from("x");
+            fold_into(&s, &mut fast);
+            proptest::prop_assert_eq!(fast, general);
+        }
     }
 
     #[test]
