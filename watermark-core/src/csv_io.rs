@@ -747,7 +747,7 @@ fn record_fields<'a>(
         Fields::Plain(content) => {
             scratch.clear();
             let mut from = content.start;
-            for i in memchr::memchr_iter(delimiter, &raw[content.clone()]) {
+            for_each_byte(&raw[content.clone()], delimiter, |i| {
                 let span = from..content.start + i;
                 from = span.end + 1;
                 scratch.push(FieldSpan {
@@ -755,7 +755,7 @@ fn record_fields<'a>(
                     value: span,
                     quoted: false,
                 });
-            }
+            });
             let span = from..content.end;
             scratch.push(FieldSpan {
                 raw: span.clone(),
@@ -773,6 +773,33 @@ fn record_fields<'a>(
         .at_row(row, rec.line));
     }
     Ok(fields)
+}
+
+/// Calls `f` with the index of each `byte` in `hay`, in order. A record is
+/// short (a hundred or so bytes, a delimiter every ten): eight bytes at a
+/// time, without a call per field, beats `memchr_iter` here.
+#[inline]
+fn for_each_byte(hay: &[u8], byte: u8, mut f: impl FnMut(usize)) {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let pattern = u64::from_le_bytes([byte; 8]);
+    let mut words = hay.chunks_exact(8);
+    let mut base = 0;
+    for word in &mut words {
+        let x = u64::from_le_bytes(word.try_into().expect("8 bytes")) ^ pattern;
+        // The high bit of each byte of `x` that is zero, exactly: the
+        // addition cannot carry out of a byte.
+        let mut zeros = !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7);
+        while zeros != 0 {
+            f(base + (zeros.trailing_zeros() / 8) as usize);
+            zeros &= zeros - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in words.remainder().iter().enumerate() {
+        if b == byte {
+            f(base + i);
+        }
+    }
 }
 
 /// The values of a batch's records as text. The batch's bytes are checked
@@ -1215,6 +1242,21 @@ impl<W: Write> Write for HashingWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn finds_every_delimiter_as_memchr_does(
+            hay in proptest::collection::vec(proptest::sample::select(
+                vec![b',', b';', b'\t', b'a', 0u8, 0x80, 0xFF, 0x7F, 0x2B, 0x2D],
+            ), 0..80),
+            byte in proptest::sample::select(vec![b',', b';', b'\t', 0u8, 0x80, 0xFF]),
+        ) {
+            let mut found = Vec::new();
+            for_each_byte(&hay, byte, |i| found.push(i));
+            let expected: Vec<usize> = memchr::memchr_iter(byte, &hay).collect();
+            proptest::prop_assert_eq!(found, expected);
+        }
+    }
 
     #[test]
     fn sniffs_delimiter_and_line_end() {
