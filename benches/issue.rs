@@ -17,7 +17,10 @@
 //!   stream (`BENCH_SLOT` sets the slot of `BENCH_ONLY=issue`, and
 //!   `BENCH_DIGESTS=1` makes it the CLI path);
 //!
-//! and prints each as a ratio to the baseline. Then it times verifying a
+//! and prints each as a ratio to the baseline. Between timings the files
+//! just written are flushed to disk and the eight copies removed, untimed, so
+//! that no step runs while the kernel writes back the one before it. Then it
+//! times verifying a
 //! whole marked copy against 100 recipients, against a plain `csv` parse of
 //! the same file, and prints the process's peak memory during each part
 //! (`VmHWM`, reset before each; Linux). Run it with `BENCH_ROWS=4000000` too to see whether
@@ -25,7 +28,7 @@
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use watermark_core::{
@@ -138,6 +141,17 @@ impl Timing {
 /// that what generating the roll or an earlier part held is not counted.
 fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Writes the files' pages to disk, between timings: otherwise the kernel
+/// writes back one step's 150 MB while the next step runs, and whichever
+/// step comes after a big write (eight copies) is charged for it.
+fn settle(files: &[&Path]) {
+    for path in files {
+        if let Ok(file) = File::open(path) {
+            let _ = file.sync_all();
+        }
+    }
 }
 
 /// The process's peak resident memory in MB, where the OS says.
@@ -279,8 +293,13 @@ fn main() {
             // BENCH_DIGESTS=1: as the CLI does it, with BLAKE3 digests.
             let digests = env_usize("BENCH_DIGESTS", 0) == 1;
             // BENCH_RUNS times; the median and the fastest run.
+            settle(&[&input]);
             let mut t: Vec<Timing> = (0..runs)
-                .map(|_| Timing::of(|| issue(&embedder, &input, &output, digests)))
+                .map(|_| {
+                    let t = Timing::of(|| issue(&embedder, &input, &output, digests));
+                    settle(&[&output]);
+                    t
+                })
                 .collect();
             t.sort_by_key(|t| t.wall);
             for (what, t) in [("median", t[t.len() / 2]), ("fastest", t[0])] {
@@ -330,16 +349,25 @@ fn main() {
     let late = one(37);
     reset_peak();
     let mut best = [Timing::NONE; 5];
+    let copies: Vec<PathBuf> = (0..8)
+        .map(|r| dir.path().join(format!("copy{r}.csv")))
+        .collect();
+    settle(&[&input]);
     for _ in 0..runs {
         best[0] = best[0].best(Timing::of(|| baseline(&input, &output)));
+        settle(&[&output]);
         best[1] = best[1].best(Timing::of(|| issue(&embedder, &input, &output, false)));
+        settle(&[&output]);
         best[0] = best[0].best(Timing::of(|| baseline(&input, &output)));
+        settle(&[&output]);
         best[2] = best[2].best(Timing::of(|| issue(&embedder, &input, &output, true)));
+        settle(&[&output]);
         best[3] = best[3].best(Timing::of(|| issue_many(&eight, &input, dir.path())));
+        for copy in &copies {
+            let _ = std::fs::remove_file(copy);
+        }
         best[4] = best[4].best(Timing::of(|| issue(&late, &input, &output, false)));
-    }
-    for r in 0..8 {
-        let _ = std::fs::remove_file(dir.path().join(format!("copy{r}.csv")));
+        settle(&[&output]);
     }
     let issue_peak = peak_mb();
     let mb = bytes as f64 / 1e6;
@@ -373,6 +401,7 @@ fn main() {
     }
 
     let (detector, _) = verify_setup(&key, &policy, &input, &output);
+    settle(&[&output]);
     reset_peak();
     let mut best = [Timing::NONE; 2];
     for _ in 0..runs {
