@@ -1021,12 +1021,7 @@ impl RecipientScore {
     /// The bound to two significant digits, rounded up so that it is still
     /// a bound, whatever its size: `3.6e-36`, `2.1e-144000`, `1e0`.
     pub fn bound_short(&self) -> String {
-        let p = self.false_accusation_bound;
-        if p >= f64::MIN_POSITIVE {
-            rounded_up(p.log10())
-        } else {
-            rounded_up(self.false_accusation_bound_log10)
-        }
+        rounded_up(self.false_accusation_bound_log10)
     }
 }
 

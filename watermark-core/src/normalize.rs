@@ -35,8 +35,8 @@ pub fn fold_into(s: &str, out: &mut String) {
     }
     if s.is_ascii() {
         for b in s.bytes() {
-            // White space as Unicode has it: ASCII's also lacks U+000B.
-            if b.is_ascii_whitespace() || b == 0x0B {
+            // White space as the general path has it (`u8`'s leaves out U+000B).
+            if char::from(b).is_whitespace() {
                 pending_space = out.len() > start;
                 continue;
             }
