@@ -143,14 +143,12 @@ fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-/// Writes the files' pages to disk, between timings: otherwise the kernel
+/// Writes a file's pages to disk, between timings: otherwise the kernel
 /// writes back one step's 150 MB while the next step runs, and whichever
 /// step comes after a big write (eight copies) is charged for it.
-fn settle(files: &[&Path]) {
-    for path in files {
-        if let Ok(file) = File::open(path) {
-            let _ = file.sync_all();
-        }
+fn settle(path: &Path) {
+    if let Ok(file) = File::open(path) {
+        let _ = file.sync_all();
     }
 }
 
@@ -255,6 +253,12 @@ fn main() {
     let runs = env_usize("BENCH_RUNS", 3);
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("out.csv");
+    // Times a step that writes `output`, then settles it.
+    let settled = |step: &dyn Fn() -> Duration| {
+        let t = Timing::of(step);
+        settle(&output);
+        t
+    };
     // BENCH_INPUT reuses an existing roll (for profiling one stage).
     let input = match std::env::var_os("BENCH_INPUT") {
         Some(path) => path.into(),
@@ -293,13 +297,9 @@ fn main() {
             // BENCH_DIGESTS=1: as the CLI does it, with BLAKE3 digests.
             let digests = env_usize("BENCH_DIGESTS", 0) == 1;
             // BENCH_RUNS times; the median and the fastest run.
-            settle(&[&input]);
+            settle(&input);
             let mut t: Vec<Timing> = (0..runs)
-                .map(|_| {
-                    let t = Timing::of(|| issue(&embedder, &input, &output, digests));
-                    settle(&[&output]);
-                    t
-                })
+                .map(|_| settled(&|| issue(&embedder, &input, &output, digests)))
                 .collect();
             t.sort_by_key(|t| t.wall);
             for (what, t) in [("median", t[t.len() / 2]), ("fastest", t[0])] {
@@ -352,22 +352,17 @@ fn main() {
     let copies: Vec<PathBuf> = (0..8)
         .map(|r| dir.path().join(format!("copy{r}.csv")))
         .collect();
-    settle(&[&input]);
+    settle(&input);
     for _ in 0..runs {
-        best[0] = best[0].best(Timing::of(|| baseline(&input, &output)));
-        settle(&[&output]);
-        best[1] = best[1].best(Timing::of(|| issue(&embedder, &input, &output, false)));
-        settle(&[&output]);
-        best[0] = best[0].best(Timing::of(|| baseline(&input, &output)));
-        settle(&[&output]);
-        best[2] = best[2].best(Timing::of(|| issue(&embedder, &input, &output, true)));
-        settle(&[&output]);
+        best[0] = best[0].best(settled(&|| baseline(&input, &output)));
+        best[1] = best[1].best(settled(&|| issue(&embedder, &input, &output, false)));
+        best[0] = best[0].best(settled(&|| baseline(&input, &output)));
+        best[2] = best[2].best(settled(&|| issue(&embedder, &input, &output, true)));
         best[3] = best[3].best(Timing::of(|| issue_many(&eight, &input, dir.path())));
         for copy in &copies {
             let _ = std::fs::remove_file(copy);
         }
-        best[4] = best[4].best(Timing::of(|| issue(&late, &input, &output, false)));
-        settle(&[&output]);
+        best[4] = best[4].best(settled(&|| issue(&late, &input, &output, false)));
     }
     let issue_peak = peak_mb();
     let mb = bytes as f64 / 1e6;
@@ -401,7 +396,7 @@ fn main() {
     }
 
     let (detector, _) = verify_setup(&key, &policy, &input, &output);
-    settle(&[&output]);
+    settle(&output);
     reset_peak();
     let mut best = [Timing::NONE; 2];
     for _ in 0..runs {
