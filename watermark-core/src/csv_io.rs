@@ -194,7 +194,7 @@ pub fn issue_csv<R: Read, W: Write>(
 }
 
 /// One field of a record in a [`Batch`].
-#[derive(Clone)]
+#[derive(Clone, Default)]
 struct FieldSpan {
     /// The field's bytes in `Batch::raw`, quotes included.
     raw: Range<usize>,
@@ -732,74 +732,132 @@ pub fn issue_csv_with<R: Read, W: Write>(
     })
 }
 
+/// The fields of a record that are read: field `i` if `i <= last` and, for
+/// `i < 64`, bit `i` of `mask` is set. Splitting a record skips the others'
+/// spans and only counts the fields past `last`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Wanted {
+    mask: u64,
+    last: usize,
+}
+
+impl Wanted {
+    /// Every field.
+    const ALL: Wanted = Wanted {
+        mask: u64::MAX,
+        last: usize::MAX,
+    };
+
+    /// The fields `indices`.
+    fn of(indices: impl IntoIterator<Item = usize>) -> Wanted {
+        indices
+            .into_iter()
+            .fold(Wanted { mask: 0, last: 0 }, |w, i| Wanted {
+                mask: w.mask | 1u64.checked_shl(i as u32).unwrap_or(0),
+                last: w.last.max(i),
+            })
+    }
+
+    #[inline]
+    fn has(self, i: usize) -> bool {
+        i <= self.last && (i >= 64 || self.mask >> i & 1 == 1)
+    }
+}
+
 /// The fields of record `rec` (its `row`-th of the input) of a batch whose
 /// bytes are `raw` and split fields `split`: a plain record's are found
-/// here, into `scratch`. An error unless there are `expected` of them.
+/// here, into `scratch`, and of those only the `wanted` ones are set (the
+/// others hold stale spans: not to be read). An error unless there are
+/// `expected` fields.
 fn record_fields<'a>(
     raw: &[u8],
     split: &'a [FieldSpan],
     rec: &RecordSpan,
     (delimiter, expected, row): (u8, usize, u64),
+    wanted: Wanted,
     scratch: &'a mut Vec<FieldSpan>,
 ) -> Result<&'a [FieldSpan]> {
-    let fields = match &rec.fields {
-        Fields::Split(range) => &split[range.clone()],
+    let (fields, found) = match &rec.fields {
+        Fields::Split(range) => (&split[range.clone()], range.len()),
         Fields::Plain(content) => {
-            scratch.clear();
-            let mut from = content.start;
-            for_each_byte(&raw[content.clone()], delimiter, |i| {
-                let span = from..content.start + i;
-                from = span.end + 1;
-                scratch.push(FieldSpan {
-                    raw: span.clone(),
-                    value: span,
-                    quoted: false,
-                });
-            });
-            let span = from..content.end;
-            scratch.push(FieldSpan {
+            if scratch.len() != expected {
+                scratch.clear();
+                scratch.resize(expected, FieldSpan::default());
+            }
+            let plain = |span: Range<usize>| FieldSpan {
                 raw: span.clone(),
                 value: span,
                 quoted: false,
+            };
+            let mut from = content.start;
+            let delimiters = find_bytes(&raw[content.clone()], delimiter, wanted.last, |k, i| {
+                let end = content.start + i;
+                if wanted.has(k) {
+                    if let Some(field) = scratch.get_mut(k) {
+                        *field = plain(from..end);
+                    }
+                }
+                from = end + 1;
             });
-            &scratch[..]
+            // `from` is where the last field starts if every delimiter
+            // before it was seen, which is so whenever it is wanted.
+            if wanted.has(delimiters) {
+                if let Some(field) = scratch.get_mut(delimiters) {
+                    *field = plain(from..content.end);
+                }
+            }
+            (&scratch[..], delimiters + 1)
         }
     };
-    if fields.len() != expected {
+    if found != expected {
         return Err(Error::new(ErrorKind::UnequalLengths {
             expected: expected as u64,
-            found: fields.len() as u64,
+            found: found as u64,
         })
         .at_row(row, rec.line));
     }
     Ok(fields)
 }
 
-/// Calls `f` with the index of each `byte` in `hay`, in order. A record is
-/// short (a hundred or so bytes, a delimiter every ten): eight bytes at a
-/// time, without a call per field, beats `memchr_iter` here.
+/// Calls `f(k, i)` for the `k`-th `byte` in `hay`, found at index `i`, for
+/// every `k <= last`, in order, and returns how many `byte`s `hay` holds. A
+/// record is short (a hundred or so bytes, a delimiter every ten): eight
+/// bytes at a time, without a call per field, beats `memchr_iter` here, and
+/// past `last` the bytes are only counted.
 #[inline]
-fn for_each_byte(hay: &[u8], byte: u8, mut f: impl FnMut(usize)) {
+fn find_bytes(hay: &[u8], byte: u8, last: usize, mut f: impl FnMut(usize, usize)) -> usize {
     const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     let pattern = u64::from_le_bytes([byte; 8]);
     let mut words = hay.chunks_exact(8);
     let mut base = 0;
+    let mut k = 0;
     for word in &mut words {
         let x = u64::from_le_bytes(word.try_into().expect("8 bytes")) ^ pattern;
         // The high bit of each byte of `x` that is zero, exactly: the
         // addition cannot carry out of a byte.
         let mut zeros = !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7);
-        while zeros != 0 {
-            f(base + (zeros.trailing_zeros() / 8) as usize);
-            zeros &= zeros - 1;
+        if k > last {
+            k += zeros.count_ones() as usize;
+        } else {
+            while zeros != 0 {
+                if k <= last {
+                    f(k, base + (zeros.trailing_zeros() / 8) as usize);
+                }
+                k += 1;
+                zeros &= zeros - 1;
+            }
         }
         base += 8;
     }
     for (i, &b) in words.remainder().iter().enumerate() {
         if b == byte {
-            f(base + i);
+            if k <= last {
+                f(k, base + i);
+            }
+            k += 1;
         }
     }
+    k
 }
 
 /// The values of a batch's records as text. The batch's bytes are checked
@@ -1018,6 +1076,13 @@ fn mark_batch(
     // of rows go out in one piece.
     let mut cursors = vec![0usize; n];
     let mut scratch = Vec::with_capacity(names.len());
+    // The fields marking reads, and the first (canaries go before it); all
+    // of them if some bytes are not UTF-8, to name the column that is not.
+    let wanted = if values.text.is_some() {
+        Wanted::of(marker.fields_read().chain([0]))
+    } else {
+        Wanted::ALL
+    };
     for (k, rec) in records.iter().enumerate() {
         let row = *first_row + k as u64;
         let fields = record_fields(
@@ -1025,6 +1090,7 @@ fn mark_batch(
             fields,
             rec,
             (dialect.delimiter, names.len(), row),
+            wanted,
             &mut scratch,
         )?;
         if next_canary < hi && all[next_canary].after_row + 1 == row {
@@ -1154,6 +1220,7 @@ fn read_batch(
             &batch.fields,
             rec,
             (delimiter, names.len(), row),
+            Wanted::ALL,
             &mut scratch,
         )?;
         values.record(rec, fields, row, names)?;
@@ -1250,10 +1317,14 @@ mod tests {
                 vec![b',', b';', b'\t', b'a', 0u8, 0x80, 0xFF, 0x7F, 0x2B, 0x2D],
             ), 0..80),
             byte in proptest::sample::select(vec![b',', b';', b'\t', 0u8, 0x80, 0xFF]),
+            last in proptest::sample::select(vec![0, 1, 2, 5, 9, 30, usize::MAX]),
         ) {
             let mut found = Vec::new();
-            for_each_byte(&hay, byte, |i| found.push(i));
+            let count = find_bytes(&hay, byte, last, |k, i| found.push((k, i)));
             let expected: Vec<usize> = memchr::memchr_iter(byte, &hay).collect();
+            proptest::prop_assert_eq!(count, expected.len());
+            let expected: Vec<(usize, usize)> =
+                expected.into_iter().enumerate().take_while(|&(k, _)| k <= last).collect();
             proptest::prop_assert_eq!(found, expected);
         }
     }
@@ -1606,6 +1677,7 @@ decimals = 2
                         &batch.fields,
                         rec,
                         (b',', 2, row),
+                        Wanted::ALL,
                         &mut scratch,
                     ) {
                         Ok(fields) => fields,

@@ -339,6 +339,16 @@ impl RowMarker<'_> {
             .map(move |&(i, c)| (i, cells[c].as_str()))
     }
 
+    /// The input fields [`RowMarker::mark`] reads: the identity and carrier
+    /// columns.
+    pub(crate) fn fields_read(&self) -> impl Iterator<Item = usize> + '_ {
+        self.binding
+            .identity
+            .iter()
+            .copied()
+            .chain(self.order.iter().map(|&(i, _)| i))
+    }
+
     /// The number of recipients (copies) this marker produces.
     pub fn recipients(&self) -> usize {
         self.cells.len()
@@ -361,6 +371,13 @@ fn draw_bits(
 ) {
     let keys = &embedder.scheme.keys;
     let dense = !draws.is_empty();
+    if dense && code::heads_hold(base + draws.len() as u32 - 1) {
+        // The common case, slots 0 to 13: each draw is in the head.
+        for (r, recipient) in embedder.recipients.iter().enumerate() {
+            drawn[r] = pos.head_draw(recipient.slot) < pos.threshold;
+        }
+        return;
+    }
     if dense {
         pos.draws_from(tails, base, draws);
     }
