@@ -107,7 +107,7 @@ pub fn mx_address() -> Vec<VariantGroup> {
 #[derive(Debug, Clone)]
 pub(crate) struct Dictionary {
     /// Folded spellings packed into 16 bytes (see [`pack`]).
-    lookup: FxHashMap<u128, (u16, u8)>,
+    lookup: SpellingTable,
     /// For each first byte (ASCII, upper-cased) of a spelling, a bitmask of
     /// the second bytes that follow it (bit 63: any non-letter).
     first_two: [u64; 256],
@@ -142,7 +142,7 @@ impl Dictionary {
                 canon[vi] = first.to_uppercase();
                 for form in forms {
                     fold_token_into(form, &mut key);
-                    if key.is_empty() || key.contains(char::is_whitespace) {
+                    if key.is_empty() || key.contains(|c: char| c.is_whitespace() || c == '\0') {
                         return Err(Error::policy(format!(
                             "variant spelling {form:?} must be one word"
                         )));
@@ -170,7 +170,7 @@ impl Dictionary {
             place.push(group.place);
         }
         Ok(Dictionary {
-            lookup,
+            lookup: SpellingTable::new(&lookup),
             first_two,
             canonical,
             place,
@@ -183,25 +183,31 @@ impl Dictionary {
     /// is only used for non-ASCII tokens).
     #[inline]
     pub(crate) fn lookup(&self, token: &str, scratch: &mut String) -> Option<(u16, u8)> {
-        let packed = if token.is_ascii() {
-            let mut buf = [0u8; 16];
-            let mut n = 0;
-            for &b in token.as_bytes() {
-                if b == b'.' {
-                    continue;
+        let packed = match pack_plain(token.as_bytes()) {
+            Some(packed) => packed,
+            None if token.is_ascii() => {
+                let mut buf = [0u8; 16];
+                let mut n = 0;
+                for &b in token.as_bytes() {
+                    if b == b'.' {
+                        continue;
+                    }
+                    // No spelling has a NUL, and packing would read one as
+                    // the padding after a shorter word.
+                    if n == 16 || b == 0 {
+                        return None;
+                    }
+                    buf[n] = b.to_ascii_uppercase();
+                    n += 1;
                 }
-                if n == 16 {
-                    return None;
-                }
-                buf[n] = b.to_ascii_uppercase();
-                n += 1;
+                u128::from_le_bytes(buf)
             }
-            u128::from_le_bytes(buf)
-        } else {
-            fold_token_into(token, scratch);
-            pack(scratch.as_bytes())?
+            None => {
+                fold_token_into(token, scratch);
+                pack(scratch.as_bytes())?
+            }
         };
-        self.lookup.get(&packed).copied()
+        self.lookup.get(packed)
     }
 
     /// A cheap test that rules out most tokens before folding them: false
@@ -217,7 +223,8 @@ impl Dictionary {
             Some(&c) if !c.is_ascii() => allowed != 0,
             // A '.' is dropped by folding, so the next letter may be second.
             Some(b'.') => allowed != 0,
-            c => allowed & second_mask(c.map(|c| c.to_ascii_uppercase())) != 0,
+            Some(&c) => allowed & SECOND_MASKS[usize::from(c)] != 0,
+            None => allowed & second_mask(None) != 0,
         }
     }
 
@@ -239,6 +246,87 @@ impl Dictionary {
     }
 }
 
+/// The common case of [`Dictionary::lookup`]'s folding, eight bytes at a
+/// time: an ASCII token of at most 16 bytes with no dot but perhaps a final
+/// one, not ending in NUL, upper-cased and packed as [`pack`] does; `None`
+/// for other tokens.
+#[inline]
+fn pack_plain(token: &[u8]) -> Option<u128> {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let body = token.strip_suffix(b".").unwrap_or(token);
+    // A NUL at the end would read as padding; one inside makes a word no
+    // spelling packs to.
+    if body.len() > 16 || body.last() == Some(&0) {
+        return None;
+    }
+    // Little-endian words of the token, zero-padded (a short token's bytes
+    // shifted in: cheaper than a copy into a buffer).
+    let word = |bytes: &[u8]| bytes.iter().rev().fold(0u64, |w, &b| w << 8 | u64::from(b));
+    let (lo, hi) = body.split_at(body.len().min(8));
+    let (lo, hi) = (word(lo), word(hi));
+    // A byte of an ASCII word is below 0x80, so adding to it never carries
+    // into the next byte: the high bit of `x + (0x80 - c)` is set exactly
+    // where the byte is at least `c`.
+    let at_least = |x: u64, c: u8| x.wrapping_add(ONES * u64::from(0x80 - c)) & HIGH;
+    let is_dot = |x: u64| at_least(x, b'.') & !at_least(x, b'.' + 1);
+    if (lo | hi) & HIGH != 0 || (is_dot(lo) | is_dot(hi)) != 0 {
+        return None;
+    }
+    let upper = |x: u64| x - ((at_least(x, b'a') & !at_least(x, b'z' + 1)) >> 2);
+    Some(u128::from(upper(lo)) | u128::from(upper(hi)) << 64)
+}
+
+/// Packed spellings and what they read as: an open-addressing table probed
+/// linearly, for the one lookup per word of every carrier cell (a general
+/// hash map took three times the instructions to hash and probe a `u128`).
+#[derive(Debug, Clone)]
+struct SpellingTable {
+    /// A power of two of slots; 0 marks an empty one (no spelling packs to
+    /// 0: spellings are not empty and fold to no NUL byte).
+    keys: Vec<u128>,
+    values: Vec<(u16, u8)>,
+    shift: u32,
+}
+
+impl SpellingTable {
+    fn new(entries: &FxHashMap<u128, (u16, u8)>) -> SpellingTable {
+        let slots = (entries.len() * 4).next_power_of_two().max(16);
+        let mut table = SpellingTable {
+            keys: vec![0; slots],
+            values: vec![(0, 0); slots],
+            shift: 64 - slots.trailing_zeros(),
+        };
+        for (&key, &value) in entries {
+            let mut i = table.slot(key);
+            while table.keys[i] != 0 {
+                i = (i + 1) & (slots - 1);
+            }
+            table.keys[i] = key;
+            table.values[i] = value;
+        }
+        table
+    }
+
+    #[inline]
+    fn slot(&self, key: u128) -> usize {
+        let x = (key as u64) ^ ((key >> 64) as u64).rotate_left(31);
+        (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    #[inline]
+    fn get(&self, key: u128) -> Option<(u16, u8)> {
+        let mut i = self.slot(key);
+        loop {
+            match self.keys[i] {
+                0 => return None,
+                k if k == key => return Some(self.values[i]),
+                _ => i = (i + 1) & (self.keys.len() - 1),
+            }
+        }
+    }
+}
+
 /// A folded spelling of at most 16 bytes as a number (zero-padded).
 fn pack(folded: &[u8]) -> Option<u128> {
     if folded.len() > 16 {
@@ -248,6 +336,19 @@ fn pack(folded: &[u8]) -> Option<u128> {
     buf[..folded.len()].copy_from_slice(folded);
     Some(u128::from_le_bytes(buf))
 }
+
+/// [`second_mask`] of every byte, upper-cased: what [`Dictionary::may_match`]
+/// looks up for every word of every carrier cell.
+const SECOND_MASKS: [u64; 256] = {
+    let mut masks = [1u64 << 63; 256];
+    let mut c = 0;
+    while c < 26 {
+        masks[b'A' as usize + c] = 1 << c;
+        masks[b'a' as usize + c] = 1 << c;
+        c += 1;
+    }
+    masks
+};
 
 /// The bit for a folded spelling's second byte.
 fn second_mask(b: Option<u8>) -> u64 {
@@ -268,6 +369,39 @@ pub(crate) fn builtin(name: &str) -> Option<Vec<VariantGroup>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The fast packing and the table read a token as folding it and
+        /// looking the folded spelling up in a map does.
+        #[test]
+        fn lookup_reads_tokens_as_folding_does(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "AV", "av", "Ave", ".", "COL", "col", "S/N", "s", "n", "/", "DEPTO", "Ó",
+                "ó", "a", "z", "A", "Z", "@", "[", "`", "{", "-", "0", "9", "CALLE",
+                "BOULEVARD", "MZ", "LT", "Cjón", "\u{0}", "\u{7f}",
+            ]), 1..6),
+        ) {
+            let token: String = parts.concat();
+            let groups = mx_address();
+            let d = Dictionary::compile(&groups).unwrap();
+            let mut reference = std::collections::HashMap::new();
+            let mut key = String::new();
+            for (g, group) in groups.iter().enumerate() {
+                for (v, forms) in [&group.full, &group.short].into_iter().enumerate() {
+                    for form in forms {
+                        fold_token_into(form, &mut key);
+                        reference.insert(key.clone(), (g as u16, v as u8));
+                    }
+                }
+            }
+            fold_token_into(&token, &mut key);
+            let expected = reference.get(&key).copied();
+            proptest::prop_assert_eq!(d.lookup(&token, &mut String::new()), expected);
+            if let Some(packed) = pack_plain(token.as_bytes()) {
+                proptest::prop_assert_eq!(Some(packed), pack(key.as_bytes()));
+            }
+        }
+    }
 
     #[test]
     fn builtin_compiles_without_ambiguity() {
