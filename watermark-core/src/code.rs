@@ -137,6 +137,15 @@ impl Position {
         u[0] < self.threshold
     }
 
+    /// The 16-bit draw of recipient slot `slot`, one whose draw is in the
+    /// head (see [`heads_hold`]).
+    #[inline]
+    pub(crate) fn head_draw(&self, slot: u32) -> u16 {
+        debug_assert!(heads_hold(slot));
+        let at = 4 + 2 * slot as usize;
+        u16::from_le_bytes([self.head[at], self.head[at + 1]])
+    }
+
     /// The 16-bit draws of recipient slots `first..first + out.len()`.
     pub(crate) fn draws(&self, keys: &Subkeys, first: u32, out: &mut [u16]) {
         self.draws_cached(keys, &mut StreamCache::default(), first, out);
@@ -559,6 +568,9 @@ mod tests {
             };
             assert_eq!(u, want, "{j}");
             assert_eq!(pos.bit(&keys, j as u32), u < pos.threshold, "{j}");
+            if j < 14 {
+                assert_eq!(pos.head_draw(j as u32), u, "{j}");
+            }
         }
         // A row's tails filled at once give the same draws, for any slot
         // range and any positions around this one.

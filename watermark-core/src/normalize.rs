@@ -114,6 +114,34 @@ pub(crate) enum CaseStyle {
 
 impl CaseStyle {
     pub(crate) fn of(token: &str) -> CaseStyle {
+        if token.is_ascii() {
+            return CaseStyle::of_ascii(token.as_bytes());
+        }
+        CaseStyle::of_chars(token)
+    }
+
+    /// [`CaseStyle::of`] for an ASCII token, byte by byte: the letters,
+    /// upper and lower case are the ASCII ones.
+    fn of_ascii(token: &[u8]) -> CaseStyle {
+        let mut letters = token.iter().filter(|b| b.is_ascii_alphabetic());
+        let Some(first) = letters.next() else {
+            return CaseStyle::Upper;
+        };
+        let (mut upper, mut lower) = (false, false);
+        for b in letters {
+            upper |= b.is_ascii_uppercase();
+            lower |= b.is_ascii_lowercase();
+        }
+        match (first.is_ascii_uppercase(), upper, lower) {
+            (true, _, false) => CaseStyle::Upper,
+            (true, false, true) => CaseStyle::Title,
+            (false, false, _) => CaseStyle::Lower,
+            _ => CaseStyle::Upper,
+        }
+    }
+
+    /// [`CaseStyle::of`] for any token.
+    fn of_chars(token: &str) -> CaseStyle {
         let mut letters = token.chars().filter(|c| c.is_alphabetic());
         let Some(first) = letters.next() else {
             return CaseStyle::Upper;
@@ -151,6 +179,16 @@ impl CaseStyle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_case_styles_are_the_general_ones(token in "[a-cA-C.0-9 /-]{0,8}") {
+            proptest::prop_assert_eq!(
+                CaseStyle::of_ascii(token.as_bytes()),
+                CaseStyle::of_chars(&token)
+            );
+        }
+    }
 
     #[test]
     fn folding_drops_control_characters() {
