@@ -821,43 +821,53 @@ fn record_fields<'a>(
 
 /// Calls `f(k, i)` for the `k`-th `byte` in `hay`, found at index `i`, for
 /// every `k <= last`, in order, and returns how many `byte`s `hay` holds. A
-/// record is short (a hundred or so bytes, a delimiter every ten): eight
-/// bytes at a time, without a call per field, beats `memchr_iter` here, and
-/// past `last` the bytes are only counted.
+/// record is short (a hundred or so bytes, a delimiter every ten): this
+/// finds them eight bytes at a time into one bit mask per 64 bytes, then
+/// walks the mask's bits, so that the loops' branches follow the mask and
+/// not where in each eight bytes a delimiter falls; past `last` the bytes
+/// are only counted. It beats `memchr_iter`, a call per field, here.
 #[inline]
 fn find_bytes(hay: &[u8], byte: u8, last: usize, mut f: impl FnMut(usize, usize)) -> usize {
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    let pattern = u64::from_le_bytes([byte; 8]);
-    let mut words = hay.chunks_exact(8);
-    let mut base = 0;
     let mut k = 0;
-    for word in &mut words {
-        let x = u64::from_le_bytes(word.try_into().expect("8 bytes")) ^ pattern;
-        // The high bit of each byte of `x` that is zero, exactly: the
-        // addition cannot carry out of a byte.
-        let mut zeros = !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7);
+    for (n, window) in hay.chunks(64).enumerate() {
+        let mut mask = byte_mask(window, byte);
         if k > last {
-            k += zeros.count_ones() as usize;
-        } else {
-            while zeros != 0 {
-                if k <= last {
-                    f(k, base + (zeros.trailing_zeros() / 8) as usize);
-                }
-                k += 1;
-                zeros &= zeros - 1;
-            }
+            k += mask.count_ones() as usize;
+            continue;
         }
-        base += 8;
-    }
-    for (i, &b) in words.remainder().iter().enumerate() {
-        if b == byte {
+        while mask != 0 {
             if k <= last {
-                f(k, base + i);
+                f(k, 64 * n + mask.trailing_zeros() as usize);
             }
             k += 1;
+            mask &= mask - 1;
         }
     }
     k
+}
+
+/// Bit `i` set where `window[i] == byte`, for a window of at most 64 bytes.
+#[inline]
+fn byte_mask(window: &[u8], byte: u8) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let pattern = u64::from_le_bytes([byte; 8]);
+    let mut mask = 0u64;
+    let mut words = window.chunks_exact(8);
+    for (w, word) in (&mut words).enumerate() {
+        let x = u64::from_le_bytes(word.try_into().expect("8 bytes")) ^ pattern;
+        // The high bit of each byte of `x` that is zero, exactly: the
+        // addition cannot carry out of a byte.
+        let zeros = !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7);
+        // Bit 7 of byte j moved to bit j of the top byte: the products of
+        // the lanes land on distinct bits, so nothing carries.
+        let bits = ((zeros >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
+        mask |= bits << (8 * w);
+    }
+    let done = window.len() - words.remainder().len();
+    for (i, &b) in words.remainder().iter().enumerate() {
+        mask |= u64::from(b == byte) << (done + i);
+    }
+    mask
 }
 
 /// The values of a batch's records as text. The batch's bytes are checked
@@ -1315,7 +1325,7 @@ mod tests {
         fn finds_every_delimiter_as_memchr_does(
             hay in proptest::collection::vec(proptest::sample::select(
                 vec![b',', b';', b'\t', b'a', 0u8, 0x80, 0xFF, 0x7F, 0x2B, 0x2D],
-            ), 0..80),
+            ), 0..200),
             byte in proptest::sample::select(vec![b',', b';', b'\t', 0u8, 0x80, 0xFF]),
             last in proptest::sample::select(vec![0, 1, 2, 5, 9, 30, usize::MAX]),
         ) {
