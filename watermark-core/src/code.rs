@@ -104,9 +104,6 @@ pub(crate) struct Position {
     anchor: Anchor,
     q: u16,
     head: [u8; HEAD],
-    /// A 128-bit id, unique per position with overwhelming probability, used
-    /// to count each position once. Secret like the anchor it comes from.
-    pub(crate) id: u128,
     /// `P(bit = 1) = threshold / 65536`.
     pub(crate) threshold: u16,
     pub(crate) active: bool,
@@ -207,6 +204,16 @@ impl Position {
                 }
             }
         }
+    }
+
+    /// A 128-bit id, unique per position with overwhelming probability, used
+    /// to count each position once. Secret like the anchor it comes from.
+    /// (Computed when asked: marking never needs it.)
+    #[inline]
+    pub(crate) fn id(&self) -> u128 {
+        self.anchor.key().wrapping_add(
+            (u128::from(self.q) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835),
+        )
     }
 
     /// The position's index within its row.
@@ -404,14 +411,10 @@ impl Code {
         head.copy_from_slice(&heads.bytes[HEAD * q..HEAD * (q + 1)]);
         let bias_draw = u16::from_le_bytes([head[0], head[1]]);
         let active_draw = u16::from_le_bytes([head[2], head[3]]);
-        let a = u128::from_le_bytes(anchor.0[..16].try_into().expect("16 bytes"));
-        let id =
-            a.wrapping_add((q as u128 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835));
         Position {
             anchor: *anchor,
             q: q as u16,
             head,
-            id,
             threshold: self.threshold(bias_draw),
             active: u32::from(active_draw) < self.active_below,
         }
@@ -615,7 +618,7 @@ mod tests {
             let mut heads = RowHeads::default();
             heads.fill(&keys, &a, 11);
             for q in 0..12 {
-                assert!(ids.insert(code.position(&a, q, &heads).id));
+                assert!(ids.insert(code.position(&a, q, &heads).id()));
             }
         }
     }

@@ -578,7 +578,7 @@ fn first_read(
 ) -> std::result::Result<(), bool> {
     let q = pos.q();
     if q >= 32 {
-        return match far.entry(pos.id) {
+        return match far.entry(pos.id()) {
             Entry::Occupied(e) => Err(*e.get() != y),
             Entry::Vacant(e) => {
                 e.insert(y);
