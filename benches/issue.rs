@@ -17,9 +17,10 @@
 //!   stream (`BENCH_SLOT` sets the slot of `BENCH_ONLY=issue`, and
 //!   `BENCH_DIGESTS=1` makes it the CLI path);
 //!
-//! and prints each as a ratio to the baseline. Between timings the files
-//! just written are flushed to disk and the eight copies removed, untimed, so
-//! that no step runs while the kernel writes back the one before it. Then it
+//! and prints each as a ratio to the baseline. Every step writes new files
+//! and closes them within its timing. Between timings the files just written
+//! are flushed to disk and removed, untimed, so that no step runs while the
+//! kernel writes back the one before it. Then it
 //! times verifying a
 //! whole marked copy against 100 recipients, against a plain `csv` parse of
 //! the same file, and prints the process's peak memory during each part
@@ -58,6 +59,8 @@ fn baseline(input: &Path, output: &Path) -> Duration {
         wtr.write_byte_record(&rec).unwrap();
     }
     wtr.flush().unwrap();
+    // Closing the file is part of writing it, here as for the copies.
+    drop(wtr);
     start.elapsed()
 }
 
@@ -152,6 +155,15 @@ fn settle(path: &Path) {
     }
 }
 
+/// Settles a step's output and removes it, so that the next step writes a
+/// new file, as issuing does (copies go to new temporary files): writing
+/// over a file truncates it, and closing a truncated file makes ext4 start
+/// writing it back at once.
+fn settle_and_remove(path: &Path) {
+    settle(path);
+    let _ = std::fs::remove_file(path);
+}
+
 /// The process's peak resident memory in MB, where the OS says.
 fn peak_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -174,6 +186,7 @@ fn issue_many(embedder: &Embedder, input: &Path, dir: &Path) -> Duration {
     )
     .unwrap();
     std::hint::black_box(s.rows);
+    drop(s);
     start.elapsed()
 }
 
@@ -192,6 +205,7 @@ fn issue(embedder: &Embedder, input: &Path, output: &Path, digests: bool) -> Dur
         let out = HashingWriter::new(File::create(output).unwrap());
         let s = issue_csv_with(embedder, &mut rdr, vec![out], options(), &mut |_| {}).unwrap();
         std::hint::black_box((rdr.digest(), s.outputs[0].digest()));
+        drop(s);
     } else {
         let out = vec![File::create(output).unwrap()];
         let s = issue_csv_with(
@@ -203,6 +217,7 @@ fn issue(embedder: &Embedder, input: &Path, output: &Path, digests: bool) -> Dur
         )
         .unwrap();
         std::hint::black_box(s.rows);
+        drop(s);
     }
     start.elapsed()
 }
@@ -253,10 +268,10 @@ fn main() {
     let runs = env_usize("BENCH_RUNS", 3);
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("out.csv");
-    // Times a step that writes `output`, then settles it.
+    // Times a step that writes `output`, then settles and removes it.
     let settled = |step: &dyn Fn() -> Duration| {
         let t = Timing::of(step);
-        settle(&output);
+        settle_and_remove(&output);
         t
     };
     // BENCH_INPUT reuses an existing roll (for profiling one stage).
