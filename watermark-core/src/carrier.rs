@@ -301,6 +301,7 @@ fn numeric_slot(cell: &str, decimals: u8) -> Option<Slot> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dictionary::mx_address;
 
     #[test]
     fn spaces_are_the_ascii_white_space() {
@@ -308,7 +309,6 @@ mod tests {
             assert_eq!(is_ascii_space(b), b.is_ascii_whitespace(), "{b:#04x}");
         }
     }
-    use crate::dictionary::mx_address;
 
     fn dict() -> Carrier {
         Carrier::Variants(Box::new(Dictionary::compile(&mx_address()).unwrap()))

@@ -142,9 +142,14 @@ impl Dictionary {
                 canon[vi] = first.to_uppercase();
                 for form in forms {
                     fold_token_into(form, &mut key);
-                    if key.is_empty() || key.contains(|c: char| c.is_whitespace() || c == '\0') {
+                    if key.is_empty() || key.contains(char::is_whitespace) {
                         return Err(Error::policy(format!(
                             "variant spelling {form:?} must be one word"
+                        )));
+                    }
+                    if key.contains('\0') {
+                        return Err(Error::policy(format!(
+                            "variant spelling {form:?} has a NUL character"
                         )));
                     }
                     let packed = pack(key.as_bytes()).ok_or_else(|| {
@@ -278,8 +283,9 @@ fn pack_plain(token: &[u8]) -> Option<u128> {
 }
 
 /// Packed spellings and what they read as: an open-addressing table probed
-/// linearly, for the one lookup per word of every carrier cell (a general
-/// hash map took three times the instructions to hash and probe a `u128`).
+/// linearly, for the one lookup per word of every carrier cell. (With it and
+/// [`pack_plain`], a lookup took 153 instructions under callgrind, against
+/// 225 with a general hash map.)
 #[derive(Debug, Clone)]
 struct SpellingTable {
     /// A power of two of slots; 0 marks an empty one (no spelling packs to
@@ -401,6 +407,13 @@ mod tests {
                 proptest::prop_assert_eq!(Some(packed), pack(key.as_bytes()));
             }
         }
+    }
+
+    #[test]
+    fn a_spelling_with_a_nul_is_refused() {
+        let groups = [g(&["CALLE\0"], &["C."], TokenPlace::First)];
+        let e = Dictionary::compile(&groups).unwrap_err();
+        assert!(e.to_string().contains("NUL"), "{e}");
     }
 
     #[test]
