@@ -210,7 +210,10 @@ fn a_whole_copy_gets_its_bound_from_the_logarithm() {
     let words = format!("less than 1 in 10^{}", (-log10).floor());
     let out = f.verify(&copy).success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    assert!(text.contains(&format!("at most {shown}\n")), "{text}");
+    assert!(
+        text.contains(&format!("at most {shown}\n")),
+        "log10 {log10:?} from --json, {shown} expected in:\n{text}"
+    );
     assert!(text.contains(&words), "{text}");
     assert!(!text.contains("0e0"), "{text}");
     // The log records the same decimal, and `log show` prints it.
