@@ -346,18 +346,17 @@ fn pack(folded: &[u8]) -> Option<u128> {
 /// [`second_mask`] of every byte, upper-cased: what [`Dictionary::may_match`]
 /// looks up for every word of every carrier cell.
 const SECOND_MASKS: [u64; 256] = {
-    let mut masks = [1u64 << 63; 256];
-    let mut c = 0;
-    while c < 26 {
-        masks[b'A' as usize + c] = 1 << c;
-        masks[b'a' as usize + c] = 1 << c;
-        c += 1;
+    let mut masks = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        masks[b] = second_mask(Some((b as u8).to_ascii_uppercase()));
+        b += 1;
     }
     masks
 };
 
 /// The bit for a folded spelling's second byte.
-fn second_mask(b: Option<u8>) -> u64 {
+const fn second_mask(b: Option<u8>) -> u64 {
     match b {
         Some(c @ b'A'..=b'Z') => 1 << (c - b'A'),
         _ => 1 << 63,
