@@ -69,16 +69,25 @@ fn row_stream(keys: &Subkeys, anchor: &Anchor) -> blake3::OutputReader {
     hasher.finalize_xof()
 }
 
-/// The heads of a row's positions `0..=max_q`, filled in one pass.
+/// The heads of a row's positions `0..=max_q`, filled in one pass, and the
+/// row's stream, kept for that row's tail blocks (see [`RowTails::fill`]).
 #[derive(Default)]
 pub(crate) struct RowHeads {
     bytes: Vec<u8>,
+    stream: Option<blake3::OutputReader>,
 }
 
 impl RowHeads {
     pub(crate) fn fill(&mut self, keys: &Subkeys, anchor: &Anchor, max_q: usize) {
         self.bytes.resize(padded(HEAD * (max_q + 1)), 0);
-        row_stream(keys, anchor).fill(&mut self.bytes);
+        let stream = self.stream.insert(row_stream(keys, anchor));
+        stream.fill(&mut self.bytes);
+    }
+
+    /// Forgets the last row, for a row that has no positions: its tails
+    /// cannot then be read from the row before.
+    pub(crate) fn clear(&mut self) {
+        self.stream = None;
     }
 }
 
@@ -137,10 +146,24 @@ impl Position {
     /// The 16-bit draw of recipient slot `slot`, one whose draw is in the
     /// head (see [`heads_hold`]).
     #[inline]
-    pub(crate) fn head_draw(&self, slot: u32) -> u16 {
+    fn head_draw(&self, slot: u32) -> u16 {
         debug_assert!(heads_hold(slot));
         let at = 4 + 2 * slot as usize;
         u16::from_le_bytes([self.head[at], self.head[at + 1]])
+    }
+
+    /// The 16-bit draw of recipient slot `slot`, from the head or from the
+    /// row's `tails` filled by [`RowTails::fill`] for this position's row
+    /// and a slot range holding `slot`.
+    #[inline]
+    pub(crate) fn draw_in(&self, tails: &RowTails, slot: u32) -> u16 {
+        if heads_hold(slot) {
+            return self.head_draw(slot);
+        }
+        let t = slot - HEAD_RECIPIENTS;
+        let at = tails.at((t / TAIL_SLOTS) as usize, usize::from(self.q))
+            + 2 * (t % TAIL_SLOTS) as usize;
+        u16::from_le_bytes([tails.bytes[at], tails.bytes[at + 1]])
     }
 
     /// The 16-bit draws of recipient slots `first..first + out.len()`.
@@ -302,12 +325,13 @@ pub(crate) struct RowTails {
 }
 
 impl RowTails {
-    /// Fills the tails of positions `q_lo..=q_hi` of `anchor`'s row for
-    /// slots `first..=last` (only the tail blocks those slots need).
+    /// Fills the tails of positions `q_lo..=q_hi` of the row whose heads
+    /// were last filled into `heads`, for slots `first..=last` (only the
+    /// tail blocks those slots need). The row's stream is the heads' own, so
+    /// a tail cannot be read from another row's.
     pub(crate) fn fill(
         &mut self,
-        keys: &Subkeys,
-        anchor: &Anchor,
+        heads: &mut RowHeads,
         (first, last): (u32, u32),
         (q_lo, q_hi): (usize, usize),
     ) {
@@ -323,7 +347,10 @@ impl RowTails {
         self.k0 = k0 as usize;
         let per_block = TAIL_BLOCK * self.qs;
         self.bytes.resize(per_block * (k1 - k0 + 1) as usize, 0);
-        let mut reader = row_stream(keys, anchor);
+        let reader = heads
+            .stream
+            .as_mut()
+            .expect("a row's heads are filled before its tails");
         for (k, chunk) in (k0..=k1).zip(self.bytes.chunks_exact_mut(per_block)) {
             reader.set_position(tail_offset(k, q_lo));
             reader.fill(chunk);
@@ -576,10 +603,13 @@ mod tests {
             }
         }
         // A row's tails filled at once give the same draws, for any slot
-        // range and any positions around this one.
+        // range and any positions around this one, from the stream its
+        // heads kept.
+        let mut heads = RowHeads::default();
         for (first, last, q_lo, q_hi) in [(0, 699, 0, 6), (14, 45, 6, 6), (40, 300, 2, 9)] {
+            heads.fill(&keys, &pos.anchor, q_hi);
             let mut tails = RowTails::default();
-            tails.fill(&keys, &pos.anchor, (first, last), (q_lo, q_hi));
+            tails.fill(&mut heads, (first, last), (q_lo, q_hi));
             let mut part = vec![0u16; (last - first + 1) as usize];
             pos.draws_from(&tails, first, &mut part);
             assert_eq!(
@@ -587,6 +617,9 @@ mod tests {
                 &all[first as usize..=last as usize],
                 "{first}..={last}"
             );
+            for j in first..=last {
+                assert_eq!(pos.draw_in(&tails, j), all[j as usize], "{j}");
+            }
         }
         for (start, len) in [(290, 10), (10, 10), (13, 1), (14, 600)] {
             let mut part = vec![0u16; len];

@@ -522,9 +522,8 @@ impl<'d> RowReader<'d> {
         }
         if self.dense {
             let last = self.slot_base + self.draws.len() as u32 - 1;
-            let keys = &scheme.keys;
             self.tails
-                .fill(keys, anchor, (self.slot_base, last), (q_lo, q_hi));
+                .fill(&mut self.buf.heads, (self.slot_base, last), (q_lo, q_hi));
         }
         for reading in &batch.readings[start..] {
             let pos = &reading.pos;

@@ -175,7 +175,7 @@ impl Embedder {
         };
         Ok(RowMarker {
             base,
-            draws: vec![0; span],
+            span: span as u32,
             tails: RowTails::default(),
             embedder: self,
             binding,
@@ -204,10 +204,11 @@ pub struct RowMarker<'e> {
     row_bits: Vec<SlotBits>,
     /// Every recipient's bit at the last position drawn.
     drawn: Vec<bool>,
-    /// Lowest recipient slot, and the draws of slots `base..` at a position.
+    /// Lowest recipient slot, and how many slots from it the row's tails
+    /// are filled for (0: each recipient's bit is drawn alone).
     base: u32,
-    draws: Vec<u16>,
-    /// The last row's tail draws of slots `base..`, when `draws` is used.
+    span: u32,
+    /// The last row's tail draws of slots `base..base + span`.
     tails: RowTails,
     /// Per recipient, per carrier: the marked cell (valid where `changed`).
     cells: Vec<Vec<String>>,
@@ -232,9 +233,9 @@ impl RowMarker<'_> {
         let scheme = &self.embedder.scheme;
         let anchor = scheme.row_anchor(&self.binding, &field, &mut self.scratch)?;
         scheme.row_positions(&self.binding, &anchor, &field, &mut self.buf);
-        let buf = std::mem::take(&mut self.buf);
-        let last = (self.base + self.draws.len() as u32).saturating_sub(1);
-        if !self.draws.is_empty() && !code::heads_hold(last) {
+        let mut buf = std::mem::take(&mut self.buf);
+        let last = (self.base + self.span).saturating_sub(1);
+        if self.span > 0 && !code::heads_hold(last) {
             // Draws of slots past the head: one pass over the row's
             // positions per tail block, not one stream read per position.
             let (mut q_lo, mut q_hi) = (usize::MAX, 0);
@@ -253,7 +254,7 @@ impl RowMarker<'_> {
             }
             if q_lo <= q_hi {
                 self.tails
-                    .fill(&scheme.keys, &anchor, (self.base, last), (q_lo, q_hi));
+                    .fill(&mut buf.heads, (self.base, last), (q_lo, q_hi));
             }
         }
         for (c, idx) in self.binding.carriers.iter().enumerate() {
@@ -277,8 +278,7 @@ impl RowMarker<'_> {
                 }
                 draw_bits(
                     self.embedder,
-                    (self.base, &self.tails),
-                    &mut self.draws,
+                    (self.span, &self.tails),
                     pos,
                     &mut self.drawn,
                 );
@@ -288,8 +288,7 @@ impl RowMarker<'_> {
                 if let Some(dot) = buf.dot_positions[c][k].as_ref().filter(|d| d.active) {
                     draw_bits(
                         self.embedder,
-                        (self.base, &self.tails),
-                        &mut self.draws,
+                        (self.span, &self.tails),
                         dot,
                         &mut self.drawn,
                     );
@@ -360,33 +359,24 @@ impl RowMarker<'_> {
     }
 }
 
-/// Every recipient's bit at `pos`, into `drawn` (in recipient order):
-/// with `draws`, from slot `base` on in the row's `tails`, else one by one.
+/// Every recipient's bit at `pos`, into `drawn` (in recipient order): from
+/// the position's head or the row's `tails` when they were filled for the
+/// recipients' slots (`span > 0`), else one by one.
 fn draw_bits(
     embedder: &Embedder,
-    (base, tails): (u32, &RowTails),
-    draws: &mut [u16],
+    (span, tails): (u32, &RowTails),
     pos: &Position,
     drawn: &mut [bool],
 ) {
-    let keys = &embedder.scheme.keys;
-    let dense = !draws.is_empty();
-    if dense && code::heads_hold(base + draws.len() as u32 - 1) {
-        // The common case, slots 0 to 13: each draw is in the head.
+    if span > 0 {
         for (r, recipient) in embedder.recipients.iter().enumerate() {
-            drawn[r] = pos.head_draw(recipient.slot) < pos.threshold;
+            drawn[r] = pos.draw_in(tails, recipient.slot) < pos.threshold;
         }
         return;
     }
-    if dense {
-        pos.draws_from(tails, base, draws);
-    }
+    let keys = &embedder.scheme.keys;
     for (r, recipient) in embedder.recipients.iter().enumerate() {
-        drawn[r] = if dense {
-            draws[(recipient.slot - base) as usize] < pos.threshold
-        } else {
-            pos.bit(keys, recipient.slot)
-        };
+        drawn[r] = pos.bit(keys, recipient.slot);
     }
 }
 

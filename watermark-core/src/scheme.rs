@@ -232,7 +232,10 @@ impl Scheme {
                 max_q = max_q.max(Some(index * n + c));
             }
         }
-        let Some(max_q) = max_q else { return };
+        let Some(max_q) = max_q else {
+            buf.heads.clear();
+            return;
+        };
         buf.heads.fill(&self.keys, anchor, max_q);
         for c in 0..n {
             for (k, slot) in buf.slots[c].iter().enumerate() {
