@@ -12,10 +12,10 @@
 //! * issue, library: `issue_csv` writing one marked copy;
 //! * issue, as the CLI does it: the same plus BLAKE3 digests of input and copy;
 //! * issue, eight copies in one pass (`issue_csv` with eight outputs);
-//! * issue, library, for recipient slot 37: slots 0 to 29 draw their bits
+//! * issue, library, for recipient slot 37: slots 0 to 13 draw their bits
 //!   from a position's head, later slots from a tail block of the row's
-//!   stream, one more BLAKE3 call per row (`BENCH_SLOT` sets the slot of
-//!   `BENCH_ONLY=issue`, and `BENCH_DIGESTS=1` makes it the CLI path);
+//!   stream (`BENCH_SLOT` sets the slot of `BENCH_ONLY=issue`, and
+//!   `BENCH_DIGESTS=1` makes it the CLI path);
 //!
 //! and prints each as a ratio to the baseline. Every step writes new files
 //! and closes them within its timing. Between timings the files just written
@@ -360,7 +360,7 @@ fn main() {
         .recipients((0..8).map(|i| Recipient::new(format!("party{i}"), i).unwrap()))
         .build()
         .unwrap();
-    // Slots 0 to 29 draw from a position's head; later ones from its tail.
+    // Slots 0 to 13 draw from a position's head; later ones from its tail.
     let late = one(37);
     reset_peak();
     let mut best = [Timing::NONE; 5];

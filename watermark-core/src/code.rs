@@ -7,28 +7,27 @@
 //! the row's positions comes from one BLAKE3 extendable-output stream keyed
 //! with `K_code` over `A`:
 //!
-//! * bytes `64q .. 64q + 64` are position `q`'s *head*, one whole output
-//!   block: a 16-bit draw for its bias `p` (arcsine density restricted to
-//!   `[t, 1-t]`), a 16-bit draw for whether it is active, and the 16-bit
-//!   draws `u` of recipient slots 0..29;
-//! * recipient slot `j ≥ 30` is in *tail block* `k = ⌊(j - 30) / 32⌋`: its
-//!   draw is the 2 bytes at `2^40 + k·2^22 + 64q + 2((j - 30) mod 32)`. Each
+//! * bytes `32q .. 32q + 32` are position `q`'s *head*: a 16-bit draw for its
+//!   bias `p` (arcsine density restricted to `[t, 1-t]`), a 16-bit draw for
+//!   whether it is active, and the 16-bit draws `u` of recipient slots 0..13;
+//! * recipient slot `j ≥ 14` is in *tail block* `k = ⌊(j - 14) / 32⌋`: its
+//!   draw is the 2 bytes at `2^40 + k·2^22 + 64q + 2((j - 14) mod 32)`. Each
 //!   (block, position) is one whole 64-byte output block of the stream, and a
 //!   block's positions are contiguous, so the draws of 32 recipients at every
 //!   position of a row are one SIMD pass too.
 //!
 //! Recipient `j` holds bit 1 at `q` iff `u < 65536 p`. A row's heads are
-//! one SIMD pass of the stream, so marking a copy for one of the first 30
-//! recipient slots costs one HMAC and one BLAKE3 call per row, and a later
-//! slot one more BLAKE3 call; scoring `n` recipients costs `⌈(n - 30) / 32⌉`
-//! more passes per row, and a new recipient never changes an existing copy.
+//! one SIMD pass of the stream, so marking costs one HMAC and one BLAKE3 call
+//! per row; scoring `n` recipients costs `⌈(n - 14) / 32⌉` more passes per
+//! row, and a new recipient never changes an existing copy.
 //!
-//! Why 30: a BLAKE3 call costs about as much for one output block as for
-//! sixteen (the SIMD kernel runs 16 blocks at once), so the first call is
-//! made wide enough to hold many recipients' draws. A wider head makes the
-//! first call cover more slots but rows with many positions then need a
-//! second SIMD pass for everyone; no layout serves every slot with one call,
-//! because all recipients must read the same bias draw.
+//! Why a 32-byte head, and not a whole 64-byte block with 30 slots: with
+//! AVX-512, BLAKE3 computes up to 16 output blocks in about the time of one,
+//! and a wider head would spare slots 14 to 29 their second call for a few
+//! nanoseconds more per row. Without AVX-512 each output block is one more
+//! compression, so a wider head would double the first call for every copy
+//! (a measured 14% more instructions per row to issue a copy for slot 0). The
+//! layout must serve every machine, so the head stays small.
 //!
 //! The bias is quantised to a multiple of 1/65536 so that `P(bit = 1)` is
 //! known exactly; the detection bound uses that exact value. It is computed
@@ -43,9 +42,8 @@ use crate::key::Subkeys;
 pub(crate) const MAX_SLOTS_PER_CELL: usize = 16;
 
 /// Recipients whose draws sit in a position's head.
-const HEAD_RECIPIENTS: u32 = 30;
-/// A head is one output block: bias and active draws, then 30 slots' draws.
-const HEAD: usize = 64;
+const HEAD_RECIPIENTS: u32 = 14;
+const HEAD: usize = 32;
 const TAIL_BASE: u64 = 1 << 40;
 /// Recipients per tail block, and the block's bytes per position.
 const TAIL_SLOTS: u32 = 32;
@@ -591,20 +589,16 @@ mod tests {
         let pos = one(&code, &keys, b"X", 6);
         let mut all = vec![0u16; 700];
         pos.draws(&keys, 0, &mut all);
-        // A head is the stream's block q: the bias draw, the active draw,
-        // then slot j's draw at 64q + 4 + 2j. Tail draws are in 64-byte
+        // Head draws are the stream at 32q + 4 + 2j; tail draws in 64-byte
         // blocks of 32 slots, block k of position q at 2^40 + k 2^22 + 64q.
         let mut stream = row_stream(&keys, &pos.anchor);
-        let mut head = [0u8; 7 * 64];
+        let mut head = [0u8; 7 * 32];
         stream.fill(&mut head);
-        let at = |i: usize| u16::from_le_bytes([head[6 * 64 + i], head[6 * 64 + i + 1]]);
-        assert_eq!(pos.threshold, code.threshold(at(0)));
-        assert_eq!(pos.active, u32::from(at(2)) < code.active_below);
         for (j, &u) in all.iter().enumerate() {
-            let want = if j < 30 {
-                at(4 + 2 * j)
+            let want = if j < 14 {
+                u16::from_le_bytes([head[6 * 32 + 4 + 2 * j], head[6 * 32 + 5 + 2 * j]])
             } else {
-                let (k, i) = ((j - 30) / 32, (j - 30) % 32);
+                let (k, i) = ((j - 14) / 32, (j - 14) % 32);
                 let mut b = [0u8; 2];
                 stream.set_position(TAIL_BASE + k as u64 * TAIL_STRIDE + 64 * 6 + 2 * i as u64);
                 stream.fill(&mut b);
@@ -612,7 +606,7 @@ mod tests {
             };
             assert_eq!(u, want, "{j}");
             assert_eq!(pos.bit(&keys, j as u32), u < pos.threshold, "{j}");
-            if j < 30 {
+            if j < 14 {
                 assert_eq!(pos.head_draw(j as u32), u, "{j}");
             }
         }
@@ -620,7 +614,7 @@ mod tests {
         // range and any positions around this one, from the stream its
         // heads kept.
         let mut heads = RowHeads::default();
-        for (first, last, q_lo, q_hi) in [(0, 699, 0, 6), (30, 61, 6, 6), (40, 300, 2, 9)] {
+        for (first, last, q_lo, q_hi) in [(0, 699, 0, 6), (14, 45, 6, 6), (40, 300, 2, 9)] {
             heads.fill(&keys, &pos.anchor, q_hi);
             let mut tails = RowTails::default();
             tails.fill(&mut heads, (first, last), (q_lo, q_hi));
@@ -635,7 +629,7 @@ mod tests {
                 assert_eq!(pos.draw_in(&tails, j), all[j as usize], "{j}");
             }
         }
-        for (start, len) in [(290, 10), (10, 10), (29, 1), (30, 600), (20, 40)] {
+        for (start, len) in [(290, 10), (10, 10), (13, 1), (14, 600)] {
             let mut part = vec![0u16; len];
             pos.draws(&keys, start, &mut part);
             assert_eq!(&part[..], &all[start as usize..start as usize + len]);
