@@ -99,20 +99,44 @@ impl RowHeads {
     }
 }
 
-/// `len` bytes of a row stream rounded up to what BLAKE3 computes fastest:
-/// a power of two of 64-byte blocks up to 16, then a multiple of 16. Its
-/// SIMD code computes 16, 8, 4, 2 blocks at once, and one at a time, so 7
-/// blocks cost three passes and 8 blocks one (measured on AVX-512: 7
-/// blocks took twice as long as 16). The bytes past `len` are not used.
+/// `len` bytes of a row stream rounded up to what BLAKE3 computes fastest.
+/// With AVX-512 it computes 16, 8, 4, 2 output blocks at once, and one at a
+/// time, so 7 blocks cost three passes and 8 blocks one (measured: 7 blocks
+/// took twice as long as 16): a power of two of 64-byte blocks up to 16,
+/// then a multiple of 16. Elsewhere every block is one compression, so whole
+/// blocks only. The bytes past `len` are not used, so the draws are the
+/// same either way.
 #[inline]
 fn padded(len: usize) -> usize {
+    padded_for(len, wide_xof())
+}
+
+#[inline]
+fn padded_for(len: usize, wide: bool) -> usize {
     let blocks = len.div_ceil(64).max(1);
-    let blocks = if blocks <= 16 {
+    let blocks = if !wide {
+        blocks
+    } else if blocks <= 16 {
         blocks.next_power_of_two()
     } else {
         blocks.next_multiple_of(16)
     };
     blocks * 64
+}
+
+/// Whether BLAKE3 computes many output blocks in one pass here: its AVX-512
+/// code, which it uses on x86-64 Unix when the CPU has AVX-512 F and VL.
+#[inline]
+fn wide_xof() -> bool {
+    #[cfg(all(target_arch = "x86_64", unix))]
+    {
+        std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+    }
+    #[cfg(not(all(target_arch = "x86_64", unix)))]
+    {
+        false
+    }
 }
 
 /// One position of the code.
@@ -514,18 +538,20 @@ mod tests {
     #[test]
     fn row_streams_are_filled_in_whole_simd_passes() {
         let want = [
-            (1, 64),
-            (64, 64),
-            (65, 128),
-            (129, 256),
-            (448, 512),
-            (513, 1024),
+            (1, 64, 64),
+            (64, 64, 64),
+            (65, 128, 128),
+            (129, 256, 192),
+            (448, 512, 448),
+            (513, 1024, 576),
+            (1025, 2048, 1088),
+            (2049, 3072, 2112),
         ];
-        for (len, padded_len) in want {
-            assert_eq!(padded(len), padded_len, "{len}");
+        for (len, wide, narrow) in want {
+            assert_eq!(padded_for(len, true), wide, "{len}");
+            assert_eq!(padded_for(len, false), narrow, "{len}");
+            assert!([wide, narrow].contains(&padded(len)), "{len}");
         }
-        assert_eq!(padded(1025), 2048);
-        assert_eq!(padded(2049), 3072);
     }
 
     fn one(code: &Code, keys: &Subkeys, id: &[u8], q: usize) -> Position {
