@@ -192,9 +192,8 @@ impl Position {
         if heads_hold(slot) {
             return self.head_draw(slot);
         }
-        let t = slot - HEAD_RECIPIENTS;
-        let at = tails.at((t / TAIL_SLOTS) as usize, usize::from(self.q))
-            + 2 * (t % TAIL_SLOTS) as usize;
+        let (k, i) = tail_place(slot);
+        let at = tails.at(k as usize, usize::from(self.q)) + 2 * i;
         u16::from_le_bytes([tails.bytes[at], tails.bytes[at + 1]])
     }
 
@@ -307,14 +306,9 @@ fn runs(first: u32, count: usize) -> impl Iterator<Item = (usize, Run)> {
                 n,
             }
         } else {
-            let t = slot - HEAD_RECIPIENTS;
-            let i = (t % TAIL_SLOTS) as usize;
+            let (k, i) = tail_place(slot);
             let n = (TAIL_SLOTS as usize - i).min(count - done);
-            Run::Tail {
-                k: t / TAIL_SLOTS,
-                i,
-                n,
-            }
+            Run::Tail { k, i, n }
         };
         let at = done;
         done += match run {
@@ -330,6 +324,13 @@ fn decode(bytes: &[u8], out: &mut [u16]) {
     for (d, b) in out.iter_mut().zip(bytes.chunks_exact(2)) {
         *d = u16::from_le_bytes([b[0], b[1]]);
     }
+}
+
+/// Where slot `slot` (past the head) lies: tail block `k`, draw `i` of it.
+#[inline]
+fn tail_place(slot: u32) -> (u32, usize) {
+    let t = slot - HEAD_RECIPIENTS;
+    (t / TAIL_SLOTS, (t % TAIL_SLOTS) as usize)
 }
 
 /// The offset of tail block `k` of position `q` in its row's stream.
@@ -374,8 +375,8 @@ impl RowTails {
             self.bytes.clear();
             return;
         }
-        let k0 = first.saturating_sub(HEAD_RECIPIENTS) / TAIL_SLOTS;
-        let k1 = (last - HEAD_RECIPIENTS) / TAIL_SLOTS;
+        let k0 = tail_place(first.max(HEAD_RECIPIENTS)).0;
+        let k1 = tail_place(last).0;
         self.k0 = k0 as usize;
         let per_block = TAIL_BLOCK * self.qs;
         self.bytes.resize(per_block * (k1 - k0 + 1) as usize, 0);
