@@ -209,6 +209,11 @@ mod tests {
             matching_positions: 0,
             false_accusation_bound: p,
             false_accusation_bound_log10: log10,
+            decided_by: watermark_core::ScoreTried {
+                evidence: "all".into(),
+                score: watermark_core::ScoreName::Tardos,
+                weight: 0.35,
+            },
             accused: true,
             evidence: Vec::new(),
         }

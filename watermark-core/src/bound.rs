@@ -127,6 +127,13 @@ impl Histogram {
         self.counts = merged;
     }
 
+    /// The histogram of the same positions with every bit read flipped.
+    pub(crate) fn complemented(&self) -> Histogram {
+        let mut counts: Vec<(u32, u64)> = self.counts.iter().map(|&(k, n)| (k ^ 1, n)).collect();
+        counts.sort_unstable_by_key(|e| e.0);
+        Histogram { counts }
+    }
+
     /// Each `(threshold, y)` read, in order, with its count.
     fn iter(&self) -> impl Iterator<Item = ((u16, bool), u64)> + '_ {
         self.counts

@@ -607,14 +607,14 @@ fn build_canary(
     Some(out)
 }
 
-/// The folded identity of a row under the policy (its anchor's input).
+/// The canonical identity of a row under the policy (its anchor's input).
 fn identity_key(identity: &[usize], values: &[impl AsRef<str>]) -> String {
     let mut s = String::new();
     for (k, &i) in identity.iter().enumerate() {
         if k > 0 {
             s.push('\u{1F}');
         }
-        s.push_str(&fold(values[i].as_ref()));
+        crate::normalize::identity_into(values[i].as_ref(), &mut s);
     }
     s
 }

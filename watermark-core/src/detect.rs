@@ -18,8 +18,22 @@ use crate::scheme::{Binding, Recipient, RowBuffers, Scheme};
 const EVIDENCE_KEPT: usize = 100_000;
 /// Evidence rows reported per accused recipient.
 const EVIDENCE_SHOWN: usize = 25;
-/// Scores computed per recipient; the bound is multiplied by this.
-const SCORES: u32 = 2;
+/// Share of the false-accusation budget given to each score over all the
+/// evidence: the collusion-secure Tardos score and the single-leaker score.
+const WEIGHT_ALL: f64 = 0.35;
+/// Share given to the score that tolerates rows from elsewhere.
+const WEIGHT_MIXTURE: f64 = 0.1;
+/// Share split among the scores of single evidence groups and the
+/// complemented scores.
+const WEIGHT_GROUPS: f64 = 0.2;
+/// The share of a leak that the mixture score expects to come from the
+/// leaker's copy (the rest from elsewhere): power only, never the bound.
+const MIX_SHARE: f64 = 0.1;
+/// The edits the mixture score expects in the leaker's rows: power only.
+const MIX_FLIP: f64 = 0.02;
+/// Rows times recipients for which the mixture score is computed: one
+/// logarithm each. Past it, a leak is large enough for the other scores.
+const MIX_BUDGET: u64 = 20_000_000;
 
 /// Attributes leaks to recipients. Build one with [`Detector::builder`].
 #[derive(Debug)]
@@ -182,25 +196,36 @@ impl Detector {
             rows_used: 0,
             last_used: None,
             rows_without_identity: 0,
+            rows_identity_valid: 0,
             per_carrier: vec![0; k],
             repeated: 0,
             conflicting: 0,
             kept: Vec::new(),
+            mixture: vec![0.0; self.recipients.len()],
+            mixture_rows: 0,
+            tainted: Vec::new(),
         })
     }
 
-    /// The score terms at a position of bias `threshold / 65536` read `y`:
-    /// Tardos when the bit is 1, when it is 0, then the single-leaker
-    /// score's. Computed each time: a table of them would not stay in cache.
+    /// The score terms at a position of bias `threshold / 65536` read `y`,
+    /// each as (bit 1, bit 0): Tardos, the single-leaker score, the
+    /// single-leaker score of the complemented reading, and the per-row
+    /// likelihood of the mixture score. Computed each time: a table of them
+    /// would not stay in cache.
     #[inline]
-    fn terms(&self, threshold: u16, y: bool) -> [f64; 4] {
+    fn terms(&self, threshold: u16, y: bool) -> Terms {
         let p = f64::from(threshold) / 65536.0;
         let (ta, tb) = ScoreKind::Tardos.terms(p, y);
-        let (la, lb) = ScoreKind::SingleLeaker {
+        let single = ScoreKind::SingleLeaker {
             flip_rate: self.scheme.policy.code.flip_rate,
+        };
+        let (la, lb) = single.terms(p, y);
+        let (ca, cb) = single.terms(p, !y);
+        let (ma, mb) = ScoreKind::SingleLeaker {
+            flip_rate: MIX_FLIP,
         }
         .terms(p, y);
-        [ta, tb, la, lb]
+        [ta, tb, la, lb, ca, cb, ma, mb]
     }
 }
 
@@ -255,12 +280,17 @@ struct Reading {
     pos: Position,
 }
 
-/// Per recipient and group (`group * n + r`): the two scores and the
-/// positions that match.
+/// A position's score terms, see [`Detector::terms`].
+type Terms = [f64; 8];
+
+/// Per recipient and group (`group * n + r`): the scores and the positions
+/// that match. The complemented Tardos score is the Tardos score negated.
 #[derive(Clone, Debug)]
 struct Sums {
     tardos: Vec<f64>,
     llr: Vec<f64>,
+    /// The single-leaker score of the complemented readings.
+    llr_c: Vec<f64>,
     matches: Vec<i64>,
 }
 
@@ -269,6 +299,7 @@ impl Sums {
         Sums {
             tardos: vec![0.0; len],
             llr: vec![0.0; len],
+            llr_c: vec![0.0; len],
             matches: vec![0; len],
         }
     }
@@ -280,53 +311,78 @@ impl Sums {
         for (a, b) in self.llr.iter_mut().zip(&other.llr) {
             *a += b;
         }
+        for (a, b) in self.llr_c.iter_mut().zip(&other.llr_c) {
+            *a += b;
+        }
         for (a, b) in self.matches.iter_mut().zip(&other.matches) {
             *a += b;
         }
     }
 
     /// Adds (or, `remove`, takes back) one position's contributions, `bits`
-    /// being every recipient's bit there. Branch-free, so it vectorises.
+    /// being every recipient's bit there; with `row`, also adds each
+    /// recipient's mixture term to its row's (same offsets as `bits`).
+    /// Branch-free, so it vectorises.
     #[inline]
-    fn add(&mut self, at: usize, terms: [f64; 4], y: bool, bits: &[bool], remove: bool) {
+    fn add(
+        &mut self,
+        at: usize,
+        terms: Terms,
+        y: bool,
+        bits: &[bool],
+        remove: bool,
+        row: Option<&mut [f64]>,
+    ) {
         let n = bits.len();
         // Adding -a is subtracting a, exactly.
-        let [ta, tb, la, lb] = if remove { terms.map(|t| -t) } else { terms };
+        let terms = if remove { terms.map(|t| -t) } else { terms };
         let sign = if remove { -1 } else { 1 };
-        let tardos = &mut self.tardos[at..at + n];
-        let llr = &mut self.llr[at..at + n];
-        let matches = &mut self.matches[at..at + n];
-        for (((t, l), m), &bit) in tardos
-            .iter_mut()
-            .zip(llr.iter_mut())
-            .zip(matches.iter_mut())
-            .zip(bits)
-        {
-            *t += if bit { ta } else { tb };
-            *l += if bit { la } else { lb };
-            *m += sign * i64::from(bit == y);
+        self.add_each(at, terms, n, |r| (bits[r], i64::from(bits[r] == y) * sign));
+        if let Some(row) = row {
+            let [.., ma, mb] = terms;
+            for (m, &bit) in row[..n].iter_mut().zip(bits) {
+                *m += if bit { ma } else { mb };
+            }
         }
     }
 
     /// [`Sums::add`] for recipients `at..` whose draws are `bytes`
-    /// (little-endian `u16`, bit 1 below `threshold`).
+    /// (little-endian `u16`, bit 1 below `threshold`), their row's mixture
+    /// terms in `row`.
     #[inline]
-    fn add_draws(&mut self, at: usize, terms: [f64; 4], y: bool, threshold: u16, bytes: &[u8]) {
+    fn add_draws(
+        &mut self,
+        at: usize,
+        terms: Terms,
+        y: bool,
+        threshold: u16,
+        bytes: &[u8],
+        row: &mut [f64],
+    ) {
         let n = bytes.len() / 2;
-        let [ta, tb, la, lb] = terms;
+        let bit = |r: usize| u16::from_le_bytes([bytes[2 * r], bytes[2 * r + 1]]) < threshold;
+        self.add_each(at, terms, n, |r| (bit(r), i64::from(bit(r) == y)));
+        let [.., ma, mb] = terms;
+        for (r, m) in row[..n].iter_mut().enumerate() {
+            *m += if bit(r) { ma } else { mb };
+        }
+    }
+
+    /// Adds the terms of recipients `at..at + n`, `bit(r)` giving the r-th's
+    /// bit and what it adds to the matching positions.
+    #[inline]
+    fn add_each(&mut self, at: usize, terms: Terms, n: usize, bit: impl Fn(usize) -> (bool, i64)) {
+        let [ta, tb, la, lb, ca, cb, ..] = terms;
         let tardos = &mut self.tardos[at..at + n];
         let llr = &mut self.llr[at..at + n];
+        let llr_c = &mut self.llr_c[at..at + n];
         let matches = &mut self.matches[at..at + n];
-        for (((t, l), m), b) in tardos
-            .iter_mut()
-            .zip(llr.iter_mut())
-            .zip(matches.iter_mut())
-            .zip(bytes.chunks_exact(2))
-        {
-            let bit = u16::from_le_bytes([b[0], b[1]]) < threshold;
-            *t += if bit { ta } else { tb };
-            *l += if bit { la } else { lb };
-            *m += i64::from(bit == y);
+        for r in 0..n {
+            let (bit, matching) = bit(r);
+            tardos[r] += if bit { ta } else { tb };
+            llr[r] += if bit { la } else { lb };
+            llr_c[r] += if bit { ca } else { cb };
+            matches[r] += matching;
         }
     }
 }
@@ -337,8 +393,13 @@ impl Sums {
 pub(crate) struct ReadBatch {
     readings: Vec<Reading>,
     sums: Sums,
+    /// Per row in `mix_rows`, every recipient's mixture term.
+    mix: Vec<f64>,
+    /// The rows that have mixture terms, in order.
+    mix_rows: Vec<u64>,
     rows_read: u64,
     rows_without_identity: u64,
+    rows_identity_valid: u64,
 }
 
 /// Reads leak rows' positions and draws recipients' bits at them; one per
@@ -360,6 +421,10 @@ pub(crate) struct RowReader<'d> {
     contiguous: bool,
     draws: Vec<u16>,
     bits: Vec<bool>,
+    /// The current row's mixture log-likelihood, per recipient.
+    row_mix: Vec<f64>,
+    /// Rows past this get no mixture terms.
+    mix_rows: u64,
 }
 
 impl<'d> RowReader<'d> {
@@ -394,6 +459,8 @@ impl<'d> RowReader<'d> {
                 .all(|(r, rec)| rec.slot == min + r as u32),
             draws: vec![0; if dense { span } else { 0 }],
             bits: vec![false; n],
+            row_mix: vec![0.0; n],
+            mix_rows: MIX_BUDGET / (n as u64).max(1),
         }
     }
 
@@ -408,8 +475,11 @@ impl<'d> RowReader<'d> {
         ReadBatch {
             readings: Vec::new(),
             sums: Sums::new(groups * self.detector.recipients.len()),
+            mix: Vec::new(),
+            mix_rows: Vec::new(),
             rows_read: 0,
             rows_without_identity: 0,
+            rows_identity_valid: 0,
         }
     }
 
@@ -457,6 +527,10 @@ impl<'d> RowReader<'d> {
         batch.rows_read += 1;
         match anchor {
             Ok(anchor) => {
+                let identifier = self.detector.scheme.identifier;
+                if identifier.is_some_and(|kind| kind.accepts(&self.scratch)) {
+                    batch.rows_identity_valid += 1;
+                }
                 self.read(batch, row, &anchor, field);
                 Ok(())
             }
@@ -479,14 +553,21 @@ impl<'d> RowReader<'d> {
         let det = self.detector;
         let scheme = &det.scheme;
         let k = scheme.carriers.len();
+        let n = self.bits.len();
+        let row_start = batch.readings.len();
+        let mixing = n > 0 && row <= self.mix_rows;
+        if mixing {
+            self.row_mix.fill(0.0);
+        }
         if let Some(pos) = det.canaries.get(&anchor.key()) {
             // A canary row: whoever leaked held it.
             if pos.active {
                 self.bits_at(pos);
                 let terms = det.terms(pos.threshold, true);
+                let row_mix = mixing.then_some(&mut self.row_mix[..]);
                 batch
                     .sums
-                    .add(k * self.bits.len(), terms, true, &self.bits, false);
+                    .add(k * n, terms, true, &self.bits, false, row_mix);
                 batch.readings.push(Reading {
                     row,
                     group: k as u16,
@@ -516,23 +597,59 @@ impl<'d> RowReader<'d> {
                 }
             }
         }
-        let n = self.bits.len();
-        if batch.readings.len() == start || n == 0 {
-            return;
+        if batch.readings.len() > start && n > 0 {
+            self.score_positions(batch, start, (q_lo, q_hi), mixing);
         }
+        if mixing && batch.readings.len() > row_start {
+            // ln(1 − α + α·L) per recipient, L the row's likelihood ratio;
+            // rounded down where L is negligible, which only lowers the score.
+            let floor = (1.0 - MIX_SHARE).ln();
+            batch.mix.extend(self.row_mix.iter().map(|&x| {
+                if x < -30.0 {
+                    floor
+                } else {
+                    (1.0 - MIX_SHARE + MIX_SHARE * x.exp()).ln()
+                }
+            }));
+            batch.mix_rows.push(row);
+        }
+    }
+
+    /// Scores readings `start..` of `batch`, one row's carrier positions
+    /// with indices `q_lo..=q_hi`, for every recipient.
+    fn score_positions(
+        &mut self,
+        batch: &mut ReadBatch,
+        start: usize,
+        (q_lo, q_hi): (usize, usize),
+        mixing: bool,
+    ) {
+        let det = self.detector;
+        let keys = &det.scheme.keys;
+        let n = self.bits.len();
         if self.dense {
             let last = self.slot_base + self.draws.len() as u32 - 1;
             self.tails
                 .fill(&mut self.buf.heads, (self.slot_base, last), (q_lo, q_hi));
         }
+        // Mixture terms go to the row's, or, past the mixture's rows, to a
+        // buffer nobody reads.
+        let mut discard = Vec::new();
         for reading in &batch.readings[start..] {
             let pos = &reading.pos;
             let terms = det.terms(pos.threshold, reading.y);
             let at = usize::from(reading.group) * n;
             if self.contiguous {
                 let sums = &mut batch.sums;
+                let row_mix: &mut [f64] = if mixing {
+                    &mut self.row_mix
+                } else {
+                    discard.resize(n, 0.0);
+                    &mut discard
+                };
                 pos.draw_runs(&self.tails, self.slot_base, n, |i, bytes| {
-                    sums.add_draws(at + i, terms, reading.y, pos.threshold, bytes);
+                    let row = &mut row_mix[i..i + bytes.len() / 2];
+                    sums.add_draws(at + i, terms, reading.y, pos.threshold, bytes, row);
                 });
                 continue;
             }
@@ -543,10 +660,13 @@ impl<'d> RowReader<'d> {
                 }
             } else {
                 for (bit, r) in self.bits.iter_mut().zip(&det.recipients) {
-                    *bit = pos.bit(&scheme.keys, r.slot);
+                    *bit = pos.bit(keys, r.slot);
                 }
             }
-            batch.sums.add(at, terms, reading.y, &self.bits, false);
+            let row_mix = mixing.then_some(&mut self.row_mix[..]);
+            batch
+                .sums
+                .add(at, terms, reading.y, &self.bits, false, row_mix);
         }
     }
 
@@ -612,6 +732,60 @@ struct Kept {
     pos: Position,
 }
 
+/// One score tried for every recipient.
+struct Tried {
+    spec: ScoreTried,
+    /// The histogram of the positions it sums over, as its terms read them.
+    hist: Histogram,
+    /// The kind whose bound applies; `None` for the mixture score, whose
+    /// terms each have `E[exp(T)] = 1` for an innocent recipient, so that
+    /// `P(S ≥ s) ≤ exp(−s)` (Markov).
+    kind: Option<ScoreKind>,
+    values: Vec<f64>,
+}
+
+impl Tried {
+    fn new(
+        evidence: impl Into<String>,
+        score: ScoreName,
+        hist: &Histogram,
+        kind: Option<ScoreKind>,
+        values: Vec<f64>,
+        weight: f64,
+    ) -> Tried {
+        Tried {
+            spec: ScoreTried {
+                evidence: evidence.into(),
+                score,
+                weight,
+            },
+            hist: if kind.is_some() {
+                hist.clone()
+            } else {
+                Histogram::default()
+            },
+            kind,
+            values,
+        }
+    }
+
+    /// `ln P(S ≥ s)` for every recipient's value `s`. A score that no
+    /// recipient has above 0 bounds nothing (1): no bound is computed.
+    fn ln_bounds(&self) -> Vec<f64> {
+        let Some(kind) = self.kind else {
+            return self.values.iter().map(|&s| (-s).min(0.0)).collect();
+        };
+        if self.values.iter().all(|&s| s.is_nan() || s <= 0.0) {
+            return vec![0.0; self.values.len()];
+        }
+        let bounder = Bounder::new(&self.hist, kind);
+        self.values
+            .iter()
+            .map(|&s| if s > 0.0 { bounder.ln_bound(s) } else { 0.0 })
+            .collect()
+    }
+}
+
 /// Reads a leak row by row, then [`Observer::finish`] gives the attribution.
 pub struct Observer<'d> {
     reader: RowReader<'d>,
@@ -633,10 +807,17 @@ pub struct Observer<'d> {
     rows_used: u64,
     last_used: Option<u64>,
     rows_without_identity: u64,
+    rows_identity_valid: u64,
     per_carrier: Vec<u64>,
     repeated: u64,
     conflicting: u64,
     kept: Vec<Kept>,
+    /// Per recipient, the mixture score over the rows whose every position
+    /// was read here first.
+    mixture: Vec<f64>,
+    mixture_rows: u64,
+    /// Rows of the batch being taken in that repeat a position.
+    tainted: Vec<u64>,
 }
 
 impl std::fmt::Debug for Observer<'_> {
@@ -696,11 +877,16 @@ impl<'d> Observer<'d> {
         let ReadBatch {
             readings,
             mut sums,
+            mix,
+            mix_rows,
             rows_read,
             rows_without_identity,
+            rows_identity_valid,
         } = batch;
         self.rows_read += rows_read;
         self.rows_without_identity += rows_without_identity;
+        self.rows_identity_valid += rows_identity_valid;
+        self.tainted.clear();
         let canary_group = self.per_carrier.len();
         let n = self.reader.bits.len();
         let mut outcomes = std::mem::take(&mut self.outcomes);
@@ -728,10 +914,13 @@ impl<'d> Observer<'d> {
                     // Count each position once: a repeated row adds nothing.
                     self.repeated += 1;
                     self.conflicting += u64::from(conflict);
+                    if self.tainted.last() != Some(&reading.row) {
+                        self.tainted.push(reading.row);
+                    }
                     if n > 0 {
                         self.reader.bits_at(pos);
                         let terms = self.reader.detector.terms(pos.threshold, y);
-                        sums.add(group * n, terms, y, &self.reader.bits, true);
+                        sums.add(group * n, terms, y, &self.reader.bits, true, None);
                     }
                     continue;
                 }
@@ -759,6 +948,19 @@ impl<'d> Observer<'d> {
         }
         self.outcomes = outcomes;
         self.sums.merge(&sums);
+        // A row's mixture term counts only if every position it read was
+        // read here first: the rows counted then share no position.
+        let mut tainted = self.tainted.iter().peekable();
+        for (row, terms) in mix_rows.iter().zip(mix.chunks_exact(n.max(1))) {
+            while tainted.next_if(|&&t| t < *row).is_some() {}
+            if tainted.peek() == Some(&row) {
+                continue;
+            }
+            for (m, t) in self.mixture.iter_mut().zip(terms) {
+                *m += t;
+            }
+            self.mixture_rows += 1;
+        }
     }
 
     /// Per group, the histogram of the positions read.
@@ -778,6 +980,17 @@ impl<'d> Observer<'d> {
     }
 
     /// Scores every recipient and bounds the chance of a false accusation.
+    ///
+    /// Every recipient gets several scores: over all the evidence (Tardos,
+    /// single-leaker, and the mixture score that tolerates rows from
+    /// elsewhere), and over each evidence group alone (each carrier column,
+    /// the canaries), also complemented (a leaker who flipped every mark of
+    /// a column). Each score `i` has a share `w_i` of the false-accusation
+    /// budget, fixed before any recipient's bits are looked at (it depends
+    /// only on which groups the leak holds), and `Σ w_i = 1`; a recipient's
+    /// bound is `N · min_i P_i / w_i`, `P_i` the bound of score `i` and `N`
+    /// the recipients compared. That is a union bound over recipients and
+    /// scores, so it holds whichever score decides.
     pub fn finish(mut self) -> Attribution {
         if self.pending_rows > 0 {
             let batch = std::mem::replace(&mut self.pending, self.reader.batch());
@@ -787,6 +1000,12 @@ impl<'d> Observer<'d> {
         let det = self.reader.detector;
         let n = det.recipients.len();
         let k = self.per_carrier.len();
+        let group_positions: Vec<u64> = self
+            .per_carrier
+            .iter()
+            .copied()
+            .chain(std::iter::once(self.canaries_found))
+            .collect();
         // Carrier columns the leaker rewrote to one spelling carry no
         // information about who leaked: leave them out.
         let normalised: Vec<bool> = (0..k)
@@ -797,55 +1016,149 @@ impl<'d> Observer<'d> {
             })
             .chain(std::iter::once(false))
             .collect();
+        let groups: Vec<usize> = (0..=k)
+            .filter(|&g| !normalised[g] && group_positions[g] > 0)
+            .collect();
         let by_group = self.histograms();
         let mut hist = Histogram::default();
         let mut tardos = vec![0.0; n];
         let mut llr = vec![0.0; n];
         let mut matches = vec![0u64; n];
         let mut positions = 0u64;
-        for g in (0..=k).filter(|&g| !normalised[g]) {
+        for &g in &groups {
             hist.merge(&by_group[g]);
-            positions += if g == k {
-                self.canaries_found
-            } else {
-                self.per_carrier[g]
-            };
+            positions += group_positions[g];
             for r in 0..n {
                 tardos[r] += self.sums.tardos[g * n + r];
                 llr[r] += self.sums.llr[g * n + r];
                 matches[r] += self.sums.matches[g * n + r].max(0) as u64;
             }
         }
-        // Each score's bounds: `ln P(S ≥ s)` per recipient.
-        let bounds = |kind: ScoreKind, scores: &[f64]| -> Vec<f64> {
-            let bounder = Bounder::new(&hist, kind);
-            scores.iter().map(|&s| bounder.ln_bound(s)).collect()
-        };
         let single_leaker = self.single_leaker();
-        let (tardos_ln, llr_ln) = if hist.distinct() >= PARALLEL_BOUND_TERMS {
-            // A large leak: the two scores' bounds take a while, and
-            // nothing else is left to run.
-            std::thread::scope(|s| {
-                let tardos_ln = s.spawn(|| bounds(ScoreKind::Tardos, &tardos));
-                let llr_ln = bounds(single_leaker, &llr);
-                let tardos_ln = tardos_ln
+        let carriers = &det.scheme.carriers;
+        let group_name = |g: usize| {
+            if g == k {
+                "canaries".to_string()
+            } else {
+                carriers[g].name.clone()
+            }
+        };
+        // The scores tried, each with its histogram, the kind its bound is
+        // computed for, its values and its share of the budget.
+        let mut tried: Vec<Tried> = vec![
+            Tried::new(
+                "all",
+                ScoreName::Tardos,
+                &hist,
+                Some(ScoreKind::Tardos),
+                tardos.clone(),
+                WEIGHT_ALL,
+            ),
+            Tried::new(
+                "all",
+                ScoreName::SingleLeaker,
+                &hist,
+                Some(single_leaker),
+                llr.clone(),
+                WEIGHT_ALL,
+            ),
+        ];
+        if self.mixture_rows > 0 {
+            tried.push(Tried::new(
+                "all",
+                ScoreName::Mixture,
+                &hist,
+                None,
+                self.mixture.clone(),
+                WEIGHT_MIXTURE,
+            ));
+        }
+        let mut by_column = Vec::new();
+        for &g in &groups {
+            let of = |v: &[f64]| v[g * n..(g + 1) * n].to_vec();
+            let h = &by_group[g];
+            let flipped = h.complemented();
+            if groups.len() > 1 {
+                by_column.push(Tried::new(
+                    group_name(g),
+                    ScoreName::Tardos,
+                    h,
+                    Some(ScoreKind::Tardos),
+                    of(&self.sums.tardos),
+                    0.0,
+                ));
+                by_column.push(Tried::new(
+                    group_name(g),
+                    ScoreName::SingleLeaker,
+                    h,
+                    Some(single_leaker),
+                    of(&self.sums.llr),
+                    0.0,
+                ));
+            }
+            // The complemented Tardos score is the Tardos score negated.
+            let negated = of(&self.sums.tardos).iter().map(|t| -t).collect();
+            by_column.push(Tried::new(
+                group_name(g),
+                ScoreName::TardosComplemented,
+                &flipped,
+                Some(ScoreKind::Tardos),
+                negated,
+                0.0,
+            ));
+            by_column.push(Tried::new(
+                group_name(g),
+                ScoreName::SingleLeakerComplemented,
+                &flipped,
+                Some(single_leaker),
+                of(&self.sums.llr_c),
+                0.0,
+            ));
+        }
+        let share = WEIGHT_GROUPS / by_column.len().max(1) as f64;
+        for t in &mut by_column {
+            t.spec.weight = share;
+        }
+        tried.extend(by_column);
+        // `ln P_i` per score and recipient.
+        let big = hist.distinct() >= PARALLEL_BOUND_TERMS;
+        let lns: Vec<Vec<f64>> = if big {
+            // A large leak: the bounds take a while, and nothing else is
+            // left to run.
+            let (even, odd): (Vec<_>, Vec<_>) =
+                tried.iter().enumerate().partition(|(i, _)| i % 2 == 0);
+            let (even, odd) = std::thread::scope(|s| {
+                let odd = s.spawn(|| odd.iter().map(|(_, t)| t.ln_bounds()).collect::<Vec<_>>());
+                let even: Vec<_> = even.iter().map(|(_, t)| t.ln_bounds()).collect();
+                let odd = odd
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (tardos_ln, llr_ln)
-            })
+                (even, odd)
+            });
+            let mut even = even.into_iter();
+            let mut odd = odd.into_iter();
+            (0..tried.len())
+                .map(|i| if i % 2 == 0 { even.next() } else { odd.next() }.expect("one per score"))
+                .collect()
         } else {
-            (
-                bounds(ScoreKind::Tardos, &tardos),
-                bounds(single_leaker, &llr),
-            )
+            tried.iter().map(Tried::ln_bounds).collect()
         };
-        let union = (det.comparisons as f64 * f64::from(SCORES)).ln();
+        let union = (det.comparisons as f64).ln();
         let mut ranked: Vec<RecipientScore> = det
             .recipients
             .iter()
             .enumerate()
             .map(|(r, rec)| {
-                let ln = (tardos_ln[r].min(llr_ln[r]) + union).min(0.0);
+                let (best, ln) = lns
+                    .iter()
+                    .zip(&tried)
+                    .map(|(ln, t)| ln[r] - t.spec.weight.ln())
+                    .enumerate()
+                    .fold(
+                        (0, f64::INFINITY),
+                        |acc, x| if x.1 < acc.1 { x } else { acc },
+                    );
+                let ln = (ln + union).min(0.0);
                 RecipientScore {
                     recipient: rec.id.clone(),
                     slot: rec.slot,
@@ -854,6 +1167,7 @@ impl<'d> Observer<'d> {
                     matching_positions: matches[r],
                     false_accusation_bound: ln.exp(),
                     false_accusation_bound_log10: ln / std::f64::consts::LN_10,
+                    decided_by: tried[best].spec.clone(),
                     accused: false,
                     evidence: Vec::new(),
                 }
@@ -871,11 +1185,12 @@ impl<'d> Observer<'d> {
                 r.evidence = self.evidence_for(r.slot, &normalised);
             }
         }
-        let carriers = &det.scheme.carriers;
         Attribution {
             rows_read: self.rows_read,
             rows_used: self.rows_used,
             rows_without_identity: self.rows_without_identity,
+            identifier: det.scheme.identifier,
+            rows_identifier_valid: self.rows_identity_valid,
             positions_read: positions,
             canaries_found: self.canaries_found,
             canaries_known: det.canaries.len() as u64,
@@ -903,9 +1218,11 @@ impl<'d> Observer<'d> {
                 .collect(),
             repeated_positions: self.repeated,
             conflicting_positions: self.conflicting,
+            mixture_rows: self.mixture_rows,
             threshold: det.threshold,
             comparisons: det.comparisons,
-            scores_per_recipient: SCORES,
+            scores_per_recipient: tried.len() as u32,
+            scores: tried.into_iter().map(|t| t.spec).collect(),
             key_id: det.scheme.keys.key_id().to_hex(),
             policy_digest: det.scheme.policy.digest(),
             accused: ranked.iter().filter(|r| r.accused).cloned().collect(),
@@ -976,6 +1293,39 @@ pub struct Evidence {
     pub bias: f64,
 }
 
+/// A score tried for every recipient, and its share of the
+/// false-accusation budget.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ScoreTried {
+    /// What it sums over: `all`, `canaries` or a carrier column's name.
+    pub evidence: String,
+    /// Which score.
+    pub score: ScoreName,
+    /// Its share of the budget: a recipient's bound for it is `N / weight`
+    /// times its tail probability, `N` the recipients compared.
+    pub weight: f64,
+}
+
+/// The scores a recipient gets; see [`Observer::finish`].
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ScoreName {
+    /// Symmetric Tardos score: collusion-resistant.
+    Tardos,
+    /// Likelihood ratio of one leaker with a few edits: names a lone
+    /// leaker from fewer rows.
+    SingleLeaker,
+    /// The Tardos score of the leak with every mark read flipped.
+    TardosComplemented,
+    /// The single-leaker score of the leak with every mark read flipped.
+    SingleLeakerComplemented,
+    /// Per row, the likelihood that it comes from the recipient's copy
+    /// (with probability 0.1) or from elsewhere: tolerates a leak padded
+    /// with rows that were never marked.
+    Mixture,
+}
+
 /// One recipient's result.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct RecipientScore {
@@ -996,6 +1346,9 @@ pub struct RecipientScore {
     /// the bound itself is too small for a 64-bit float and reads 0, as it
     /// does for a whole leaked copy: −144000 means at most 1e-144000.
     pub false_accusation_bound_log10: f64,
+    /// The score whose bound is the smallest once divided by its share of
+    /// the budget: the evidence that decides.
+    pub decided_by: ScoreTried,
     /// Whether the bound is at most the threshold.
     pub accused: bool,
     /// For the accused: leak rows whose marks agree with this copy.
@@ -1045,6 +1398,13 @@ pub struct Attribution {
     pub rows_used: u64,
     /// Rows skipped because their identity was empty.
     pub rows_without_identity: u64,
+    /// The registry identifier the policy's identity column holds, if any.
+    pub identifier: Option<crate::scheme::IdentifierKind>,
+    /// Rows whose identity value, read by its structure, is a valid
+    /// identifier of that kind. Far fewer than the rows read means the
+    /// identity column was altered or is not the policy's: rows whose
+    /// identity differs from the extract's carry no readable mark.
+    pub rows_identifier_valid: u64,
     /// Distinct positions read and scored, each counted once (canaries
     /// included, normalised columns not).
     pub positions_read: u64,
@@ -1063,12 +1423,17 @@ pub struct Attribution {
     pub repeated_positions: u64,
     /// Repeated positions that read a different bit (a mix of copies).
     pub conflicting_positions: u64,
+    /// Rows the mixture score counted: those whose every position was read
+    /// for the first time, up to a budget of rows times recipients.
+    pub mixture_rows: u64,
     /// The accusation threshold.
     pub threshold: f64,
     /// Recipients compared (the union bound's factor).
     pub comparisons: u64,
-    /// Scores per recipient (also a factor of the bound).
+    /// Scores tried per recipient.
     pub scores_per_recipient: u32,
+    /// The scores tried, with their shares of the budget.
+    pub scores: Vec<ScoreTried>,
     /// Id of the key the copies were marked with.
     pub key_id: String,
     /// Digest of the policy the copies were marked with.

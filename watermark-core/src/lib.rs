@@ -83,6 +83,7 @@ pub use csv_io::{
 };
 pub use detect::{
     Attribution, ColumnCount, Detector, DetectorBuilder, Evidence, Observer, RecipientScore,
+    ScoreName, ScoreTried,
 };
 pub use dictionary::{mx_address, TokenPlace, VariantGroup};
 pub use embed::{Embedder, EmbedderBuilder, RowMarker};
@@ -99,10 +100,10 @@ pub use key::{KeyId, MasterKey, Subkeys};
 pub use master::{
     verify_csv_with_master, ExtraRows, MasterError, MasterIndex, MasterLookup, MasterMatch,
 };
-pub use normalize::fold;
+pub use normalize::{canonical_identity, fold};
 pub use policy::{
     Canaries, CarrierKind, CarrierSpec, CodeParams, Policy, DEFAULT_CANARY_RATE, DEFAULT_THRESHOLD,
 };
-pub use scheme::{validate_recipient_id, Recipient};
+pub use scheme::{validate_recipient_id, IdentifierKind, Recipient};
 pub use state::{now_rfc3339, Appended, State, StateLock};
 pub use suggest::{suggest_from_csv, suggest_policy, ColumnRole, Role, Suggestion};

@@ -88,6 +88,66 @@ pub fn fold(s: &str) -> String {
     out
 }
 
+/// Appends the canonical form of an identity value to `out`: the value
+/// folded (as [`fold`]), then only its letters and digits. A CURP typed with a
+/// spreadsheet's leading apostrophe, in quotes, with spaces or dashes between
+/// its parts, in full-width characters or lower case reads the same as the
+/// clean value. Where what is left is not 11 or 18 characters long and holds
+/// a valid CURP, NSS or clave de elector (`CURP: BAKZ770628MHGRKZ06`), that
+/// identifier is the canonical form.
+pub fn identity_into(s: &str, out: &mut String) {
+    let start = out.len();
+    if s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        // The common value, a clean CURP or NSS: only upper-cased.
+        out.push_str(s);
+        out[start..].make_ascii_uppercase();
+    } else {
+        let mut folded = String::with_capacity(s.len());
+        fold_into(s, &mut folded);
+        out.extend(folded.chars().filter(|c| c.is_alphanumeric()));
+    }
+    let len = out.len() - start;
+    if len > 11 && len != 18 {
+        if let Some(range) = embedded_identifier(&out[start..]) {
+            let found = out[start + range.start..start + range.end].to_string();
+            out.truncate(start);
+            out.push_str(&found);
+        }
+    }
+}
+
+/// The canonical identity of `s` (see [`identity_into`]): what a row's
+/// anchor is computed from.
+pub fn canonical_identity(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    identity_into(s, &mut out);
+    out
+}
+
+/// Where a valid CURP, NSS or clave de elector stands in `s` (letters and
+/// digits only), preferring a CURP; an NSS must be a whole run of 11 digits.
+fn embedded_identifier(s: &str) -> Option<std::ops::Range<usize>> {
+    if !s.is_ascii() {
+        return None;
+    }
+    let windows = |len: usize| 0..(s.len() + 1).saturating_sub(len);
+    if let Some(i) = windows(18).find(|&i| crate::ids::is_valid_curp(&s[i..i + 18])) {
+        return Some(i..i + 18);
+    }
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let run = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if run == 11 && crate::ids::is_valid_nss(&s[i..i + 11]) {
+            return Some(i..i + 11);
+        }
+        i += run.max(1);
+    }
+    windows(18)
+        .find(|&i| crate::ids::is_valid_clave_elector(&s[i..i + 18]))
+        .map(|i| i..i + 18)
+}
+
 /// Folds a single token for dictionary lookup: like [`fold`], and also drops
 /// every '.', so that "AV." and "AV" read the same.
 pub(crate) fn fold_token_into(s: &str, out: &mut String) {
@@ -179,6 +239,34 @@ impl CaseStyle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identities_read_the_same_however_they_are_typed() {
+        let clean = "BAKZ770628MHGRKZ06";
+        assert_eq!(canonical_identity(clean), clean);
+        for typed in [
+            "'BAKZ770628MHGRKZ06",
+            " bakz770628mhgrkz06 ",
+            "BAKZ 7706 28MH GRKZ 06",
+            "BAKZ-770628-MHGRKZ-06",
+            "\"BAKZ770628MHGRKZ06\"",
+            "ＢＡＫＺ７７０６２８ＭＨＧＲＫＺ０６",
+            "BAKZ.770628.MHGRKZ.06",
+            "B\u{200B}AKZ770628MHGRKZ06",
+        ] {
+            assert_eq!(canonical_identity(typed), clean, "{typed:?}");
+        }
+        // Embedded in a label, the valid identifier is the identity.
+        assert_eq!(canonical_identity("CURP: BAKZ770628MHGRKZ06"), clean);
+        assert_eq!(canonical_identity("NSS 5905607481-4"), "59056074814");
+        // Names keep their letters, whatever the spacing and punctuation.
+        assert_eq!(
+            canonical_identity("María  de la O'Brien"),
+            "MARIADELAOBRIEN"
+        );
+        // A 16-digit account number is not cut to an NSS inside it.
+        assert_eq!(canonical_identity("1234567890123456"), "1234567890123456");
+    }
 
     proptest::proptest! {
         #[test]

@@ -5,7 +5,7 @@ use crate::code::{anchor, Anchor, Code, Position, RowHeads};
 use crate::dictionary::{self, Dictionary};
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::{MasterKey, Subkeys};
-use crate::normalize::{fold, fold_into};
+use crate::normalize::{fold, identity_into};
 use crate::policy::{CarrierKind, Policy};
 
 /// A recipient of a copy: an id and the code slot it holds. A slot belongs to
@@ -43,6 +43,74 @@ pub fn validate_recipient_id(id: &str) -> Result<()> {
     }
 }
 
+/// A registry identifier that a policy's identity column holds, read by its
+/// structure (see [`crate::ids`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum IdentifierKind {
+    /// Clave Única de Registro de Población.
+    Curp,
+    /// The electoral institute's clave de elector.
+    ClaveElector,
+    /// The social-security institute's número de seguridad social.
+    Nss,
+}
+
+impl IdentifierKind {
+    /// The identifier's usual name.
+    pub fn name(self) -> &'static str {
+        match self {
+            IdentifierKind::Curp => "CURP",
+            IdentifierKind::ClaveElector => "clave de elector",
+            IdentifierKind::Nss => "NSS",
+        }
+    }
+
+    /// Whether a canonical identity value is a valid identifier of this kind.
+    pub(crate) fn accepts(self, canonical: &str) -> bool {
+        match self {
+            IdentifierKind::Curp => crate::ids::is_valid_curp(canonical),
+            IdentifierKind::ClaveElector => crate::ids::is_valid_clave_elector(canonical),
+            IdentifierKind::Nss => crate::ids::is_valid_nss(canonical),
+        }
+    }
+
+    /// The kind of the policy's single identity column: the canary role
+    /// that names the same column, else its name.
+    fn of_policy(policy: &Policy) -> Option<IdentifierKind> {
+        let [column] = policy.identity.as_slice() else {
+            return None;
+        };
+        let column = fold(column);
+        let by_role = policy.canaries.as_ref().and_then(|c| {
+            c.roles()
+                .into_iter()
+                .find(|(_, name)| fold(name) == column)
+                .and_then(|(role, _)| match role {
+                    "curp" => Some(IdentifierKind::Curp),
+                    "clave_elector" => Some(IdentifierKind::ClaveElector),
+                    "nss" => Some(IdentifierKind::Nss),
+                    _ => None,
+                })
+        });
+        by_role.or_else(|| {
+            if column.contains("CURP") {
+                Some(IdentifierKind::Curp)
+            } else if column.contains("CLAVE") && column.contains("ELECTOR") {
+                Some(IdentifierKind::ClaveElector)
+            } else if column
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| w == "NSS")
+            {
+                Some(IdentifierKind::Nss)
+            } else {
+                None
+            }
+        })
+    }
+}
+
 pub(crate) struct CarrierColumn {
     pub(crate) name: String,
     folded: String,
@@ -55,6 +123,8 @@ pub(crate) struct Scheme {
     pub(crate) policy: Policy,
     pub(crate) code: Code,
     identity_folded: Vec<String>,
+    /// The registry identifier the identity column holds, if it is one.
+    pub(crate) identifier: Option<IdentifierKind>,
     pub(crate) carriers: Vec<CarrierColumn>,
 }
 
@@ -95,6 +165,7 @@ impl Scheme {
             keys: key.subkeys(),
             code: Code::new(policy.code.cutoff, policy.code.active_fraction),
             identity_folded: policy.identity.iter().map(|c| fold(c)).collect(),
+            identifier: IdentifierKind::of_policy(policy),
             policy: policy.clone(),
             carriers,
         })
@@ -175,7 +246,7 @@ impl Scheme {
                 scratch.push('\u{1F}');
             }
             let before = scratch.len();
-            fold_into(field(i), scratch);
+            identity_into(field(i), scratch);
             if scratch.len() == before {
                 return Err(Error::new(ErrorKind::EmptyIdentity).in_column(&binding.header[i]));
             }
@@ -196,7 +267,7 @@ impl Scheme {
                 scratch.push('\u{1F}');
             }
             let before = scratch.len();
-            fold_into(value, scratch);
+            identity_into(value, scratch);
             if scratch.len() == before {
                 return Err(Error::new(ErrorKind::EmptyIdentity)
                     .in_column(&self.policy.identity[k.min(self.policy.identity.len() - 1)]));

@@ -530,7 +530,7 @@ pub fn suggest_policy(
                         .filter(|r| {
                             key.clear();
                             for &i in &cols {
-                                crate::normalize::fold_into(
+                                crate::normalize::identity_into(
                                     r.get(i).map(String::as_str).unwrap_or(""),
                                     &mut key,
                                 );

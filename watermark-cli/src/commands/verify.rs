@@ -153,13 +153,27 @@ pub struct Group {
 const METHOD: &str = "Each copy hides one bit per marked slot (equivalent address spellings, \
 the last decimal of amounts), drawn for each recipient from a keyed Tardos fingerprinting code. \
 Every recipient is scored on the distinct marked slots found in the leak: a symmetric Tardos \
-score (robust to collusion) and a single-leaker likelihood ratio. For a recipient who did not \
-leak, each slot's contribution is independent with a known distribution whatever the leaker \
-did, so a Chernoff bound gives the chance of scoring as high; it is multiplied by the number of \
-recipients and of scores. Repeated rows count once. Canary rows (synthetic people, each in the \
+score (robust to collusion), a single-leaker likelihood ratio, and a per-row mixture score that \
+tolerates rows from elsewhere, over all the evidence; and each evidence group (each carrier \
+column, the canary rows) alone and with every mark flipped, so that noise in one group or a \
+complemented column cannot hide the leaker. For a recipient who did not leak, each slot's \
+contribution is independent with a known distribution whatever the leaker did, so a Chernoff \
+bound gives the chance of scoring as high. Each score has a fixed share of the budget, and the \
+reported bound is the smallest of its bounds divided by its share, times the number of \
+recipients: a union bound over every recipient and every score tried. Repeated rows count once. Canary rows (synthetic people, each in the \
 copies whose bit is 1) found in the leak read as 1; canaries the leak lacks are not read, since \
 which canaries a sample keeps says nothing about innocent recipients. A carrier column the leak \
 writes in one spelling throughout was normalised by the leaker and is left out.";
+
+/// How many rows' identity values read as the policy's identifier.
+#[derive(Debug, Serialize)]
+pub struct IdentifierCheck {
+    pub kind: watermark_core::IdentifierKind,
+    pub rows_valid: u64,
+    /// Fewer than half the rows read have a valid identifier: the identity
+    /// column was altered, or is not the one the copies were issued with.
+    pub warning: bool,
+}
 
 /// The result of `verify`.
 #[derive(Debug, Serialize)]
@@ -171,6 +185,10 @@ pub struct Report {
     pub rows_read: u64,
     pub rows_used: u64,
     pub rows_without_identity: u64,
+    /// The registry identifier the identity column holds, and how many rows
+    /// have a valid one once read by its structure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<IdentifierCheck>,
     pub positions_read: u64,
     /// Canary rows found (each one position, counted in `positions_read`).
     pub canaries_found: u64,
@@ -413,6 +431,11 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
         rows_read: first.rows_read,
         rows_used: attributions.iter().map(|a| a.rows_used).max().unwrap_or(0),
         rows_without_identity: first.rows_without_identity,
+        identifier: first.identifier.map(|kind| IdentifierCheck {
+            kind,
+            rows_valid: first.rows_identifier_valid,
+            warning: first.rows_identifier_valid * 2 < first.rows_read,
+        }),
         positions_read: attributions.iter().map(|a| a.positions_read).sum(),
         canaries_found: attributions.iter().map(|a| a.canaries_found).sum(),
         canaries_known: attributions.iter().map(|a| a.canaries_known).sum(),
@@ -658,6 +681,20 @@ impl Report {
             let _ = writeln!(s, "Not in file  {}", missing.join(", "));
         }
         s.push('\n');
+        if let Some(id) = self.identifier.as_ref().filter(|id| id.warning) {
+            s.push_str(&wrap(
+                &format!(
+                    "WARNING: only {} of {} rows have an identity value that reads as a valid {}. \
+                     The identity column may have been altered or replaced; rows whose identity \
+                     differs from the extract's carry no readable mark.",
+                    id.rows_valid,
+                    self.rows_read,
+                    id.kind.name()
+                ),
+                92,
+                "",
+            ));
+        }
         if self.accused.is_empty() {
             let _ = writeln!(
                 s,
@@ -681,10 +718,12 @@ impl Report {
             );
             let _ = writeln!(
                 s,
-                "  The chance that a recipient who did not leak would match this well is at most {}\n  ({}), counting all {} recipients and both scores.",
+                "  The chance that a recipient who did not leak would match this well is at most {}\n  ({}), counting all {} recipients and the {} scores tried.\n  Decided by {}.",
                 score_bound(a),
                 score_odds(a),
-                self.comparisons
+                self.comparisons,
+                self.scores_per_recipient,
+                describe_score(&a.decided_by)
             );
             if !a.evidence.is_empty() {
                 // Group the marks that agree by leak row: "row 3 (CALLE, COLONIA)".
@@ -809,4 +848,23 @@ impl Report {
         ));
         s
     }
+}
+
+/// A score in words: "the canary rows alone, single-leaker score".
+pub(crate) fn describe_score(t: &watermark_core::ScoreTried) -> String {
+    use watermark_core::ScoreName;
+    let over = match t.evidence.as_str() {
+        "all" => "all the evidence".to_string(),
+        "canaries" => "the canary rows alone".to_string(),
+        column => format!("column {column} alone"),
+    };
+    let score = match t.score {
+        ScoreName::Tardos => "Tardos score",
+        ScoreName::SingleLeaker => "single-leaker score",
+        ScoreName::TardosComplemented => "Tardos score of the flipped marks",
+        ScoreName::SingleLeakerComplemented => "single-leaker score of the flipped marks",
+        ScoreName::Mixture => "mixture score (rows from elsewhere tolerated)",
+        _ => "score",
+    };
+    format!("{over}, {score}")
 }

@@ -24,6 +24,11 @@ fn score(recipient: &str, s: f64, b: f64, accused: bool) -> RecipientScore {
         matching_positions: 40,
         false_accusation_bound: b,
         false_accusation_bound_log10: b.log10(),
+        decided_by: watermark_core::ScoreTried {
+            evidence: "all".into(),
+            score: watermark_core::ScoreName::Tardos,
+            weight: 0.35,
+        },
         accused,
         evidence: if accused {
             vec![
@@ -85,6 +90,7 @@ fn sample(signer: &Signer) -> Report {
         rows_read: 60,
         rows_used: 58,
         rows_without_identity: 0,
+        identifier: None,
         positions_read: 144,
         canaries_found: 1,
         canaries_known: 30,
