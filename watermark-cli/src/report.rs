@@ -489,7 +489,7 @@ fn conclusion(h: &mut String, r: &Report) {
             "<p>The file matches {}&#39;s copy at {} of {} distinct marked positions. The chance \
              that a recipient who did not leak would match this well is at most \
              <strong>{}</strong> ({}), counting all {} recipients compared and {} score{} each. \
-             A recipient is accused when this chance is at most {}.</p>",
+             A recipient is accused when this chance is at most {}. Decided by {}.</p>",
             escape(&a.recipient),
             a.matching_positions,
             r.positions_read,
@@ -498,7 +498,8 @@ fn conclusion(h: &mut String, r: &Report) {
             r.comparisons,
             r.scores_per_recipient,
             if r.scores_per_recipient == 1 { "" } else { "s" },
-            bound(r.threshold)
+            bound(r.threshold),
+            escape(&crate::commands::verify::describe_score(&a.decided_by))
         );
         h.push_str("</div>\n");
     }
@@ -542,6 +543,21 @@ fn what_was_read(h: &mut String, r: &Report, file: &str) {
         );
     }
     fact(h, "Rows", &rows);
+    if let Some(id) = &r.identifier {
+        let _ = write!(
+            h,
+            "<tr><th>Identity</th><td>{} of {} rows have a valid {}{}</td></tr>\n",
+            id.rows_valid,
+            r.rows_read,
+            escape(id.kind.name()),
+            if id.warning {
+                ": <strong>the identity column may have been altered or replaced</strong>; \
+                 rows whose identity differs from the extract&#39;s carry no readable mark"
+            } else {
+                ""
+            }
+        );
+    }
     let columns: Vec<String> = r
         .groups
         .iter()
