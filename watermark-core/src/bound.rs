@@ -34,6 +34,12 @@ pub(crate) enum ScoreKind {
     /// against "this recipient is innocent": names a lone leaker from fewer
     /// rows.
     SingleLeaker { flip_rate: f64 },
+    /// Log-likelihood ratio of "this recipient is one of `colluders` who,
+    /// wherever their copies differ, publish the spelling fewest of them
+    /// have" against innocence. Minority voting defeats the Tardos score
+    /// with a bias cutoff (each colluder's expected term is about 0); it
+    /// does not escape this one.
+    Minority { colluders: u32 },
 }
 
 impl ScoreKind {
@@ -57,7 +63,73 @@ impl ScoreKind {
                     ((e / p).ln(), ((1.0 - e) / (1.0 - p)).ln())
                 }
             }
+            ScoreKind::Minority { colluders } => {
+                // P(y | the recipient's bit), the other colluders' bits
+                // independent with bias p; the terms are ln P(y | bit) −
+                // ln P(y), so E[exp(term)] = 1 for an innocent recipient.
+                let (y1_if_1, y1_if_0) = minority_ones(p, colluders);
+                let y1 = p * y1_if_1 + (1.0 - p) * y1_if_0;
+                let pick = |q: f64| if y { q } else { 1.0 - q };
+                (
+                    (pick(y1_if_1) / pick(y1)).ln(),
+                    (pick(y1_if_0) / pick(y1)).ln(),
+                )
+            }
         }
+    }
+}
+
+/// For a coalition of `c` that publishes the minority bit wherever its
+/// copies differ (their common bit where they agree, a fair coin on a tie),
+/// the chance that it publishes 1 given that one member's bit is 1, and
+/// given that it is 0; the other `c − 1` bits have bias `p`.
+fn minority_ones(p: f64, c: u32) -> (f64, f64) {
+    let published_one = |ones: u32| -> f64 {
+        if ones == 0 {
+            0.0
+        } else if ones == c {
+            1.0
+        } else if 2 * ones < c {
+            1.0
+        } else if 2 * ones > c {
+            0.0
+        } else {
+            0.5
+        }
+    };
+    let (mut if_1, mut if_0) = (0.0, 0.0);
+    let mut binom = 1.0f64;
+    for k in 0..c {
+        // binom = C(c − 1, k)
+        let w = binom * p.powi(k as i32) * (1.0 - p).powi((c - 1 - k) as i32);
+        if_1 += w * published_one(k + 1);
+        if_0 += w * published_one(k);
+        binom = binom * f64::from(c - 1 - k) / f64::from(k + 1);
+    }
+    (if_1, if_0)
+}
+
+#[cfg(test)]
+mod minority_tests {
+    use super::*;
+
+    #[test]
+    fn minority_terms_are_likelihood_ratios() {
+        for c in [2, 3, 5] {
+            for &p in &[0.15, 0.3, 0.5, 0.85] {
+                for y in [false, true] {
+                    let (a, b) = ScoreKind::Minority { colluders: c }.terms(p, y);
+                    let e = p * a.exp() + (1.0 - p) * b.exp();
+                    assert!((e - 1.0).abs() < 1e-12, "c={c} p={p} y={y}: {e}");
+                }
+            }
+        }
+        // Three colluders, p = 1/2: a member holding 1 is outvoted to 0
+        // when both others hold 0, or ... published 1 iff exactly one of
+        // the three holds 1 (minority) or all do.
+        let (if_1, if_0) = minority_ones(0.5, 3);
+        assert!((if_1 - 0.5).abs() < 1e-12, "{if_1}");
+        assert!((if_0 - 0.5).abs() < 1e-12, "{if_0}");
     }
 }
 

@@ -20,9 +20,11 @@ const EVIDENCE_KEPT: usize = 100_000;
 const EVIDENCE_SHOWN: usize = 25;
 /// Share of the false-accusation budget given to each score over all the
 /// evidence: the collusion-secure Tardos score and the single-leaker score.
-const WEIGHT_ALL: f64 = 0.35;
+const WEIGHT_ALL: f64 = 0.32;
 /// Share given to the score that tolerates rows from elsewhere.
-const WEIGHT_MIXTURE: f64 = 0.1;
+const WEIGHT_MIXTURE: f64 = 0.08;
+/// Share given to each minority-vote score (coalitions of 3 and of 5).
+const WEIGHT_MINORITY: f64 = 0.04;
 /// Share split among the scores of single evidence groups and the
 /// complemented scores.
 const WEIGHT_GROUPS: f64 = 0.2;
@@ -225,7 +227,9 @@ impl Detector {
             flip_rate: MIX_FLIP,
         }
         .terms(p, y);
-        [ta, tb, la, lb, ca, cb, ma, mb]
+        let (a3, b3) = ScoreKind::Minority { colluders: 3 }.terms(p, y);
+        let (a5, b5) = ScoreKind::Minority { colluders: 5 }.terms(p, y);
+        [ta, tb, la, lb, ca, cb, a3, b3, a5, b5, ma, mb]
     }
 }
 
@@ -281,7 +285,7 @@ struct Reading {
 }
 
 /// A position's score terms, see [`Detector::terms`].
-type Terms = [f64; 8];
+type Terms = [f64; 12];
 
 /// Per recipient and group (`group * n + r`): the scores and the positions
 /// that match. The complemented Tardos score is the Tardos score negated.
@@ -291,6 +295,8 @@ struct Sums {
     llr: Vec<f64>,
     /// The single-leaker score of the complemented readings.
     llr_c: Vec<f64>,
+    /// The minority-vote scores for coalitions of 3 and of 5.
+    minority: [Vec<f64>; 2],
     matches: Vec<i64>,
 }
 
@@ -300,6 +306,7 @@ impl Sums {
             tardos: vec![0.0; len],
             llr: vec![0.0; len],
             llr_c: vec![0.0; len],
+            minority: [vec![0.0; len], vec![0.0; len]],
             matches: vec![0; len],
         }
     }
@@ -313,6 +320,11 @@ impl Sums {
         }
         for (a, b) in self.llr_c.iter_mut().zip(&other.llr_c) {
             *a += b;
+        }
+        for (mine, theirs) in self.minority.iter_mut().zip(&other.minority) {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                *a += b;
+            }
         }
         for (a, b) in self.matches.iter_mut().zip(&other.matches) {
             *a += b;
@@ -372,16 +384,20 @@ impl Sums {
     /// bit and what it adds to the matching positions.
     #[inline]
     fn add_each(&mut self, at: usize, terms: Terms, n: usize, bit: impl Fn(usize) -> (bool, i64)) {
-        let [ta, tb, la, lb, ca, cb, ..] = terms;
+        let [ta, tb, la, lb, ca, cb, a3, b3, a5, b5, ..] = terms;
         let tardos = &mut self.tardos[at..at + n];
         let llr = &mut self.llr[at..at + n];
         let llr_c = &mut self.llr_c[at..at + n];
+        let [m3, m5] = &mut self.minority;
+        let (m3, m5) = (&mut m3[at..at + n], &mut m5[at..at + n]);
         let matches = &mut self.matches[at..at + n];
         for r in 0..n {
             let (bit, matching) = bit(r);
             tardos[r] += if bit { ta } else { tb };
             llr[r] += if bit { la } else { lb };
             llr_c[r] += if bit { ca } else { cb };
+            m3[r] += if bit { a3 } else { b3 };
+            m5[r] += if bit { a5 } else { b5 };
             matches[r] += matching;
         }
     }
@@ -1023,6 +1039,7 @@ impl<'d> Observer<'d> {
         let mut hist = Histogram::default();
         let mut tardos = vec![0.0; n];
         let mut llr = vec![0.0; n];
+        let mut minority = [vec![0.0; n], vec![0.0; n]];
         let mut matches = vec![0u64; n];
         let mut positions = 0u64;
         for &g in &groups {
@@ -1031,6 +1048,9 @@ impl<'d> Observer<'d> {
             for r in 0..n {
                 tardos[r] += self.sums.tardos[g * n + r];
                 llr[r] += self.sums.llr[g * n + r];
+                for (m, sums) in minority.iter_mut().zip(&self.sums.minority) {
+                    m[r] += sums[g * n + r];
+                }
                 matches[r] += self.sums.matches[g * n + r].max(0) as u64;
             }
         }
@@ -1063,6 +1083,21 @@ impl<'d> Observer<'d> {
                 WEIGHT_ALL,
             ),
         ];
+        let [minority3, minority5] = minority;
+        for (values, colluders, name) in [
+            (minority3, 3, ScoreName::Minority3),
+            (minority5, 5, ScoreName::Minority5),
+        ] {
+            let kind = ScoreKind::Minority { colluders };
+            tried.push(Tried::new(
+                "all",
+                name,
+                &hist,
+                Some(kind),
+                values,
+                WEIGHT_MINORITY,
+            ));
+        }
         if self.mixture_rows > 0 {
             tried.push(Tried::new(
                 "all",
@@ -1320,6 +1355,11 @@ pub enum ScoreName {
     TardosComplemented,
     /// The single-leaker score of the leak with every mark read flipped.
     SingleLeakerComplemented,
+    /// Likelihood ratio of "one of 3 colluders who publish the minority
+    /// spelling wherever their copies differ".
+    Minority3,
+    /// The same for a coalition of 5.
+    Minority5,
     /// Per row, the likelihood that it comes from the recipient's copy
     /// (with probability 0.1) or from elsewhere: tolerates a leak padded
     /// with rows that were never marked.

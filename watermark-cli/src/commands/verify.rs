@@ -864,6 +864,8 @@ pub(crate) fn describe_score(t: &watermark_core::ScoreTried) -> String {
         ScoreName::TardosComplemented => "Tardos score of the flipped marks",
         ScoreName::SingleLeakerComplemented => "single-leaker score of the flipped marks",
         ScoreName::Mixture => "mixture score (rows from elsewhere tolerated)",
+        ScoreName::Minority3 => "minority-vote score (a coalition of 3)",
+        ScoreName::Minority5 => "minority-vote score (a coalition of 5)",
         _ => "score",
     };
     format!("{over}, {score}")
