@@ -1,15 +1,25 @@
 //! Canary rows: synthetic people, each a position of the code.
 //!
 //! A canary is built from the extract's own rows. Its given names and sex
-//! come from one real row, each surname from another, its birth date (and
-//! birth state) from a fourth, and every other column (address, section,
-//! district) from a fifth, its *neighbour*. Its identifiers are built from
-//! those parts by the registry's rules: a CURP with its letters, birth date,
-//! sex, state, differentiator and check digit; a clave de elector; an NSS
-//! with its Luhn digit. Canaries whose identity, CURP, clave or NSS equals a
-//! real row's (or another canary's) are dropped. Drawing every part from
-//! uniformly chosen rows gives canaries the extract's own name, sex, birth
-//! date and section frequencies.
+//! come from one real row, each surname from another, its birth date from a
+//! fourth. The other columns (address, section, district), with the CURP's
+//! birth state and the clave's entity, are *free columns*, drawn so that the
+//! canary holds together the way real rows do without being a copy of any:
+//! a uniform sample of the extract tells which free columns depend on which
+//! (two rows sharing one share the other more often than chance); columns
+//! that determine each other form a group, and each group comes from its own
+//! uniformly drawn row, or, when it depends on earlier groups, from a row
+//! drawn among those that agree with the canary on them. A copied address
+//! would be a twin of its source row, which real rows without households
+//! never have; drawn this way, a canary's full address is new as often as a
+//! real row's, and its postal code, municipality and birth state agree with
+//! its entity as real rows' do.
+//!
+//! Its identifiers are built from those parts by the registry's rules: a
+//! CURP with its letters, birth date, sex, state, differentiator and check
+//! digit; a clave de elector; an NSS with its Luhn digit. Canaries whose
+//! identity, CURP, clave or NSS equals a real row's (or another canary's)
+//! are dropped.
 //!
 //! Each canary is a position of the code: its presence position derives
 //! from its anchor under the canary subkey, and recipient `j`'s copy holds
@@ -19,8 +29,9 @@
 //! Placement follows the extract's sort order. The longest chain of columns
 //! (up to four) that the first rows are sorted by, each breaking ties of the
 //! ones before, is taken as the sort key and then checked on every row; a
-//! canary goes where that key puts it, next to its neighbour among equal
-//! keys. An unsorted extract gets each canary right after its neighbour.
+//! canary goes to a keyed uniform place among the rows of its own key. An
+//! unsorted extract gets each canary at a keyed uniform place anywhere.
+//! Either way never right next to a row it drew anything from.
 //!
 //! Generation is deterministic: the same key, policy and input give the same
 //! canaries, so a copy issued again is the same bytes. The canary list is
@@ -61,7 +72,7 @@ pub struct CanaryList {
     input_rows: u64,
     header: Vec<String>,
     /// The sort key the canaries were placed by; empty when the extract is
-    /// not sorted (each canary follows its neighbour).
+    /// not sorted (each canary is at a uniformly drawn place).
     sort_columns: Vec<String>,
     rows: Vec<CanaryRow>,
 }
@@ -124,8 +135,8 @@ impl CanaryList {
         &self.header
     }
 
-    /// The columns the canaries were placed by (empty: next to their
-    /// neighbours, the extract being unsorted).
+    /// The columns the canaries were placed by (empty: anywhere, the
+    /// extract being unsorted).
     pub fn sort_columns(&self) -> &[String] {
         &self.sort_columns
     }
