@@ -1,15 +1,25 @@
 //! Canary rows: synthetic people, each a position of the code.
 //!
 //! A canary is built from the extract's own rows. Its given names and sex
-//! come from one real row, each surname from another, its birth date (and
-//! birth state) from a fourth, and every other column (address, section,
-//! district) from a fifth, its *neighbour*. Its identifiers are built from
-//! those parts by the registry's rules: a CURP with its letters, birth date,
-//! sex, state, differentiator and check digit; a clave de elector; an NSS
-//! with its Luhn digit. Canaries whose identity, CURP, clave or NSS equals a
-//! real row's (or another canary's) are dropped. Drawing every part from
-//! uniformly chosen rows gives canaries the extract's own name, sex, birth
-//! date and section frequencies.
+//! come from one real row, each surname from another, its birth date from a
+//! fourth. The other columns (address, section, district), with the CURP's
+//! birth state and the clave's entity, are *free columns*, drawn so that the
+//! canary holds together the way real rows do without being a copy of any:
+//! a uniform sample of the extract tells which free columns depend on which
+//! (two rows sharing one share the other more often than chance); columns
+//! that determine each other form a group, and each group comes from its own
+//! uniformly drawn row, or, when it depends on earlier groups, from a row
+//! drawn among those that agree with the canary on them. A copied address
+//! would be a twin of its source row, which real rows without households
+//! never have; drawn this way, a canary's full address is new as often as a
+//! real row's, and its postal code, municipality and birth state agree with
+//! its entity as real rows' do.
+//!
+//! Its identifiers are built from those parts by the registry's rules: a
+//! CURP with its letters, birth date, sex, state, differentiator and check
+//! digit; a clave de elector; an NSS with its Luhn digit. Canaries whose
+//! identity, CURP, clave or NSS equals a real row's (or another canary's)
+//! are dropped.
 //!
 //! Each canary is a position of the code: its presence position derives
 //! from its anchor under the canary subkey, and recipient `j`'s copy holds
@@ -19,8 +29,9 @@
 //! Placement follows the extract's sort order. The longest chain of columns
 //! (up to four) that the first rows are sorted by, each breaking ties of the
 //! ones before, is taken as the sort key and then checked on every row; a
-//! canary goes where that key puts it, next to its neighbour among equal
-//! keys. An unsorted extract gets each canary right after its neighbour.
+//! canary goes to a keyed uniform place among the rows of its own key. An
+//! unsorted extract gets each canary at a keyed uniform place anywhere.
+//! Either way never right next to a row it drew anything from.
 //!
 //! Generation is deterministic: the same key, policy and input give the same
 //! canaries, so a copy issued again is the same bytes. The canary list is
@@ -61,7 +72,7 @@ pub struct CanaryList {
     input_rows: u64,
     header: Vec<String>,
     /// The sort key the canaries were placed by; empty when the extract is
-    /// not sorted (each canary follows its neighbour).
+    /// not sorted (each canary is at a uniformly drawn place).
     sort_columns: Vec<String>,
     rows: Vec<CanaryRow>,
 }
@@ -124,8 +135,8 @@ impl CanaryList {
         &self.header
     }
 
-    /// The columns the canaries were placed by (empty: next to their
-    /// neighbours, the extract being unsorted).
+    /// The columns the canaries were placed by (empty: anywhere, the
+    /// extract being unsorted).
     pub fn sort_columns(&self) -> &[String] {
         &self.sort_columns
     }
@@ -200,9 +211,13 @@ pub(crate) fn canary_anchors(scheme: &Scheme, list: &CanaryList) -> Result<Vec<A
 struct Draws(blake3::OutputReader);
 
 impl Draws {
-    fn new(keys: &Subkeys, input_blake3: &str, policy_digest: &str) -> Draws {
+    /// The stream named `label` (one per use, so the uses never share
+    /// draws).
+    fn new(keys: &Subkeys, label: &[u8], input_blake3: &str, policy_digest: &str) -> Draws {
         let mut h = blake3::Hasher::new_keyed(&keys.canary);
-        h.update(b"watermark canary draws v1\0");
+        h.update(b"watermark canary v2\0");
+        h.update(label);
+        h.update(b"\0");
         h.update(input_blake3.as_bytes());
         h.update(b"\0");
         h.update(policy_digest.as_bytes());
@@ -269,6 +284,24 @@ impl Roles {
             *slot = Some(i);
         }
         Ok(roles)
+    }
+
+    /// Every column in a role.
+    fn columns(&self) -> Vec<usize> {
+        [
+            self.given,
+            self.first,
+            self.second,
+            self.full,
+            self.sex,
+            self.birth,
+            self.curp,
+            self.clave,
+            self.nss,
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 
     /// Columns whose folded value must be unique to a canary.
@@ -479,14 +512,22 @@ fn state_code_of_number(n: u8) -> Option<&'static str> {
         .find(|code| ids::state_number(code) == Some(n))
 }
 
-/// Builds one canary from its five source rows; `None` when the sources
-/// cannot make a valid one (the caller draws again).
+/// Builds one canary from its five role source rows and its drawn free
+/// values; `None` when the sources cannot make a valid one (the caller
+/// draws again).
 fn build_canary(
     roles: &Roles,
     [neighbour, given_src, first_src, second_src, birth_src]: [&[String]; 5],
+    model: &Model,
+    drawn: &[String],
     draws: &mut Draws,
 ) -> Option<Vec<String>> {
     let mut out: Vec<String> = neighbour.to_vec();
+    for (f, v) in model.free.iter().zip(drawn) {
+        if let Free::Column(i) = f {
+            out[*i] = v.clone();
+        }
+    }
     // Names: given names (with their sex) from one row, each surname from
     // another.
     let (given, first, second) = if let Some(full) = roles.full {
@@ -549,14 +590,19 @@ fn build_canary(
         None if needs_birth => return None,
         None => (1970, 1, 1),
     };
-    // Birth state and differentiator go with the birth date.
+    // The differentiator goes with the birth date; the birth state was
+    // drawn with the address, as real rows tie the two.
     let donor = donor_curp.as_deref().unwrap_or("");
-    let (birth_state, homonym) = if ids::is_valid_curp(donor) {
+    let (donor_state, homonym) = if ids::is_valid_curp(donor) {
         let chars: Vec<char> = donor.chars().collect();
         (chars[11..13].iter().collect::<String>(), chars[16])
     } else {
         ("NE".to_string(), if birth.0 < 2000 { '0' } else { 'A' })
     };
+    let birth_state = model
+        .drawn(drawn, |f| matches!(f, Free::CurpState(_)))
+        .filter(|s| *s == "NE" || ids::state_number(s).is_some())
+        .map_or(donor_state, str::to_string);
     let person = |state| CurpInput {
         given_names: &given,
         first_surname: &first,
@@ -573,11 +619,14 @@ fn build_canary(
         out[i] = curp;
     }
     if let Some(i) = roles.clave {
-        // The clave's entity is where the voter is registered: the
-        // neighbour's.
-        let here: Vec<char> = fold(&neighbour[i]).chars().collect();
-        let number = (here.len() == 18)
-            .then(|| Some(here[12].to_digit(10)? * 10 + here[13].to_digit(10)?))
+        // The clave's entity was drawn with the address.
+        let here: Vec<char> = model
+            .drawn(drawn, |f| matches!(f, Free::ClaveEntity(_)))
+            .unwrap_or("")
+            .chars()
+            .collect();
+        let number = (here.len() == 2)
+            .then(|| Some(here[0].to_digit(10)? * 10 + here[1].to_digit(10)?))
             .flatten()
             .and_then(|n| u8::try_from(n).ok());
         let state = number.and_then(state_code_of_number)?;
@@ -619,10 +668,241 @@ fn identity_key(identity: &[usize], values: &[impl AsRef<str>]) -> String {
     s
 }
 
+/// One column a canary draws from real rows: a column of the extract in no
+/// canary role, or the part of an identifier that says where its holder
+/// was born or registered (the CURP's birth state, the clave's entity),
+/// which real rows tie to their address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Free {
+    Column(usize),
+    CurpState(usize),
+    ClaveEntity(usize),
+}
+
+impl Free {
+    /// The column of the extract the value is read from.
+    fn source(self) -> usize {
+        match self {
+            Free::Column(i) | Free::CurpState(i) | Free::ClaveEntity(i) => i,
+        }
+    }
+
+    /// The value in a row (empty when the identifier is malformed).
+    fn value<S: AsRef<str>>(self, row: &[S]) -> String {
+        match self {
+            Free::Column(i) => row[i].as_ref().to_string(),
+            Free::CurpState(i) => {
+                let c = fold(row[i].as_ref());
+                if ids::is_valid_curp(&c) {
+                    c.chars().skip(11).take(2).collect()
+                } else {
+                    String::new()
+                }
+            }
+            Free::ClaveEntity(i) => {
+                let c: Vec<char> = fold(row[i].as_ref()).chars().collect();
+                if c.len() == 18 && c[12].is_ascii_digit() && c[13].is_ascii_digit() {
+                    c[12..14].iter().collect()
+                } else {
+                    String::new()
+                }
+            }
+        }
+    }
+}
+
+/// Rows sampled (uniformly over the extract) to learn which free columns
+/// go together.
+const MODEL_SAMPLE: usize = 20_000;
+/// Pairs of sample rows sharing a value needed before a dependency is
+/// believed.
+const MIN_PAIRS: usize = 30;
+/// Dependency above which one column's value is drawn given another's.
+const RELATED: f64 = 0.5;
+/// Dependency (both ways) above which two columns are one: drawn together.
+const SAME: f64 = 0.9;
+
+/// Free columns drawn together, and the earlier groups they depend on.
+#[derive(Debug)]
+struct Group {
+    /// Indices into [`Model::free`].
+    members: Vec<usize>,
+    /// Earlier groups (indices into [`Model::groups`]) this one depends on.
+    parents: Vec<usize>,
+    /// 0: drawn from a uniformly chosen row; 1: from a uniformly chosen row
+    /// that agrees with the canary on the parents; 2: from the row that gave
+    /// group `via` (a level-1 group).
+    level: u8,
+    via: usize,
+}
+
+/// How a canary's free columns are drawn, learnt from the extract.
+#[derive(Debug)]
+struct Model {
+    free: Vec<Free>,
+    /// In drawing order: fewest distinct values first.
+    groups: Vec<Group>,
+}
+
+impl Model {
+    fn free_columns(roles: &Roles, columns: usize) -> Vec<Free> {
+        let taken = roles.columns();
+        let mut free: Vec<Free> = (0..columns)
+            .filter(|c| !taken.contains(c))
+            .map(Free::Column)
+            .collect();
+        free.extend(roles.curp.map(Free::CurpState));
+        free.extend(roles.clave.map(Free::ClaveEntity));
+        free
+    }
+
+    /// Learns the groups from sample rows (their free values, folded).
+    ///
+    /// Column `a` makes `b` depend on it by how much more often two rows
+    /// that share `a`'s value share `b`'s than two rows taken at random,
+    /// scaled to 1 when they always do.
+    fn learn(free: Vec<Free>, sample: &[Vec<String>]) -> Model {
+        let m = free.len();
+        let n = sample.len().max(1) as f64;
+        let by_value: Vec<HashMap<&str, Vec<usize>>> = (0..m)
+            .map(|j| {
+                let mut g: HashMap<&str, Vec<usize>> = HashMap::new();
+                for (r, row) in sample.iter().enumerate() {
+                    g.entry(row[j].as_str()).or_default().push(r);
+                }
+                g
+            })
+            .collect();
+        let distinct: Vec<usize> = by_value.iter().map(HashMap::len).collect();
+        let chance: Vec<f64> = by_value
+            .iter()
+            .map(|g| g.values().map(|v| (v.len() as f64 / n).powi(2)).sum())
+            .collect();
+        let mut dep = vec![vec![0.0f64; m]; m];
+        for a in 0..m {
+            for b in 0..m {
+                if a == b || chance[b] >= 1.0 - 1e-9 {
+                    continue;
+                }
+                let (mut pairs, mut agree) = (0usize, 0usize);
+                for rows in by_value[a].values() {
+                    for w in rows.windows(2) {
+                        pairs += 1;
+                        agree += usize::from(sample[w[0]][b] == sample[w[1]][b]);
+                    }
+                }
+                if pairs >= MIN_PAIRS {
+                    dep[a][b] = (agree as f64 / pairs as f64 - chance[b]) / (1.0 - chance[b]);
+                }
+            }
+        }
+        // Columns that determine each other are one group.
+        let mut rep: Vec<usize> = (0..m).collect();
+        fn find(rep: &mut [usize], mut x: usize) -> usize {
+            while rep[x] != x {
+                x = rep[x];
+            }
+            x
+        }
+        let same = |a: usize, b: usize| dep[a][b] >= SAME && dep[b][a] >= SAME;
+        for a in 0..m {
+            for b in a + 1..m {
+                if same(a, b) {
+                    let (ra, rb) = (find(&mut rep, a), find(&mut rep, b));
+                    rep[ra.max(rb)] = ra.min(rb);
+                }
+            }
+        }
+        let mut members: Vec<Vec<usize>> = Vec::new();
+        for j in 0..m {
+            let r = find(&mut rep, j);
+            match members.iter_mut().find(|g| g[0] == r) {
+                Some(g) => g.push(j),
+                None => members.push(vec![j]),
+            }
+        }
+        members.sort_by_key(|g| (g.iter().map(|&j| distinct[j]).min(), g[0]));
+        let related = |g: &[usize], h: &[usize]| {
+            g.iter().any(|&a| {
+                h.iter()
+                    .any(|&b| dep[a][b] >= RELATED || dep[b][a] >= RELATED)
+            })
+        };
+        let mut groups: Vec<Group> = Vec::with_capacity(members.len());
+        for (k, g) in members.iter().enumerate() {
+            let parents: Vec<usize> = (0..k).filter(|&p| related(&members[p], g)).collect();
+            let (level, via) = if parents.is_empty() {
+                (0, k)
+            } else if parents.iter().all(|&p| groups[p].level == 0) {
+                (1, k)
+            } else {
+                // The latest parent drawn from a matching row gives this
+                // group too, so it agrees with every parent.
+                let p = *parents
+                    .iter()
+                    .rev()
+                    .find(|&&p| groups[p].level > 0)
+                    .expect("a parent above level 0");
+                (2, groups[p].via)
+            };
+            groups.push(Group {
+                members: g.clone(),
+                parents,
+                level,
+                via,
+            });
+        }
+        Model { free, groups }
+    }
+
+    /// The folded values of group `g`'s parents in `values` (free values),
+    /// joined: what a matching row must agree on.
+    fn parent_key<S: AsRef<str>>(&self, g: usize, values: &[S]) -> String {
+        let mut key = String::new();
+        for &p in &self.groups[g].parents {
+            for &j in &self.groups[p].members {
+                key.push_str(&fold(values[j].as_ref()));
+                key.push('\u{1F}');
+            }
+        }
+        key
+    }
+
+    /// The drawn value of the first free column matching `which`, if any.
+    fn drawn<'a>(&self, values: &'a [String], which: fn(&Free) -> bool) -> Option<&'a str> {
+        self.free.iter().position(which).map(|j| values[j].as_str())
+    }
+}
+
+/// Up to `want` rows drawn uniformly, without replacement, from those that
+/// match one key (reservoir sampling).
+#[derive(Default)]
+struct Reservoir {
+    want: u64,
+    seen: u64,
+    /// (row number, its free values).
+    slots: Vec<(u64, Vec<String>)>,
+}
+
+/// One attempt at a canary: the rows its parts are drawn from.
+struct Attempt {
+    /// Neighbour (the columns no other rule fills, and the NSS's
+    /// subdelegation), given names, first surname, second surname, birth.
+    roles: [u64; 5],
+    /// Per group: the row a level-0 group is drawn from.
+    donors: Vec<u64>,
+    /// Its free values, once drawn.
+    values: Vec<String>,
+    /// Every row it took something from.
+    sources: Vec<u64>,
+    /// Whether its free values could be drawn.
+    ok: bool,
+}
+
 /// Makes the canaries for an extract. `open` opens the extract afresh; it is
-/// read three times (rows and sort order; the source rows; collisions and
-/// placement), never held in memory. `progress` gets the pass (1-3) and how
-/// far it is.
+/// read four times (rows, sort order and a sample; the source rows; the
+/// rows matching the canaries' localities; collisions and placement), never
+/// held in memory. `progress` gets the pass (1-4) and how far it is.
 pub fn make_canaries<R: Read>(
     scheme_key: &crate::MasterKey,
     policy: &Policy,
@@ -637,8 +917,11 @@ pub fn make_canaries<R: Read>(
     };
     let digest = policy.digest();
 
-    // Pass 1: rows, header, and the sort order of the first rows.
+    // Pass 1: rows, header, the sort order of the first rows, and a uniform
+    // sample of rows to learn how the free columns go together.
     let mut sample: Vec<Vec<String>> = Vec::new();
+    let mut model_sample: Vec<Vec<String>> = Vec::new();
+    let mut reservoir_draws = Draws::new(&scheme.keys, b"sample", input_blake3, &digest);
     let mut rows = 0u64;
     let header = for_each_row(
         open()?,
@@ -646,6 +929,20 @@ pub fn make_canaries<R: Read>(
             rows = r;
             if sample.len() < SORT_SAMPLE {
                 sample.push(rec.iter().map(fold).collect());
+            }
+            let slot = if model_sample.len() < MODEL_SAMPLE {
+                Some(model_sample.len())
+            } else {
+                let j = reservoir_draws.below(r);
+                (j < MODEL_SAMPLE as u64).then_some(j as usize)
+            };
+            if let Some(j) = slot {
+                let values: Vec<String> = rec.iter().map(str::to_string).collect();
+                if j == model_sample.len() {
+                    model_sample.push(values);
+                } else {
+                    model_sample[j] = values;
+                }
             }
             Ok(())
         },
@@ -655,6 +952,14 @@ pub fn make_canaries<R: Read>(
     let roles = Roles::bind(spec, &header)?;
     let chain = sort_chain(&sample, header.len());
     drop(sample);
+    let free = Model::free_columns(&roles, header.len());
+    let folded: Vec<Vec<String>> = model_sample
+        .iter()
+        .map(|row| free.iter().map(|f| fold(&f.value(row))).collect())
+        .collect();
+    drop(model_sample);
+    let model = Model::learn(free, &folded);
+    drop(folded);
 
     let mut list = CanaryList {
         version: LIST_VERSION,
@@ -671,52 +976,72 @@ pub fn make_canaries<R: Read>(
         return Ok(list);
     }
 
-    // Draw the source rows: five per canary, and spares for canaries that
-    // cannot be built from their first draw.
-    let mut draws = Draws::new(&scheme.keys, input_blake3, &digest);
+    // Draw the source rows: five for the roles, one per group drawn
+    // uniformly, and spares for canaries that cannot be built from their
+    // first draw.
+    let mut draws = Draws::new(&scheme.keys, b"draws", input_blake3, &digest);
     let attempts = wanted + wanted / 4 + 8;
-    let picks: Vec<[u64; 5]> = (0..attempts)
-        .map(|_| std::array::from_fn(|_| 1 + draws.below(rows)))
+    let mut picks: Vec<Attempt> = (0..attempts)
+        .map(|_| {
+            let roles: [u64; 5] = std::array::from_fn(|_| 1 + draws.below(rows));
+            let donors = model
+                .groups
+                .iter()
+                .map(|g| {
+                    if g.level == 0 {
+                        1 + draws.below(rows)
+                    } else {
+                        0
+                    }
+                })
+                .collect();
+            Attempt {
+                roles,
+                donors,
+                values: vec![String::new(); model.free.len()],
+                sources: roles.to_vec(),
+                ok: true,
+            }
+        })
         .collect();
-    let mut needed: Vec<u64> = picks.iter().flatten().copied().collect();
-    needed.sort_unstable();
-    needed.dedup();
+    // The columns kept of each source row, so memory stays near a few
+    // cells per canary.
+    let role_columns = roles.columns();
+    let mut needed: HashMap<u64, Vec<bool>> = HashMap::new();
+    let n = header.len();
+    for p in &picks {
+        needed.insert(p.roles[0], vec![true; n]);
+    }
+    for p in &picks {
+        for &r in &p.roles[1..] {
+            let mask = needed.entry(r).or_insert_with(|| vec![false; n]);
+            for &i in &role_columns {
+                mask[i] = true;
+            }
+        }
+        for (g, &r) in p.donors.iter().enumerate() {
+            if model.groups[g].level != 0 {
+                continue;
+            }
+            let mask = needed.entry(r).or_insert_with(|| vec![false; n]);
+            for &j in &model.groups[g].members {
+                mask[model.free[j].source()] = true;
+            }
+        }
+    }
 
-    // Pass 2: the source rows. A neighbour gives every column; the other
-    // sources only their roles' columns, so memory stays near one row per
-    // canary.
-    let neighbours: std::collections::HashSet<u64> = picks.iter().map(|p| p[0]).collect();
-    let role_columns: Vec<usize> = [
-        roles.given,
-        roles.first,
-        roles.second,
-        roles.full,
-        roles.sex,
-        roles.birth,
-        roles.curp,
-        roles.clave,
-        roles.nss,
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    // Pass 2: the source rows.
     let mut source: HashMap<u64, Vec<String>> = HashMap::with_capacity(needed.len());
-    let mut next = 0usize;
     for_each_row(
         open()?,
         |r, rec| {
-            if needed.get(next) == Some(&r) {
-                let values = if neighbours.contains(&r) {
-                    rec.iter().map(str::to_string).collect()
-                } else {
-                    let mut v = vec![String::new(); rec.len()];
-                    for &i in &role_columns {
-                        v[i] = rec[i].to_string();
-                    }
-                    v
-                };
+            if let Some(mask) = needed.get(&r) {
+                let values = rec
+                    .iter()
+                    .zip(mask)
+                    .map(|(v, &keep)| if keep { v.to_string() } else { String::new() })
+                    .collect();
                 source.insert(r, values);
-                next += 1;
             }
             Ok(())
         },
@@ -727,10 +1052,100 @@ pub fn make_canaries<R: Read>(
             "the extract changed while canaries were being made",
         ));
     }
+    drop(needed);
+
+    // Level-0 groups from their donors; level-1 groups wait for a row that
+    // agrees with the canary on their parents.
+    let mut wants: HashMap<(usize, String), Reservoir> = HashMap::new();
+    for p in &mut picks {
+        for (g, group) in model.groups.iter().enumerate() {
+            if group.level == 0 {
+                let row = &source[&p.donors[g]];
+                for &j in &group.members {
+                    p.values[j] = model.free[j].value(row);
+                }
+                p.sources.push(p.donors[g]);
+            }
+        }
+        for (g, group) in model.groups.iter().enumerate() {
+            if group.level == 1 {
+                wants
+                    .entry((g, model.parent_key(g, &p.values)))
+                    .or_default()
+                    .want += 1;
+            }
+        }
+    }
+
+    // Pass 3: a uniform sample, without replacement, of the rows matching
+    // each wanted (group, parents) key.
+    let level1: Vec<usize> = (0..model.groups.len())
+        .filter(|&g| model.groups[g].level == 1)
+        .collect();
+    if !level1.is_empty() {
+        let mut values: Vec<String> = Vec::new();
+        for_each_row(
+            open()?,
+            |r, rec| {
+                let row: Vec<&str> = rec.iter().collect();
+                values.clear();
+                values.extend(model.free.iter().map(|f| f.value(&row)));
+                for &g in &level1 {
+                    let Some(res) = wants.get_mut(&(g, model.parent_key(g, &values))) else {
+                        continue;
+                    };
+                    res.seen += 1;
+                    if (res.slots.len() as u64) < res.want {
+                        res.slots.push((r, values.clone()));
+                    } else {
+                        let j = draws.below(res.seen);
+                        if j < res.want {
+                            res.slots[j as usize] = (r, values.clone());
+                        }
+                    }
+                }
+                Ok(())
+            },
+            &mut |p| progress(3, p),
+        )?;
+    }
+    let mut handed: HashMap<(usize, String), usize> = HashMap::new();
+    for p in &mut picks {
+        let mut taken: HashMap<usize, usize> = HashMap::new();
+        for &g in &level1 {
+            let key = (g, model.parent_key(g, &p.values));
+            let next = handed.entry(key.clone()).or_default();
+            let res = &wants[&key];
+            if res.slots.is_empty() {
+                // No row has this combination of parents: draw anew.
+                p.ok = false;
+                break;
+            }
+            taken.insert(g, *next % res.slots.len());
+            *next += 1;
+        }
+        if !p.ok {
+            continue;
+        }
+        for group in &model.groups {
+            if group.level == 0 {
+                continue;
+            }
+            let key = (group.via, model.parent_key(group.via, &p.values));
+            let (row, values) = &wants[&key].slots[taken[&group.via]];
+            for &j in &group.members {
+                p.values[j] = values[j].clone();
+            }
+            if group.level == 1 {
+                p.sources.push(*row);
+            }
+        }
+    }
+    drop(wants);
 
     struct Candidate {
         values: Vec<String>,
-        neighbour: u64,
+        sources: Vec<u64>,
         key: Vec<String>,
         alive: bool,
     }
@@ -740,8 +1155,11 @@ pub fn make_canaries<R: Read>(
         if made.len() as u64 == wanted {
             break;
         }
-        let src = pick.map(|r| source[&r].as_slice());
-        let Some(values) = build_canary(&roles, src, &mut draws) else {
+        if !pick.ok {
+            continue;
+        }
+        let src = pick.roles.map(|r| source[&r].as_slice());
+        let Some(values) = build_canary(&roles, src, &model, &pick.values, &mut draws) else {
             continue;
         };
         // Unique among canaries by identity and by every identifier.
@@ -760,25 +1178,24 @@ pub fn make_canaries<R: Read>(
         made.push(Candidate {
             key: chain.iter().map(|&c| fold(&values[c])).collect(),
             values,
-            neighbour: pick[0],
+            sources: pick.sources.clone(),
             alive: true,
         });
     }
+    drop(source);
 
-    // Canaries in the order they will be placed: by sort key, then next to
-    // their neighbour.
+    // Canaries in the order they will be placed: by sort key.
     let mut order: Vec<usize> = (0..made.len()).collect();
-    order.sort_by(|&a, &b| {
-        cmp_key(&made[a].key, &made[b].key).then(made[a].neighbour.cmp(&made[b].neighbour))
-    });
+    order.sort_by(|&a, &b| cmp_key(&made[a].key, &made[b].key));
 
-    // Pass 3: drop canaries that collide with a real row, check the sort key
-    // holds on every row, and place each canary before the first row whose
-    // (key, row number) is greater than its (key, neighbour).
+    // Pass 4: drop canaries that collide with a real row, check the sort key
+    // holds on every row, and find each canary's run: the rows whose key
+    // equals its own (after row `start`, through row `end`).
     let mut sorted = !chain.is_empty();
     let mut prev_key: Vec<String> = Vec::new();
-    let mut after = vec![0u64; made.len()];
-    let mut cursor = 0usize;
+    let mut start = vec![rows; made.len()];
+    let mut end = vec![rows; made.len()];
+    let (mut c_start, mut c_end) = (0usize, 0usize);
     let mut key = Vec::new();
     for_each_row(
         open()?,
@@ -799,32 +1216,46 @@ pub fn make_canaries<R: Read>(
                 if r > 1 && cmp_key(&prev_key, &key) == Ordering::Greater {
                     sorted = false;
                 }
-                while let Some(&c) = order.get(cursor) {
-                    let before = cmp_key(&made[c].key, &key)
-                        .then(made[c].neighbour.cmp(&r))
-                        .is_lt();
-                    if !before {
+                while let Some(&c) = order.get(c_start) {
+                    if cmp_key(&made[c].key, &key).is_gt() {
                         break;
                     }
-                    after[c] = r - 1;
-                    cursor += 1;
+                    start[c] = r - 1;
+                    c_start += 1;
+                }
+                while let Some(&c) = order.get(c_end) {
+                    if !cmp_key(&made[c].key, &key).is_lt() {
+                        break;
+                    }
+                    end[c] = r - 1;
+                    c_end += 1;
                 }
                 std::mem::swap(&mut prev_key, &mut key);
             }
             Ok(())
         },
-        &mut |p| progress(3, p),
+        &mut |p| progress(4, p),
     )?;
     if sorted {
-        for &c in &order[cursor..] {
-            after[c] = rows;
-        }
         list.sort_columns = chain.iter().map(|&c| header[c].clone()).collect();
     } else {
-        order.sort_by_key(|&c| made[c].neighbour);
-        for (c, a) in after.iter_mut().enumerate() {
-            *a = made[c].neighbour;
+        // Anywhere in the extract.
+        start.iter_mut().for_each(|s| *s = 0);
+        end.iter_mut().for_each(|e| *e = rows);
+    }
+    // A uniform place in the run (the whole extract when unsorted), not
+    // next to a row the canary took anything from.
+    let mut after = vec![0u64; made.len()];
+    for &c in &order {
+        let (lo, hi) = (start[c], end[c].max(start[c]));
+        let mut a = lo + draws.below(hi - lo + 1);
+        for _ in 0..16 {
+            if !made[c].sources.iter().any(|&s| a == s || a + 1 == s) {
+                break;
+            }
+            a = lo + draws.below(hi - lo + 1);
         }
+        after[c] = a;
     }
     let mut placed = Vec::with_capacity(order.len());
     for c in order {

@@ -47,9 +47,10 @@ pub struct Policy {
 ///
 /// The column roles say how a canary is made: its names, sex and birth date
 /// are drawn from real rows (given names with their sex), its identifiers
-/// are built from them by the registry's rules, and every other column comes
-/// from a real neighbour (address, section, district). At least one name
-/// role is required.
+/// are built from them by the registry's rules, and every other column
+/// (address, section, district) is drawn from real rows, column groups that
+/// real rows tie together drawn together. At least one name role is
+/// required.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Canaries {

@@ -205,7 +205,7 @@ pub fn make_canaries_of(
     printer: Printer,
 ) -> anyhow::Result<CanaryList> {
     let (_, size) = open(input)?;
-    let bar = printer.progress(3 * size, "making canaries");
+    let bar = printer.progress(4 * size, "making canaries");
     let list = match format.columnar() {
         None => make_canaries(
             key,
