@@ -580,3 +580,130 @@ fn delete_agreed_tokens(cell: &str, cells: &[&str], spellings: &Spellings) -> St
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    fn table(header: &[&str], rows: &[&[&str]]) -> Table {
+        Table {
+            header: header.iter().map(|s| s.to_string()).collect(),
+            rows: rows
+                .iter()
+                .map(|r| r.iter().map(|s| s.to_string()).collect())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn formatted_identities_keep_their_characters_in_every_style() {
+        let curp = "SACO851106HDFRRN09";
+        let t = table(&["CURP"], &[&[curp][..]; 300]);
+        let out = format_identity(&t, "CURP", &mut ChaCha8Rng::seed_from_u64(1));
+        let mut styles = [0; 3];
+        for r in &out.rows {
+            let v = &r[0];
+            assert_eq!(v.replace(['\'', ' ', '-'], ""), curp);
+            styles[usize::from(v.contains(' ')) + 2 * usize::from(v.contains('-'))] += 1;
+        }
+        assert!(styles.iter().all(|&n| n > 50), "{styles:?}");
+        assert!(out.rows.iter().any(|r| r[0] == "SACO-851106-H-DF-RRN-09"));
+        assert!(out.rows.iter().any(|r| r[0] == "SACO 8511 06HD FRRN 09"));
+    }
+
+    #[test]
+    fn random_respelling_varies_each_token_and_keeps_case_and_street_names() {
+        let t = table(&["CALLE"], &[&["Av. Calle C"][..]; 400]);
+        let out = respell_randomly(&t, &["CALLE"], &mut ChaCha8Rng::seed_from_u64(2));
+        let mut seen = std::collections::HashSet::new();
+        for r in &out.rows {
+            let (first, rest) = r[0].split_once(' ').unwrap();
+            assert_eq!(rest, "Calle C", "only the road type is a token here");
+            assert!(first.starts_with('A') && first[1..].chars().all(|c| !c.is_uppercase()));
+            seen.insert(first.to_string());
+        }
+        let want: std::collections::HashSet<String> = ["Avenida", "Av.", "Ave.", "Av", "Ave"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(seen, want);
+    }
+
+    #[test]
+    fn rows_repeating_the_previous_address_in_any_spelling_are_dropped() {
+        let t = table(
+            &["N", "CALLE", "COLONIA"],
+            &[
+                &["1", "AV. JUAREZ", "COL. CENTRO"],
+                &["2", "AVENIDA JUAREZ", "COLONIA CENTRO"],
+                &["3", "AV JUAREZ", "Col. Centro"],
+                &["4", "CALLE JUAREZ", "COL. CENTRO"],
+                &["5", "AV. JUAREZ", "COL. CENTRO"],
+            ],
+        );
+        let out = drop_adjacent_duplicate_addresses(&t, &["CALLE", "COLONIA"]);
+        let kept: Vec<&str> = out.rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(kept, ["1", "4", "5"]);
+    }
+
+    #[test]
+    fn amounts_move_by_one_unit_of_their_last_digit() {
+        for (a, b) in [
+            ("6353.93", "6353.94"),
+            ("6353.99", "6354.00"),
+            ("99.99", "100.00"),
+            ("12.9", "13.0"),
+            ("1,999", "2,000"),
+            (" 5.00 ", " 5.01 "),
+            ("7", "8"),
+            ("N/A", "N/A"),
+            ("", ""),
+            ("-3.50", "-3.50"),
+        ] {
+            let t = table(&["M"], &[&[a]]);
+            assert_eq!(shift_amounts(&t, &["M"]).rows[0][0], b, "{a}");
+        }
+    }
+
+    #[test]
+    fn padding_mixes_the_leak_into_unmarked_rows() {
+        let leak = table(&["B", "A"], &[&["x", "1"], &["y", "2"]]);
+        let rows: Vec<Vec<String>> = (0..100)
+            .map(|i| vec![i.to_string(), format!("u{i}")])
+            .collect();
+        let unmarked = Table {
+            header: vec!["A".into(), "B".into()],
+            rows,
+        };
+        let out = pad(&leak, &unmarked, 18, &mut ChaCha8Rng::seed_from_u64(3));
+        assert_eq!(out.header, leak.header);
+        assert_eq!(out.rows.len(), 20);
+        assert!(out.rows.iter().filter(|r| r[0].starts_with('u')).count() == 18);
+        assert!(leak.rows.iter().all(|r| out.rows.contains(r)));
+    }
+
+    #[test]
+    fn minority_merges_take_the_rarest_value_and_delete_what_all_agree_on() {
+        let copies: Vec<Table> = [
+            ["AV. JUAREZ", "COL. CENTRO", "1"],
+            ["AV. JUAREZ", "COL. CENTRO", "1"],
+            ["AVENIDA JUAREZ", "COL. CENTRO", "1"],
+        ]
+        .iter()
+        .map(|r| table(&["CALLE", "COLONIA", "N"], &[&r[..]]))
+        .collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        let m = merge(&copies, Merge::Minority, &mut rng);
+        assert_eq!(m.rows[0], ["AVENIDA JUAREZ", "COL. CENTRO", "1"]);
+        let d = merge(&copies, Merge::MinorityDeleteAgreed, &mut rng);
+        assert_eq!(d.rows[0], ["AVENIDA JUAREZ", "CENTRO", "1"]);
+        // A tie is broken at random, between the values that tie.
+        let two = &copies[1..];
+        let picks: std::collections::HashSet<String> = (0..40)
+            .map(|_| merge(two, Merge::Minority, &mut rng).rows[0][0].clone())
+            .collect();
+        assert_eq!(picks.len(), 2);
+    }
+}
