@@ -64,6 +64,25 @@ fn pensioners() -> &'static Scenario {
     })
 }
 
+/// The pensioner roll under the policy `policy suggest` gives without
+/// `--identity` (CURP): a leak of NSS and amount is attributed only by
+/// `verify --master`, which matches it to the extract on the NSS.
+fn pensioners_by_curp() -> &'static Scenario {
+    static ROLL: OnceLock<Scenario> = OnceLock::new();
+    ROLL.get_or_init(|| {
+        let s = Scenario::suggested(
+            Kind::Pensioners,
+            50_000,
+            RECIPIENTS,
+            44,
+            None,
+            Some(DEFAULT_CANARY_RATE),
+        );
+        assert_eq!(s.policy.identity, ["CURP"]);
+        s
+    })
+}
+
 fn carriers(s: &Scenario) -> Vec<&str> {
     s.policy
         .carriers
@@ -176,8 +195,9 @@ fn whole_copy_without_repeated_addresses_expanded_names_the_leaker() {
 }
 
 /// Item 4: 100 pensioner rows (NSS and amount only) with one centavo added
-/// to every amount name the leaker, read as `verify` and as
-/// `verify --master` read them.
+/// to every amount name the leaker: issued with `--identity NSS`, read as
+/// `verify` and as `verify --master` read them; and issued with the CURP
+/// identity, read by `verify --master` (matched to the extract on NSS).
 #[test]
 fn amounts_shifted_by_one_centavo_name_the_leaker() {
     let s = pensioners();
@@ -194,6 +214,18 @@ fn amounts_shifted_by_one_centavo_name_the_leaker() {
         assert_names(s, &a, r, "100 pensioner rows, +1 centavo");
         let (a, _) = s.verify_with_master(&shifted.to_csv());
         assert_names(s, &a, r, "100 pensioner rows, +1 centavo, --master");
+    }
+    let s = pensioners_by_curp();
+    for r in [1, 6] {
+        let leak = attack::project(&s.leak(r, 100, &mut rng), &["NSS", "MONTO_MENSUAL"]);
+        let shifted = attack::shift_amounts(&leak, &["MONTO_MENSUAL"]);
+        let (a, found) = s.verify_with_master(&shifted.to_csv());
+        assert!(found.used, "the leak has no CURP: the extract is read");
+        let what = format!(
+            "100 pensioner rows (CURP policy), +1 centavo, --master ({} rows matched)",
+            found.rows_matched
+        );
+        assert_names(s, &a, r, &what);
     }
 }
 
