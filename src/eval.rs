@@ -745,13 +745,13 @@ impl Report {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "{:<40} {:>7} {:>6} {:>8} {:>9} {:>9}",
+            "{:<56} {:>7} {:>6} {:>8} {:>9} {:>9}",
             "attack", "leakers", "rows", "named", "innocent", "positions"
         );
         for o in &self.outcomes {
             let _ = writeln!(
                 s,
-                "{:<40} {:>7} {:>6} {:>5}/{:<2} {:>9} {:>9}",
+                "{:<56} {:>7} {:>6} {:>5}/{:<2} {:>9} {:>9}",
                 o.attack,
                 o.leakers,
                 o.rows,
