@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use rand::seq::index;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use watermark_core::{Attribution, Policy};
+use watermark_core::{Attribution, CarrierKind, Policy, DEFAULT_CANARY_RATE};
 use watermark_synth::Kind;
 
 use crate::attack::{self, Merge};
@@ -35,6 +35,12 @@ pub struct Config {
     pub cutoffs: Vec<f64>,
     /// Seed for the roll, the key and every trial.
     pub seed: u64,
+    /// Canary rate of the policy (`Some(DEFAULT_CANARY_RATE)`: what
+    /// `watermark policy suggest` proposes; `None`: no canaries).
+    pub canary_rate: Option<f64>,
+    /// Rows of the pensioner roll (identity NSS) the amount attacks run on;
+    /// 0 leaves them out.
+    pub pensioner_rows: usize,
 }
 
 impl Config {
@@ -46,9 +52,11 @@ impl Config {
             trials: 20,
             sizes: vec![10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000],
             coalitions: vec![2, 3, 5],
-            coalition_sizes: vec![100, 200, 500, 1000, 2000, 5000],
+            coalition_sizes: vec![100, 200, 500, 1000, 2000, 5000, 10_000, 20_000],
             cutoffs: vec![0.15, 0.05, 0.1, 0.2, 0.25],
             seed: 2026,
+            canary_rate: Some(DEFAULT_CANARY_RATE),
+            pensioner_rows: 100_000,
         }
     }
 
@@ -63,6 +71,8 @@ impl Config {
             coalition_sizes: vec![200, 1000],
             cutoffs: vec![0.15, 0.05],
             seed: 2026,
+            canary_rate: Some(DEFAULT_CANARY_RATE),
+            pensioner_rows: 10_000,
         }
     }
 }
@@ -88,6 +98,22 @@ pub enum Attack {
     Contract,
     /// Accents and invisible characters stripped, NFKC.
     StripAccents,
+    /// The identity written with a leading apostrophe, spaces or dashes
+    /// (see [`attack::format_identity`]).
+    FormatIdentity,
+    /// Every dictionary token re-spelled at random
+    /// (see [`attack::respell_randomly`]).
+    RespellRandomly,
+    /// A run of consecutive rows of the copy, as issued, without the rows
+    /// whose address equals the previous row's (canaries sit after the
+    /// row they copy their address from), every abbreviation expanded.
+    DropAdjacentAndExpand,
+    /// The given share of the leak's rows from the copy, the rest from
+    /// the unmarked extract.
+    Pad(f64),
+    /// Identity and amount columns only, one unit of the last decimal
+    /// added to every amount (see [`attack::shift_amounts`]).
+    ShiftAmounts,
 }
 
 impl Attack {
@@ -102,6 +128,13 @@ impl Attack {
             Attack::Expand => "every abbreviation expanded".into(),
             Attack::Contract => "every abbreviation contracted".into(),
             Attack::StripAccents => "accents/invisibles stripped, NFKC".into(),
+            Attack::FormatIdentity => "identity with apostrophe/spaces/dashes".into(),
+            Attack::RespellRandomly => "every dictionary token re-spelled at random".into(),
+            Attack::DropAdjacentAndExpand => {
+                "consecutive rows, repeated addresses dropped, expanded".into()
+            }
+            Attack::Pad(f) => format!("{:.0}% of rows from the copy, rest unmarked", f * 100.0),
+            Attack::ShiftAmounts => "identity + amounts, one centavo added".into(),
         }
     }
 }
@@ -158,6 +191,94 @@ pub struct Report {
     pub elapsed: Duration,
 }
 
+/// Whether the printed bound holds for innocent recipients: over many
+/// (leak, innocent recipient) pairs, the share whose bound is at most β
+/// must stay at most β (up to sampling error), for each β.
+///
+/// Two readings of each innocent's bound are counted: the reported
+/// `false_accusation_bound` itself, which includes the union factor over
+/// recipients (what an investigator reads), and that bound divided by the
+/// number of recipients compared, a per-recipient p-value (still a valid
+/// one, whatever the number of scores per recipient), which has teeth on
+/// small leaks where the reported bound is rarely below 1.
+#[derive(Clone, Debug)]
+pub struct Calibration {
+    /// The levels β.
+    pub betas: Vec<f64>,
+    /// (leak, innocent recipient) pairs seen.
+    pub pairs: usize,
+    /// Per β: innocents whose reported bound was at most β.
+    pub reported: Vec<usize>,
+    /// Per β: innocents whose bound, divided by the recipients compared,
+    /// was at most β (bounds capped at 1 are not counted).
+    pub per_recipient: Vec<usize>,
+    /// Innocents accused at the attribution's threshold: what, and who.
+    pub accused: Vec<String>,
+}
+
+impl Calibration {
+    /// Nothing seen yet.
+    pub fn new(betas: &[f64]) -> Calibration {
+        Calibration {
+            betas: betas.to_vec(),
+            pairs: 0,
+            reported: vec![0; betas.len()],
+            per_recipient: vec![0; betas.len()],
+            accused: Vec::new(),
+        }
+    }
+
+    /// Counts every recipient of `a` whose slot is not in `leakers`.
+    pub fn add(&mut self, a: &Attribution, leakers: &[usize], what: &str) {
+        let comparisons = a.comparisons.max(1) as f64;
+        for r in a
+            .recipients
+            .iter()
+            .filter(|r| !leakers.contains(&(r.slot as usize)))
+        {
+            self.pairs += 1;
+            let bound = r.false_accusation_bound;
+            for (k, &beta) in self.betas.iter().enumerate() {
+                self.reported[k] += usize::from(bound <= beta);
+                self.per_recipient[k] += usize::from(bound < 1.0 && bound / comparisons <= beta);
+            }
+            if r.accused {
+                self.accused.push(format!("{what}: {}", r.recipient));
+            }
+        }
+    }
+
+    /// The largest share allowed at `beta`: β + 3·sqrt(β(1−β)/pairs).
+    pub fn allowed(&self, beta: f64) -> f64 {
+        beta + 3.0 * (beta * (1.0 - beta) / self.pairs.max(1) as f64).sqrt()
+    }
+
+    /// Every observed share within [`Calibration::allowed`], or what is not.
+    pub fn check(&self) -> Result<(), String> {
+        let mut bad = Vec::new();
+        for (k, &beta) in self.betas.iter().enumerate() {
+            for (name, count) in [
+                ("reported bound", self.reported[k]),
+                ("bound per recipient", self.per_recipient[k]),
+            ] {
+                let share = count as f64 / self.pairs.max(1) as f64;
+                if share > self.allowed(beta) {
+                    bad.push(format!(
+                        "β = {beta}: {name} ≤ β for {count} of {} innocents ({share:.4} > {:.4})",
+                        self.pairs,
+                        self.allowed(beta)
+                    ));
+                }
+            }
+        }
+        if bad.is_empty() {
+            Ok(())
+        } else {
+            Err(bad.join("; "))
+        }
+    }
+}
+
 fn trial_rng(seed: u64, parts: &[u64]) -> ChaCha8Rng {
     let mut s = seed;
     for p in parts {
@@ -198,7 +319,15 @@ pub fn single_leak(
         .map(|c| c.column.as_str())
         .collect();
     let identity = s.policy.identity[0].as_str();
-    let leak = s.leak(r, n, rng);
+    let leak = match attack {
+        Attack::DropAdjacentAndExpand => {
+            let n = n.min(s.copy_len(r));
+            let start = rng.gen_range(0..=s.copy_len(r) - n);
+            s.copy_rows(r, &(start..start + n).collect::<Vec<_>>())
+        }
+        Attack::Pad(f) => s.leak(r, ((n as f64 * f).round() as usize).max(1), rng),
+        _ => s.leak(r, n, rng),
+    };
     let table = match attack {
         Attack::Subset => leak,
         Attack::Duplicated => attack::duplicate(&leak, 3, rng),
@@ -213,11 +342,61 @@ pub fn single_leak(
         Attack::Expand => attack::normalise_abbreviations(&leak, &carriers, true),
         Attack::Contract => attack::normalise_abbreviations(&leak, &carriers, false),
         Attack::StripAccents => attack::strip_accents(&leak),
+        Attack::FormatIdentity => attack::format_identity(&leak, identity, rng),
+        Attack::RespellRandomly => attack::respell_randomly(&leak, &carriers, rng),
+        Attack::DropAdjacentAndExpand => {
+            let kept = attack::drop_adjacent_duplicate_addresses(&leak, &carriers);
+            let expanded = attack::normalise_abbreviations(&kept, &carriers, true);
+            attack::sample(&expanded, expanded.rows.len(), rng)
+        }
+        Attack::Pad(_) => {
+            let filler = n.saturating_sub(leak.rows.len());
+            attack::pad(&leak, s.master(), filler, rng)
+        }
+        Attack::ShiftAmounts => {
+            let amounts: Vec<&str> = s
+                .policy
+                .carriers
+                .iter()
+                .filter(|c| c.kind == CarrierKind::Numeric)
+                .map(|c| c.column.as_str())
+                .collect();
+            let mut cols = vec![identity];
+            cols.extend(&amounts);
+            attack::shift_amounts(&attack::project(&leak, &cols), &amounts)
+        }
     };
     table.to_csv()
 }
 
-/// `n` rows common to a coalition's copies, merged.
+/// `cfg.trials` trials of `attack` on `n` rows of one copy of `s` (the
+/// copy's recipient goes round), seeded by `seed` and the trial number.
+fn single_outcome(cfg: &Config, s: &Scenario, attack: &Attack, n: usize, seed: &[u64]) -> Outcome {
+    let (mut named, mut innocent, mut positions) = (0, 0, Vec::new());
+    for t in 0..cfg.trials {
+        let parts: Vec<u64> = seed.iter().copied().chain([t as u64]).collect();
+        let mut rng = trial_rng(cfg.seed, &parts);
+        let r = t % cfg.recipients;
+        let a = s.verify(&single_leak(s, r, n, attack, &mut rng));
+        let (nm, inn) = judge(&a, &[r]);
+        named += usize::from(nm);
+        innocent += usize::from(inn);
+        positions.push(a.positions_read);
+    }
+    Outcome {
+        attack: attack.name(),
+        leakers: 1,
+        rows: n,
+        trials: cfg.trials,
+        named,
+        innocent_accused: innocent,
+        median_positions: median(positions),
+    }
+}
+
+/// `n` rows common to a coalition's copies, merged. Canary rows, which
+/// only some of the copies hold, are never among them: comparing copies
+/// shows them, and a coalition leaves them out.
 pub fn coalition_leak(
     s: &Scenario,
     colluders: &[usize],
@@ -226,7 +405,10 @@ pub fn coalition_leak(
     rng: &mut impl Rng,
 ) -> Table {
     let picked = index::sample(rng, s.rows(), n.min(s.rows())).into_vec();
-    let copies: Vec<Table> = colluders.iter().map(|&k| s.copy_rows(k, &picked)).collect();
+    let copies: Vec<Table> = colluders
+        .iter()
+        .map(|&k| s.extract_rows(k, &picked))
+        .collect();
     attack::merge(&copies, how, rng)
 }
 
@@ -247,6 +429,10 @@ fn single_attacks(s: &Scenario) -> Vec<Attack> {
         Attack::Expand,
         Attack::Contract,
         Attack::StripAccents,
+        Attack::FormatIdentity,
+        Attack::RespellRandomly,
+        Attack::DropAdjacentAndExpand,
+        Attack::Pad(0.1),
     ]);
     v
 }
@@ -261,7 +447,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Report {
     let mut master = Vec::new();
     watermark_synth::write_csv(Kind::ElectoralRoll, cfg.seed, cfg.rows, &mut master)
         .expect("in-memory write");
-    let base_policy = watermark_core::suggest_from_csv(&master[..], 10_000, None, None)
+    let base_policy = watermark_core::suggest_from_csv(&master[..], 10_000, None, cfg.canary_rate)
         .expect("a policy can be inferred")
         .policy;
     let s = scenario(cfg, &master, &base_policy);
@@ -274,30 +460,45 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Report {
     let mut outcomes = Vec::new();
     for (ai, attack) in single_attacks(&s).iter().enumerate() {
         for &n in &cfg.sizes {
-            let (mut named, mut innocent, mut positions) = (0, 0, Vec::new());
-            for t in 0..cfg.trials {
-                let mut rng = trial_rng(cfg.seed, &[1, ai as u64, n as u64, t as u64]);
-                let r = t % cfg.recipients;
-                let a = s.verify(&single_leak(&s, r, n, attack, &mut rng));
-                let (nm, inn) = judge(&a, &[r]);
-                named += usize::from(nm);
-                innocent += usize::from(inn);
-                positions.push(a.positions_read);
-            }
+            let o = single_outcome(cfg, &s, attack, n, &[1, ai as u64, n as u64]);
             outcomes.push(Outcome {
                 attack: attack.name(),
-                leakers: 1,
-                rows: n,
-                trials: cfg.trials,
-                named,
-                innocent_accused: innocent,
-                median_positions: median(positions),
+                ..o
             });
         }
         progress(&attack.name());
     }
+    if cfg.pensioner_rows > 0 {
+        let identity = vec!["NSS".to_string()];
+        let p = Scenario::suggested(
+            Kind::Pensioners,
+            cfg.pensioner_rows,
+            cfg.recipients,
+            cfg.seed,
+            Some(&identity),
+            cfg.canary_rate,
+        );
+        let amounts: Vec<Attack> = p
+            .policy
+            .carriers
+            .iter()
+            .filter(|c| c.kind == CarrierKind::Numeric)
+            .map(|c| Attack::OnlyColumn(c.column.clone()))
+            .chain([Attack::ShiftAmounts])
+            .collect();
+        for (ai, attack) in amounts.iter().enumerate() {
+            for &n in &cfg.sizes {
+                let o = single_outcome(cfg, &p, attack, n, &[4, ai as u64, n as u64]);
+                outcomes.push(Outcome {
+                    attack: format!("pensioners: {}", attack.name()),
+                    ..o
+                });
+            }
+            progress(&format!("pensioners: {}", attack.name()));
+        }
+    }
     for &c in &cfg.coalitions {
-        for (mi, how) in Merge::ALL.iter().enumerate() {
+        for (mi, how) in Merge::ALL.iter().chain(&Merge::KNOWLEDGEABLE).enumerate() {
             for &n in &cfg.coalition_sizes {
                 let (mut named, mut innocent, mut positions) = (0, 0, Vec::new());
                 for t in 0..cfg.trials {
@@ -427,12 +628,39 @@ impl Report {
             s,
             "A synthetic electoral roll of **{} rows** (CURP identity; carriers in the address columns, \
              {:.2} marked slots per row on average) is issued to **N = {} recipients** under the policy \
-             `watermark policy suggest` infers. Each cell of the tables below is **{} random trials**: a leak of \
+             `watermark policy suggest` infers{}. Each cell of the tables below is **{} random trials**: a leak of \
              the given number of rows is drawn from one copy (or merged from a coalition's copies), attacked, \
              shuffled, and verified against all {} recipients with the default threshold (accuse only when \
              the false-accusation bound is at most 1e-9). Leak sizes: {:?} rows (single leaker), {:?} rows \
              (coalitions).\n",
-            c.rows, self.slots_per_row, c.recipients, c.trials, c.recipients, c.sizes, c.coalition_sizes
+            c.rows,
+            self.slots_per_row,
+            c.recipients,
+            match c.canary_rate {
+                Some(r) => format!(" (canary rate {r})"),
+                None => " (without canaries)".to_string(),
+            },
+            c.trials,
+            c.recipients,
+            c.sizes,
+            c.coalition_sizes
+        );
+        if c.pensioner_rows > 0 {
+            let _ = writeln!(
+                s,
+                "Rows marked `pensioners:` are leaks of a synthetic pensioner roll of {} rows issued the same way \
+                 with `--identity NSS` (the amount column is the carrier), reduced to NSS and amount.\n",
+                c.pensioner_rows
+            );
+        }
+        let _ = writeln!(
+            s,
+            "Attacks of a leaker who knows the scheme but not the key: the identity written with a leading \
+             apostrophe, spaces or dashes; every dictionary token re-spelled at random (not to one form); a run \
+             of consecutive rows as issued, without rows whose address repeats the previous row's (where canaries \
+             sit), every abbreviation expanded; the copy's rows hidden among unmarked rows (the share of rows from \
+             the copy is given); one centavo added to every amount; and coalitions that take the minority spelling \
+             where their copies differ, and also delete every dictionary token their copies agree on.\n"
         );
         let _ = writeln!(
             s,
@@ -517,13 +745,13 @@ impl Report {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "{:<40} {:>7} {:>6} {:>8} {:>9} {:>9}",
+            "{:<56} {:>7} {:>6} {:>8} {:>9} {:>9}",
             "attack", "leakers", "rows", "named", "innocent", "positions"
         );
         for o in &self.outcomes {
             let _ = writeln!(
                 s,
-                "{:<40} {:>7} {:>6} {:>5}/{:<2} {:>9} {:>9}",
+                "{:<56} {:>7} {:>6} {:>5}/{:<2} {:>9} {:>9}",
                 o.attack,
                 o.leakers,
                 o.rows,

@@ -3,8 +3,8 @@
 use rand::seq::index;
 use rand::Rng;
 use watermark_core::{
-    issue_csv, make_canaries, suggest_from_csv, verify_csv, Attribution, CanaryList, Detector,
-    Embedder, MasterKey, Policy, Recipient,
+    issue_csv, make_canaries, suggest_from_csv, verify_csv, verify_csv_with_master, Attribution,
+    CanaryList, Detector, Embedder, ExtraRows, MasterKey, MasterMatch, Policy, Recipient,
 };
 use watermark_synth::Kind;
 
@@ -28,6 +28,10 @@ pub struct Scenario {
     master_rows: usize,
     /// Each recipient's copy, parsed.
     copies: Vec<Vec<csv::StringRecord>>,
+    /// Per copy, the index in the copy of each row of the extract (copies
+    /// hold the extract's rows in order, with canary rows between them).
+    real: Vec<Vec<u32>>,
+    master_table: std::sync::OnceLock<Table>,
     detector: Detector,
 }
 
@@ -63,7 +67,7 @@ impl Scenario {
         let embedder = embedder.build().expect("valid embedder");
         let outputs = vec![Vec::new(); n];
         let issued = issue_csv(&embedder, &master_csv[..], outputs, &mut |_| {}).expect("issue");
-        let copies = issued
+        let copies: Vec<Vec<csv::StringRecord>> = issued
             .outputs
             .iter()
             .map(|bytes| {
@@ -73,7 +77,8 @@ impl Scenario {
                     .collect()
             })
             .collect();
-        let header = csv::Reader::from_reader(&master_csv[..])
+        drop(issued);
+        let header: Vec<String> = csv::Reader::from_reader(&master_csv[..])
             .headers()
             .expect("header")
             .iter()
@@ -86,7 +91,18 @@ impl Scenario {
             .canaries(canaries.iter())
             .build()
             .expect("valid detector");
-        let master_rows = csv::Reader::from_reader(&master_csv[..]).records().count();
+        let master: Vec<csv::StringRecord> = csv::Reader::from_reader(&master_csv[..])
+            .records()
+            .map(|r| r.expect("valid extract"))
+            .collect();
+        let master_rows = master.len();
+        let id: Vec<usize> = policy
+            .identity
+            .iter()
+            .map(|c| header.iter().position(|h| h == c).expect("identity column"))
+            .collect();
+        let real = copies.iter().map(|c| real_rows(&master, c, &id)).collect();
+        drop(master);
         Scenario {
             key,
             policy,
@@ -96,13 +112,15 @@ impl Scenario {
             master_rows,
             canaries,
             copies,
+            real,
+            master_table: std::sync::OnceLock::new(),
             detector,
         }
     }
 
     /// A synthetic extract of `kind` with `rows` rows, marked for `n`
-    /// recipients under the policy `watermark policy suggest` infers (with
-    /// the given identity columns, if any).
+    /// recipients under the policy `watermark policy suggest --no-canaries`
+    /// infers (with the given identity columns, if any).
     pub fn synthetic(
         kind: Kind,
         rows: usize,
@@ -110,16 +128,32 @@ impl Scenario {
         seed: u64,
         identity: Option<&[String]>,
     ) -> Scenario {
+        Scenario::suggested(kind, rows, n, seed, identity, None)
+    }
+
+    /// A synthetic extract of `kind` with `rows` rows, marked for `n`
+    /// recipients under the policy `watermark policy suggest` infers with
+    /// the given identity columns, if any, and canaries at `canary_rate`
+    /// (`Some(DEFAULT_CANARY_RATE)` is what the command proposes).
+    pub fn suggested(
+        kind: Kind,
+        rows: usize,
+        n: usize,
+        seed: u64,
+        identity: Option<&[String]>,
+        canary_rate: Option<f64>,
+    ) -> Scenario {
         let mut master = Vec::new();
         watermark_synth::write_csv(kind, seed, rows, &mut master).expect("in-memory write");
-        let policy = suggest_from_csv(&master[..], 10_000, identity, None)
+        let policy = suggest_from_csv(&master[..], 10_000, identity, canary_rate)
             .expect("a policy can be inferred")
             .policy;
         Scenario::new(master, policy, n, seed)
     }
 
     /// Rows in the extract. Copies made without canaries have the same rows
-    /// in the same order, so row `i` of one is row `i` of every other.
+    /// in the same order, so row `i` of one is row `i` of every other; with
+    /// canaries, [`Scenario::extract_rows`] finds row `i` in each copy.
     pub fn rows(&self) -> usize {
         self.master_rows
     }
@@ -145,6 +179,20 @@ impl Scenario {
         }
     }
 
+    /// Rows `rows` of the extract (not counting canaries) as they stand in
+    /// recipient `r`'s copy, in the given order: the same people in every
+    /// copy, as a coalition lines its copies up.
+    pub fn extract_rows(&self, r: usize, rows: &[usize]) -> Table {
+        let at: Vec<usize> = rows.iter().map(|&i| self.real[r][i] as usize).collect();
+        self.copy_rows(r, &at)
+    }
+
+    /// The unmarked extract, parsed (once).
+    pub fn master(&self) -> &Table {
+        self.master_table
+            .get_or_init(|| Table::from_csv(&self.master_csv))
+    }
+
     /// `n` random rows of recipient `r`'s copy, in random order.
     pub fn leak(&self, r: usize, n: usize, rng: &mut impl Rng) -> Table {
         let picked = index::sample(rng, self.copy_len(r), n.min(self.copy_len(r))).into_vec();
@@ -153,8 +201,7 @@ impl Scenario {
 
     /// `n` random rows of the unmarked extract.
     pub fn unmarked(&self, n: usize, rng: &mut impl Rng) -> Table {
-        let all = Table::from_csv(&self.master_csv);
-        crate::attack::sample(&all, n, rng)
+        crate::attack::sample(self.master(), n, rng)
     }
 
     /// Attributes a leaked CSV.
@@ -167,8 +214,49 @@ impl Scenario {
         self.verify(&leak.to_csv())
     }
 
+    /// Attributes a leaked CSV as `watermark verify --master` does: rows of
+    /// a leak without the identity columns are matched to the unmarked
+    /// extract and its canary rows (a leak with them is read as
+    /// [`Scenario::verify`] reads it).
+    pub fn verify_with_master(&self, leak_csv: &[u8]) -> (Attribution, MasterMatch) {
+        let extra: Vec<ExtraRows> = self
+            .canaries
+            .iter()
+            .map(|l| ExtraRows {
+                header: l.header().to_vec(),
+                rows: l.rows().map(<[String]>::to_vec).collect(),
+            })
+            .collect();
+        verify_csv_with_master(
+            &self.detector,
+            leak_csv,
+            &self.master_csv[..],
+            &extra,
+            &mut |_| {},
+        )
+        .expect("the leak and the extract are readable")
+    }
+
     /// The ids of the accused.
     pub fn accused(a: &Attribution) -> Vec<&str> {
         a.accused.iter().map(|r| r.recipient.as_str()).collect()
     }
+}
+
+/// For each row of `master`, its index in `copy`: the copy holds the
+/// extract's rows in order, and canary rows between them. Rows are told
+/// apart by the identity columns `id`, which marking never changes and no
+/// canary shares with a real row.
+fn real_rows(master: &[csv::StringRecord], copy: &[csv::StringRecord], id: &[usize]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(master.len());
+    let mut c = 0;
+    for m in master {
+        while c < copy.len() && !id.iter().all(|&i| m.get(i) == copy[c].get(i)) {
+            c += 1;
+        }
+        assert!(c < copy.len(), "every row of the extract is in each copy");
+        out.push(c as u32);
+        c += 1;
+    }
+    out
 }
