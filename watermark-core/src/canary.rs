@@ -1554,6 +1554,72 @@ mod tests {
         assert!(sort_chain(&sample, 3).is_empty());
     }
 
+    fn test_draws() -> Draws {
+        let keys = crate::MasterKey::from_bytes([7; 32]);
+        Draws::new(&keys.subkeys(), b"test", "input", "policy")
+    }
+
+    #[test]
+    fn values_are_chosen_one_count_below_the_drawn_one() {
+        let mut draws = test_draws();
+        let mut tally = Tally::default();
+        // A three times, B and C twice, D once.
+        for (r, v) in ["A", "A", "A", "B", "B", "C", "C", "D"].iter().enumerate() {
+            tally.add(
+                format!("{v}\u{1F}"),
+                r as u64 + 1,
+                || vec![v.to_string()],
+                &mut draws,
+            );
+        }
+        tally.index();
+        for _ in 0..20 {
+            match tally.choose("A\u{1F}", &mut draws) {
+                Choice::Value(h) => assert!(h.kept[0] == "B" || h.kept[0] == "C"),
+                _ => panic!("a value occurring twice"),
+            }
+            match tally.choose("B\u{1F}", &mut draws) {
+                Choice::Value(h) => assert_eq!(h.kept[0], "D"),
+                _ => panic!("the value occurring once"),
+            }
+        }
+        assert!(matches!(tally.choose("D\u{1F}", &mut draws), Choice::Fresh));
+        // A fourth A: no value occurs three times, so A stays.
+        let mut tally = Tally {
+            values: std::mem::take(&mut tally.values),
+            by_count: HashMap::new(),
+        };
+        tally.add("A\u{1F}".into(), 9, || vec!["A".into()], &mut draws);
+        tally.index();
+        assert!(matches!(tally.choose("A\u{1F}", &mut draws), Choice::Keep));
+    }
+
+    #[test]
+    fn fresh_numbers_keep_width_and_leading_digits_and_are_unused() {
+        let model = Model {
+            free: vec![Free::Column(0), Free::Column(1)],
+            groups: Vec::new(),
+        };
+        let mut numbers: Vec<HashMap<String, u64>> = vec![HashMap::new(); 2];
+        for v in ["06700", "06701", "06699"] {
+            numbers[0].insert(v.to_string(), 1);
+        }
+        let values = vec!["06700".to_string(), "CENTRO".to_string()];
+        let (j, a) = fresh_value(&model, &[0, 1], &values, &mut numbers).unwrap();
+        assert_eq!((j, a.as_str()), (0, "06702"));
+        let (_, b) = fresh_value(&model, &[0, 1], &values, &mut numbers).unwrap();
+        assert_eq!(b, "06698", "a fresh value is not handed out twice");
+        // No member in digits: nothing fresh.
+        assert!(fresh_value(&model, &[1], &values, &mut numbers).is_none());
+        // A full range of the same leading digits: nothing fresh.
+        let mut full: Vec<HashMap<String, u64>> = vec![HashMap::new(); 2];
+        for n in 100..=199 {
+            full[0].insert(n.to_string(), 1);
+        }
+        let values = vec!["150".to_string(), String::new()];
+        assert!(fresh_value(&model, &[0], &values, &mut full).is_none());
+    }
+
     #[test]
     fn numbers_compare_as_numbers() {
         assert_eq!(cmp_value("9", "10"), Ordering::Less);
