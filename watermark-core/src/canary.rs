@@ -15,6 +15,15 @@
 //! real row's, and its postal code, municipality and birth state agree with
 //! its entity as real rows' do.
 //!
+//! Copying a drawn row's value would still leave a trace: the canary shares
+//! it with one row more than a real row shares its own, so no canary's
+//! postal code or section would ever be the only one. So each group's value
+//! is chosen leave-one-out (Good–Turing): when the drawn row's value occurs
+//! `c` times among the rows it was drawn from, the canary takes a value
+//! drawn uniformly among those occurring `c − 1` times, and a new number
+//! near the drawn one (same width, same first digits) when `c` is 1; in a
+//! copy its value then occurs `m` times as often as a real row's does.
+//!
 //! Its identifiers are built from those parts by the registry's rules: a
 //! CURP with its letters, birth date, sex, state, differentiator and check
 //! digit; a clave de elector; an NSS with its Luhn digit. Canaries whose
@@ -884,6 +893,159 @@ struct Reservoir {
     slots: Vec<(u64, Vec<String>)>,
 }
 
+/// How often each value of a group occurs in one scope (the whole extract,
+/// or the rows that agree with a canary on the group's parents), with one
+/// row of each value drawn uniformly among the rows that hold it.
+#[derive(Default)]
+struct Tally {
+    values: HashMap<String, Held>,
+    /// The values occurring exactly `m` times, sorted, by `m`: filled by
+    /// [`Tally::index`] once every row is counted.
+    by_count: HashMap<u64, Vec<String>>,
+}
+
+/// One value of a [`Tally`].
+struct Held {
+    count: u64,
+    /// The row drawn to stand for the value, and what it holds.
+    row: u64,
+    kept: Vec<String>,
+}
+
+/// What a canary takes for one group, chosen so that the value's count
+/// among the real rows is one less than a real row's (see
+/// [`Tally::choose`]).
+enum Choice<'a> {
+    /// The value of this row (its stand-in).
+    Value(&'a Held),
+    /// The drawn row's value: no value occurs one time fewer.
+    Keep,
+    /// A value no real row has: the drawn row's value occurs only there.
+    Fresh,
+}
+
+impl Tally {
+    fn add(
+        &mut self,
+        key: String,
+        row: u64,
+        kept: impl FnOnce() -> Vec<String>,
+        draws: &mut Draws,
+    ) {
+        match self.values.entry(key) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(Held {
+                    count: 1,
+                    row,
+                    kept: kept(),
+                });
+            }
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                let h = e.get_mut();
+                h.count += 1;
+                if draws.below(h.count) == 0 {
+                    h.row = row;
+                    h.kept = kept();
+                }
+            }
+        }
+    }
+
+    fn index(&mut self) {
+        for (k, h) in &self.values {
+            self.by_count.entry(h.count).or_default().push(k.clone());
+        }
+        for v in self.by_count.values_mut() {
+            v.sort_unstable();
+        }
+    }
+
+    /// The value for a canary whose uniformly drawn row holds `drawn`.
+    ///
+    /// A real row drawn uniformly holds a value occurring `m` times with
+    /// probability `m·n_m/N` (`n_m` values occur `m` times, among `N`
+    /// rows). A canary that copied the drawn row's value would, in a copy,
+    /// share it with one row more than that: no canary's value would ever
+    /// be alone. So when the drawn value occurs `c` times, the canary takes
+    /// a uniformly chosen value occurring `c − 1` times, and with it occurs
+    /// `c` times in the copy, as often as a real row does; when `c` is 1 it
+    /// needs a value no real row has. Where no value occurs `c − 1` times
+    /// (only among common values, where one row more is lost in the count)
+    /// the drawn value stays.
+    fn choose(&self, drawn: &str, draws: &mut Draws) -> Choice<'_> {
+        let c = self.values.get(drawn).map_or(1, |h| h.count);
+        if c <= 1 {
+            return Choice::Fresh;
+        }
+        match self.by_count.get(&(c - 1)) {
+            Some(vals) if !vals.is_empty() => {
+                let k = draws.below(vals.len() as u64) as usize;
+                Choice::Value(&self.values[&vals[k]])
+            }
+            _ => Choice::Keep,
+        }
+    }
+}
+
+/// The folded values of `members` in `values`, joined.
+fn joint_key<S: AsRef<str>>(members: &[usize], values: &[S]) -> String {
+    let mut key = String::new();
+    for &j in members {
+        key.push_str(&fold(values[j].as_ref()));
+        key.push('\u{1F}');
+    }
+    key
+}
+
+fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A value for one of `members` that no real row (nor earlier canary) has,
+/// made from the drawn `values` so the canary's group is new: for the
+/// member written in digits whose drawn value is rarest, the nearest unused
+/// number of the same width and, from three digits up, the same first two
+/// (a postal code stays in its entity's range). `None` when there is no
+/// such member or number.
+fn fresh_value(
+    model: &Model,
+    members: &[usize],
+    values: &[String],
+    numbers: &mut [HashMap<String, u64>],
+) -> Option<(usize, String)> {
+    let j = members
+        .iter()
+        .copied()
+        .filter(|&j| matches!(model.free[j], Free::Column(_)) && is_digits(values[j].trim()))
+        .min_by_key(|&j| (numbers[j].get(values[j].trim()).copied().unwrap_or(0), j))?;
+    let drawn = values[j].trim();
+    let width = drawn.len();
+    let n: u64 = drawn.parse().ok()?;
+    let (lo, hi) = if width >= 3 {
+        let unit = 10u64.pow(u32::try_from(width - 2).ok()?);
+        let base = n / unit * unit;
+        (base, base + unit - 1)
+    } else if drawn.starts_with('0') {
+        (0, 10u64.pow(u32::try_from(width).ok()?) - 1)
+    } else {
+        let w = u32::try_from(width).ok()?;
+        (10u64.pow(w - 1), 10u64.pow(w) - 1)
+    };
+    for d in 1..=(hi - lo) {
+        for cand in [n.checked_add(d), n.checked_sub(d)].into_iter().flatten() {
+            if cand < lo || cand > hi {
+                continue;
+            }
+            let s = format!("{cand:0width$}");
+            if !numbers[j].contains_key(&s) {
+                numbers[j].insert(s.clone(), 1);
+                return Some((j, s));
+            }
+        }
+    }
+    None
+}
+
 /// One attempt at a canary: the rows its parts are drawn from.
 struct Attempt {
     /// Neighbour (the columns no other rule fills, and the NSS's
@@ -897,12 +1059,17 @@ struct Attempt {
     sources: Vec<u64>,
     /// Whether its free values could be drawn.
     ok: bool,
+    /// New values (free column, value) that replace drawn ones once every
+    /// group is drawn (later groups match rows on the drawn ones).
+    fresh: Vec<(usize, String)>,
 }
 
 /// Makes the canaries for an extract. `open` opens the extract afresh; it is
-/// read four times (rows, sort order and a sample; the source rows; the
-/// rows matching the canaries' localities; collisions and placement), never
-/// held in memory. `progress` gets the pass (1-4) and how far it is.
+/// read four times (rows, sort order and a sample; the source rows and the
+/// counts of the values drawn from uniform rows; the rows matching the
+/// canaries' localities and their counts; collisions and placement), never
+/// held in memory (the counts take memory in proportion to distinct
+/// values). `progress` gets the pass (1-4) and how far it is.
 pub fn make_canaries<R: Read>(
     scheme_key: &crate::MasterKey,
     policy: &Policy,
@@ -1001,6 +1168,7 @@ pub fn make_canaries<R: Read>(
                 values: vec![String::new(); model.free.len()],
                 sources: roles.to_vec(),
                 ok: true,
+                fresh: Vec::new(),
             }
         })
         .collect();
@@ -1030,11 +1198,35 @@ pub fn make_canaries<R: Read>(
         }
     }
 
-    // Pass 2: the source rows.
+    // Pass 2: the source rows, how often each value of every group drawn
+    // from a uniform row occurs, and which numbers each free column holds.
     let mut source: HashMap<u64, Vec<String>> = HashMap::with_capacity(needed.len());
+    let level0: Vec<usize> = (0..model.groups.len())
+        .filter(|&g| model.groups[g].level == 0)
+        .collect();
+    let mut tally0: HashMap<usize, Tally> = level0.iter().map(|&g| (g, Tally::default())).collect();
+    let mut numbers: Vec<HashMap<String, u64>> = vec![HashMap::new(); model.free.len()];
+    let mut tally_draws = Draws::new(&scheme.keys, b"tally", input_blake3, &digest);
     for_each_row(
         open()?,
         |r, rec| {
+            let row: Vec<&str> = rec.iter().collect();
+            let values: Vec<String> = model.free.iter().map(|f| f.value(&row)).collect();
+            for (j, f) in model.free.iter().enumerate() {
+                let v = values[j].trim();
+                if matches!(f, Free::Column(_)) && is_digits(v) {
+                    *numbers[j].entry(v.to_string()).or_default() += 1;
+                }
+            }
+            for &g in &level0 {
+                let members = &model.groups[g].members;
+                tally0.get_mut(&g).expect("a tally per group").add(
+                    joint_key(members, &values),
+                    r,
+                    || members.iter().map(|&j| values[j].clone()).collect(),
+                    &mut tally_draws,
+                );
+            }
             if let Some(mask) = needed.get(&r) {
                 let values = rec
                     .iter()
@@ -1054,17 +1246,33 @@ pub fn make_canaries<R: Read>(
     }
     drop(needed);
 
-    // Level-0 groups from their donors; level-1 groups wait for a row that
-    // agrees with the canary on their parents.
+    tally0.values_mut().for_each(Tally::index);
+
+    // Level-0 groups: a value chosen by the count of the donor's (see
+    // `Tally::choose`); level-1 groups wait for a row that agrees with the
+    // canary on their parents.
     let mut wants: HashMap<(usize, String), Reservoir> = HashMap::new();
     for p in &mut picks {
-        for (g, group) in model.groups.iter().enumerate() {
-            if group.level == 0 {
-                let row = &source[&p.donors[g]];
-                for &j in &group.members {
-                    p.values[j] = model.free[j].value(row);
+        for &g in &level0 {
+            let group = &model.groups[g];
+            let row = &source[&p.donors[g]];
+            for &j in &group.members {
+                p.values[j] = model.free[j].value(row);
+            }
+            let tally = &tally0[&g];
+            match tally.choose(&joint_key(&group.members, &p.values), &mut draws) {
+                Choice::Value(held) => {
+                    for (k, &j) in group.members.iter().enumerate() {
+                        p.values[j] = held.kept[k].clone();
+                    }
+                    p.sources.push(held.row);
                 }
-                p.sources.push(p.donors[g]);
+                Choice::Keep => p.sources.push(p.donors[g]),
+                Choice::Fresh => {
+                    p.fresh
+                        .extend(fresh_value(&model, &group.members, &p.values, &mut numbers));
+                    p.sources.push(p.donors[g]);
+                }
             }
         }
         for (g, group) in model.groups.iter().enumerate() {
@@ -1082,6 +1290,7 @@ pub fn make_canaries<R: Read>(
     let level1: Vec<usize> = (0..model.groups.len())
         .filter(|&g| model.groups[g].level == 1)
         .collect();
+    let mut tallies: HashMap<(usize, String), Tally> = HashMap::new();
     if !level1.is_empty() {
         let mut values: Vec<String> = Vec::new();
         for_each_row(
@@ -1091,9 +1300,16 @@ pub fn make_canaries<R: Read>(
                 values.clear();
                 values.extend(model.free.iter().map(|f| f.value(&row)));
                 for &g in &level1 {
-                    let Some(res) = wants.get_mut(&(g, model.parent_key(g, &values))) else {
+                    let scope = (g, model.parent_key(g, &values));
+                    let Some(res) = wants.get_mut(&scope) else {
                         continue;
                     };
+                    tallies.entry(scope).or_default().add(
+                        joint_key(&model.groups[g].members, &values),
+                        r,
+                        || values.clone(),
+                        &mut tally_draws,
+                    );
                     res.seen += 1;
                     if (res.slots.len() as u64) < res.want {
                         res.slots.push((r, values.clone()));
@@ -1109,9 +1325,14 @@ pub fn make_canaries<R: Read>(
             &mut |p| progress(3, p),
         )?;
     }
+    tallies.values_mut().for_each(Tally::index);
+    // Each level-1 group: a row drawn (without replacement) among those
+    // that agree with the canary on its parents, then a value chosen by the
+    // count of that row's within them; the groups drawn with it come from
+    // the row standing for the chosen value.
     let mut handed: HashMap<(usize, String), usize> = HashMap::new();
     for p in &mut picks {
-        let mut taken: HashMap<usize, usize> = HashMap::new();
+        let mut chosen: HashMap<usize, (u64, &[String])> = HashMap::new();
         for &g in &level1 {
             let key = (g, model.parent_key(g, &p.values));
             let next = handed.entry(key.clone()).or_default();
@@ -1121,8 +1342,19 @@ pub fn make_canaries<R: Read>(
                 p.ok = false;
                 break;
             }
-            taken.insert(g, *next % res.slots.len());
+            let (row, values) = &res.slots[*next % res.slots.len()];
             *next += 1;
+            let members = &model.groups[g].members;
+            let pick = match tallies[&key].choose(&joint_key(members, values), &mut draws) {
+                Choice::Value(held) => (held.row, held.kept.as_slice()),
+                Choice::Keep => (*row, values.as_slice()),
+                Choice::Fresh => {
+                    p.fresh
+                        .extend(fresh_value(&model, members, values, &mut numbers));
+                    (*row, values.as_slice())
+                }
+            };
+            chosen.insert(g, pick);
         }
         if !p.ok {
             continue;
@@ -1131,14 +1363,16 @@ pub fn make_canaries<R: Read>(
             if group.level == 0 {
                 continue;
             }
-            let key = (group.via, model.parent_key(group.via, &p.values));
-            let (row, values) = &wants[&key].slots[taken[&group.via]];
+            let (row, values) = chosen[&group.via];
             for &j in &group.members {
                 p.values[j] = values[j].clone();
             }
             if group.level == 1 {
-                p.sources.push(*row);
+                p.sources.push(row);
             }
+        }
+        for (j, v) in p.fresh.drain(..) {
+            p.values[j] = v;
         }
     }
     drop(wants);
@@ -1318,6 +1552,72 @@ mod tests {
         assert_eq!(sort_chain(&sample, 3), vec![2, 1, 0]);
         let sample = rows(&[("B", "2", "z"), ("A", "1", "y"), ("C", "3", "x")]);
         assert!(sort_chain(&sample, 3).is_empty());
+    }
+
+    fn test_draws() -> Draws {
+        let keys = crate::MasterKey::from_bytes([7; 32]);
+        Draws::new(&keys.subkeys(), b"test", "input", "policy")
+    }
+
+    #[test]
+    fn values_are_chosen_one_count_below_the_drawn_one() {
+        let mut draws = test_draws();
+        let mut tally = Tally::default();
+        // A three times, B and C twice, D once.
+        for (r, v) in ["A", "A", "A", "B", "B", "C", "C", "D"].iter().enumerate() {
+            tally.add(
+                format!("{v}\u{1F}"),
+                r as u64 + 1,
+                || vec![v.to_string()],
+                &mut draws,
+            );
+        }
+        tally.index();
+        for _ in 0..20 {
+            match tally.choose("A\u{1F}", &mut draws) {
+                Choice::Value(h) => assert!(h.kept[0] == "B" || h.kept[0] == "C"),
+                _ => panic!("a value occurring twice"),
+            }
+            match tally.choose("B\u{1F}", &mut draws) {
+                Choice::Value(h) => assert_eq!(h.kept[0], "D"),
+                _ => panic!("the value occurring once"),
+            }
+        }
+        assert!(matches!(tally.choose("D\u{1F}", &mut draws), Choice::Fresh));
+        // A fourth A: no value occurs three times, so A stays.
+        let mut tally = Tally {
+            values: std::mem::take(&mut tally.values),
+            by_count: HashMap::new(),
+        };
+        tally.add("A\u{1F}".into(), 9, || vec!["A".into()], &mut draws);
+        tally.index();
+        assert!(matches!(tally.choose("A\u{1F}", &mut draws), Choice::Keep));
+    }
+
+    #[test]
+    fn fresh_numbers_keep_width_and_leading_digits_and_are_unused() {
+        let model = Model {
+            free: vec![Free::Column(0), Free::Column(1)],
+            groups: Vec::new(),
+        };
+        let mut numbers: Vec<HashMap<String, u64>> = vec![HashMap::new(); 2];
+        for v in ["06700", "06701", "06699"] {
+            numbers[0].insert(v.to_string(), 1);
+        }
+        let values = vec!["06700".to_string(), "CENTRO".to_string()];
+        let (j, a) = fresh_value(&model, &[0, 1], &values, &mut numbers).unwrap();
+        assert_eq!((j, a.as_str()), (0, "06702"));
+        let (_, b) = fresh_value(&model, &[0, 1], &values, &mut numbers).unwrap();
+        assert_eq!(b, "06698", "a fresh value is not handed out twice");
+        // No member in digits: nothing fresh.
+        assert!(fresh_value(&model, &[1], &values, &mut numbers).is_none());
+        // A full range of the same leading digits: nothing fresh.
+        let mut full: Vec<HashMap<String, u64>> = vec![HashMap::new(); 2];
+        for n in 100..=199 {
+            full[0].insert(n.to_string(), 1);
+        }
+        let values = vec!["150".to_string(), String::new()];
+        assert!(fresh_value(&model, &[0], &values, &mut full).is_none());
     }
 
     #[test]
