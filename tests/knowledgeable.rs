@@ -193,7 +193,9 @@ fn whole_copy_without_repeated_addresses_expanded_names_the_leaker() {
     let r = 3;
     let copy = s.copy(r);
     let kept = attack::drop_adjacent_duplicate_addresses(&copy, &ADDRESS);
-    assert!(kept.rows.len() < copy.rows.len() && kept.rows.len() > s.rows() * 9 / 10);
+    // Canaries no longer copy the row they follow: the rule removes (almost)
+    // nothing, canaries included.
+    assert!(kept.rows.len() <= copy.rows.len() && kept.rows.len() > s.rows() * 9 / 10);
     let expanded = attack::normalise_abbreviations(&kept, &carriers(s), true);
     drop((copy, kept));
     let a = s.verify_table(&expanded);

@@ -87,9 +87,8 @@ fn minority_ones(p: f64, c: u32) -> (f64, f64) {
     let published_one = |ones: u32| -> f64 {
         if ones == 0 {
             0.0
-        } else if ones == c {
-            1.0
-        } else if 2 * ones < c {
+        } else if ones == c || 2 * ones < c {
+            // All agree on 1, or 1 is the minority.
             1.0
         } else if 2 * ones > c {
             0.0

@@ -108,8 +108,9 @@ impl Carrier {
     /// becomes its group's canonical full form (a leak whose abbreviations
     /// were all expanded, or contracted, reads the same), and for numbers the
     /// value is written plainly (no `$` or thousands separators, `decimals`
-    /// places) with the low bit of its last digit cleared. A cell that is not
-    /// a number is only folded.
+    /// places) with its last digit written as 0, so that neither a mark nor a
+    /// leaker's shift of every amount by one unit changes it (but across a
+    /// tens boundary). A cell that is not a number is only folded.
     ///
     /// This is not [`Carrier::write`] with every bit 0: that leaves a full
     /// form's alias (BULEVAR) as it is where a copy holding bit 1 at that slot
@@ -176,9 +177,11 @@ fn canonical_number(cell: &str, decimals: u8, out: &mut String) -> bool {
     let int_len = digits.len();
     digits.extend(frac.bytes());
     digits.resize(int_len + usize::from(decimals), b'0');
-    // The slot's digit, with the bit a copy may have flipped cleared.
+    // The slot's digit is left out: a copy flips its low bit, and a leaker
+    // who shifts every amount by one unit moves it within its tens (but
+    // for a 9 shifted up or a 0 down), so neither changes the form.
     let last = digits.len() - 1;
-    digits[last] &= !1;
+    digits[last] = b'0';
     if negative && digits.iter().any(|&d| d != b'0') {
         out.push('-');
     }

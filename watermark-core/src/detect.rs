@@ -20,14 +20,20 @@ const EVIDENCE_KEPT: usize = 100_000;
 const EVIDENCE_SHOWN: usize = 25;
 /// Share of the false-accusation budget given to each score over all the
 /// evidence: the collusion-secure Tardos score and the single-leaker score.
-const WEIGHT_ALL: f64 = 0.32;
+const WEIGHT_ALL: f64 = 0.3;
 /// Share given to the score that tolerates rows from elsewhere.
 const WEIGHT_MIXTURE: f64 = 0.08;
 /// Share given to each minority-vote score (coalitions of 3 and of 5).
 const WEIGHT_MINORITY: f64 = 0.04;
-/// Share split among the scores of single evidence groups and the
+/// Share split among the scores of the canary rows alone: they are the
+/// evidence left when every cell was normalised or re-spelled at random.
+const WEIGHT_CANARIES: f64 = 0.08;
+/// Share split among the scores of single carrier columns and the
 /// complemented scores.
-const WEIGHT_GROUPS: f64 = 0.2;
+const WEIGHT_COLUMNS: f64 = 0.16;
+/// The edits the canary rows' single-leaker score expects: a leak holds a
+/// canary only if a leaker's copy did, so no edit adds one (power only).
+const CANARY_FLIP: f64 = 0.01;
 /// The share of a leak that the mixture score expects to come from the
 /// leaker's copy (the rest from elsewhere): power only, never the bound.
 const MIX_SHARE: f64 = 0.1;
@@ -215,14 +221,25 @@ impl Detector {
     /// likelihood of the mixture score. Computed each time: a table of them
     /// would not stay in cache.
     #[inline]
-    fn terms(&self, threshold: u16, y: bool) -> Terms {
+    fn terms(&self, threshold: u16, y: bool, canary: bool) -> Terms {
         let p = f64::from(threshold) / 65536.0;
         let (ta, tb) = ScoreKind::Tardos.terms(p, y);
         let single = ScoreKind::SingleLeaker {
             flip_rate: self.scheme.policy.code.flip_rate,
         };
         let (la, lb) = single.terms(p, y);
-        let (ca, cb) = single.terms(p, !y);
+        // The third pair is the complemented reading's single-leaker
+        // score, for carrier columns; canaries are never complemented (a
+        // leak holds one only if a leaker's copy did), so for them it is
+        // the single-leaker score that expects almost no edits.
+        let (ca, cb) = if canary {
+            ScoreKind::SingleLeaker {
+                flip_rate: CANARY_FLIP,
+            }
+            .terms(p, y)
+        } else {
+            single.terms(p, !y)
+        };
         let (ma, mb) = ScoreKind::SingleLeaker {
             flip_rate: MIX_FLIP,
         }
@@ -293,7 +310,8 @@ type Terms = [f64; 12];
 struct Sums {
     tardos: Vec<f64>,
     llr: Vec<f64>,
-    /// The single-leaker score of the complemented readings.
+    /// The single-leaker score of the complemented readings; for the
+    /// canary group, the single-leaker score with [`CANARY_FLIP`].
     llr_c: Vec<f64>,
     /// The minority-vote scores for coalitions of 3 and of 5.
     minority: [Vec<f64>; 2],
@@ -579,7 +597,7 @@ impl<'d> RowReader<'d> {
             // A canary row: whoever leaked held it.
             if pos.active {
                 self.bits_at(pos);
-                let terms = det.terms(pos.threshold, true);
+                let terms = det.terms(pos.threshold, true, true);
                 let row_mix = mixing.then_some(&mut self.row_mix[..]);
                 batch
                     .sums
@@ -653,7 +671,7 @@ impl<'d> RowReader<'d> {
         let mut discard = Vec::new();
         for reading in &batch.readings[start..] {
             let pos = &reading.pos;
-            let terms = det.terms(pos.threshold, reading.y);
+            let terms = det.terms(pos.threshold, reading.y, false);
             let at = usize::from(reading.group) * n;
             if self.contiguous {
                 let sums = &mut batch.sums;
@@ -935,7 +953,10 @@ impl<'d> Observer<'d> {
                     }
                     if n > 0 {
                         self.reader.bits_at(pos);
-                        let terms = self.reader.detector.terms(pos.threshold, y);
+                        let terms =
+                            self.reader
+                                .detector
+                                .terms(pos.threshold, y, group == canary_group);
                         sums.add(group * n, terms, y, &self.reader.bits, true, None);
                     }
                     continue;
@@ -1109,10 +1130,38 @@ impl<'d> Observer<'d> {
             ));
         }
         let mut by_column = Vec::new();
+        let mut by_canary = Vec::new();
         for &g in &groups {
             let of = |v: &[f64]| v[g * n..(g + 1) * n].to_vec();
             let h = &by_group[g];
-            let flipped = h.complemented();
+            if g == k {
+                // Canary rows: the Tardos score (when not already the one
+                // over all the evidence) and the single-leaker score that
+                // expects no edit, which a leak's canaries cannot have.
+                if groups.len() > 1 {
+                    let tardos = of(&self.sums.tardos);
+                    by_canary.push(Tried::new(
+                        group_name(g),
+                        ScoreName::Tardos,
+                        h,
+                        Some(ScoreKind::Tardos),
+                        tardos,
+                        0.0,
+                    ));
+                }
+                let strict = ScoreKind::SingleLeaker {
+                    flip_rate: CANARY_FLIP,
+                };
+                by_canary.push(Tried::new(
+                    group_name(g),
+                    ScoreName::SingleLeakerStrict,
+                    h,
+                    Some(strict),
+                    of(&self.sums.llr_c),
+                    0.0,
+                ));
+                continue;
+            }
             if groups.len() > 1 {
                 by_column.push(Tried::new(
                     group_name(g),
@@ -1132,6 +1181,7 @@ impl<'d> Observer<'d> {
                 ));
             }
             // The complemented Tardos score is the Tardos score negated.
+            let flipped = h.complemented();
             let negated = of(&self.sums.tardos).iter().map(|t| -t).collect();
             by_column.push(Tried::new(
                 group_name(g),
@@ -1150,10 +1200,16 @@ impl<'d> Observer<'d> {
                 0.0,
             ));
         }
-        let share = WEIGHT_GROUPS / by_column.len().max(1) as f64;
-        for t in &mut by_column {
-            t.spec.weight = share;
+        for (scores, budget) in [
+            (&mut by_column, WEIGHT_COLUMNS),
+            (&mut by_canary, WEIGHT_CANARIES),
+        ] {
+            let share = budget / scores.len().max(1) as f64;
+            for t in scores.iter_mut() {
+                t.spec.weight = share;
+            }
         }
+        tried.extend(by_canary);
         tried.extend(by_column);
         // `ln P_i` per score and recipient.
         let big = hist.distinct() >= PARALLEL_BOUND_TERMS;
@@ -1351,6 +1407,9 @@ pub enum ScoreName {
     /// Likelihood ratio of one leaker with a few edits: names a lone
     /// leaker from fewer rows.
     SingleLeaker,
+    /// The single-leaker score that expects no edit (flip rate 0.01), for
+    /// the canary rows: a leak holds a canary only if a leaker's copy did.
+    SingleLeakerStrict,
     /// The Tardos score of the leak with every mark read flipped.
     TardosComplemented,
     /// The single-leaker score of the leak with every mark read flipped.

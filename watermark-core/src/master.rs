@@ -742,8 +742,12 @@ decimals = 2
         ] {
             assert_eq!(canon(&n, a), canon(&n, b), "{a} vs {b}");
         }
-        assert_ne!(canon(&n, "6353.93"), canon(&n, "6353.94"));
-        assert_eq!(canon(&n, "6353.93"), "6353.92");
+        // An amount shifted by one centavo keeps its form, except across
+        // a tens boundary.
+        assert_eq!(canon(&n, "6353.93"), canon(&n, "6353.94"));
+        assert_ne!(canon(&n, "6353.99"), canon(&n, "6354.00"));
+        assert_ne!(canon(&n, "6353.93"), canon(&n, "6353.83"));
+        assert_eq!(canon(&n, "6353.93"), "6353.90");
         assert_eq!(canon(&n, "n/a "), "N/A");
         assert_eq!(canon(&n, "12.345"), "12.345");
     }

@@ -861,6 +861,7 @@ pub(crate) fn describe_score(t: &watermark_core::ScoreTried) -> String {
     let score = match t.score {
         ScoreName::Tardos => "Tardos score",
         ScoreName::SingleLeaker => "single-leaker score",
+        ScoreName::SingleLeakerStrict => "single-leaker score without edits",
         ScoreName::TardosComplemented => "Tardos score of the flipped marks",
         ScoreName::SingleLeakerComplemented => "single-leaker score of the flipped marks",
         ScoreName::Mixture => "mixture score (rows from elsewhere tolerated)",
