@@ -544,9 +544,9 @@ fn what_was_read(h: &mut String, r: &Report, file: &str) {
     }
     fact(h, "Rows", &rows);
     if let Some(id) = &r.identifier {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><th>Identity</th><td>{} of {} rows have a valid {}{}</td></tr>\n",
+            "<tr><th>Identity</th><td>{} of {} rows have a valid {}{}</td></tr>",
             id.rows_valid,
             r.rows_read,
             escape(id.kind.name()),
