@@ -178,6 +178,60 @@ fn issue_then_verify_names_the_leaker() {
     assert!(!record.contains(curp));
 }
 
+/// Rewrites the CURP (second column) of every data row of a CSV leak.
+fn rewrite_curps(path: &Path, mut f: impl FnMut(usize, &str) -> String) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let mut out = vec![lines.next().unwrap().to_string()];
+    assert!(out[0].starts_with("CLAVE_ELECTOR,CURP,"), "{}", out[0]);
+    for (i, line) in lines.enumerate() {
+        let mut fields: Vec<String> = line.split(',').map(str::to_string).collect();
+        fields[1] = f(i, &fields[1]);
+        out.push(fields.join(","));
+    }
+    std::fs::write(path, out.join("\n") + "\n").unwrap();
+}
+
+/// A leaker who writes each CURP with a spreadsheet's apostrophe, spaces or
+/// dashes changes nothing; one who alters the identifiers themselves is
+/// told about in words and in `--json`.
+#[test]
+fn formatted_identities_still_name_the_leaker_and_altered_ones_are_warned_of() {
+    let f = Fixture::new();
+    f.issue(&f.p("roll.csv"), &["PAN", "PRI"]).success();
+    leak_of(&f.p("copies/PRI.csv"), &f.p("leak.csv"));
+    rewrite_curps(&f.p("leak.csv"), |i, curp| match i % 3 {
+        0 => format!("'{curp}"),
+        1 => format!("{} {} {}", &curp[..4], &curp[4..10], &curp[10..]),
+        _ => format!("{}-{}-{}", &curp[..4], &curp[4..10], &curp[10..]),
+    });
+    let doc = f.verify_json(&f.p("leak.csv"));
+    assert_eq!(doc["accused"][0]["recipient"], "PRI", "{doc:#}");
+    assert_eq!(doc["identifier"]["kind"], "curp");
+    assert_eq!(doc["identifier"]["rows_valid"], 60);
+    assert_eq!(doc["identifier"]["warning"], false);
+    f.verify(&f.p("leak.csv"))
+        .success()
+        .stdout(contains("ACCUSED: PRI").and(contains("WARNING").not()));
+
+    // Each CURP's check digit changed: no row anchors, and the report says
+    // why nobody is accused.
+    rewrite_curps(&f.p("leak.csv"), |_, curp| {
+        let curp: String = curp.chars().filter(char::is_ascii_alphanumeric).collect();
+        let last = curp.as_bytes()[17];
+        let other = if last == b'0' { '1' } else { '0' };
+        format!("{}{other}", &curp[..17])
+    });
+    let doc = f.verify_json(&f.p("leak.csv"));
+    assert_eq!(doc["accused"].as_array().unwrap().len(), 0, "{doc:#}");
+    assert_eq!(doc["identifier"]["rows_valid"], 0);
+    assert_eq!(doc["identifier"]["warning"], true);
+    f.verify(&f.p("leak.csv")).success().stdout(
+        contains("WARNING: only 0 of 60 rows have an identity value that reads as a valid CURP")
+            .and(contains("NO ONE ACCUSED")),
+    );
+}
+
 /// A whole copy's bound is far below the smallest 64-bit float: it reads 0
 /// as a number, and is reported from its logarithm, never as "0".
 #[test]

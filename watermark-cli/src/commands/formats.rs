@@ -195,7 +195,7 @@ pub fn blake3_file(path: &Path, printer: Printer) -> anyhow::Result<(String, u64
     Ok(reader.digest())
 }
 
-/// The canary list of an extract in any format: three passes over it.
+/// The canary list of an extract in any format: four passes over it.
 pub fn make_canaries_of(
     key: &MasterKey,
     policy: &Policy,

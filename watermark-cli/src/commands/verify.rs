@@ -153,8 +153,9 @@ pub struct Group {
 const METHOD: &str = "Each copy hides one bit per marked slot (equivalent address spellings, \
 the last decimal of amounts), drawn for each recipient from a keyed Tardos fingerprinting code. \
 Every recipient is scored on the distinct marked slots found in the leak: a symmetric Tardos \
-score (robust to collusion), a single-leaker likelihood ratio, and a per-row mixture score that \
-tolerates rows from elsewhere, over all the evidence; and each evidence group (each carrier \
+score (robust to collusion), a single-leaker likelihood ratio, minority-vote likelihood ratios \
+for coalitions of 3 and 5, and a per-row mixture score that tolerates rows from elsewhere, over \
+all the evidence; and each evidence group (each carrier \
 column, the canary rows) alone and with every mark flipped, so that noise in one group or a \
 complemented column cannot hide the leaker. For a recipient who did not leak, each slot's \
 contribution is independent with a known distribution whatever the leaker did, so a Chernoff \
