@@ -482,7 +482,7 @@ impl Code {
 
     /// Maps a uniform 16-bit draw to a quantised arcsine bias in `[t, 1-t]`.
     #[inline]
-    fn threshold(&self, draw: u16) -> u16 {
+    pub(crate) fn threshold(&self, draw: u16) -> u16 {
         self.thresholds[usize::from(draw)]
     }
 

@@ -55,8 +55,9 @@ pub struct Policy {
 #[serde(deny_unknown_fields)]
 pub struct Canaries {
     /// The expected share of canary rows in each copy (0.01: about one row in
-    /// a hundred). The canary list holds about twice as many, since each
-    /// recipient gets about half of them.
+    /// a hundred). The canary list holds about three times as many: each
+    /// canary is in a copy with its bias, at most 1/2 and 0.32 on average
+    /// at the default cutoff.
     pub rate: f64,
     /// Given names (`NOMBRE`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
