@@ -1467,7 +1467,8 @@ fn a_three_column_list_is_issued_with_canaries_and_its_leak_attributed() {
         .success(),
     );
     let made = issued["canaries_made"].as_u64().unwrap();
-    assert!((1400..=1800).contains(&made), "{made}");
+    // 0.04 × 20,000 rows / 0.315, the mean presence bias at cutoff 0.15.
+    assert!((2300..=2800).contains(&made), "{made}");
     for copy in issued["copies"].as_array().unwrap() {
         let canaries = copy["canaries"].as_u64().unwrap();
         let path = PathBuf::from(copy["file"].as_str().unwrap());
