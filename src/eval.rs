@@ -312,12 +312,7 @@ pub fn single_leak(
     attack: &Attack,
     rng: &mut impl Rng,
 ) -> Vec<u8> {
-    let carriers: Vec<&str> = s
-        .policy
-        .carriers
-        .iter()
-        .map(|c| c.column.as_str())
-        .collect();
+    let carriers = s.carrier_columns();
     let identity = s.policy.identity[0].as_str();
     let leak = match attack {
         Attack::DropAdjacentAndExpand => {

@@ -36,6 +36,15 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// The policy's carrier columns, in its order.
+    pub fn carrier_columns(&self) -> Vec<&str> {
+        self.policy
+            .carriers
+            .iter()
+            .map(|c| c.column.as_str())
+            .collect()
+    }
+
     /// Marks `master_csv` for `n` recipients named `r00`, `r01`, ..., with
     /// canaries if the policy has a `[canaries]` section.
     pub fn new(master_csv: Vec<u8>, policy: Policy, n: usize, seed: u64) -> Scenario {

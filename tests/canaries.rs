@@ -133,12 +133,7 @@ fn a_fully_normalised_roll_leak_names_its_recipient_through_canaries() {
     let s = roll();
     let mut rng = ChaCha8Rng::seed_from_u64(6);
     let leak = s.leak(2, 20_000, &mut rng);
-    let carriers: Vec<&str> = s
-        .policy
-        .carriers
-        .iter()
-        .map(|c| c.column.as_str())
-        .collect();
+    let carriers = s.carrier_columns();
     let leak = attack::strip_accents(&attack::normalise_abbreviations(&leak, &carriers, true));
     let a = s.verify_table(&leak);
     assert_eq!(accused(&a), ["r02"], "{a:#?}");

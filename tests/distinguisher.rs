@@ -49,12 +49,7 @@ fn issue(seed: u64) -> Issued {
     let list = s.canaries.as_ref().unwrap();
     let curp = s.header.iter().position(|h| h == "CURP").unwrap();
     let canaries: HashSet<String> = list.rows().map(|r| fold(&r[curp])).collect();
-    let carriers: Vec<&str> = s
-        .policy
-        .carriers
-        .iter()
-        .map(|c| c.column.as_str())
-        .collect();
+    let carriers = s.carrier_columns();
     let copy = attack::strip_accents(&attack::normalise_abbreviations(
         &s.copy(0),
         &carriers,

@@ -24,12 +24,7 @@ fn assert_names(s: &Scenario, leak_csv: &[u8], r: usize, what: &str) {
 fn suggested_policy_marks_the_address_columns_and_keys_on_curp() {
     let s = roll();
     assert_eq!(s.policy.identity, ["CURP"]);
-    let carriers: Vec<&str> = s
-        .policy
-        .carriers
-        .iter()
-        .map(|c| c.column.as_str())
-        .collect();
+    let carriers = s.carrier_columns();
     for c in ADDRESS {
         assert!(carriers.contains(&c), "{c} not in {carriers:?}");
     }

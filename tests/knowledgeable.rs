@@ -83,14 +83,6 @@ fn pensioners_by_curp() -> &'static Scenario {
     })
 }
 
-fn carriers(s: &Scenario) -> Vec<&str> {
-    s.policy
-        .carriers
-        .iter()
-        .map(|c| c.column.as_str())
-        .collect()
-}
-
 /// One line on an attribution: who was accused, the best leaker's and the
 /// best innocent's bound, what was read. Ids and counts only: no key, no
 /// value of the data.
@@ -178,7 +170,7 @@ fn random_respelling_names_the_leaker() {
     let mut rng = ChaCha8Rng::seed_from_u64(102);
     for r in [1, 6] {
         let leak = s.leak(r, 5_000, &mut rng);
-        let respelled = attack::respell_randomly(&leak, &carriers(s), &mut rng);
+        let respelled = attack::respell_randomly(&leak, &s.carrier_columns(), &mut rng);
         assert_ne!(leak, respelled);
         let a = s.verify_table(&respelled);
         assert_names(s, &a, r, "5,000 rows re-spelled at random");
@@ -196,7 +188,7 @@ fn whole_copy_without_repeated_addresses_expanded_names_the_leaker() {
     // Canaries no longer copy the row they follow: the rule removes (almost)
     // nothing, canaries included.
     assert!(kept.rows.len() <= copy.rows.len() && kept.rows.len() > s.rows() * 9 / 10);
-    let expanded = attack::normalise_abbreviations(&kept, &carriers(s), true);
+    let expanded = attack::normalise_abbreviations(&kept, &s.carrier_columns(), true);
     drop((copy, kept));
     let a = s.verify_table(&expanded);
     assert_names(s, &a, r, "whole copy, repeated addresses dropped, expanded");
@@ -327,14 +319,14 @@ fn small_leak(k: usize, rng: &mut ChaCha8Rng) -> (Attribution, Vec<usize>, &'sta
             (s.verify_table(&leak), vec![r], "identity formatted")
         }
         1 => {
-            let leak = attack::respell_randomly(&s.leak(r, 4 * n, rng), &carriers(s), rng);
+            let leak = attack::respell_randomly(&s.leak(r, 4 * n, rng), &s.carrier_columns(), rng);
             (s.verify_table(&leak), vec![r], "re-spelled at random")
         }
         2 => {
             let start = rng.gen_range(0..s.copy_len(r) - 2 * n);
             let block = s.copy_rows(r, &(start..start + 2 * n).collect::<Vec<_>>());
             let kept = attack::drop_adjacent_duplicate_addresses(&block, &ADDRESS);
-            let leak = attack::normalise_abbreviations(&kept, &carriers(s), true);
+            let leak = attack::normalise_abbreviations(&kept, &s.carrier_columns(), true);
             (s.verify_table(&leak), vec![r], "repeated addresses dropped")
         }
         3 => {
