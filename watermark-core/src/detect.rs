@@ -217,9 +217,10 @@ impl Detector {
 
     /// The score terms at a position of bias `threshold / 65536` read `y`,
     /// each as (bit 1, bit 0): Tardos, the single-leaker score, the
-    /// single-leaker score of the complemented reading, and the per-row
-    /// likelihood of the mixture score. Computed each time: a table of them
-    /// would not stay in cache.
+    /// single-leaker score of the complemented reading (of a canary: the
+    /// strict one), the minority-vote scores for 3 and for 5 colluders, and
+    /// the per-row likelihood of the mixture score. Computed each time: a
+    /// table of them would not stay in cache.
     #[inline]
     fn terms(&self, threshold: u16, y: bool, canary: bool) -> Terms {
         let p = f64::from(threshold) / 65536.0;
