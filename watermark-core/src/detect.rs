@@ -20,17 +20,17 @@ const EVIDENCE_KEPT: usize = 100_000;
 const EVIDENCE_SHOWN: usize = 25;
 /// Share of the false-accusation budget given to each score over all the
 /// evidence: the collusion-secure Tardos score and the single-leaker score.
-const WEIGHT_ALL: f64 = 0.3;
+const WEIGHT_ALL: f64 = 0.4;
 /// Share given to the score that tolerates rows from elsewhere.
-const WEIGHT_MIXTURE: f64 = 0.08;
+const WEIGHT_MIXTURE: f64 = 0.04;
 /// Share given to each minority-vote score (coalitions of 3 and of 5).
-const WEIGHT_MINORITY: f64 = 0.04;
+const WEIGHT_MINORITY: f64 = 0.02;
 /// Share split among the scores of the canary rows alone: they are the
 /// evidence left when every cell was normalised or re-spelled at random.
-const WEIGHT_CANARIES: f64 = 0.08;
+const WEIGHT_CANARIES: f64 = 0.04;
 /// Share split among the scores of single carrier columns and the
 /// complemented scores.
-const WEIGHT_COLUMNS: f64 = 0.16;
+const WEIGHT_COLUMNS: f64 = 0.08;
 /// The edits the canary rows' single-leaker score expects: a leak holds a
 /// canary only if a leaker's copy did, so no edit adds one (power only).
 const CANARY_FLIP: f64 = 0.01;
