@@ -163,8 +163,8 @@ fn main() -> std::io::Result<()> {
     let _ = writeln!(
         md,
         "\nA leak of a share `f` of one copy holds about `f × rate × rows` canaries. A lone \
-         leaker needs a few dozen of them (each canary a copy holds is one that about half of \
-         the other copies lack); a pair mixing their copies needs several times more, because \
+         leaker needs a few dozen of them (each canary's bias is at most 1/2, 0.32 on average, \
+         so a canary a copy holds is one that most other copies lack); a pair mixing their copies needs several times more, because \
          each leaker's canaries are diluted by the other's and only the collusion-secure score \
          applies. Doubling the rate halves the rows a leak must have, at the cost of twice as \
          many synthetic rows in every copy."
