@@ -349,15 +349,25 @@ impl ExactTail {
     }
 }
 
-const GRID: usize = 48;
+pub(crate) const GRID: usize = 48;
+
+/// A coarser grid, for scores that rarely decide: where one could, the
+/// minimum is refined all the same.
+pub(crate) const COARSE_GRID: usize = 16;
 
 impl Bounder {
+    #[cfg(test)]
     pub(crate) fn new(hist: &Histogram, kind: ScoreKind) -> Self {
+        Self::with_grid(hist, kind, GRID)
+    }
+
+    /// A bounder whose first search over `λ` takes `points` values.
+    pub(crate) fn with_grid(hist: &Histogram, kind: ScoreKind, points: usize) -> Self {
         // λ from 1e-3 to ~30, log-spaced.
         let terms = hist.terms(kind);
-        let grid = (0..GRID)
+        let grid = (0..points)
             .map(|k| {
-                let lambda = 10f64.powf(-3.0 + 4.5 * k as f64 / (GRID - 1) as f64);
+                let lambda = 10f64.powf(-3.0 + 4.5 * k as f64 / (points - 1) as f64);
                 (lambda, log_mgf(&terms, lambda))
             })
             .collect();
@@ -370,15 +380,24 @@ impl Bounder {
 
     /// `ln P(S ≥ s)` upper bound for an innocent recipient (≤ 0): the
     /// smaller of the Chernoff bound and, for small leaks, the exact tail.
+    #[cfg(test)]
     pub(crate) fn ln_bound(&self, s: f64) -> f64 {
-        let chernoff = self.chernoff(s);
+        self.ln_bound_below(s, f64::INFINITY)
+    }
+
+    /// [`Bounder::ln_bound`], refining the minimum over `λ` only where the
+    /// grid's bound is at most `worth`: elsewhere the grid's (a valid,
+    /// looser bound) is returned. Refinement is most of a large leak's cost,
+    /// and is not worth it for a score that cannot decide.
+    pub(crate) fn ln_bound_below(&self, s: f64, worth: f64) -> f64 {
+        let chernoff = self.chernoff(s, worth);
         match &self.exact {
             Some(exact) => chernoff.min(exact.ln_bound(s)),
             None => chernoff,
         }
     }
 
-    fn chernoff(&self, s: f64) -> f64 {
+    fn chernoff(&self, s: f64, worth: f64) -> f64 {
         if s.is_nan() || s <= 0.0 {
             return 0.0;
         }
@@ -394,7 +413,7 @@ impl Bounder {
         let on_grid = self.grid[best].1 - self.grid[best].0 * s;
         // Refine only where it matters for a decision; the grid value is
         // already a valid bound.
-        if on_grid > -2.0 {
+        if on_grid > -2.0 || on_grid > worth {
             return on_grid.min(0.0);
         }
         let lo = if best == 0 {
@@ -402,7 +421,7 @@ impl Bounder {
         } else {
             self.grid[best - 1].0
         };
-        let hi = if best + 1 == GRID {
+        let hi = if best + 1 == self.grid.len() {
             self.grid[best].0 * 4.0
         } else {
             self.grid[best + 1].0
@@ -512,7 +531,7 @@ mod tests {
         assert!(got >= tail * (1.0 - 1e-9), "{got} < {tail}");
         assert!(got <= tail * 1.000_001, "{got} vs {tail}");
         assert!(
-            b.ln_bound(40.0) < b.chernoff(40.0) - 1.0,
+            b.ln_bound(40.0) < b.chernoff(40.0, f64::INFINITY) - 1.0,
             "exact should be tighter"
         );
         // A score below the mean tells nothing: the bound is near 1.
@@ -565,7 +584,7 @@ mod tests {
         let b = Bounder::new(&h, ScoreKind::Tardos);
         // With p = 1/2 terms are ±1: Chernoff gives exactly n·KL, about s²/2n.
         let s = 80.0;
-        let ln = b.chernoff(s);
+        let ln = b.chernoff(s, f64::INFINITY);
         let q: f64 = 0.5 + s / 800.0;
         let kl = q * (2.0 * q).ln() + (1.0 - q) * (2.0 * (1.0 - q)).ln();
         assert!((ln + 400.0 * kl).abs() < 1e-3, "{ln} vs {}", -400.0 * kl);

@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 
-use crate::bound::{Bounder, Histogram, ScoreKind};
+use crate::bound::{self, Bounder, Histogram, ScoreKind};
 use crate::canary::{self, CanaryList};
 use crate::code::{Anchor, Position, RowTails, StreamCache};
 use crate::error::{Error, ErrorKind, Result};
@@ -41,7 +41,7 @@ const MIX_SHARE: f64 = 0.1;
 const MIX_FLIP: f64 = 0.02;
 /// Rows times recipients for which the mixture score is computed: one
 /// logarithm each. Past it, a leak is large enough for the other scores.
-const MIX_BUDGET: u64 = 20_000_000;
+const MIX_BUDGET: u64 = 4_000_000;
 
 /// Attributes leaks to recipients. Build one with [`Detector::builder`].
 #[derive(Debug)]
@@ -353,7 +353,6 @@ impl Sums {
     /// Adds (or, `remove`, takes back) one position's contributions, `bits`
     /// being every recipient's bit there; with `row`, also adds each
     /// recipient's mixture term to its row's (same offsets as `bits`).
-    /// Branch-free, so it vectorises.
     #[inline]
     fn add(
         &mut self,
@@ -364,16 +363,11 @@ impl Sums {
         remove: bool,
         row: Option<&mut [f64]>,
     ) {
-        let n = bits.len();
         // Adding -a is subtracting a, exactly.
         let terms = if remove { terms.map(|t| -t) } else { terms };
-        let sign = if remove { -1 } else { 1 };
-        self.add_each(at, terms, n, |r| (bits[r], i64::from(bits[r] == y) * sign));
+        self.add_bits(at, terms, y, bits, if remove { -1 } else { 1 });
         if let Some(row) = row {
-            let [.., ma, mb] = terms;
-            for (m, &bit) in row[..n].iter_mut().zip(bits) {
-                *m += if bit { ma } else { mb };
-            }
+            add_mixture(row, terms, bits);
         }
     }
 
@@ -388,37 +382,55 @@ impl Sums {
         y: bool,
         threshold: u16,
         bytes: &[u8],
-        row: &mut [f64],
+        mut row: Option<&mut [f64]>,
     ) {
-        let n = bytes.len() / 2;
-        let bit = |r: usize| u16::from_le_bytes([bytes[2 * r], bytes[2 * r + 1]]) < threshold;
-        self.add_each(at, terms, n, |r| (bit(r), i64::from(bit(r) == y)));
-        let [.., ma, mb] = terms;
-        for (r, m) in row[..n].iter_mut().enumerate() {
-            *m += if bit(r) { ma } else { mb };
+        // Bits decoded once, then each sum in its own branch-free loop.
+        let mut bits = [false; 64];
+        for (i, part) in bytes.chunks(2 * bits.len()).enumerate() {
+            let bits = &mut bits[..part.len() / 2];
+            for (bit, d) in bits.iter_mut().zip(part.chunks_exact(2)) {
+                *bit = u16::from_le_bytes([d[0], d[1]]) < threshold;
+            }
+            let first = 64 * i;
+            self.add_bits(at + first, terms, y, bits, 1);
+            if let Some(row) = row.as_deref_mut() {
+                add_mixture(&mut row[first..], terms, bits);
+            }
         }
     }
 
-    /// Adds the terms of recipients `at..at + n`, `bit(r)` giving the r-th's
-    /// bit and what it adds to the matching positions.
+    /// Adds the terms of recipients `at..at + bits.len()`, and `sign` to
+    /// the matching positions of those whose bit is `y`. One loop per sum,
+    /// branch-free, so each vectorises.
     #[inline]
-    fn add_each(&mut self, at: usize, terms: Terms, n: usize, bit: impl Fn(usize) -> (bool, i64)) {
+    fn add_bits(&mut self, at: usize, terms: Terms, y: bool, bits: &[bool], sign: i64) {
+        let n = bits.len();
         let [ta, tb, la, lb, ca, cb, a3, b3, a5, b5, ..] = terms;
-        let tardos = &mut self.tardos[at..at + n];
-        let llr = &mut self.llr[at..at + n];
-        let llr_c = &mut self.llr_c[at..at + n];
         let [m3, m5] = &mut self.minority;
-        let (m3, m5) = (&mut m3[at..at + n], &mut m5[at..at + n]);
-        let matches = &mut self.matches[at..at + n];
-        for r in 0..n {
-            let (bit, matching) = bit(r);
-            tardos[r] += if bit { ta } else { tb };
-            llr[r] += if bit { la } else { lb };
-            llr_c[r] += if bit { ca } else { cb };
-            m3[r] += if bit { a3 } else { b3 };
-            m5[r] += if bit { a5 } else { b5 };
-            matches[r] += matching;
+        for (sums, a, b) in [
+            (&mut self.tardos, ta, tb),
+            (&mut self.llr, la, lb),
+            (&mut self.llr_c, ca, cb),
+            (m3, a3, b3),
+            (m5, a5, b5),
+        ] {
+            for (s, &bit) in sums[at..at + n].iter_mut().zip(bits) {
+                *s += if bit { a } else { b };
+            }
         }
+        for (m, &bit) in self.matches[at..at + n].iter_mut().zip(bits) {
+            *m += sign * i64::from(bit == y);
+        }
+    }
+}
+
+/// Adds each recipient's mixture term (the last pair of `terms`) to its
+/// row's, `bits` being their bits.
+#[inline]
+fn add_mixture(row: &mut [f64], terms: Terms, bits: &[bool]) {
+    let [.., ma, mb] = terms;
+    for (m, &bit) in row[..bits.len()].iter_mut().zip(bits) {
+        *m += if bit { ma } else { mb };
     }
 }
 
@@ -667,23 +679,15 @@ impl<'d> RowReader<'d> {
             self.tails
                 .fill(&mut self.buf.heads, (self.slot_base, last), (q_lo, q_hi));
         }
-        // Mixture terms go to the row's, or, past the mixture's rows, to a
-        // buffer nobody reads.
-        let mut discard = Vec::new();
         for reading in &batch.readings[start..] {
             let pos = &reading.pos;
             let terms = det.terms(pos.threshold, reading.y, false);
             let at = usize::from(reading.group) * n;
             if self.contiguous {
                 let sums = &mut batch.sums;
-                let row_mix: &mut [f64] = if mixing {
-                    &mut self.row_mix
-                } else {
-                    discard.resize(n, 0.0);
-                    &mut discard
-                };
+                let row_mix = &mut self.row_mix;
                 pos.draw_runs(&self.tails, self.slot_base, n, |i, bytes| {
-                    let row = &mut row_mix[i..i + bytes.len() / 2];
+                    let row = mixing.then(|| &mut row_mix[i..]);
                     sums.add_draws(at + i, terms, reading.y, pos.threshold, bytes, row);
                 });
                 continue;
@@ -805,20 +809,57 @@ impl Tried {
     }
 
     /// `ln P(S ≥ s)` for every recipient's value `s`. A score that no
-    /// recipient has above 0 bounds nothing (1): no bound is computed.
-    fn ln_bounds(&self) -> Vec<f64> {
+    /// recipient has above 0 bounds nothing (1): no bound is computed. The
+    /// minimum over `λ` is refined only for recipients whose bound, divided
+    /// by this score's share, could come within a factor of `e` of `best`
+    /// (per recipient, the smallest `ln P − ln w` found so far); any other
+    /// recipient gets the grid's looser bound, which cannot decide.
+    fn ln_bounds(&self, best: &[f64], grid: usize) -> Vec<f64> {
         let Some(kind) = self.kind else {
             return self.values.iter().map(|&s| (-s).min(0.0)).collect();
         };
         if self.values.iter().all(|&s| s.is_nan() || s <= 0.0) {
             return vec![0.0; self.values.len()];
         }
-        let bounder = Bounder::new(&self.hist, kind);
+        let bounder = Bounder::with_grid(&self.hist, kind, grid);
+        let ln_w = self.spec.weight.ln();
         self.values
             .iter()
-            .map(|&s| if s > 0.0 { bounder.ln_bound(s) } else { 0.0 })
+            .zip(best)
+            .map(|(&s, &best)| {
+                if s > 0.0 {
+                    bounder.ln_bound_below(s, best + ln_w + 1.0)
+                } else {
+                    0.0
+                }
+            })
             .collect()
     }
+}
+
+/// [`Tried::ln_bounds`] of every score, on two threads for a large leak
+/// (`big`): the bounds take a while, and nothing else is left to run.
+fn bound_all(tried: &[Tried], best: &[f64], big: bool, grid: usize) -> Vec<Vec<f64>> {
+    if !big || tried.len() < 2 {
+        return tried.iter().map(|t| t.ln_bounds(best, grid)).collect();
+    }
+    let half = tried.len() / 2;
+    let (first, second) = tried.split_at(half);
+    let (mut first, second) = std::thread::scope(|s| {
+        let second = s.spawn(|| {
+            second
+                .iter()
+                .map(|t| t.ln_bounds(best, grid))
+                .collect::<Vec<_>>()
+        });
+        let first: Vec<_> = first.iter().map(|t| t.ln_bounds(best, grid)).collect();
+        let second = second
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, second)
+    });
+    first.extend(second);
+    first
 }
 
 /// Reads a leak row by row, then [`Observer::finish`] gives the attribution.
@@ -1214,27 +1255,25 @@ impl<'d> Observer<'d> {
         tried.extend(by_column);
         // `ln P_i` per score and recipient.
         let big = hist.distinct() >= PARALLEL_BOUND_TERMS;
-        let lns: Vec<Vec<f64>> = if big {
-            // A large leak: the bounds take a while, and nothing else is
-            // left to run.
-            let (even, odd): (Vec<_>, Vec<_>) =
-                tried.iter().enumerate().partition(|(i, _)| i % 2 == 0);
-            let (even, odd) = std::thread::scope(|s| {
-                let odd = s.spawn(|| odd.iter().map(|(_, t)| t.ln_bounds()).collect::<Vec<_>>());
-                let even: Vec<_> = even.iter().map(|(_, t)| t.ln_bounds()).collect();
-                let odd = odd
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (even, odd)
-            });
-            let mut even = even.into_iter();
-            let mut odd = odd.into_iter();
-            (0..tried.len())
-                .map(|i| if i % 2 == 0 { even.next() } else { odd.next() }.expect("one per score"))
-                .collect()
-        } else {
-            tried.iter().map(Tried::ln_bounds).collect()
-        };
+        // The scores over all the evidence first, refined for everyone;
+        // then the others, refined only where they could decide.
+        let all_first = 2;
+        let unbounded = vec![f64::INFINITY; n];
+        let mut lns = bound_all(&tried[..all_first], &unbounded, big, bound::GRID);
+        let best: Vec<f64> = (0..n)
+            .map(|r| {
+                lns.iter()
+                    .zip(&tried)
+                    .map(|(ln, t)| ln[r] - t.spec.weight.ln())
+                    .fold(f64::INFINITY, f64::min)
+            })
+            .collect();
+        lns.extend(bound_all(
+            &tried[all_first..],
+            &best,
+            big,
+            bound::COARSE_GRID,
+        ));
         let union = (det.comparisons as f64).ln();
         let mut ranked: Vec<RecipientScore> = det
             .recipients
