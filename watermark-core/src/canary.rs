@@ -31,9 +31,10 @@
 //! are dropped.
 //!
 //! Each canary is a position of the code: its presence position derives
-//! from its anchor under the canary subkey, and recipient `j`'s copy holds
-//! the canary iff `j`'s bit there is 1. A canary's other cells carry marks
-//! like any row's.
+//! from its anchor under the canary subkey, its bias folded to at most 1/2
+//! (see [`presence_position`]), and recipient `j`'s copy holds the canary
+//! iff `j`'s bit there is 1. A canary's other cells carry marks like any
+//! row's.
 //!
 //! Placement follows the extract's sort order. The longest chain of columns
 //! (up to four) that the first rows are sorted by, each breaking ties of the
