@@ -70,7 +70,7 @@ pub enum ErrorKind {
         mode: u32,
     },
     /// A recipient id is not usable.
-    #[error("recipient id {0:?} is not allowed: use 1-64 characters from A-Z a-z 0-9 . _ -, starting with a letter or digit")]
+    #[error("recipient id {0:?} is not allowed: use 1-64 characters from A-Z a-z 0-9 . _ -, starting with a letter or digit, and not a device name (CON, NUL, COM1 ...)")]
     InvalidRecipient(String),
     /// The state directory is missing, malformed or inconsistent.
     #[error("{0}")]
@@ -239,8 +239,40 @@ impl Error {
     }
 }
 
+/// The longest an error message is, in bytes, before its cut: a message
+/// may quote input (a column's name, the columns an input has), and input
+/// can be of any size.
+const MESSAGE_MAX: usize = 1000;
+
+/// `s` cut to at most `max` bytes at a character boundary, saying how much
+/// was left out.
+pub(crate) fn bounded(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if s.len() <= max {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut cut = max;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    std::borrow::Cow::Owned(format!(
+        "{}… ({} more characters)",
+        &s[..cut],
+        s[cut..].chars().count()
+    ))
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut full = String::new();
+        self.write_full(&mut full)?;
+        f.write_str(&bounded(&full, MESSAGE_MAX))
+    }
+}
+
+impl Error {
+    /// The whole message, however long.
+    fn write_full(&self, f: &mut String) -> fmt::Result {
+        use std::fmt::Write as _;
         let mut wrote = false;
         match (self.row, self.line) {
             (Some(row), Some(line)) => {
@@ -333,6 +365,29 @@ pub(crate) fn from_csv(err: csv::Error, header_len: Option<usize>) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An input of a million columns named in an error (the columns it has,
+    /// a column's name) gives a message of about a kilobyte, not megabytes.
+    #[test]
+    fn regression_an_error_naming_a_million_columns_is_bounded() {
+        let header: Vec<String> = (0..1_000_000).map(|i| format!("columna_{i}")).collect();
+        let e = Error::new(ErrorKind::MissingColumn {
+            column: "CURP".into(),
+            role: "identity",
+            available: header.join(", "),
+        })
+        .in_column("Ñ".repeat(100_000));
+        let text = e.to_string();
+        assert!(text.len() < MESSAGE_MAX + 64, "{} bytes", text.len());
+        assert!(
+            text.ends_with("more characters)"),
+            "{}",
+            &text[text.len() - 80..]
+        );
+        // Short messages are untouched.
+        let short = Error::new(ErrorKind::EmptyIdentity).in_column("CURP");
+        assert_eq!(short.to_string(), "column CURP: identity value is empty");
+    }
 
     #[test]
     fn an_error_carried_through_a_csv_reader_comes_out_as_it_was() {

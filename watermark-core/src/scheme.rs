@@ -28,14 +28,17 @@ impl Recipient {
 }
 
 /// Checks that a recipient id is 1-64 characters of `A-Z a-z 0-9 . _ -`,
-/// starting with a letter or digit, so it is safe as a file name everywhere.
+/// starting with a letter or digit, and not a name Windows reserves for a
+/// device (`CON`, `NUL`, `COM1`, … with any extension, in any case), so it
+/// is safe as a file name everywhere.
 pub fn validate_recipient_id(id: &str) -> Result<()> {
     let ok = !id.is_empty()
         && id.len() <= 64
         && id.as_bytes()[0].is_ascii_alphanumeric()
         && id
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && !is_reserved_device_name(id);
     if ok {
         Ok(())
     } else {
@@ -109,6 +112,16 @@ impl IdentifierKind {
             }
         })
     }
+}
+
+/// Whether a file named `id` would open a device on Windows: the part
+/// before the first dot is CON, PRN, AUX, NUL, COM1-9 or LPT1-9.
+fn is_reserved_device_name(id: &str) -> bool {
+    let stem = id.split('.').next().unwrap_or(id).to_ascii_uppercase();
+    matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && matches!(stem.as_bytes()[3], b'1'..=b'9'))
 }
 
 pub(crate) struct CarrierColumn {
@@ -361,7 +374,18 @@ mod tests {
         for ok in ["partido-a", "PRI", "morena.2026", "x_1"] {
             assert!(validate_recipient_id(ok).is_ok(), "{ok}");
         }
+        for ok in ["CONSEJO", "NULO", "COM10", "LPT0", "console"] {
+            assert!(validate_recipient_id(ok).is_ok(), "{ok}");
+        }
         for bad in [
+            "CON",
+            "con",
+            "NUL",
+            "nul.csv",
+            "Aux",
+            "PRN.txt",
+            "COM1",
+            "lpt9.receipt",
             "",
             "../etc",
             "a/b",
