@@ -133,6 +133,22 @@ fn hostile_input_is_answered_or_refused_cleanly() {
     }
 }
 
+/// A quoted field still open where the file ends means the file was cut
+/// short: both readers refuse it, naming the line the record starts on.
+#[test]
+fn regression_an_unterminated_quote_at_the_end_is_refused() {
+    let (v, i) = run(b"CURP,CALLE,MONTO\nA,AV. X,1.00\nB,\"AV. Y,2.00\n");
+    for msg in [v.expect("verify refuses"), i.expect("issue refuses")] {
+        assert!(
+            msg.contains("line 3") && msg.contains("still open"),
+            "{msg}"
+        );
+    }
+    // A closed quote at the end is fine.
+    let (v, i) = run(b"CURP,CALLE,MONTO\nA,AV. X,1.00\nB,\"AV. Y\",2.00");
+    assert_eq!((v, i), (None, None));
+}
+
 #[test]
 fn errors_say_where() {
     let (v, i) = run(b"CURP,CALLE,MONTO\nA,AV. X,1.00\nB,AV. Y\n");

@@ -487,13 +487,17 @@ impl<R: Read> Scanner<R> {
             if !self.next_record(&mut batch.raw)? {
                 return Ok(false);
             }
-            self.push_record(batch, start, (byte, line));
+            self.push_record(batch, start, (byte, line))?;
         }
         Ok(true)
     }
 
     /// Files the record just parsed, whose bytes are `batch.raw[start..]`.
-    fn push_record(&self, batch: &mut Batch, start: usize, (byte, line): (u64, u64)) {
+    /// A quoted field still open where the file ends is an error naming the
+    /// line the record starts on: `csv_core` would take the rest of the file
+    /// as its value, and a file cut short is not an extract to issue or a
+    /// leak to read as it stands.
+    fn push_record(&self, batch: &mut Batch, start: usize, (byte, line): (u64, u64)) -> Result<()> {
         let end = batch.raw.len();
         let lead = batch.raw[start..end]
             .iter()
@@ -508,13 +512,20 @@ impl<R: Read> Scanner<R> {
             // and each field's bytes are its value.
             Fields::Plain(content)
         } else {
-            split_quoted(
+            let open = split_quoted(
                 &batch.raw,
                 content,
                 self.delimiter,
                 &mut batch.fields,
                 &mut batch.unescaped,
             );
+            if open && self.at_eof {
+                return Err(Error::new(ErrorKind::Csv(
+                    "a quoted field is still open where the file ends: the file is cut short"
+                        .into(),
+                ))
+                .at_line(line));
+            }
             #[cfg(debug_assertions)]
             {
                 let mut prev = 0;
@@ -537,19 +548,21 @@ impl<R: Read> Scanner<R> {
             byte,
             line,
         });
+        Ok(())
     }
 }
 
 /// Finds each field's bytes in a record that has quotes, splitting as
 /// `csv_core` does (quote `"`, doubled to escape, no escape character), and
-/// unescapes the quoted fields into `unescaped`.
+/// unescapes the quoted fields into `unescaped`. Returns whether the record
+/// ends inside a quoted field.
 fn split_quoted(
     raw: &[u8],
     content: Range<usize>,
     delimiter: u8,
     fields: &mut Vec<FieldSpan>,
     unescaped: &mut Vec<u8>,
-) {
+) -> bool {
     #[derive(Clone, Copy)]
     enum S {
         Start,
@@ -608,6 +621,7 @@ fn split_quoted(
         value_start,
         unescaped,
     );
+    matches!(state, S::Quoted)
 }
 
 /// [`issue_csv`] with explicit options. The calling thread splits the input
@@ -1639,6 +1653,30 @@ decimals = 2
         );
     }
 
+    /// Whether `input` ends inside a quoted field, by `csv_core`'s rules
+    /// (quote `"`, doubled inside a quoted field, literal elsewhere).
+    fn ends_in_open_quote(input: &[u8]) -> bool {
+        #[derive(PartialEq)]
+        enum S {
+            Start,
+            Plain,
+            Quoted,
+            Quote,
+        }
+        let mut state = S::Start;
+        for &b in input {
+            state = match (state, b) {
+                (S::Start, b'"') => S::Quoted,
+                (S::Quoted, b'"') => S::Quote,
+                (S::Quoted, _) => S::Quoted,
+                (S::Quote, b'"') => S::Quoted,
+                (_, b',' | b'\n' | b'\r') => S::Start,
+                _ => S::Plain,
+            };
+        }
+        state == S::Quoted
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
 
@@ -1671,6 +1709,9 @@ decimals = 2
                 }
             };
 
+            // A quoted field open at the end: `csv::Reader` takes the rest
+            // as its value, the scanner refuses the file.
+            let open = ends_in_open_quote(&input);
             let mut scan = Scanner::with_chunk(&input[..], Dialect::default(), chunk);
             let mut all = Vec::new();
             let names = scan.header(&mut all).unwrap();
@@ -1679,7 +1720,14 @@ decimals = 2
             let mut scratch = Vec::new();
             let got_err = 'read: loop {
                 let mut batch = Batch { first_row: got.len() as u64 + 1, ..Batch::default() };
-                let more = scan.fill(&mut batch, rows).unwrap();
+                let more = match scan.fill(&mut batch, rows) {
+                    Ok(more) => more,
+                    Err(e) => {
+                        proptest::prop_assert!(open, "{e}");
+                        proptest::prop_assert!(e.to_string().contains("still open"), "{e}");
+                        return Ok(());
+                    }
+                };
                 for rec in &batch.records {
                     let row = got.len() as u64 + 1;
                     let fields = match record_fields(
@@ -1711,6 +1759,7 @@ decimals = 2
                     break None;
                 }
             };
+            proptest::prop_assert!(!open || got_err.is_some(), "an open quote at the end was accepted");
             proptest::prop_assert_eq!(&got, &want);
             proptest::prop_assert_eq!(got_err, want_err);
             if want_err.is_none() {
