@@ -178,6 +178,25 @@ fn issue_then_verify_names_the_leaker() {
     assert!(!record.contains(curp));
 }
 
+/// A header without rows is not an extract: refused, no copy, no entry.
+#[test]
+fn regression_an_extract_with_only_a_header_is_refused() {
+    let f = Fixture::new();
+    let roll = std::fs::read_to_string(f.p("roll.csv")).unwrap();
+    let header = roll.lines().next().unwrap();
+    std::fs::write(f.p("empty.csv"), format!("{header}\n")).unwrap();
+    f.issue(&f.p("empty.csv"), &["PAN"])
+        .failure()
+        .stderr(contains("no data rows"));
+    assert_eq!(
+        f.copies(),
+        Vec::<String>::new(),
+        "no copy, temporary or final"
+    );
+    let entries = std::fs::read_to_string(f.p("state/log/entries")).unwrap_or_default();
+    assert_eq!(entries.lines().count(), 0, "nothing logged");
+}
+
 /// Rewrites the CURP (second column) of every data row of a CSV leak.
 fn rewrite_curps(path: &Path, mut f: impl FnMut(usize, &str) -> String) {
     let text = std::fs::read_to_string(path).unwrap();

@@ -263,6 +263,14 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
         temps,
         printer,
     )?;
+    if summary.rows == 0 {
+        // Nothing is logged: a copy of no rows carries no mark, and a log
+        // entry for one would say a recipient holds what they do not.
+        anyhow::bail!(
+            "{}: the extract has a header but no data rows: there is nothing to issue",
+            settings.input.display()
+        );
+    }
 
     let time = now_rfc3339();
     let key_id = key.id().to_hex();
