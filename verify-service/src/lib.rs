@@ -433,7 +433,15 @@ async fn verify_request(app: Arc<App>, req: Request) -> Result<Response, ApiErro
                 }
             };
             while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
-                let is_file = field.name() == Some("file") && name.is_none();
+                let is_file = field.name() == Some("file");
+                if is_file && name.is_some() {
+                    // Which of two files was verified would be a guess.
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "the multipart/form-data upload has more than one field named `file`: \
+                         send one file per verification",
+                    ));
+                }
                 if is_file {
                     name = Some(display_name(field.file_name()));
                 }

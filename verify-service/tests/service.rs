@@ -427,7 +427,7 @@ async fn wrong_content_type_is_415_and_bad_leaks_are_400() {
 async fn malformed_multipart_and_truncated_bodies_are_clean_4xx() {
     let server = Server::start(config()).await;
     let auth = format!("Bearer {ALICE}");
-    let cases: [(&str, &[u8]); 4] = [
+    let cases: [(&str, &[u8]); 5] = [
         // No boundary parameter.
         ("multipart/form-data", b"--x\r\n\r\n"),
         // Garbage where parts should be.
@@ -445,6 +445,13 @@ async fn malformed_multipart_and_truncated_bodies_are_clean_4xx() {
             "multipart/form-data; boundary=abc",
             b"--abc\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--abc--\r\n",
         ),
+        // Two `file` fields: which one was verified would be a guess.
+        (
+            "multipart/form-data; boundary=abc",
+            b"--abc\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nCURP\r\nA\r\n\
+              --abc\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.csv\"\r\n\r\nCURP\r\nB\r\n\
+              --abc--\r\n",
+        ),
     ];
     for (ct, body) in cases {
         let (status, _, bytes) = send(
@@ -458,6 +465,10 @@ async fn malformed_multipart_and_truncated_bodies_are_clean_4xx() {
         assert_eq!(status, 400, "{ct} {}", String::from_utf8_lossy(&bytes));
         let err: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         assert!(err["error"].is_string() && err["request_id"].is_string());
+        if body.windows(8).filter(|w| w == b"filename").count() == 2 {
+            let msg = err["error"].as_str().unwrap();
+            assert!(msg.contains("more than one field named `file`"), "{msg}");
+        }
     }
     // A body shorter than its Content-Length, the sending side closed.
     for ct in ["text/csv", "multipart/form-data; boundary=abc"] {
