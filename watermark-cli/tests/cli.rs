@@ -809,36 +809,62 @@ fn log_verify_says_where_a_log_file_was_changed() {
     );
 }
 
+/// A signed entry that loses its checkpoint (deleted, or cut anywhere) is
+/// damage, never an interrupted append to clean up: `log verify` names the
+/// entry, nothing more is issued (so its slot is never given again), and
+/// the leak of that recipient's copy still names that recipient.
 #[test]
-fn a_torn_append_is_reported_then_removed_by_the_next_run() {
+fn a_deleted_checkpoint_is_damage_and_its_slot_is_never_given_again() {
     let f = Fixture::new();
-    f.issue(&f.p("roll.csv"), &["PAN"]).success();
-    let path = f.p("state/log/entries");
-    let clean = std::fs::read_to_string(&path).unwrap();
-    // What a kill in the middle of an append leaves: a line cut short.
-    let torn = format!("{clean}{}", &clean[..clean.len() / 2]);
-    std::fs::write(&path, &torn).unwrap();
+    f.issue(&f.p("roll.csv"), &["PAN", "PRI"]).success();
+    f.issue(&f.p("roll.csv"), &["MORENA"]).success();
+    let path = f.p("state/log/checkpoints");
+    let notes = std::fs::read_to_string(&path).unwrap();
+    let entries = std::fs::read(f.p("state/log/entries")).unwrap();
+    let origin = notes.lines().next().unwrap();
+    let last = notes.rfind(&format!("\n{origin}\n")).unwrap() + 1;
+    leak_of(&f.p("copies/MORENA.csv"), &f.p("leak.csv"));
+    for cut in [last, last + 10, notes.len() - 30] {
+        std::fs::write(&path, &notes[..cut]).unwrap();
+        f.log(&["verify"]).failure().stderr(
+            contains("entry 2")
+                .and(contains("signed by no checkpoint"))
+                .and(contains("never removed")),
+        );
+        f.issue(&f.p("roll.csv"), &["PT"])
+            .failure()
+            .stderr(contains("signed by no checkpoint"));
+        assert!(!f.p("copies/PT.csv").exists());
+        assert_eq!(std::fs::read(f.p("state/log/entries")).unwrap(), entries);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), &notes[..cut]);
+        f.verify(&f.p("leak.csv")).failure().stderr(
+            contains("points to MORENA")
+                .and(contains("cannot be recorded"))
+                .and(contains("PT").not()),
+        );
+    }
+    // A line after the last signed entry, with no append under way, is the
+    // same damage.
+    std::fs::write(&path, &notes).unwrap();
+    let mut torn = entries.clone();
+    torn.extend_from_slice(&entries[..entries.len() / 3]);
+    std::fs::write(f.p("state/log/entries"), &torn).unwrap();
     f.log(&["verify"])
-        .success()
-        .stderr(contains("interrupted append").and(contains("not part of the log")));
-    let doc = json_of(f.log(&["verify", "--json"]).success());
-    assert_eq!(doc["uncommitted"]["entry_bytes"], (clean.len() / 2) as u64);
-    f.issue(&f.p("roll.csv"), &["PRI"])
-        .success()
-        .stderr(contains("removed an interrupted append"));
-    let now = std::fs::read_to_string(&path).unwrap();
-    assert!(now.starts_with(&clean));
-    assert_eq!(now.lines().count(), 2);
-    let doc = json_of(f.log(&["verify", "--json"]).success());
-    assert!(doc["uncommitted"].is_null());
-    // `verify` appends too, and repairs the same way.
-    std::fs::write(&path, format!("{now}{{\"type\":\"iss")).unwrap();
-    f.verify(&f.p("copies/PAN.csv"))
-        .success()
-        .stderr(contains("removed an interrupted append"));
-    let after = std::fs::read_to_string(&path).unwrap();
-    assert!(after.starts_with(&now) && after.lines().count() == 3);
+        .failure()
+        .stderr(contains("entry 3").and(contains("no append was under way")));
+    f.issue(&f.p("roll.csv"), &["PT"]).failure();
+    // Put back, the log verifies and issues again, after the last slot.
+    std::fs::write(f.p("state/log/entries"), &entries).unwrap();
     f.log(&["verify"]).success().stderr(is_empty());
+    f.issue(&f.p("roll.csv"), &["PT"]).success();
+    let doc = json_of(f.log(&["show", "--json"]).success());
+    let slots: Vec<u64> = doc["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["entry"]["slot"].as_u64())
+        .collect();
+    assert_eq!(slots, [0, 1, 2, 3], "{doc}");
 }
 
 /// Every file under `dir`, recursively.

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use crate::canary::CanaryList;
 use crate::error::{Error, Result};
-use crate::issuance_log::{self, Entry, IssueEntry, Log, Uncommitted};
+use crate::issuance_log::{self, Entry, IssueEntry, Log, Orphaned, Uncommitted};
 use crate::key::MasterKey;
 use crate::policy::Policy;
 use crate::scheme::Recipient;
@@ -324,9 +324,13 @@ impl State {
         Ok(self.log()?.issues().map(|(i, e)| (i, e.clone())).collect())
     }
 
-    /// Recipients by (key id, policy digest), with their slots.
-    pub fn recipient_groups(&self) -> Result<BTreeMap<(String, String), Vec<Recipient>>> {
-        Ok(recipient_groups(&self.log()?))
+    /// Recipients by (key id, policy digest), with their slots, and the
+    /// log's damage if a signed entry lost its checkpoint: the recipients
+    /// of such entries are counted (their copies exist), but nothing can be
+    /// logged until the log is restored.
+    pub fn recipient_groups(&self) -> Result<(Groups, Option<Orphaned>)> {
+        let log = Log::open_for_attribution(&self.dir)?;
+        Ok((recipient_groups(&log), log.orphaned().cloned()))
     }
 
     /// Slots for the given recipient ids: the slot a recipient already holds,
@@ -370,10 +374,14 @@ impl State {
     }
 }
 
-/// Recipients by (key id, policy digest), with their slots.
-pub(crate) fn recipient_groups(log: &Log) -> BTreeMap<(String, String), Vec<Recipient>> {
-    let mut groups: BTreeMap<(String, String), Vec<Recipient>> = BTreeMap::new();
-    for (_, rec) in log.issues() {
+/// Recipients by (key id, policy digest).
+pub type Groups = BTreeMap<(String, String), Vec<Recipient>>;
+
+/// Recipients by (key id, policy digest), with their slots: of every copy
+/// the log holds, signed or orphaned.
+pub(crate) fn recipient_groups(log: &Log) -> Groups {
+    let mut groups = Groups::new();
+    for rec in log.issues_with_orphaned() {
         let group = groups
             .entry((rec.key_id.clone(), rec.policy_digest.clone()))
             .or_default();
@@ -460,7 +468,8 @@ mod tests {
         assert!(state.assign_slots(&ids(&["d", "d"])).is_err());
         assert!(state.assign_slots(&ids(&["b", "b"])).is_err());
         assert_eq!(state.issuances().unwrap().len(), 2);
-        let groups = state.recipient_groups().unwrap();
+        let (groups, damage) = state.recipient_groups().unwrap();
+        assert!(damage.is_none());
         assert_eq!(groups[&("k".to_string(), "p".to_string())].len(), 2);
     }
 

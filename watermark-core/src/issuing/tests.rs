@@ -175,6 +175,12 @@ fn recovery_undoes_copies_that_were_not_logged() {
     let log = s.state.log().unwrap();
     let notes: String = (0..=0).map(|k| log.checkpoint_at(k).unwrap()).collect();
     fs::write(log_dir.join(issuance_log::CHECKPOINTS_FILE), notes).unwrap();
+    // The signed intent such a killed append leaves.
+    let text: String = (0..2)
+        .map(|i| format!("{}\n", log.entry_text(i).unwrap()))
+        .collect();
+    let signer = s.state.log_signer().unwrap();
+    issuance_log::intent::write(&log_dir, &signer, 0, 2, &text).unwrap();
     let rec = s.state.recover(&lock).unwrap();
     let removed = rec.removed_from_log.clone().unwrap();
     assert_eq!(removed.entry_lines, 2);
