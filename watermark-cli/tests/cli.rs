@@ -1566,3 +1566,132 @@ fn a_three_column_list_is_issued_with_canaries_and_its_leak_attributed() {
         std::fs::read(f.p("lists/PRI.csv")).unwrap()
     );
 }
+
+/// The canary list and the policy are bound to the log: every changed byte
+/// of either is caught by the state's checks (which `log verify`, `issue`
+/// and `verify` run), and the attack of rewriting every canary's CURP is
+/// refused by each command.
+#[test]
+fn every_changed_byte_of_a_canary_list_or_policy_is_caught() {
+    use watermark_core::State;
+    let f = Fixture::new();
+    f.issue(&f.p("roll.csv"), &["PAN", "PRI"]).success();
+    let state = State::open(&f.p("state")).unwrap();
+    let log = state.log().unwrap();
+    let canary_file = std::fs::read_dir(f.p("state/canaries"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .unwrap();
+    let policy_file = std::fs::read_dir(f.p("state/policies"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .next()
+        .unwrap();
+    let (_, e) = log.issues().next().unwrap();
+    let (input, digest) = (e.input_blake3.clone(), e.policy_digest.clone());
+    assert!(!e.canary_list_blake3.is_empty());
+    let check = |what: &str| {
+        assert!(state.check_files(&log).is_err(), "{what}: check_files");
+    };
+    let canaries = std::fs::read(&canary_file).unwrap();
+    for i in 0..canaries.len() {
+        let mut bad = canaries.clone();
+        bad[i] ^= 0x20;
+        std::fs::write(&canary_file, &bad).unwrap();
+        check(&format!("canary byte {i}"));
+        assert!(state.canaries(&log, &input, &digest).is_err());
+        assert!(state.canary_lists(&log, &digest).is_err());
+    }
+    std::fs::write(&canary_file, &canaries).unwrap();
+    let policy = std::fs::read(&policy_file).unwrap();
+    for i in 0..policy.len() {
+        let mut bad = policy.clone();
+        bad[i] ^= 0x20;
+        std::fs::write(&policy_file, &bad).unwrap();
+        check(&format!("policy byte {i}"));
+        assert!(state.policy(&digest).is_err(), "policy byte {i}");
+    }
+    std::fs::write(&policy_file, &policy).unwrap();
+    assert_eq!(
+        state.check_files(&log).unwrap(),
+        state.check_files(&log).unwrap()
+    );
+    f.log(&["verify"])
+        .success()
+        .stdout(contains("canary lists: the 1 the entries record"));
+
+    // Every canary's CURP rewritten: each command refuses, naming the file.
+    leak_of(&f.p("copies/PAN.csv"), &f.p("leak.csv"));
+    let text = String::from_utf8(canaries.clone()).unwrap();
+    let mut rewritten = text.clone();
+    for curp in text
+        .split('"')
+        .filter(|s| s.len() == 18 && s.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        let mut other: Vec<char> = curp.chars().collect();
+        other[16] = if other[16] == '0' { '1' } else { '0' };
+        rewritten = rewritten.replace(curp, &other.iter().collect::<String>());
+    }
+    assert_ne!(rewritten, text, "the list holds CURPs");
+    std::fs::write(&canary_file, &rewritten).unwrap();
+    let name = canary_file
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    f.log(&["verify"])
+        .failure()
+        .stderr(contains(name.as_str()).and(contains("changed after issuance")));
+    f.issue(&f.p("roll.csv"), &["PT"])
+        .failure()
+        .stderr(contains(name.as_str()));
+    assert!(!f.p("copies/PT.csv").exists());
+    f.verify(&f.p("leak.csv"))
+        .failure()
+        .stderr(contains(name.as_str()));
+    std::fs::write(&canary_file, &canaries).unwrap();
+    f.verify(&f.p("leak.csv")).success();
+}
+
+/// Issuing the very same copy again (`--force`, say after a recovery put it
+/// in place) does not log it twice.
+#[test]
+fn the_same_copy_issued_again_is_not_logged_twice() {
+    let f = Fixture::new();
+    f.issue(&f.p("roll.csv"), &["PAN"]).success();
+    let entries = || {
+        std::fs::read_to_string(f.p("state/log/entries"))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    assert_eq!(entries(), 1);
+    let receipt = std::fs::read(f.p("copies/PAN.receipt")).unwrap();
+    let again = |to: &[&str]| {
+        issue(
+            &f.p("state"),
+            &f.p("policy.toml"),
+            &f.p("roll.csv"),
+            to,
+            &f.p("copies"),
+        )
+        .arg("--force")
+        .assert()
+    };
+    again(&["PAN"])
+        .success()
+        .stdout(contains("not logged again"));
+    assert_eq!(entries(), 1);
+    again(&["PAN", "PRI"]).success();
+    assert_eq!(entries(), 2);
+    // The receipt still proves entry 0, now against the newer checkpoint.
+    let now = std::fs::read_to_string(f.p("copies/PAN.receipt")).unwrap();
+    assert_ne!(now.as_bytes(), receipt.as_slice());
+    assert!(
+        now.contains("\"index\": 0") || now.contains("\"index\":0"),
+        "{now}"
+    );
+    f.log(&["verify"]).success();
+}

@@ -105,5 +105,5 @@ pub use policy::{
     Canaries, CarrierKind, CarrierSpec, CodeParams, Policy, DEFAULT_CANARY_RATE, DEFAULT_THRESHOLD,
 };
 pub use scheme::{validate_recipient_id, IdentifierKind, Recipient};
-pub use state::{now_rfc3339, Appended, Groups, State, StateLock};
+pub use state::{now_rfc3339, Appended, FilesChecked, Groups, State, StateLock};
 pub use suggest::{suggest_from_csv, suggest_policy, ColumnRole, Role, Suggestion};

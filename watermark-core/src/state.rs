@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use crate::canary::CanaryList;
 use crate::error::{Error, Result};
-use crate::issuance_log::{self, Entry, IssueEntry, Log, Orphaned, Uncommitted};
+use crate::issuance_log::{self, Entry, IssueEntry, Log, Uncommitted};
 use crate::key::MasterKey;
 use crate::policy::Policy;
 use crate::scheme::Recipient;
@@ -197,12 +197,28 @@ impl State {
         let path = self.dir.join(POLICY_DIR).join(format!("{digest}.toml"));
         let text = fs::read_to_string(&path)
             .map_err(|e| Error::io(format!("reading policy {}", path.display()), e))?;
-        let policy = Policy::from_toml(&text)?;
+        let policy = Policy::from_toml(&text).map_err(|e| {
+            Error::state(format!(
+                "{} was changed after issuance: {e}",
+                path.display()
+            ))
+        })?;
         if policy.digest() != digest {
             return Err(Error::state(format!(
                 "{} was changed after issuance: its digest is now {}",
                 path.display(),
                 policy.digest()
+            )));
+        }
+        // The file is the policy's one canonical text: a changed byte that
+        // leaves the meaning alone (a space, a comment) is a change too.
+        let canonical = policy.to_toml();
+        if canonical != text {
+            let at = issuance_log::first_difference(canonical.as_bytes(), text.as_bytes());
+            return Err(Error::state(format!(
+                "{} was changed after issuance: byte {at} is not what the policy with digest \
+                 {digest} was stored as",
+                path.display()
             )));
         }
         Ok(policy)
@@ -214,46 +230,100 @@ impl State {
             .join(format!("{input_blake3}-{policy_digest}.json"))
     }
 
-    /// The canary list made for an extract under a policy, if there is one.
-    /// Refuses a file others can read.
-    pub fn canaries(&self, input_blake3: &str, policy_digest: &str) -> Result<Option<CanaryList>> {
+    /// The canary list made for an extract under a policy, checked against
+    /// the digest the log's entries record for it. `None` when no logged
+    /// copy used one (a list a killed run left unlogged is not trusted: it
+    /// is made again). Fails if the file the log names is missing or was
+    /// changed. Refuses a file others can read.
+    pub fn canaries(
+        &self,
+        log: &Log,
+        input_blake3: &str,
+        policy_digest: &str,
+    ) -> Result<Option<CanaryList>> {
+        let recorded = recorded_canary_lists(log);
+        match recorded.get(&(input_blake3.to_owned(), policy_digest.to_owned())) {
+            None => Ok(None),
+            Some(r) => self.load_recorded(input_blake3, policy_digest, r).map(Some),
+        }
+    }
+
+    fn load_recorded(
+        &self,
+        input_blake3: &str,
+        policy_digest: &str,
+        r: &RecordedList,
+    ) -> Result<CanaryList> {
         let path = self.canary_path(input_blake3, policy_digest);
         if !path.exists() {
-            return Ok(None);
+            return Err(Error::state(format!(
+                "{} is missing: log entry {} records the canary list its copy was made with \
+                 (BLAKE3 {}); put it back from a backup of the state",
+                path.display(),
+                r.index,
+                r.digest
+            )));
         }
-        self.load_canaries(&path).map(Some)
+        crate::key::check_private(&path)?;
+        let data =
+            fs::read(&path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        let digest = blake3::hash(&data).to_hex().to_string();
+        if digest != r.digest {
+            return Err(Error::state(format!(
+                "{} was changed after issuance: its BLAKE3 is {digest}, log entry {} records {}",
+                path.display(),
+                r.index,
+                r.digest
+            )));
+        }
+        let text = String::from_utf8(data)
+            .map_err(|_| Error::state(format!("{}: not valid UTF-8", path.display())))?;
+        let list = CanaryList::from_json(&text)
+            .map_err(|e| Error::state(format!("{}: {e}", path.display())))?;
+        // Written as the list's one canonical text, so the next copy made
+        // with it records the same digest.
+        if list.to_json() != text {
+            return Err(Error::state(format!(
+                "{} is not in the form it was written in",
+                path.display()
+            )));
+        }
+        Ok(list)
     }
 
-    fn load_canaries(&self, path: &Path) -> Result<CanaryList> {
-        crate::key::check_private(path)?;
-        let text = fs::read_to_string(path)
-            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-        CanaryList::from_json(&text).map_err(|e| Error::state(format!("{}: {e}", path.display())))
+    /// Every canary list logged copies were made with under a policy (one
+    /// per extract issued), each checked against its recorded digest.
+    pub fn canary_lists(&self, log: &Log, policy_digest: &str) -> Result<Vec<CanaryList>> {
+        recorded_canary_lists(log)
+            .iter()
+            .filter(|((_, p), _)| p == policy_digest)
+            .map(|((input, p), r)| self.load_recorded(input, p, r))
+            .collect()
     }
 
-    /// Every canary list made under a policy (one per extract issued).
-    pub fn canary_lists(&self, policy_digest: &str) -> Result<Vec<CanaryList>> {
-        let dir = self.dir.join(CANARY_DIR);
-        let entries = match fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(Error::io(format!("reading {}", dir.display()), e)),
+    /// Checks every file the log's entries rely on: each policy they name is
+    /// stored as its canonical text, and each canary list they record has
+    /// the digest they record. Directories an auditor's copy lacks
+    /// (`policies/`, `canaries/`, which is secret) are not checked.
+    pub fn check_files(&self, log: &Log) -> Result<FilesChecked> {
+        let policies = self.check_policies(log)?;
+        let canary_lists = if self.dir.join(CANARY_DIR).is_dir() {
+            let recorded = recorded_canary_lists(log);
+            for ((input, policy), r) in &recorded {
+                self.load_recorded(input, policy, r)?;
+            }
+            Some(recorded.len())
+        } else {
+            None
         };
-        let suffix = format!("-{policy_digest}.json");
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.ends_with(&suffix) && !n.starts_with('.'))
-            })
-            .collect();
-        paths.sort();
-        paths.iter().map(|p| self.load_canaries(p)).collect()
+        Ok(FilesChecked {
+            policies,
+            canary_lists,
+        })
     }
 
-    /// Keeps a canary list beside the key: mode 0600, never replaced (the
-    /// same extract, key and policy always give the same list).
+    /// Keeps a canary list beside the key, mode 0600. Its BLAKE3 goes into
+    /// the entries of the copies made with it, which bind it from then on.
     pub fn store_canaries(&self, _lock: &StateLock, list: &CanaryList) -> Result<PathBuf> {
         let dir = self.dir.join(CANARY_DIR);
         if !dir.exists() {
@@ -267,10 +337,8 @@ impl State {
             }
         }
         let path = self.canary_path(list.input_blake3(), list.policy_digest());
-        if path.exists() {
-            return Ok(path);
-        }
-        // A temporary file is created 0600 and renamed into place whole.
+        // A temporary file is created 0600 and renamed into place whole,
+        // replacing a list no logged copy recorded (a killed run's).
         let mut tmp = tempfile::Builder::new()
             .prefix(".canaries.")
             .suffix(".partial")
@@ -280,7 +348,7 @@ impl State {
         tmp.write_all(list.to_json().as_bytes())
             .and_then(|_| tmp.as_file().sync_all())
             .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
-        tmp.persist_noclobber(&path)
+        tmp.persist(&path)
             .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
         issuance_log::sync_dir(&dir)?;
         Ok(path)
@@ -328,9 +396,11 @@ impl State {
     /// log's damage if a signed entry lost its checkpoint: the recipients
     /// of such entries are counted (their copies exist), but nothing can be
     /// logged until the log is restored.
-    pub fn recipient_groups(&self) -> Result<(Groups, Option<Orphaned>)> {
+    /// Returns the log too, opened that way ([`Log::orphaned`] says whether
+    /// it is damaged).
+    pub fn recipient_groups(&self) -> Result<(Groups, Log)> {
         let log = Log::open_for_attribution(&self.dir)?;
-        Ok((recipient_groups(&log), log.orphaned().cloned()))
+        Ok((recipient_groups(&log), log))
     }
 
     /// Slots for the given recipient ids: the slot a recipient already holds,
@@ -372,6 +442,41 @@ impl State {
     pub fn repair_log(&self, _lock: &StateLock) -> Result<Option<Uncommitted>> {
         Ok(issuance_log::repair(&self.dir)?.1)
     }
+}
+
+/// What [`State::check_files`] checked: how many policies and canary
+/// lists, `None` for a directory the state does not have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FilesChecked {
+    /// Policies the entries name, stored and unchanged.
+    pub policies: Option<usize>,
+    /// Canary lists the entries record, present and unchanged.
+    pub canary_lists: Option<usize>,
+}
+
+/// A canary list as the log records it: the first entry that did, and the
+/// file's BLAKE3.
+struct RecordedList {
+    index: u64,
+    digest: String,
+}
+
+/// The canary list recorded for each (input, policy) pair, by the first
+/// entry that records one.
+fn recorded_canary_lists(log: &Log) -> BTreeMap<(String, String), RecordedList> {
+    let mut out = BTreeMap::new();
+    for (index, e) in log.issues() {
+        if e.canary_list_blake3.is_empty() {
+            continue;
+        }
+        out.entry((e.input_blake3.clone(), e.policy_digest.clone()))
+            .or_insert_with(|| RecordedList {
+                index,
+                digest: e.canary_list_blake3.clone(),
+            });
+    }
+    out
 }
 
 /// Recipients by (key id, policy digest).
@@ -441,6 +546,7 @@ mod tests {
             output_bytes: 1,
             output_rows: 1,
             canaries: 0,
+            canary_list_blake3: String::new(),
             slots_marked: 1,
             key_id: "k".into(),
             policy_digest: "p".into(),
@@ -468,8 +574,8 @@ mod tests {
         assert!(state.assign_slots(&ids(&["d", "d"])).is_err());
         assert!(state.assign_slots(&ids(&["b", "b"])).is_err());
         assert_eq!(state.issuances().unwrap().len(), 2);
-        let (groups, damage) = state.recipient_groups().unwrap();
-        assert!(damage.is_none());
+        let (groups, log) = state.recipient_groups().unwrap();
+        assert!(log.orphaned().is_none());
         assert_eq!(groups[&("k".to_string(), "p".to_string())].len(), 2);
     }
 

@@ -226,7 +226,7 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
     }
     let state = State::open(&settings.state)?;
     let key = state.master_key()?;
-    let (groups, damage) = state.recipient_groups()?;
+    let (groups, attribution_log) = state.recipient_groups()?;
     if groups.is_empty() {
         bail!(
             "{} has issued no copies yet: there is no one to attribute to",
@@ -257,7 +257,7 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
             );
         }
         let policy = state.policy(digest)?;
-        let canary_lists = state.canary_lists(digest)?;
+        let canary_lists = state.canary_lists(&attribution_log, digest)?;
         let mut builder = Detector::builder()
             .key(&key)
             .policy(&policy)
@@ -412,7 +412,7 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
     });
     let accused: Vec<RecipientScore> = recipients.iter().filter(|r| r.accused).cloned().collect();
     let leak = leak.expect("at least one group");
-    if let Some(o) = damage {
+    if let Some(o) = attribution_log.orphaned() {
         // The accused are named, but nothing is recorded or signed against
         // a log that lost a checkpoint.
         let named: Vec<String> = accused

@@ -47,6 +47,10 @@ pub struct IssueEntry {
     pub output_rows: u64,
     /// Canary rows added to the copy.
     pub canaries: u64,
+    /// BLAKE3 (hex) of the canary list the copy was made with, as kept in
+    /// the state (`canaries/INPUT-POLICY.json`); empty when the policy adds
+    /// no canaries. Every later read of the list checks it.
+    pub canary_list_blake3: String,
     /// Carrier slots written.
     pub slots_marked: u64,
     /// Id of the master key the marks derive from.
@@ -217,6 +221,9 @@ impl Entry {
                     .map_err(|err| err.to_string())?;
                 digest("input_blake3", &e.input_blake3)?;
                 digest("output_blake3", &e.output_blake3)?;
+                if !e.canary_list_blake3.is_empty() {
+                    digest("canary_list_blake3", &e.canary_list_blake3)?;
+                }
                 text("key_id", &e.key_id)?;
                 text("policy_digest", &e.policy_digest)?;
                 text("time", &e.time)?;
@@ -267,6 +274,7 @@ mod tests {
             output_bytes: 100,
             output_rows: 10,
             canaries: 0,
+            canary_list_blake3: String::new(),
             slots_marked: 12,
             key_id: "0123456789abcdef".into(),
             policy_digest: "c".repeat(32),

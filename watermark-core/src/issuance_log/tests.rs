@@ -17,6 +17,7 @@ fn issue(recipient: &str, slot: u32, digest: char) -> Entry {
         output_bytes: 456_789,
         output_rows: 3000,
         canaries: 0,
+        canary_list_blake3: String::new(),
         slots_marked: 4321,
         key_id: "0123456789abcdef".into(),
         policy_digest: "5".repeat(32),

@@ -39,6 +39,7 @@ fn entry(r: &Recipient, content: &[u8]) -> IssueEntry {
         output_bytes: content.len() as u64,
         output_rows: 1,
         canaries: 0,
+        canary_list_blake3: String::new(),
         slots_marked: 1,
         key_id: "0123456789abcdef".into(),
         policy_digest: "5".repeat(32),
