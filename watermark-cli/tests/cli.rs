@@ -1695,3 +1695,69 @@ fn the_same_copy_issued_again_is_not_logged_twice() {
     );
     f.log(&["verify"]).success();
 }
+
+/// `init` killed at 100 moments across its run: the directory is either
+/// absent or a complete state, and the next `init` succeeds.
+#[test]
+fn init_killed_at_100_moments_leaves_no_state_or_a_complete_one() {
+    use rand::{Rng, SeedableRng};
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("watermark");
+    let init = |path: &Path| {
+        let mut c = std::process::Command::new(&bin);
+        c.env_remove("WATERMARK_STATE")
+            .args(["--quiet", "init", "--state"])
+            .arg(path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        c
+    };
+    // How long a whole run takes here.
+    let started = Instant::now();
+    for i in 0..3 {
+        assert!(init(&dir.path().join(format!("warm{i}")))
+            .status()
+            .unwrap()
+            .success());
+    }
+    let run = started.elapsed() / 3;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let (mut absent, mut complete) = (0, 0);
+    for i in 0..100 {
+        let path = dir.path().join(format!("s{i}"));
+        let mut child = init(&path).spawn().unwrap();
+        let wait = rng.gen_range(0..=run.as_micros() as u64 * 6 / 5);
+        std::thread::sleep(Duration::from_micros(wait));
+        let _ = child.kill();
+        child.wait().unwrap();
+        if path.exists() {
+            let state = watermark_core::State::open(&path)
+                .unwrap_or_else(|e| panic!("kill {i} after {wait} µs: {e}"));
+            state.master_key().unwrap();
+            assert_eq!(state.log().unwrap().size(), 0);
+            complete += 1;
+        } else {
+            absent += 1;
+            // What the killed run left beside it goes with the next init.
+            assert!(init(&path).status().unwrap().success(), "kill {i}");
+            watermark_core::State::open(&path).unwrap().log().unwrap();
+        }
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    let stale: Vec<_> = leftovers
+        .iter()
+        .filter(|n| {
+            let state = n.trim_start_matches('.').split(".init-").next().unwrap();
+            dir.path().join(state).exists()
+        })
+        .collect();
+    // Only states that never got their second init (none here) keep one.
+    assert!(stale.is_empty(), "{stale:?}");
+    eprintln!("100 kills: {absent} left no state, {complete} a complete one (a run takes {run:?})");
+    assert!(absent > 0 && complete > 0, "{absent} {complete}");
+}

@@ -69,6 +69,11 @@ impl State {
 
     /// Like [`State::init`], naming the log (and its key) `log_origin`, e.g.
     /// `registry.example/extracts`: no spaces and no `+`.
+    ///
+    /// Atomic: the state is made in a hidden temporary directory beside
+    /// `dir` (`.NAME.init-XXXXXX`), synced, and renamed to `dir`, so a kill
+    /// at any moment leaves either no state or a complete one. `dir` may
+    /// exist if it is empty. What killed runs left beside it is removed.
     pub fn init_with_log_origin(dir: &Path, log_origin: Option<&str>) -> Result<State> {
         let key_path = dir.join(KEY_FILE);
         if key_path.exists() {
@@ -77,16 +82,54 @@ impl State {
                 dir.display()
             )));
         }
+        if let Ok(mut entries) = fs::read_dir(dir) {
+            if entries.next().is_some() {
+                return Err(Error::state(format!(
+                    "{} exists and is not empty: a new state goes in a new or empty directory",
+                    dir.display()
+                )));
+            }
+        } else if dir.exists() {
+            return Err(Error::state(format!(
+                "{} exists and is not a directory",
+                dir.display()
+            )));
+        }
         let origin = match log_origin {
             Some(o) => o.to_owned(),
             None => issuance_log::default_origin()?,
         };
         let new_log = issuance_log::new_log(&origin)?;
-        create_private_dir(dir)?;
-        create_private_dir(&dir.join(POLICY_DIR))?;
-        MasterKey::generate()?.write_new(&key_path)?;
-        issuance_log::create(dir, new_log)?;
-        issuance_log::sync_dir(dir)?;
+        let name = dir.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+            Error::state(format!("{} cannot name a state directory", dir.display()))
+        })?;
+        let parent = match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        create_private_dir(&parent)?;
+        let prefix = format!(".{name}.init-");
+        remove_stale_inits(&parent, &prefix)?;
+        let tmp = tempfile::Builder::new()
+            .prefix(&prefix)
+            .tempdir_in(&parent)
+            .map_err(|e| Error::io(format!("creating a directory in {}", parent.display()), e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o700))
+                .map_err(|e| Error::io(format!("protecting {}", tmp.path().display()), e))?;
+        }
+        create_private_dir(&tmp.path().join(POLICY_DIR))?;
+        MasterKey::generate()?.write_new(&tmp.path().join(KEY_FILE))?;
+        issuance_log::create(tmp.path(), new_log)?;
+        issuance_log::sync_dir(tmp.path())?;
+        // Renaming onto an empty directory replaces it; onto anything else
+        // (made since the check above) it fails, and nothing is replaced.
+        fs::rename(tmp.path(), dir)
+            .map_err(|e| Error::io(format!("moving the new state into {}", dir.display()), e))?;
+        let _ = tmp.keep();
+        issuance_log::sync_dir(&parent)?;
         Ok(State {
             dir: dir.to_path_buf(),
         })
@@ -498,6 +541,28 @@ pub(crate) fn recipient_groups(log: &Log) -> Groups {
         }
     }
     groups
+}
+
+/// Removes `PARENT/PREFIX*`: states a killed `init` left half made, never
+/// renamed into place.
+fn remove_stale_inits(parent: &Path, prefix: &str) -> Result<()> {
+    let entries = match fs::read_dir(parent) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(format!("listing {}", parent.display()), e)),
+    };
+    for entry in entries.flatten() {
+        let stale = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(prefix));
+        if stale && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let path = entry.path();
+            fs::remove_dir_all(&path)
+                .map_err(|e| Error::io(format!("removing {}", path.display()), e))?;
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
