@@ -20,6 +20,10 @@
 //! beside the service) are serialised.
 //!
 //! `GET /` serves an upload page; `GET /openapi.json` describes the API.
+//!
+//! Slow clients cannot hold connections: a request's headers must come
+//! within [`Config::header_timeout`], and an upload that stalls for
+//! [`Config::body_timeout`] is refused (408).
 #![forbid(unsafe_code)]
 
 pub mod ratelimit;
@@ -32,15 +36,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt as _};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use serde_json::json;
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _, AsyncWriteExt as _};
+use tower::ServiceExt as _;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tracing::Span;
@@ -57,6 +65,10 @@ pub const DEFAULT_MAX_BODY_BYTES: u64 = 512 * 1024 * 1024;
 pub const DEFAULT_RATE_LIMIT: u32 = 60;
 /// Default request timeout, in seconds.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 300;
+/// Default time a client has to send a request's headers, in seconds.
+pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 10;
+/// Default longest stall of an upload, in seconds.
+pub const DEFAULT_BODY_TIMEOUT_SECS: u64 = 30;
 
 /// The OpenAPI 3.1 document served at `/openapi.json`.
 pub const OPENAPI_JSON: &str = include_str!("openapi.json");
@@ -75,6 +87,12 @@ pub struct Config {
     pub rate_limit: u32,
     /// Time allowed for a request, upload and verification together.
     pub timeout: Duration,
+    /// Time a client has to send a request's headers, from the moment the
+    /// connection is ready for them (accepted, or kept alive after an
+    /// answer); the connection is closed past it.
+    pub header_timeout: Duration,
+    /// Longest wait for the next part of an upload's body (408 past it).
+    pub body_timeout: Duration,
     /// Where uploads are spooled (default: the system's temporary directory).
     pub spool_dir: Option<PathBuf>,
 }
@@ -88,6 +106,8 @@ impl Config {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             rate_limit: DEFAULT_RATE_LIMIT,
             timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
+            header_timeout: Duration::from_secs(DEFAULT_HEADER_TIMEOUT_SECS),
+            body_timeout: Duration::from_secs(DEFAULT_BODY_TIMEOUT_SECS),
             spool_dir: None,
         }
     }
@@ -136,19 +156,100 @@ pub fn router(config: Config) -> Router {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then lets
-/// requests under way finish.
+/// Serves the service for `config` on `listener` until `shutdown`
+/// completes: then it stops accepting, closes idle connections and waits
+/// for the requests under way to finish.
+///
+/// HTTP/1.1, each connection on its own task. A connection whose client
+/// has not sent a whole request head within `config.header_timeout` of the
+/// connection being ready for one (accepted, or kept alive after an
+/// answer) is closed, so clients that stall or trickle their headers do not
+/// hold connections. Each request carries the address it came from
+/// (`ConnectInfo<SocketAddr>`).
 pub async fn serve<F>(
     listener: tokio::net::TcpListener,
-    router: Router,
+    config: Config,
     shutdown: F,
 ) -> std::io::Result<()>
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(config.header_timeout);
+    let app = router(config);
+
+    // `stop` is closed once `shutdown` completes; `open` once every
+    // connection's task has ended.
+    let (stop, stop_rx) = tokio::sync::watch::channel(());
+    tokio::spawn(async move {
+        shutdown.await;
+        drop(stop_rx);
+    });
+    let (open, open_rx) = tokio::sync::watch::channel(());
+
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    accept_error(e).await;
+                    continue;
+                }
+            },
+            () = stop.closed() => break,
+        };
+        let service = TowerToHyperService::new(app.clone().map_request(
+            move |mut req: axum::http::Request<Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                req.map(Body::new)
+            },
+        ));
+        let http = http.clone();
+        let stop = stop.clone();
+        let open_rx = open_rx.clone();
+        tokio::spawn(async move {
+            let mut conn = std::pin::pin!(http.serve_connection(TokioIo::new(stream), service));
+            let mut stopping = std::pin::pin!(stop.closed());
+            let mut shutting_down = false;
+            loop {
+                tokio::select! {
+                    result = conn.as_mut() => {
+                        if let Err(e) = result {
+                            // A header timeout, a malformed request, a
+                            // client gone: nothing to answer.
+                            tracing::debug!(client = %peer, error = %e, "connection closed");
+                        }
+                        break;
+                    }
+                    () = &mut stopping, if !shutting_down => {
+                        shutting_down = true;
+                        conn.as_mut().graceful_shutdown();
+                    }
+                }
+            }
+            drop(open_rx);
+        });
+    }
+    drop(open_rx);
+    drop(listener);
+    open.closed().await;
+    Ok(())
+}
+
+/// An error accepting a connection: one about that connection only is
+/// ignored; others (such as too many open files) are logged, and accepting
+/// pauses for a second rather than spinning.
+async fn accept_error(e: std::io::Error) {
+    use std::io::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(error = %e, "accepting a connection failed");
+    tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
 async fn index() -> impl IntoResponse {
@@ -199,6 +300,17 @@ impl ApiError {
             format!("the request body is larger than the limit of {limit} bytes"),
         )
         // The rest of the body is not read: the connection is closed.
+        .with_header(header::CONNECTION, "close")
+    }
+
+    fn stalled(idle: Duration) -> ApiError {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the upload stalled: no part of the body came for {} seconds",
+                idle.as_secs_f64()
+            ),
+        )
         .with_header(header::CONNECTION, "close")
     }
 
@@ -408,23 +520,26 @@ async fn verify_request(app: Arc<App>, req: Request) -> Result<Response, ApiErro
         )
     })?;
     let mut out = tokio::fs::File::from_std(file);
-    let over = Arc::new(AtomicBool::new(false));
-    let stream = limited(body, limit, over.clone());
+    let idle = config.body_timeout;
+    let ended = Arc::new(BodyEnd::default());
+    let stream = limited(body, limit, idle, ended.clone());
     let declared = match upload {
         Upload::Raw(declared) => declared,
         Upload::Multipart(_) => None,
     };
     let name = match upload {
         Upload::Raw(_) => {
-            spool_stream(stream, &mut out, limit).await?;
+            spool_stream(stream, &mut out, limit, idle).await?;
             None
         }
         Upload::Multipart(boundary) => {
             let mut multipart = multer::Multipart::new(stream, boundary);
             let mut name = None;
             let multipart_error = |e: multer::Error| {
-                if over.load(Ordering::SeqCst) {
+                if ended.over.load(Ordering::SeqCst) {
                     ApiError::too_large(limit)
+                } else if ended.stalled.load(Ordering::SeqCst) {
+                    ApiError::stalled(idle)
                 } else {
                     ApiError::new(
                         StatusCode::BAD_REQUEST,
@@ -681,6 +796,8 @@ async fn first_bytes(spool: &mut tokio::fs::File) -> Result<Vec<u8>, ApiError> {
 #[derive(Debug)]
 enum BodyError {
     TooLarge,
+    /// No part of it came for the body timeout.
+    Stalled,
     Read(axum::Error),
 }
 
@@ -688,6 +805,7 @@ impl std::fmt::Display for BodyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             BodyError::TooLarge => f.write_str("the body is over the size limit"),
+            BodyError::Stalled => f.write_str("the body stalled"),
             BodyError::Read(e) => write!(f, "the body could not be read: {e}"),
         }
     }
@@ -695,37 +813,51 @@ impl std::fmt::Display for BodyError {
 
 impl std::error::Error for BodyError {}
 
-/// The body's chunks, ending in [`BodyError::TooLarge`] (and setting `over`)
-/// as soon as more than `limit` bytes have come.
+/// How a body stream ended early, for answers to errors that the multipart
+/// parser wraps.
+#[derive(Debug, Default)]
+struct BodyEnd {
+    /// Over the size limit.
+    over: AtomicBool,
+    /// Stalled past the body timeout.
+    stalled: AtomicBool,
+}
+
+/// The body's chunks, ending in [`BodyError::TooLarge`] as soon as more
+/// than `limit` bytes have come, or in [`BodyError::Stalled`] when no chunk
+/// has come for `idle` (either noted in `ended`).
 fn limited(
     body: Body,
     limit: u64,
-    over: Arc<AtomicBool>,
+    idle: Duration,
+    ended: Arc<BodyEnd>,
 ) -> impl Stream<Item = Result<Bytes, BodyError>> + Send + 'static {
-    let mut seen: u64 = 0;
-    let mut done = false;
-    body.into_data_stream().scan((), move |(), chunk| {
-        let item = if done {
-            None
-        } else {
-            Some(match chunk {
-                Ok(bytes) => {
-                    seen += bytes.len() as u64;
+    let chunks = body.into_data_stream();
+    futures_util::stream::unfold((chunks, 0u64, false), move |(mut chunks, seen, done)| {
+        let ended = ended.clone();
+        async move {
+            if done {
+                return None;
+            }
+            let (item, seen, done) = match tokio::time::timeout(idle, chunks.next()).await {
+                Err(_) => {
+                    ended.stalled.store(true, Ordering::SeqCst);
+                    (Err(BodyError::Stalled), seen, true)
+                }
+                Ok(None) => return None,
+                Ok(Some(Ok(bytes))) => {
+                    let seen = seen.saturating_add(bytes.len() as u64);
                     if seen > limit {
-                        done = true;
-                        over.store(true, Ordering::SeqCst);
-                        Err(BodyError::TooLarge)
+                        ended.over.store(true, Ordering::SeqCst);
+                        (Err(BodyError::TooLarge), seen, true)
                     } else {
-                        Ok(bytes)
+                        (Ok(bytes), seen, false)
                     }
                 }
-                Err(e) => {
-                    done = true;
-                    Err(BodyError::Read(e))
-                }
-            })
-        };
-        futures_util::future::ready(item)
+                Ok(Some(Err(e))) => (Err(BodyError::Read(e)), seen, true),
+            };
+            Some((item, (chunks, seen, done)))
+        }
     })
 }
 
@@ -733,12 +865,14 @@ async fn spool_stream(
     stream: impl Stream<Item = Result<Bytes, BodyError>>,
     out: &mut tokio::fs::File,
     limit: u64,
+    idle: Duration,
 ) -> Result<(), ApiError> {
     let mut stream = std::pin::pin!(stream);
     while let Some(chunk) = stream.next().await {
         match chunk {
             Ok(bytes) => write_chunk(out, &bytes).await?,
             Err(BodyError::TooLarge) => return Err(ApiError::too_large(limit)),
+            Err(BodyError::Stalled) => return Err(ApiError::stalled(idle)),
             Err(e @ BodyError::Read(_)) => {
                 return Err(ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))
             }

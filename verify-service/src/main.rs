@@ -11,7 +11,8 @@ use anyhow::Context as _;
 use clap::Parser;
 use verify_service::tokens::Tokens;
 use verify_service::{
-    router, serve, Config, DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUT_SECS,
+    serve, Config, DEFAULT_BODY_TIMEOUT_SECS, DEFAULT_HEADER_TIMEOUT_SECS, DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUT_SECS,
 };
 
 const AFTER_HELP: &str = "\
@@ -25,6 +26,11 @@ Endpoints:
 Tokens file: one investigator a line, `TOKEN [NAME]`; blank lines and # comments are ignored.
 Verifications are logged under NAME, or `token:` and the first 12 hex digits of the token's
 SHA-256. Like a key file it must not be readable by the group or others (chmod 600).
+
+Slow clients: a connection whose client has not sent a request's headers within
+--header-timeout-secs (of connecting, or of the last answer on a kept-alive connection) is
+closed; an upload of which nothing comes for --body-timeout-secs is refused (408). The whole
+request stays bounded by --timeout-secs.
 
 Logs go to standard error (RUST_LOG=debug for more): method, path, status, latency and request
 id; never tokens or file contents. SIGINT or SIGTERM stops accepting connections and lets
@@ -69,6 +75,14 @@ struct Args {
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT_SECS,
           value_parser = clap::value_parser!(u64).range(1..))]
     timeout_secs: u64,
+    /// Seconds a client has to send a request's headers before its connection is closed.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_HEADER_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout_secs: u64,
+    /// Seconds an upload may stall, nothing of its body coming, before it is refused (408).
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_BODY_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout_secs: u64,
     /// Directory uploads are spooled to while they are verified (default: $TMPDIR or /tmp).
     #[arg(long, value_name = "DIR")]
     spool_dir: Option<PathBuf>,
@@ -108,6 +122,8 @@ fn run(args: Args) -> anyhow::Result<()> {
         max_body_bytes: args.max_body_bytes,
         rate_limit: args.rate_limit,
         timeout: Duration::from_secs(args.timeout_secs),
+        header_timeout: Duration::from_secs(args.header_timeout_secs),
+        body_timeout: Duration::from_secs(args.body_timeout_secs),
         spool_dir: args.spool_dir,
     };
     let investigators = config.tokens.len();
@@ -125,7 +141,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             investigators,
             "verify-service listening"
         );
-        serve(listener, router(config), shutdown_signal())
+        serve(listener, config, shutdown_signal())
             .await
             .context("serving")?;
         tracing::info!("stopped");

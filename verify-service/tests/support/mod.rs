@@ -18,7 +18,7 @@ use rand::seq::SliceRandom as _;
 use rand::SeedableRng as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
-use verify_service::{router, serve, Config};
+use verify_service::{serve, Config};
 use watermark_cli::commands::issue;
 use watermark_cli::output::Printer;
 use watermark_core::{suggest_from_csv, State};
@@ -120,7 +120,7 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(serve(listener, router(config), async {
+        let task = tokio::spawn(serve(listener, config, async {
             let _ = rx.await;
         }));
         Server {
