@@ -23,13 +23,16 @@
 //!
 //! Slow clients cannot hold connections: a request's headers must come
 //! within [`Config::header_timeout`], and an upload that stalls for
-//! [`Config::body_timeout`] is refused (408).
+//! [`Config::body_timeout`] is refused (408). Wrong tokens lock out the
+//! address they come from ([`lockout`]).
 #![forbid(unsafe_code)]
 
+pub mod lockout;
 pub mod ratelimit;
 pub mod tokens;
 
 use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -56,6 +59,7 @@ use watermark_cli::commands::formats::FileFormat;
 use watermark_cli::commands::verify;
 use watermark_cli::output::Printer;
 
+use crate::lockout::Lockouts;
 use crate::ratelimit::RateLimiter;
 use crate::tokens::Tokens;
 
@@ -93,6 +97,8 @@ pub struct Config {
     pub header_timeout: Duration,
     /// Longest wait for the next part of an upload's body (408 past it).
     pub body_timeout: Duration,
+    /// When wrong tokens lock out the address they come from.
+    pub lockout: lockout::Policy,
     /// Where uploads are spooled (default: the system's temporary directory).
     pub spool_dir: Option<PathBuf>,
 }
@@ -108,6 +114,7 @@ impl Config {
             timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
             header_timeout: Duration::from_secs(DEFAULT_HEADER_TIMEOUT_SECS),
             body_timeout: Duration::from_secs(DEFAULT_BODY_TIMEOUT_SECS),
+            lockout: lockout::Policy::default(),
             spool_dir: None,
         }
     }
@@ -117,12 +124,22 @@ impl Config {
 struct App {
     config: Config,
     limiter: RateLimiter,
+    lockouts: Lockouts,
 }
 
 /// The service's routes and middleware: request ids, tracing.
+///
+/// `POST /v1/verify` needs the client's address (`ConnectInfo<SocketAddr>`,
+/// which [`serve`] gives each request); without it the request is refused
+/// (500) rather than left out of the lockouts.
 pub fn router(config: Config) -> Router {
     let limiter = RateLimiter::new(config.tokens.len(), config.rate_limit);
-    let app = Arc::new(App { config, limiter });
+    let lockouts = Lockouts::new(config.lockout);
+    let app = Arc::new(App {
+        config,
+        limiter,
+        lockouts,
+    });
     let trace = TraceLayer::new_for_http()
         // Method, path (not the query) and request id; never headers or bodies.
         .make_span_with(|req: &Request| {
@@ -289,6 +306,14 @@ impl ApiError {
         self
     }
 
+    /// A 429 with `Retry-After: secs`.
+    fn too_many(message: String, secs: u64) -> ApiError {
+        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, message);
+        e.headers
+            .push((header::RETRY_AFTER, HeaderValue::from(secs)));
+        e
+    }
+
     fn unauthorized(message: &str, error: &'static str) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, message)
             .with_header(header::WWW_AUTHENTICATE, error)
@@ -335,10 +360,14 @@ fn request_id(headers: &HeaderMap) -> String {
         .to_owned()
 }
 
-async fn verify_handler(State(app): State<Arc<App>>, req: Request) -> Response {
+async fn verify_handler(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response {
     let id = request_id(req.headers());
     let timeout = app.config.timeout;
-    match tokio::time::timeout(timeout, verify_request(app, req)).await {
+    match tokio::time::timeout(timeout, verify_request(app, peer.ip(), req)).await {
         Ok(Ok(res)) => res,
         Ok(Err(e)) => {
             if e.status.is_server_error() {
@@ -405,9 +434,24 @@ fn format_mismatch(declared: FileFormat, found: FileFormat) -> ApiError {
     )
 }
 
-async fn verify_request(app: Arc<App>, req: Request) -> Result<Response, ApiError> {
+/// Whole seconds, rounded up: at least 1.
+fn whole_seconds(d: Duration) -> u64 {
+    (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1)
+}
+
+async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<Response, ApiError> {
     let config = &app.config;
     let (parts, body) = req.into_parts();
+
+    // An address locked out for wrong tokens gets nothing checked, its
+    // token included: the answer must not tell a right guess.
+    if let Err(left) = app.lockouts.check(client) {
+        let secs = whole_seconds(left);
+        return Err(ApiError::too_many(
+            format!("too many wrong tokens from this address: retry in {secs} s"),
+            secs,
+        ));
+    }
 
     // Who is asking.
     let Some(auth) = parts.headers.get(header::AUTHORIZATION) else {
@@ -424,24 +468,28 @@ async fn verify_request(app: Arc<App>, req: Request) -> Result<Response, ApiErro
         .map(|(_, t)| t.trim());
     let found = token.and_then(|t| config.tokens.find(t));
     let Some((index, investigator)) = found else {
+        if let Some(lockout) = app.lockouts.fail(client) {
+            tracing::warn!(
+                client = %lockout::client_key(client),
+                lockout_secs = lockout.as_secs_f64(),
+                "wrong tokens: the address is locked out"
+            );
+        }
         return Err(ApiError::unauthorized(
             "the bearer token is not valid",
             "Bearer realm=\"verify-service\", error=\"invalid_token\"",
         ));
     };
+    app.lockouts.succeed(client);
     if let Err(wait) = app.limiter.check(index) {
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
+        let secs = wait.as_secs() + 1;
+        return Err(ApiError::too_many(
             format!(
-                "more than {} requests a minute with this token: retry in {} s",
-                config.rate_limit,
-                wait.as_secs() + 1
+                "more than {} requests a minute with this token: retry in {secs} s",
+                config.rate_limit
             ),
-        );
-        if let Ok(v) = HeaderValue::from_str(&(wait.as_secs() + 1).to_string()) {
-            e.headers.push((header::RETRY_AFTER, v));
-        }
-        return Err(e);
+            secs,
+        ));
     }
     let investigator = investigator.name.clone();
 
