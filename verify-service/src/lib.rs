@@ -99,6 +99,9 @@ pub struct Config {
     pub body_timeout: Duration,
     /// When wrong tokens lock out the address they come from.
     pub lockout: lockout::Policy,
+    /// Reverse proxies whose `X-Forwarded-For` names the client, for the
+    /// lockouts ([`lockout::client_address`]).
+    pub trusted_proxies: Vec<IpAddr>,
     /// Where uploads are spooled (default: the system's temporary directory).
     pub spool_dir: Option<PathBuf>,
 }
@@ -115,6 +118,7 @@ impl Config {
             header_timeout: Duration::from_secs(DEFAULT_HEADER_TIMEOUT_SECS),
             body_timeout: Duration::from_secs(DEFAULT_BODY_TIMEOUT_SECS),
             lockout: lockout::Policy::default(),
+            trusted_proxies: Vec::new(),
             spool_dir: None,
         }
     }
@@ -367,7 +371,8 @@ async fn verify_handler(
 ) -> Response {
     let id = request_id(req.headers());
     let timeout = app.config.timeout;
-    match tokio::time::timeout(timeout, verify_request(app, peer.ip(), req)).await {
+    let client = lockout::client_address(peer.ip(), req.headers(), &app.config.trusted_proxies);
+    match tokio::time::timeout(timeout, verify_request(app, client, req)).await {
         Ok(Ok(res)) => res,
         Ok(Err(e)) => {
             if e.status.is_server_error() {

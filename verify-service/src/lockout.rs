@@ -18,8 +18,13 @@
 //! Memory is bounded: at most `capacity` addresses are tracked; to track a
 //! new one when the table is full, forgotten records are dropped, then the
 //! record whose last failure is the oldest.
+//!
+//! Behind a reverse proxy every request comes from the proxy's address: a
+//! proxy named as trusted has the client's address read from the
+//! `X-Forwarded-For` it appends to ([`client_address`]).
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -85,6 +90,55 @@ pub fn client_key(addr: IpAddr) -> IpAddr {
         }
         v4 => v4,
     }
+}
+
+/// The address a request's failures are counted against: its peer's; or,
+/// when the peer is one of the `trusted` proxies, the address the proxies
+/// recorded in `X-Forwarded-For`, read from the right: the first that is
+/// not a trusted proxy itself. What is further left was written by the
+/// client and is never read. A missing or unreadable entry leaves the last
+/// trusted proxy as the client.
+pub fn client_address(peer: IpAddr, headers: &axum::http::HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    let is_trusted = |a: IpAddr| trusted.iter().any(|t| t.to_canonical() == a.to_canonical());
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let mut lines = Vec::new();
+    for line in headers.get_all("x-forwarded-for") {
+        match line.to_str() {
+            Ok(line) => lines.push(line),
+            Err(_) => return peer,
+        }
+    }
+    let mut client = peer;
+    // Several header lines make one list, in order.
+    for entry in lines.iter().rev().flat_map(|line| line.rsplit(',')) {
+        match forwarded_ip(entry.trim()) {
+            Some(addr) => {
+                client = addr;
+                if !is_trusted(addr) {
+                    break;
+                }
+            }
+            None => break,
+        }
+    }
+    client
+}
+
+/// An `X-Forwarded-For` entry: an address, perhaps with a port (IPv6 then
+/// in brackets).
+fn forwarded_ip(entry: &str) -> Option<IpAddr> {
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| {
+            entry
+                .strip_prefix('[')
+                .and_then(|e| e.strip_suffix(']'))
+                .and_then(|e| e.parse().ok())
+        })
 }
 
 impl Lockouts {
@@ -297,6 +351,38 @@ mod tests {
         assert!(l.check_at(client_key(other_64), t0).is_ok());
         let mapped: IpAddr = Ipv4Addr::new(192, 0, 2, 1).to_ipv6_mapped().into();
         assert_eq!(client_key(mapped), A);
+    }
+
+    #[test]
+    fn forwarded_for_is_read_only_from_trusted_proxies_and_from_the_right() {
+        let proxy: IpAddr = Ipv4Addr::LOCALHOST.into();
+        let trusted = [proxy, "2001:db8::1".parse().unwrap()];
+        let client = |peer: IpAddr, lines: &[&str]| {
+            let mut headers = axum::http::HeaderMap::new();
+            for line in lines {
+                headers.append("x-forwarded-for", line.parse().unwrap());
+            }
+            client_address(peer, &headers, &trusted)
+        };
+        // A peer that is not a trusted proxy is the client, whatever it says.
+        assert_eq!(client(A, &["192.0.2.9"]), A);
+        // From the proxy: the address it appended, not what the client wrote.
+        assert_eq!(client(proxy, &["192.0.2.2"]), B);
+        assert_eq!(client(proxy, &["198.51.100.7, 192.0.2.2"]), B);
+        assert_eq!(client(proxy, &["10.9.9.9", "192.0.2.2"]), B);
+        // Through two trusted proxies.
+        assert_eq!(client(proxy, &["192.0.2.2, 2001:db8::1"]), B);
+        assert_eq!(client(proxy, &["192.0.2.2:4711"]), B);
+        let v6: IpAddr = "2001:db8::7".parse().unwrap();
+        assert_eq!(client(proxy, &["[2001:db8::7]:443"]), v6);
+        assert_eq!(client(proxy, &["[2001:db8::7]"]), v6);
+        // Nothing readable: the proxy is the client.
+        assert_eq!(client(proxy, &[]), proxy);
+        assert_eq!(client(proxy, &["unknown"]), proxy);
+        assert_eq!(client(proxy, &["192.0.2.2, unknown"]), proxy);
+        // Mapped IPv4 names the same proxy.
+        let mapped: IpAddr = Ipv4Addr::LOCALHOST.to_ipv6_mapped().into();
+        assert_eq!(client(mapped, &["192.0.2.1"]), A);
     }
 
     #[test]

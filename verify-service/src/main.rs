@@ -37,8 +37,9 @@ Wrong tokens: the --auth-failures-th request from one address (an IPv6 address's
 token is wrong locks that address out for --auth-lockout-secs; each wrong token after that
 doubles the lockout, up to --auth-lockout-max-secs. A locked-out address gets 429 with
 Retry-After for every verification, a right token included; other addresses are not affected.
-A right token after the lockout clears the address's count. Behind a proxy every client has
-the proxy's address, so one guesser locks out everyone behind it.
+A right token after the lockout clears the address's count. Behind a reverse proxy, name it
+with --trusted-proxy and have it append the client's address to X-Forwarded-For; otherwise
+every client has the proxy's address, and one guesser locks out everyone behind it.
 
 Logs go to standard error (RUST_LOG=debug for more): method, path, status, latency and request
 id; never tokens or file contents. SIGINT or SIGTERM stops accepting connections and lets
@@ -102,6 +103,10 @@ struct Args {
     #[arg(long, value_name = "SECS", default_value_t = lockout::DEFAULT_MAX_LOCKOUT.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     auth_lockout_max_secs: u64,
+    /// A reverse proxy in front of the service: for its requests the client's address, for the
+    /// lockouts, is the one it appends to X-Forwarded-For. Repeat for each proxy.
+    #[arg(long, value_name = "ADDR")]
+    trusted_proxy: Vec<std::net::IpAddr>,
     /// Directory uploads are spooled to while they are verified (default: $TMPDIR or /tmp).
     #[arg(long, value_name = "DIR")]
     spool_dir: Option<PathBuf>,
@@ -157,6 +162,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             max_lockout: Duration::from_secs(args.auth_lockout_max_secs),
             capacity: lockout::DEFAULT_CAPACITY,
         },
+        trusted_proxies: args.trusted_proxy,
         spool_dir: args.spool_dir,
     };
     let investigators = config.tokens.len();

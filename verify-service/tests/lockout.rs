@@ -177,3 +177,69 @@ fn fixture_b() -> Fixture {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("verify-service-lockout-b");
     make_fixture(&dir, 1_500, 2, 50)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_each_forwarded_client_is_locked_out_alone() {
+    let f = fixture_c();
+    let csv = std::fs::read(&f.leaks[0]).unwrap();
+    let mut config = Config::new(
+        f.state.clone(),
+        Tokens::parse(&format!("{ALICE} alice\n")).unwrap(),
+    );
+    config.rate_limit = 0;
+    config.lockout.failures = 2;
+    // 127.0.0.1 is the proxy; 127.0.0.2 a client that is not.
+    config.trusted_proxies = vec![GUESSER];
+    let server = support::Server::start(config).await;
+    let post = |from: IpAddr, token: &'static str, forwarded: Option<&'static str>| {
+        let csv = csv.clone();
+        async move {
+            let auth = format!("Bearer {token}");
+            let mut headers = vec![
+                ("authorization", auth.as_str()),
+                ("content-type", "text/csv"),
+            ];
+            if let Some(xff) = forwarded {
+                headers.push(("x-forwarded-for", xff));
+            }
+            try_send_from(
+                Some(from),
+                server.addr,
+                "POST",
+                "/v1/verify",
+                &headers,
+                full(csv),
+            )
+            .await
+            .unwrap()
+            .0
+            .as_u16()
+        }
+    };
+    // A guesser behind the proxy is locked out...
+    for _ in 0..2 {
+        assert_eq!(post(GUESSER, WRONG, Some("203.0.113.7")).await, 401);
+    }
+    assert_eq!(post(GUESSER, ALICE, Some("203.0.113.7")).await, 429);
+    // ...whatever it writes to the left of what the proxy appended.
+    assert_eq!(
+        post(GUESSER, ALICE, Some("198.51.100.9, 203.0.113.7")).await,
+        429
+    );
+    // An investigator behind the same proxy is not, nor the proxy itself.
+    assert_eq!(post(GUESSER, ALICE, Some("203.0.113.8")).await, 200);
+    assert_eq!(post(GUESSER, ALICE, None).await, 200);
+    // A client that is not a trusted proxy cannot pass its guesses off as
+    // someone else's: its header is not read.
+    for _ in 0..2 {
+        assert_eq!(post(OTHER, WRONG, Some("203.0.113.8")).await, 401);
+    }
+    assert_eq!(post(OTHER, ALICE, Some("203.0.113.8")).await, 429);
+    assert_eq!(post(GUESSER, ALICE, Some("203.0.113.8")).await, 200);
+    server.stop().await;
+}
+
+fn fixture_c() -> Fixture {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("verify-service-lockout-c");
+    make_fixture(&dir, 1_500, 2, 50)
+}
