@@ -449,7 +449,10 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
     let (parts, body) = req.into_parts();
 
     // An address locked out for wrong tokens gets nothing checked, its
-    // token included: the answer must not tell a right guess.
+    // token included: the answer must not tell a right guess. Nothing is
+    // awaited between this check and the count of a failure below, so at
+    // most one request per runtime worker thread can slip past the moment
+    // a lockout starts.
     if let Err(left) = app.lockouts.check(client) {
         let secs = whole_seconds(left);
         return Err(ApiError::too_many(
