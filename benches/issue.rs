@@ -319,9 +319,17 @@ fn anchor_costs(embedder: &Embedder, input: &Path, output: &Path, runs: usize) {
         .unwrap();
     let n = ids.len() as f64;
     let per = |d: Duration| d.as_secs_f64() * 1e9 / n;
-    println!("row anchor over {} identities, best of {}:", ids.len(), runs.max(3));
+    println!(
+        "row anchor over {} identities, best of {}:",
+        ids.len(),
+        runs.max(3)
+    );
     println!("  HMAC-SHA256        {:>7.1} ns/row", per(h));
-    println!("  keyed BLAKE3       {:>7.1} ns/row  ratio {:.2}", per(b), per(b) / per(h));
+    println!(
+        "  keyed BLAKE3       {:>7.1} ns/row  ratio {:.2}",
+        per(b),
+        per(b) / per(h)
+    );
     println!(
         "  issue_csv          {:>7.1} ns/row; the anchor is {:.1}% of it, BLAKE3 would save {:.1}%",
         per(issue_t),

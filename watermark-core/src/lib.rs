@@ -104,6 +104,6 @@ pub use normalize::{canonical_identity, fold};
 pub use policy::{
     Canaries, CarrierKind, CarrierSpec, CodeParams, Policy, DEFAULT_CANARY_RATE, DEFAULT_THRESHOLD,
 };
-pub use scheme::{validate_recipient_id, IdentifierKind, Recipient};
+pub use scheme::{validate_recipient_id, IdentifierKind, Recipient, KNOWN_SCHEMES, SCHEME_VERSION};
 pub use state::{now_rfc3339, Appended, FilesChecked, Groups, State, StateLock};
 pub use suggest::{suggest_from_csv, suggest_policy, ColumnRole, Role, Suggestion};

@@ -602,6 +602,7 @@ mod tests {
 
     fn issue(recipient: &str, slot: u32) -> Entry {
         Entry::Issue(IssueEntry {
+            scheme: crate::scheme::SCHEME_VERSION,
             time: now_rfc3339(),
             recipient: recipient.into(),
             slot,

@@ -299,6 +299,7 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
         copies.push((
             w.into_inner(),
             IssueEntry {
+                scheme: watermark_core::SCHEME_VERSION,
                 time: time.clone(),
                 recipient: r.id.clone(),
                 slot: r.slot,

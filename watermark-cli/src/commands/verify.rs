@@ -541,6 +541,7 @@ fn record(
         groups,
     } = *outcome;
     let entry = Entry::Verify(VerifyEntry {
+        scheme: watermark_core::SCHEME_VERSION,
         time: now_rfc3339(),
         investigator: settings.investigator.clone(),
         leak_blake3: leak.blake3.clone(),

@@ -8,6 +8,7 @@ use crate::ErrorKind;
 
 fn issue(recipient: &str, slot: u32, digest: char) -> Entry {
     Entry::Issue(IssueEntry {
+        scheme: crate::scheme::SCHEME_VERSION,
         time: "2026-05-01T10:00:00Z".into(),
         recipient: recipient.into(),
         slot,
@@ -28,6 +29,7 @@ fn issue(recipient: &str, slot: u32, digest: char) -> Entry {
 
 fn verification(accused: &[(&str, u32)]) -> Entry {
     Entry::Verify(VerifyEntry {
+        scheme: crate::scheme::SCHEME_VERSION,
         time: "2026-05-02T11:00:00Z".into(),
         investigator: "auditor-1".into(),
         leak_blake3: "e".repeat(64),

@@ -30,6 +30,7 @@ fn recipients() -> Vec<Recipient> {
 
 fn entry(r: &Recipient, content: &[u8]) -> IssueEntry {
     IssueEntry {
+        scheme: crate::scheme::SCHEME_VERSION,
         time: crate::now_rfc3339(),
         recipient: r.id.clone(),
         slot: r.slot,
