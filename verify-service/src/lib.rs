@@ -170,6 +170,7 @@ pub fn router(config: Config) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/openapi.json", get(openapi))
+        .route("/healthz", get(health))
         .route("/v1/verify", post(verify_handler))
         .with_state(app)
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -282,6 +283,44 @@ async fn index() -> impl IntoResponse {
         )],
         Html(INDEX_HTML),
     )
+}
+
+/// Whether the service can verify: its state opens and its log verifies
+/// (200 with the log's size), or not (503; the reason goes to the server's
+/// log, not to the answer). For load balancers and monitors; no token.
+async fn health(State(app): State<Arc<App>>) -> Response {
+    let dir = app.config.state.clone();
+    let checked = tokio::task::spawn_blocking(move || {
+        let state = watermark_core::State::open(&dir)?;
+        state.log().map(|log| log.size())
+    })
+    .await;
+    match checked {
+        Ok(Ok(size)) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ok", "log_entries": size })),
+        )
+            .into_response(),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "health check: the state cannot be used");
+            unavailable()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            unavailable()
+        }
+    }
+}
+
+fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(json!({
+            "status": "unavailable",
+            "error": "the state or its issuance log cannot be used; the server's log has the reason"
+        })),
+    )
+        .into_response()
 }
 
 async fn openapi() -> impl IntoResponse {

@@ -603,7 +603,7 @@ async fn the_page_and_the_openapi_document() {
     let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     let paths = doc["paths"].as_object().unwrap();
-    for p in ["/v1/verify", "/openapi.json", "/"] {
+    for p in ["/v1/verify", "/openapi.json", "/", "/healthz"] {
         assert!(paths.contains_key(p), "{p}");
     }
     let responses = doc["paths"]["/v1/verify"]["post"]["responses"]
@@ -612,6 +612,32 @@ async fn the_page_and_the_openapi_document() {
     for code in ["200", "400", "401", "413", "415", "429"] {
         assert!(responses.contains_key(code), "{code}");
     }
+    server.stop().await;
+}
+
+/// `/healthz` says whether the state can be used, without a token, and
+/// says nothing of why not but to the server's log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_says_whether_the_state_can_be_used() {
+    let server = Server::start(config()).await;
+    let (status, _, body) = send(server.addr, "GET", "/healthz", &[], full("")).await;
+    assert_eq!(status, 200);
+    let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(doc["status"], "ok");
+    assert!(doc["log_entries"].as_u64().unwrap() >= 1);
+    server.stop().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut broken = config();
+    broken.state = dir.path().join("no-state-here");
+    let server = Server::start(broken).await;
+    let (status, _, body) = send(server.addr, "GET", "/healthz", &[], full("")).await;
+    assert_eq!(status, 503);
+    let text = String::from_utf8(body.to_vec()).unwrap();
+    assert!(
+        text.contains("unavailable") && !text.contains("no-state-here"),
+        "{text}"
+    );
     server.stop().await;
 }
 
