@@ -406,3 +406,28 @@ fn report_verify_usage_and_io_errors_are_not_a_verdict() {
         .success()
         .stdout(contains("--report"));
 }
+
+/// A report that does not verify is status 3 even when standard output is
+/// closed (`watermark report verify --json ... | head -0`).
+#[test]
+fn a_rejected_report_is_status_3_with_stdout_closed() {
+    let f = Fixture::new();
+    let report = f.p("evidence.html");
+    f.verify_with_report(&report).assert().success();
+    let mut bytes = std::fs::read(&report).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x01;
+    std::fs::write(&report, &bytes).unwrap();
+    let key = f.pubkey("state");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("watermark"))
+        .args(["report", "verify", "--json"])
+        .arg(&report)
+        .args(["--pubkey", &key])
+        .stdout(writer)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(3));
+}

@@ -153,7 +153,9 @@ fn verify(a: &ReportVerifyArgs, printer: Printer) -> anyhow::Result<()> {
         Ok(c) => c,
         Err(rejection) => {
             doc.problem = Some(rejection.reason.clone());
-            printer.json(&doc)?;
+            // The verdict stands whether or not it could be printed: a
+            // closed standard output must not turn it into a success.
+            let _ = printer.json(&doc);
             return Err(anyhow::Error::new(rejection)
                 .context(format!("{} does not verify", a.report.display())));
         }
