@@ -147,7 +147,8 @@ pub struct VerifyArgs {
     /// Accuse only below this bound instead of the policy's threshold.
     #[arg(long, value_name = "P")]
     pub threshold: Option<f64>,
-    /// Who is verifying, as recorded in the issuance log (default: $USER).
+    /// Who is verifying, as recorded in the issuance log (default: $USER, $LOGNAME, or the
+    /// name of the account running the command).
     #[arg(long, value_name = "NAME")]
     pub investigator: Option<String>,
     /// The master extract the copies were made from (CSV, Parquet or Arrow IPC): match leak rows

@@ -312,6 +312,25 @@ fn state_can_come_from_the_environment_and_unmarked_data_accuses_no_one() {
         .assert()
         .success()
         .stdout(contains("NO ONE ACCUSED"));
+    // Without a user name in the environment, a verification is logged
+    // under the account that ran it, never as "unknown".
+    wm().env("WATERMARK_STATE", f.p("state"))
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .arg("verify")
+        .arg(f.p("roll.csv"))
+        .assert()
+        .success();
+    wm().env("WATERMARK_STATE", f.p("state"))
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .args(["verify", "--investigator", "fiscalia-7"])
+        .arg(f.p("roll.csv"))
+        .assert()
+        .success();
+    let entries = std::fs::read_to_string(f.p("state/log/entries")).unwrap();
+    assert!(entries.contains("\"investigator\":\"fiscalia-7\""));
+    assert!(!entries.contains("\"investigator\":\"unknown\""));
 }
 
 #[test]

@@ -35,7 +35,8 @@ impl From<VerifyArgs> for Settings {
             .or_else(|| std::env::var("USER").ok())
             .or_else(|| std::env::var("LOGNAME").ok())
             .filter(|s| !s.trim().is_empty())
-            .unwrap_or_else(|| "unknown".to_string());
+            .or_else(account_name)
+            .unwrap_or_default();
         Settings {
             state: a.state.state,
             leaked: a.leaked,
@@ -44,6 +45,29 @@ impl From<VerifyArgs> for Settings {
             master: a.master,
         }
     }
+}
+
+/// The account running this process, when the environment does not name
+/// it: its name in `/etc/passwd`, or `uid N`. Linux only (read from
+/// `/proc/self/status`).
+fn account_name() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid: u32 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    let named = std::fs::read_to_string("/etc/passwd").ok().and_then(|p| {
+        p.lines().find_map(|l| {
+            let mut f = l.split(':');
+            let name = f.next()?;
+            let id: u32 = f.nth(1)?.parse().ok()?;
+            (id == uid && !name.is_empty()).then(|| name.to_owned())
+        })
+    });
+    Some(named.unwrap_or_else(|| format!("uid {uid}")))
 }
 
 /// The log entries of one accused recipient's copies.
@@ -218,7 +242,13 @@ pub struct Report {
 
 pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
     let who = &settings.investigator;
-    if who.is_empty() || who.chars().count() > 64 || who.chars().any(char::is_control) {
+    if who.is_empty() {
+        bail!(
+            "no one is named to log this verification under: give --investigator NAME (neither \
+             USER nor LOGNAME is set, and the account could not be found)"
+        );
+    }
+    if who.chars().count() > 64 || who.chars().any(char::is_control) {
         bail!(
             "investigator {who:?} cannot be logged: give --investigator NAME, 1 to 64 characters \
              without control characters"
