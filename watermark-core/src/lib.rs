@@ -70,6 +70,7 @@ mod scheme;
 mod state;
 mod suggest;
 pub mod tlog;
+mod witness;
 
 pub use canary::{make_canaries, CanaryList};
 pub use columnar::{
@@ -107,3 +108,7 @@ pub use policy::{
 pub use scheme::{validate_recipient_id, IdentifierKind, Recipient};
 pub use state::{now_rfc3339, Appended, State, StateLock};
 pub use suggest::{suggest_from_csv, suggest_policy, ColumnRole, Role, Suggestion};
+pub use witness::{
+    cosign_receipts, read_cosigned, store_cosigned, AddCheckpointError, Cosigned, CosignedState,
+    Trusted, Witness, WitnessConfig, WitnessEntry, COSIGNED_FILE, WITNESSES_FILE,
+};

@@ -29,11 +29,11 @@ pub use merkle::{
     consistency_proof, inclusion_proof, leaf_hash, node_hash, root, verify_consistency,
     verify_inclusion, Hash, Tree, EMPTY_ROOT, HASH_SIZE,
 };
-pub use witness::{
-    check_add_checkpoint, check_cosignatures, cosign, count_cosignatures, merge_cosignatures,
-    AddCheckpoint, CosignatureCheck, CosignatureStatus, Refusal,
-};
 pub use note::{
     ed25519_key_id, sign, NoteSignature, Signer, VerifiedNote, Verifier, ALG_ED25519,
     MAX_SIGNATURES,
+};
+pub use witness::{
+    check_add_checkpoint, check_cosignatures, cosign, count_cosignatures, merge_cosignatures,
+    AddCheckpoint, CosignatureCheck, CosignatureStatus, Refusal,
 };

@@ -92,17 +92,15 @@ impl AddCheckpoint {
         let (first, mut rest) = body
             .split_once('\n')
             .ok_or_else(|| request_error(1, "the body has no complete first line"))?;
-        let size = first
-            .strip_prefix("old ")
-            .ok_or_else(|| {
-                request_error(
-                    1,
-                    format!(
-                        "expected `old <size>`, found {:?}",
-                        truncate_for_error(first)
-                    ),
-                )
-            })?;
+        let size = first.strip_prefix("old ").ok_or_else(|| {
+            request_error(
+                1,
+                format!(
+                    "expected `old <size>`, found {:?}",
+                    truncate_for_error(first)
+                ),
+            )
+        })?;
         let old_size = parse_decimal(size).ok_or_else(|| {
             request_error(
                 1,
@@ -147,7 +145,10 @@ impl AddCheckpoint {
             proof.push(hash);
         }
         if rest.is_empty() {
-            return Err(request_error(line + 1, "there is no checkpoint after the empty line"));
+            return Err(request_error(
+                line + 1,
+                "there is no checkpoint after the empty line",
+            ));
         }
         Ok(AddCheckpoint {
             old_size,
@@ -429,10 +430,7 @@ pub fn check_cosignatures(
     let parsed = note::parse(note)?;
     let mut out: Vec<CosignatureCheck> = Vec::new();
     for w in witnesses {
-        if out
-            .iter()
-            .any(|c| c.witness.public_key() == w.public_key())
-        {
+        if out.iter().any(|c| c.witness.public_key() == w.public_key()) {
             continue;
         }
         let v1_id = cosignature_v1_key_id(w.name(), w.public_key());
@@ -504,9 +502,14 @@ pub fn merge_cosignatures(
     if new_lines.is_empty() {
         return Err(missing());
     }
-    let by_witness =
-        |s: &NoteSignature| s.name == witness.name() && (s.key_id == witness.key_id() || s.key_id == v1_id);
-    let kept: Vec<&NoteSignature> = parsed.signatures.iter().filter(|s| !by_witness(s)).collect();
+    let by_witness = |s: &NoteSignature| {
+        s.name == witness.name() && (s.key_id == witness.key_id() || s.key_id == v1_id)
+    };
+    let kept: Vec<&NoteSignature> = parsed
+        .signatures
+        .iter()
+        .filter(|s| !by_witness(s))
+        .collect();
     if kept.len() + new_lines.len() > MAX_SIGNATURES {
         return Err(TlogError::TooManySignatures {
             count: kept.len() + new_lines.len(),

@@ -44,7 +44,9 @@ fn tlog_witness_request_from_the_specification_parses() {
     assert_eq!(req.old_size, 20_852_014);
     assert_eq!(req.proof.len(), 4);
     assert_eq!(req.origin(), "example.com/behind-the-sofa");
-    assert!(req.checkpoint.starts_with("example.com/behind-the-sofa\n20852163\n"));
+    assert!(req
+        .checkpoint
+        .starts_with("example.com/behind-the-sofa\n20852163\n"));
     assert_eq!(req.to_body(), body);
 }
 
@@ -101,7 +103,10 @@ fn tlog_witness_malformed_requests_are_refused() {
     assert!(AddCheckpoint::parse(&bad).is_err());
     // 63 proof lines are accepted by the parser.
     let body = format!("old 1\n{}\n{note}", format!("{hash}\n").repeat(63));
-    assert_eq!(AddCheckpoint::parse(body.as_bytes()).unwrap().proof.len(), 63);
+    assert_eq!(
+        AddCheckpoint::parse(body.as_bytes()).unwrap().proof.len(),
+        63
+    );
 }
 
 #[test]
@@ -213,7 +218,10 @@ fn tlog_witness_refuses_a_bad_proof() {
     let (_, note4) = signed_at(&signer, &tree, 4);
     let mut req = request(&tree, 0, note4, 4);
     req.proof.push([0; 32]);
-    assert_eq!(check_add_checkpoint(&log, None, &req).unwrap_err().status(), 422);
+    assert_eq!(
+        check_add_checkpoint(&log, None, &req).unwrap_err().status(),
+        422
+    );
 }
 
 #[test]
@@ -232,7 +240,14 @@ fn tlog_witness_refuses_bad_signatures_and_other_logs() {
     assert_eq!(err.status(), 403, "{err}");
     // A valid signature plus one by an unknown key: the unknown one is ignored.
     let mut both = note.clone();
-    both.push_str(forged.rsplit_once("\n\n").unwrap().1.replace(ORIGIN, "someone.else").as_str());
+    both.push_str(
+        forged
+            .rsplit_once("\n\n")
+            .unwrap()
+            .1
+            .replace(ORIGIN, "someone.else")
+            .as_str(),
+    );
     check_add_checkpoint(&log, None, &request(&tree, 0, both, 4)).unwrap();
     // Not a signed note at all.
     let err =
@@ -249,7 +264,10 @@ fn tlog_witness_refuses_bad_signatures_and_other_logs() {
         proof: Vec::new(),
         checkpoint: empty,
     };
-    assert_eq!(check_add_checkpoint(&log, None, &req).unwrap_err().status(), 400);
+    assert_eq!(
+        check_add_checkpoint(&log, None, &req).unwrap_err().status(),
+        400
+    );
 }
 
 #[test]
@@ -278,7 +296,9 @@ fn tlog_witness_cosignatures_verify_and_leave_the_log_signature_alone() {
     let w = witness(1);
     let lines = cosign(&w, &cp, 1_700_000_000).unwrap();
     assert_eq!(lines.lines().count(), 2);
-    assert!(lines.lines().all(|l| l.starts_with("\u{2014} witness-1.example ")));
+    assert!(lines
+        .lines()
+        .all(|l| l.starts_with("\u{2014} witness-1.example ")));
     let cosigned = merge_cosignatures(&note, &w.verifier(), &lines).unwrap();
     // The log's key still opens it; the witness's key opens it as a note too.
     assert_eq!(open_checkpoint(&cosigned, &signer.verifier()).unwrap(), cp);
@@ -327,7 +347,10 @@ fn tlog_witness_counts_distinct_valid_cosignatures() {
         count_cosignatures(note.as_bytes(), &[signer.verifier()]).unwrap(),
         1
     );
-    assert_eq!(count_cosignatures(note.as_bytes(), &[c.verifier()]).unwrap(), 0);
+    assert_eq!(
+        count_cosignatures(note.as_bytes(), &[c.verifier()]).unwrap(),
+        0
+    );
     // A cosignature of another checkpoint does not count here.
     let (cp4, note4) = signed_at(&signer, &tree, 4);
     let other = cosign(&c, &cp4, 1).unwrap();
@@ -373,7 +396,10 @@ fn tlog_witness_merging_replaces_a_witness_lines_and_checks_them() {
     let mut answer = cosign(&a, &cp, 3).unwrap();
     answer.push_str(&cosign(&b, &cp, 3).unwrap());
     let merged = merge_cosignatures(&note, &a.verifier(), &answer).unwrap();
-    assert_eq!(count_cosignatures(merged.as_bytes(), &[b.verifier()]).unwrap(), 0);
+    assert_eq!(
+        count_cosignatures(merged.as_bytes(), &[b.verifier()]).unwrap(),
+        0
+    );
     // An answer without a valid line by the witness is refused.
     for bad in [
         String::new(),
@@ -384,7 +410,10 @@ fn tlog_witness_merging_replaces_a_witness_lines_and_checks_them() {
         cosign(&a, &cp, 3).unwrap().trim_end().to_owned(),
     ] {
         let err = merge_cosignatures(&note, &a.verifier(), &bad).unwrap_err();
-        assert!(matches!(err, TlogError::NoCosignature { .. }), "{bad:?}: {err}");
+        assert!(
+            matches!(err, TlogError::NoCosignature { .. }),
+            "{bad:?}: {err}"
+        );
     }
 }
 
@@ -394,7 +423,15 @@ fn tlog_witness_size_bodies() {
     assert_eq!(parse_size_body(b"42\n"), Some(42));
     assert_eq!(parse_size_body(b"0\n"), Some(0));
     assert_eq!(parse_size_body(b"42"), Some(42));
-    for bad in [&b""[..], b"\n", b"042\n", b"-1\n", b"4 2\n", b"42\n\n", b"\xff\n"] {
+    for bad in [
+        &b""[..],
+        b"\n",
+        b"042\n",
+        b"-1\n",
+        b"4 2\n",
+        b"42\n\n",
+        b"\xff\n",
+    ] {
         assert_eq!(parse_size_body(bad), None, "{bad:?}");
     }
 }
