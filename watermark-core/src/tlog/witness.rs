@@ -492,11 +492,8 @@ pub fn merge_cosignatures(
         match check_line(parsed.text, witness, v1_id, &sig) {
             None => {}
             Some(Err(())) => return Err(missing()),
-            Some(Ok(_)) => {
-                if !new_lines.contains(&sig) {
-                    new_lines.push(sig);
-                }
-            }
+            Some(Ok(_)) if !new_lines.contains(&sig) => new_lines.push(sig),
+            Some(Ok(_)) => {}
         }
     }
     if new_lines.is_empty() {
