@@ -744,13 +744,15 @@ pub struct KeyCheck {
     require: usize,
 }
 
-fn parse_witness_key(arg: &str) -> anyhow::Result<Verifier> {
+/// A verifier key given on the command line as `what`: the key itself
+/// (`NAME+ID+BASE64`), or a file holding it.
+pub fn parse_key(arg: &str, what: &str) -> anyhow::Result<Verifier> {
     if let Ok(v) = Verifier::from_vkey(arg) {
         return Ok(v);
     }
     let text = std::fs::read_to_string(arg).map_err(|e| {
         anyhow::anyhow!(
-            "--witness-key {:?} is neither a verifier key (NAME+ID+BASE64) nor a readable file: {e}",
+            "{what} {:?} is neither a verifier key (NAME+ID+BASE64) nor a readable file: {e}",
             quoted(arg)
         )
     })?;
@@ -765,7 +767,7 @@ pub fn key_check(arg: &WitnessKeysArg, log: &Verifier) -> anyhow::Result<Option<
     }
     let mut keys: Vec<Verifier> = Vec::new();
     for k in &arg.witness_keys {
-        let v = parse_witness_key(k)?;
+        let v = parse_key(k, "--witness-key")?;
         if v.public_key() == log.public_key() {
             bail!(
                 "--witness-key {} is the log's own key: a log cannot witness itself",

@@ -793,3 +793,93 @@ func main() {
 	}
 }
 "#;
+
+#[test]
+fn witness_commands_say_what_is_wrong() {
+    let s = Setup::new();
+    let w = s.p("w");
+    let out = wm()
+        .args([
+            "witness",
+            "init",
+            "--json",
+            "--name",
+            "witness.example/w1",
+            "--dir",
+        ])
+        .arg(&w)
+        .assert()
+        .success();
+    let doc = json(&out);
+    assert_eq!(doc["name"], "witness.example/w1");
+    let vkey = doc["verifier_key"].as_str().unwrap();
+    assert!(vkey.starts_with("witness.example/w1+"), "{vkey}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(w.join("witness.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // The signing key is never printed.
+    let skey = std::fs::read_to_string(w.join("witness.key")).unwrap();
+    let secret = skey.trim_end().rsplit_once('+').unwrap().1.to_owned();
+    assert!(!String::from_utf8_lossy(&out.get_output().stdout).contains(&secret));
+    wm().args(["witness", "init", "--name", "other", "--dir"])
+        .arg(&w)
+        .assert()
+        .code(1)
+        .stderr(contains("refusing to replace its key"));
+    wm().args(["witness", "init", "--name", "two words", "--dir"])
+        .arg(s.p("w2"))
+        .assert()
+        .code(1)
+        .stderr(contains("whitespace"));
+    wm().args(["witness", "trust", "--dir"])
+        .arg(&w)
+        .arg("not-a-key")
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "LOG_VERIFIER_KEY \"not-a-key\" is neither a verifier key",
+        ));
+    wm().args(["witness", "trust", "--dir"])
+        .arg(&w)
+        .arg(s.p("state/log/verifier.key"))
+        .assert()
+        .success()
+        .stdout(contains(format!("now witnesses log {ORIGIN}")));
+    wm().args(["witness", "trust", "--dir"])
+        .arg(&w)
+        .arg(s.log_key())
+        .assert()
+        .success()
+        .stdout(contains("already witnessed"));
+    wm().args(["witness", "serve", "--listen", "127.0.0.1:0", "--dir"])
+        .arg(s.p("nowhere"))
+        .assert()
+        .code(1)
+        .stderr(contains("is not a witness directory"));
+    wm().args(["log", "verify", "--require", "2", "--state"])
+        .arg(s.p("state"))
+        .assert()
+        .code(2);
+    wm().args(["log", "verify", "--state"])
+        .arg(s.p("state"))
+        .args(["--witness-key", vkey, "--require", "2"])
+        .assert()
+        .code(1)
+        .stderr(contains("--require 2 must be between 1 and the 1 distinct"));
+    wm().args(["log", "witness", "--state"])
+        .arg(s.p("state"))
+        .assert()
+        .code(1)
+        .stderr(contains("has no witness list"));
+    std::fs::write(s.p("state/witnesses.toml"), "required = 1\n").unwrap();
+    s.issue("state", &["PAN"])
+        .code(1)
+        .stderr(contains("lists no witness"));
+    assert_eq!(s.log_size("state"), 0);
+}
