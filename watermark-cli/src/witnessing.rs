@@ -203,7 +203,8 @@ pub struct Round {
     /// How many the list requires.
     pub required: usize,
     pub witnesses: Vec<WitnessResult>,
-    /// The cosigned checkpoint, when at least one witness cosigned it.
+    /// The checkpoint with the cosignatures it carries (this round's, and
+    /// earlier ones of the same checkpoint), when it carries any.
     pub cosigned: Option<String>,
     /// Where it was kept.
     pub stored_in: Option<PathBuf>,
@@ -231,20 +232,17 @@ impl Round {
                 state.display(),
                 self.size
             ),
-            _ => format!(
+            Outcome::Forked { witness_size } => format!(
                 "the log in {} is forked from what its witness {} saw: the witness cosigned \
-                 another root for the first {} entries of log {} (the log holds {}). A copy of \
-                 the state issued on its own, or the log was rewritten: restore the log the \
-                 witnesses saw before issuing",
+                 another root for the first {witness_size} entries of log {} (the log holds {}). \
+                 A copy of the state issued on its own, or the log was rewritten: restore the \
+                 log the witnesses saw before issuing",
                 state.display(),
                 w.name,
-                match w.outcome {
-                    Outcome::Forked { witness_size } => witness_size,
-                    _ => 0,
-                },
                 self.origin,
                 self.size
             ),
+            _ => return None,
         };
         Some(Behind { message })
     }
