@@ -14,7 +14,10 @@
 //! The algorithm does no I/O: [`Embedder`] and [`Detector`] work on rows.
 //! [`issue_csv`] and [`verify_csv`] are the CSV adapters; [`State`] keeps keys
 //! on disk with the signed, append-only issuance [`Log`], whose [`Receipt`]s
-//! anyone holding the log's public key can check offline.
+//! anyone holding the log's public key can check offline. A [`Witness`]
+//! (C2SP tlog-witness style) cosigns the log's checkpoints only if they
+//! extend the last one it saw, and a state's [`WitnessConfig`] names the
+//! witnesses its log is shown to.
 //!
 //! ```
 //! use watermark_core::{issue_csv, verify_csv, Detector, Embedder, MasterKey, Policy, Recipient};
