@@ -17,7 +17,8 @@
 //!   stream (`BENCH_SLOT` sets the slot of `BENCH_ONLY=issue`, and
 //!   `BENCH_DIGESTS=1` makes it the CLI path);
 //!
-//! and prints each as a ratio to the baseline. Every step writes new files
+//! and prints each as a ratio to the baseline. `BENCH_ONLY=anchor` times the
+//! row anchor, HMAC-SHA256 against a keyed BLAKE3 call, beside issuing. Every step writes new files
 //! and closes them within its timing. Between timings the files just written
 //! are flushed to disk and removed, untimed, so that no step runs while the
 //! kernel writes back the one before it. Then it
@@ -263,6 +264,80 @@ fn verify_setup<'a>(
 }
 
 #[allow(clippy::print_stdout)]
+/// The row anchor's share of issuing: HMAC-SHA256 (the scheme's anchor)
+/// against a keyed BLAKE3 call over the same identities, per row, beside
+/// the time `issue_csv` takes per row, all in this process.
+fn anchor_costs(embedder: &Embedder, input: &Path, output: &Path, runs: usize) {
+    use hmac::Mac as _;
+    let mut rdr = csv::Reader::from_path(input).unwrap();
+    let at = rdr
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "CURP")
+        .expect("a CURP column");
+    let ids: Vec<Vec<u8>> = rdr
+        .byte_records()
+        .map(|r| r.unwrap()[at].to_vec())
+        .collect();
+    let key = [9u8; 32];
+    let hmac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+    let time = |f: &dyn Fn() -> u8| {
+        (0..runs.max(3))
+            .map(|_| {
+                let start = Instant::now();
+                std::hint::black_box(f());
+                start.elapsed()
+            })
+            .min()
+            .unwrap()
+    };
+    let h = time(&|| {
+        let mut x = 0u8;
+        for id in &ids {
+            let mut mac = hmac.clone();
+            mac.update(id);
+            x ^= mac.finalize().into_bytes()[0];
+        }
+        x
+    });
+    let b = time(&|| {
+        let mut x = 0u8;
+        for id in &ids {
+            x ^= blake3::keyed_hash(&key, id).as_bytes()[0];
+        }
+        x
+    });
+    settle(input);
+    let issue_t = (0..runs)
+        .map(|_| {
+            let t = Timing::of(|| issue(embedder, input, output, false));
+            settle_and_remove(output);
+            t.wall
+        })
+        .min()
+        .unwrap();
+    let n = ids.len() as f64;
+    let per = |d: Duration| d.as_secs_f64() * 1e9 / n;
+    println!(
+        "row anchor over {} identities, best of {}:",
+        ids.len(),
+        runs.max(3)
+    );
+    println!("  HMAC-SHA256        {:>7.1} ns/row", per(h));
+    println!(
+        "  keyed BLAKE3       {:>7.1} ns/row  ratio {:.2}",
+        per(b),
+        per(b) / per(h)
+    );
+    println!(
+        "  issue_csv          {:>7.1} ns/row; the anchor is {:.1}% of it, BLAKE3 would save {:.1}%",
+        per(issue_t),
+        100.0 * per(h) / per(issue_t),
+        100.0 * (per(h) - per(b)) / per(issue_t)
+    );
+}
+
 fn main() {
     let rows = env_usize("BENCH_ROWS", 1_000_000);
     let runs = env_usize("BENCH_RUNS", 3);
@@ -345,6 +420,10 @@ fn main() {
             if let Some(mb) = peak_mb() {
                 println!("  peak memory (VmHWM): {mb:.0} MB");
             }
+            return;
+        }
+        Ok("anchor") => {
+            anchor_costs(&embedder, &input, &output, runs);
             return;
         }
         Ok("baseline") => {

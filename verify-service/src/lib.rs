@@ -20,27 +20,38 @@
 //! beside the service) are serialised.
 //!
 //! `GET /` serves an upload page; `GET /openapi.json` describes the API.
+//!
+//! Slow clients cannot hold connections: a request's headers must come
+//! within [`Config::header_timeout`], and an upload that stalls for
+//! [`Config::body_timeout`] is refused (408). Wrong tokens lock out the
+//! address they come from ([`lockout`]).
 #![forbid(unsafe_code)]
 
+pub mod lockout;
 pub mod ratelimit;
 pub mod tokens;
 
 use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt as _};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use serde_json::json;
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _, AsyncWriteExt as _};
+use tower::ServiceExt as _;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tracing::Span;
@@ -48,6 +59,7 @@ use watermark_cli::commands::formats::FileFormat;
 use watermark_cli::commands::verify;
 use watermark_cli::output::Printer;
 
+use crate::lockout::Lockouts;
 use crate::ratelimit::RateLimiter;
 use crate::tokens::Tokens;
 
@@ -57,6 +69,10 @@ pub const DEFAULT_MAX_BODY_BYTES: u64 = 512 * 1024 * 1024;
 pub const DEFAULT_RATE_LIMIT: u32 = 60;
 /// Default request timeout, in seconds.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 300;
+/// Default time a client has to send a request's headers, in seconds.
+pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 10;
+/// Default longest stall of an upload, in seconds.
+pub const DEFAULT_BODY_TIMEOUT_SECS: u64 = 30;
 
 /// The OpenAPI 3.1 document served at `/openapi.json`.
 pub const OPENAPI_JSON: &str = include_str!("openapi.json");
@@ -75,6 +91,17 @@ pub struct Config {
     pub rate_limit: u32,
     /// Time allowed for a request, upload and verification together.
     pub timeout: Duration,
+    /// Time a client has to send a request's headers, from the moment the
+    /// connection is ready for them (accepted, or kept alive after an
+    /// answer); the connection is closed past it.
+    pub header_timeout: Duration,
+    /// Longest wait for the next part of an upload's body (408 past it).
+    pub body_timeout: Duration,
+    /// When wrong tokens lock out the address they come from.
+    pub lockout: lockout::Policy,
+    /// Reverse proxies whose `X-Forwarded-For` names the client, for the
+    /// lockouts ([`lockout::client_address`]).
+    pub trusted_proxies: Vec<IpAddr>,
     /// Where uploads are spooled (default: the system's temporary directory).
     pub spool_dir: Option<PathBuf>,
 }
@@ -88,6 +115,10 @@ impl Config {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             rate_limit: DEFAULT_RATE_LIMIT,
             timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
+            header_timeout: Duration::from_secs(DEFAULT_HEADER_TIMEOUT_SECS),
+            body_timeout: Duration::from_secs(DEFAULT_BODY_TIMEOUT_SECS),
+            lockout: lockout::Policy::default(),
+            trusted_proxies: Vec::new(),
             spool_dir: None,
         }
     }
@@ -97,12 +128,22 @@ impl Config {
 struct App {
     config: Config,
     limiter: RateLimiter,
+    lockouts: Lockouts,
 }
 
 /// The service's routes and middleware: request ids, tracing.
+///
+/// `POST /v1/verify` needs the client's address (`ConnectInfo<SocketAddr>`,
+/// which [`serve`] gives each request); without it the request is refused
+/// (500) rather than left out of the lockouts.
 pub fn router(config: Config) -> Router {
     let limiter = RateLimiter::new(config.tokens.len(), config.rate_limit);
-    let app = Arc::new(App { config, limiter });
+    let lockouts = Lockouts::new(config.lockout);
+    let app = Arc::new(App {
+        config,
+        limiter,
+        lockouts,
+    });
     let trace = TraceLayer::new_for_http()
         // Method, path (not the query) and request id; never headers or bodies.
         .make_span_with(|req: &Request| {
@@ -136,19 +177,100 @@ pub fn router(config: Config) -> Router {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then lets
-/// requests under way finish.
+/// Serves the service for `config` on `listener` until `shutdown`
+/// completes: then it stops accepting, closes idle connections and waits
+/// for the requests under way to finish.
+///
+/// HTTP/1.1, each connection on its own task. A connection whose client
+/// has not sent a whole request head within `config.header_timeout` of the
+/// connection being ready for one (accepted, or kept alive after an
+/// answer) is closed, so clients that stall or trickle their headers do not
+/// hold connections. Each request carries the address it came from
+/// (`ConnectInfo<SocketAddr>`).
 pub async fn serve<F>(
     listener: tokio::net::TcpListener,
-    router: Router,
+    config: Config,
     shutdown: F,
 ) -> std::io::Result<()>
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(config.header_timeout);
+    let app = router(config);
+
+    // `stop` is closed once `shutdown` completes; `open` once every
+    // connection's task has ended.
+    let (stop, stop_rx) = tokio::sync::watch::channel(());
+    tokio::spawn(async move {
+        shutdown.await;
+        drop(stop_rx);
+    });
+    let (open, open_rx) = tokio::sync::watch::channel(());
+
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    accept_error(e).await;
+                    continue;
+                }
+            },
+            () = stop.closed() => break,
+        };
+        let service = TowerToHyperService::new(app.clone().map_request(
+            move |mut req: axum::http::Request<Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                req.map(Body::new)
+            },
+        ));
+        let http = http.clone();
+        let stop = stop.clone();
+        let open_rx = open_rx.clone();
+        tokio::spawn(async move {
+            let mut conn = std::pin::pin!(http.serve_connection(TokioIo::new(stream), service));
+            let mut stopping = std::pin::pin!(stop.closed());
+            let mut shutting_down = false;
+            loop {
+                tokio::select! {
+                    result = conn.as_mut() => {
+                        if let Err(e) = result {
+                            // A header timeout, a malformed request, a
+                            // client gone: nothing to answer.
+                            tracing::debug!(client = %peer, error = %e, "connection closed");
+                        }
+                        break;
+                    }
+                    () = &mut stopping, if !shutting_down => {
+                        shutting_down = true;
+                        conn.as_mut().graceful_shutdown();
+                    }
+                }
+            }
+            drop(open_rx);
+        });
+    }
+    drop(open_rx);
+    drop(listener);
+    open.closed().await;
+    Ok(())
+}
+
+/// An error accepting a connection: one about that connection only is
+/// ignored; others (such as too many open files) are logged, and accepting
+/// pauses for a second rather than spinning.
+async fn accept_error(e: std::io::Error) {
+    use std::io::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(error = %e, "accepting a connection failed");
+    tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
 async fn index() -> impl IntoResponse {
@@ -188,6 +310,14 @@ impl ApiError {
         self
     }
 
+    /// A 429 with `Retry-After: secs`.
+    fn too_many(message: String, secs: u64) -> ApiError {
+        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, message);
+        e.headers
+            .push((header::RETRY_AFTER, HeaderValue::from(secs)));
+        e
+    }
+
     fn unauthorized(message: &str, error: &'static str) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, message)
             .with_header(header::WWW_AUTHENTICATE, error)
@@ -199,6 +329,17 @@ impl ApiError {
             format!("the request body is larger than the limit of {limit} bytes"),
         )
         // The rest of the body is not read: the connection is closed.
+        .with_header(header::CONNECTION, "close")
+    }
+
+    fn stalled(idle: Duration) -> ApiError {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the upload stalled: no part of the body came for {} seconds",
+                idle.as_secs_f64()
+            ),
+        )
         .with_header(header::CONNECTION, "close")
     }
 
@@ -223,10 +364,15 @@ fn request_id(headers: &HeaderMap) -> String {
         .to_owned()
 }
 
-async fn verify_handler(State(app): State<Arc<App>>, req: Request) -> Response {
+async fn verify_handler(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response {
     let id = request_id(req.headers());
     let timeout = app.config.timeout;
-    match tokio::time::timeout(timeout, verify_request(app, req)).await {
+    let client = lockout::client_address(peer.ip(), req.headers(), &app.config.trusted_proxies);
+    match tokio::time::timeout(timeout, verify_request(app, client, req)).await {
         Ok(Ok(res)) => res,
         Ok(Err(e)) => {
             if e.status.is_server_error() {
@@ -293,9 +439,27 @@ fn format_mismatch(declared: FileFormat, found: FileFormat) -> ApiError {
     )
 }
 
-async fn verify_request(app: Arc<App>, req: Request) -> Result<Response, ApiError> {
+/// Whole seconds, rounded up: at least 1.
+fn whole_seconds(d: Duration) -> u64 {
+    (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1)
+}
+
+async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<Response, ApiError> {
     let config = &app.config;
     let (parts, body) = req.into_parts();
+
+    // An address locked out for wrong tokens gets nothing checked, its
+    // token included: the answer must not tell a right guess. Nothing is
+    // awaited between this check and the count of a failure below, so at
+    // most one request per runtime worker thread can slip past the moment
+    // a lockout starts.
+    if let Err(left) = app.lockouts.check(client) {
+        let secs = whole_seconds(left);
+        return Err(ApiError::too_many(
+            format!("too many wrong tokens from this address: retry in {secs} s"),
+            secs,
+        ));
+    }
 
     // Who is asking.
     let Some(auth) = parts.headers.get(header::AUTHORIZATION) else {
@@ -312,24 +476,28 @@ async fn verify_request(app: Arc<App>, req: Request) -> Result<Response, ApiErro
         .map(|(_, t)| t.trim());
     let found = token.and_then(|t| config.tokens.find(t));
     let Some((index, investigator)) = found else {
+        if let Some(lockout) = app.lockouts.fail(client) {
+            tracing::warn!(
+                client = %lockout::client_key(client),
+                lockout_secs = lockout.as_secs_f64(),
+                "wrong tokens: the address is locked out"
+            );
+        }
         return Err(ApiError::unauthorized(
             "the bearer token is not valid",
             "Bearer realm=\"verify-service\", error=\"invalid_token\"",
         ));
     };
+    app.lockouts.succeed(client);
     if let Err(wait) = app.limiter.check(index) {
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
+        let secs = wait.as_secs() + 1;
+        return Err(ApiError::too_many(
             format!(
-                "more than {} requests a minute with this token: retry in {} s",
-                config.rate_limit,
-                wait.as_secs() + 1
+                "more than {} requests a minute with this token: retry in {secs} s",
+                config.rate_limit
             ),
-        );
-        if let Ok(v) = HeaderValue::from_str(&(wait.as_secs() + 1).to_string()) {
-            e.headers.push((header::RETRY_AFTER, v));
-        }
-        return Err(e);
+            secs,
+        ));
     }
     let investigator = investigator.name.clone();
 
@@ -408,23 +576,26 @@ async fn verify_request(app: Arc<App>, req: Request) -> Result<Response, ApiErro
         )
     })?;
     let mut out = tokio::fs::File::from_std(file);
-    let over = Arc::new(AtomicBool::new(false));
-    let stream = limited(body, limit, over.clone());
+    let idle = config.body_timeout;
+    let ended = Arc::new(BodyEnd::default());
+    let stream = limited(body, limit, idle, ended.clone());
     let declared = match upload {
         Upload::Raw(declared) => declared,
         Upload::Multipart(_) => None,
     };
     let name = match upload {
         Upload::Raw(_) => {
-            spool_stream(stream, &mut out, limit).await?;
+            spool_stream(stream, &mut out, limit, idle).await?;
             None
         }
         Upload::Multipart(boundary) => {
             let mut multipart = multer::Multipart::new(stream, boundary);
             let mut name = None;
             let multipart_error = |e: multer::Error| {
-                if over.load(Ordering::SeqCst) {
+                if ended.over.load(Ordering::SeqCst) {
                     ApiError::too_large(limit)
+                } else if ended.stalled.load(Ordering::SeqCst) {
+                    ApiError::stalled(idle)
                 } else {
                     ApiError::new(
                         StatusCode::BAD_REQUEST,
@@ -681,6 +852,8 @@ async fn first_bytes(spool: &mut tokio::fs::File) -> Result<Vec<u8>, ApiError> {
 #[derive(Debug)]
 enum BodyError {
     TooLarge,
+    /// No part of it came for the body timeout.
+    Stalled,
     Read(axum::Error),
 }
 
@@ -688,6 +861,7 @@ impl std::fmt::Display for BodyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             BodyError::TooLarge => f.write_str("the body is over the size limit"),
+            BodyError::Stalled => f.write_str("the body stalled"),
             BodyError::Read(e) => write!(f, "the body could not be read: {e}"),
         }
     }
@@ -695,37 +869,51 @@ impl std::fmt::Display for BodyError {
 
 impl std::error::Error for BodyError {}
 
-/// The body's chunks, ending in [`BodyError::TooLarge`] (and setting `over`)
-/// as soon as more than `limit` bytes have come.
+/// How a body stream ended early, for answers to errors that the multipart
+/// parser wraps.
+#[derive(Debug, Default)]
+struct BodyEnd {
+    /// Over the size limit.
+    over: AtomicBool,
+    /// Stalled past the body timeout.
+    stalled: AtomicBool,
+}
+
+/// The body's chunks, ending in [`BodyError::TooLarge`] as soon as more
+/// than `limit` bytes have come, or in [`BodyError::Stalled`] when no chunk
+/// has come for `idle` (either noted in `ended`).
 fn limited(
     body: Body,
     limit: u64,
-    over: Arc<AtomicBool>,
+    idle: Duration,
+    ended: Arc<BodyEnd>,
 ) -> impl Stream<Item = Result<Bytes, BodyError>> + Send + 'static {
-    let mut seen: u64 = 0;
-    let mut done = false;
-    body.into_data_stream().scan((), move |(), chunk| {
-        let item = if done {
-            None
-        } else {
-            Some(match chunk {
-                Ok(bytes) => {
-                    seen += bytes.len() as u64;
+    let chunks = body.into_data_stream();
+    futures_util::stream::unfold((chunks, 0u64, false), move |(mut chunks, seen, done)| {
+        let ended = ended.clone();
+        async move {
+            if done {
+                return None;
+            }
+            let (item, seen, done) = match tokio::time::timeout(idle, chunks.next()).await {
+                Err(_) => {
+                    ended.stalled.store(true, Ordering::SeqCst);
+                    (Err(BodyError::Stalled), seen, true)
+                }
+                Ok(None) => return None,
+                Ok(Some(Ok(bytes))) => {
+                    let seen = seen.saturating_add(bytes.len() as u64);
                     if seen > limit {
-                        done = true;
-                        over.store(true, Ordering::SeqCst);
-                        Err(BodyError::TooLarge)
+                        ended.over.store(true, Ordering::SeqCst);
+                        (Err(BodyError::TooLarge), seen, true)
                     } else {
-                        Ok(bytes)
+                        (Ok(bytes), seen, false)
                     }
                 }
-                Err(e) => {
-                    done = true;
-                    Err(BodyError::Read(e))
-                }
-            })
-        };
-        futures_util::future::ready(item)
+                Ok(Some(Err(e))) => (Err(BodyError::Read(e)), seen, true),
+            };
+            Some((item, (chunks, seen, done)))
+        }
     })
 }
 
@@ -733,12 +921,14 @@ async fn spool_stream(
     stream: impl Stream<Item = Result<Bytes, BodyError>>,
     out: &mut tokio::fs::File,
     limit: u64,
+    idle: Duration,
 ) -> Result<(), ApiError> {
     let mut stream = std::pin::pin!(stream);
     while let Some(chunk) = stream.next().await {
         match chunk {
             Ok(bytes) => write_chunk(out, &bytes).await?,
             Err(BodyError::TooLarge) => return Err(ApiError::too_large(limit)),
+            Err(BodyError::Stalled) => return Err(ApiError::stalled(idle)),
             Err(e @ BodyError::Read(_)) => {
                 return Err(ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))
             }

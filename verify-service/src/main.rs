@@ -8,10 +8,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use clap::Parser;
+use clap::{CommandFactory as _, Parser};
+use verify_service::lockout::{self, DEFAULT_FAILURES};
 use verify_service::tokens::Tokens;
 use verify_service::{
-    router, serve, Config, DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUT_SECS,
+    serve, Config, DEFAULT_BODY_TIMEOUT_SECS, DEFAULT_HEADER_TIMEOUT_SECS, DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUT_SECS,
 };
 
 const AFTER_HELP: &str = "\
@@ -25,6 +27,19 @@ Endpoints:
 Tokens file: one investigator a line, `TOKEN [NAME]`; blank lines and # comments are ignored.
 Verifications are logged under NAME, or `token:` and the first 12 hex digits of the token's
 SHA-256. Like a key file it must not be readable by the group or others (chmod 600).
+
+Slow clients: a connection whose client has not sent a request's headers within
+--header-timeout-secs (of connecting, or of the last answer on a kept-alive connection) is
+closed; an upload of which nothing comes for --body-timeout-secs is refused (408). The whole
+request stays bounded by --timeout-secs.
+
+Wrong tokens: the --auth-failures-th request from one address (an IPv6 address's /64) whose
+token is wrong locks that address out for --auth-lockout-secs; each wrong token after that
+doubles the lockout, up to --auth-lockout-max-secs. A locked-out address gets 429 with
+Retry-After for every verification, a right token included; other addresses are not affected.
+A right token after the lockout clears the address's count. Behind a reverse proxy, name it
+with --trusted-proxy and have it append the client's address to X-Forwarded-For; otherwise
+every client has the proxy's address, and one guesser locks out everyone behind it.
 
 Logs go to standard error (RUST_LOG=debug for more): method, path, status, latency and request
 id; never tokens or file contents. SIGINT or SIGTERM stops accepting connections and lets
@@ -69,6 +84,29 @@ struct Args {
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT_SECS,
           value_parser = clap::value_parser!(u64).range(1..))]
     timeout_secs: u64,
+    /// Seconds a client has to send a request's headers before its connection is closed.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_HEADER_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout_secs: u64,
+    /// Seconds an upload may stall, nothing of its body coming, before it is refused (408).
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_BODY_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout_secs: u64,
+    /// Wrong tokens from one address that lock it out (429); 0 for no lockouts.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_FAILURES)]
+    auth_failures: u32,
+    /// Seconds of the first lockout; each later one is twice the one before.
+    #[arg(long, value_name = "SECS", default_value_t = lockout::DEFAULT_LOCKOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    auth_lockout_secs: u64,
+    /// Seconds of the longest lockout; an address quiet this long after it is forgotten.
+    #[arg(long, value_name = "SECS", default_value_t = lockout::DEFAULT_MAX_LOCKOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    auth_lockout_max_secs: u64,
+    /// A reverse proxy in front of the service: for its requests the client's address, for the
+    /// lockouts, is the one it appends to X-Forwarded-For. Repeat for each proxy.
+    #[arg(long, value_name = "ADDR")]
+    trusted_proxy: Vec<std::net::IpAddr>,
     /// Directory uploads are spooled to while they are verified (default: $TMPDIR or /tmp).
     #[arg(long, value_name = "DIR")]
     spool_dir: Option<PathBuf>,
@@ -76,6 +114,14 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.auth_lockout_max_secs < args.auth_lockout_secs {
+        Args::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--auth-lockout-max-secs must be at least --auth-lockout-secs",
+            )
+            .exit();
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -108,6 +154,15 @@ fn run(args: Args) -> anyhow::Result<()> {
         max_body_bytes: args.max_body_bytes,
         rate_limit: args.rate_limit,
         timeout: Duration::from_secs(args.timeout_secs),
+        header_timeout: Duration::from_secs(args.header_timeout_secs),
+        body_timeout: Duration::from_secs(args.body_timeout_secs),
+        lockout: lockout::Policy {
+            failures: args.auth_failures,
+            lockout: Duration::from_secs(args.auth_lockout_secs),
+            max_lockout: Duration::from_secs(args.auth_lockout_max_secs),
+            capacity: lockout::DEFAULT_CAPACITY,
+        },
+        trusted_proxies: args.trusted_proxy,
         spool_dir: args.spool_dir,
     };
     let investigators = config.tokens.len();
@@ -125,7 +180,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             investigators,
             "verify-service listening"
         );
-        serve(listener, router(config), shutdown_signal())
+        serve(listener, config, shutdown_signal())
             .await
             .context("serving")?;
         tracing::info!("stopped");

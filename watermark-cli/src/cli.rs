@@ -261,7 +261,10 @@ pub struct LogShowArgs {
 #[command(after_help = "\
 Exit status 0 when every byte of log/entries, log/checkpoints and the key files checks out;
 1 with the file, entry, line and byte of the first problem otherwise. What a killed append
-left after the last checkpoint is reported, not counted: the next issue or verify removes it.
+left after the last checkpoint (and only that: the log's signed append intent must name it) is
+reported, not counted: the next issue or verify removes it. An entry after the last checkpoint
+that no append intent names lost its signature: that is an error, and nothing more is logged or
+issued until log/checkpoints is restored.
 
 With --witness-key, the latest checkpoint must also be cosigned (log/cosigned, kept by
 `watermark log witness` and `watermark issue`) by --require of the witnesses given: exit

@@ -160,6 +160,12 @@ impl CanaryList {
         &self.rows
     }
 
+    /// BLAKE3 (hex) of [`CanaryList::to_json`], the file the state keeps:
+    /// what log entries record of the list.
+    pub fn file_blake3(&self) -> String {
+        blake3::hash(self.to_json().as_bytes()).to_hex().to_string()
+    }
+
     /// The list as JSON, for the state's canary file.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("canary lists serialise")

@@ -589,6 +589,55 @@ mod tests {
         }
     }
 
+    /// Scheme v1's known answers for the code: under a fixed key, the
+    /// anchors of fixed identities, and for one of them the bias and
+    /// activity of positions 0..8 and the bits of slots in the head and in
+    /// tail blocks. A change here changes every copy: it needs a new scheme
+    /// version, never new numbers.
+    #[test]
+    fn known_answers_v1() {
+        let keys = MasterKey::from_bytes([0x5a; 32]).subkeys();
+        assert_eq!(MasterKey::from_bytes([0x5a; 32]).id().to_hex(), KAT_KEY_ID);
+        let ids: [&[u8]; 3] = [b"BAKZ770628MHGRKZ06", b"SAHK970916MTLNDR37", b""];
+        let anchors: Vec<String> = ids
+            .iter()
+            .map(|id| crate::key::hex(&anchor(&keys, id).0[..16]))
+            .collect();
+        assert_eq!(anchors, KAT_ANCHORS);
+        let code = Code::new(0.15, 0.9);
+        let slots = [0u32, 1, 13, 14, 45, 46, 200, 1000];
+        let got: Vec<String> = (0..8)
+            .map(|q| {
+                let p = one(&code, &keys, ids[0], q);
+                let bits: String = slots
+                    .iter()
+                    .map(|&s| if p.bit(&keys, s) { '1' } else { '0' })
+                    .collect();
+                format!("{} {} {bits}", p.threshold, u8::from(p.active))
+            })
+            .collect();
+        assert_eq!(got, KAT_POSITIONS);
+    }
+
+    const KAT_KEY_ID: &str = "467f3df87ba52bcc";
+    const KAT_ANCHORS: [&str; 3] = [
+        "ce5eed45b1c129349db218b48436f83d",
+        "5ff026d76ad73741d138ec10baf8218f",
+        "e4877dca641987050dadf7142f5054fc",
+    ];
+    /// `threshold active bits`, the bits of slots 0, 1, 13, 14, 45, 46, 200
+    /// and 1000 (14 and on are in tail blocks; 45 and 46 straddle two).
+    const KAT_POSITIONS: [&str; 8] = [
+        "54938 0 11101100",
+        "16977 1 10000010",
+        "35855 1 00110010",
+        "45747 1 01011111",
+        "11938 1 00000111",
+        "25032 1 00000101",
+        "50497 1 01010110",
+        "30808 1 01100000",
+    ];
+
     #[test]
     fn biases_follow_the_cut_arcsine() {
         let code = Code::new(0.1, 1.0);

@@ -91,6 +91,9 @@ pub struct IssuedCopy {
     pub slot: u32,
     /// The index of its log entry.
     pub index: u64,
+    /// Whether that entry was already in the log: the copy is byte for byte
+    /// one logged before for this recipient, and was not logged again.
+    pub already_logged: bool,
     /// Where the copy is.
     pub path: PathBuf,
     /// Where its receipt is.
@@ -274,7 +277,8 @@ impl PendingIssue<'_> {
                 .sync_all()
                 .map_err(|e| Error::io(format!("writing {}", tmp.path().display()), e))?;
         }
-        let first = self.state.log()?.size();
+        let log = self.state.log()?;
+        let first = log.size();
         let mut journal = Journal {
             out_dir: self.out_dir.clone(),
             recipients: self.recipients.iter().map(|r| r.id.clone()).collect(),
@@ -283,15 +287,29 @@ impl PendingIssue<'_> {
         };
         let mut entries = Vec::with_capacity(copies.len());
         let mut temps = Vec::with_capacity(copies.len());
-        for (i, (tmp, entry)) in copies.into_iter().enumerate() {
+        for (tmp, entry) in copies {
             // From here the journal, not the drop of the temporary file,
             // decides what becomes of it.
             let temp = tmp
                 .into_temp_path()
                 .keep()
                 .map_err(|e| Error::io("keeping a temporary copy", e.error))?;
+            // A copy byte for byte the same as one the log already holds
+            // for this recipient (issued again with --force, say after a
+            // recovery completed it) is that copy: it keeps that entry and
+            // is not logged twice.
+            let logged = log.issues().find(|(_, e)| {
+                e.recipient == entry.recipient && e.output_blake3 == entry.output_blake3
+            });
+            let index = match logged {
+                Some((index, _)) => index,
+                None => {
+                    entries.push(Entry::Issue(entry.clone()));
+                    first + entries.len() as u64 - 1
+                }
+            };
             journal.copies.push(JournalCopy {
-                index: first + i as u64,
+                index,
                 recipient: entry.recipient.clone(),
                 temp: temp.clone(),
                 copy: copy_path_as(&self.out_dir, &entry.recipient, self.extension),
@@ -299,7 +317,6 @@ impl PendingIssue<'_> {
                 blake3: entry.output_blake3.clone(),
             });
             temps.push(temp);
-            entries.push(Entry::Issue(entry));
         }
         self.journal_owns_copies = true;
         write_journal(self.state, &journal)?;
@@ -313,12 +330,17 @@ impl PendingIssue<'_> {
     }
 
     fn place(&self, journal: &Journal, entries: &[Entry], first: u64) -> Result<Vec<IssuedCopy>> {
-        let (log, at, _) = issuance_log::append(self.state.dir(), entries)?;
-        if at != first {
-            return Err(Error::state(format!(
-                "the log grew from {first} to {at} entries while copies were being written"
-            )));
-        }
+        let log = if entries.is_empty() {
+            self.state.log()?
+        } else {
+            let (log, at, _) = issuance_log::append(self.state.dir(), entries)?;
+            if at != first {
+                return Err(Error::state(format!(
+                    "the log grew from {first} to {at} entries while copies were being written"
+                )));
+            }
+            log
+        };
         let mut out = Vec::with_capacity(journal.copies.len());
         for (c, r) in journal.copies.iter().zip(&self.recipients) {
             move_into_place(&c.temp, &c.copy, journal.replace)?;
@@ -328,6 +350,7 @@ impl PendingIssue<'_> {
                 recipient: r.id.clone(),
                 slot: r.slot,
                 index: c.index,
+                already_logged: c.index < first,
                 path: c.copy.clone(),
                 receipt_path: c.receipt.clone(),
                 receipt,

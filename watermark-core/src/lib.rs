@@ -94,7 +94,7 @@ pub use embed::{Embedder, EmbedderBuilder, RowMarker};
 pub use error::{Error, ErrorKind, LogDamage, Result};
 pub use issuance_log::{
     hash_from_hex, hash_hex, AccusedRecord, CodeRecord, Consistency, Entry, IssueEntry, Log,
-    Receipt, SigningKeyCheck, Uncommitted, VerifiedReceipt, VerifyEntry,
+    Orphaned, Receipt, SigningKeyCheck, Uncommitted, VerifiedReceipt, VerifyEntry,
 };
 pub use issuing::{
     copy_path, copy_path_as, receipt_path, IssuedCopy, LostCopy, PendingIssue, Recovery,
@@ -108,8 +108,8 @@ pub use normalize::{canonical_identity, fold};
 pub use policy::{
     Canaries, CarrierKind, CarrierSpec, CodeParams, Policy, DEFAULT_CANARY_RATE, DEFAULT_THRESHOLD,
 };
-pub use scheme::{validate_recipient_id, IdentifierKind, Recipient};
-pub use state::{now_rfc3339, Appended, State, StateLock};
+pub use scheme::{validate_recipient_id, IdentifierKind, Recipient, KNOWN_SCHEMES, SCHEME_VERSION};
+pub use state::{now_rfc3339, Appended, FilesChecked, Groups, State, StateLock};
 pub use suggest::{suggest_from_csv, suggest_policy, ColumnRole, Role, Suggestion};
 pub use witness::{
     cosign_receipts, read_cosigned, store_cosigned, AddCheckpointError, Cosigned, CosignedState,

@@ -7,6 +7,43 @@ use serde::{Deserialize, Serialize};
 use crate::dictionary::{self, VariantGroup};
 use crate::error::{Error, Result};
 
+/// The first line of what a policy digest hashes: names the encoding, so a
+/// later one cannot give a v1 digest.
+const DIGEST_DOMAIN: &str = "watermark policy digest v1\n";
+
+/// JSON with object keys sorted by their bytes and no whitespace, whatever
+/// order the value's maps keep.
+fn write_canonical_json(v: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                write_canonical_json(&map[k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical_json(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
 /// The default false-accusation threshold: accuse only when the chance that an
 /// innocent recipient scores as high is at most this.
 pub const DEFAULT_THRESHOLD: f64 = 1e-9;
@@ -181,11 +218,18 @@ impl Policy {
         toml::to_string(self).expect("policy serialises")
     }
 
-    /// A digest of the policy's meaning (not of its formatting), recorded with
-    /// every issuance.
+    /// A digest of the policy's meaning (not of its formatting, nor of the
+    /// order its fields are declared in), recorded with every issuance:
+    /// the first 128 bits, in hex, of BLAKE3 over the line
+    /// `watermark policy digest v1` and its newline, then the policy's JSON
+    /// with every object's keys in byte order and no spaces (numbers as
+    /// their shortest round-trip decimals). Fields left at a value that is
+    /// not written (no canaries, no extra variants) are absent.
     pub fn digest(&self) -> String {
-        let canonical = serde_json::to_vec(self).expect("policy serialises");
-        blake3::hash(&canonical).to_hex()[..32].to_string()
+        let value = serde_json::to_value(self).expect("policy serialises");
+        let mut canonical = String::from(DIGEST_DOMAIN);
+        write_canonical_json(&value, &mut canonical);
+        blake3::hash(canonical.as_bytes()).to_hex()[..32].to_string()
     }
 
     /// Checks the policy for mistakes a user can make.
@@ -332,6 +376,32 @@ decimals = 2
         assert_eq!(back, p);
         assert_eq!(back.digest(), p.digest());
     }
+
+    #[test]
+    fn the_digest_is_of_sorted_keys_under_a_versioned_domain() {
+        let a: serde_json::Value =
+            serde_json::from_str(r#"{"b":[1,{"z":0.1,"a":"x"}],"a":true}"#).unwrap();
+        let b: serde_json::Value =
+            serde_json::from_str(r#"{"a":true,"b":[1,{"a":"x","z":0.1}]}"#).unwrap();
+        let (mut sa, mut sb) = (String::new(), String::new());
+        write_canonical_json(&a, &mut sa);
+        write_canonical_json(&b, &mut sb);
+        assert_eq!(sa, r#"{"a":true,"b":[1,{"a":"x","z":0.1}]}"#);
+        assert_eq!(sa, sb);
+        // Pinned: a change to the encoding changes every digest, and so
+        // every copy's entry; it needs a new scheme version.
+        let p = Policy::from_toml(ROLL).unwrap();
+        let mut text = String::from(DIGEST_DOMAIN);
+        write_canonical_json(&serde_json::to_value(&p).unwrap(), &mut text);
+        assert_eq!(
+            p.digest(),
+            blake3::hash(text.as_bytes()).to_hex()[..32].to_string()
+        );
+        assert_eq!(p.digest(), POLICY_DIGEST_V1);
+    }
+
+    /// The digest of `ROLL` under the v1 encoding.
+    const POLICY_DIGEST_V1: &str = "2aa821460b2249022aa30a7a7f3857d7";
 
     #[test]
     fn rejects_mistakes() {

@@ -1,5 +1,13 @@
 //! A policy compiled under a key: what both embedding and detection share.
 
+/// The version of the scheme this build marks copies with: the anchor, the
+/// code's layout, the carriers, the canaries and the policy digest, as
+/// pinned by the known-answer tests. Every log entry records it.
+pub const SCHEME_VERSION: u32 = 1;
+
+/// The scheme versions this build can verify: every one it ever issued.
+pub const KNOWN_SCHEMES: &[u32] = &[1];
+
 use crate::carrier::{Carrier, Slot};
 use crate::code::{anchor, Anchor, Code, Position, RowHeads};
 use crate::dictionary::{self, Dictionary};

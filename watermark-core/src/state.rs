@@ -69,6 +69,11 @@ impl State {
 
     /// Like [`State::init`], naming the log (and its key) `log_origin`, e.g.
     /// `registry.example/extracts`: no spaces and no `+`.
+    ///
+    /// Atomic: the state is made in a hidden temporary directory beside
+    /// `dir` (`.NAME.init-XXXXXX`), synced, and renamed to `dir`, so a kill
+    /// at any moment leaves either no state or a complete one. `dir` may
+    /// exist if it is empty. What killed runs left beside it is removed.
     pub fn init_with_log_origin(dir: &Path, log_origin: Option<&str>) -> Result<State> {
         let key_path = dir.join(KEY_FILE);
         if key_path.exists() {
@@ -77,16 +82,54 @@ impl State {
                 dir.display()
             )));
         }
+        if let Ok(mut entries) = fs::read_dir(dir) {
+            if entries.next().is_some() {
+                return Err(Error::state(format!(
+                    "{} exists and is not empty: a new state goes in a new or empty directory",
+                    dir.display()
+                )));
+            }
+        } else if dir.exists() {
+            return Err(Error::state(format!(
+                "{} exists and is not a directory",
+                dir.display()
+            )));
+        }
         let origin = match log_origin {
             Some(o) => o.to_owned(),
             None => issuance_log::default_origin()?,
         };
         let new_log = issuance_log::new_log(&origin)?;
-        create_private_dir(dir)?;
-        create_private_dir(&dir.join(POLICY_DIR))?;
-        MasterKey::generate()?.write_new(&key_path)?;
-        issuance_log::create(dir, new_log)?;
-        issuance_log::sync_dir(dir)?;
+        let name = dir.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+            Error::state(format!("{} cannot name a state directory", dir.display()))
+        })?;
+        let parent = match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        create_private_dir(&parent)?;
+        let prefix = format!(".{name}.init-");
+        remove_stale_inits(&parent, &prefix)?;
+        let tmp = tempfile::Builder::new()
+            .prefix(&prefix)
+            .tempdir_in(&parent)
+            .map_err(|e| Error::io(format!("creating a directory in {}", parent.display()), e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o700))
+                .map_err(|e| Error::io(format!("protecting {}", tmp.path().display()), e))?;
+        }
+        create_private_dir(&tmp.path().join(POLICY_DIR))?;
+        MasterKey::generate()?.write_new(&tmp.path().join(KEY_FILE))?;
+        issuance_log::create(tmp.path(), new_log)?;
+        issuance_log::sync_dir(tmp.path())?;
+        // Renaming onto an empty directory replaces it; onto anything else
+        // (made since the check above) it fails, and nothing is replaced.
+        fs::rename(tmp.path(), dir)
+            .map_err(|e| Error::io(format!("moving the new state into {}", dir.display()), e))?;
+        let _ = tmp.keep();
+        issuance_log::sync_dir(&parent)?;
         Ok(State {
             dir: dir.to_path_buf(),
         })
@@ -197,12 +240,28 @@ impl State {
         let path = self.dir.join(POLICY_DIR).join(format!("{digest}.toml"));
         let text = fs::read_to_string(&path)
             .map_err(|e| Error::io(format!("reading policy {}", path.display()), e))?;
-        let policy = Policy::from_toml(&text)?;
+        let policy = Policy::from_toml(&text).map_err(|e| {
+            Error::state(format!(
+                "{} was changed after issuance: {e}",
+                path.display()
+            ))
+        })?;
         if policy.digest() != digest {
             return Err(Error::state(format!(
                 "{} was changed after issuance: its digest is now {}",
                 path.display(),
                 policy.digest()
+            )));
+        }
+        // The file is the policy's one canonical text: a changed byte that
+        // leaves the meaning alone (a space, a comment) is a change too.
+        let canonical = policy.to_toml();
+        if canonical != text {
+            let at = issuance_log::first_difference(canonical.as_bytes(), text.as_bytes());
+            return Err(Error::state(format!(
+                "{} was changed after issuance: byte {at} is not what the policy with digest \
+                 {digest} was stored as",
+                path.display()
             )));
         }
         Ok(policy)
@@ -214,46 +273,100 @@ impl State {
             .join(format!("{input_blake3}-{policy_digest}.json"))
     }
 
-    /// The canary list made for an extract under a policy, if there is one.
-    /// Refuses a file others can read.
-    pub fn canaries(&self, input_blake3: &str, policy_digest: &str) -> Result<Option<CanaryList>> {
+    /// The canary list made for an extract under a policy, checked against
+    /// the digest the log's entries record for it. `None` when no logged
+    /// copy used one (a list a killed run left unlogged is not trusted: it
+    /// is made again). Fails if the file the log names is missing or was
+    /// changed. Refuses a file others can read.
+    pub fn canaries(
+        &self,
+        log: &Log,
+        input_blake3: &str,
+        policy_digest: &str,
+    ) -> Result<Option<CanaryList>> {
+        let recorded = recorded_canary_lists(log);
+        match recorded.get(&(input_blake3.to_owned(), policy_digest.to_owned())) {
+            None => Ok(None),
+            Some(r) => self.load_recorded(input_blake3, policy_digest, r).map(Some),
+        }
+    }
+
+    fn load_recorded(
+        &self,
+        input_blake3: &str,
+        policy_digest: &str,
+        r: &RecordedList,
+    ) -> Result<CanaryList> {
         let path = self.canary_path(input_blake3, policy_digest);
         if !path.exists() {
-            return Ok(None);
+            return Err(Error::state(format!(
+                "{} is missing: log entry {} records the canary list its copy was made with \
+                 (BLAKE3 {}); put it back from a backup of the state",
+                path.display(),
+                r.index,
+                r.digest
+            )));
         }
-        self.load_canaries(&path).map(Some)
+        crate::key::check_private(&path)?;
+        let data =
+            fs::read(&path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        let digest = blake3::hash(&data).to_hex().to_string();
+        if digest != r.digest {
+            return Err(Error::state(format!(
+                "{} was changed after issuance: its BLAKE3 is {digest}, log entry {} records {}",
+                path.display(),
+                r.index,
+                r.digest
+            )));
+        }
+        let text = String::from_utf8(data)
+            .map_err(|_| Error::state(format!("{}: not valid UTF-8", path.display())))?;
+        let list = CanaryList::from_json(&text)
+            .map_err(|e| Error::state(format!("{}: {e}", path.display())))?;
+        // Written as the list's one canonical text, so the next copy made
+        // with it records the same digest.
+        if list.to_json() != text {
+            return Err(Error::state(format!(
+                "{} is not in the form it was written in",
+                path.display()
+            )));
+        }
+        Ok(list)
     }
 
-    fn load_canaries(&self, path: &Path) -> Result<CanaryList> {
-        crate::key::check_private(path)?;
-        let text = fs::read_to_string(path)
-            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-        CanaryList::from_json(&text).map_err(|e| Error::state(format!("{}: {e}", path.display())))
+    /// Every canary list logged copies were made with under a policy (one
+    /// per extract issued), each checked against its recorded digest.
+    pub fn canary_lists(&self, log: &Log, policy_digest: &str) -> Result<Vec<CanaryList>> {
+        recorded_canary_lists(log)
+            .iter()
+            .filter(|((_, p), _)| p == policy_digest)
+            .map(|((input, p), r)| self.load_recorded(input, p, r))
+            .collect()
     }
 
-    /// Every canary list made under a policy (one per extract issued).
-    pub fn canary_lists(&self, policy_digest: &str) -> Result<Vec<CanaryList>> {
-        let dir = self.dir.join(CANARY_DIR);
-        let entries = match fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(Error::io(format!("reading {}", dir.display()), e)),
+    /// Checks every file the log's entries rely on: each policy they name is
+    /// stored as its canonical text, and each canary list they record has
+    /// the digest they record. Directories an auditor's copy lacks
+    /// (`policies/`, `canaries/`, which is secret) are not checked.
+    pub fn check_files(&self, log: &Log) -> Result<FilesChecked> {
+        let policies = self.check_policies(log)?;
+        let canary_lists = if self.dir.join(CANARY_DIR).is_dir() {
+            let recorded = recorded_canary_lists(log);
+            for ((input, policy), r) in &recorded {
+                self.load_recorded(input, policy, r)?;
+            }
+            Some(recorded.len())
+        } else {
+            None
         };
-        let suffix = format!("-{policy_digest}.json");
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.ends_with(&suffix) && !n.starts_with('.'))
-            })
-            .collect();
-        paths.sort();
-        paths.iter().map(|p| self.load_canaries(p)).collect()
+        Ok(FilesChecked {
+            policies,
+            canary_lists,
+        })
     }
 
-    /// Keeps a canary list beside the key: mode 0600, never replaced (the
-    /// same extract, key and policy always give the same list).
+    /// Keeps a canary list beside the key, mode 0600. Its BLAKE3 goes into
+    /// the entries of the copies made with it, which bind it from then on.
     pub fn store_canaries(&self, _lock: &StateLock, list: &CanaryList) -> Result<PathBuf> {
         let dir = self.dir.join(CANARY_DIR);
         if !dir.exists() {
@@ -267,10 +380,8 @@ impl State {
             }
         }
         let path = self.canary_path(list.input_blake3(), list.policy_digest());
-        if path.exists() {
-            return Ok(path);
-        }
-        // A temporary file is created 0600 and renamed into place whole.
+        // A temporary file is created 0600 and renamed into place whole,
+        // replacing a list no logged copy recorded (a killed run's).
         let mut tmp = tempfile::Builder::new()
             .prefix(".canaries.")
             .suffix(".partial")
@@ -280,7 +391,7 @@ impl State {
         tmp.write_all(list.to_json().as_bytes())
             .and_then(|_| tmp.as_file().sync_all())
             .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
-        tmp.persist_noclobber(&path)
+        tmp.persist(&path)
             .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
         issuance_log::sync_dir(&dir)?;
         Ok(path)
@@ -324,9 +435,15 @@ impl State {
         Ok(self.log()?.issues().map(|(i, e)| (i, e.clone())).collect())
     }
 
-    /// Recipients by (key id, policy digest), with their slots.
-    pub fn recipient_groups(&self) -> Result<BTreeMap<(String, String), Vec<Recipient>>> {
-        Ok(recipient_groups(&self.log()?))
+    /// Recipients by (key id, policy digest), with their slots, and the
+    /// log's damage if a signed entry lost its checkpoint: the recipients
+    /// of such entries are counted (their copies exist), but nothing can be
+    /// logged until the log is restored.
+    /// Returns the log too, opened that way ([`Log::orphaned`] says whether
+    /// it is damaged).
+    pub fn recipient_groups(&self) -> Result<(Groups, Log)> {
+        let log = Log::open_for_attribution(&self.dir)?;
+        Ok((recipient_groups(&log), log))
     }
 
     /// Slots for the given recipient ids: the slot a recipient already holds,
@@ -370,10 +487,49 @@ impl State {
     }
 }
 
-/// Recipients by (key id, policy digest), with their slots.
-pub(crate) fn recipient_groups(log: &Log) -> BTreeMap<(String, String), Vec<Recipient>> {
-    let mut groups: BTreeMap<(String, String), Vec<Recipient>> = BTreeMap::new();
-    for (_, rec) in log.issues() {
+/// What [`State::check_files`] checked: how many policies and canary
+/// lists, `None` for a directory the state does not have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FilesChecked {
+    /// Policies the entries name, stored and unchanged.
+    pub policies: Option<usize>,
+    /// Canary lists the entries record, present and unchanged.
+    pub canary_lists: Option<usize>,
+}
+
+/// A canary list as the log records it: the first entry that did, and the
+/// file's BLAKE3.
+struct RecordedList {
+    index: u64,
+    digest: String,
+}
+
+/// The canary list recorded for each (input, policy) pair, by the first
+/// entry that records one.
+fn recorded_canary_lists(log: &Log) -> BTreeMap<(String, String), RecordedList> {
+    let mut out = BTreeMap::new();
+    for (index, e) in log.issues() {
+        if e.canary_list_blake3.is_empty() {
+            continue;
+        }
+        out.entry((e.input_blake3.clone(), e.policy_digest.clone()))
+            .or_insert_with(|| RecordedList {
+                index,
+                digest: e.canary_list_blake3.clone(),
+            });
+    }
+    out
+}
+
+/// Recipients by (key id, policy digest).
+pub type Groups = BTreeMap<(String, String), Vec<Recipient>>;
+
+/// Recipients by (key id, policy digest), with their slots: of every copy
+/// the log holds, signed or orphaned.
+pub(crate) fn recipient_groups(log: &Log) -> Groups {
+    let mut groups = Groups::new();
+    for rec in log.issues_with_orphaned() {
         let group = groups
             .entry((rec.key_id.clone(), rec.policy_digest.clone()))
             .or_default();
@@ -385,6 +541,28 @@ pub(crate) fn recipient_groups(log: &Log) -> BTreeMap<(String, String), Vec<Reci
         }
     }
     groups
+}
+
+/// Removes `PARENT/PREFIX*`: states a killed `init` left half made, never
+/// renamed into place.
+fn remove_stale_inits(parent: &Path, prefix: &str) -> Result<()> {
+    let entries = match fs::read_dir(parent) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(format!("listing {}", parent.display()), e)),
+    };
+    for entry in entries.flatten() {
+        let stale = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(prefix));
+        if stale && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let path = entry.path();
+            fs::remove_dir_all(&path)
+                .map_err(|e| Error::io(format!("removing {}", path.display()), e))?;
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
@@ -424,6 +602,7 @@ mod tests {
 
     fn issue(recipient: &str, slot: u32) -> Entry {
         Entry::Issue(IssueEntry {
+            scheme: crate::scheme::SCHEME_VERSION,
             time: now_rfc3339(),
             recipient: recipient.into(),
             slot,
@@ -433,6 +612,7 @@ mod tests {
             output_bytes: 1,
             output_rows: 1,
             canaries: 0,
+            canary_list_blake3: String::new(),
             slots_marked: 1,
             key_id: "k".into(),
             policy_digest: "p".into(),
@@ -460,7 +640,8 @@ mod tests {
         assert!(state.assign_slots(&ids(&["d", "d"])).is_err());
         assert!(state.assign_slots(&ids(&["b", "b"])).is_err());
         assert_eq!(state.issuances().unwrap().len(), 2);
-        let groups = state.recipient_groups().unwrap();
+        let (groups, log) = state.recipient_groups().unwrap();
+        assert!(log.orphaned().is_none());
         assert_eq!(groups[&("k".to_string(), "p".to_string())].len(), 2);
     }
 

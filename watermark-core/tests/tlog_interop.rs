@@ -283,6 +283,7 @@ fn tlog_interop_real_log_storage() {
             .map(|_| {
                 n += 1;
                 Entry::Verify(VerifyEntry {
+                    scheme: watermark_core::SCHEME_VERSION,
                     time: "2026-05-01T10:00:00Z".into(),
                     investigator: format!("investigator-{n}"),
                     leak_blake3: blake3::hash(&n.to_be_bytes()).to_hex().to_string(),

@@ -18,7 +18,7 @@ use rand::seq::SliceRandom as _;
 use rand::SeedableRng as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
-use verify_service::{router, serve, Config};
+use verify_service::{serve, Config};
 use watermark_cli::commands::issue;
 use watermark_cli::output::Printer;
 use watermark_core::{suggest_from_csv, State};
@@ -121,7 +121,7 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(serve(listener, router(config), async {
+        let task = tokio::spawn(serve(listener, config, async {
             let _ = rx.await;
         }));
         Server {
@@ -182,7 +182,34 @@ pub async fn try_send(
     headers: &[(&str, &str)],
     body: Body,
 ) -> Result<(StatusCode, HeaderMap, Bytes), String> {
-    let stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+    try_send_from(None, addr, method, path, headers, body).await
+}
+
+/// [`try_send`] from the local address `from` (any of 127.0.0.0/8 on
+/// loopback), to be another client.
+pub async fn try_send_from(
+    from: Option<std::net::IpAddr>,
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Body,
+) -> Result<(StatusCode, HeaderMap, Bytes), String> {
+    let stream = match from {
+        None => TcpStream::connect(addr).await,
+        Some(ip) => {
+            let socket = match ip {
+                std::net::IpAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
+                std::net::IpAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
+            }
+            .map_err(|e| e.to_string())?;
+            socket
+                .bind(SocketAddr::new(ip, 0))
+                .map_err(|e| e.to_string())?;
+            socket.connect(addr).await
+        }
+    }
+    .map_err(|e| e.to_string())?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| e.to_string())?;

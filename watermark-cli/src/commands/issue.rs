@@ -55,6 +55,9 @@ pub struct Copy {
     pub bytes: u64,
     /// The copy's entry in the issuance log.
     pub log_index: u64,
+    /// The log already held this very copy (same recipient, same BLAKE3),
+    /// so it was not logged again.
+    pub already_logged: bool,
     /// Its receipt: the entry, its inclusion proof and the signed checkpoint.
     pub receipt: PathBuf,
 }
@@ -120,11 +123,16 @@ impl Report {
                 String::new()
             };
             s.push_str(&format!(
-                "  {:<20} {}  (slot {}, log entry {}{canaries})\n",
+                "  {:<20} {}  (slot {}, log entry {}{canaries}{})\n",
                 c.recipient,
                 c.file.display(),
                 c.slot,
-                c.log_index
+                c.log_index,
+                if c.already_logged {
+                    "; the same copy was logged before, not logged again"
+                } else {
+                    ""
+                }
             ));
         }
         s.push_str(&format!(
@@ -280,6 +288,11 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
     }
 
     let time = now_rfc3339();
+    // The list as kept in the state: the entries bind it from now on.
+    let canary_list_blake3 = embedder
+        .canary_list()
+        .map(CanaryList::file_blake3)
+        .unwrap_or_default();
     let key_id = key.id().to_hex();
     let code = CodeRecord::from(&policy.code);
     let mut copies = Vec::with_capacity(recipients.len());
@@ -293,6 +306,7 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
         copies.push((
             w.into_inner(),
             IssueEntry {
+                scheme: watermark_core::SCHEME_VERSION,
                 time: time.clone(),
                 recipient: r.id.clone(),
                 slot: r.slot,
@@ -302,6 +316,7 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
                 output_bytes: bytes,
                 output_rows: summary.rows + canaries,
                 canaries,
+                canary_list_blake3: canary_list_blake3.clone(),
                 slots_marked: summary.slots_marked,
                 key_id: key_id.clone(),
                 policy_digest: policy_digest.clone(),
@@ -340,6 +355,7 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
                 blake3,
                 bytes,
                 log_index: c.index,
+                already_logged: c.already_logged,
                 receipt: receipt_path(&settings.out_dir, &c.recipient),
             })
             .collect(),
@@ -365,7 +381,7 @@ fn canaries_for(
     printer: Printer,
 ) -> anyhow::Result<CanaryList> {
     let (digest, _) = formats::blake3_file(&settings.input, printer)?;
-    if let Some(list) = state.canaries(&digest, policy_digest)? {
+    if let Some(list) = state.canaries(&state.log()?, &digest, policy_digest)? {
         return Ok(list);
     }
     // Three passes over the extract, shown as one bar.

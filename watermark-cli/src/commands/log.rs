@@ -221,6 +221,7 @@ struct VerifyDoc {
     checkpoints_verified: Option<u64>,
     signing_key: Option<&'static str>,
     policies_checked: Option<usize>,
+    canary_lists_checked: Option<usize>,
     uncommitted: Option<UncommittedDoc>,
     interrupted_issue: bool,
     /// With --witness-key: the cosignatures on the latest checkpoint.
@@ -231,10 +232,10 @@ struct VerifyDoc {
 fn verify(a: &LogVerifyArgs, printer: Printer) -> anyhow::Result<()> {
     let pinned = a.pubkey.pubkey.is_some();
     let result = open(&a.state.state, a.pubkey.pubkey.as_deref()).and_then(|(state, log, _)| {
-        let policies = state.check_policies(&log)?;
-        Ok((state, log, policies))
+        let files = state.check_files(&log)?;
+        Ok((state, log, files))
     });
-    let (state, log, policies) = match result {
+    let (state, log, files) = match result {
         Ok(v) => v,
         Err(err) => {
             let problem = match err
@@ -268,6 +269,7 @@ fn verify(a: &LogVerifyArgs, printer: Printer) -> anyhow::Result<()> {
                 checkpoints_verified: None,
                 signing_key: None,
                 policies_checked: None,
+                canary_lists_checked: None,
                 uncommitted: None,
                 interrupted_issue: false,
                 witnesses: None,
@@ -304,7 +306,7 @@ fn verify(a: &LogVerifyArgs, printer: Printer) -> anyhow::Result<()> {
     );
     let _ = writeln!(s, "  root at {}: {}", log.size(), hash_hex(&log.root()));
     let _ = writeln!(s, "  signing key: {}", signing.1);
-    match policies {
+    match files.policies {
         Some(n) => {
             let _ = writeln!(
                 s,
@@ -312,6 +314,17 @@ fn verify(a: &LogVerifyArgs, printer: Printer) -> anyhow::Result<()> {
             );
         }
         None => s.push_str("  policies: not in this directory, not checked\n"),
+    }
+    match files.canary_lists {
+        Some(n) => {
+            let _ = writeln!(
+                s,
+                "  canary lists: the {n} the entries record are present and unchanged"
+            );
+        }
+        None => {
+            s.push_str("  canary lists: not in this directory (they are secret), not checked\n")
+        }
     }
     if let Some(w) = &witnesses {
         let _ = writeln!(s, "  {}", w.text());
@@ -339,7 +352,8 @@ fn verify(a: &LogVerifyArgs, printer: Printer) -> anyhow::Result<()> {
         root: Some(hash_hex(&log.root())),
         checkpoints_verified: Some(log.size() + 1),
         signing_key: Some(signing.0),
-        policies_checked: policies,
+        policies_checked: files.policies,
+        canary_lists_checked: files.canary_lists,
         uncommitted: uncommitted_doc(&log),
         interrupted_issue: state.has_interrupted_issue(),
         problem: failure.as_ref().map(|f| Problem {

@@ -226,7 +226,7 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
     }
     let state = State::open(&settings.state)?;
     let key = state.master_key()?;
-    let groups = state.recipient_groups()?;
+    let (groups, attribution_log) = state.recipient_groups()?;
     if groups.is_empty() {
         bail!(
             "{} has issued no copies yet: there is no one to attribute to",
@@ -257,7 +257,7 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
             );
         }
         let policy = state.policy(digest)?;
-        let canary_lists = state.canary_lists(digest)?;
+        let canary_lists = state.canary_lists(&attribution_log, digest)?;
         let mut builder = Detector::builder()
             .key(&key)
             .policy(&policy)
@@ -412,6 +412,33 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
     });
     let accused: Vec<RecipientScore> = recipients.iter().filter(|r| r.accused).cloned().collect();
     let leak = leak.expect("at least one group");
+    if let Some(o) = attribution_log.orphaned() {
+        // The accused are named, but nothing is recorded or signed against
+        // a log that lost a checkpoint.
+        let named: Vec<String> = accused
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} (slot {}, false-accusation bound {})",
+                    a.recipient,
+                    a.slot,
+                    crate::output::score_bound(a)
+                )
+            })
+            .collect();
+        bail!(
+            "the issuance log is damaged, so this verification cannot be recorded and no \
+             evidence report can be made: {}. Read against every copy the log has given, \
+             the entry that lost its checkpoint included, the leak {}. Restore the log and \
+             verify again to put it on record",
+            o.damage,
+            if named.is_empty() {
+                "accuses no one".to_owned()
+            } else {
+                format!("points to {}", named.join(", "))
+            }
+        );
+    }
     let log = record(
         &state,
         settings,
@@ -514,6 +541,7 @@ fn record(
         groups,
     } = *outcome;
     let entry = Entry::Verify(VerifyEntry {
+        scheme: watermark_core::SCHEME_VERSION,
         time: now_rfc3339(),
         investigator: settings.investigator.clone(),
         leak_blake3: leak.blake3.clone(),

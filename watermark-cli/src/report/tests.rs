@@ -58,6 +58,7 @@ fn score(recipient: &str, s: f64, b: f64, accused: bool) -> RecipientScore {
 fn sample(signer: &Signer) -> Report {
     let origin = signer.name().to_owned();
     let entry = Entry::Verify(VerifyEntry {
+        scheme: watermark_core::SCHEME_VERSION,
         time: "2026-05-02T11:00:00Z".into(),
         investigator: "fiscal<ia>-7".into(),
         leak_blake3: "e".repeat(64),

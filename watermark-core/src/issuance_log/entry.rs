@@ -29,6 +29,9 @@ pub enum Entry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IssueEntry {
+    /// The scheme version the copy was marked with
+    /// ([`SCHEME_VERSION`](crate::scheme::SCHEME_VERSION)).
+    pub scheme: u32,
     /// UTC time of issue, RFC 3339, to the second.
     pub time: String,
     /// The recipient's id.
@@ -47,6 +50,10 @@ pub struct IssueEntry {
     pub output_rows: u64,
     /// Canary rows added to the copy.
     pub canaries: u64,
+    /// BLAKE3 (hex) of the canary list the copy was made with, as kept in
+    /// the state (`canaries/INPUT-POLICY.json`); empty when the policy adds
+    /// no canaries. Every later read of the list checks it.
+    pub canary_list_blake3: String,
     /// Carrier slots written.
     pub slots_marked: u64,
     /// Id of the master key the marks derive from.
@@ -85,6 +92,8 @@ impl From<&CodeParams> for CodeRecord {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyEntry {
+    /// The scheme version the leak was read with.
+    pub scheme: u32,
     /// UTC time of the verification, RFC 3339, to the second.
     pub time: String,
     /// Who ran it (a user name or an investigator's chosen id).
@@ -211,12 +220,26 @@ impl Entry {
                 Ok(())
             }
         }
+        let scheme = match self {
+            Entry::Issue(e) => e.scheme,
+            Entry::Verify(e) => e.scheme,
+        };
+        if !crate::scheme::KNOWN_SCHEMES.contains(&scheme) {
+            return Err(format!(
+                "made with scheme version {scheme}, which this build of watermark does not know \
+                 (it knows {:?}): read this log with a newer watermark",
+                crate::scheme::KNOWN_SCHEMES
+            ));
+        }
         match self {
             Entry::Issue(e) => {
                 crate::scheme::validate_recipient_id(&e.recipient)
                     .map_err(|err| err.to_string())?;
                 digest("input_blake3", &e.input_blake3)?;
                 digest("output_blake3", &e.output_blake3)?;
+                if !e.canary_list_blake3.is_empty() {
+                    digest("canary_list_blake3", &e.canary_list_blake3)?;
+                }
                 text("key_id", &e.key_id)?;
                 text("policy_digest", &e.policy_digest)?;
                 text("time", &e.time)?;
@@ -258,6 +281,7 @@ mod tests {
 
     fn issue(recipient: &str, slot: u32) -> Entry {
         Entry::Issue(IssueEntry {
+            scheme: crate::scheme::SCHEME_VERSION,
             time: "2026-05-01T10:00:00Z".into(),
             recipient: recipient.into(),
             slot,
@@ -267,6 +291,7 @@ mod tests {
             output_bytes: 100,
             output_rows: 10,
             canaries: 0,
+            canary_list_blake3: String::new(),
             slots_marked: 12,
             key_id: "0123456789abcdef".into(),
             policy_digest: "c".repeat(32),
@@ -280,7 +305,7 @@ mod tests {
         let e = issue("PAN", 3);
         let line = e.to_canonical();
         assert!(line.starts_with(
-            r#"{"type":"issue","time":"2026-05-01T10:00:00Z","recipient":"PAN","slot":3,"#
+            r#"{"type":"issue","scheme":1,"time":"2026-05-01T10:00:00Z","recipient":"PAN","slot":3,"#
         ));
         let code = CodeRecord::from(&CodeParams {
             cutoff: 0.1,
@@ -295,11 +320,16 @@ mod tests {
         let spaced = line.replacen(":", ": ", 1);
         assert!(Entry::parse_line(&spaced).is_err());
         let reordered = line.replacen(
-            r#""type":"issue","time":"2026-05-01T10:00:00Z""#,
-            r#""time":"2026-05-01T10:00:00Z","type":"issue""#,
+            r#""type":"issue","scheme":1"#,
+            r#""scheme":1,"type":"issue""#,
             1,
         );
+        assert_ne!(reordered, line);
         assert!(Entry::parse_line(&reordered).is_err());
+        // A scheme this build does not know is refused, saying so.
+        let later = line.replacen(r#""scheme":1"#, r#""scheme":2"#, 1);
+        let err = Entry::parse_line(&later).unwrap_err();
+        assert!(err.message.contains("scheme version 2"), "{}", err.message);
         let extra = line.replacen('}', r#","more":1}"#, 1);
         assert!(Entry::parse_line(&extra).is_err());
         let escaped = line.replacen("PAN", r"P\u0041N", 1);
@@ -311,6 +341,7 @@ mod tests {
     #[test]
     fn verification_entries_round_trip() {
         let v = Entry::Verify(VerifyEntry {
+            scheme: crate::scheme::SCHEME_VERSION,
             time: "2026-05-02T10:00:00Z".into(),
             investigator: "Ana Pérez".into(),
             leak_blake3: "d".repeat(64),

@@ -17,17 +17,23 @@
 //! is covered by a signature: entries by the roots, checkpoints by their
 //! own signatures, the keys by their key ids.
 //!
-//! Appends write the entries first, then their checkpoints, each file synced
-//! before the next step. The log holds what the last complete, valid
-//! checkpoint signs. Anything after that (entries whose checkpoints were
-//! never written, or a checkpoint cut short) is what a killed append leaves:
-//! [`Log::open`] reports it as [`Uncommitted`], the next append removes it.
-//! Only such a tail is ever accepted: a cut-short checkpoint must be an exact
-//! prefix of the one that would sign the next entry, so a changed or removed
-//! byte anywhere else fails verification.
+//! Appends write a signed append intent (`log/append.intent`, naming the
+//! tree size and the entries about to be written), then the entries, then
+//! their checkpoints, each file synced before the next step, and remove the
+//! intent last. The log holds what the last complete, valid checkpoint
+//! signs. Anything after that (entries whose checkpoints were never
+//! written, or a checkpoint cut short) is accepted only as what a killed
+//! append leaves: the intent must name those bytes, and a cut-short
+//! checkpoint must be an exact prefix of the one that would sign the next
+//! entry. [`Log::open`] reports it as [`Uncommitted`] and the next append
+//! removes it. A tail no intent names means a signed entry lost its
+//! checkpoint (deleted, cut short, or restored from an inconsistent backup):
+//! that is damage, reported with the entry it leaves unsigned and never
+//! cleaned up, so no entry and no slot is ever silently given up.
 
 mod cache;
 mod entry;
+pub(crate) mod intent;
 mod receipt;
 mod store;
 
@@ -35,6 +41,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use entry::{AccusedRecord, CodeRecord, Entry, IssueEntry, VerifyEntry};
+pub(crate) use intent::INTENT_FILE;
 pub use receipt::{Receipt, VerifiedReceipt};
 pub(crate) use store::{append, create, default_origin, load_signer, new_log, repair, sync_dir};
 
@@ -65,6 +72,19 @@ pub struct Uncommitted {
     pub entry_lines: u64,
     /// Bytes of `log/checkpoints` after the last complete checkpoint.
     pub checkpoint_bytes: u64,
+}
+
+/// Entries after the last checkpoint that no append was writing: a signed
+/// entry lost its checkpoint (deleted, cut short, or a state restored from
+/// an inconsistent backup). Never removed; only [`Log::open_for_attribution`]
+/// opens such a log, so that the recipients those entries name still count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Orphaned {
+    /// What is wrong, and where.
+    pub damage: LogDamage,
+    /// The complete unsigned entries that parse, in order.
+    pub entries: Vec<Entry>,
 }
 
 /// What [`Log::open`] could say about the signing key.
@@ -101,6 +121,7 @@ pub struct Log {
     /// The committed bytes of both files, hashed (to remember this log by).
     hashed: Hashed,
     uncommitted: Option<Uncommitted>,
+    orphaned: Option<Orphaned>,
     signing_key: SigningKeyCheck,
 }
 
@@ -265,12 +286,29 @@ impl Log {
     /// otherwise against `log/verifier.key`. Fails with an
     /// [`ErrorKind::Log`](crate::ErrorKind::Log) naming the file, entry, line
     /// and byte of the first problem found.
+    ///
+    /// Entries after the last checkpoint are accepted only as what a killed
+    /// append left: the signed append intent must name them. Otherwise a
+    /// signed entry lost its checkpoint, and the log does not open.
     pub fn open(state_dir: &Path, pinned: Option<&Verifier>) -> Result<Log> {
-        Log::open_with(state_dir, pinned, &cache::GLOBAL)
+        Log::open_with(state_dir, pinned, &cache::GLOBAL, false)
+    }
+
+    /// Like [`Log::open`], but a log whose last entries lost their
+    /// checkpoint opens, with those entries in [`Log::orphaned`]: to
+    /// attribute a leak to the recipients they name. Nothing may be appended
+    /// to such a log.
+    pub fn open_for_attribution(state_dir: &Path) -> Result<Log> {
+        Log::open_with(state_dir, None, &cache::GLOBAL, true)
     }
 
     /// [`Log::open`], resuming from (and remembering in) `cache`.
-    fn open_with(state_dir: &Path, pinned: Option<&Verifier>, cache: &Cache) -> Result<Log> {
+    fn open_with(
+        state_dir: &Path,
+        pinned: Option<&Verifier>,
+        cache: &Cache,
+        lenient: bool,
+    ) -> Result<Log> {
         let dir = state_dir.join(LOG_DIR);
         let verifier = read_verifier(&dir.join(VERIFIER_KEY_FILE))?;
         if let Some(pinned) = pinned {
@@ -320,6 +358,7 @@ impl Log {
             checkpoints_len: 0,
             hashed: Hashed::default(),
             uncommitted: None,
+            orphaned: None,
             signing_key,
         };
         if let Some(v) = &resume {
@@ -429,6 +468,9 @@ impl Log {
                 checkpoint_bytes: tail.len() as u64,
             });
         }
+        if log.uncommitted.is_some() {
+            log.check_intent(&entries_data, &lines, &entries_path)?;
+        }
         log.hashed
             .entries
             .update(&entries_data[entries_from.offset..log.entries_len as usize]);
@@ -439,7 +481,61 @@ impl Log {
         if !spans.is_empty() {
             log.remember(cache);
         }
+        if let (Some(o), false) = (&log.orphaned, lenient) {
+            return Err(Error::log(o.damage.clone()));
+        }
         Ok(log)
+    }
+
+    /// Accepts the unsigned tail as a killed append's only if the signed
+    /// append intent names it; otherwise moves it to `orphaned`.
+    fn check_intent(
+        &mut self,
+        entries_data: &[u8],
+        lines: &Lines<'_>,
+        entries_path: &Path,
+    ) -> Result<()> {
+        let size = self.size();
+        let tail = &entries_data[self.entries_len as usize..];
+        let why = match intent::read(&self.dir, &self.verifier) {
+            Ok(Some(i)) if i.origin == self.origin() && self.intent_names_tail(&i, tail) => {
+                return Ok(());
+            }
+            Ok(Some(i)) => format!(
+                "{INTENT_FILE} names another append ({} entries after entry {})",
+                i.entries, i.size
+            ),
+            Ok(None) => format!("no append was under way (there is no {INTENT_FILE})"),
+            Err(e) if matches!(e.kind(), crate::ErrorKind::Io { .. }) => return Err(e),
+            Err(e) => e.to_string(),
+        };
+        let u = self.uncommitted.take().expect("called with a tail");
+        let entries: Vec<Entry> = (size..lines.count())
+            .filter_map(|i| lines.get(i as usize))
+            .map_while(|l| {
+                std::str::from_utf8(l.bytes)
+                    .ok()
+                    .and_then(|t| Entry::parse_line(t).ok())
+            })
+            .collect();
+        let damage = LogDamage::new(
+            entries_path,
+            format!(
+                "entry {size} is signed by no checkpoint, and {why}: the log holds {} unsigned \
+                 entr{} ({} bytes) after its last checkpoint, which only a checkpoint removed or \
+                 cut short, or a state restored from an inconsistent backup, leaves. Signed \
+                 entries are never removed: put back log/checkpoints from a backup, or the \
+                 latest checkpoint the log's witnesses cosigned",
+                u.entry_lines,
+                if u.entry_lines == 1 { "y" } else { "ies" },
+                u.entry_bytes
+            ),
+        )
+        .entry(size)
+        .line(size + 1)
+        .byte(self.entries_len);
+        self.orphaned = Some(Orphaned { damage, entries });
+        Ok(())
     }
 
     /// Remembers this log in `cache` as verified up to its last checkpoint.
@@ -656,6 +752,43 @@ impl Log {
     /// What a killed append left after the last checkpoint, if anything.
     pub fn uncommitted(&self) -> Option<&Uncommitted> {
         self.uncommitted.as_ref()
+    }
+
+    /// Entries that lost their checkpoint, in a log opened with
+    /// [`Log::open_for_attribution`].
+    pub fn orphaned(&self) -> Option<&Orphaned> {
+        self.orphaned.as_ref()
+    }
+
+    /// Issued copies, signed or orphaned: every slot the log has ever given.
+    pub fn issues_with_orphaned(&self) -> impl Iterator<Item = &IssueEntry> + '_ {
+        let orphaned = self.orphaned.iter().flat_map(|o| &o.entries);
+        self.entries().chain(orphaned).filter_map(|e| match e {
+            Entry::Issue(issue) => Some(issue),
+            _ => None,
+        })
+    }
+
+    /// Whether the intent's append is the one that stopped here: its first
+    /// entries are the last signed ones (those whose checkpoints were
+    /// written), and the unsigned `tail` starts the rest.
+    fn intent_names_tail(&self, i: &intent::Intent, tail: &[u8]) -> bool {
+        let size = self.size();
+        let Some(signed) = size.checked_sub(i.size).filter(|&n| n <= i.entries) else {
+            return false;
+        };
+        let mut rest = i.text.as_str();
+        for k in i.size..size {
+            let Some((line, after)) = rest.split_once('\n') else {
+                return false;
+            };
+            if self.entry_text(k) != Some(line) {
+                return false;
+            }
+            rest = after;
+        }
+        debug_assert!(signed <= i.entries);
+        rest.as_bytes().starts_with(tail)
     }
 
     /// What could be checked of the signing key.

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use super::cache::{Cache, GLOBAL};
 use super::{
-    Entry, Log, SigningKeyCheck, Uncommitted, CHECKPOINTS_FILE, ENTRIES_FILE, LOG_DIR,
+    intent, Entry, Log, SigningKeyCheck, Uncommitted, CHECKPOINTS_FILE, ENTRIES_FILE, LOG_DIR,
     SIGNING_KEY_FILE, VERIFIER_KEY_FILE,
 };
 use crate::error::{Error, LogDamage, Result};
@@ -181,12 +181,15 @@ pub(crate) fn repair(state_dir: &Path) -> Result<(Log, Option<Uncommitted>)> {
 }
 
 fn repair_with(state_dir: &Path, cache: &Cache) -> Result<(Log, Option<Uncommitted>)> {
-    let mut log = Log::open_with(state_dir, None, cache)?;
+    let mut log = Log::open_with(state_dir, None, cache, false)?;
     let removed = log.uncommitted.take();
     if removed.is_some() {
         truncate(&log.dir.join(ENTRIES_FILE), log.entries_len)?;
         truncate(&log.dir.join(CHECKPOINTS_FILE), log.checkpoints_len)?;
     }
+    // Done with, or left by an append whose checkpoints were synced before
+    // a crash: either way it must not outlive this point.
+    intent::remove(&log.dir)?;
     Ok((log, removed))
 }
 
@@ -250,8 +253,12 @@ pub(super) fn append_with(
         notes.push_str(&note);
         new_notes.push(note);
     }
+    // The signed intent first: a tail after the last checkpoint is only
+    // ever accepted (and removed) when the intent names it.
+    intent::write(&log.dir, &signer, first, entries.len() as u64, &text)?;
     append_synced(&log.dir.join(ENTRIES_FILE), text.as_bytes())?;
     append_synced(&log.dir.join(CHECKPOINTS_FILE), notes.as_bytes())?;
+    intent::remove(&log.dir)?;
     log.entries_len += text.len() as u64;
     log.checkpoints_len += notes.len() as u64;
     log.lines.extend(text.lines().map(Arc::from));

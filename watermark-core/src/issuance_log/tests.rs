@@ -8,6 +8,7 @@ use crate::ErrorKind;
 
 fn issue(recipient: &str, slot: u32, digest: char) -> Entry {
     Entry::Issue(IssueEntry {
+        scheme: crate::scheme::SCHEME_VERSION,
         time: "2026-05-01T10:00:00Z".into(),
         recipient: recipient.into(),
         slot,
@@ -17,6 +18,7 @@ fn issue(recipient: &str, slot: u32, digest: char) -> Entry {
         output_bytes: 456_789,
         output_rows: 3000,
         canaries: 0,
+        canary_list_blake3: String::new(),
         slots_marked: 4321,
         key_id: "0123456789abcdef".into(),
         policy_digest: "5".repeat(32),
@@ -27,6 +29,7 @@ fn issue(recipient: &str, slot: u32, digest: char) -> Entry {
 
 fn verification(accused: &[(&str, u32)]) -> Entry {
     Entry::Verify(VerifyEntry {
+        scheme: crate::scheme::SCHEME_VERSION,
         time: "2026-05-02T11:00:00Z".into(),
         investigator: "auditor-1".into(),
         leak_blake3: "e".repeat(64),
@@ -444,6 +447,13 @@ fn every_torn_append_is_uncommitted_and_repaired() {
     let lock = state.lock().unwrap();
     let entries = log_file(&state, ENTRIES_FILE);
     let checkpoints = log_file(&state, CHECKPOINTS_FILE);
+    // What the killed append had signed and written before it began.
+    let signer = state.log_signer().unwrap();
+    let pending = std::str::from_utf8(&after_entries[before_entries.len()..]).unwrap();
+    let intend = || {
+        super::intent::write(&state.dir().join(LOG_DIR), &signer, 4, 2, pending).unwrap();
+    };
+    intend();
     // Entries cut anywhere, no new checkpoint. Every cut is read; some are
     // repaired (which syncs, and so costs).
     cut_to(&checkpoints, &before_notes, before_notes.len());
@@ -462,6 +472,7 @@ fn every_torn_append_is_uncommitted_and_repaired() {
             assert_eq!(&removed, u);
             assert_eq!(fs::read(&entries).unwrap(), before_entries);
             assert!(state.log().unwrap().uncommitted().is_none());
+            intend();
         }
     }
     // All entries, checkpoints cut anywhere.
@@ -488,6 +499,7 @@ fn every_torn_append_is_uncommitted_and_repaired() {
             // The repaired log takes new entries.
             state.append(&lock, &[issue("NEW", 9, 'f')]).unwrap();
             assert_eq!(state.log().unwrap().size(), expect + 1);
+            intend();
         }
     }
     let restore = || {
@@ -507,8 +519,8 @@ fn every_torn_append_is_uncommitted_and_repaired() {
 fn reopening_resumes_from_what_was_verified_and_agrees_with_a_fresh_verification() {
     let (_d, state) = sample();
     let cache = Cache::new();
-    let open = || Log::open_with(state.dir(), None, &cache);
-    let fresh = || Log::open_with(state.dir(), None, &Cache::new());
+    let open = || Log::open_with(state.dir(), None, &cache, false);
+    let fresh = || Log::open_with(state.dir(), None, &Cache::new(), false);
     let first = open().unwrap();
     assert_eq!(cache.resumes(), 0);
     assert_eq!(format!("{first:?}"), format!("{:?}", fresh().unwrap()));
@@ -619,4 +631,73 @@ fn reopening_resumes_from_what_was_verified_and_agrees_with_a_fresh_verification
     assert_eq!(cache.resumes(), resumes);
     open().unwrap();
     assert_eq!(cache.resumes(), resumes + 1);
+}
+
+/// A signed entry whose checkpoint is deleted or cut short, with no append
+/// under way, is damage: the log does not open, nothing can be appended
+/// (so its slot is never given again), and attribution still sees it.
+#[test]
+fn a_signed_entry_that_loses_its_checkpoint_is_damage_never_cleanup() {
+    let (_d, state) = sample();
+    let checkpoints = log_file(&state, CHECKPOINTS_FILE);
+    let notes = fs::read(&checkpoints).unwrap();
+    let log = state.log().unwrap();
+    let last = log.checkpoint_at(4).unwrap().len();
+    let signer = state.log_signer().unwrap();
+    // Deleted whole, or cut anywhere in it.
+    for cut in [
+        notes.len() - last,
+        notes.len() - last + 5,
+        notes.len() - 40,
+        notes.len() - 1,
+    ] {
+        cut_to(&checkpoints, &notes, cut);
+        let d = damage(state.log().unwrap_err());
+        assert_eq!(d.entry, Some(3), "cut at {cut}: {d:?}");
+        assert_eq!(d.line, Some(4));
+        assert!(
+            d.message.contains("signed by no checkpoint"),
+            "{}",
+            d.message
+        );
+        let lock = state.lock().unwrap();
+        assert!(state.repair_log(&lock).is_err());
+        assert!(state.append(&lock, &[issue("PT", 3, 'd')]).is_err());
+        drop(lock);
+        assert!(state.assign_slots(&["PT".to_string()]).is_err());
+        // The files were not touched.
+        assert_eq!(fs::read(&checkpoints).unwrap(), &notes[..cut]);
+        // Attribution still counts the recipient of the orphaned entry.
+        let log = Log::open_for_attribution(state.dir()).unwrap();
+        assert_eq!(log.size(), 3);
+        let orphaned = log.orphaned().unwrap();
+        assert_eq!(orphaned.entries.len(), 1);
+        let slots: Vec<(&str, u32)> = log
+            .issues_with_orphaned()
+            .map(|e| (e.recipient.as_str(), e.slot))
+            .collect();
+        assert_eq!(slots, [("PAN", 0), ("PRI", 1), ("MORENA", 2)]);
+        // An intent for another append does not excuse it; neither does one
+        // signed by another key.
+        let dir = state.dir().join(LOG_DIR);
+        super::intent::write(&dir, &signer, 3, 1, "{\"other\":1}\n").unwrap();
+        assert!(state.log().is_err());
+        let stranger = crate::tlog::Signer::generate("example.org/log").unwrap();
+        let text = std::str::from_utf8(&fs::read(log_file(&state, ENTRIES_FILE)).unwrap())
+            .unwrap()
+            .lines()
+            .nth(3)
+            .unwrap()
+            .to_owned()
+            + "\n";
+        super::intent::write(&dir, &stranger, 3, 1, &text).unwrap();
+        assert!(state.log().is_err());
+        // The intent of the real append, signed with the log's key, is what
+        // a killed append leaves: then (and only then) the tail is removed.
+        super::intent::write(&dir, &signer, 3, 1, &text).unwrap();
+        assert!(state.log().unwrap().uncommitted().is_some());
+        super::intent::remove(&dir).unwrap();
+    }
+    cut_to(&checkpoints, &notes, notes.len());
+    assert_eq!(state.log().unwrap().size(), 4);
 }

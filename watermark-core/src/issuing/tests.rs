@@ -30,6 +30,7 @@ fn recipients() -> Vec<Recipient> {
 
 fn entry(r: &Recipient, content: &[u8]) -> IssueEntry {
     IssueEntry {
+        scheme: crate::scheme::SCHEME_VERSION,
         time: crate::now_rfc3339(),
         recipient: r.id.clone(),
         slot: r.slot,
@@ -39,6 +40,7 @@ fn entry(r: &Recipient, content: &[u8]) -> IssueEntry {
         output_bytes: content.len() as u64,
         output_rows: 1,
         canaries: 0,
+        canary_list_blake3: String::new(),
         slots_marked: 1,
         key_id: "0123456789abcdef".into(),
         policy_digest: "5".repeat(32),
@@ -175,6 +177,12 @@ fn recovery_undoes_copies_that_were_not_logged() {
     let log = s.state.log().unwrap();
     let notes: String = (0..=0).map(|k| log.checkpoint_at(k).unwrap()).collect();
     fs::write(log_dir.join(issuance_log::CHECKPOINTS_FILE), notes).unwrap();
+    // The signed intent such a killed append leaves.
+    let text: String = (0..2)
+        .map(|i| format!("{}\n", log.entry_text(i).unwrap()))
+        .collect();
+    let signer = s.state.log_signer().unwrap();
+    issuance_log::intent::write(&log_dir, &signer, 0, 2, &text).unwrap();
     let rec = s.state.recover(&lock).unwrap();
     let removed = rec.removed_from_log.clone().unwrap();
     assert_eq!(removed.entry_lines, 2);

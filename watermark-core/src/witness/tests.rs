@@ -303,6 +303,7 @@ fn witness_lists_are_checked() {
 
 fn issue(recipient: &str, slot: u32) -> Entry {
     Entry::Issue(IssueEntry {
+        scheme: crate::scheme::SCHEME_VERSION,
         time: now_rfc3339(),
         recipient: recipient.into(),
         slot,
@@ -312,6 +313,7 @@ fn issue(recipient: &str, slot: u32) -> Entry {
         output_bytes: 1,
         output_rows: 1,
         canaries: 0,
+        canary_list_blake3: String::new(),
         slots_marked: 1,
         key_id: "k".into(),
         policy_digest: "p".into(),
@@ -410,6 +412,7 @@ fn receipts_are_rewritten_to_carry_the_cosignatures() {
                 recipient: id.to_string(),
                 slot: i as u32,
                 index: i as u64,
+                already_logged: false,
                 path: tmp.path().join(format!("{id}.csv")),
                 receipt_path,
                 receipt,
