@@ -13,7 +13,12 @@ Exit status:
   1  an error: bad input, missing or unreadable state, I/O failure (the message names the file, row and column)
   2  the command line is wrong
   3  report verify: the report does not verify with the key given (a byte of it was changed, it
-     is not signed or signed by another key, a receipt in it fails, or --leaked is another file)";
+     is not signed or signed by another key, a receipt in it fails, or --leaked is another file)
+  4  the state is behind its witnesses or forked from what they saw: a witness cosigned a larger
+     checkpoint of this log, or another root at the same size (issue refuses; log witness says so)
+  5  too few witness cosignatures: log verify, verify-receipt or report verify with --require K
+     found fewer than K valid ones from the --witness-key keys; issue or log witness got fewer
+     than the witness list requires";
 
 /// Trace leaked registry extracts back to the recipient who leaked them.
 ///
@@ -52,6 +57,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Write a synthetic extract, to try the tool or test a pipeline.
     Synth(SynthArgs),
+    /// Run a witness: cosign other logs' checkpoints only if they extend the last ones it saw.
+    #[command(subcommand)]
+    Witness(WitnessCommand),
 }
 
 #[derive(Debug, Args)]
@@ -59,6 +67,28 @@ pub struct StateArg {
     /// The state directory (master key, policies, issuance log).
     #[arg(long, env = "WATERMARK_STATE", value_name = "DIR")]
     pub state: PathBuf,
+}
+
+/// The state's witness list.
+#[derive(Debug, Args)]
+pub struct WitnessesArg {
+    /// The witness list (TOML: `required` and one [[witness]] with name, url and key each).
+    /// Default: STATE/witnesses.toml, if there is one; better kept outside the state, where
+    /// restoring or editing the state cannot change it.
+    #[arg(long, env = "WATERMARK_WITNESSES", value_name = "FILE")]
+    pub witnesses: Option<PathBuf>,
+}
+
+/// Witness keys a checkpoint must carry cosignatures of.
+#[derive(Debug, Args)]
+pub struct WitnessKeysArg {
+    /// A witness's verifier key (as `watermark witness init` prints it, or a file holding it);
+    /// repeat for several. The checkpoint must carry valid cosignatures of --require of them.
+    #[arg(long = "witness-key", value_name = "KEY")]
+    pub witness_keys: Vec<String>,
+    /// How many distinct witnesses of those given must have cosigned (default: all of them).
+    #[arg(long, value_name = "K", requires = "witness_keys")]
+    pub require: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -89,6 +119,13 @@ Each copy is logged (entry and signed checkpoint) before it gets its final name,
 .parquet, .arrow, .arrows); its receipt, OUT/ID.receipt, proves the entry offline
 (`watermark log verify-receipt`). A run that was killed is completed or undone by the next one.
 
+With witnesses (STATE/witnesses.toml, or --witnesses FILE), the log's checkpoint is submitted to
+them before any slot is assigned: if one of them has cosigned a larger checkpoint of this log, or
+another root at the same size, the state is an old backup or its log was cut back or forked, and
+nothing is issued (exit status 4). After the copies are logged the new checkpoint is submitted and
+the receipts carry the cosignatures; a witness that cannot be reached then is warned of, the copies
+stand, and `watermark log witness` catches up.
+
 Examples:
   watermark issue --state st --policy roll.toml roll.csv --to PAN --to PRI --out-dir copies/
   watermark issue --state st --policy roll.toml roll.parquet --to PAN --out-dir copies/
@@ -116,6 +153,8 @@ pub struct IssueArgs {
     /// Replace copies that already exist in OUT.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub witnesses: WitnessesArg,
     /// Print a JSON document instead of text.
     #[arg(long)]
     pub json: bool,
@@ -162,6 +201,10 @@ pub struct VerifyArgs {
     /// anyone to check with `watermark report verify FILE --pubkey KEY`.
     #[arg(long, value_name = "FILE.html")]
     pub report: Option<PathBuf>,
+    /// With witnesses, the checkpoint after this verification is submitted to them, and the
+    /// report carries their cosignatures.
+    #[command(flatten)]
+    pub witnesses: WitnessesArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -184,6 +227,8 @@ pub enum LogCommand {
     Checkpoint(LogPlainArgs),
     /// Check a receipt offline against the log's public key.
     VerifyReceipt(VerifyReceiptArgs),
+    /// Submit the latest checkpoint to the state's witnesses and keep their cosignatures.
+    Witness(LogWitnessArgs),
 }
 
 /// A log's public key: `NAME+ID+BASE64` or a file holding one.
@@ -220,12 +265,21 @@ Exit status 0 when every byte of log/entries, log/checkpoints and the key files 
 left after the last checkpoint (and only that: the log's signed append intent must name it) is
 reported, not counted: the next issue or verify removes it. An entry after the last checkpoint
 that no append intent names lost its signature: that is an error, and nothing more is logged or
-issued until log/checkpoints is restored.")]
+issued until log/checkpoints is restored.
+
+With --witness-key, the latest checkpoint must also be cosigned (log/cosigned, kept by
+`watermark log witness` and `watermark issue`) by --require of the witnesses given: exit
+status 5 if it is not, or if the latest cosigned checkpoint is an older one.
+
+Example:
+  watermark log verify --state st --pubkey log.pub --witness-key wa.pub --witness-key wb.pub")]
 pub struct LogVerifyArgs {
     #[command(flatten)]
     pub state: StateArg,
     #[command(flatten)]
     pub pubkey: PubkeyArg,
+    #[command(flatten)]
+    pub witness_keys: WitnessKeysArg,
     /// Print a JSON document instead of text.
     #[arg(long)]
     pub json: bool,
@@ -278,9 +332,103 @@ pub struct VerifyReceiptArgs {
     /// Also check that this file is the copy the entry names (its BLAKE3).
     #[arg(long, value_name = "FILE")]
     pub copy: Option<PathBuf>,
+    #[command(flatten)]
+    pub witness_keys: WitnessKeysArg,
     /// Print a JSON document instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Each witness in the list (STATE/witnesses.toml, or --witnesses FILE) is sent the log's latest
+checkpoint by the C2SP tlog-witness protocol (POST URL/add-checkpoint): first with the size it
+was last seen to hold, and, if it holds another, again with a consistency proof from its size.
+The cosigned checkpoint is kept in STATE/log/cosigned.
+
+Exit status: 0 when at least `required` witnesses cosigned; 4 when a witness holds a larger
+checkpoint of this log or another root at a size it holds (the state is an old backup, or the
+log was cut back or forked: restore the latest log); 5 when fewer than `required` cosigned
+(unreachable, or refusing for another reason: each is reported); 1 for other errors.
+
+Example:
+  watermark log witness --state st --witnesses /etc/watermark/witnesses.toml")]
+pub struct LogWitnessArgs {
+    #[command(flatten)]
+    pub state: StateArg,
+    #[command(flatten)]
+    pub witnesses: WitnessesArg,
+    /// Print a JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+#[command(after_help = "\
+A witness keeps, for each log it witnesses, the latest checkpoint it cosigned, and cosigns a new
+one only if a consistency proof shows that it extends that one (C2SP tlog-witness). Run one where
+the registry's operators cannot change it: an auditor, a party, a court.
+
+  watermark witness init --dir /srv/witness --name witness.example/w1   # prints its key
+  watermark witness trust --dir /srv/witness LOG_PUBLIC_KEY             # `watermark log pubkey`
+  watermark witness serve --dir /srv/witness --listen 0.0.0.0:8443")]
+pub enum WitnessCommand {
+    /// Create a witness: a new Ed25519 key (mode 0600) in DIR. Prints its verifier key.
+    Init(WitnessInitArgs),
+    /// Witness a log, given its public key (`watermark log pubkey` prints it).
+    Trust(WitnessTrustArgs),
+    /// Answer POST /add-checkpoint over HTTP until stopped.
+    Serve(WitnessServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WitnessDirArg {
+    /// The witness's directory (its key, the logs it witnesses, what it cosigned).
+    #[arg(long, env = "WATERMARK_WITNESS_DIR", value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct WitnessInitArgs {
+    #[command(flatten)]
+    pub dir: WitnessDirArg,
+    /// The witness's name, which its key and cosignatures carry, e.g. witness.example/w1
+    /// (no spaces, no '+').
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// Print a JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WitnessTrustArgs {
+    #[command(flatten)]
+    pub dir: WitnessDirArg,
+    /// The log's public key, NAME+ID+BASE64 (its name is the log's origin), or a file holding it.
+    #[arg(value_name = "LOG_VERIFIER_KEY")]
+    pub log_key: String,
+    /// Print a JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+The first line printed is `Witness NAME listening on http://ADDRESS` (with --listen ...:0, the
+port the system chose). Each request is reported on standard error. Put TLS in front of it (a
+reverse proxy) when it is reached over a network. Stops on SIGINT or SIGTERM.
+
+Answers, as C2SP tlog-witness specifies: 200 with the cosignature lines; 400 for a malformed
+request; 403 if the checkpoint is not signed by the log's key; 404 for a log it does not witness;
+409 with the size it holds (text/x.tlog.size) when the old size is not that size, or when the
+checkpoint has that size and another root (a fork); 422 when the consistency proof fails.")]
+pub struct WitnessServeArgs {
+    #[command(flatten)]
+    pub dir: WitnessDirArg,
+    /// Address to listen on, e.g. 127.0.0.1:8080 (port 0: any free port).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -377,8 +525,12 @@ key and signature give); then the signed checkpoint the report carries, each log
 (this verification's entry, the accused's copies' entries) against the key, and that the logged
 verification is of the same file with the same accused. Any changed byte fails the check.
 
+With --witness-key, the report's checkpoint must also carry valid cosignatures of --require of
+the witnesses given (a report made with witnesses configured carries them).
+
 Exit status: 0 when everything checks out; 3 when it does not (the message and --json say
-what failed); 1 when the report, the key or --leaked cannot be read; 2 for a wrong command line.
+what failed); 5 when it does but too few witnesses cosigned its checkpoint; 1 when the report,
+the key or --leaked cannot be read; 2 for a wrong command line.
 
 Example:
   watermark log pubkey --state st > log.pub                # the registry publishes this
@@ -407,6 +559,8 @@ pub struct ReportVerifyArgs {
     /// checkpoint to DIR/checkpoint (for `watermark log verify-receipt` and `log consistency`).
     #[arg(long, value_name = "DIR")]
     pub save_receipts: Option<PathBuf>,
+    #[command(flatten)]
+    pub witness_keys: WitnessKeysArg,
     /// Print a JSON document instead of text (also when the report does not verify).
     #[arg(long)]
     pub json: bool,

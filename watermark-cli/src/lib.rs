@@ -15,3 +15,4 @@ pub mod cli;
 pub mod commands;
 pub mod output;
 pub mod report;
+pub mod witnessing;

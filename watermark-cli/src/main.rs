@@ -32,6 +32,19 @@ fn main() -> ExitCode {
             {
                 return ExitCode::from(3);
             }
+            // The state is behind its witnesses, or forked from what they saw.
+            if err
+                .downcast_ref::<watermark_cli::witnessing::Behind>()
+                .is_some()
+            {
+                return ExitCode::from(4);
+            }
+            if err
+                .downcast_ref::<watermark_cli::witnessing::TooFewCosignatures>()
+                .is_some()
+            {
+                return ExitCode::from(5);
+            }
             ExitCode::FAILURE
         }
     }

@@ -14,7 +14,10 @@
 //! The algorithm does no I/O: [`Embedder`] and [`Detector`] work on rows.
 //! [`issue_csv`] and [`verify_csv`] are the CSV adapters; [`State`] keeps keys
 //! on disk with the signed, append-only issuance [`Log`], whose [`Receipt`]s
-//! anyone holding the log's public key can check offline.
+//! anyone holding the log's public key can check offline. A [`Witness`]
+//! (C2SP tlog-witness style) cosigns the log's checkpoints only if they
+//! extend the last one it saw, and a state's [`WitnessConfig`] names the
+//! witnesses its log is shown to.
 //!
 //! ```
 //! use watermark_core::{issue_csv, verify_csv, Detector, Embedder, MasterKey, Policy, Recipient};
@@ -70,6 +73,7 @@ mod scheme;
 mod state;
 mod suggest;
 pub mod tlog;
+mod witness;
 
 pub use canary::{make_canaries, CanaryList};
 pub use columnar::{
@@ -107,3 +111,7 @@ pub use policy::{
 pub use scheme::{validate_recipient_id, IdentifierKind, Recipient, KNOWN_SCHEMES, SCHEME_VERSION};
 pub use state::{now_rfc3339, Appended, FilesChecked, Groups, State, StateLock};
 pub use suggest::{suggest_from_csv, suggest_policy, ColumnRole, Role, Suggestion};
+pub use witness::{
+    cosign_receipts, read_cosigned, store_cosigned, AddCheckpointError, Cosigned, CosignedState,
+    Trusted, Witness, WitnessConfig, WitnessEntry, COSIGNED_FILE, WITNESSES_FILE,
+};

@@ -347,3 +347,51 @@ fn tlog_interop_real_log_storage() {
         }
     }
 }
+
+#[test]
+fn tlog_interop_cosigned_checkpoints_open_with_log_and_witness_keys() {
+    let mut tree = Tree::new();
+    for i in 0u32..9 {
+        tree.push_entry(&i.to_be_bytes());
+    }
+    let log = Signer::from_seed("registry.example/extracts", &[0x5a; 32]).unwrap();
+    let witnesses = [
+        Signer::from_seed("witness-a.example", &[1; 32]).unwrap(),
+        Signer::from_seed("witness-b.example/w1", &[2; 32]).unwrap(),
+    ];
+    let cp = Checkpoint::new(log.name(), 9, tree.root());
+    let mut note = tlog::sign_checkpoint(&cp, &log).unwrap();
+    for w in &witnesses {
+        let lines = tlog::cosign(w, &cp, 1_700_000_000).unwrap();
+        note = tlog::merge_cosignatures(&note, &w.verifier(), &lines).unwrap();
+    }
+    // Their verifier, given the log's and both witnesses' keys, verifies the
+    // three note signatures and leaves the cosignature/v1 lines unverified.
+    let theirs = Note::from_bytes(note.as_bytes()).expect("their parse");
+    let keys = VerifierList::new(
+        std::iter::once(&log)
+            .chain(&witnesses)
+            .map(|s| {
+                Box::new(StandardVerifier::new(&s.verifier().to_vkey()).unwrap())
+                    as Box<dyn signed_note::Verifier>
+            })
+            .collect(),
+    );
+    let (verified, unverified) = theirs.verify(&keys).expect("their verify");
+    let mut names: Vec<&str> = verified.iter().map(|s| s.name()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "registry.example/extracts",
+            "witness-a.example",
+            "witness-b.example/w1"
+        ]
+    );
+    assert_eq!(unverified.len(), 2);
+    // With the log's key alone, as a log's client would.
+    assert_eq!(
+        their_open(note.as_bytes(), &log.verifier().to_vkey()),
+        cp.to_body().as_bytes()
+    );
+}

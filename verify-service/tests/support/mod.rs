@@ -70,6 +70,7 @@ pub fn make_fixture(dir: &Path, rows: usize, recipients: usize, leak_rows: usize
             out_dir: copies.clone(),
             force: false,
             format: None,
+            witnesses: None,
         },
         QUIET,
     )

@@ -126,6 +126,7 @@ pub fn run(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
             out_dir: copies_dir.clone(),
             force: false,
             format: None,
+            witnesses: None,
         },
         step,
     )?;

@@ -24,6 +24,8 @@ pub struct Settings {
     pub force: bool,
     /// The copies' format; `None` for the input's.
     pub format: Option<FileFormat>,
+    /// The witness list; `None` for STATE/witnesses.toml, if there is one.
+    pub witnesses: Option<PathBuf>,
 }
 
 impl From<IssueArgs> for Settings {
@@ -36,6 +38,7 @@ impl From<IssueArgs> for Settings {
             out_dir: a.out_dir,
             force: a.force,
             format: a.format,
+            witnesses: a.witnesses.witnesses,
         }
     }
 }
@@ -192,6 +195,10 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
     let lock = state.lock()?;
     let recovery = state.recover(&lock)?;
     report_recovery(printer, &recovery)?;
+    // Before any slot is assigned: a state its witnesses show to be behind
+    // (an older backup) or forked issues nothing.
+    let witnessed =
+        crate::witnessing::before_issue(&state, &lock, settings.witnesses.as_deref(), printer)?;
     let key = state.master_key()?;
     let policy_text = std::fs::read_to_string(&settings.policy)
         .with_context(|| format!("reading policy {}", settings.policy.display()))?;
@@ -323,6 +330,7 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
         .map(|(_, e)| (e.output_blake3.clone(), e.output_bytes, e.canaries))
         .collect();
     let issued = pending.commit(copies)?;
+    let cosigned = crate::witnessing::after_issue(witnessed, &state, &lock, &issued, printer)?;
     let log = state.log()?;
     Ok(Report {
         input: settings.input.clone(),
@@ -354,7 +362,7 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
         log: LogRef {
             origin: log.origin().to_owned(),
             size: log.size(),
-            checkpoint: log.checkpoint().to_owned(),
+            checkpoint: cosigned.unwrap_or_else(|| log.checkpoint().to_owned()),
         },
     })
 }

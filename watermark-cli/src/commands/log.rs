@@ -15,6 +15,7 @@ use crate::cli::{
     VerifyReceiptArgs,
 };
 use crate::output::Printer;
+use crate::witnessing::CosignaturesDoc;
 
 pub fn run(cmd: LogCommand, quiet: bool) -> anyhow::Result<()> {
     let printer = |json| Printer { json, quiet };
@@ -26,6 +27,7 @@ pub fn run(cmd: LogCommand, quiet: bool) -> anyhow::Result<()> {
         LogCommand::Pubkey(a) => pubkey(&a, printer(a.json)),
         LogCommand::Checkpoint(a) => checkpoint(&a, printer(a.json)),
         LogCommand::VerifyReceipt(a) => verify_receipt(&a, printer(a.json)),
+        LogCommand::Witness(a) => crate::witnessing::log_witness(&a, printer(a.json)),
     }
 }
 
@@ -222,6 +224,8 @@ struct VerifyDoc {
     canary_lists_checked: Option<usize>,
     uncommitted: Option<UncommittedDoc>,
     interrupted_issue: bool,
+    /// With --witness-key: the cosignatures on the latest checkpoint.
+    witnesses: Option<CosignaturesDoc>,
     problem: Option<Problem>,
 }
 
@@ -268,6 +272,7 @@ fn verify(a: &LogVerifyArgs, printer: Printer) -> anyhow::Result<()> {
                 canary_lists_checked: None,
                 uncommitted: None,
                 interrupted_issue: false,
+                witnesses: None,
                 problem: Some(problem),
             })?;
             return Err(err.context(format!(
@@ -285,6 +290,9 @@ fn verify(a: &LogVerifyArgs, printer: Printer) -> anyhow::Result<()> {
         SigningKeyCheck::Unreadable => ("unreadable", "not readable by this user: not checked"),
         _ => ("unknown", "not checked"),
     };
+    let witnesses = crate::witnessing::key_check(&a.witness_keys, log.verifier())?
+        .map(|k| k.check_state(&state, &log))
+        .transpose()?;
     let mut s = format!("The issuance log {} verifies.\n", log.origin());
     let _ =
         writeln!(
@@ -318,6 +326,9 @@ fn verify(a: &LogVerifyArgs, printer: Printer) -> anyhow::Result<()> {
             s.push_str("  canary lists: not in this directory (they are secret), not checked\n")
         }
     }
+    if let Some(w) = &witnesses {
+        let _ = writeln!(s, "  {}", w.text());
+    }
     printer.text(&s)?;
     if let Some(u) = log.uncommitted() {
         printer.notice(&format!("note: {}", uncommitted_note(u)))?;
@@ -328,8 +339,12 @@ fn verify(a: &LogVerifyArgs, printer: Printer) -> anyhow::Result<()> {
              `watermark issue` completes the copies that were logged and removes the others",
         )?;
     }
+    let failure = witnesses
+        .as_ref()
+        .filter(|w| !w.ok)
+        .map(|w| w.failure("the latest checkpoint is not cosigned as required"));
     printer.json(&VerifyDoc {
-        ok: true,
+        ok: failure.is_none(),
         origin: Some(log.origin().to_owned()),
         public_key: Some(log.verifier().to_vkey()),
         pinned_key: pinned,
@@ -341,9 +356,20 @@ fn verify(a: &LogVerifyArgs, printer: Printer) -> anyhow::Result<()> {
         canary_lists_checked: files.canary_lists,
         uncommitted: uncommitted_doc(&log),
         interrupted_issue: state.has_interrupted_issue(),
-        problem: None,
+        problem: failure.as_ref().map(|f| Problem {
+            file: None,
+            entry: None,
+            checkpoint: None,
+            line: None,
+            byte: None,
+            message: f.message.clone(),
+        }),
+        witnesses,
     })?;
-    Ok(())
+    match failure {
+        Some(f) => Err(f.into()),
+        None => Ok(()),
+    }
 }
 
 /// Finds an entry by index, or by the BLAKE3 of a copy or verified file
@@ -551,6 +577,8 @@ struct ReceiptDoc<'a> {
     checkpoint: TreeHead,
     entry: &'a Entry,
     copy_matches: Option<bool>,
+    /// With --witness-key: the cosignatures on the receipt's checkpoint.
+    witnesses: Option<CosignaturesDoc>,
 }
 
 fn verify_receipt(a: &VerifyReceiptArgs, printer: Printer) -> anyhow::Result<()> {
@@ -604,15 +632,30 @@ fn verify_receipt(a: &VerifyReceiptArgs, printer: Printer) -> anyhow::Result<()>
     if let (Some(path), Some(true)) = (&a.copy, copy_matches) {
         let _ = writeln!(s, "  {} is that copy (same BLAKE3).", path.display());
     }
+    let witnesses = crate::witnessing::key_check(&a.witness_keys, &verifier)?
+        .map(|k| k.check(&receipt.checkpoint, Some(v.checkpoint.size)));
+    if let Some(w) = &witnesses {
+        let _ = writeln!(s, "  {}", w.text());
+    }
+    let failure = witnesses.as_ref().filter(|w| !w.ok).map(|w| {
+        w.failure(&format!(
+            "{}: its checkpoint is not cosigned as required",
+            a.receipt.display()
+        ))
+    });
     printer.text(&s)?;
     printer.json(&ReceiptDoc {
-        ok: true,
+        ok: failure.is_none(),
         origin: &v.checkpoint.origin,
         index: v.index,
         leaf_hash: hash_hex(&v.leaf_hash),
         checkpoint: (&v.checkpoint).into(),
         entry: &v.entry,
         copy_matches,
+        witnesses,
     })?;
-    Ok(())
+    match failure {
+        Some(f) => Err(f.into()),
+        None => Ok(()),
+    }
 }

@@ -10,6 +10,7 @@ pub mod policy;
 pub mod report;
 pub mod synth;
 pub mod verify;
+pub mod witness;
 
 use crate::cli::{Cli, Command, PolicyCommand};
 use crate::output::Printer;
@@ -51,7 +52,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 None => None,
             };
-            let report = verify::run(&verify::Settings::from(a), printer)?;
+            let (state_dir, witnesses) = (a.state.state.clone(), a.witnesses.witnesses.clone());
+            let mut report = verify::run(&verify::Settings::from(a), printer)?;
+            crate::witnessing::after_verify(
+                &state_dir,
+                witnesses.as_deref(),
+                &mut report.log,
+                printer,
+            )?;
             printer.text(&report.to_text())?;
             printer.json(&report)?;
             if let (Some(path), Some(signer)) = (signed, signer) {
@@ -73,5 +81,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(a) => demo::run(a, quiet),
         Command::Synth(a) => synth::run(a),
+        Command::Witness(cmd) => witness::run(cmd, quiet),
     }
 }

@@ -14,6 +14,7 @@ use crate::cli::{ReportCommand, ReportVerifyArgs};
 use crate::commands::log::parse_pubkey;
 use crate::output::{bound, recorded_bound, wrap, Printer};
 use crate::report::{self, Rejected};
+use crate::witnessing::CosignaturesDoc;
 
 pub fn run(cmd: ReportCommand, quiet: bool) -> anyhow::Result<()> {
     match cmd {
@@ -98,6 +99,8 @@ struct ReportVerifyDoc {
     checkpoint: Option<CheckpointDoc>,
     receipts: Vec<ReceiptCheck>,
     saved: Vec<PathBuf>,
+    /// With --witness-key: the cosignatures on the report's checkpoint.
+    witnesses: Option<CosignaturesDoc>,
     problem: Option<String>,
 }
 
@@ -146,8 +149,10 @@ fn verify(a: &ReportVerifyArgs, printer: Printer) -> anyhow::Result<()> {
         checkpoint: None,
         receipts: Vec::new(),
         saved: Vec::new(),
+        witnesses: None,
         problem: None,
     };
+    let key_check = crate::witnessing::key_check(&a.witness_keys, &key)?;
     let outcome = check(&bytes, &key, leaked_blake3.as_deref(), &mut doc);
     let contents = match outcome {
         Ok(c) => c,
@@ -161,6 +166,24 @@ fn verify(a: &ReportVerifyArgs, printer: Printer) -> anyhow::Result<()> {
         }
     };
     doc.ok = true;
+    if let Some(k) = &key_check {
+        let w = k.check(
+            &contents.checkpoint_text,
+            doc.checkpoint.as_ref().map(|c| c.size),
+        );
+        if !w.ok {
+            let failure = w.failure(&format!(
+                "{} verifies, but its checkpoint is not cosigned as required",
+                a.report.display()
+            ));
+            doc.ok = false;
+            doc.problem = Some(failure.message.clone());
+            doc.witnesses = Some(w);
+            printer.json(&doc)?;
+            return Err(failure.into());
+        }
+        doc.witnesses = Some(w);
+    }
     if let Some(dir) = &a.save_receipts {
         doc.saved = save(dir, &contents)?;
     }
@@ -521,6 +544,9 @@ fn text(a: &ReportVerifyArgs, doc: &ReportVerifyDoc, source: &str) -> String {
             "Checkpoint",
             &format!("signed, {} entries, root {}", c.size, c.root),
         );
+    }
+    if let Some(w) = &doc.witnesses {
+        item(&mut s, "Witnesses", &w.text()["witnesses: ".len()..]);
     }
     if !doc.saved.is_empty() {
         let dir = a.save_receipts.as_deref().unwrap_or(Path::new("."));

@@ -6,10 +6,12 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-/// `watermark`, without a `WATERMARK_STATE` from the environment.
+/// `watermark`, without a `WATERMARK_STATE` or `WATERMARK_WITNESSES` from
+/// the environment.
 pub fn wm() -> Command {
     let mut c = Command::cargo_bin("watermark").unwrap();
     c.env_remove("WATERMARK_STATE");
+    c.env_remove("WATERMARK_WITNESSES");
     c
 }
 

@@ -319,6 +319,33 @@ pub enum TlogError {
         /// The forbidden character.
         ch: char,
     },
+
+    // ----- Witnesses ---------------------------------------------------------
+    /// An `add-checkpoint` request body (C2SP tlog-witness) is malformed.
+    #[error("add-checkpoint request, line {line}: {reason}")]
+    WitnessRequest {
+        /// 1-based line of the request body.
+        line: usize,
+        /// What is wrong with it (quoting at most a short part of the line).
+        reason: String,
+    },
+
+    /// A witness's answer holds no signature line by its key that verifies
+    /// on the checkpoint submitted.
+    #[error(
+        "the answer of witness {name}+{key_id:08x} holds no valid cosignature of the checkpoint"
+    )]
+    NoCosignature {
+        /// The witness's key name.
+        name: String,
+        /// The witness's key id.
+        key_id: u32,
+    },
+
+    /// A cosignature timestamp is larger than the specification allows
+    /// (2^63 - 1).
+    #[error("cosignature timestamp {0} is larger than 2^63 - 1")]
+    CosignatureTimestamp(u64),
 }
 
 /// Error type of the Merkle proof functions (the module's single error type).

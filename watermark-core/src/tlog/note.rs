@@ -35,7 +35,7 @@ pub const ALG_ED25519: u8 = 0x01;
 pub const MAX_SIGNATURES: usize = 100;
 
 /// Prefix of every signature line: em dash (U+2014) and a space.
-const SIG_PREFIX: &str = "\u{2014} ";
+pub(super) const SIG_PREFIX: &str = "\u{2014} ";
 
 /// Prefix of signer key strings.
 const SKEY_PREFIX: &str = "PRIVATE+KEY+";
@@ -246,12 +246,23 @@ impl Signer {
     }
 
     /// Signature line for `text`, including the final newline.
-    fn signature_line(&self, text: &str) -> String {
+    pub(super) fn signature_line(&self, text: &str) -> String {
         let sig = self.key_pair.sign(text.as_bytes());
         let mut raw = Vec::with_capacity(4 + 64);
         raw.extend_from_slice(&self.key_id.to_be_bytes());
         raw.extend_from_slice(sig.as_ref());
         format!("{SIG_PREFIX}{} {}\n", self.name, base64::encode(&raw))
+    }
+}
+
+impl Signer {
+    /// A raw Ed25519 signature over `message`, for the other signature
+    /// types of the module (cosignatures), which sign a message built
+    /// from the note text.
+    pub(super) fn sign_raw(&self, message: &[u8]) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        out.copy_from_slice(self.key_pair.sign(message).as_ref());
+        out
     }
 }
 
@@ -481,13 +492,13 @@ pub fn sign(text: &str, signer: &Signer) -> Result<String, NoteError> {
 }
 
 /// A syntactically valid, not yet verified, signed note.
-struct ParsedNote<'a> {
-    text: &'a str,
-    signatures: Vec<NoteSignature>,
+pub(super) struct ParsedNote<'a> {
+    pub(super) text: &'a str,
+    pub(super) signatures: Vec<NoteSignature>,
 }
 
 /// Parses the signed-note syntax (C2SP signed-note "Format").
-fn parse(note: &[u8]) -> Result<ParsedNote<'_>, NoteError> {
+pub(super) fn parse(note: &[u8]) -> Result<ParsedNote<'_>, NoteError> {
     let note = std::str::from_utf8(note).map_err(|e| TlogError::NoteNotUtf8 {
         offset: e.valid_up_to(),
     })?;
@@ -524,7 +535,7 @@ fn parse(note: &[u8]) -> Result<ParsedNote<'_>, NoteError> {
     Ok(ParsedNote { text, signatures })
 }
 
-fn parse_signature_line(line: &str) -> Result<NoteSignature, String> {
+pub(super) fn parse_signature_line(line: &str) -> Result<NoteSignature, String> {
     let rest = line
         .strip_prefix(SIG_PREFIX)
         .ok_or("it does not start with an em dash (U+2014) and a space")?;

@@ -1,0 +1,928 @@
+//! The log's side of witnessing: submitting the state's checkpoints to its
+//! witnesses (C2SP tlog-witness `add-checkpoint`), keeping their
+//! cosignatures in `log/cosigned`, refusing to issue from a state that is
+//! behind them, and checking cosignatures for `--witness-key`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use serde::Serialize;
+use watermark_core::tlog::{self, witness, AddCheckpoint, CosignatureStatus, Verifier};
+use watermark_core::{
+    cosign_receipts, read_cosigned, store_cosigned, CosignedState, IssuedCopy, Log, State,
+    StateLock, WitnessConfig, WitnessEntry, COSIGNED_FILE,
+};
+
+use crate::cli::{LogWitnessArgs, WitnessKeysArg};
+use crate::commands::verify::LogSection;
+use crate::output::Printer;
+
+/// The state is behind what a witness cosigned, or forked from it: exit
+/// status 4.
+#[derive(Debug)]
+pub struct Behind {
+    /// What was found, and what to do.
+    pub message: String,
+}
+
+impl std::fmt::Display for Behind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Behind {}
+
+/// Fewer witnesses cosigned than required: exit status 5.
+#[derive(Debug)]
+pub struct TooFewCosignatures {
+    /// How many did, of which, and why the others did not.
+    pub message: String,
+}
+
+impl std::fmt::Display for TooFewCosignatures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for TooFewCosignatures {}
+
+/// Largest answer read from a witness.
+const ANSWER_LIMIT: u64 = 64 * 1024;
+
+/// Text from elsewhere (a witness, a request), for a message: printable,
+/// and short.
+pub(crate) fn quoted(s: &str) -> String {
+    let clean: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let clean = clean.trim();
+    match clean.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &clean[..cut]),
+        None => clean.to_owned(),
+    }
+}
+
+/// What a witness answered one request.
+enum Answer {
+    Cosigned(String),
+    Conflict(u64),
+    Status(u16, String),
+    Transport(String),
+}
+
+/// A blocking HTTP client for witnesses.
+struct Client {
+    agent: ureq::Agent,
+}
+
+impl Client {
+    fn new() -> Self {
+        let agent = ureq::Agent::config_builder()
+            .timeout_connect(Some(Duration::from_secs(5)))
+            .timeout_global(Some(Duration::from_secs(20)))
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .user_agent(concat!("watermark/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        Client { agent }
+    }
+
+    fn add_checkpoint(&self, w: &WitnessEntry, req: &AddCheckpoint) -> Answer {
+        let url = format!("{}{}", w.url, witness::ADD_CHECKPOINT_PATH);
+        let response = self
+            .agent
+            .post(&url)
+            .header("Content-Type", "text/plain; charset=utf-8")
+            .send(req.to_body());
+        let mut response = match response {
+            Ok(r) => r,
+            Err(e) => return Answer::Transport(quoted(&e.to_string())),
+        };
+        let status = response.status().as_u16();
+        let body = match response
+            .body_mut()
+            .with_config()
+            .limit(ANSWER_LIMIT)
+            .read_to_vec()
+        {
+            Ok(b) => b,
+            Err(e) => return Answer::Transport(quoted(&format!("reading the answer: {e}"))),
+        };
+        let text = String::from_utf8_lossy(&body);
+        match status {
+            200 => Answer::Cosigned(text.into_owned()),
+            409 => match witness::parse_size_body(&body) {
+                Some(size) => Answer::Conflict(size),
+                None => Answer::Status(
+                    409,
+                    format!("a 409 answer that is not a size: {}", quoted(&text)),
+                ),
+            },
+            s => Answer::Status(s, quoted(&text)),
+        }
+    }
+}
+
+/// What became of one witness in a round.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Outcome {
+    /// It cosigned the checkpoint.
+    Cosigned,
+    /// It holds a larger checkpoint of this log than the log itself.
+    Behind {
+        /// The size of the checkpoint it cosigned last.
+        witness_size: u64,
+    },
+    /// It cosigned another root at a size the log has.
+    Forked {
+        /// That size.
+        witness_size: u64,
+    },
+    /// It answered with another refusal (an unknown log, a bad signature...).
+    Refused { status: u16, message: String },
+    /// It could not be reached, or did not answer as the protocol says.
+    Unreachable { message: String },
+}
+
+impl Outcome {
+    fn describe(&self, log_size: u64) -> String {
+        match self {
+            Outcome::Cosigned => "cosigned".to_owned(),
+            Outcome::Behind { witness_size } => format!(
+                "REFUSED: it cosigned a checkpoint of {witness_size} entries, more than the {log_size} \
+                 of this log"
+            ),
+            Outcome::Forked { witness_size } => format!(
+                "REFUSED: it cosigned another root for {witness_size} entries: this log is forked from \
+                 the one it saw"
+            ),
+            Outcome::Refused { status, message } => {
+                let hint = match status {
+                    404 => " (it does not witness this log: `watermark witness trust` adds it)",
+                    403 => " (it trusts another key for this log)",
+                    _ => "",
+                };
+                format!("refused ({status}): {message}{hint}")
+            }
+            Outcome::Unreachable { message } => format!("not reached: {message}"),
+        }
+    }
+}
+
+/// One witness's part in a round.
+#[derive(Debug, Clone, Serialize)]
+pub struct WitnessResult {
+    pub name: String,
+    pub url: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// The size of the checkpoint it holds now, when known.
+    pub holds: Option<u64>,
+    /// Its signature lines, when it cosigned.
+    #[serde(skip)]
+    lines: Option<String>,
+}
+
+/// One submission of a checkpoint to every witness of the list.
+#[derive(Debug, Serialize)]
+pub struct Round {
+    /// The witness list it used.
+    pub witness_list: PathBuf,
+    pub origin: String,
+    /// The size of the checkpoint submitted (the log's latest).
+    pub size: u64,
+    /// Witnesses that cosigned the checkpoint in this round.
+    pub cosignatures: usize,
+    /// How many the list requires.
+    pub required: usize,
+    pub witnesses: Vec<WitnessResult>,
+    /// The checkpoint with the cosignatures it carries (this round's, and
+    /// earlier ones of the same checkpoint), when it carries any.
+    pub cosigned: Option<String>,
+    /// Where it was kept.
+    pub stored_in: Option<PathBuf>,
+}
+
+impl Round {
+    fn refusals(&self) -> impl Iterator<Item = &WitnessResult> {
+        self.witnesses
+            .iter()
+            .filter(|w| matches!(w.outcome, Outcome::Behind { .. } | Outcome::Forked { .. }))
+    }
+
+    /// The error for a state that a witness shows to be behind or forked.
+    fn behind(&self, state: &Path) -> Option<Behind> {
+        let w = self.refusals().next()?;
+        let message = match w.outcome {
+            Outcome::Behind { witness_size } => format!(
+                "the state is behind its witness {}: the witness has cosigned a checkpoint of \
+                 {witness_size} entries of log {}, but the log in {} holds only {}. The state \
+                 was restored from an older backup, or its log was cut back: restore the latest \
+                 log (the state's log/ directory) before issuing; issuing from this state could \
+                 give a code slot twice",
+                w.name,
+                self.origin,
+                state.display(),
+                self.size
+            ),
+            Outcome::Forked { witness_size } => format!(
+                "the log in {} is forked from what its witness {} saw: the witness cosigned \
+                 another root for the first {witness_size} entries of log {} (the log holds {}). \
+                 A copy of the state issued on its own, or the log was rewritten: restore the \
+                 log the witnesses saw before issuing",
+                state.display(),
+                w.name,
+                self.origin,
+                self.size
+            ),
+            _ => return None,
+        };
+        Some(Behind { message })
+    }
+
+    fn shortfall(&self) -> String {
+        let failed: Vec<String> = self
+            .witnesses
+            .iter()
+            .filter(|w| !matches!(w.outcome, Outcome::Cosigned))
+            .map(|w| format!("{}: {}", w.name, w.outcome.describe(self.size)))
+            .collect();
+        format!(
+            "{} of the {} required witnesses cosigned the checkpoint of {} entries ({})",
+            self.cosignatures,
+            self.required,
+            self.size,
+            failed.join("; ")
+        )
+    }
+
+    fn text(&self) -> String {
+        let mut s = format!(
+            "Checkpoint of {} entries of log {} (witness list {}):\n",
+            self.size,
+            self.origin,
+            self.witness_list.display()
+        );
+        for w in &self.witnesses {
+            let _ = writeln!(s, "  {:<28} {}", w.name, w.outcome.describe(self.size));
+        }
+        let _ = write!(
+            s,
+            "{} of {} witnesses cosigned it ({} required)",
+            self.cosignatures,
+            self.witnesses.len(),
+            self.required
+        );
+        match &self.stored_in {
+            Some(p) => {
+                let _ = writeln!(s, "; kept in {}.", p.display());
+            }
+            None => s.push_str(".\n"),
+        }
+        s
+    }
+}
+
+/// A state's witness list, ready to submit to.
+pub struct Witnesses {
+    path: PathBuf,
+    config: WitnessConfig,
+    client: Client,
+}
+
+impl std::fmt::Debug for Witnesses {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Witnesses")
+            .field("path", &self.path)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The state's witness list: `explicit` (`--witnesses`, `WATERMARK_WITNESSES`)
+/// or `STATE/witnesses.toml`; `None` if neither exists.
+pub fn load(
+    state: &State,
+    log: &Log,
+    explicit: Option<&Path>,
+) -> anyhow::Result<Option<Witnesses>> {
+    let Some((path, config)) = WitnessConfig::find(state.dir(), explicit)? else {
+        return Ok(None);
+    };
+    config
+        .check_log(log.verifier())
+        .with_context(|| path.display().to_string())?;
+    Ok(Some(Witnesses {
+        path,
+        config,
+        client: Client::new(),
+    }))
+}
+
+/// Submits the log's latest checkpoint to one witness, which was last seen
+/// to hold `last_seen` entries (if known): first with that old size, and,
+/// on a conflict, once more with the size the witness says it holds.
+fn submit(client: &Client, w: &WitnessEntry, log: &Log, last_seen: Option<u64>) -> WitnessResult {
+    let size = log.size();
+    let request = |old: u64| -> anyhow::Result<AddCheckpoint> {
+        let old_note = log
+            .checkpoint_at(old)
+            .ok_or_else(|| anyhow::anyhow!("the log has no checkpoint of {old} entries"))?;
+        Ok(AddCheckpoint {
+            old_size: old,
+            proof: log.consistency(old_note)?.proof,
+            checkpoint: log.checkpoint().to_owned(),
+        })
+    };
+    let result = |outcome, holds, lines| WitnessResult {
+        name: w.name.clone(),
+        url: w.url.clone(),
+        outcome,
+        holds,
+        lines,
+    };
+    let accept = |lines: String| match tlog::merge_cosignatures(log.checkpoint(), &w.key, &lines) {
+        Ok(_) => result(Outcome::Cosigned, Some(size), Some(lines)),
+        Err(e) => result(
+            Outcome::Unreachable {
+                message: format!("it answered 200 without a valid cosignature: {e}"),
+            },
+            None,
+            None,
+        ),
+    };
+    let other =
+        |status: u16, message: String| result(Outcome::Refused { status, message }, None, None);
+    let mut old = last_seen.filter(|&s| s <= size).unwrap_or(0);
+    for attempt in 0..2 {
+        let req = match request(old) {
+            Ok(r) => r,
+            Err(e) => return other(0, format!("no consistency proof from {old}: {e:#}")),
+        };
+        match client.add_checkpoint(w, &req) {
+            Answer::Cosigned(lines) => return accept(lines),
+            Answer::Conflict(held) if held > size => {
+                return result(Outcome::Behind { witness_size: held }, Some(held), None)
+            }
+            // The old size was the one it holds: the conflict is the root.
+            Answer::Conflict(held) if held == old => {
+                return result(Outcome::Forked { witness_size: held }, Some(held), None)
+            }
+            Answer::Conflict(held) if attempt == 0 => old = held,
+            Answer::Conflict(held) => {
+                return result(
+                    Outcome::Unreachable {
+                        message: format!(
+                            "it said it holds {old} entries, then {held}: another client is \
+                             submitting this log"
+                        ),
+                    },
+                    Some(held),
+                    None,
+                )
+            }
+            // Our own tree's proof from the size it holds does not lead
+            // from its root: it saw another log.
+            Answer::Status(422, _) => {
+                return result(Outcome::Forked { witness_size: old }, Some(old), None)
+            }
+            Answer::Status(s, m) if (400..500).contains(&s) => return other(s, m),
+            Answer::Status(s, m) => {
+                return result(
+                    Outcome::Unreachable {
+                        message: format!("it answered {s}: {m}"),
+                    },
+                    None,
+                    None,
+                )
+            }
+            Answer::Transport(m) => return result(Outcome::Unreachable { message: m }, None, None),
+        }
+    }
+    unreachable!("the second attempt always returns")
+}
+
+/// Sizes each witness of the list was last seen to hold: those whose
+/// cosignature `log/cosigned` carries hold its size.
+fn last_seen(witnesses: &Witnesses, cosigned: &CosignedState) -> Vec<Option<u64>> {
+    let CosignedState::Matches(c) = cosigned else {
+        return vec![None; witnesses.config.witnesses.len()];
+    };
+    witnesses
+        .config
+        .witnesses
+        .iter()
+        .map(|w| {
+            let ok = tlog::check_cosignatures(c.note.as_bytes(), std::slice::from_ref(&w.key))
+                .map(|v| matches!(v[0].status, CosignatureStatus::Valid { .. }))
+                .unwrap_or(false);
+            ok.then_some(c.checkpoint.size)
+        })
+        .collect()
+}
+
+/// Submits the log's latest checkpoint to every witness and keeps what
+/// they cosigned in `log/cosigned`, with the cosignatures it already had
+/// for the same checkpoint. `seen` is what each witness was last seen to
+/// hold (from an earlier round); by default, what `log/cosigned` says.
+/// Hold the state's lock.
+fn round(
+    state: &State,
+    lock: &StateLock,
+    log: &Log,
+    witnesses: &Witnesses,
+    seen: Option<Vec<Option<u64>>>,
+) -> anyhow::Result<Round> {
+    let previous = read_cosigned(state, log)?;
+    let seen = seen.unwrap_or_else(|| last_seen(witnesses, &previous));
+    let results: Vec<WitnessResult> = std::thread::scope(|s| {
+        let handles: Vec<_> = witnesses
+            .config
+            .witnesses
+            .iter()
+            .zip(seen)
+            .map(|(w, seen)| s.spawn(move || submit(&witnesses.client, w, log, seen)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a submission does not panic"))
+            .collect()
+    });
+    let mut note = match &previous {
+        CosignedState::Matches(c) if c.checkpoint.size == log.size() => c.note.clone(),
+        _ => log.checkpoint().to_owned(),
+    };
+    let mut merged = false;
+    for (w, r) in witnesses.config.witnesses.iter().zip(&results) {
+        if let Some(lines) = &r.lines {
+            note = tlog::merge_cosignatures(&note, &w.key, lines)
+                .context("adding a witness's cosignature")?;
+            merged = true;
+        }
+    }
+    // Counted from this round's answers: an older cosignature of the same
+    // checkpoint is kept in the note, but a witness that refuses now does
+    // not vouch for it now.
+    let cosignatures = results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Cosigned))
+        .count();
+    let carried = tlog::count_cosignatures(note.as_bytes(), &witnesses.config.keys())?;
+    let stored_in = if merged {
+        store_cosigned(state, lock, log, &note)?;
+        Some(state.dir().join("log").join(COSIGNED_FILE))
+    } else {
+        None
+    };
+    Ok(Round {
+        witness_list: witnesses.path.clone(),
+        origin: log.origin().to_owned(),
+        size: log.size(),
+        cosignatures,
+        required: witnesses.config.required,
+        witnesses: results,
+        cosigned: (carried > 0).then_some(note),
+        stored_in,
+    })
+}
+
+/// What `log/cosigned` itself shows when it is ahead of the log or
+/// diverges from it.
+fn behind_own_record(state: &State, log: &Log, cosigned: &CosignedState) -> Option<Behind> {
+    let path = state.dir().join("log").join(COSIGNED_FILE);
+    let message = match cosigned {
+        CosignedState::Ahead(c) => format!(
+            "the state is behind its own record of witnessing: {} holds a checkpoint of {} \
+             entries of log {} cosigned by its witnesses, but the log holds only {}. The log was \
+             cut back, or restored from an older backup: restore the latest log (the state's \
+             log/ directory) before issuing; issuing from this state could give a code slot twice",
+            path.display(),
+            c.checkpoint.size,
+            log.origin(),
+            log.size()
+        ),
+        CosignedState::Diverges(c) => format!(
+            "the log in {} is forked from its own record of witnessing: {} holds another root \
+             for its first {} entries. The log was rewritten: restore the log the witnesses saw \
+             before issuing",
+            state.dir().display(),
+            path.display(),
+            c.checkpoint.size
+        ),
+        _ => return None,
+    };
+    Some(Behind { message })
+}
+
+/// What `issue` learnt from the witnesses before assigning slots.
+#[derive(Debug)]
+pub struct BeforeIssue {
+    witnesses: Witnesses,
+    /// What each witness holds now.
+    seen: Vec<Option<u64>>,
+}
+
+/// Before any slot is assigned: the state's latest checkpoint goes to its
+/// witnesses, and issuing is refused if one of them holds a larger
+/// checkpoint of this log or another root ([`Behind`]), or if fewer than
+/// the list requires vouch for it ([`TooFewCosignatures`]). `None` when
+/// the state has no witness list. Hold the state's lock.
+pub fn before_issue(
+    state: &State,
+    lock: &StateLock,
+    explicit: Option<&Path>,
+    printer: Printer,
+) -> anyhow::Result<Option<BeforeIssue>> {
+    let log = state.log()?;
+    let Some(witnesses) = load(state, &log, explicit)? else {
+        if !matches!(read_cosigned(state, &log)?, CosignedState::Absent) {
+            bail!(
+                "this state's log has been witnessed ({} exists), but no witness list was found \
+                 ({} or --witnesses FILE / WATERMARK_WITNESSES): without it, nothing would \
+                 check that the state is not an older backup. Give the list, or remove log/{} \
+                 to stop witnessing",
+                state.dir().join("log").join(COSIGNED_FILE).display(),
+                state.dir().join(watermark_core::WITNESSES_FILE).display(),
+                COSIGNED_FILE
+            );
+        }
+        return Ok(None);
+    };
+    if let Some(b) = behind_own_record(state, &log, &read_cosigned(state, &log)?) {
+        return Err(b.into());
+    }
+    let round = round(state, lock, &log, &witnesses, None)?;
+    if let Some(b) = round.behind(state.dir()) {
+        return Err(b.into());
+    }
+    if round.cosignatures < round.required {
+        return Err(TooFewCosignatures {
+            message: format!(
+                "nothing was issued: only {}, so the state cannot be shown to be the latest \
+                 (an older backup would reuse code slots). Retry when the witnesses can be \
+                 reached, or lower `required` in {}",
+                round.shortfall(),
+                witnesses.path.display()
+            ),
+        }
+        .into());
+    }
+    printer.notice(&format!(
+        "note: {} of {} witnesses confirm that this log's checkpoint of {} entries is the latest \
+         they have seen",
+        round.cosignatures,
+        witnesses.config.witnesses.len(),
+        round.size
+    ))?;
+    let seen = round.witnesses.iter().map(|w| w.holds).collect();
+    Ok(Some(BeforeIssue { witnesses, seen }))
+}
+
+/// After the copies are logged: the new checkpoint goes to the witnesses,
+/// `log/cosigned` keeps their cosignatures and the copies' receipts carry
+/// them. The copies are issued whatever happens here: a failure is a
+/// warning, and `watermark log witness` catches up. Returns the cosigned
+/// checkpoint, if the latest one was cosigned. Hold the state's lock.
+pub fn after_issue(
+    before: Option<BeforeIssue>,
+    state: &State,
+    lock: &StateLock,
+    issued: &[IssuedCopy],
+    printer: Printer,
+) -> anyhow::Result<Option<String>> {
+    let Some(BeforeIssue { witnesses, seen }) = before else {
+        return Ok(None);
+    };
+    let done = (|| -> anyhow::Result<(Round, usize)> {
+        let log = state.log()?;
+        let round = round(state, lock, &log, &witnesses, Some(seen))?;
+        let rewritten = match (&round.cosigned, read_cosigned(state, &log)?) {
+            (Some(_), CosignedState::Matches(c)) if c.checkpoint.size == log.size() => {
+                cosign_receipts(issued, &c)?
+            }
+            _ => 0,
+        };
+        Ok((round, rewritten))
+    })();
+    let warn = |why: String| {
+        printer.notice(&format!(
+            "warning: the copies are issued and logged (their entries are signed), but {why}; \
+             run `watermark log witness --state {}` when the witnesses can be reached",
+            state.dir().display()
+        ))
+    };
+    match done {
+        Err(e) => {
+            warn(format!(
+                "their checkpoint could not be witnessed: {}",
+                crate::output::error_text(&e)
+            ))?;
+            Ok(None)
+        }
+        Ok((round, rewritten)) => {
+            if let Some(b) = round.behind(state.dir()) {
+                warn(b.message)?;
+            } else if round.cosignatures < round.required {
+                warn(format!("only {}", round.shortfall()))?;
+            } else {
+                printer.notice(&format!(
+                    "note: {} witnesses cosigned the checkpoint of {} entries; the receipts of \
+                     the {rewritten} cop{} carry their cosignatures",
+                    round.cosignatures,
+                    round.size,
+                    if rewritten == 1 { "y" } else { "ies" }
+                ))?;
+            }
+            Ok(round.cosigned)
+        }
+    }
+}
+
+/// After a verification is logged: when the state has witnesses, the new
+/// checkpoint goes to them, and the report's checkpoint and receipts carry
+/// their cosignatures when they cosigned the checkpoint the report was
+/// made against. Failures are warnings: the verification stands.
+pub fn after_verify(
+    state_dir: &Path,
+    explicit: Option<&Path>,
+    report_log: &mut LogSection,
+    printer: Printer,
+) -> anyhow::Result<()> {
+    let done = (|| -> anyhow::Result<Option<Round>> {
+        let state = State::open(state_dir)?;
+        let lock = state.lock()?;
+        let log = state.log()?;
+        let Some(witnesses) = load(&state, &log, explicit)? else {
+            return Ok(None);
+        };
+        round(&state, &lock, &log, &witnesses, None).map(Some)
+    })();
+    let round = match done {
+        Ok(None) => return Ok(()),
+        Ok(Some(r)) => r,
+        Err(e) => {
+            printer.notice(&format!(
+                "warning: the verification is logged, but its checkpoint could not be witnessed: \
+                 {}",
+                crate::output::error_text(&e)
+            ))?;
+            return Ok(());
+        }
+    };
+    if let Some(b) = round.behind(state_dir) {
+        printer.notice(&format!(
+            "warning: the verification is logged, but {}",
+            b.message
+        ))?;
+    } else if round.cosignatures < round.required {
+        printer.notice(&format!(
+            "warning: the verification is logged, but only {}; `watermark log witness` catches \
+             up",
+            round.shortfall()
+        ))?;
+    }
+    if let Some(note) = &round.cosigned {
+        let text = |n: &str| n.rfind("\n\n").map(|at| n[..at].to_owned());
+        if text(note) == text(&report_log.checkpoint) {
+            report_log.checkpoint = note.clone();
+            for r in std::iter::once(&mut report_log.verification).chain(
+                report_log
+                    .accused
+                    .iter_mut()
+                    .flat_map(|a| a.copies.iter_mut()),
+            ) {
+                if text(&r.checkpoint) == text(note) {
+                    r.checkpoint = note.clone();
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `watermark log witness`.
+pub fn log_witness(a: &LogWitnessArgs, printer: Printer) -> anyhow::Result<()> {
+    let state = State::open_for_audit(&a.state.state)?;
+    let lock = state.lock()?;
+    let log = state.log()?;
+    let Some(witnesses) = load(&state, &log, a.witnesses.witnesses.as_deref())? else {
+        bail!(
+            "{} has no witness list: write one (see `watermark log witness --help`) or give \
+             --witnesses FILE",
+            state.dir().join(watermark_core::WITNESSES_FILE).display()
+        );
+    };
+    let own = behind_own_record(&state, &log, &read_cosigned(&state, &log)?);
+    let round = round(&state, &lock, &log, &witnesses, None)?;
+    printer.text(&round.text())?;
+    printer.json(&round)?;
+    if let Some(b) = round.behind(state.dir()).or(own) {
+        return Err(b.into());
+    }
+    if round.cosignatures < round.required {
+        return Err(TooFewCosignatures {
+            message: format!("only {}", round.shortfall()),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// The `--witness-key` keys and `--require` count of a verifying command.
+#[derive(Debug)]
+pub struct KeyCheck {
+    keys: Vec<Verifier>,
+    require: usize,
+}
+
+/// A verifier key given on the command line as `what`: the key itself
+/// (`NAME+ID+BASE64`), or a file holding it.
+pub fn parse_key(arg: &str, what: &str) -> anyhow::Result<Verifier> {
+    if let Ok(v) = Verifier::from_vkey(arg) {
+        return Ok(v);
+    }
+    let text = std::fs::read_to_string(arg).map_err(|e| {
+        anyhow::anyhow!(
+            "{what} {:?} is neither a verifier key (NAME+ID+BASE64) nor a readable file: {e}",
+            quoted(arg)
+        )
+    })?;
+    Verifier::from_vkey(text.trim_end_matches('\n')).with_context(|| quoted(arg))
+}
+
+/// Reads `--witness-key` and `--require`; `None` when no key is given.
+/// A witness key may not be the log's own key.
+pub fn key_check(arg: &WitnessKeysArg, log: &Verifier) -> anyhow::Result<Option<KeyCheck>> {
+    if arg.witness_keys.is_empty() {
+        return Ok(None);
+    }
+    let mut keys: Vec<Verifier> = Vec::new();
+    for k in &arg.witness_keys {
+        let v = parse_key(k, "--witness-key")?;
+        if v.public_key() == log.public_key() {
+            bail!(
+                "--witness-key {} is the log's own key: a log cannot witness itself",
+                v.name()
+            );
+        }
+        if !keys.iter().any(|o| o.public_key() == v.public_key()) {
+            keys.push(v);
+        }
+    }
+    let require = arg.require.unwrap_or(keys.len());
+    if require == 0 || require > keys.len() {
+        bail!(
+            "--require {require} must be between 1 and the {} distinct witness key(s) given",
+            keys.len()
+        );
+    }
+    Ok(Some(KeyCheck { keys, require }))
+}
+
+/// One witness's cosignature on a checkpoint, for `--json`.
+#[derive(Debug, Serialize)]
+pub struct WitnessDoc {
+    pub name: String,
+    pub key: String,
+    /// `valid`, `invalid` (a line by its key that does not verify) or `absent`.
+    pub cosignature: &'static str,
+    /// The time of its cosignature/v1, seconds since the Unix epoch.
+    pub timestamp: Option<u64>,
+}
+
+/// The witnesses' cosignatures on a checkpoint, for `--json`.
+#[derive(Debug, Serialize)]
+pub struct CosignaturesDoc {
+    pub ok: bool,
+    /// The size of the checkpoint checked.
+    pub size: Option<u64>,
+    pub valid: usize,
+    pub required: usize,
+    pub witnesses: Vec<WitnessDoc>,
+    pub problem: Option<String>,
+}
+
+impl CosignaturesDoc {
+    /// One line for people.
+    pub fn text(&self) -> String {
+        let valid: Vec<&str> = self
+            .witnesses
+            .iter()
+            .filter(|w| w.cosignature == "valid")
+            .map(|w| w.name.as_str())
+            .collect();
+        match &self.problem {
+            Some(p) => format!("witnesses: {p}"),
+            None => format!(
+                "witnesses: {} of the {} required cosigned it ({})",
+                self.valid,
+                self.required,
+                valid.join(", ")
+            ),
+        }
+    }
+
+    /// The error for a check that failed.
+    pub fn failure(&self, what: &str) -> TooFewCosignatures {
+        TooFewCosignatures {
+            message: format!(
+                "{what}: {}",
+                self.problem.clone().unwrap_or_else(|| format!(
+                    "only {} of the {} required witnesses cosigned it",
+                    self.valid, self.required
+                ))
+            ),
+        }
+    }
+}
+
+impl KeyCheck {
+    /// The cosignatures on `note`, a checkpoint whose log signature the
+    /// caller has verified.
+    pub fn check(&self, note: &str, size: Option<u64>) -> CosignaturesDoc {
+        let checks = match tlog::check_cosignatures(note.as_bytes(), &self.keys) {
+            Ok(c) => c,
+            Err(e) => return self.problem(format!("the checkpoint is not a signed note: {e}")),
+        };
+        let witnesses: Vec<WitnessDoc> = checks
+            .iter()
+            .map(|c| {
+                let (cosignature, timestamp) = match c.status {
+                    CosignatureStatus::Valid { timestamp } => ("valid", timestamp),
+                    CosignatureStatus::Invalid => ("invalid", None),
+                    _ => ("absent", None),
+                };
+                WitnessDoc {
+                    name: c.witness.name().to_owned(),
+                    key: c.witness.to_vkey(),
+                    cosignature,
+                    timestamp,
+                }
+            })
+            .collect();
+        let valid = witnesses
+            .iter()
+            .filter(|w| w.cosignature == "valid")
+            .count();
+        CosignaturesDoc {
+            ok: valid >= self.require,
+            size,
+            valid,
+            required: self.require,
+            witnesses,
+            problem: None,
+        }
+    }
+
+    /// A failed check that found no checkpoint to count on.
+    pub fn problem(&self, problem: String) -> CosignaturesDoc {
+        CosignaturesDoc {
+            ok: false,
+            size: None,
+            valid: 0,
+            required: self.require,
+            witnesses: Vec::new(),
+            problem: Some(problem),
+        }
+    }
+
+    /// The cosignatures on the state's latest checkpoint (`log/cosigned`,
+    /// which must be of the log's latest checkpoint).
+    pub fn check_state(&self, state: &State, log: &Log) -> anyhow::Result<CosignaturesDoc> {
+        let path = state.dir().join("log").join(COSIGNED_FILE);
+        Ok(match read_cosigned(state, log)? {
+            CosignedState::Matches(c) if c.checkpoint.size == log.size() => {
+                self.check(&c.note, Some(c.checkpoint.size))
+            }
+            CosignedState::Matches(c) => self.problem(format!(
+                "the latest checkpoint, of {} entries, is not cosigned: {} is the checkpoint of \
+                 {} (run `watermark log witness`)",
+                log.size(),
+                path.display(),
+                c.checkpoint.size
+            )),
+            CosignedState::Absent => self.problem(format!(
+                "the log's checkpoints were never cosigned (no {}; run `watermark log witness`)",
+                path.display()
+            )),
+            CosignedState::Ahead(c) => self.problem(format!(
+                "{} holds a cosigned checkpoint of {} entries but the log only {}: the log was \
+                 cut back",
+                path.display(),
+                c.checkpoint.size,
+                log.size()
+            )),
+            _ => self.problem(format!(
+                "{} holds a cosigned checkpoint the log no longer matches: the log was rewritten",
+                path.display()
+            )),
+        })
+    }
+}

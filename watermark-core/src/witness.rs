@@ -1,0 +1,616 @@
+//! Witnessing on disk: a witness's directory, and a state's witnesses.
+//!
+//! A witness (C2SP tlog-witness style, see [`crate::tlog::witness`]) keeps
+//! its key and, for each log it trusts, the latest checkpoint it cosigned:
+//!
+//! ```text
+//! W/witness.key          its Ed25519 signing key, `PRIVATE+KEY+…` and '\n' (mode 0600)
+//! W/witness.pub          its verifier key, `<name>+<key id>+<base64>` and '\n'
+//! W/logs                 the logs it witnesses: one verifier key a line (the key's
+//!                        name is the log's origin)
+//! W/checkpoints/<hash>   per log (SHA-256 of its origin, hex), the latest checkpoint
+//!                        it cosigned, as the log signed it
+//! W/lock                 held while a checkpoint is checked and recorded
+//! ```
+//!
+//! A checkpoint is recorded (written to a temporary file, synced, renamed,
+//! the directory synced) before its cosignature is returned, under the
+//! lock, so two requests can never both be checked against the same old
+//! checkpoint, and a cosignature is never given for something the witness
+//! could forget in a crash.
+//!
+//! A state that has witnesses lists them in a [`WitnessConfig`] (a TOML
+//! file), and keeps the latest checkpoint they cosigned in `log/cosigned`
+//! ([`read_cosigned`], [`store_cosigned`]).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use ring::digest::{digest, SHA256};
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use crate::error::{bounded, Error, Result};
+use crate::issuance_log::{self, Log, Receipt};
+use crate::issuing::IssuedCopy;
+use crate::key::{check_private, hex};
+use crate::state::{create_private_dir, State, StateLock};
+use crate::tlog::{self, AddCheckpoint, Checkpoint, Refusal, Signer, Verifier};
+
+const KEY_FILE: &str = "witness.key";
+const PUB_FILE: &str = "witness.pub";
+const LOGS_FILE: &str = "logs";
+const CHECKPOINTS_DIR: &str = "checkpoints";
+const LOCK_FILE: &str = "lock";
+
+/// Where a state keeps its witness configuration unless told otherwise.
+pub const WITNESSES_FILE: &str = "witnesses.toml";
+
+/// The latest cosigned checkpoint of a state's log, in `log/`.
+pub const COSIGNED_FILE: &str = "cosigned";
+
+/// A witness: its signing key and its directory.
+///
+/// `Debug` shows the directory and the key's name and id, never the key.
+#[derive(Debug)]
+pub struct Witness {
+    dir: PathBuf,
+    signer: Signer,
+}
+
+/// Why [`Witness::add_checkpoint`] gave no cosignature.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AddCheckpointError {
+    /// The request was checked and refused (a 4xx answer).
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The witness could not do its part: its files could not be read or
+    /// written (a 5xx answer). Nothing was cosigned.
+    #[error(transparent)]
+    Failed(#[from] Error),
+}
+
+/// Whether [`Witness::trust`] added the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Trusted {
+    /// The log's key was added.
+    Added,
+    /// The witness already trusted this very key.
+    Already,
+}
+
+/// Creates a file that must not exist yet, writes it and syncs it.
+fn write_new(path: &Path, data: &[u8], private: bool) -> Result<()> {
+    let mut opts = OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(if private { 0o600 } else { 0o644 });
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    let mut f = opts
+        .open(path)
+        .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
+    f.write_all(data)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e))
+}
+
+/// Replaces `path` whole: a temporary file beside it, written and synced,
+/// renamed over it, and the directory synced. The temporary file is named
+/// `.NAME.XXXXXX.partial`, like the other temporary files of the project.
+fn write_atomic(path: &Path, data: &[u8], mode: u32) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".partial")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(format!("creating a file in {}", dir.display()), e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode))
+            .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    tmp.write_all(data)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+    tmp.persist(path)
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
+    issuance_log::sync_dir(dir)
+}
+
+fn read_to_string(path: &Path) -> Result<String> {
+    fs::read_to_string(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))
+}
+
+/// A note's text: everything before the blank line that precedes its
+/// signatures, with its final newline.
+fn note_text(note: &str) -> &str {
+    note.rfind("\n\n").map_or(note, |at| &note[..at + 1])
+}
+
+impl Witness {
+    /// Creates a witness in `dir` (created if needed, mode 0700) with a new
+    /// Ed25519 key named `name`, e.g. `witness.example/w1`, and no logs.
+    /// Refuses a directory that already holds a witness key. Returns the
+    /// witness's verifier key, which logs and verifiers need.
+    pub fn init(dir: &Path, name: &str) -> Result<Verifier> {
+        let key_path = dir.join(KEY_FILE);
+        if key_path.exists() {
+            return Err(Error::state(format!(
+                "{} already holds a witness (it has {KEY_FILE}); refusing to replace its key",
+                dir.display()
+            )));
+        }
+        let signer = Signer::generate(name)
+            .map_err(|e| Error::state(format!("the witness name cannot be used: {e}")))?;
+        create_private_dir(dir)?;
+        create_private_dir(&dir.join(CHECKPOINTS_DIR))?;
+        let mut skey = Zeroizing::new(String::new());
+        skey.push_str(&signer.to_skey());
+        skey.push('\n');
+        write_new(&key_path, skey.as_bytes(), true)?;
+        let vkey = signer.verifier();
+        write_atomic(
+            &dir.join(PUB_FILE),
+            format!("{}\n", vkey.to_vkey()).as_bytes(),
+            0o644,
+        )?;
+        if !dir.join(LOGS_FILE).exists() {
+            write_atomic(&dir.join(LOGS_FILE), b"", 0o644)?;
+        }
+        issuance_log::sync_dir(dir)?;
+        Ok(vkey)
+    }
+
+    /// Opens the witness in `dir`, refusing a key file others can read.
+    pub fn open(dir: &Path) -> Result<Witness> {
+        let key_path = dir.join(KEY_FILE);
+        if !key_path.exists() {
+            return Err(Error::state(format!(
+                "{} is not a witness directory (no {KEY_FILE}); create one with `watermark \
+                 witness init --dir {} --name NAME`",
+                dir.display(),
+                dir.display()
+            )));
+        }
+        check_private(&key_path)?;
+        let data = Zeroizing::new(
+            fs::read(&key_path)
+                .map_err(|e| Error::io(format!("reading {}", key_path.display()), e))?,
+        );
+        // Never quote the key file in an error.
+        let text = std::str::from_utf8(&data)
+            .ok()
+            .and_then(|t| t.strip_suffix('\n'))
+            .ok_or_else(|| {
+                Error::key(format!(
+                    "{} is not one signer key line ending in a newline",
+                    key_path.display()
+                ))
+            })?;
+        let signer = Signer::from_skey(text)
+            .map_err(|e| Error::key(format!("{}: {e}", key_path.display())))?;
+        Ok(Witness {
+            dir: dir.to_path_buf(),
+            signer,
+        })
+    }
+
+    /// The witness's verifier key.
+    pub fn verifier(&self) -> Verifier {
+        self.signer.verifier()
+    }
+
+    /// The witness's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn lock(&self) -> Result<File> {
+        let path = self.dir.join(LOCK_FILE);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+        file.lock()
+            .map_err(|e| Error::io(format!("locking {}", path.display()), e))?;
+        Ok(file)
+    }
+
+    /// The logs this witness witnesses: their verifier keys, in the order
+    /// they were added.
+    pub fn trusted_logs(&self) -> Result<Vec<Verifier>> {
+        let path = self.dir.join(LOGS_FILE);
+        let text = match fs::read_to_string(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            other => other.map_err(|e| Error::io(format!("reading {}", path.display()), e))?,
+        };
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+            .map(|(i, l)| {
+                Verifier::from_vkey(l.trim())
+                    .map_err(|e| Error::state(format!("{} line {}: {e}", path.display(), i + 1)))
+            })
+            .collect()
+    }
+
+    /// Adds a log, by its verifier key (whose name is the log's origin).
+    /// A witness trusts one key per origin: a second key for an origin it
+    /// already witnesses is refused.
+    pub fn trust(&self, log: &Verifier) -> Result<Trusted> {
+        let _lock = self.lock()?;
+        let logs = self.trusted_logs()?;
+        if let Some(known) = logs.iter().find(|v| v.name() == log.name()) {
+            if known == log {
+                return Ok(Trusted::Already);
+            }
+            return Err(Error::state(format!(
+                "this witness already witnesses log {:?} under key {}: a log has one key",
+                log.name(),
+                known.to_vkey()
+            )));
+        }
+        let mut text = String::new();
+        for v in logs.iter().chain([log]) {
+            text.push_str(&v.to_vkey());
+            text.push('\n');
+        }
+        write_atomic(&self.dir.join(LOGS_FILE), text.as_bytes(), 0o644)?;
+        Ok(Trusted::Added)
+    }
+
+    fn checkpoint_path(&self, origin: &str) -> PathBuf {
+        let h = digest(&SHA256, origin.as_bytes());
+        self.dir.join(CHECKPOINTS_DIR).join(hex(h.as_ref()))
+    }
+
+    /// The latest checkpoint this witness cosigned for `log`, verified
+    /// with the log's key; `None` if it never cosigned one.
+    pub fn latest(&self, log: &Verifier) -> Result<Option<Checkpoint>> {
+        let path = self.checkpoint_path(log.name());
+        let note = match fs::read_to_string(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            other => other.map_err(|e| Error::io(format!("reading {}", path.display()), e))?,
+        };
+        // A record that does not verify is never taken for "no record":
+        // that would let the log start over.
+        let damaged = |why: String| {
+            Error::state(format!(
+                "{}: the record of the latest checkpoint of log {:?} cosigned {why}; the \
+                 witness refuses this log until it is restored",
+                path.display(),
+                log.name()
+            ))
+        };
+        let cp = tlog::open_checkpoint(&note, log)
+            .map_err(|e| damaged(format!("does not verify: {e}")))?;
+        if cp.origin != log.name() {
+            return Err(damaged("is of another log".to_owned()));
+        }
+        Ok(Some(cp))
+    }
+
+    /// Handles an `add-checkpoint` request body: checks it against the
+    /// latest checkpoint cosigned for its log, records the new checkpoint
+    /// durably, and only then returns the witness's signature lines (see
+    /// [`tlog::cosign`]). `now` is the time of the cosignature, in seconds
+    /// since the Unix epoch.
+    pub fn add_checkpoint(
+        &self,
+        body: &[u8],
+        now: u64,
+    ) -> std::result::Result<String, AddCheckpointError> {
+        let req = AddCheckpoint::parse(body).map_err(|e| Refusal::BadRequest(e.to_string()))?;
+        // Held until the new checkpoint is recorded: the check and the
+        // record are one step for every other request.
+        let _lock = self.lock()?;
+        let logs = self.trusted_logs()?;
+        let Some(log) = logs.iter().find(|v| v.name() == req.origin()) else {
+            return Err(Refusal::UnknownLog {
+                origin: bounded(req.origin(), 100).into_owned(),
+            }
+            .into());
+        };
+        let held = self.latest(log)?;
+        let new = tlog::check_add_checkpoint(log, held.as_ref(), &req)?;
+        let lines = tlog::cosign(&self.signer, &new, now)
+            .map_err(|e| Error::state(format!("cosigning: {e}")))?;
+        // Kept as the log signed it: the text and the log's own signatures.
+        let verified = log
+            .verify(req.checkpoint.as_bytes())
+            .map_err(|e| Error::state(format!("re-reading the checkpoint: {e}")))?;
+        let mut record = verified.text.clone();
+        record.push('\n');
+        for sig in &verified.verified {
+            let mut raw = sig.key_id.to_be_bytes().to_vec();
+            raw.extend_from_slice(&sig.signature);
+            record.push_str(&format!(
+                "\u{2014} {} {}\n",
+                sig.name,
+                tlog::base64::encode(&raw)
+            ));
+        }
+        write_atomic(&self.checkpoint_path(log.name()), record.as_bytes(), 0o644)?;
+        Ok(lines)
+    }
+}
+
+/// One witness a state submits its checkpoints to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WitnessEntry {
+    /// Its name: the name of its key.
+    pub name: String,
+    /// Its submission prefix: requests go to `URL/add-checkpoint`. No
+    /// trailing slash.
+    pub url: String,
+    /// Its verifier key.
+    pub key: Verifier,
+}
+
+/// A state's witnesses, as its TOML file lists them:
+///
+/// ```toml
+/// required = 2            # cosignatures each checkpoint needs (default: all)
+///
+/// [[witness]]
+/// name = "witness-a.example"
+/// url = "https://witness-a.example"     # POST URL/add-checkpoint
+/// key = "witness-a.example+1d2a23b2+AQ…"
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WitnessConfig {
+    /// How many of the witnesses must cosign a checkpoint (1 to all).
+    pub required: usize,
+    /// The witnesses, in the file's order.
+    pub witnesses: Vec<WitnessEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigDoc {
+    required: Option<usize>,
+    #[serde(default)]
+    witness: Vec<EntryDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryDoc {
+    name: String,
+    url: String,
+    key: String,
+}
+
+impl WitnessConfig {
+    /// Parses and checks a configuration: at least one witness; each
+    /// witness's name is its key's name; names, keys and URLs are distinct;
+    /// URLs are `http://` or `https://`; `required` is between 1 and the
+    /// number of witnesses.
+    pub fn from_toml(text: &str) -> Result<WitnessConfig> {
+        let doc: ConfigDoc =
+            toml::from_str(text).map_err(|e| Error::state(format!("not a witness list: {e}")))?;
+        if doc.witness.is_empty() {
+            return Err(Error::state(
+                "it lists no witness ([[witness]] with name, url and key)",
+            ));
+        }
+        let mut witnesses: Vec<WitnessEntry> = Vec::with_capacity(doc.witness.len());
+        for (i, w) in doc.witness.into_iter().enumerate() {
+            let at = |msg: String| Error::state(format!("witness {}: {msg}", i + 1));
+            let key = Verifier::from_vkey(w.key.trim())
+                .map_err(|e| at(format!("key {:?}: {e}", bounded(&w.key, 200))))?;
+            if key.name() != w.name {
+                return Err(at(format!(
+                    "its name {:?} is not the name of its key, {:?}",
+                    bounded(&w.name, 100),
+                    key.name()
+                )));
+            }
+            let url = w.url.trim_end_matches('/').to_owned();
+            let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
+            if !scheme_ok
+                || url.len() > 2000
+                || url.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                return Err(at(format!(
+                    "url {:?} is not an http:// or https:// URL",
+                    bounded(&w.url, 200)
+                )));
+            }
+            if let Some(other) = witnesses.iter().find(|o| {
+                o.name == w.name || o.key.public_key() == key.public_key() || o.url == url
+            }) {
+                return Err(at(format!(
+                    "it has the name, key or URL of witness {:?} again",
+                    other.name
+                )));
+            }
+            witnesses.push(WitnessEntry {
+                name: w.name,
+                url,
+                key,
+            });
+        }
+        let required = doc.required.unwrap_or(witnesses.len());
+        if required == 0 || required > witnesses.len() {
+            return Err(Error::state(format!(
+                "required = {required}, but it must be between 1 and the {} witness(es) listed",
+                witnesses.len()
+            )));
+        }
+        Ok(WitnessConfig {
+            required,
+            witnesses,
+        })
+    }
+
+    /// Reads and parses a configuration file.
+    pub fn load(path: &Path) -> Result<WitnessConfig> {
+        let text = read_to_string(path)?;
+        WitnessConfig::from_toml(&text)
+            .map_err(|e| Error::state(format!("{}: {e}", path.display())))
+    }
+
+    /// The configuration of a state: `explicit` if given (it must exist),
+    /// else `STATE/witnesses.toml` if there is one. Returns where it was
+    /// read from.
+    pub fn find(state_dir: &Path, explicit: Option<&Path>) -> Result<Option<(PathBuf, Self)>> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => {
+                let p = state_dir.join(WITNESSES_FILE);
+                if !p.exists() {
+                    return Ok(None);
+                }
+                p
+            }
+        };
+        let config = WitnessConfig::load(&path)?;
+        Ok(Some((path, config)))
+    }
+
+    /// The witnesses' verifier keys.
+    pub fn keys(&self) -> Vec<Verifier> {
+        self.witnesses.iter().map(|w| w.key.clone()).collect()
+    }
+
+    /// Refuses a configuration that names the log's own key as a witness:
+    /// the log's signature would count as a cosignature.
+    pub fn check_log(&self, log: &Verifier) -> Result<()> {
+        match self
+            .witnesses
+            .iter()
+            .find(|w| w.key.public_key() == log.public_key())
+        {
+            Some(w) => Err(Error::state(format!(
+                "witness {:?} has the log's own key: a log cannot witness itself",
+                w.name
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A checkpoint of a state's log with its witnesses' cosignatures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Cosigned {
+    /// The signed note: the log's signature, then the cosignatures.
+    pub note: String,
+    /// The checkpoint it signs.
+    pub checkpoint: Checkpoint,
+}
+
+/// What `log/cosigned` says about the log beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CosignedState {
+    /// There is none: the log was never witnessed.
+    Absent,
+    /// It signs the log's first `checkpoint.size` entries, exactly as the
+    /// log's own checkpoint of that size does.
+    Matches(Cosigned),
+    /// It signs more entries than the log holds: the log was cut back, or
+    /// restored from an older copy without this file.
+    Ahead(Cosigned),
+    /// It signs another root than the log's own checkpoint of its size:
+    /// the log was rewritten.
+    Diverges(Cosigned),
+}
+
+fn cosigned_path(state: &State) -> PathBuf {
+    state.dir().join(issuance_log::LOG_DIR).join(COSIGNED_FILE)
+}
+
+/// Reads `log/cosigned` and compares it with the log: it must be a
+/// checkpoint of this log, signed with its key.
+pub fn read_cosigned(state: &State, log: &Log) -> Result<CosignedState> {
+    let path = cosigned_path(state);
+    let note = match fs::read_to_string(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(CosignedState::Absent),
+        other => other.map_err(|e| Error::io(format!("reading {}", path.display()), e))?,
+    };
+    let checkpoint = tlog::open_checkpoint(&note, log.verifier())
+        .map_err(|e| Error::state(format!("{} does not verify: {e}", path.display())))?;
+    if checkpoint.origin != log.origin() {
+        return Err(Error::state(format!(
+            "{} is a checkpoint of log {:?}, not of {:?}",
+            path.display(),
+            bounded(&checkpoint.origin, 100),
+            log.origin()
+        )));
+    }
+    let own = log.checkpoint_at(checkpoint.size);
+    let c = Cosigned { note, checkpoint };
+    Ok(match own {
+        None => CosignedState::Ahead(c),
+        Some(own) if note_text(own) == note_text(&c.note) => CosignedState::Matches(c),
+        Some(_) => CosignedState::Diverges(c),
+    })
+}
+
+/// Replaces `log/cosigned` (atomically) with `note`, which must be one of
+/// the log's own checkpoints with cosignatures added. Hold the state's lock.
+pub fn store_cosigned(state: &State, _lock: &StateLock, log: &Log, note: &str) -> Result<Cosigned> {
+    let checkpoint = tlog::open_checkpoint(note, log.verifier())
+        .map_err(|e| Error::state(format!("the cosigned checkpoint does not verify: {e}")))?;
+    let matches = log
+        .checkpoint_at(checkpoint.size)
+        .is_some_and(|own| note_text(own) == note_text(note));
+    if checkpoint.origin != log.origin() || !matches {
+        return Err(Error::state(format!(
+            "the cosigned checkpoint of {} entries is not one of the log's own checkpoints",
+            checkpoint.size
+        )));
+    }
+    write_atomic(&cosigned_path(state), note.as_bytes(), 0o644)?;
+    Ok(Cosigned {
+        note: note.to_owned(),
+        checkpoint,
+    })
+}
+
+/// Rewrites the receipts of `copies` whose checkpoint is the one `cosigned`
+/// signs, so that they carry its cosignatures (each atomically, by
+/// rename). Returns how many were rewritten.
+pub fn cosign_receipts(copies: &[IssuedCopy], cosigned: &Cosigned) -> Result<usize> {
+    let mut n = 0;
+    for c in copies {
+        if note_text(&c.receipt.checkpoint) != note_text(&cosigned.note) {
+            continue;
+        }
+        let receipt = Receipt {
+            checkpoint: cosigned.note.clone(),
+            ..c.receipt.clone()
+        };
+        // The receipt keeps the mode it was written with.
+        #[cfg(unix)]
+        let mode = {
+            use std::os::unix::fs::PermissionsExt as _;
+            fs::metadata(&c.receipt_path).map_or(0o644, |m| m.permissions().mode() & 0o777)
+        };
+        #[cfg(not(unix))]
+        let mode = 0o644;
+        write_atomic(&c.receipt_path, receipt.to_json().as_bytes(), mode)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests;
