@@ -263,10 +263,10 @@ fn verify_setup<'a>(
     (detector, output)
 }
 
-#[allow(clippy::print_stdout)]
 /// The row anchor's share of issuing: HMAC-SHA256 (the scheme's anchor)
 /// against a keyed BLAKE3 call over the same identities, per row, beside
 /// the time `issue_csv` takes per row, all in this process.
+#[allow(clippy::print_stdout)]
 fn anchor_costs(embedder: &Embedder, input: &Path, output: &Path, runs: usize) {
     use hmac::Mac as _;
     let mut rdr = csv::Reader::from_path(input).unwrap();
@@ -338,6 +338,7 @@ fn anchor_costs(embedder: &Embedder, input: &Path, output: &Path, runs: usize) {
     );
 }
 
+#[allow(clippy::print_stdout)]
 fn main() {
     let rows = env_usize("BENCH_ROWS", 1_000_000);
     let runs = env_usize("BENCH_RUNS", 3);

@@ -1718,6 +1718,7 @@ fn the_same_copy_issued_again_is_not_logged_twice() {
 /// `init` killed at 100 moments across its run: the directory is either
 /// absent or a complete state, and the next `init` succeeds.
 #[test]
+#[allow(clippy::print_stderr)]
 fn init_killed_at_100_moments_leaves_no_state_or_a_complete_one() {
     use rand::{Rng, SeedableRng};
     use std::time::{Duration, Instant};
