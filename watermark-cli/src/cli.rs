@@ -229,6 +229,31 @@ pub enum LogCommand {
     VerifyReceipt(VerifyReceiptArgs),
     /// Submit the latest checkpoint to the state's witnesses and keep their cosignatures.
     Witness(LogWitnessArgs),
+    /// Put back the checkpoints of entries that lost theirs, from a receipt or a saved checkpoint.
+    Restore(LogRestoreArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+A log whose last entries lost their checkpoints (deleted, cut short, or restored from an
+inconsistent backup) is damaged: log verify names the first such entry, and nothing is issued,
+verified or logged until their checkpoints are back. Any signed checkpoint of the log made since
+brings them back: the one in a copy's receipt (OUT/ID.receipt), the witnesses' cosigned
+checkpoint (log/cosigned, or a witness's record), or one saved from `watermark log checkpoint`.
+It must verify with the log's key and sign exactly the signed entries and the first unsigned
+ones; their checkpoints are then signed again, byte for byte the ones that were lost.
+Unsigned lines that no checkpoint signs are not genuine entries: find out who wrote them.
+
+  watermark log restore --state st --from copies/MORENA.receipt")]
+pub struct LogRestoreArgs {
+    #[command(flatten)]
+    pub state: StateArg,
+    /// A receipt (JSON with a \"checkpoint\"), or a file holding a signed checkpoint.
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    /// Print a JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// A log's public key: `NAME+ID+BASE64` or a file holding one.

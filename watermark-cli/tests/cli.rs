@@ -856,12 +856,47 @@ fn a_deleted_checkpoint_is_damage_and_its_slot_is_never_given_again() {
         assert!(!f.p("copies/PT.csv").exists());
         assert_eq!(std::fs::read(f.p("state/log/entries")).unwrap(), entries);
         assert_eq!(std::fs::read_to_string(&path).unwrap(), &notes[..cut]);
-        f.verify(&f.p("leak.csv")).failure().stderr(
-            contains("points to MORENA")
-                .and(contains("cannot be recorded"))
-                .and(contains("PT").not()),
-        );
+        // Nothing is attributed from a log that lost a checkpoint: the
+        // unsigned line could have been written by anyone.
+        f.verify(&f.p("leak.csv"))
+            .failure()
+            .stderr(contains("signed by no checkpoint").and(contains("log restore")));
     }
+    // The checkpoint comes back from MORENA's receipt: then the leak names
+    // MORENA, and the next recipient gets the next slot.
+    std::fs::write(&path, &notes[..last + 10]).unwrap();
+    wm().args(["log", "restore", "--state"])
+        .arg(f.p("state"))
+        .arg("--from")
+        .arg(f.p("copies/MORENA.receipt"))
+        .assert()
+        .success()
+        .stdout(contains("Restored the checkpoints of 1 entry"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), notes);
+    f.log(&["verify"]).success();
+    let doc = f.verify_json(&f.p("leak.csv"));
+    assert_eq!(doc["accused"][0]["recipient"], "MORENA");
+    std::fs::write(&path, &notes).unwrap();
+    // A forged line (an innocent's entry copied under the leaker's slot)
+    // cannot be restored: no checkpoint signs it.
+    let forged_entries = {
+        let text = String::from_utf8(entries.clone()).unwrap();
+        let pri = text
+            .lines()
+            .nth(1)
+            .unwrap()
+            .replace("\"slot\":1", "\"slot\":2");
+        format!("{text}{pri}\n")
+    };
+    std::fs::write(f.p("state/log/entries"), &forged_entries).unwrap();
+    f.verify(&f.p("leak.csv")).failure();
+    wm().args(["log", "restore", "--state"])
+        .arg(f.p("state"))
+        .arg("--from")
+        .arg(f.p("copies/MORENA.receipt"))
+        .assert()
+        .failure();
+    std::fs::write(f.p("state/log/entries"), &entries).unwrap();
     // A line after the last signed entry, with no append under way, is the
     // same damage.
     std::fs::write(&path, &notes).unwrap();

@@ -435,15 +435,20 @@ impl State {
         Ok(self.log()?.issues().map(|(i, e)| (i, e.clone())).collect())
     }
 
-    /// Recipients by (key id, policy digest), with their slots, and the
-    /// log's damage if a signed entry lost its checkpoint: the recipients
-    /// of such entries are counted (their copies exist), but nothing can be
-    /// logged until the log is restored.
-    /// Returns the log too, opened that way ([`Log::orphaned`] says whether
-    /// it is damaged).
+    /// Recipients by (key id, policy digest), with their slots, from the
+    /// verified log, which is returned too.
     pub fn recipient_groups(&self) -> Result<(Groups, Log)> {
-        let log = Log::open_for_attribution(&self.dir)?;
+        let log = self.log()?;
         Ok((recipient_groups(&log), log))
+    }
+
+    /// Puts back the checkpoints of log entries that lost theirs, from a
+    /// signed checkpoint of the log made since: the text of a receipt
+    /// (`OUT/ID.receipt`), of the checkpoint in an evidence report, or of
+    /// what the witnesses cosigned. Returns the log as it now stands and how
+    /// many entries are signed again. Needs the lock.
+    pub fn restore_checkpoints(&self, _lock: &StateLock, checkpoint: &str) -> Result<(Log, u64)> {
+        issuance_log::restore(&self.dir, checkpoint)
     }
 
     /// Slots for the given recipient ids: the slot a recipient already holds,
@@ -526,10 +531,10 @@ fn recorded_canary_lists(log: &Log) -> BTreeMap<(String, String), RecordedList> 
 pub type Groups = BTreeMap<(String, String), Vec<Recipient>>;
 
 /// Recipients by (key id, policy digest), with their slots: of every copy
-/// the log holds, signed or orphaned.
+/// the log holds.
 pub(crate) fn recipient_groups(log: &Log) -> Groups {
     let mut groups = Groups::new();
-    for rec in log.issues_with_orphaned() {
+    for (_, rec) in log.issues() {
         let group = groups
             .entry((rec.key_id.clone(), rec.policy_digest.clone()))
             .or_default();

@@ -11,8 +11,8 @@ use watermark_core::{
 };
 
 use crate::cli::{
-    LogCommand, LogConsistencyArgs, LogPlainArgs, LogProveArgs, LogShowArgs, LogVerifyArgs,
-    VerifyReceiptArgs,
+    LogCommand, LogConsistencyArgs, LogPlainArgs, LogProveArgs, LogRestoreArgs, LogShowArgs,
+    LogVerifyArgs, VerifyReceiptArgs,
 };
 use crate::output::Printer;
 use crate::witnessing::CosignaturesDoc;
@@ -28,6 +28,7 @@ pub fn run(cmd: LogCommand, quiet: bool) -> anyhow::Result<()> {
         LogCommand::Checkpoint(a) => checkpoint(&a, printer(a.json)),
         LogCommand::VerifyReceipt(a) => verify_receipt(&a, printer(a.json)),
         LogCommand::Witness(a) => crate::witnessing::log_witness(&a, printer(a.json)),
+        LogCommand::Restore(a) => restore(&a, printer(a.json)),
     }
 }
 
@@ -553,6 +554,65 @@ struct CheckpointDoc<'a> {
     size: u64,
     root: String,
     checkpoint: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct RestoredDoc<'a> {
+    origin: &'a str,
+    restored: u64,
+    size: u64,
+    root: String,
+    still_unsigned: usize,
+}
+
+fn restore(a: &LogRestoreArgs, printer: Printer) -> anyhow::Result<()> {
+    const MAX: u64 = 1 << 20;
+    let file =
+        std::fs::File::open(&a.from).with_context(|| format!("reading {}", a.from.display()))?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX + 1), &mut text)
+        .with_context(|| format!("reading {}: not UTF-8 text", a.from.display()))?;
+    if text.len() as u64 > MAX {
+        bail!(
+            "{}: larger than a receipt or a checkpoint can be ({MAX} bytes)",
+            a.from.display()
+        );
+    }
+    // A receipt carries its checkpoint; any other file is the checkpoint.
+    let note = match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(v) => v["checkpoint"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("{}: JSON without a \"checkpoint\"", a.from.display()))?,
+        Err(_) => text,
+    };
+    let state = State::open_for_audit(&a.state.state)?;
+    let lock = state.lock()?;
+    let (log, restored) = state
+        .restore_checkpoints(&lock, &note)
+        .with_context(|| format!("restoring from {}", a.from.display()))?;
+    let still = log.orphaned().map_or(0, |o| o.lines.len());
+    printer.text(&format!(
+        "Restored the checkpoints of {restored} entr{} of {}: it now holds {} signed entries \
+         (root {}).{}\n",
+        if restored == 1 { "y" } else { "ies" },
+        log.origin(),
+        log.size(),
+        hash_hex(&log.root()),
+        if still > 0 {
+            format!(" {still} line(s) after them are still unsigned: restore from a later checkpoint, or find out who wrote them.")
+        } else {
+            String::new()
+        }
+    ))?;
+    printer.json(&RestoredDoc {
+        origin: log.origin(),
+        restored,
+        size: log.size(),
+        root: hash_hex(&log.root()),
+        still_unsigned: still,
+    })?;
+    Ok(())
 }
 
 fn checkpoint(a: &LogPlainArgs, printer: Printer) -> anyhow::Result<()> {

@@ -442,33 +442,6 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
     });
     let accused: Vec<RecipientScore> = recipients.iter().filter(|r| r.accused).cloned().collect();
     let leak = leak.expect("at least one group");
-    if let Some(o) = attribution_log.orphaned() {
-        // The accused are named, but nothing is recorded or signed against
-        // a log that lost a checkpoint.
-        let named: Vec<String> = accused
-            .iter()
-            .map(|a| {
-                format!(
-                    "{} (slot {}, false-accusation bound {})",
-                    a.recipient,
-                    a.slot,
-                    crate::output::score_bound(a)
-                )
-            })
-            .collect();
-        bail!(
-            "the issuance log is damaged, so this verification cannot be recorded and no \
-             evidence report can be made: {}. Read against every copy the log has given, \
-             the entry that lost its checkpoint included, the leak {}. Restore the log and \
-             verify again to put it on record",
-            o.damage,
-            if named.is_empty() {
-                "accuses no one".to_owned()
-            } else {
-                format!("points to {}", named.join(", "))
-            }
-        );
-    }
     let log = record(
         &state,
         settings,

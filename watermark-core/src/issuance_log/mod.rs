@@ -43,7 +43,9 @@ use std::sync::Arc;
 pub use entry::{AccusedRecord, CodeRecord, Entry, IssueEntry, VerifyEntry};
 pub(crate) use intent::INTENT_FILE;
 pub use receipt::{Receipt, VerifiedReceipt};
-pub(crate) use store::{append, create, default_origin, load_signer, new_log, repair, sync_dir};
+pub(crate) use store::{
+    append, create, default_origin, load_signer, new_log, repair, restore, sync_dir,
+};
 
 use self::cache::{Cache, Verified};
 use crate::error::{Error, LogDamage, Result};
@@ -76,15 +78,19 @@ pub struct Uncommitted {
 
 /// Entries after the last checkpoint that no append was writing: a signed
 /// entry lost its checkpoint (deleted, cut short, or a state restored from
-/// an inconsistent backup). Never removed; only [`Log::open_for_attribution`]
-/// opens such a log, so that the recipients those entries name still count.
+/// an inconsistent backup), or lines were added by someone without the
+/// log's key. Never removed, and never used: nothing is issued, attributed
+/// or appended until the checkpoints are put back
+/// ([`State::restore_checkpoints`](crate::State::restore_checkpoints)).
+/// Only [`Log::open_damaged`] opens such a log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Orphaned {
     /// What is wrong, and where.
     pub damage: LogDamage,
-    /// The complete unsigned entries that parse, in order.
-    pub entries: Vec<Entry>,
+    /// The complete unsigned lines, in order (what each claims to be is
+    /// unproven).
+    pub lines: Vec<String>,
 }
 
 /// What [`Log::open`] could say about the signing key.
@@ -295,10 +301,10 @@ impl Log {
     }
 
     /// Like [`Log::open`], but a log whose last entries lost their
-    /// checkpoint opens, with those entries in [`Log::orphaned`]: to
-    /// attribute a leak to the recipients they name. Nothing may be appended
-    /// to such a log.
-    pub fn open_for_attribution(state_dir: &Path) -> Result<Log> {
+    /// checkpoint opens, with those lines in [`Log::orphaned`]: to show them
+    /// and to put their checkpoints back. Nothing is attributed from or
+    /// appended to such a log.
+    pub fn open_damaged(state_dir: &Path) -> Result<Log> {
         Log::open_with(state_dir, None, &cache::GLOBAL, true)
     }
 
@@ -510,22 +516,21 @@ impl Log {
             Err(e) => e.to_string(),
         };
         let u = self.uncommitted.take().expect("called with a tail");
-        let entries: Vec<Entry> = (size..lines.count())
+        let orphan_lines: Vec<String> = (size..lines.count())
             .filter_map(|i| lines.get(i as usize))
-            .map_while(|l| {
-                std::str::from_utf8(l.bytes)
-                    .ok()
-                    .and_then(|t| Entry::parse_line(t).ok())
-            })
+            .map(|l| String::from_utf8_lossy(l.bytes).into_owned())
             .collect();
         let damage = LogDamage::new(
             entries_path,
             format!(
                 "entry {size} is signed by no checkpoint, and {why}: the log holds {} unsigned \
                  entr{} ({} bytes) after its last checkpoint, which only a checkpoint removed or \
-                 cut short, or a state restored from an inconsistent backup, leaves. Signed \
-                 entries are never removed: put back log/checkpoints from a backup, or the \
-                 latest checkpoint the log's witnesses cosigned",
+                 cut short, or a state restored from an inconsistent backup, leaves (or \
+                 someone without the log's key wrote them). Signed entries are never removed, \
+                 and unsigned ones never used: put the checkpoint back from any receipt or \
+                 evidence report made since, or from the checkpoint the log's witnesses \
+                 cosigned (`watermark log restore --state DIR --from FILE`), or restore \
+                 log/checkpoints from a backup",
                 u.entry_lines,
                 if u.entry_lines == 1 { "y" } else { "ies" },
                 u.entry_bytes
@@ -534,7 +539,10 @@ impl Log {
         .entry(size)
         .line(size + 1)
         .byte(self.entries_len);
-        self.orphaned = Some(Orphaned { damage, entries });
+        self.orphaned = Some(Orphaned {
+            damage,
+            lines: orphan_lines,
+        });
         Ok(())
     }
 
@@ -755,18 +763,9 @@ impl Log {
     }
 
     /// Entries that lost their checkpoint, in a log opened with
-    /// [`Log::open_for_attribution`].
+    /// [`Log::open_damaged`].
     pub fn orphaned(&self) -> Option<&Orphaned> {
         self.orphaned.as_ref()
-    }
-
-    /// Issued copies, signed or orphaned: every slot the log has ever given.
-    pub fn issues_with_orphaned(&self) -> impl Iterator<Item = &IssueEntry> + '_ {
-        let orphaned = self.orphaned.iter().flat_map(|o| &o.entries);
-        self.entries().chain(orphaned).filter_map(|e| match e {
-            Entry::Issue(issue) => Some(issue),
-            _ => None,
-        })
     }
 
     /// Whether the intent's append is the one that stopped here: its first
@@ -774,9 +773,9 @@ impl Log {
     /// written), and the unsigned `tail` starts the rest.
     fn intent_names_tail(&self, i: &intent::Intent, tail: &[u8]) -> bool {
         let size = self.size();
-        let Some(signed) = size.checked_sub(i.size).filter(|&n| n <= i.entries) else {
+        if size.checked_sub(i.size).is_none_or(|n| n > i.entries) {
             return false;
-        };
+        }
         let mut rest = i.text.as_str();
         for k in i.size..size {
             let Some((line, after)) = rest.split_once('\n') else {
@@ -787,7 +786,6 @@ impl Log {
             }
             rest = after;
         }
-        debug_assert!(signed <= i.entries);
         rest.as_bytes().starts_with(tail)
     }
 

@@ -274,3 +274,67 @@ pub(super) fn append_with(
     log.remember(cache);
     Ok((log, first, removed))
 }
+
+/// Puts back the checkpoints of entries that lost them, from one signed
+/// checkpoint of the log made since (a receipt's, a report's, the
+/// witnesses'): it must verify with the log's key and sign exactly the
+/// tree of the signed entries and the first unsigned ones. Those entries are
+/// then proven, and their checkpoints are signed again: Ed25519 signatures
+/// are deterministic, so they are the very bytes that were lost. Returns the
+/// log as it now stands and how many entries were restored. Hold the
+/// state's lock.
+pub(crate) fn restore(state_dir: &Path, note: &str) -> Result<(Log, u64)> {
+    let log = Log::open_with(state_dir, None, &GLOBAL, true)?;
+    let Some(orphaned) = log.orphaned.as_ref() else {
+        return Err(Error::state(
+            "the log has no entries without a checkpoint: there is nothing to restore",
+        ));
+    };
+    let cp = tlog::open_checkpoint(note, &log.verifier).map_err(|e| {
+        Error::state(format!(
+            "the checkpoint given is not one of this log's (signed with {}): {e}",
+            log.verifier.to_vkey()
+        ))
+    })?;
+    if cp.origin != log.origin() {
+        return Err(Error::state(format!(
+            "the checkpoint given is for log {:?}, not {:?}",
+            cp.origin,
+            log.origin()
+        )));
+    }
+    let signed = log.size();
+    let unsigned = orphaned.lines.len() as u64;
+    if cp.size <= signed || cp.size > signed + unsigned {
+        return Err(Error::state(format!(
+            "the checkpoint given signs {} entries; the log has {signed} signed ones and {unsigned} \
+             without a checkpoint, so only a checkpoint of {} to {} entries can restore them",
+            cp.size,
+            signed + 1,
+            signed + unsigned
+        )));
+    }
+    let signer = load_signer(&log.dir.join(SIGNING_KEY_FILE), &log.verifier)?;
+    let mut tree = log.tree.clone();
+    let mut notes = String::new();
+    for line in &orphaned.lines[..(cp.size - signed) as usize] {
+        tree.push_entry(line.as_bytes());
+        let c = Checkpoint::new(log.origin(), tree.size(), tree.root());
+        notes.push_str(
+            &tlog::sign_checkpoint(&c, &signer)
+                .map_err(|e| Error::state(format!("signing a checkpoint: {e}")))?,
+        );
+    }
+    if tree.root() != cp.root {
+        return Err(Error::state(format!(
+            "the checkpoint given does not sign these entries: the first {} entries of the log \
+             give another root, so the unsigned ones are not the entries it signed",
+            cp.size
+        )));
+    }
+    let checkpoints = log.dir.join(CHECKPOINTS_FILE);
+    truncate(&checkpoints, log.checkpoints_len)?;
+    append_synced(&checkpoints, notes.as_bytes())?;
+    let now = Log::open_with(state_dir, None, &GLOBAL, true)?;
+    Ok((now, cp.size - signed))
+}

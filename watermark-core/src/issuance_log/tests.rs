@@ -667,16 +667,11 @@ fn a_signed_entry_that_loses_its_checkpoint_is_damage_never_cleanup() {
         assert!(state.assign_slots(&["PT".to_string()]).is_err());
         // The files were not touched.
         assert_eq!(fs::read(&checkpoints).unwrap(), &notes[..cut]);
-        // Attribution still counts the recipient of the orphaned entry.
-        let log = Log::open_for_attribution(state.dir()).unwrap();
+        // The unsigned line is shown, never used.
+        let log = Log::open_damaged(state.dir()).unwrap();
         assert_eq!(log.size(), 3);
-        let orphaned = log.orphaned().unwrap();
-        assert_eq!(orphaned.entries.len(), 1);
-        let slots: Vec<(&str, u32)> = log
-            .issues_with_orphaned()
-            .map(|e| (e.recipient.as_str(), e.slot))
-            .collect();
-        assert_eq!(slots, [("PAN", 0), ("PRI", 1), ("MORENA", 2)]);
+        assert_eq!(log.orphaned().unwrap().lines.len(), 1);
+        assert!(state.recipient_groups().is_err());
         // An intent for another append does not excuse it; neither does one
         // signed by another key.
         let dir = state.dir().join(LOG_DIR);
