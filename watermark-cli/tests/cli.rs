@@ -1816,3 +1816,43 @@ fn init_killed_at_100_moments_leaves_no_state_or_a_complete_one() {
     eprintln!("100 kills: {absent} left no state, {complete} a complete one (a run takes {run:?})");
     assert!(absent > 0 && complete > 0, "{absent} {complete}");
 }
+
+/// A log replaced by one signed under another key (whoever can write the
+/// state can make one) is refused by every command that reads the state's
+/// log with its master key: the log's key is tied to the master key.
+#[test]
+fn a_log_signed_under_another_key_is_refused() {
+    let f = Fixture::new();
+    f.issue(&f.p("roll.csv"), &["PAN", "PRI"]).success();
+    init(&f.p("other"), None);
+    issue(
+        &f.p("other"),
+        &f.p("policy.toml"),
+        &f.p("roll.csv"),
+        &["PRI", "PAN"],
+        &f.p("other-copies"),
+    )
+    .assert()
+    .success();
+    leak_of(&f.p("copies/PAN.csv"), &f.p("leak.csv"));
+    // The other state's whole log, with its keys, in place of this one's.
+    for name in ["entries", "checkpoints", "verifier.key", "signing.key"] {
+        std::fs::copy(
+            f.p(&format!("other/log/{name}")),
+            f.p(&format!("state/log/{name}")),
+        )
+        .unwrap();
+    }
+    f.log(&["verify"])
+        .failure()
+        .stderr(contains("key.binding").and(contains("master key")));
+    f.verify(&f.p("leak.csv"))
+        .failure()
+        .stderr(contains("key.binding"));
+    f.issue(&f.p("roll.csv"), &["PT"]).failure();
+    // Without the binding at all, the same.
+    std::fs::remove_file(f.p("state/log/key.binding")).unwrap();
+    f.log(&["verify"])
+        .failure()
+        .stderr(contains("key.binding").and(contains("missing")));
+}

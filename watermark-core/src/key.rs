@@ -121,6 +121,21 @@ impl MasterKey {
         }
     }
 
+    /// What ties a log's public key to this master key: HMAC-SHA256, under
+    /// a subkey of its own, of the key's text (`<origin>+<id>+<base64>`), in
+    /// hex. Kept beside the log, it shows that the log was made for this
+    /// state: a log re-signed under another key cannot carry one without
+    /// the master key.
+    pub fn log_key_binding(&self, vkey: &str) -> String {
+        use hmac::Mac as _;
+        let mut sub = Zeroizing::new([0u8; 32]);
+        derive(&self.bytes, "log key binding", sub.as_mut());
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(sub.as_ref())
+            .expect("HMAC takes keys of any length");
+        mac.update(vkey.as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
+
     /// The key file's text. Secret: write it only to a 0600 file.
     pub fn to_text(&self) -> Zeroizing<String> {
         Zeroizing::new(format!(

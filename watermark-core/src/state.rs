@@ -4,7 +4,8 @@
 //! ```text
 //! DIR/master.key          the master key (mode 0600)
 //! DIR/policies/D.toml     each policy used, by digest
-//! DIR/log/                the signed, append-only issuance log (see `Log`)
+//! DIR/log/                the signed, append-only issuance log (see `Log`), and
+//!                         log/key.binding, which ties its key to the master key
 //! DIR/canaries/           each extract's canary list (secret, mode 0600)
 //! DIR/issue.journal       only while copies are being moved into place
 //! DIR/lock                held while writing, so slots and entries are never shared
@@ -29,6 +30,8 @@ const KEY_FILE: &str = "master.key";
 const POLICY_DIR: &str = "policies";
 const LOCK_FILE: &str = "lock";
 const CANARY_DIR: &str = "canaries";
+/// In the log's directory: the log's key tied to the master key.
+const LOG_KEY_BINDING: &str = "key.binding";
 /// The plain record of versions before the signed log.
 const OLD_RECORD_FILE: &str = "issuance.jsonl";
 
@@ -121,8 +124,15 @@ impl State {
                 .map_err(|e| Error::io(format!("protecting {}", tmp.path().display()), e))?;
         }
         create_private_dir(&tmp.path().join(POLICY_DIR))?;
-        MasterKey::generate()?.write_new(&tmp.path().join(KEY_FILE))?;
+        let key = MasterKey::generate()?;
+        key.write_new(&tmp.path().join(KEY_FILE))?;
+        let binding = key.log_key_binding(&new_log.vkey());
         issuance_log::create(tmp.path(), new_log)?;
+        write_synced(
+            &tmp.path().join(issuance_log::LOG_DIR).join(LOG_KEY_BINDING),
+            format!("{binding}\n").as_bytes(),
+        )?;
+        issuance_log::sync_dir(&tmp.path().join(issuance_log::LOG_DIR))?;
         issuance_log::sync_dir(tmp.path())?;
         // Renaming onto an empty directory replaces it; onto anything else
         // (made since the check above) it fails, and nothing is replaced.
@@ -398,9 +408,54 @@ impl State {
     }
 
     /// Reads and verifies the issuance log against the state's own public
-    /// key (`log/verifier.key`).
+    /// key (`log/verifier.key`), and, where this user can read the master
+    /// key, that the log's key is the one made with it
+    /// (`log/key.binding`).
     pub fn log(&self) -> Result<Log> {
-        Log::open(&self.dir, None)
+        let log = Log::open(&self.dir, None)?;
+        self.check_log_key(&log)?;
+        Ok(log)
+    }
+
+    /// Checks `log/key.binding` against the master key, when the state has
+    /// one this user can read (an auditor's copy of the log has none).
+    fn check_log_key(&self, log: &Log) -> Result<()> {
+        if !self.dir.join(KEY_FILE).exists() {
+            return Ok(());
+        }
+        let key = match self.master_key() {
+            Ok(k) => k,
+            Err(e)
+                if matches!(e.kind(), crate::ErrorKind::Io { source, .. }
+                    if source.kind() == std::io::ErrorKind::PermissionDenied) =>
+            {
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        let path = self.dir.join(issuance_log::LOG_DIR).join(LOG_KEY_BINDING);
+        let vkey = log.verifier().to_vkey();
+        let damage = |msg: String| Err(Error::log(crate::LogDamage::new(&path, msg)));
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return damage(format!(
+                    "is missing: nothing shows that the log's key ({vkey}) was made with this \
+                     state's master key (key {}); the log may have been replaced by one signed \
+                     with another key",
+                    key.id()
+                ));
+            }
+            Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+        };
+        if text.trim_end() != key.log_key_binding(&vkey) {
+            return damage(format!(
+                "does not tie the log's key ({vkey}) to this state's master key (key {}): the \
+                 log's keys were replaced, or this file was changed",
+                key.id()
+            ));
+        }
+        Ok(())
     }
 
     /// Reads and verifies the issuance log against a public key obtained
@@ -546,6 +601,19 @@ pub(crate) fn recipient_groups(log: &Log) -> Groups {
         }
     }
     groups
+}
+
+/// Writes a new file and syncs it.
+fn write_synced(path: &Path, data: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
+    f.write_all(data)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e))
 }
 
 /// Removes `PARENT/PREFIX*`: states a killed `init` left half made, never

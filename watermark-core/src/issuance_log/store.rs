@@ -34,6 +34,13 @@ pub(crate) struct NewLog {
     note: String,
 }
 
+impl NewLog {
+    /// The new log's public key, `<origin>+<key id>+<base64>`.
+    pub(crate) fn vkey(&self) -> String {
+        self.signer.verifier().to_vkey()
+    }
+}
+
 /// Makes a signing key for `origin` and signs the empty tree with it.
 pub(crate) fn new_log(origin: &str) -> Result<NewLog> {
     let bad =
