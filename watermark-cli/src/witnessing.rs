@@ -540,6 +540,28 @@ pub fn before_issue(
     explicit: Option<&Path>,
     printer: Printer,
 ) -> anyhow::Result<Option<BeforeIssue>> {
+    before(state, lock, explicit, printer, "issued")
+}
+
+/// [`before_issue`] for a verification: refused on the same grounds, as
+/// its entry would fork a log that is behind, and a leak of a copy an older
+/// backup forgot would be read without it.
+pub fn before_verify(
+    state: &State,
+    lock: &StateLock,
+    explicit: Option<&Path>,
+    printer: Printer,
+) -> anyhow::Result<()> {
+    before(state, lock, explicit, printer, "verified").map(|_| ())
+}
+
+fn before(
+    state: &State,
+    lock: &StateLock,
+    explicit: Option<&Path>,
+    printer: Printer,
+    what: &str,
+) -> anyhow::Result<Option<BeforeIssue>> {
     let log = state.log()?;
     let Some(witnesses) = load(state, &log, explicit)? else {
         if !matches!(read_cosigned(state, &log)?, CosignedState::Absent) {
@@ -565,7 +587,7 @@ pub fn before_issue(
     if round.cosignatures < round.required {
         return Err(TooFewCosignatures {
             message: format!(
-                "nothing was issued: only {}, so the state cannot be shown to be the latest \
+                "nothing was {what}: only {}, so the state cannot be shown to be the latest \
                  (an older backup would reuse code slots). Retry when the witnesses can be \
                  reached, or lower `required` in {}",
                 round.shortfall(),

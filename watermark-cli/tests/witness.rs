@@ -490,6 +490,20 @@ fn a_state_restored_from_a_backup_refuses_to_issue_until_it_has_caught_up() {
     assert_eq!(json(&shown)["entries"].as_array().unwrap().len(), 1);
     // `log witness` says the same.
     s.log_witness("state").code(4);
+    // So does `verify`: a leak of a copy the backup forgot is not read
+    // against it, and nothing is appended to fork the log.
+    let out = wm()
+        .args(["verify", "--state"])
+        .arg(s.p("state"))
+        .arg(s.p("copies-state/MORENA.csv"))
+        .assert()
+        .code(4);
+    assert!(
+        stderr(&out).contains("behind its witness"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(s.log_size("state"), 1);
 
     // The newer log is restored: issuing goes on, with the next free slot.
     std::fs::remove_dir_all(s.p("state/log")).unwrap();

@@ -53,6 +53,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 None => None,
             };
             let (state_dir, witnesses) = (a.state.state.clone(), a.witnesses.witnesses.clone());
+            // A state behind its witnesses (an older backup) has forgotten
+            // copies: a leak of one of them would be read against a log
+            // without it, and this verification's entry would fork the log
+            // the witnesses saw. Checked as before issuing.
+            {
+                let state = watermark_core::State::open(&state_dir)?;
+                let lock = state.lock()?;
+                crate::witnessing::before_verify(&state, &lock, witnesses.as_deref(), printer)?;
+            }
             let mut report = verify::run(&verify::Settings::from(a), printer)?;
             crate::witnessing::after_verify(
                 &state_dir,
