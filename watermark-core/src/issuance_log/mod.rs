@@ -309,12 +309,35 @@ impl Log {
     }
 
     /// [`Log::open`], resuming from (and remembering in) `cache`.
+    ///
+    /// A reader that runs while another process appends can read the new
+    /// entries after the old checkpoints, and the intent only once the
+    /// append has removed it: a tail no intent names, as damage would be.
+    /// So an unsigned tail is read again, up to four times over a quarter
+    /// of a second; real damage stays, an append in flight does not.
     fn open_with(
         state_dir: &Path,
         pinned: Option<&Verifier>,
         cache: &Cache,
         lenient: bool,
     ) -> Result<Log> {
+        let mut log = Log::open_once(state_dir, pinned, cache)?;
+        for wait_ms in [10, 40, 80, 120] {
+            if log.orphaned.is_none() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(wait_ms));
+            log = Log::open_once(state_dir, pinned, cache)?;
+        }
+        match (&log.orphaned, lenient) {
+            (Some(o), false) => Err(Error::log(o.damage.clone())),
+            _ => Ok(log),
+        }
+    }
+
+    /// One reading of the files: an unsigned tail no intent names is left in
+    /// `orphaned`.
+    fn open_once(state_dir: &Path, pinned: Option<&Verifier>, cache: &Cache) -> Result<Log> {
         let dir = state_dir.join(LOG_DIR);
         let verifier = read_verifier(&dir.join(VERIFIER_KEY_FILE))?;
         if let Some(pinned) = pinned {
@@ -486,9 +509,6 @@ impl Log {
             new_checkpoints.iter().filter(|&&b| b == b'\n').count() as u64;
         if !spans.is_empty() {
             log.remember(cache);
-        }
-        if let (Some(o), false) = (&log.orphaned, lenient) {
-            return Err(Error::log(o.damage.clone()));
         }
         Ok(log)
     }

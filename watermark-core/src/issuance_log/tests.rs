@@ -696,3 +696,36 @@ fn a_signed_entry_that_loses_its_checkpoint_is_damage_never_cleanup() {
     cut_to(&checkpoints, &notes, notes.len());
     assert_eq!(state.log().unwrap().size(), 4);
 }
+
+/// A reader running while another appends never reports damage: it can
+/// read new entries before their checkpoints and the intent after its
+/// removal, and reads again before calling that a lost checkpoint.
+#[test]
+fn readers_during_appends_never_see_damage() {
+    let (_d, state) = sample();
+    let dir = state.dir().to_path_buf();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (state, done) = (state.clone(), done.clone());
+        std::thread::spawn(move || {
+            for i in 0..150 {
+                let lock = state.lock().unwrap();
+                state
+                    .append(&lock, &[issue(&format!("R{i}"), 10 + i, 'd')])
+                    .unwrap();
+            }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+        })
+    };
+    let mut reads = 0;
+    while !done.load(std::sync::atomic::Ordering::SeqCst) {
+        // A fresh cache: every read is a whole one, as another process's.
+        if let Err(e) = Log::open_with(&dir, None, &Cache::new(), false) {
+            panic!("read {reads} during appends: {e}");
+        }
+        reads += 1;
+    }
+    writer.join().unwrap();
+    assert!(reads > 10, "{reads}");
+    assert_eq!(state.log().unwrap().size(), 154);
+}
