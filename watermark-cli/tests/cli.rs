@@ -1707,6 +1707,19 @@ fn every_changed_byte_of_a_canary_list_or_policy_is_caught() {
         .stderr(contains(name.as_str()));
     std::fs::write(&canary_file, &canaries).unwrap();
     f.verify(&f.p("leak.csv")).success();
+
+    // A state without its canaries or policies directory does not verify.
+    std::fs::rename(f.p("state/canaries"), f.p("canaries-away")).unwrap();
+    f.log(&["verify"])
+        .failure()
+        .stderr(contains(name.as_str()).and(contains("missing")));
+    std::fs::rename(f.p("canaries-away"), f.p("state/canaries")).unwrap();
+    std::fs::rename(f.p("state/policies"), f.p("policies-away")).unwrap();
+    f.log(&["verify"])
+        .failure()
+        .stderr(contains("policies").and(contains("missing")));
+    std::fs::rename(f.p("policies-away"), f.p("state/policies")).unwrap();
+    f.log(&["verify"]).success();
 }
 
 /// Issuing the very same copy again (`--force`, say after a recovery put it

@@ -192,6 +192,15 @@ impl State {
     /// policies (an auditor's copy of the log alone).
     pub fn check_policies(&self, log: &Log) -> Result<Option<usize>> {
         if !self.dir.join(POLICY_DIR).is_dir() {
+            // A state (it has its master key) keeps the policies its copies
+            // were made with; without them no copy can be verified.
+            if self.dir.join(KEY_FILE).exists() && log.issues().next().is_some() {
+                return Err(Error::state(format!(
+                    "{} is missing: the log's copies were made with policies kept there, and \
+                     none of them can be verified without; put it back from a backup",
+                    self.dir.join(POLICY_DIR).display()
+                )));
+            }
             return Ok(None);
         }
         let digests: std::collections::BTreeSet<&str> = log
@@ -232,7 +241,12 @@ impl State {
     pub fn store_policy(&self, policy: &Policy) -> Result<String> {
         let digest = policy.digest();
         let path = self.dir.join(POLICY_DIR).join(format!("{digest}.toml"));
-        if !path.exists() {
+        if path.exists() {
+            // Put there before: it must be this policy's canonical text, or
+            // copies would be logged under a policy file that does not
+            // verify them.
+            self.policy(&digest)?;
+        } else {
             let tmp = tempfile::NamedTempFile::new_in(self.dir.join(POLICY_DIR))
                 .map_err(|e| Error::io("creating a policy file", e))?;
             fs::write(tmp.path(), policy.to_toml())
@@ -360,15 +374,18 @@ impl State {
     /// (`policies/`, `canaries/`, which is secret) are not checked.
     pub fn check_files(&self, log: &Log) -> Result<FilesChecked> {
         let policies = self.check_policies(log)?;
-        let canary_lists = if self.dir.join(CANARY_DIR).is_dir() {
-            let recorded = recorded_canary_lists(log);
-            for ((input, policy), r) in &recorded {
-                self.load_recorded(input, policy, r)?;
-            }
-            Some(recorded.len())
-        } else {
-            None
-        };
+        let recorded = recorded_canary_lists(log);
+        let full_state = self.dir.join(KEY_FILE).exists();
+        let canary_lists =
+            if self.dir.join(CANARY_DIR).is_dir() || (full_state && !recorded.is_empty()) {
+                // In a state, the lists the entries record must all be there.
+                for ((input, policy), r) in &recorded {
+                    self.load_recorded(input, policy, r)?;
+                }
+                Some(recorded.len())
+            } else {
+                None
+            };
         Ok(FilesChecked {
             policies,
             canary_lists,
