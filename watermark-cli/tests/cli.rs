@@ -1715,6 +1715,47 @@ fn the_same_copy_issued_again_is_not_logged_twice() {
     f.log(&["verify"]).success();
 }
 
+/// Recipient ids that differ only in case name one file on macOS and
+/// Windows: `--to A --to a` would leave one copy under both names (a leak
+/// of it accusing the wrong one), so it is refused, in one run or across
+/// runs, and nothing is issued.
+#[test]
+fn regression_ids_that_differ_only_in_case_are_refused() {
+    let f = Fixture::new();
+    let out = issue(
+        &f.p("state"),
+        &f.p("policy.toml"),
+        &f.p("roll.csv"),
+        &["A", "a"],
+        &f.p("copies"),
+    )
+    .arg("--force")
+    .assert()
+    .failure()
+    .stderr(
+        contains("\"A\"")
+            .and(contains("\"a\""))
+            .and(contains("case")),
+    );
+    assert_eq!(out.get_output().stdout.len(), 0);
+    assert!(f.copies().is_empty(), "{:?}", f.copies());
+    f.issue(&f.p("roll.csv"), &["PAN"]).success();
+    issue(
+        &f.p("state"),
+        &f.p("policy.toml"),
+        &f.p("roll.csv"),
+        &["pan"],
+        &f.p("other"),
+    )
+    .arg("--force")
+    .assert()
+    .failure()
+    .stderr(contains("\"pan\"").and(contains("\"PAN\"")));
+    assert!(!f.p("other/pan.csv").exists());
+    let state = watermark_core::State::open(&f.p("state")).unwrap();
+    assert_eq!(state.log().unwrap().size(), 1);
+}
+
 /// `init` killed at 100 moments across its run: the directory is either
 /// absent or a complete state, and the next `init` succeeds.
 #[test]

@@ -448,13 +448,40 @@ impl State {
 
     /// Slots for the given recipient ids: the slot a recipient already holds,
     /// or the next unused one. Take the [`lock`](State::lock) first.
+    ///
+    /// Refuses an id named twice, and ids that differ only in ASCII case
+    /// from another one given or from one the log holds: on a
+    /// case-insensitive file system (macOS, Windows) their copies and
+    /// receipts would be one file.
     pub fn assign_slots(&self, ids: &[String]) -> Result<Vec<Recipient>> {
         for (i, id) in ids.iter().enumerate() {
             if ids[..i].contains(id) {
                 return Err(Error::policy(format!("recipient {id:?} named twice")));
             }
+            if let Some(other) = ids[..i].iter().find(|o| o.eq_ignore_ascii_case(id)) {
+                return Err(Error::policy(format!(
+                    "recipients {other:?} and {id:?} differ only in case: on a case-insensitive \
+                     file system (macOS, Windows) their copies would be one file, and a leak of \
+                     it could accuse the wrong one; give recipients ids that differ in more \
+                     than case"
+                )));
+            }
         }
         let log = self.log()?;
+        for id in ids {
+            let clash = log
+                .issues()
+                .find(|(_, e)| e.recipient != *id && e.recipient.eq_ignore_ascii_case(id));
+            if let Some((index, e)) = clash {
+                return Err(Error::policy(format!(
+                    "recipient {id:?} differs only in case from {:?}, who holds a copy (log \
+                     entry {index}): on a case-insensitive file system (macOS, Windows) their \
+                     copies would be one file, and a leak of it could accuse the wrong one; \
+                     give {id:?} an id that differs in more than case, or issue to {:?}",
+                    e.recipient, e.recipient
+                )));
+            }
+        }
         let issued: Vec<&IssueEntry> = log.issues().map(|(_, e)| e).collect();
         let mut next = issued.iter().map(|r| r.slot + 1).max().unwrap_or(0);
         let mut out = Vec::with_capacity(ids.len());
@@ -643,6 +670,39 @@ mod tests {
         let (groups, log) = state.recipient_groups().unwrap();
         assert!(log.orphaned().is_none());
         assert_eq!(groups[&("k".to_string(), "p".to_string())].len(), 2);
+    }
+
+    /// On a case-insensitive file system (macOS, Windows) `OUT/A.csv` and
+    /// `OUT/a.csv` are one file: one copy would replace the other, and a
+    /// leak of it would accuse the wrong recipient.
+    #[test]
+    fn regression_ids_that_differ_only_in_case_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = State::init(&dir.path().join("s")).unwrap();
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let err = state
+            .assign_slots(&ids(&["PAN", "A", "b", "a"]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"A\"") && err.contains("\"a\"") && err.contains("case"),
+            "{err}"
+        );
+        let lock = state.lock().unwrap();
+        state.append(&lock, &[issue("PAN.x", 0)]).unwrap();
+        let err = state
+            .assign_slots(&ids(&["B", "pan.X"]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"pan.X\"") && err.contains("\"PAN.x\"") && err.contains("case"),
+            "{err}"
+        );
+        // The same id, and ids that differ in more than case, are fine.
+        let slots = state
+            .assign_slots(&ids(&["PAN.x", "PAN.y", "pan-x"]))
+            .unwrap();
+        assert_eq!(slots.iter().map(|r| r.slot).collect::<Vec<_>>(), [0, 1, 2]);
     }
 
     #[test]
