@@ -141,7 +141,8 @@ pub struct IssueArgs {
     /// file or stream, told by its first bytes.
     #[arg(value_name = "INPUT")]
     pub input: PathBuf,
-    /// A recipient id; repeat for several. Letters, digits, '.', '_' and '-'.
+    /// A recipient id; repeat for several. Letters, digits, '.', '_' and '-'; ids that differ
+    /// only in case (PAN, pan) are refused, as they name one file on macOS and Windows.
     #[arg(long = "to", value_name = "ID", required = true)]
     pub to: Vec<String>,
     /// Directory for the copies, written as OUT/ID.csv (or .parquet, .arrow, .arrows).

@@ -765,18 +765,60 @@ pub struct KeyCheck {
 }
 
 /// A verifier key given on the command line as `what`: the key itself
-/// (`NAME+ID+BASE64`), or a file holding it.
+/// (`NAME+ID+BASE64`), or a file holding it. Errors never quote what may be
+/// a key: a private key given by mistake is not printed again.
 pub fn parse_key(arg: &str, what: &str) -> anyhow::Result<Verifier> {
-    if let Ok(v) = Verifier::from_vkey(arg) {
-        return Ok(v);
+    const PRIVATE: &str = "PRIVATE+KEY";
+    let key = match Verifier::from_vkey(arg) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    if arg.trim_start().starts_with(PRIVATE) {
+        bail!(
+            "{what} is a private key ({PRIVATE}+…), not a verifier key: give the verifier key \
+             (NAME+ID+BASE64, as witness.pub or log/verifier.key holds it). Treat that private \
+             key as exposed: it is on this command line, and may be in the shell's history and \
+             the process list"
+        );
     }
-    let text = std::fs::read_to_string(arg).map_err(|e| {
-        anyhow::anyhow!(
+    let text = match std::fs::read_to_string(arg) {
+        Ok(text) => text,
+        // Shaped like a key (or long enough to be a secret): said to be
+        // wrong, not quoted.
+        Err(_) if arg.contains('+') || arg.len() >= 32 => {
+            bail!(
+                "{what} is not a verifier key (NAME+ID+BASE64): {}; nor is it a readable file",
+                unquoted(key)
+            );
+        }
+        Err(e) => bail!(
             "{what} {:?} is neither a verifier key (NAME+ID+BASE64) nor a readable file: {e}",
             quoted(arg)
+        ),
+    };
+    if text.trim_start().starts_with(PRIVATE) {
+        bail!(
+            "{what} {:?} holds a private key ({PRIVATE}+…), not a verifier key: give the file \
+             that holds its verifier key (witness.pub, log/verifier.key)",
+            quoted(arg)
+        );
+    }
+    // The file's text is never quoted.
+    Verifier::from_vkey(text.trim_end_matches('\n')).map_err(|e| {
+        anyhow::anyhow!(
+            "{what} {:?} does not hold one verifier key (NAME+ID+BASE64): {}",
+            quoted(arg),
+            unquoted(e)
         )
-    })?;
-    Verifier::from_vkey(text.trim_end_matches('\n')).with_context(|| quoted(arg))
+    })
+}
+
+/// Why a string is not a verifier key, without quoting any of it.
+fn unquoted(e: tlog::TlogError) -> String {
+    match e {
+        tlog::TlogError::InvalidKeyName { reason, .. } => reason.to_owned(),
+        e => e.to_string(),
+    }
 }
 
 /// Reads `--witness-key` and `--require`; `None` when no key is given.

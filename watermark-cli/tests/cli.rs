@@ -1763,6 +1763,101 @@ fn the_same_copy_issued_again_is_not_logged_twice() {
     f.log(&["verify"]).success();
 }
 
+/// Recipient ids that differ only in case name one file on macOS and
+/// Windows: `--to A --to a` would leave one copy under both names (a leak
+/// of it accusing the wrong one), so it is refused, in one run or across
+/// runs, and nothing is issued.
+#[test]
+fn regression_ids_that_differ_only_in_case_are_refused() {
+    let f = Fixture::new();
+    let out = issue(
+        &f.p("state"),
+        &f.p("policy.toml"),
+        &f.p("roll.csv"),
+        &["A", "a"],
+        &f.p("copies"),
+    )
+    .arg("--force")
+    .assert()
+    .failure()
+    .stderr(
+        contains("\"A\"")
+            .and(contains("\"a\""))
+            .and(contains("case")),
+    );
+    assert_eq!(out.get_output().stdout.len(), 0);
+    assert!(f.copies().is_empty(), "{:?}", f.copies());
+    f.issue(&f.p("roll.csv"), &["PAN"]).success();
+    issue(
+        &f.p("state"),
+        &f.p("policy.toml"),
+        &f.p("roll.csv"),
+        &["pan"],
+        &f.p("other"),
+    )
+    .arg("--force")
+    .assert()
+    .failure()
+    .stderr(contains("\"pan\"").and(contains("\"PAN\"")));
+    assert!(!f.p("other/pan.csv").exists());
+    let state = watermark_core::State::open(&f.p("state")).unwrap();
+    assert_eq!(state.log().unwrap().size(), 1);
+}
+
+/// Three `init`s of one directory at once, 30 times: each time the
+/// directory is one complete state, made by exactly one run; the others
+/// fail saying why, and no temporary directory is left beside it.
+#[test]
+fn concurrent_inits_of_one_directory_leave_one_complete_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("watermark");
+    for round in 0..30 {
+        let path = dir.path().join(format!("s{round}"));
+        let children: Vec<_> = (0..3)
+            .map(|_| {
+                std::process::Command::new(&bin)
+                    .env_remove("WATERMARK_STATE")
+                    .args(["--quiet", "init", "--state"])
+                    .arg(&path)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let outputs: Vec<_> = children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
+        let state =
+            watermark_core::State::open(&path).unwrap_or_else(|e| panic!("round {round}: {e}"));
+        state
+            .master_key()
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        let log = state.log().unwrap_or_else(|e| panic!("round {round}: {e}"));
+        assert_eq!(log.size(), 0);
+        assert!(path.join("policies").is_dir(), "round {round}");
+        let succeeded = outputs.iter().filter(|o| o.status.success()).count();
+        assert_eq!(succeeded, 1, "round {round}");
+        for o in outputs.iter().filter(|o| !o.status.success()) {
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                err.contains(&path.display().to_string())
+                    && (err.contains("already holds a state")
+                        || err.contains("is not empty")
+                        || err.contains("another `watermark init`")),
+                "round {round}: {err}"
+            );
+        }
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.contains(".init-"))
+            .collect();
+        assert!(left.is_empty(), "round {round}: {left:?}");
+    }
+}
+
 /// `init` killed at 100 moments across its run: the directory is either
 /// absent or a complete state, and the next `init` succeeds.
 #[test]

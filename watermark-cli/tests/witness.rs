@@ -897,3 +897,68 @@ fn witness_commands_say_what_is_wrong() {
         .stderr(contains("lists no witness"));
     assert_eq!(s.log_size("state"), 0);
 }
+
+/// A witness's private key given where a verifier key belongs, on the
+/// command line, in a file, or in a state's witness list, is refused
+/// without being printed; on the command line or in the list it is called
+/// exposed.
+#[test]
+fn regression_a_private_key_given_as_a_witness_key_is_never_printed() {
+    let s = Setup::new();
+    let w = s.p("w");
+    wm().args(["witness", "init", "--name", "w1.example", "--dir"])
+        .arg(&w)
+        .assert()
+        .success();
+    let skey_file = w.join("witness.key");
+    let skey = std::fs::read_to_string(&skey_file).unwrap();
+    let skey = skey.trim_end().to_owned();
+    let secret = skey.rsplit_once('+').unwrap().1.to_owned();
+    let refused = |out: assert_cmd::assert::Assert, exposed: bool| {
+        let err = stderr(&out.code(1));
+        assert!(!err.contains(&secret), "the secret is printed: {err}");
+        assert!(err.contains("private"), "{err}");
+        assert_eq!(err.contains("exposed"), exposed, "{err}");
+    };
+    refused(
+        wm().args(["witness", "trust", "--dir"])
+            .arg(&w)
+            .arg(&skey)
+            .assert(),
+        true,
+    );
+    refused(
+        wm().args(["log", "verify", "--state"])
+            .arg(s.p("state"))
+            .args(["--witness-key", &skey])
+            .assert(),
+        true,
+    );
+    // The key file itself: not printed, and not exposed by this.
+    refused(
+        wm().args(["log", "verify", "--state"])
+            .arg(s.p("state"))
+            .arg("--witness-key")
+            .arg(&skey_file)
+            .assert(),
+        false,
+    );
+    // Any other malformed key given on the command line is not echoed
+    // either (a file name that does not exist is).
+    let out = wm()
+        .args(["log", "verify", "--state"])
+        .arg(s.p("state"))
+        .args(["--witness-key", &format!("w1.example+0000000+{secret}")])
+        .assert()
+        .code(1);
+    let err = stderr(&out);
+    assert!(!err.contains(&secret), "{err}");
+    assert!(err.contains("is not a verifier key"), "{err}");
+    witness_list(
+        &s.p("state/witnesses.toml"),
+        1,
+        &[("w1.example", "http://127.0.0.1:9", &skey)],
+    );
+    refused(s.issue("state", &["PAN"]), true);
+    assert_eq!(s.log_size("state"), 0);
+}

@@ -17,12 +17,16 @@
 //!    `OUT/ID.receipt`; and removes the journal.
 //!
 //! A copy gets its final name only once its entry is signed. Recovery reads
-//! the journal: a copy whose entry the log holds (same index, recipient and
+//! the journal and first checks every path it names: the output directory
+//! absolute, every recipient id valid, and each copy's files exactly
+//! `OUT/ID.EXT`, `OUT/ID.receipt` and `OUT/.ID.EXT.*.partial`; a journal
+//! naming anything else is refused whole, before any file is touched. Then
+//! a copy whose entry the log holds (same index, recipient and
 //! digest) is moved into place, if its temporary file is still there with
 //! that digest, and given its receipt; a copy whose entry the log does not
 //! hold has its temporary file removed; so do stray temporary files (of
-//! copies and receipts) of the journal's recipients. Every step can be repeated, so a run killed while
-//! recovering is recovered by the next.
+//! copies and receipts) of the journal's recipients. Every step can be
+//! repeated, so a run killed while recovering is recovered by the next.
 
 use std::fs;
 use std::io::Write as _;
@@ -286,14 +290,7 @@ impl PendingIssue<'_> {
             copies: Vec::new(),
         };
         let mut entries = Vec::with_capacity(copies.len());
-        let mut temps = Vec::with_capacity(copies.len());
-        for (tmp, entry) in copies {
-            // From here the journal, not the drop of the temporary file,
-            // decides what becomes of it.
-            let temp = tmp
-                .into_temp_path()
-                .keep()
-                .map_err(|e| Error::io("keeping a temporary copy", e.error))?;
+        for (tmp, entry) in &copies {
             // A copy byte for byte the same as one the log already holds
             // for this recipient (issued again with --force, say after a
             // recovery completed it) is that copy: it keeps that entry and
@@ -311,12 +308,23 @@ impl PendingIssue<'_> {
             journal.copies.push(JournalCopy {
                 index,
                 recipient: entry.recipient.clone(),
-                temp: temp.clone(),
+                temp: tmp.path().to_path_buf(),
                 copy: copy_path_as(&self.out_dir, &entry.recipient, self.extension),
                 receipt: receipt_path(&self.out_dir, &entry.recipient),
                 blake3: entry.output_blake3.clone(),
             });
-            temps.push(temp);
+        }
+        // Recovery refuses a journal naming any other file, so one is never
+        // written: the copies must be the temporary files begin_issue made.
+        check_journal(&journal).map_err(|problem| {
+            Error::state(format!("these copies cannot be committed: {problem}"))
+        })?;
+        for (tmp, _) in copies {
+            // From here the journal, not the drop of the temporary file,
+            // decides what becomes of it.
+            tmp.into_temp_path()
+                .keep()
+                .map_err(|e| Error::io("keeping a temporary copy", e.error))?;
         }
         self.journal_owns_copies = true;
         write_journal(self.state, &journal)?;
@@ -491,6 +499,77 @@ fn remove_temporaries(out_dir: &Path, prefixes: &[String]) -> Result<u64> {
     Ok(removed)
 }
 
+/// Checks that every path `journal` names is one [`State::begin_issue_as`]
+/// and [`PendingIssue::commit`] write: the output directory is absolute,
+/// without `.` or `..`; every recipient id is valid; and each copy's final
+/// name is `OUT/ID.EXT` with EXT one of [`COPY_EXTENSIONS`], its receipt
+/// `OUT/ID.receipt` and its temporary file `OUT/.ID.EXT.*.partial`. Returns
+/// what is wrong.
+fn check_journal(journal: &Journal) -> std::result::Result<(), String> {
+    let out = &journal.out_dir;
+    let plain = out.is_absolute()
+        && out.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Prefix(_)
+                    | std::path::Component::RootDir
+                    | std::path::Component::Normal(_)
+            )
+        });
+    if !plain {
+        return Err(format!(
+            "its output directory {out:?} is not an absolute path without `.` or `..`"
+        ));
+    }
+    let not_an_id = |id: &str| crate::scheme::validate_recipient_id(id).is_err();
+    if let Some(id) = journal.recipients.iter().find(|id| not_an_id(id)) {
+        return Err(format!(
+            "its recipients include {id:?}, which is not a recipient id"
+        ));
+    }
+    for (k, c) in journal.copies.iter().enumerate() {
+        let id = &c.recipient;
+        let what = format!("copy {} of {}", k + 1, journal.copies.len());
+        if not_an_id(id) {
+            return Err(format!("{what} is for {id:?}, which is not a recipient id"));
+        }
+        let Some(ext) = COPY_EXTENSIONS
+            .iter()
+            .find(|ext| c.copy == copy_path_as(out, id, ext))
+        else {
+            return Err(format!(
+                "{what} (for {id}) is to be moved to {:?}, which is not {:?} (or .{})",
+                c.copy,
+                copy_path(out, id),
+                COPY_EXTENSIONS[1..].join(", .")
+            ));
+        };
+        let receipt = receipt_path(out, id);
+        if c.receipt != receipt {
+            return Err(format!(
+                "{what} (for {id}) names {:?} as its receipt, which is not {receipt:?}",
+                c.receipt
+            ));
+        }
+        let prefix = format!(".{id}.{ext}.");
+        let temp_ok = c.temp.parent() == Some(out.as_path())
+            && c.temp
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_prefix(&prefix))
+                .and_then(|n| n.strip_suffix(".partial"))
+                .is_some_and(|random| !random.is_empty());
+        if !temp_ok {
+            return Err(format!(
+                "{what} (for {id}) names {:?} as its temporary file, which is not {:?}",
+                c.temp,
+                out.join(format!("{prefix}*.partial"))
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Whether `log` holds the entry a journal copy expects.
 fn is_logged(log: &Log, c: &JournalCopy) -> bool {
     matches!(
@@ -517,6 +596,18 @@ fn recover(state: &State) -> Result<Recovery> {
         Error::state(format!(
             "{}: damaged journal of an interrupted issuance ({e}); compare the copies it names \
              with the log (`watermark log show`) and remove it",
+            path.display()
+        ))
+    })?;
+    // Every path is checked before any is acted on: a journal is a file in
+    // the state directory, and recovery removes, renames and writes the
+    // files it names.
+    check_journal(&journal).map_err(|problem| {
+        Error::state(format!(
+            "{}: refusing to recover the interrupted issuance this journal describes: \
+             {problem}. Nothing it names was touched. `watermark issue` never writes such a \
+             journal: find out how it came to be, compare the copies it names with the log \
+             (`watermark log show`), and remove it",
             path.display()
         ))
     })?;

@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind, Result};
 
-const KEY_FILE_TAG: &str = "watermark-master-key: v1";
+pub(crate) const KEY_FILE_TAG: &str = "watermark-master-key: v1";
 
 /// A short public identifier of a master key, recorded with every issuance.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

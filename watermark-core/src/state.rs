@@ -76,7 +76,17 @@ impl State {
     /// Atomic: the state is made in a hidden temporary directory beside
     /// `dir` (`.NAME.init-XXXXXX`), synced, and renamed to `dir`, so a kill
     /// at any moment leaves either no state or a complete one. `dir` may
-    /// exist if it is empty. What killed runs left beside it is removed.
+    /// exist if it is empty.
+    ///
+    /// Each run holds the temporary directory's `lock` file locked from
+    /// just after making the directory until the rename (the state keeps
+    /// it as its lock file), and removes only temporary directories beside
+    /// `dir` whose lock is free: those of killed runs, never one another
+    /// run is filling. Runs at the same time make one state: the first
+    /// rename wins and the others fail, leaving nothing behind. Inside the
+    /// temporary directory nothing is created recursively, so a run whose
+    /// directory was removed after all fails instead of making part of it
+    /// again.
     pub fn init_with_log_origin(dir: &Path, log_origin: Option<&str>) -> Result<State> {
         let key_path = dir.join(KEY_FILE);
         if key_path.exists() {
@@ -112,34 +122,45 @@ impl State {
         };
         create_private_dir(&parent)?;
         let prefix = format!(".{name}.init-");
-        remove_stale_inits(&parent, &prefix)?;
+        remove_stale_inits(&parent, &prefix);
         let tmp = tempfile::Builder::new()
             .prefix(&prefix)
             .tempdir_in(&parent)
             .map_err(|e| Error::io(format!("creating a directory in {}", parent.display()), e))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o700))
-                .map_err(|e| Error::io(format!("protecting {}", tmp.path().display()), e))?;
+        let building = Building::lock(tmp, dir)?;
+        let tmp = building.tmp.path();
+        let made = (|| {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                fs::set_permissions(tmp, fs::Permissions::from_mode(0o700))
+                    .map_err(|e| Error::io(format!("protecting {}", tmp.display()), e))?;
+            }
+            create_private_subdir(&tmp.join(POLICY_DIR))?;
+            let key = MasterKey::generate()?;
+            key.write_new(&tmp.join(KEY_FILE))?;
+            let binding = key.log_key_binding(&new_log.vkey());
+            issuance_log::create(tmp, new_log)?;
+            write_synced(
+                &tmp.join(issuance_log::LOG_DIR).join(LOG_KEY_BINDING),
+                format!("{binding}\n").as_bytes(),
+            )?;
+            issuance_log::sync_dir(&tmp.join(issuance_log::LOG_DIR))?;
+            issuance_log::sync_dir(tmp)
+        })();
+        if let Err(e) = made {
+            return Err(building.failed(e));
         }
-        create_private_dir(&tmp.path().join(POLICY_DIR))?;
-        let key = MasterKey::generate()?;
-        key.write_new(&tmp.path().join(KEY_FILE))?;
-        let binding = key.log_key_binding(&new_log.vkey());
-        issuance_log::create(tmp.path(), new_log)?;
-        write_synced(
-            &tmp.path().join(issuance_log::LOG_DIR).join(LOG_KEY_BINDING),
-            format!("{binding}\n").as_bytes(),
-        )?;
-        issuance_log::sync_dir(&tmp.path().join(issuance_log::LOG_DIR))?;
-        issuance_log::sync_dir(tmp.path())?;
         // Renaming onto an empty directory replaces it; onto anything else
         // (made since the check above) it fails, and nothing is replaced.
-        fs::rename(tmp.path(), dir)
-            .map_err(|e| Error::io(format!("moving the new state into {}", dir.display()), e))?;
+        if let Err(e) = fs::rename(tmp, dir) {
+            let e = Error::io(format!("moving the new state into {}", dir.display()), e);
+            return Err(building.failed(e));
+        }
+        let Building { tmp, lock, .. } = building;
         let _ = tmp.keep();
         issuance_log::sync_dir(&parent)?;
+        drop(lock);
         Ok(State {
             dir: dir.to_path_buf(),
         })
@@ -525,13 +546,40 @@ impl State {
 
     /// Slots for the given recipient ids: the slot a recipient already holds,
     /// or the next unused one. Take the [`lock`](State::lock) first.
+    ///
+    /// Refuses an id named twice, and ids that differ only in ASCII case
+    /// from another one given or from one the log holds: on a
+    /// case-insensitive file system (macOS, Windows) their copies and
+    /// receipts would be one file.
     pub fn assign_slots(&self, ids: &[String]) -> Result<Vec<Recipient>> {
         for (i, id) in ids.iter().enumerate() {
             if ids[..i].contains(id) {
                 return Err(Error::policy(format!("recipient {id:?} named twice")));
             }
+            if let Some(other) = ids[..i].iter().find(|o| o.eq_ignore_ascii_case(id)) {
+                return Err(Error::policy(format!(
+                    "recipients {other:?} and {id:?} differ only in case: on a case-insensitive \
+                     file system (macOS, Windows) their copies would be one file, and a leak of \
+                     it could accuse the wrong one; give recipients ids that differ in more \
+                     than case"
+                )));
+            }
         }
         let log = self.log()?;
+        for id in ids {
+            let clash = log
+                .issues()
+                .find(|(_, e)| e.recipient != *id && e.recipient.eq_ignore_ascii_case(id));
+            if let Some((index, e)) = clash {
+                return Err(Error::policy(format!(
+                    "recipient {id:?} differs only in case from {:?}, who holds a copy (log \
+                     entry {index}): on a case-insensitive file system (macOS, Windows) their \
+                     copies would be one file, and a leak of it could accuse the wrong one; \
+                     give {id:?} an id that differs in more than case, or issue to {:?}",
+                    e.recipient, e.recipient
+                )));
+            }
+        }
         let issued: Vec<&IssueEntry> = log.issues().map(|(_, e)| e).collect();
         let mut next = issued.iter().map(|r| r.slot + 1).max().unwrap_or(0);
         let mut out = Vec::with_capacity(ids.len());
@@ -633,37 +681,139 @@ fn write_synced(path: &Path, data: &[u8]) -> Result<()> {
         .map_err(|e| Error::io(format!("writing {}", path.display()), e))
 }
 
-/// Removes `PARENT/PREFIX*`: states a killed `init` left half made, never
-/// renamed into place.
-fn remove_stale_inits(parent: &Path, prefix: &str) -> Result<()> {
-    let entries = match fs::read_dir(parent) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Error::io(format!("listing {}", parent.display()), e)),
+/// A new state being made by `init` in its temporary directory, whose
+/// `lock` file it holds locked. Dropped, it removes the directory, then
+/// releases the lock.
+struct Building<'a> {
+    tmp: tempfile::TempDir,
+    lock: File,
+    dir: &'a Path,
+}
+
+impl<'a> Building<'a> {
+    /// Creates and locks `TMP/lock`, first of all, so that another `init`
+    /// leaves the directory alone from then on.
+    fn lock(tmp: tempfile::TempDir, dir: &'a Path) -> Result<Building<'a>> {
+        let path = tmp.path().join(LOCK_FILE);
+        let lock = match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(f) => f,
+            // Made (to remove the directory) by another run, which took
+            // this one for a killed run's.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists || !tmp.path().exists() => {
+                return Err(taken(dir, tmp.path()))
+            }
+            Err(e) => return Err(Error::io(format!("creating {}", path.display()), e)),
+        };
+        lock.lock()
+            .map_err(|e| Error::io(format!("locking {}", path.display()), e))?;
+        // Another run may have taken the lock between its creation and
+        // ours and removed the directory.
+        if !path.exists() {
+            return Err(taken(dir, tmp.path()));
+        }
+        Ok(Building { tmp, lock, dir })
+    }
+
+    /// What to report of `e`, which stopped the run: if the state is there
+    /// now, another run made it; nothing of this one is left.
+    fn failed(self, e: Error) -> Error {
+        let dir = self.dir;
+        let tmp = self.tmp.path().to_path_buf();
+        let gone = !tmp.exists();
+        drop(self);
+        if gone {
+            taken(dir, &tmp)
+        } else if dir.join(KEY_FILE).exists() {
+            Error::state(format!(
+                "{} was made by another `watermark init` running at the same time; this run \
+                 made no state ({e})",
+                dir.display()
+            ))
+        } else {
+            e
+        }
+    }
+}
+
+/// The error of an `init` run whose temporary directory `tmp` another run
+/// removed before this one had locked it.
+fn taken(dir: &Path, tmp: &Path) -> Error {
+    Error::state(format!(
+        "another `watermark init` of {} removed this run's temporary directory {} before this \
+         run had locked it, taking it for a killed run's; this run made nothing: run \
+         `watermark init` again if {} holds no state now",
+        dir.display(),
+        tmp.display(),
+        dir.display()
+    ))
+}
+
+/// Removes the temporary directories `PARENT/PREFIX*` of `init` runs that
+/// were killed before renaming them into place: those without a `lock`
+/// file (killed before making it) or whose lock is free. One another run
+/// holds is left alone. Best effort: what cannot be removed now is tried
+/// again by the next `init`.
+fn remove_stale_inits(parent: &Path, prefix: &str) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
     };
     for entry in entries.flatten() {
-        let stale = entry
+        let ours = entry
             .file_name()
             .to_str()
             .is_some_and(|n| n.starts_with(prefix));
-        if stale && entry.file_type().is_ok_and(|t| t.is_dir()) {
-            let path = entry.path();
-            fs::remove_dir_all(&path)
-                .map_err(|e| Error::io(format!("removing {}", path.display()), e))?;
+        if !ours || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let path = entry.path();
+        let lock_path = path.join(LOCK_FILE);
+        // Made here if missing: a run that has not made its own yet then
+        // fails to, and stops, before it puts anything in the directory.
+        let lock = match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&lock_path)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                match File::open(&lock_path) {
+                    Ok(f) => f,
+                    Err(_) => continue,
+                }
+            }
+            Err(_) => continue,
+        };
+        // Removed while the lock is held, so a run that made the file and
+        // is about to lock it finds it gone, and stops.
+        if lock.try_lock().is_ok() {
+            let _ = fs::remove_dir_all(&path);
         }
     }
-    Ok(())
 }
 
-pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
+fn private_dir_builder(recursive: bool) -> fs::DirBuilder {
     let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
+    builder.recursive(recursive);
     #[cfg(unix)]
     {
         use std::os::unix::fs::DirBuilderExt;
         builder.mode(0o700);
     }
     builder
+}
+
+/// Creates `dir` (mode 0700) and any missing parents.
+pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
+    private_dir_builder(true)
+        .create(dir)
+        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))
+}
+
+/// Creates `dir` (mode 0700) in a parent that must exist: inside a
+/// directory that may be removed from under the caller (a new state's
+/// temporary directory), a missing parent is an error, never made again.
+pub(crate) fn create_private_subdir(dir: &Path) -> Result<()> {
+    private_dir_builder(false)
         .create(dir)
         .map_err(|e| Error::io(format!("creating {}", dir.display()), e))
 }
@@ -733,6 +883,67 @@ mod tests {
         let (groups, log) = state.recipient_groups().unwrap();
         assert!(log.orphaned().is_none());
         assert_eq!(groups[&("k".to_string(), "p".to_string())].len(), 2);
+    }
+
+    /// On a case-insensitive file system (macOS, Windows) `OUT/A.csv` and
+    /// `OUT/a.csv` are one file: one copy would replace the other, and a
+    /// leak of it would accuse the wrong recipient.
+    #[test]
+    fn regression_ids_that_differ_only_in_case_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = State::init(&dir.path().join("s")).unwrap();
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let err = state
+            .assign_slots(&ids(&["PAN", "A", "b", "a"]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"A\"") && err.contains("\"a\"") && err.contains("case"),
+            "{err}"
+        );
+        let lock = state.lock().unwrap();
+        state.append(&lock, &[issue("PAN.x", 0)]).unwrap();
+        let err = state
+            .assign_slots(&ids(&["B", "pan.X"]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"pan.X\"") && err.contains("\"PAN.x\"") && err.contains("case"),
+            "{err}"
+        );
+        // The same id, and ids that differ in more than case, are fine.
+        let slots = state
+            .assign_slots(&ids(&["PAN.x", "PAN.y", "pan-x"]))
+            .unwrap();
+        assert_eq!(slots.iter().map(|r| r.slot).collect::<Vec<_>>(), [0, 1, 2]);
+    }
+
+    /// `init` removes the temporary directories of killed runs beside the
+    /// new state, but never one another run holds locked while filling it.
+    #[test]
+    fn init_removes_killed_runs_temporary_directories_but_not_a_live_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = |name: &str| dir.path().join(format!(".s.init-{name}"));
+        for name in ["live", "killed", "early"] {
+            fs::create_dir(tmp(name)).unwrap();
+        }
+        for name in ["live", "killed"] {
+            fs::write(tmp(name).join(LOCK_FILE), "").unwrap();
+            fs::create_dir(tmp(name).join(issuance_log::LOG_DIR)).unwrap();
+        }
+        let live = File::open(tmp("live").join(LOCK_FILE)).unwrap();
+        live.lock().unwrap();
+        let state = State::init(&dir.path().join("s")).unwrap();
+        assert!(tmp("live").join(issuance_log::LOG_DIR).is_dir());
+        assert!(!tmp("killed").exists());
+        assert!(!tmp("early").exists());
+        // The new state keeps its lock file, free once init returns.
+        drop(state.lock().unwrap());
+        // Once its run is gone, the next init removes it.
+        drop(live);
+        fs::remove_dir_all(state.dir()).unwrap();
+        State::init(state.dir()).unwrap();
+        assert!(!tmp("live").exists());
     }
 
     #[test]

@@ -23,6 +23,7 @@
 //! file), and keeps the latest checkpoint they cosigned in `log/cosigned`
 //! ([`read_cosigned`], [`store_cosigned`]).
 
+use std::fmt::Write as _;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -361,6 +362,67 @@ pub struct WitnessEntry {
     pub key: Verifier,
 }
 
+/// What `text` holds that must never be printed nor be in a witness list:
+/// a signer's private key (`PRIVATE+KEY+…`, as `witness.key` and
+/// `log/signing.key` hold it) or a watermark master key's text.
+fn key_material(text: &str) -> Option<&'static str> {
+    if text.contains("PRIVATE+KEY") {
+        Some("a private key (PRIVATE+KEY+…)")
+    } else if text.contains(crate::key::KEY_FILE_TAG)
+        || text.lines().any(|l| l.trim_start().starts_with("secret:"))
+    {
+        Some("a watermark master key's text")
+    } else {
+        None
+    }
+}
+
+/// `found` (where a private key was found), and what to do about it.
+fn exposed(found: &str) -> String {
+    format!(
+        "{found}, which must never be in a witness list (it lists witnesses' verifier keys): \
+         remove it, and treat that key as exposed to whoever could read the list"
+    )
+}
+
+/// A TOML error message with any long quoted part (a value from the list,
+/// which may be a secret) left out.
+fn redact(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = rest.as_bytes()[open];
+        out.push_str(&rest[..=open]);
+        let body = &rest[open + 1..];
+        // A double-quoted value is escaped as Rust's Debug does.
+        let mut end = None;
+        let mut escaped = false;
+        for (i, b) in body.bytes().enumerate() {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' && quote == b'"' {
+                escaped = true;
+            } else if b == quote {
+                end = Some(i);
+                break;
+            }
+        }
+        let Some(end) = end else {
+            out.push('…');
+            return out;
+        };
+        if body[..end].chars().count() > 24 {
+            out.push('…');
+        } else {
+            out.push_str(&body[..end]);
+        }
+        out.push(quote as char);
+        rest = &body[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A state's witnesses, as its TOML file lists them:
 ///
 /// ```toml
@@ -401,9 +463,27 @@ impl WitnessConfig {
     /// witness's name is its key's name; names, keys and URLs are distinct;
     /// URLs are `http://` or `https://`; `required` is between 1 and the
     /// number of witnesses.
+    ///
+    /// Errors never quote a key, nor the lines of the list (a private key
+    /// or a master key's text pasted into it would be printed): they say
+    /// what is wrong and where.
     pub fn from_toml(text: &str) -> Result<WitnessConfig> {
-        let doc: ConfigDoc =
-            toml::from_str(text).map_err(|e| Error::state(format!("not a witness list: {e}")))?;
+        let doc: ConfigDoc = toml::from_str(text).map_err(|e| {
+            let mut msg = format!(
+                "not a witness list: {}",
+                redact(e.message().trim()).replace('\n', "; ")
+            );
+            if let Some(span) = e.span() {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+                let _ = write!(msg, " (line {line}, column {column})");
+            }
+            if let Some(what) = key_material(text) {
+                let _ = write!(msg, "; {}", exposed(&format!("it holds {what}")));
+            }
+            Error::state(msg)
+        })?;
         if doc.witness.is_empty() {
             return Err(Error::state(
                 "it lists no witness ([[witness]] with name, url and key)",
@@ -412,8 +492,22 @@ impl WitnessConfig {
         let mut witnesses: Vec<WitnessEntry> = Vec::with_capacity(doc.witness.len());
         for (i, w) in doc.witness.into_iter().enumerate() {
             let at = |msg: String| Error::state(format!("witness {}: {msg}", i + 1));
-            let key = Verifier::from_vkey(w.key.trim())
-                .map_err(|e| at(format!("key {:?}: {e}", bounded(&w.key, 200))))?;
+            for (field, value) in [("key", &w.key), ("name", &w.name), ("url", &w.url)] {
+                if let Some(what) = key_material(value) {
+                    return Err(at(exposed(&format!("its {field} is {what}"))));
+                }
+            }
+            // Never quoted: whatever was pasted here may be secret.
+            let key = Verifier::from_vkey(w.key.trim()).map_err(|e| {
+                let why = match e {
+                    tlog::TlogError::InvalidKeyName { reason, .. } => reason.to_owned(),
+                    e => e.to_string(),
+                };
+                at(format!(
+                    "its key is not a verifier key (NAME+ID+BASE64, as witness.pub holds \
+                     it): {why}"
+                ))
+            })?;
             if key.name() != w.name {
                 return Err(at(format!(
                     "its name {:?} is not the name of its key, {:?}",

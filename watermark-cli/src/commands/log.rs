@@ -35,15 +35,8 @@ pub fn run(cmd: LogCommand, quiet: bool) -> anyhow::Result<()> {
 /// A public key given on the command line: the key itself, or a file
 /// holding it.
 pub fn parse_pubkey(arg: &str) -> anyhow::Result<Verifier> {
-    if let Ok(v) = Verifier::from_vkey(arg) {
-        return Ok(v);
-    }
-    let text = std::fs::read_to_string(arg).map_err(|e| {
-        anyhow!(
-            "--pubkey {arg:?} is neither a public key (NAME+ID+BASE64) nor a readable file: {e}"
-        )
-    })?;
-    Verifier::from_vkey(text.trim_end_matches('\n')).with_context(|| arg.to_string())
+    // Never echoes a private key given by mistake.
+    crate::witnessing::parse_key(arg, "--pubkey")
 }
 
 fn open(dir: &Path, pubkey: Option<&str>) -> anyhow::Result<(State, Log, bool)> {

@@ -56,7 +56,9 @@ pub(crate) fn new_log(origin: &str) -> Result<NewLog> {
 pub(crate) fn create(state_dir: &Path, new: NewLog) -> Result<()> {
     let NewLog { signer, note } = new;
     let dir = state_dir.join(LOG_DIR);
-    crate::state::create_private_dir(&dir)?;
+    // Not recursive: `state_dir` must exist (a new state's temporary
+    // directory, which is not made again if another run removed it).
+    crate::state::create_private_subdir(&dir)?;
     let mut skey = Zeroizing::new(String::new());
     skey.push_str(&signer.to_skey());
     skey.push('\n');

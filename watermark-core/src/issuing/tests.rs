@@ -289,3 +289,297 @@ fn copies_in_other_formats_get_their_extension_and_their_partials_are_recovered(
     assert_eq!(rec.partials_removed, 2);
     assert_eq!(names(&s.out).len(), 4);
 }
+
+/// Files beside the state and the output directory that a journal must
+/// never reach: `victim/file` and `victim/authorized_keys`.
+fn victims(s: &Setup) -> (PathBuf, PathBuf) {
+    let dir = s._dir.path().join("victim");
+    fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("file");
+    let keys = dir.join("authorized_keys");
+    fs::write(&file, "precious\n").unwrap();
+    fs::write(&keys, "ssh-ed25519 AAAA precious\n").unwrap();
+    (file, keys)
+}
+
+fn journal_json(s: &Setup) -> serde_json::Value {
+    serde_json::from_str(&fs::read_to_string(s.state.dir().join(JOURNAL_FILE)).unwrap()).unwrap()
+}
+
+fn write_journal_json(s: &Setup, j: &serde_json::Value) {
+    fs::write(
+        s.state.dir().join(JOURNAL_FILE),
+        serde_json::to_string_pretty(j).unwrap(),
+    )
+    .unwrap();
+}
+
+/// Recovery from `journal` must fail naming the journal and `problem`, and
+/// leave the journal, the output directory and the victims as they were.
+fn assert_refused(s: &Setup, lock: &StateLock, problem: &str, victims: &[&Path]) {
+    let journal = fs::read(s.state.dir().join(JOURNAL_FILE)).unwrap();
+    let out_before = names(&s.out);
+    let err = s.state.recover(lock).unwrap_err().to_string();
+    assert!(
+        err.contains("issue.journal") && err.contains(problem),
+        "{problem}: {err}"
+    );
+    assert_eq!(names(&s.out), out_before, "{problem}: {err}");
+    assert_eq!(
+        fs::read(s.state.dir().join(JOURNAL_FILE)).unwrap(),
+        journal,
+        "the journal stays"
+    );
+    for v in victims {
+        assert!(v.exists(), "{problem}: {} was removed", v.display());
+        assert!(
+            fs::read_to_string(v).unwrap().contains("precious"),
+            "{problem}: {} was overwritten",
+            v.display()
+        );
+    }
+}
+
+/// The attack a security review found: a crafted journal made the next
+/// `watermark issue` delete a file (the "temporary file" of a copy whose
+/// entry is not logged) and overwrite another (the "receipt" of a logged
+/// copy already in place).
+#[test]
+fn regression_a_crafted_journal_deletes_or_overwrites_nothing() {
+    let s = setup();
+    let lock = s.state.lock().unwrap();
+    let rs = recipients();
+    let (pending, temps) = s.state.begin_issue(&lock, &s.out, &rs, false).unwrap();
+    let issued = pending.commit(write_copies(temps, &rs)).unwrap();
+    let (file, keys) = victims(&s);
+    let out = s.out.canonicalize().unwrap();
+    let pan = &issued[0];
+    let pan_blake3 = blake3::hash(&fs::read(&pan.path).unwrap())
+        .to_hex()
+        .to_string();
+
+    // A copy whose entry is not logged: its "temporary file" is removed.
+    write_journal_json(
+        &s,
+        &serde_json::json!({
+            "out_dir": out,
+            "recipients": ["PAN"],
+            "replace": false,
+            "copies": [{
+                "index": 99,
+                "recipient": "PAN",
+                "temp": file,
+                "copy": copy_path(&out, "PAN"),
+                "receipt": receipt_path(&out, "PAN"),
+                "blake3": "0".repeat(64),
+            }],
+        }),
+    );
+    assert_refused(&s, &lock, "temporary file", &[&file, &keys]);
+
+    // A logged copy already in place: its "receipt" is (re)written.
+    write_journal_json(
+        &s,
+        &serde_json::json!({
+            "out_dir": out,
+            "recipients": ["PAN"],
+            "replace": false,
+            "copies": [{
+                "index": 0,
+                "recipient": "PAN",
+                "temp": out.join(".PAN.csv.abcdef.partial"),
+                "copy": copy_path(&out, "PAN"),
+                "receipt": keys,
+                "blake3": pan_blake3,
+            }],
+        }),
+    );
+    assert_refused(&s, &lock, "receipt", &[&file, &keys]);
+
+    // Once the journal is gone, issuing goes on as before.
+    fs::remove_file(s.state.dir().join(JOURNAL_FILE)).unwrap();
+    assert!(s.state.recover(&lock).unwrap().is_empty());
+}
+
+/// Every path a journal names must be the one `watermark issue` would have
+/// written for its recipient; one that is not makes recovery refuse the
+/// whole journal before it touches any file.
+#[test]
+fn recovery_refuses_a_journal_with_any_path_that_issue_would_not_write() {
+    type Change = Box<dyn Fn(&mut serde_json::Value, &Path, &Path)>;
+    let s = setup();
+    let lock = s.state.lock().unwrap();
+    let temps = logged_but_not_placed(&s, &lock);
+    let (file, keys) = victims(&s);
+    let victim_dir = file.parent().unwrap().to_path_buf();
+    let original = journal_json(&s);
+    let out = s.out.canonicalize().unwrap();
+    fn set(j: &mut serde_json::Value, ptr: &str, v: serde_json::Value) {
+        *j.pointer_mut(ptr).unwrap() = v;
+    }
+    let cases: Vec<(&str, Change)> = vec![
+        (
+            "not a recipient id",
+            Box::new(|j, out, _| {
+                set(j, "/copies/0/recipient", "../PAN".into());
+                set(j, "/copies/0/copy", out.join("../PAN.csv").to_str().into());
+                set(
+                    j,
+                    "/copies/0/receipt",
+                    out.join("../PAN.receipt").to_str().into(),
+                );
+            }),
+        ),
+        (
+            "not a recipient id",
+            Box::new(|j, _, _| set(j, "/recipients/1", "../victim/x".into())),
+        ),
+        (
+            "not an absolute path",
+            Box::new(|j, _, _| {
+                let rel = |p: &serde_json::Value| {
+                    let p = PathBuf::from(p.as_str().unwrap());
+                    serde_json::Value::from(p.strip_prefix("/").unwrap().to_str().unwrap())
+                };
+                for c in 0..2 {
+                    for f in ["temp", "copy", "receipt"] {
+                        let v = rel(&j["copies"][c][f]);
+                        j["copies"][c][f] = v;
+                    }
+                }
+                j["out_dir"] = rel(&j["out_dir"]);
+            }),
+        ),
+        (
+            "not an absolute path",
+            Box::new(|j, out, _| {
+                let up = out.join("..").join(out.file_name().unwrap());
+                set(j, "/out_dir", up.to_str().into());
+                for c in 0..2 {
+                    for f in ["temp", "copy", "receipt"] {
+                        let name = PathBuf::from(j["copies"][c][f].as_str().unwrap());
+                        j["copies"][c][f] = up.join(name.file_name().unwrap()).to_str().into();
+                    }
+                }
+            }),
+        ),
+        (
+            "is to be moved to",
+            Box::new(|j, _, victim| {
+                set(j, "/copies/0/copy", victim.join("PAN.csv").to_str().into())
+            }),
+        ),
+        (
+            "is to be moved to",
+            Box::new(|j, out, _| set(j, "/copies/0/copy", out.join("PRI.csv").to_str().into())),
+        ),
+        (
+            "is to be moved to",
+            Box::new(|j, out, _| set(j, "/copies/0/copy", out.join("PAN.xlsx").to_str().into())),
+        ),
+        (
+            "receipt",
+            Box::new(|j, _, victim| {
+                set(
+                    j,
+                    "/copies/1/receipt",
+                    victim.join("PRI.receipt").to_str().into(),
+                )
+            }),
+        ),
+        (
+            "temporary file",
+            Box::new(|j, _, victim| {
+                set(
+                    j,
+                    "/copies/0/temp",
+                    victim.join(".PAN.csv.abcdef.partial").to_str().into(),
+                )
+            }),
+        ),
+        (
+            "temporary file",
+            Box::new(|j, out, _| {
+                set(
+                    j,
+                    "/copies/0/temp",
+                    out.join(".PRI.csv.abcdef.partial").to_str().into(),
+                )
+            }),
+        ),
+        (
+            "temporary file",
+            Box::new(|j, out, _| {
+                set(
+                    j,
+                    "/copies/0/temp",
+                    out.join(".PAN.parquet.abcdef.partial").to_str().into(),
+                )
+            }),
+        ),
+        (
+            "temporary file",
+            Box::new(|j, out, _| {
+                set(
+                    j,
+                    "/copies/0/temp",
+                    out.join(".PAN.csv.partial").to_str().into(),
+                )
+            }),
+        ),
+        (
+            "temporary file",
+            Box::new(|j, out, _| {
+                set(
+                    j,
+                    "/copies/1/temp",
+                    out.join("sub/../../victim/.PRI.csv.x.partial")
+                        .to_str()
+                        .into(),
+                )
+            }),
+        ),
+    ];
+    for (problem, change) in &cases {
+        let mut j = original.clone();
+        change(&mut j, &out, &victim_dir);
+        write_journal_json(&s, &j);
+        assert_refused(&s, &lock, problem, &[&file, &keys]);
+        assert!(temps.iter().all(|t| t.exists()), "{problem}");
+        assert_eq!(s.state.log().unwrap().size(), 2);
+    }
+    // The journal as `watermark issue` wrote it is recovered.
+    write_journal_json(&s, &original);
+    let rec = s.state.recover(&lock).unwrap();
+    assert_eq!(rec.completed.len(), 2);
+    assert_eq!(
+        names(&s.out),
+        ["PAN.csv", "PAN.receipt", "PRI.csv", "PRI.receipt"]
+    );
+}
+
+/// A journal recovery would refuse is never written: committing a
+/// temporary file that `begin_issue` did not make is refused before
+/// anything is logged.
+#[test]
+fn commit_refuses_copies_that_are_not_the_temporary_files_it_made() {
+    let s = setup();
+    let lock = s.state.lock().unwrap();
+    let rs = recipients();
+    let (pending, mut temps) = s.state.begin_issue(&lock, &s.out, &rs, false).unwrap();
+    let elsewhere = s._dir.path().join("elsewhere");
+    fs::create_dir_all(&elsewhere).unwrap();
+    temps[0] = tempfile::Builder::new()
+        .prefix(".PAN.csv.")
+        .suffix(".partial")
+        .tempfile_in(&elsewhere)
+        .unwrap();
+    let err = pending
+        .commit(write_copies(temps, &rs))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("temporary file"), "{err}");
+    assert_eq!(s.state.log().unwrap().size(), 0);
+    assert!(!s.state.has_interrupted_issue());
+    assert!(names(&s.out).is_empty(), "{:?}", names(&s.out));
+}

@@ -435,3 +435,81 @@ fn receipts_are_rewritten_to_carry_the_cosignatures() {
         1
     );
 }
+
+/// A private key pasted into a witness list (a witness's `witness.key`, or a
+/// master key's text) is never printed in the error that refuses the list.
+#[test]
+fn regression_a_secret_pasted_into_a_witness_list_is_never_printed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("w");
+    Witness::init(&dir, "w1.example").unwrap();
+    let skey = fs::read_to_string(dir.join(KEY_FILE)).unwrap();
+    let skey = skey.trim_end();
+    let skey_secret = skey.rsplit_once('+').unwrap().1;
+    let master = crate::key::MasterKey::generate().unwrap().to_text();
+    let secret_line = master
+        .lines()
+        .find(|l| l.starts_with("secret:"))
+        .unwrap()
+        .to_owned();
+    let master_secret = secret_line["secret:".len()..].trim().to_owned();
+    let list = |key_line: &str| {
+        format!("[[witness]]\nname = \"w1.example\"\nurl = \"http://127.0.0.1:9\"\n{key_line}\n")
+    };
+    let cases = [
+        // The witness's private key where its verifier key belongs.
+        (
+            list(&format!("key = \"{skey}\"")),
+            skey_secret,
+            "private key",
+        ),
+        (
+            list(&format!("key = \" {skey}\\n\"")),
+            skey_secret,
+            "private key",
+        ),
+        // ... and not even quoted: not TOML.
+        (list(&format!("key = {skey}")), skey_secret, "private key"),
+        // A master key's secret as the key, or its lines pasted in.
+        (
+            list(&format!("key = \"{master_secret}\"")),
+            master_secret.as_str(),
+            "not a verifier key",
+        ),
+        (list(&secret_line), master_secret.as_str(), "master key"),
+        (master.to_string(), master_secret.as_str(), "master key"),
+        // A private key in another field.
+        (
+            format!(
+                "required = \"{skey}\"\n{}",
+                list(&format!("key = \"{}\"", witness_key(1)))
+            ),
+            skey_secret,
+            "private key",
+        ),
+        (
+            list(&format!("key = \"{}\"", witness_key(1)))
+                .replace("name = \"w1.example\"", &format!("name = \"{skey}\"")),
+            skey_secret,
+            "private key",
+        ),
+    ];
+    for (text, secret, says) in &cases {
+        let err = WitnessConfig::from_toml(text).unwrap_err().to_string();
+        assert!(!err.contains(secret), "the secret is printed: {err}");
+        assert!(err.contains(says), "{says}: {err}");
+        // Nor any long piece of it.
+        assert!(
+            !(0..secret.len() - 16).any(|i| err.contains(&secret[i..i + 16])),
+            "part of the secret is printed: {err}"
+        );
+    }
+    // A private key is said to be exposed.
+    let err = WitnessConfig::from_toml(&cases[0].0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("witness 1") && err.contains("exposed"),
+        "{err}"
+    );
+}
