@@ -451,7 +451,8 @@ fn verify_refuses_a_state_with_another_key() {
         .assert()
         .success();
     // The other state gets this one's log, keys and all: a sound log of
-    // copies made under a master key it does not hold.
+    // copies made under a master key it does not hold, whose key that
+    // master key does not bind.
     for name in ["entries", "checkpoints", "verifier.key", "signing.key"] {
         std::fs::copy(f.p("state/log").join(name), f.p("other/log").join(name)).unwrap();
     }
@@ -461,7 +462,7 @@ fn verify_refuses_a_state_with_another_key() {
         .arg(f.p("copies/A.csv"))
         .assert()
         .code(1)
-        .stderr(contains("issued under key"));
+        .stderr(contains("key.binding").and(contains("master key")));
     wm().arg("verify")
         .arg("--state")
         .arg(f.p("nowhere"))
