@@ -141,9 +141,10 @@ impl State {
             key.write_new(&tmp.join(KEY_FILE))?;
             let binding = key.log_key_binding(&new_log.vkey());
             issuance_log::create(tmp, new_log)?;
-            write_synced(
+            issuance_log::write_new(
                 &tmp.join(issuance_log::LOG_DIR).join(LOG_KEY_BINDING),
                 format!("{binding}\n").as_bytes(),
+                false,
             )?;
             issuance_log::sync_dir(&tmp.join(issuance_log::LOG_DIR))?;
             issuance_log::sync_dir(tmp)
@@ -246,16 +247,9 @@ impl State {
 
     /// Takes the state's lock, waiting for another writer to finish.
     pub fn lock(&self) -> Result<StateLock> {
-        let path = self.dir.join(LOCK_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-        file.lock()
-            .map_err(|e| Error::io(format!("locking {}", path.display()), e))?;
-        Ok(StateLock { _file: file })
+        Ok(StateLock {
+            _file: lock_file(&self.dir.join(LOCK_FILE))?,
+        })
     }
 
     /// Stores a policy under its digest (once) and returns the digest.
@@ -668,19 +662,6 @@ pub(crate) fn recipient_groups(log: &Log) -> Groups {
     groups
 }
 
-/// Writes a new file and syncs it.
-fn write_synced(path: &Path, data: &[u8]) -> Result<()> {
-    use std::io::Write as _;
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
-    f.write_all(data)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e))
-}
-
 /// A new state being made by `init` in its temporary directory, whose
 /// `lock` file it holds locked. Dropped, it removes the directory, then
 /// releases the lock.
@@ -803,6 +784,20 @@ fn private_dir_builder(recursive: bool) -> fs::DirBuilder {
 }
 
 /// Creates `dir` (mode 0700) and any missing parents.
+/// Opens (creating it if need be) and locks a lock file, waiting for
+/// whoever holds it; released when the file is dropped.
+pub(crate) fn lock_file(path: &Path) -> Result<File> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+    file.lock()
+        .map_err(|e| Error::io(format!("locking {}", path.display()), e))?;
+    Ok(file)
+}
+
 pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
     private_dir_builder(true)
         .create(dir)

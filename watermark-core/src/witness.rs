@@ -24,7 +24,9 @@
 //! ([`read_cosigned`], [`store_cosigned`]).
 
 use std::fmt::Write as _;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
+
+use crate::issuance_log::write_new;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -81,25 +83,6 @@ pub enum Trusted {
     Added,
     /// The witness already trusted this very key.
     Already,
-}
-
-/// Creates a file that must not exist yet, writes it and syncs it.
-fn write_new(path: &Path, data: &[u8], private: bool) -> Result<()> {
-    let mut opts = OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(if private { 0o600 } else { 0o644 });
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    let mut f = opts
-        .open(path)
-        .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
-    f.write_all(data)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e))
 }
 
 /// Replaces `path` whole: a temporary file beside it, written and synced,
@@ -218,16 +201,7 @@ impl Witness {
     }
 
     fn lock(&self) -> Result<File> {
-        let path = self.dir.join(LOCK_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-        file.lock()
-            .map_err(|e| Error::io(format!("locking {}", path.display()), e))?;
-        Ok(file)
+        crate::state::lock_file(&self.dir.join(LOCK_FILE))
     }
 
     /// The logs this witness witnesses: their verifier keys, in the order

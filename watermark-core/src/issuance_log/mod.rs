@@ -44,7 +44,7 @@ pub use entry::{AccusedRecord, CodeRecord, Entry, IssueEntry, VerifyEntry};
 pub(crate) use intent::INTENT_FILE;
 pub use receipt::{Receipt, VerifiedReceipt};
 pub(crate) use store::{
-    append, create, default_origin, load_signer, new_log, repair, restore, sync_dir,
+    append, create, default_origin, load_signer, new_log, repair, restore, sync_dir, write_new,
 };
 
 use self::cache::{Cache, Verified};

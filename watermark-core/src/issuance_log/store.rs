@@ -73,8 +73,9 @@ pub(crate) fn create(state_dir: &Path, new: NewLog) -> Result<()> {
     sync_dir(&dir)
 }
 
-/// Writes a file that must not exist yet, and syncs it.
-fn write_new(path: &Path, data: &[u8], private: bool) -> Result<()> {
+/// Writes a file that must not exist yet, and syncs it: mode 0600 if
+/// `private`, else 0644.
+pub(crate) fn write_new(path: &Path, data: &[u8], private: bool) -> Result<()> {
     let mut opts = OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
