@@ -601,7 +601,9 @@ fn reopening_resumes_from_what_was_verified_and_agrees_with_a_fresh_verification
         fs::write(&path, checkpoint_bytes).unwrap();
         let resumes = cache.resumes();
         let remembered = format!("{:?}", open().map(|l| (l.size(), l.uncommitted().cloned())));
-        assert_eq!(cache.resumes(), resumes + 1, "case {i}");
+        // Resumed from what was remembered (a tail no intent names is read
+        // again a few times before it is called damage, each time resumed).
+        assert!(cache.resumes() > resumes, "case {i}");
         let from_scratch = format!(
             "{:?}",
             fresh().map(|l| (l.size(), l.uncommitted().cloned()))
