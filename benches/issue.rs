@@ -27,6 +27,11 @@
 //! the same file, and prints the process's peak memory during each part
 //! (`VmHWM`, reset before each; Linux). Run it with `BENCH_ROWS=4000000` too to see whether
 //! memory grows with the input.
+//!
+//! Last, the workflows that read an extract as rows of text (`BENCH_ONLY=rows` runs
+//! them alone): making the canary list, suggesting a policy from the first 100,000 rows
+//! and matching a 5,000-row leak without identity columns to the master extract, each on
+//! the roll as CSV and on the same roll converted to Parquet, timed as a ratio to CSV.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
@@ -34,8 +39,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use watermark_core::{
-    issue_csv_with, suggest_from_csv, verify_csv, Detector, Embedder, HashingReader, HashingWriter,
-    IssueOptions, MasterKey, Policy, Recipient,
+    csv_to_parquet, issue_csv_with, make_canaries, make_canaries_columnar, suggest_from_csv,
+    verify_csv, verify_csv_with_master, ColumnarRows, ConvertOptions, Detector, Embedder,
+    HashingReader, HashingWriter, IssueOptions, MasterKey, Policy, Recipient, DEFAULT_CANARY_RATE,
 };
 use watermark_synth::Kind;
 
@@ -432,6 +438,10 @@ fn main() {
             println!("baseline: {:.3} s", t.as_secs_f64());
             return;
         }
+        Ok("rows") => {
+            row_workflows(&key, &input, dir.path(), runs);
+            return;
+        }
         _ => {}
     }
     let eight = Embedder::builder()
@@ -508,5 +518,116 @@ fn main() {
     line("verify_csv, 100 recipients", best[1], best[0]);
     if let Some(mb) = peak_mb() {
         println!("  peak memory while verifying (VmHWM): {mb:.0} MB");
+    }
+    row_workflows(&key, &input, dir.path(), runs);
+}
+
+/// Canaries, a suggested policy and a match to the master extract, on the
+/// roll as CSV and as Parquet (one `Utf8` column per CSV column, so the rows'
+/// text is the same), best of `runs`, as ratios to CSV.
+#[allow(clippy::print_stdout)]
+fn row_workflows(key: &MasterKey, input: &Path, dir: &Path, runs: usize) {
+    let parquet = dir.join("roll.parquet");
+    csv_to_parquet(
+        File::open(input).unwrap(),
+        File::create(&parquet).unwrap(),
+        ConvertOptions::default(),
+    )
+    .unwrap();
+    let open_parquet = || ColumnarRows::parquet(File::open(&parquet).unwrap());
+    let policy = suggest_from_csv(
+        File::open(input).unwrap(),
+        10_000,
+        None,
+        Some(DEFAULT_CANARY_RATE),
+    )
+    .unwrap()
+    .policy;
+    // A leak without the identity columns: 5,000 rows, CLAVE_ELECTOR and
+    // CURP dropped.
+    let mut leak = Vec::new();
+    {
+        let mut rdr = csv::Reader::from_path(input).unwrap();
+        let mut w = csv::Writer::from_writer(&mut leak);
+        let keep = |r: &csv::StringRecord| r.iter().skip(2).map(str::to_string).collect::<Vec<_>>();
+        w.write_record(keep(rdr.headers().unwrap())).unwrap();
+        for r in rdr.records().take(5_000) {
+            w.write_record(keep(&r.unwrap())).unwrap();
+        }
+    }
+    let detector = Detector::builder()
+        .key(key)
+        .policy(&policy)
+        .recipients((0..10).map(|i| Recipient::new(format!("party{i}"), i).unwrap()))
+        .build()
+        .unwrap();
+    let timed = |f: &dyn Fn() -> String| -> (Timing, String) {
+        let mut out = String::new();
+        let t = Timing::of(|| {
+            let start = Instant::now();
+            out = f();
+            start.elapsed()
+        });
+        (t, out)
+    };
+    // A stage: its name, then how it runs on the CSV and on the Parquet file.
+    type Way<'a> = &'a dyn Fn() -> String;
+    let stages: [(&str, Way, Way); 3] = [
+        (
+            "make_canaries",
+            &|| {
+                make_canaries(key, &policy, "bench", || File::open(input), &mut |_, _| {})
+                    .unwrap()
+                    .to_json()
+            },
+            &|| {
+                make_canaries_columnar(key, &policy, "bench", open_parquet, &mut |_, _| {})
+                    .unwrap()
+                    .to_json()
+            },
+        ),
+        (
+            "suggest, 100,000 rows",
+            &|| {
+                let s = suggest_from_csv(File::open(input).unwrap(), 100_000, None, Some(0.01));
+                s.unwrap().to_commented_toml()
+            },
+            &|| {
+                let rows = open_parquet().unwrap().into_csv();
+                let s = suggest_from_csv(rows, 100_000, None, Some(0.01));
+                s.unwrap().to_commented_toml()
+            },
+        ),
+        (
+            "master match, 5,000-row leak",
+            &|| {
+                let master = File::open(input).unwrap();
+                let (a, m) =
+                    verify_csv_with_master(&detector, &leak[..], master, &[], &mut |_| {}).unwrap();
+                format!("{} {} {}", a.positions_read, m.rows_matched, m.master_rows)
+            },
+            &|| {
+                let master = open_parquet().unwrap().into_csv();
+                let (a, m) =
+                    verify_csv_with_master(&detector, &leak[..], master, &[], &mut |_| {}).unwrap();
+                format!("{} {} {}", a.positions_read, m.rows_matched, m.master_rows)
+            },
+        ),
+    ];
+    println!("rows of text: CSV and the same roll as Parquet, best of {runs}");
+    for (name, csv_way, parquet_way) in stages {
+        let (mut csv_t, mut pq_t) = (Timing::NONE, Timing::NONE);
+        for _ in 0..runs {
+            let (t, from_csv) = timed(csv_way);
+            csv_t = csv_t.best(t);
+            let (t, from_parquet) = timed(parquet_way);
+            pq_t = pq_t.best(t);
+            assert!(from_csv == from_parquet, "{name}: CSV and Parquet differ");
+        }
+        let (c, p) = (csv_t.wall.as_secs_f64(), pq_t.wall.as_secs_f64());
+        println!(
+            "  {name:<30} CSV {c:>7.3} s   Parquet {p:>7.3} s   ratio {:.2}",
+            p / c
+        );
     }
 }
