@@ -55,13 +55,14 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::reader::{ChunkReader, Length};
 
 use crate::canary::CanaryList;
+use crate::csv_io::Dialect;
 use crate::csv_io::{field, header, reader, sniff, utf8_fields, IssueOptions, IssueSummary};
-use crate::csv_io::{Dialect, Progress};
 use crate::detect::{Attribution, Detector};
 use crate::embed::{Embedder, RowMarker};
 use crate::error::{from_csv, Error, ErrorKind, Result};
 use crate::key::MasterKey;
 use crate::policy::Policy;
+use crate::rows::Progress;
 
 /// The Arrow and Parquet crates this module's API speaks, re-exported so
 /// callers build and read batches with the same versions.
@@ -1387,7 +1388,7 @@ pub fn make_canaries_columnar(
     mut open: impl FnMut() -> Result<ColumnarRows>,
     progress: &mut dyn FnMut(u8, Progress),
 ) -> Result<CanaryList> {
-    crate::canary::make_canaries(
+    crate::csv_io::make_canaries(
         key,
         policy,
         input_blake3,
