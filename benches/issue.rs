@@ -39,9 +39,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use watermark_core::{
-    csv_to_parquet, issue_csv_with, make_canaries, make_canaries_columnar, suggest_from_csv,
-    verify_csv, verify_csv_with_master, ColumnarRows, ConvertOptions, Detector, Embedder,
-    HashingReader, HashingWriter, IssueOptions, MasterKey, Policy, Recipient, DEFAULT_CANARY_RATE,
+    csv_to_parquet, issue_csv_with, make_canaries, make_canaries_from_rows, suggest_from_csv,
+    suggest_from_rows, verify_csv, verify_csv_with_master, verify_rows_with_master, ColumnarRows,
+    ConvertOptions, CsvRows, Detector, Embedder, HashingReader, HashingWriter, IssueOptions,
+    MasterKey, Policy, Recipient, DEFAULT_CANARY_RATE,
 };
 use watermark_synth::Kind;
 
@@ -581,7 +582,7 @@ fn row_workflows(key: &MasterKey, input: &Path, dir: &Path, runs: usize) {
                     .to_json()
             },
             &|| {
-                make_canaries_columnar(key, &policy, "bench", open_parquet, &mut |_, _| {})
+                make_canaries_from_rows(key, &policy, "bench", open_parquet, &mut |_, _| {})
                     .unwrap()
                     .to_json()
             },
@@ -593,8 +594,7 @@ fn row_workflows(key: &MasterKey, input: &Path, dir: &Path, runs: usize) {
                 s.unwrap().to_commented_toml()
             },
             &|| {
-                let rows = open_parquet().unwrap().into_csv();
-                let s = suggest_from_csv(rows, 100_000, None, Some(0.01));
+                let s = suggest_from_rows(open_parquet().unwrap(), 100_000, None, Some(0.01));
                 s.unwrap().to_commented_toml()
             },
         ),
@@ -607,9 +607,10 @@ fn row_workflows(key: &MasterKey, input: &Path, dir: &Path, runs: usize) {
                 format!("{} {} {}", a.positions_read, m.rows_matched, m.master_rows)
             },
             &|| {
-                let master = open_parquet().unwrap().into_csv();
+                let leak = CsvRows::new(&leak[..]).unwrap();
                 let (a, m) =
-                    verify_csv_with_master(&detector, &leak[..], master, &[], &mut |_| {}).unwrap();
+                    verify_rows_with_master(&detector, leak, open_parquet, &[], &mut |_| {})
+                        .unwrap();
                 format!("{} {} {}", a.positions_read, m.rows_matched, m.master_rows)
             },
         ),

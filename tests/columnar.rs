@@ -23,9 +23,9 @@ use watermark_core::reexport::parquet::arrow::ArrowWriter;
 use watermark_core::reexport::parquet::basic::Compression;
 use watermark_core::{
     csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_csv_with, issue_parquet,
-    make_canaries, make_canaries_columnar, suggest_from_csv, verify_arrow_ipc, verify_csv,
+    make_canaries, make_canaries_from_rows, suggest_from_csv, verify_arrow_ipc, verify_csv,
     verify_parquet, Attribution, Codec, ColumnarRows, ConvertOptions, Detector, Embedder,
-    ErrorKind, Format, IssueOptions, MasterKey, Policy, Recipient,
+    ErrorKind, Format, IssueOptions, MasterKey, Policy, Recipient, RowSource,
 };
 use watermark_synth::Kind;
 
@@ -152,7 +152,7 @@ fn rewrite_parquet(
 fn text_rows(format: Format, bytes: &[u8]) -> (SchemaRef, Vec<Vec<String>>) {
     let rows = ColumnarRows::open(format, Cursor::new(bytes.to_vec())).unwrap();
     let schema = rows.schema();
-    (schema, rows.map(|r| r.unwrap()).collect())
+    (schema, rows.into_rows().map(|r| r.unwrap()).collect())
 }
 
 /// Checks a copy against its input: same schema and rows, equal outside the
@@ -755,7 +755,7 @@ fn canaries_are_placed_in_parquet_copies_and_name_a_leaker() {
     csv_to_parquet(&csv[..], &mut pq, convert).unwrap();
     let key = key();
     let digest = blake3::hash(&pq).to_hex().to_string();
-    let list = make_canaries_columnar(
+    let list = make_canaries_from_rows(
         &key,
         &policy,
         &digest,
@@ -844,7 +844,7 @@ fn canaries_in_typed_columns_are_converted_to_the_column_type() {
         panic!("no canaries suggested")
     };
     let key = key();
-    let list = make_canaries_columnar(
+    let list = make_canaries_from_rows(
         &key,
         &policy,
         "digest",

@@ -78,9 +78,8 @@ mod witness;
 
 pub use canary::{make_canaries_from_rows, CanaryList};
 pub use columnar::{
-    convert_columnar, csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_parquet,
-    make_canaries_columnar, reexport, verify_arrow_ipc, verify_parquet, Codec, ColumnarCsv,
-    ColumnarRows, ConvertOptions, Format,
+    convert_columnar, csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_parquet, reexport,
+    verify_arrow_ipc, verify_parquet, Codec, ColumnarCsv, ColumnarRows, ConvertOptions, Format,
 };
 pub use csv_io::{
     issue_csv, issue_csv_with, make_canaries, sniff, suggest_from_csv, verify_csv, verify_csv_with,

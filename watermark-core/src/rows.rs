@@ -171,6 +171,30 @@ impl RowBatch {
         self.rows += 1;
     }
 
+    /// Starts `rows` rows to be filled column by column: each cell is
+    /// appended to [`RowBatch::text_mut`] and placed with
+    /// [`RowBatch::set_cell`]. Cells not placed are empty.
+    pub(crate) fn start_columns(&mut self, columns: usize, rows: usize, first_row: u64) {
+        self.start(columns, first_row);
+        self.rows = rows;
+        self.spans.resize(rows * columns, Span::default());
+        self.lines
+            .extend((0..rows as u64).map(|k| first_row + k + 1));
+    }
+
+    /// The text buffer, to append cells to while filling column by column.
+    pub(crate) fn text_mut(&mut self) -> &mut String {
+        &mut self.text
+    }
+
+    /// Places cell `column` of row `k` at `start..end` of the text buffer,
+    /// which must be on character boundaries.
+    #[inline]
+    pub(crate) fn set_cell(&mut self, k: usize, column: usize, start: usize, end: usize) {
+        debug_assert!(self.text.is_char_boundary(start) && self.text.is_char_boundary(end));
+        self.spans[k * self.columns + column] = Span { start, end };
+    }
+
     /// Rows in the batch.
     pub fn len(&self) -> usize {
         self.rows
@@ -411,7 +435,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rows_are_filled_and_read_back() {
+    fn rows_filled_by_row_or_by_column_read_the_same() {
         let rows = [["ANA", "", "Ñandú"], ["", "2", "ü"]];
         let mut by_row = RowBatch::new();
         by_row.start(3, 7);
@@ -427,12 +451,25 @@ mod tests {
             .collect();
         by_row.push_joined(&joined, ends, None);
 
-        assert_eq!(by_row.len(), 2);
-        let got: Vec<Vec<&str>> = by_row.rows().map(|r| r.iter().collect()).collect();
-        assert_eq!(got, [rows[0].to_vec(), rows[1].to_vec()]);
-        assert_eq!(by_row.row(1).get(3), None);
-        assert_eq!(by_row.position(1), RowPosition { row: 8, line: 9 });
+        let mut by_column = RowBatch::new();
+        by_column.start_columns(3, 2, 7);
+        for c in (0..3).rev() {
+            for (k, row) in rows.iter().enumerate() {
+                let start = by_column.text_mut().len();
+                by_column.text_mut().push_str(row[c]);
+                let end = by_column.text_mut().len();
+                by_column.set_cell(k, c, start, end);
+            }
+        }
+        for batch in [&by_row, &by_column] {
+            assert_eq!(batch.len(), 2);
+            let got: Vec<Vec<&str>> = batch.rows().map(|r| r.iter().collect()).collect();
+            assert_eq!(got, [rows[0].to_vec(), rows[1].to_vec()]);
+            assert_eq!(batch.row(1).get(3), None);
+            assert_eq!(batch.position(1), RowPosition { row: 8, line: 9 });
+        }
         assert_eq!(by_row.position(0), RowPosition { row: 7, line: 9 });
+        assert_eq!(by_column.position(0), RowPosition { row: 7, line: 8 });
         // Refilling keeps nothing of the rows before.
         by_row.start(1, 1);
         assert!(by_row.is_empty());
