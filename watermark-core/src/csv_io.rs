@@ -193,12 +193,8 @@ impl<R: Read> CsvRows<R> {
     }
 }
 
-impl<R: Read> RowSource for CsvRows<R> {
-    fn header(&self) -> &[String] {
-        &self.header
-    }
-
-    fn next_batch(&mut self, batch: &mut RowBatch, limit: usize) -> Result<bool> {
+impl<R: Read> CsvRows<R> {
+    fn fill(&mut self, batch: &mut RowBatch, limit: usize) -> Result<bool> {
         batch.start(self.header.len(), self.rows + 1);
         let rec = &mut self.record;
         while batch.len() < limit.max(1) {
@@ -217,6 +213,21 @@ impl<R: Read> RowSource for CsvRows<R> {
             );
         }
         Ok(!batch.is_empty())
+    }
+}
+
+impl<R: Read> RowSource for CsvRows<R> {
+    fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    fn next_batch(&mut self, batch: &mut RowBatch, limit: usize) -> Result<bool> {
+        let filled = self.fill(batch, limit);
+        if filled.is_err() {
+            // No partial batch after an error.
+            batch.start(self.header.len(), self.rows + 1);
+        }
+        filled
     }
 
     fn bytes_read(&self) -> u64 {
@@ -1520,7 +1531,10 @@ mod tests {
                 match rows.next_batch(&mut batch, 2) {
                     Ok(true) => {}
                     Ok(false) => panic!("no error"),
-                    Err(e) => return e,
+                    Err(e) => {
+                        assert!(batch.is_empty(), "no partial batch after an error");
+                        return e;
+                    }
                 }
             }
         };

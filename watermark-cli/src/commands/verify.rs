@@ -363,9 +363,8 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
                 bar.finish_and_clear();
                 match result {
                     Ok((a, m)) => {
-                        let read = master_input.as_ref().map(|m| m.digest());
-                        if let Some((blake3, bytes)) = read.filter(|_| m.used) {
-                            if bytes == master_size {
+                        if let Some((blake3, bytes)) = master_input.as_ref().map(|i| i.digest()) {
+                            if m.used && bytes == master_size {
                                 master_blake3.get_or_insert(blake3);
                             }
                         }
