@@ -12,7 +12,11 @@
 //! default), whatever the leaker did to the sample.
 //!
 //! The algorithm does no I/O: [`Embedder`] and [`Detector`] work on rows.
-//! [`issue_csv`] and [`verify_csv`] are the CSV adapters; [`State`] keeps keys
+//! [`issue_csv`] and [`verify_csv`] are the CSV adapters. Canary generation
+//! ([`make_canaries_from_rows`]), policy suggestion ([`suggest_from_rows`])
+//! and matching a leak to the master extract ([`verify_rows_with_master`])
+//! read an extract in any format as a [`RowSource`] of rows of text
+//! ([`CsvRows`], [`ColumnarRows`]). [`State`] keeps keys
 //! on disk with the signed, append-only issuance [`Log`], whose [`Receipt`]s
 //! anyone holding the log's public key can check offline. A [`Witness`]
 //! (C2SP tlog-witness style) cosigns the log's checkpoints only if they

@@ -303,6 +303,24 @@ impl<'b> Row<'b> {
 /// Errors name the data row (1-based), the line and the column where they
 /// were found; the file name is the caller's to add. A source that returned
 /// an error may return nothing more.
+///
+/// ```
+/// use watermark_core::{CsvRows, RowBatch, RowSource};
+///
+/// let csv = "CURP,CALLE\nID1,\"AV. REFORMA 1\"\nID2,\n";
+/// let mut rows = CsvRows::new(csv.as_bytes())?;
+/// assert_eq!(rows.header(), ["CURP", "CALLE"]);
+/// let mut batch = RowBatch::new();
+/// let mut streets = Vec::new();
+/// while rows.next_batch(&mut batch, 1024)? {
+///     for k in 0..batch.len() {
+///         let at = batch.position(k);
+///         streets.push((at.row, at.line, batch.row(k).cell(1).to_string()));
+///     }
+/// }
+/// assert_eq!(streets, [(1, 2, "AV. REFORMA 1".to_string()), (2, 3, String::new())]);
+/// # Ok::<(), watermark_core::Error>(())
+/// ```
 pub trait RowSource {
     /// The column names, in the order of every row's cells.
     fn header(&self) -> &[String];
