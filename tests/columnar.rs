@@ -501,6 +501,80 @@ fn copies_are_the_same_bytes_whatever_the_threads() {
     assert_eq!(distinct.len(), 5);
 }
 
+/// A copy's output that fails once it has taken `left` bytes.
+#[derive(Debug)]
+struct FailingAfter {
+    left: usize,
+}
+
+impl std::io::Write for FailingAfter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Err(std::io::Error::other("the disk is full"));
+        }
+        let n = buf.len().min(self.left);
+        self.left -= n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_copy_that_cannot_be_written_is_an_error_whatever_the_threads() {
+    let csv = synth(Kind::ElectoralRoll, 34, 4_000);
+    let policy = suggest_from_csv(&csv[..], 10_000, None, None)
+        .unwrap()
+        .policy;
+    let key = key();
+    let e = embedder(&key, &policy);
+    let convert = ConvertOptions {
+        row_group_rows: 500,
+        ..ConvertOptions::default()
+    };
+    let mut pq = Vec::new();
+    csv_to_parquet(&csv[..], &mut pq, convert.clone()).unwrap();
+    let mut ipc = Vec::new();
+    csv_to_arrow_ipc(&csv[..], &mut ipc, convert).unwrap();
+    for threads in [1, 2, 3] {
+        // The fourth copy fails partway; the others would be written.
+        let outputs = || {
+            (0..5)
+                .map(|r| FailingAfter {
+                    left: if r == 3 { 20_000 } else { usize::MAX },
+                })
+                .collect::<Vec<_>>()
+        };
+        let errors = [
+            issue_parquet(
+                &e,
+                Cursor::new(pq.clone()),
+                outputs(),
+                options(threads),
+                &mut |_| {},
+            )
+            .unwrap_err(),
+            issue_arrow_ipc(
+                &e,
+                Cursor::new(ipc.clone()),
+                outputs(),
+                options(threads),
+                &mut |_| {},
+            )
+            .unwrap_err(),
+        ];
+        for err in errors {
+            let text = err.to_string();
+            assert!(
+                text.contains("the disk is full"),
+                "{threads} threads: {text}"
+            );
+        }
+    }
+}
+
 #[test]
 fn marks_are_those_of_the_csv_path() {
     // The same extract as CSV and as Parquet gives the same marked values.

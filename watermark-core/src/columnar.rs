@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::{Arc, Mutex};
 
 use arrow_array::builder::{GenericStringBuilder, StringViewBuilder};
@@ -2130,9 +2130,6 @@ fn ipc_options(compression: Option<CompressionType>) -> Result<IpcWriteOptions, 
     IpcWriteOptions::default().try_with_compression(compression)
 }
 
-/// Batches in flight per thread; see the CSV path.
-const DEPTH: usize = 4;
-
 fn worker_stopped() -> Error {
     Error::io("marking rows", io::Error::other("a worker thread stopped"))
 }
@@ -2169,9 +2166,10 @@ fn write_marked<W: Write + Send>(sinks: &mut [Sink<W>], marked: &Marked) -> Resu
 }
 
 /// The shared issuing loop: reads `source` on the calling thread, marks
-/// batches on `threads` workers dealt round-robin, and writes each copy on
-/// writer threads, batches in input order, so the bytes do not depend on the
-/// number of threads.
+/// batches on `threads` workers that take them from one queue (the ordered
+/// pipeline the CSV path uses too), and writes each copy on writer threads,
+/// batches in input order, so the bytes do not depend on the number of
+/// threads.
 fn issue<W: Write + Send>(
     embedder: &Embedder,
     source: Source,
@@ -2206,7 +2204,7 @@ fn issue<W: Write + Send>(
     // Reads the next job, looking one batch ahead to know the last.
     let mut ahead = pieces.next().transpose()?;
     let mut next_row = 1u64;
-    let mut next_job = move || -> Result<Option<Job>> {
+    let next_job = move || -> Result<Option<Job>> {
         let Some((batch, end_group)) = ahead.take() else {
             return Ok(None);
         };
@@ -2229,43 +2227,24 @@ fn issue<W: Write + Send>(
     };
 
     let mut sinks = sinks;
+    let markers = (0..threads)
+        .map(|_| embedder.bind(&plan.names))
+        .collect::<Result<Vec<_>>>()?;
+    let mark = |marker: &mut RowMarker<'_>, job: Job| mark_job(marker, embedder, plan, job);
     let outputs = if threads <= 1 {
-        let mut marker = embedder.bind(&plan.names)?;
-        while let Some(job) = next_job()? {
-            let marked = mark_job(&mut marker, embedder, plan, job)?;
+        crate::pipeline::ordered("marking rows", markers, mark, next_job, |marked| {
             write_marked(&mut sinks, &marked)?;
             totals.add(&marked);
             report(&marked);
-        }
+            Ok(())
+        })?;
         finish_all(sinks)?
     } else {
+        // Marking threads take batches from one queue (the pipeline); writer
+        // threads encode the copies, copy r on writer r % writers, each
+        // batch as the pipeline hands them back, in input order.
         let writers = threads.min(n).max(1);
         std::thread::scope(|scope| -> Result<Vec<(usize, W)>> {
-            let mut to_workers: Vec<SyncSender<Job>> = Vec::with_capacity(threads);
-            let mut from_workers: Vec<Receiver<Result<Marked>>> = Vec::with_capacity(threads);
-            for _ in 0..threads {
-                let (tx, rx) = sync_channel::<Job>(DEPTH);
-                let (rtx, rrx) = sync_channel::<Result<Marked>>(DEPTH);
-                to_workers.push(tx);
-                from_workers.push(rrx);
-                scope.spawn(move || {
-                    let mut marker = match embedder.bind(&plan.names) {
-                        Ok(m) => m,
-                        Err(e) => {
-                            let _ = rtx.send(Err(e));
-                            return;
-                        }
-                    };
-                    for job in rx {
-                        let result = mark_job(&mut marker, embedder, plan, job);
-                        let failed = result.is_err();
-                        if rtx.send(result).is_err() || failed {
-                            return;
-                        }
-                    }
-                });
-            }
-            // Writer threads: copy r is written by thread r % writers.
             let mut groups: Vec<Vec<Sink<W>>> = (0..writers).map(|_| Vec::new()).collect();
             for sink in sinks.drain(..) {
                 groups[sink.recipient % writers].push(sink);
@@ -2273,7 +2252,7 @@ fn issue<W: Write + Send>(
             let mut to_writers: Vec<SyncSender<Option<Arc<Marked>>>> = Vec::with_capacity(writers);
             let mut handles = Vec::with_capacity(writers);
             for mut group in groups {
-                let (tx, rx) = sync_channel::<Option<Arc<Marked>>>(DEPTH);
+                let (tx, rx) = sync_channel::<Option<Arc<Marked>>>(crate::pipeline::DEPTH);
                 to_writers.push(tx);
                 handles.push(scope.spawn(move || -> Result<Option<Vec<(usize, W)>>> {
                     for marked in rx {
@@ -2287,43 +2266,25 @@ fn issue<W: Write + Send>(
                     Ok(None)
                 }));
             }
-
-            let result = (|| -> Result<()> {
-                let mut sent = 0usize;
-                let mut received = 0usize;
-                let mut drain_one = |received: &mut usize| -> Result<()> {
-                    let marked = from_workers[*received % threads]
-                        .recv()
-                        .map_err(|_| worker_stopped())??;
-                    *received += 1;
+            let to_writers_ref = &to_writers;
+            let result =
+                crate::pipeline::ordered("marking rows", markers, mark, next_job, |marked| {
                     totals.add(&marked);
                     report(&marked);
                     let marked = Arc::new(marked);
-                    for tx in &to_writers {
+                    for tx in to_writers_ref {
                         tx.send(Some(Arc::clone(&marked)))
                             .map_err(|_| worker_stopped())?;
                     }
                     Ok(())
-                };
-                while let Some(job) = next_job()? {
-                    if sent - received == threads * DEPTH {
-                        drain_one(&mut received)?;
+                })
+                .and_then(|()| {
+                    for tx in to_writers_ref {
+                        tx.send(None).map_err(|_| worker_stopped())?;
                     }
-                    to_workers[sent % threads]
-                        .send(job)
-                        .map_err(|_| worker_stopped())?;
-                    sent += 1;
-                }
-                while received < sent {
-                    drain_one(&mut received)?;
-                }
-                for tx in &to_writers {
-                    tx.send(None).map_err(|_| worker_stopped())?;
-                }
-                Ok(())
-            })();
-            // Closing the channels ends every thread, on success or error.
-            drop(to_workers);
+                    Ok(())
+                });
+            // Closing the channels ends every writer, on success or error.
             drop(to_writers);
             let mut outputs = Vec::with_capacity(n);
             let mut writer_error = None;
