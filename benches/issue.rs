@@ -27,6 +27,13 @@
 //! the same file, and prints the process's peak memory during each part
 //! (`VmHWM`, reset before each; Linux). Run it with `BENCH_ROWS=4000000` too to see whether
 //! memory grows with the input.
+//!
+//! Last, the workflows that read an extract as rows of text (`BENCH_ONLY=rows` runs
+//! them alone): reading every row, making the canary list, suggesting a policy from the
+//! first 100,000 rows and matching a 5,000-row leak without identity columns to the master
+//! extract, each on the roll as CSV and on the same roll converted to Parquet, timed as a
+//! ratio to CSV. `BENCH_ONLY=parquet` times issuing from the roll converted to Parquet
+//! (one copy, eight copies), which also ends the full run.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
@@ -34,9 +41,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use watermark_core::{
-    issue_csv_with, suggest_from_csv, verify_csv, Detector, Embedder, HashingReader, HashingWriter,
-    IssueOptions, MasterKey, Policy, Recipient,
+    csv_to_parquet, issue_csv_with, make_canaries, make_canaries_from_rows, suggest_from_csv,
+    suggest_from_rows, verify_csv, verify_csv_with_master, verify_rows_with_master, ColumnarRows,
+    ConvertOptions, CsvRows, Detector, Embedder, HashingReader, HashingWriter, IssueOptions,
+    MasterKey, Policy, Recipient, RowBatch, RowSource, DEFAULT_CANARY_RATE,
 };
+use watermark_core::{Attribution, MasterError, MasterMatch};
 use watermark_synth::Kind;
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -432,6 +442,14 @@ fn main() {
             println!("baseline: {:.3} s", t.as_secs_f64());
             return;
         }
+        Ok("rows") => {
+            row_workflows(&key, &input, dir.path(), runs);
+            return;
+        }
+        Ok("parquet") => {
+            parquet_issue(&key, &policy, &input, dir.path(), runs);
+            return;
+        }
         _ => {}
     }
     let eight = Embedder::builder()
@@ -508,5 +526,258 @@ fn main() {
     line("verify_csv, 100 recipients", best[1], best[0]);
     if let Some(mb) = peak_mb() {
         println!("  peak memory while verifying (VmHWM): {mb:.0} MB");
+    }
+    row_workflows(&key, &input, dir.path(), runs);
+    parquet_issue(&key, &policy, &input, dir.path(), runs);
+}
+
+/// Issuing from the roll converted to Parquet: one copy and eight copies in
+/// one pass, Parquet in and out, best of `runs`.
+#[allow(clippy::print_stdout)]
+fn parquet_issue(key: &MasterKey, policy: &Policy, input: &Path, dir: &Path, runs: usize) {
+    let parquet = dir.join("issue.parquet");
+    csv_to_parquet(
+        File::open(input).unwrap(),
+        File::create(&parquet).unwrap(),
+        ConvertOptions::default(),
+    )
+    .unwrap();
+    println!("issue_parquet, Parquet in and out, best of {runs}, wall-clock time (CPU time)");
+    for copies in [1, 8] {
+        let embedder = Embedder::builder()
+            .key(key)
+            .policy(policy)
+            .recipients((0..copies).map(|i| Recipient::new(format!("party{i}"), i).unwrap()))
+            .build()
+            .unwrap();
+        let outputs: Vec<PathBuf> = (0..copies)
+            .map(|r| dir.join(format!("copy{r}.parquet")))
+            .collect();
+        let mut best = (f64::MAX, f64::MAX);
+        for _ in 0..runs {
+            let t = Timing::of(|| {
+                let start = Instant::now();
+                let outs = outputs.iter().map(|p| File::create(p).unwrap()).collect();
+                let s = watermark_core::issue_parquet(
+                    &embedder,
+                    File::open(&parquet).unwrap(),
+                    outs,
+                    options(),
+                    &mut |_| {},
+                )
+                .unwrap();
+                std::hint::black_box(s.rows);
+                drop(s);
+                start.elapsed()
+            });
+            for p in &outputs {
+                settle_and_remove(p);
+            }
+            best.0 = best.0.min(t.wall.as_secs_f64());
+            best.1 = best.1.min(t.user + t.system);
+        }
+        println!(
+            "  {copies} {:<28} {:>6.3} s ({:>5.2})",
+            if copies == 1 {
+                "copy"
+            } else {
+                "copies in one pass"
+            },
+            best.0,
+            best.1
+        );
+    }
+}
+
+/// Canaries, a suggested policy and a match to the master extract, on the
+/// roll as CSV and as Parquet (one `Utf8` column per CSV column, so the rows'
+/// text is the same), best of `runs`, as ratios to CSV.
+#[allow(clippy::print_stdout)]
+fn row_workflows(key: &MasterKey, input: &Path, dir: &Path, runs: usize) {
+    let parquet = dir.join("roll.parquet");
+    csv_to_parquet(
+        File::open(input).unwrap(),
+        File::create(&parquet).unwrap(),
+        ConvertOptions::default(),
+    )
+    .unwrap();
+    let open_parquet = || ColumnarRows::parquet(File::open(&parquet).unwrap());
+    let policy = suggest_from_csv(
+        File::open(input).unwrap(),
+        10_000,
+        None,
+        Some(DEFAULT_CANARY_RATE),
+    )
+    .unwrap()
+    .policy;
+    // A leak without the identity columns: 5,000 rows, CLAVE_ELECTOR and
+    // CURP dropped.
+    let mut leak = Vec::new();
+    {
+        let mut rdr = csv::Reader::from_path(input).unwrap();
+        let mut w = csv::Writer::from_writer(&mut leak);
+        let keep = |r: &csv::StringRecord| r.iter().skip(2).map(str::to_string).collect::<Vec<_>>();
+        w.write_record(keep(rdr.headers().unwrap())).unwrap();
+        for r in rdr.records().take(5_000) {
+            w.write_record(keep(&r.unwrap())).unwrap();
+        }
+    }
+    let detector = Detector::builder()
+        .key(key)
+        .policy(&policy)
+        .recipients((0..10).map(|i| Recipient::new(format!("party{i}"), i).unwrap()))
+        .build()
+        .unwrap();
+    let timed = |f: &dyn Fn() -> String| -> (Timing, String) {
+        let mut out = String::new();
+        let t = Timing::of(|| {
+            let start = Instant::now();
+            out = f();
+            start.elapsed()
+        });
+        (t, out)
+    };
+    // A stage: its name, then how it runs on the CSV, on the Parquet file
+    // as rows, and on the Parquet file rendered as CSV text and parsed back
+    // (how Parquet reached these workflows before they took row sources).
+    type Way<'a> = &'a dyn Fn() -> String;
+    let as_csv = || open_parquet().unwrap().into_csv();
+    // Every row read and its cells counted: what each adaptor costs.
+    let read_all = |mut rows: Box<dyn RowSource>| {
+        let mut batch = RowBatch::new();
+        let (mut n, mut bytes) = (0usize, 0usize);
+        while rows.next_batch(&mut batch, 1024).unwrap() {
+            for row in batch.rows() {
+                n += 1;
+                bytes += row.iter().map(str::len).sum::<usize>();
+            }
+        }
+        format!("{n} rows, {bytes} bytes of cells")
+    };
+    let canaries =
+        |list: watermark_core::Result<watermark_core::CanaryList>| list.unwrap().to_json();
+    let matched = |found: Result<(Attribution, MasterMatch), MasterError>| {
+        let (a, m) = found.unwrap();
+        format!("{} {} {}", a.positions_read, m.rows_matched, m.master_rows)
+    };
+    let stages: [(&str, Way, Way, Way); 4] = [
+        (
+            "read every row",
+            &|| read_all(Box::new(CsvRows::new(File::open(input).unwrap()).unwrap())),
+            &|| read_all(Box::new(open_parquet().unwrap())),
+            &|| read_all(Box::new(CsvRows::new(as_csv()).unwrap())),
+        ),
+        (
+            "make_canaries",
+            &|| {
+                canaries(make_canaries(
+                    key,
+                    &policy,
+                    "bench",
+                    || File::open(input),
+                    &mut |_, _| {},
+                ))
+            },
+            &|| {
+                canaries(make_canaries_from_rows(
+                    key,
+                    &policy,
+                    "bench",
+                    open_parquet,
+                    &mut |_, _| {},
+                ))
+            },
+            &|| {
+                canaries(make_canaries(
+                    key,
+                    &policy,
+                    "bench",
+                    || Ok(as_csv()),
+                    &mut |_, _| {},
+                ))
+            },
+        ),
+        (
+            "suggest, 100,000 rows",
+            &|| {
+                let s = suggest_from_csv(File::open(input).unwrap(), 100_000, None, Some(0.01));
+                s.unwrap().to_commented_toml()
+            },
+            &|| {
+                let s = suggest_from_rows(open_parquet().unwrap(), 100_000, None, Some(0.01));
+                s.unwrap().to_commented_toml()
+            },
+            &|| {
+                let s = suggest_from_csv(as_csv(), 100_000, None, Some(0.01));
+                s.unwrap().to_commented_toml()
+            },
+        ),
+        (
+            "master match, 5,000-row leak",
+            &|| {
+                let master = File::open(input).unwrap();
+                matched(verify_csv_with_master(
+                    &detector,
+                    &leak[..],
+                    master,
+                    &[],
+                    &mut |_| {},
+                ))
+            },
+            &|| {
+                let leak = CsvRows::new(&leak[..]).unwrap();
+                matched(verify_rows_with_master(
+                    &detector,
+                    leak,
+                    open_parquet,
+                    &[],
+                    &mut |_| {},
+                ))
+            },
+            &|| {
+                matched(verify_csv_with_master(
+                    &detector,
+                    &leak[..],
+                    as_csv(),
+                    &[],
+                    &mut |_| {},
+                ))
+            },
+        ),
+    ];
+    // The least CPU time of the runs too: on a shared machine it varies
+    // less than the wall-clock time (these stages run on one thread).
+    println!(
+        "rows of text, best of {runs}, wall-clock time (CPU time): the roll as CSV; as Parquet; \
+         as Parquet rendered to CSV text and parsed back. Ratios to CSV"
+    );
+    for (name, csv_way, parquet_way, via_csv) in stages {
+        let ways = [csv_way, parquet_way, via_csv];
+        let mut best = [(f64::MAX, f64::MAX); 3];
+        for _ in 0..runs {
+            let mut outputs = Vec::new();
+            for (way, best) in ways.iter().zip(&mut best) {
+                let (t, out) = timed(*way);
+                best.0 = best.0.min(t.wall.as_secs_f64());
+                best.1 = best.1.min(t.user + t.system);
+                outputs.push(out);
+            }
+            assert!(
+                outputs.iter().all(|o| *o == outputs[0]),
+                "{name}: the ways differ"
+            );
+        }
+        let [c, p, r] = best;
+        println!(
+            "  {name:<30} {:>6.3} s ({:>5.2})  {:>6.3} s ({:>5.2}) {:.2}  {:>6.3} s ({:>5.2}) {:.2}",
+            c.0,
+            c.1,
+            p.0,
+            p.1,
+            p.0 / c.0,
+            r.0,
+            r.1,
+            r.0 / c.0
+        );
     }
 }

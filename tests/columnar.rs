@@ -23,9 +23,9 @@ use watermark_core::reexport::parquet::arrow::ArrowWriter;
 use watermark_core::reexport::parquet::basic::Compression;
 use watermark_core::{
     csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_csv_with, issue_parquet,
-    make_canaries, make_canaries_columnar, suggest_from_csv, verify_arrow_ipc, verify_csv,
+    make_canaries, make_canaries_from_rows, suggest_from_csv, verify_arrow_ipc, verify_csv,
     verify_parquet, Attribution, Codec, ColumnarRows, ConvertOptions, Detector, Embedder,
-    ErrorKind, Format, IssueOptions, MasterKey, Policy, Recipient,
+    ErrorKind, Format, IssueOptions, MasterKey, Policy, Recipient, RowSource,
 };
 use watermark_synth::Kind;
 
@@ -152,7 +152,7 @@ fn rewrite_parquet(
 fn text_rows(format: Format, bytes: &[u8]) -> (SchemaRef, Vec<Vec<String>>) {
     let rows = ColumnarRows::open(format, Cursor::new(bytes.to_vec())).unwrap();
     let schema = rows.schema();
-    (schema, rows.map(|r| r.unwrap()).collect())
+    (schema, rows.into_rows().map(|r| r.unwrap()).collect())
 }
 
 /// Checks a copy against its input: same schema and rows, equal outside the
@@ -501,6 +501,80 @@ fn copies_are_the_same_bytes_whatever_the_threads() {
     assert_eq!(distinct.len(), 5);
 }
 
+/// A copy's output that fails once it has taken `left` bytes.
+#[derive(Debug)]
+struct FailingAfter {
+    left: usize,
+}
+
+impl std::io::Write for FailingAfter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Err(std::io::Error::other("the disk is full"));
+        }
+        let n = buf.len().min(self.left);
+        self.left -= n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_copy_that_cannot_be_written_is_an_error_whatever_the_threads() {
+    let csv = synth(Kind::ElectoralRoll, 34, 4_000);
+    let policy = suggest_from_csv(&csv[..], 10_000, None, None)
+        .unwrap()
+        .policy;
+    let key = key();
+    let e = embedder(&key, &policy);
+    let convert = ConvertOptions {
+        row_group_rows: 500,
+        ..ConvertOptions::default()
+    };
+    let mut pq = Vec::new();
+    csv_to_parquet(&csv[..], &mut pq, convert.clone()).unwrap();
+    let mut ipc = Vec::new();
+    csv_to_arrow_ipc(&csv[..], &mut ipc, convert).unwrap();
+    for threads in [1, 2, 3] {
+        // The fourth copy fails partway; the others would be written.
+        let outputs = || {
+            (0..5)
+                .map(|r| FailingAfter {
+                    left: if r == 3 { 20_000 } else { usize::MAX },
+                })
+                .collect::<Vec<_>>()
+        };
+        let errors = [
+            issue_parquet(
+                &e,
+                Cursor::new(pq.clone()),
+                outputs(),
+                options(threads),
+                &mut |_| {},
+            )
+            .unwrap_err(),
+            issue_arrow_ipc(
+                &e,
+                Cursor::new(ipc.clone()),
+                outputs(),
+                options(threads),
+                &mut |_| {},
+            )
+            .unwrap_err(),
+        ];
+        for err in errors {
+            let text = err.to_string();
+            assert!(
+                text.contains("the disk is full"),
+                "{threads} threads: {text}"
+            );
+        }
+    }
+}
+
 #[test]
 fn marks_are_those_of_the_csv_path() {
     // The same extract as CSV and as Parquet gives the same marked values.
@@ -755,7 +829,7 @@ fn canaries_are_placed_in_parquet_copies_and_name_a_leaker() {
     csv_to_parquet(&csv[..], &mut pq, convert).unwrap();
     let key = key();
     let digest = blake3::hash(&pq).to_hex().to_string();
-    let list = make_canaries_columnar(
+    let list = make_canaries_from_rows(
         &key,
         &policy,
         &digest,
@@ -844,7 +918,7 @@ fn canaries_in_typed_columns_are_converted_to_the_column_type() {
         panic!("no canaries suggested")
     };
     let key = key();
-    let list = make_canaries_columnar(
+    let list = make_canaries_from_rows(
         &key,
         &policy,
         "digest",

@@ -14,6 +14,7 @@ use predicates::prelude::*;
 use predicates::str::contains;
 use rand::seq::SliceRandom as _;
 use rand::SeedableRng as _;
+use watermark_cli::commands::formats::{self, FileFormat};
 use watermark_core::reexport::arrow_array::{
     cast::AsArray, ArrayRef, BinaryArray, Date32Array, Int64Array, RecordBatch, UInt32Array,
 };
@@ -488,6 +489,154 @@ fn csv_in_parquet_out_and_leaks_in_any_format_name_their_recipient() {
     assert_eq!(found["master"]["blake3"], blake3_of(&master));
     assert_eq!(found["leak"]["blake3"], blake3_of(&s.p("no-id.parquet")));
     assert!(found["master"]["rows_matched"].as_u64().unwrap() >= 90);
+}
+
+// ----- The same extract in every format --------------------------------------
+
+/// The roll's text as a typed Parquet or Arrow copy of it shows it (see
+/// `typed_roll`): birth dates as `YYYY-MM-DD`, sections as plain digits.
+/// Written here with the `csv` crate, independently of the tool.
+fn text_form_csv(csv_in: &Path, csv_out: &Path) {
+    let mut r = csv::Reader::from_path(csv_in).unwrap();
+    let header = r.headers().unwrap().clone();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (birth, section) = (at("FECHA_NACIMIENTO"), at("SECCION"));
+    let mut w = csv::Writer::from_path(csv_out).unwrap();
+    w.write_record(&header).unwrap();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        let cells: Vec<String> = rec
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match i {
+                i if i == birth => format!("{}-{}-{}", &v[6..], &v[3..5], &v[..2]),
+                i if i == section => v.parse::<i64>().unwrap().to_string(),
+                _ => v.to_string(),
+            })
+            .collect();
+        w.write_record(&cells).unwrap();
+    }
+    w.flush().unwrap();
+}
+
+/// What a `verify --json` report says about the leak and whom it accuses,
+/// without what names the files (digests, sizes, paths, the log).
+fn attribution(report: &serde_json::Value) -> serde_json::Value {
+    let mut master = report["master"].clone();
+    let m = master.as_object_mut().unwrap();
+    m.remove("file");
+    m.remove("blake3");
+    serde_json::json!({
+        "master": master,
+        "rows_read": report["rows_read"],
+        "rows_used": report["rows_used"],
+        "rows_without_identity": report["rows_without_identity"],
+        "positions_read": report["positions_read"],
+        "canaries_found": report["canaries_found"],
+        "accused": report["accused"],
+        "recipients": report["recipients"],
+    })
+}
+
+#[test]
+fn canaries_policy_and_master_match_are_the_same_from_csv_parquet_and_arrow() {
+    let s = Setup::new(3_000);
+    let (schema, batches) = typed_roll(&s.p("roll.csv"), &s.p("roll.parquet"), false);
+    write_ipc(&s.p("roll.arrow"), &schema, &batches, false);
+    write_ipc(&s.p("roll.arrows"), &schema, &batches, true);
+    text_form_csv(&s.p("roll.csv"), &s.p("text.csv"));
+    let inputs = ["text.csv", "roll.parquet", "roll.arrow", "roll.arrows"];
+
+    // The suggested policy.
+    let policies: Vec<String> = inputs
+        .iter()
+        .map(|input| {
+            let out = s.p(&format!("{input}.toml"));
+            common::suggest(&s.p(input), &[], &out);
+            std::fs::read_to_string(out).unwrap()
+        })
+        .collect();
+    assert!(policies[0].contains("[canaries]"), "{}", policies[0]);
+    for (input, policy) in inputs.iter().zip(&policies) {
+        assert_eq!(policy, &policies[0], "{input}");
+    }
+    std::fs::copy(s.p("text.csv.toml"), s.p("policy.toml")).unwrap();
+
+    // The canary list, made as `issue` makes it, under one input digest (a
+    // list is keyed on its input's digest, which differs by format).
+    let key = watermark_core::MasterKey::from_bytes([9; 32]);
+    let policy = watermark_core::Policy::from_toml(&policies[0]).unwrap();
+    let quiet = watermark_cli::output::Printer {
+        json: false,
+        quiet: true,
+    };
+    let lists: Vec<String> = inputs
+        .iter()
+        .map(|input| {
+            let path = s.p(input);
+            let format = FileFormat::detect(&path).unwrap();
+            formats::make_canaries_of(&key, &policy, "one digest", &path, format, quiet)
+                .unwrap()
+                .to_json()
+        })
+        .collect();
+    let list = watermark_core::CanaryList::from_json(&lists[0]).unwrap();
+    assert!(list.len() > 50, "{} canaries", list.len());
+    assert_eq!(list.input_rows(), 3_000);
+    for (input, l) in inputs.iter().zip(&lists) {
+        // Not assert_eq: the lists are long.
+        assert!(
+            l == &lists[0],
+            "{input}: another canary list than the CSV's"
+        );
+    }
+
+    // A leak without the identity columns, matched to the master extract in
+    // each format: CSV copies of the text form, 150 rows of PRI's.
+    s.issue_json("text.csv", "copies", &["PAN", "PRI", "MC"], &[]);
+    let mut r = csv::Reader::from_path(s.p("copies/PRI.csv")).unwrap();
+    let header = r.headers().unwrap().clone();
+    let keep: Vec<usize> = (0..header.len())
+        .filter(|&i| !["CURP", "CLAVE_ELECTOR"].contains(&&header[i]))
+        .collect();
+    let mut w = csv::Writer::from_path(s.p("leak.csv")).unwrap();
+    w.write_record(keep.iter().map(|&i| &header[i])).unwrap();
+    for rec in r.records().skip(1_000).step_by(7).take(150) {
+        let rec = rec.unwrap();
+        w.write_record(keep.iter().map(|&i| &rec[i])).unwrap();
+    }
+    w.flush().unwrap();
+    drop(w);
+    let mut leak = Vec::new();
+    csv_to_parquet(
+        File::open(s.p("leak.csv")).unwrap(),
+        &mut leak,
+        ConvertOptions::default(),
+    )
+    .unwrap();
+    std::fs::write(s.p("leak.parquet"), leak).unwrap();
+
+    let mut seen: Option<serde_json::Value> = None;
+    for leak in ["leak.csv", "leak.parquet"] {
+        for master in inputs {
+            let report = s.verify_json(leak, &["--master", s.p(master).to_str().unwrap()]);
+            let found = attribution(&report);
+            assert_eq!(found["master"]["used"], true, "{leak}, {master}");
+            assert_eq!(
+                report["master"]["blake3"],
+                blake3_of(&s.p(master)),
+                "{leak}, {master}"
+            );
+            match &seen {
+                None => {
+                    assert_eq!(accused(&report), ["PRI"], "{report:#}");
+                    assert!(found["master"]["rows_matched"].as_u64().unwrap() >= 140);
+                    seen = Some(found);
+                }
+                Some(first) => assert_eq!(&found, first, "{leak}, {master}"),
+            }
+        }
+    }
 }
 
 // ----- Refusals -------------------------------------------------------------

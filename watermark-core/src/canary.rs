@@ -50,17 +50,16 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::io::{BufReader, Read};
 
 use serde::{Deserialize, Serialize};
 
 use crate::code::{Anchor, Position, RowHeads};
-use crate::csv_io::{header, reader, sniff, Progress};
-use crate::error::{from_csv, Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::ids::{self, CurpInput, Sex};
 use crate::key::Subkeys;
 use crate::normalize::fold;
 use crate::policy::{Canaries, Policy};
+use crate::rows::{self, Progress, Row, RowBatch, RowSource};
 use crate::scheme::Scheme;
 
 /// Rows examined to find the sort key.
@@ -346,42 +345,16 @@ impl Roles {
     }
 }
 
-/// Reads a CSV extract row by row with its sniffed dialect.
-fn for_each_row<R: Read>(
-    input: R,
-    mut f: impl FnMut(u64, &csv::StringRecord) -> Result<()>,
+/// Reads every row of a freshly opened extract; returns its header and its
+/// number of rows.
+fn each_row<S: RowSource>(
+    mut source: S,
+    batch: &mut RowBatch,
+    mut f: impl FnMut(u64, Row<'_>) -> Result<()>,
     progress: &mut dyn FnMut(Progress),
-) -> Result<Vec<String>> {
-    let mut input = BufReader::with_capacity(1 << 16, input);
-    let dialect = sniff(&mut input)?;
-    let mut rdr = reader(input, dialect);
-    let (_, header) = header(&mut rdr)?;
-    let mut raw = csv::ByteRecord::new();
-    let mut row = 0u64;
-    loop {
-        match rdr.read_byte_record(&mut raw) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(from_csv(e, Some(header.len()))),
-        }
-        row += 1;
-        let line = raw.position().map(|p| p.line()).unwrap_or(0);
-        let rec = csv::StringRecord::from_byte_record(std::mem::take(&mut raw)).map_err(|e| {
-            let col = e.utf8_error().field();
-            Error::new(ErrorKind::Utf8)
-                .at_row(row, line)
-                .in_column(header.get(col).cloned().unwrap_or_default())
-        })?;
-        f(row, &rec).map_err(|e| e.at_row(row, line))?;
-        raw = rec.into_byte_record();
-        if row.is_multiple_of(8192) {
-            progress(Progress {
-                rows: row,
-                bytes: raw.position().map(|p| p.byte()).unwrap_or(0),
-            });
-        }
-    }
-    Ok(header)
+) -> Result<(Vec<String>, u64)> {
+    let rows = rows::for_each_row(&mut source, batch, |at, row| f(at.row, row), progress)?;
+    Ok((source.header().to_vec(), rows))
 }
 
 /// Compares two folded values: as numbers when both are digits, else as text.
@@ -1091,20 +1064,25 @@ struct Attempt {
     fresh: Vec<(usize, String)>,
 }
 
-/// Makes the canaries for an extract. `open` opens the extract afresh; it is
-/// read four times (rows, sort order and a sample; the source rows and the
-/// counts of the values drawn from uniform rows; the rows matching the
-/// canaries' localities and their counts; collisions and placement), never
-/// held in memory (the counts take memory in proportion to distinct
-/// values). `progress` gets the pass (1-4) and how far it is.
-pub fn make_canaries<R: Read>(
+/// Makes the canaries for an extract in any format. `open` opens the
+/// extract afresh as rows of text; it is read four times (rows, sort order
+/// and a sample; the source rows and the counts of the values drawn from
+/// uniform rows; the rows matching the canaries' localities and their
+/// counts; collisions and placement), never held in memory (the counts take
+/// memory in proportion to distinct values). `progress` gets the pass (1-4)
+/// and how far it is.
+///
+/// The canaries depend only on the key, the policy, `input_blake3` and the
+/// rows' text, so an extract gives the same list in every format its cells
+/// read the same in.
+pub fn make_canaries_from_rows<S: RowSource>(
     scheme_key: &crate::MasterKey,
     policy: &Policy,
     input_blake3: &str,
-    mut open: impl FnMut() -> std::io::Result<R>,
+    mut open: impl FnMut() -> Result<S>,
     progress: &mut dyn FnMut(u8, Progress),
 ) -> Result<CanaryList> {
-    let mut open = move || open().map_err(|e| Error::io("opening the extract", e));
+    let mut batch = RowBatch::new();
     let scheme = Scheme::new(scheme_key, policy)?;
     let Some(spec) = policy.canaries.as_ref() else {
         return Err(Error::policy("the policy has no [canaries] section"));
@@ -1117,8 +1095,9 @@ pub fn make_canaries<R: Read>(
     let mut model_sample: Vec<Vec<String>> = Vec::new();
     let mut reservoir_draws = Draws::new(&scheme.keys, b"sample", input_blake3, &digest);
     let mut rows = 0u64;
-    let header = for_each_row(
+    let (header, _) = each_row(
         open()?,
+        &mut batch,
         |r, rec| {
             rows = r;
             if sample.len() < SORT_SAMPLE {
@@ -1237,8 +1216,9 @@ pub fn make_canaries<R: Read>(
     let mut tally0: HashMap<usize, Tally> = level0.iter().map(|&g| (g, Tally::default())).collect();
     let mut numbers: Vec<HashMap<String, u64>> = vec![HashMap::new(); model.free.len()];
     let mut tally_draws = Draws::new(&scheme.keys, b"tally", input_blake3, &digest);
-    for_each_row(
+    each_row(
         open()?,
+        &mut batch,
         |r, rec| {
             let row: Vec<&str> = rec.iter().collect();
             let values: Vec<String> = model.free.iter().map(|f| f.value(&row)).collect();
@@ -1323,8 +1303,9 @@ pub fn make_canaries<R: Read>(
     let mut tallies: HashMap<(usize, String), Tally> = HashMap::new();
     if !level1.is_empty() {
         let mut values: Vec<String> = Vec::new();
-        for_each_row(
+        each_row(
             open()?,
+            &mut batch,
             |r, rec| {
                 let row: Vec<&str> = rec.iter().collect();
                 values.clear();
@@ -1461,8 +1442,9 @@ pub fn make_canaries<R: Read>(
     let mut end = vec![rows; made.len()];
     let (mut c_start, mut c_end) = (0usize, 0usize);
     let mut key = Vec::new();
-    for_each_row(
+    each_row(
         open()?,
+        &mut batch,
         |r, rec| {
             let mut check = |k: String| {
                 if let Some(&c) = claimed.get(&k) {

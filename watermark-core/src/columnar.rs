@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::{Arc, Mutex};
 
 use arrow_array::builder::{GenericStringBuilder, StringViewBuilder};
@@ -54,14 +54,12 @@ use parquet::file::metadata::{KeyValue, ParquetMetaData};
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::{ChunkReader, Length};
 
-use crate::canary::CanaryList;
+use crate::csv_io::Dialect;
 use crate::csv_io::{field, header, reader, sniff, utf8_fields, IssueOptions, IssueSummary};
-use crate::csv_io::{Dialect, Progress};
 use crate::detect::{Attribution, Detector};
 use crate::embed::{Embedder, RowMarker};
 use crate::error::{from_csv, Error, ErrorKind, Result};
-use crate::key::MasterKey;
-use crate::policy::Policy;
+use crate::rows::{Progress, RowBatch, RowSource};
 
 /// The Arrow and Parquet crates this module's API speaks, re-exported so
 /// callers build and read batches with the same versions.
@@ -1153,10 +1151,10 @@ fn texts(batch: &RecordBatch, names: &[String], needed: &[bool]) -> Result<Vec<T
 }
 
 // ---------------------------------------------------------------------------
-// Rows of text: for canaries and for anything that wants them
+// Rows of text: canaries, policy suggestion, matching to the master
 
-/// A columnar extract read as rows of text, one `Vec<String>` per row.
-/// Streams batch by batch.
+/// A columnar extract read as rows of text: a [`RowSource`], streamed record
+/// batch by record batch.
 ///
 /// Each cell is in the text form a CSV export shows, which is also the form
 /// issuance and verification read identity and carrier cells in (anchors
@@ -1179,16 +1177,23 @@ fn texts(batch: &RecordBatch, names: &[String], needed: &[bool]) -> Result<Vec<T
 ///
 /// Columns of other types (binary, nested, intervals, durations) have no
 /// text form: an identity or carrier column of such a type is refused, and
-/// [`ColumnarRows`] refuses to read an extract that has one.
+/// [`ColumnarRows`] refuses to read rows of an extract that has one.
+///
+/// Cells are rendered straight from each batch's arrays into the
+/// [`RowBatch`]'s text buffer, column by column. A row's line, in errors, is
+/// the one it has in the extract's CSV form (`row + 1`).
 pub struct ColumnarRows {
     header: Vec<String>,
     schema: SchemaRef,
     batches: Batches,
-    current: Vec<Text>,
-    len: usize,
-    at: usize,
+    count: ByteCount,
+    /// The rest of a record batch cut at a caller's limit.
+    pending: Option<RecordBatch>,
+    /// Rows handed out so far.
     row: u64,
     failed: bool,
+    /// Where each cell of the column being rendered ends.
+    ends: Vec<usize>,
 }
 
 impl std::fmt::Debug for ColumnarRows {
@@ -1212,7 +1217,8 @@ impl ColumnarRows {
         Ok(Self::from_source(open_arrow_ipc(input)?))
     }
 
-    /// Reads an extract in the given format (not CSV).
+    /// Reads an extract in the given format (not CSV: see
+    /// [`CsvRows`](crate::CsvRows)).
     pub fn open<R: Read + Seek + Send + 'static>(format: Format, input: R) -> Result<ColumnarRows> {
         match format {
             Format::Parquet => Self::parquet(input),
@@ -1228,11 +1234,11 @@ impl ColumnarRows {
             header: source.names(),
             schema: Arc::clone(&source.schema),
             batches: source.batches,
-            current: Vec::new(),
-            len: 0,
-            at: 0,
+            count: source.count,
+            pending: None,
             row: 0,
             failed: false,
+            ends: Vec::new(),
         }
     }
 
@@ -1246,27 +1252,58 @@ impl ColumnarRows {
         Arc::clone(&self.schema)
     }
 
-    /// Loads the next non-empty batch; false at the end.
-    fn advance(&mut self) -> Result<bool> {
-        while self.at == self.len {
-            let Some(batch) = self.batches.next() else {
-                return Ok(false);
+    /// The next record batch with rows, at most `limit` of them (the rest is
+    /// kept for the next call); `None` at the end.
+    fn next_piece(&mut self, limit: usize) -> Result<Option<RecordBatch>> {
+        let batch = loop {
+            let batch = match self.pending.take() {
+                Some(b) => b,
+                None => match self.batches.next() {
+                    Some(b) => b?,
+                    None => return Ok(None),
+                },
             };
-            let batch = batch?;
-            let all = vec![true; self.header.len()];
-            self.current = texts(&batch, &self.header, &all).map_err(|e| shift_row(e, self.row))?;
-            self.len = batch.num_rows();
-            self.at = 0;
+            if batch.num_rows() > 0 {
+                break batch;
+            }
+        };
+        let limit = limit.max(1);
+        if batch.num_rows() <= limit {
+            return Ok(Some(batch));
         }
-        Ok(true)
+        self.pending = Some(batch.slice(limit, batch.num_rows() - limit));
+        Ok(Some(batch.slice(0, limit)))
+    }
+
+    /// Renders every cell of `piece` into `out`, column by column.
+    fn fill(&mut self, piece: &RecordBatch, out: &mut RowBatch) -> Result<()> {
+        let rows = piece.num_rows();
+        out.start_columns(self.header.len(), rows, self.row + 1);
+        for (c, (array, name)) in piece.columns().iter().zip(&self.header).enumerate() {
+            let ends = &mut self.ends;
+            ends.clear();
+            ends.push(out.text_mut().len());
+            if render(array.as_ref(), out.text_mut(), ends).is_none() {
+                return Err(Error::policy(format!(
+                    "column {name:?} has type {}, which has no text form to read",
+                    array.data_type()
+                ))
+                .in_column(name));
+            }
+            for (k, w) in ends.windows(2).enumerate() {
+                out.set_cell(k, c, w[0], w[1]);
+            }
+        }
+        Ok(())
     }
 
     /// The extract as CSV text (`,`-separated, every field quoted, `\n` line
-    /// ends), produced batch by batch as it is read: what the CSV functions
-    /// read, [`make_canaries`](crate::make_canaries) among them.
+    /// ends), produced batch by batch as it is read: what a CSV copy of a
+    /// columnar extract is issued from.
     pub fn into_csv(self) -> ColumnarCsv {
         ColumnarCsv {
             rows: self,
+            batch: RowBatch::new(),
             buf: Vec::new(),
             pos: 0,
             header_done: false,
@@ -1284,35 +1321,43 @@ fn shift_row(e: Error, before: u64) -> Error {
     }
 }
 
-impl Iterator for ColumnarRows {
-    type Item = Result<Vec<String>>;
+impl RowSource for ColumnarRows {
+    fn header(&self) -> &[String] {
+        &self.header
+    }
 
-    fn next(&mut self) -> Option<Self::Item> {
+    fn next_batch(&mut self, batch: &mut RowBatch, limit: usize) -> Result<bool> {
+        batch.start(self.header.len(), self.row + 1);
         if self.failed {
-            return None;
+            return Ok(false);
         }
-        match self.advance() {
-            Ok(true) => {}
-            Ok(false) => return None,
+        let filled = match self.next_piece(limit) {
+            Ok(None) => return Ok(false),
+            Ok(Some(piece)) => self.fill(&piece, batch).map(|()| piece.num_rows()),
+            Err(e) => Err(e),
+        };
+        match filled {
+            Ok(rows) => {
+                self.row += rows as u64;
+                Ok(true)
+            }
             Err(e) => {
                 self.failed = true;
-                return Some(Err(e));
+                batch.start(self.header.len(), self.row + 1);
+                Err(shift_row(e, self.row))
             }
         }
-        let k = self.at;
-        self.at += 1;
-        self.row += 1;
-        Some(Ok(self
-            .current
-            .iter()
-            .map(|t| t.get(k).to_string())
-            .collect()))
+    }
+
+    fn bytes_read(&self) -> u64 {
+        self.count.get()
     }
 }
 
 /// A columnar extract as CSV text; see [`ColumnarRows::into_csv`].
 pub struct ColumnarCsv {
     rows: ColumnarRows,
+    batch: RowBatch,
     buf: Vec<u8>,
     pos: usize,
     header_done: bool,
@@ -1341,8 +1386,8 @@ impl ColumnarCsv {
             self.header_done = true;
             out.write_record(&self.rows.header)?;
         } else {
-            let rows = &mut self.rows;
-            match rows.advance() {
+            // A record batch at a time, as it was read.
+            match self.rows.next_batch(&mut self.batch, usize::MAX) {
                 Ok(true) => {}
                 Ok(false) => {
                     self.done = true;
@@ -1350,11 +1395,9 @@ impl ColumnarCsv {
                 }
                 Err(e) => return Err(io::Error::other(e)),
             }
-            for k in rows.at..rows.len {
-                out.write_record(rows.current.iter().map(|t| t.get(k)))?;
+            for row in self.batch.rows() {
+                out.write_record(row.iter())?;
             }
-            rows.row += (rows.len - rows.at) as u64;
-            rows.at = rows.len;
         }
         self.buf = out.into_inner().map_err(|e| e.into_error())?;
         Ok(true)
@@ -1373,27 +1416,6 @@ impl Read for ColumnarCsv {
         self.pos += n;
         Ok(n)
     }
-}
-
-/// [`make_canaries`](crate::make_canaries) for a Parquet or Arrow IPC
-/// extract: `open` opens it afresh (it is read three times, never held in
-/// memory). The canaries' values are the text forms of the cells, as
-/// [`ColumnarRows`] gives them; issuing converts them back to each column's
-/// type.
-pub fn make_canaries_columnar(
-    key: &MasterKey,
-    policy: &Policy,
-    input_blake3: &str,
-    mut open: impl FnMut() -> Result<ColumnarRows>,
-    progress: &mut dyn FnMut(u8, Progress),
-) -> Result<CanaryList> {
-    crate::canary::make_canaries(
-        key,
-        policy,
-        input_blake3,
-        || open().map(ColumnarRows::into_csv).map_err(io::Error::other),
-        progress,
-    )
 }
 
 // ---------------------------------------------------------------------------
@@ -2108,9 +2130,6 @@ fn ipc_options(compression: Option<CompressionType>) -> Result<IpcWriteOptions, 
     IpcWriteOptions::default().try_with_compression(compression)
 }
 
-/// Batches in flight per thread; see the CSV path.
-const DEPTH: usize = 4;
-
 fn worker_stopped() -> Error {
     Error::io("marking rows", io::Error::other("a worker thread stopped"))
 }
@@ -2147,9 +2166,10 @@ fn write_marked<W: Write + Send>(sinks: &mut [Sink<W>], marked: &Marked) -> Resu
 }
 
 /// The shared issuing loop: reads `source` on the calling thread, marks
-/// batches on `threads` workers dealt round-robin, and writes each copy on
-/// writer threads, batches in input order, so the bytes do not depend on the
-/// number of threads.
+/// batches on `threads` workers that take them from one queue (the ordered
+/// pipeline the CSV path uses too), and writes each copy on writer threads,
+/// batches in input order, so the bytes do not depend on the number of
+/// threads.
 fn issue<W: Write + Send>(
     embedder: &Embedder,
     source: Source,
@@ -2184,7 +2204,7 @@ fn issue<W: Write + Send>(
     // Reads the next job, looking one batch ahead to know the last.
     let mut ahead = pieces.next().transpose()?;
     let mut next_row = 1u64;
-    let mut next_job = move || -> Result<Option<Job>> {
+    let next_job = move || -> Result<Option<Job>> {
         let Some((batch, end_group)) = ahead.take() else {
             return Ok(None);
         };
@@ -2207,43 +2227,24 @@ fn issue<W: Write + Send>(
     };
 
     let mut sinks = sinks;
+    let markers = (0..threads)
+        .map(|_| embedder.bind(&plan.names))
+        .collect::<Result<Vec<_>>>()?;
+    let mark = |marker: &mut RowMarker<'_>, job: Job| mark_job(marker, embedder, plan, job);
     let outputs = if threads <= 1 {
-        let mut marker = embedder.bind(&plan.names)?;
-        while let Some(job) = next_job()? {
-            let marked = mark_job(&mut marker, embedder, plan, job)?;
+        crate::pipeline::ordered("marking rows", markers, mark, next_job, |marked| {
             write_marked(&mut sinks, &marked)?;
             totals.add(&marked);
             report(&marked);
-        }
+            Ok(())
+        })?;
         finish_all(sinks)?
     } else {
+        // Marking threads take batches from one queue (the pipeline); writer
+        // threads encode the copies, copy r on writer r % writers, each
+        // batch as the pipeline hands them back, in input order.
         let writers = threads.min(n).max(1);
         std::thread::scope(|scope| -> Result<Vec<(usize, W)>> {
-            let mut to_workers: Vec<SyncSender<Job>> = Vec::with_capacity(threads);
-            let mut from_workers: Vec<Receiver<Result<Marked>>> = Vec::with_capacity(threads);
-            for _ in 0..threads {
-                let (tx, rx) = sync_channel::<Job>(DEPTH);
-                let (rtx, rrx) = sync_channel::<Result<Marked>>(DEPTH);
-                to_workers.push(tx);
-                from_workers.push(rrx);
-                scope.spawn(move || {
-                    let mut marker = match embedder.bind(&plan.names) {
-                        Ok(m) => m,
-                        Err(e) => {
-                            let _ = rtx.send(Err(e));
-                            return;
-                        }
-                    };
-                    for job in rx {
-                        let result = mark_job(&mut marker, embedder, plan, job);
-                        let failed = result.is_err();
-                        if rtx.send(result).is_err() || failed {
-                            return;
-                        }
-                    }
-                });
-            }
-            // Writer threads: copy r is written by thread r % writers.
             let mut groups: Vec<Vec<Sink<W>>> = (0..writers).map(|_| Vec::new()).collect();
             for sink in sinks.drain(..) {
                 groups[sink.recipient % writers].push(sink);
@@ -2251,7 +2252,7 @@ fn issue<W: Write + Send>(
             let mut to_writers: Vec<SyncSender<Option<Arc<Marked>>>> = Vec::with_capacity(writers);
             let mut handles = Vec::with_capacity(writers);
             for mut group in groups {
-                let (tx, rx) = sync_channel::<Option<Arc<Marked>>>(DEPTH);
+                let (tx, rx) = sync_channel::<Option<Arc<Marked>>>(crate::pipeline::DEPTH);
                 to_writers.push(tx);
                 handles.push(scope.spawn(move || -> Result<Option<Vec<(usize, W)>>> {
                     for marked in rx {
@@ -2265,43 +2266,25 @@ fn issue<W: Write + Send>(
                     Ok(None)
                 }));
             }
-
-            let result = (|| -> Result<()> {
-                let mut sent = 0usize;
-                let mut received = 0usize;
-                let mut drain_one = |received: &mut usize| -> Result<()> {
-                    let marked = from_workers[*received % threads]
-                        .recv()
-                        .map_err(|_| worker_stopped())??;
-                    *received += 1;
+            let to_writers_ref = &to_writers;
+            let result =
+                crate::pipeline::ordered("marking rows", markers, mark, next_job, |marked| {
                     totals.add(&marked);
                     report(&marked);
                     let marked = Arc::new(marked);
-                    for tx in &to_writers {
+                    for tx in to_writers_ref {
                         tx.send(Some(Arc::clone(&marked)))
                             .map_err(|_| worker_stopped())?;
                     }
                     Ok(())
-                };
-                while let Some(job) = next_job()? {
-                    if sent - received == threads * DEPTH {
-                        drain_one(&mut received)?;
+                })
+                .and_then(|()| {
+                    for tx in to_writers_ref {
+                        tx.send(None).map_err(|_| worker_stopped())?;
                     }
-                    to_workers[sent % threads]
-                        .send(job)
-                        .map_err(|_| worker_stopped())?;
-                    sent += 1;
-                }
-                while received < sent {
-                    drain_one(&mut received)?;
-                }
-                for tx in &to_writers {
-                    tx.send(None).map_err(|_| worker_stopped())?;
-                }
-                Ok(())
-            })();
-            // Closing the channels ends every thread, on success or error.
-            drop(to_workers);
+                    Ok(())
+                });
+            // Closing the channels ends every writer, on success or error.
             drop(to_writers);
             let mut outputs = Vec::with_capacity(n);
             let mut writer_error = None;
@@ -2985,7 +2968,10 @@ mod tests {
         let read = |format: Format, bytes: &[u8]| {
             let rows = ColumnarRows::open(format, io::Cursor::new(bytes.to_vec())).unwrap();
             let schema = rows.schema();
-            (schema, rows.map(|r| r.unwrap()).collect::<Vec<_>>())
+            (
+                schema,
+                rows.into_rows().map(|r| r.unwrap()).collect::<Vec<_>>(),
+            )
         };
         let (in_schema, in_rows) = read(Format::Parquet, &parquet);
         assert_eq!(in_schema, schema);
@@ -3026,6 +3012,180 @@ mod tests {
             &ConvertOptions::default()
         )
         .is_err());
+    }
+
+    /// Every row of a columnar file read through [`RowSource`] with batches
+    /// of at most `limit` rows, with its position.
+    fn rows_in_batches(
+        format: Format,
+        bytes: &[u8],
+        limit: usize,
+    ) -> (Vec<(crate::RowPosition, Vec<String>)>, u64) {
+        let mut rows = ColumnarRows::open(format, io::Cursor::new(bytes.to_vec())).unwrap();
+        let mut batch = RowBatch::new();
+        let mut out = Vec::new();
+        while rows.next_batch(&mut batch, limit).unwrap() {
+            assert!(!batch.is_empty() && batch.len() <= limit);
+            for k in 0..batch.len() {
+                out.push((
+                    batch.position(k),
+                    batch.row(k).iter().map(str::to_string).collect(),
+                ));
+            }
+        }
+        assert!(batch.is_empty());
+        (out, rows.bytes_read())
+    }
+
+    #[test]
+    fn rows_of_text_come_straight_from_the_batches_as_csv_shows_them() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("CURP", DataType::Utf8, true),
+            Field::new("NOMBRE", DataType::LargeUtf8, true),
+            Field::new("NSS", DataType::Int64, true),
+            Field::new("MONTO", DataType::Decimal128(12, 2), true),
+            Field::new("NACIMIENTO", DataType::Date32, true),
+            Field::new(
+                "CALLE",
+                DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                true,
+            ),
+            Field::new("ACTIVO", DataType::Boolean, true),
+        ]));
+        let batch = |from: i64, n: i64| {
+            let ids: Vec<Option<String>> = (from..from + n)
+                .map(|i| (i % 5 != 3).then(|| format!("ID{i:03}")))
+                .collect();
+            let columns: Vec<ArrayRef> = vec![
+                Arc::new(StringArray::from(ids)),
+                Arc::new(LargeStringArray::from_iter(
+                    (from..from + n).map(|i| (i % 4 != 1).then(|| format!("Ñoño \"{i}\",\n"))),
+                )),
+                Arc::new(arrow_array::Int64Array::from_iter(
+                    (from..from + n).map(|i| (i % 6 != 2).then_some(i * 1_000_000_007 - 3)),
+                )),
+                Arc::new(
+                    arrow_array::Decimal128Array::from_iter(
+                        (from..from + n).map(|i| Some(i128::from(i) * 37 - 50)),
+                    )
+                    .with_precision_and_scale(12, 2)
+                    .unwrap(),
+                ),
+                Arc::new(arrow_array::Date32Array::from_iter(
+                    (from..from + n).map(|i| (i % 7 != 0).then_some(i as i32 * 97)),
+                )),
+                // One dictionary for every batch, as an IPC file needs.
+                Arc::new(
+                    arrow_array::DictionaryArray::<Int32Type>::try_new(
+                        arrow_array::Int32Array::from_iter(
+                            (from..from + n).map(|i| (i % 3 != 0).then_some((i % 2) as i32)),
+                        ),
+                        Arc::new(StringArray::from(vec!["AV. X", "C. Y"])),
+                    )
+                    .unwrap(),
+                ),
+                Arc::new(arrow_array::BooleanArray::from_iter(
+                    (from..from + n).map(|i| (i % 2 == 0).then_some(i % 4 == 0)),
+                )),
+            ];
+            RecordBatch::try_new(Arc::clone(&schema), columns).unwrap()
+        };
+        // Batches of 7, 0 and 9 rows.
+        let batches = [batch(0, 7), batch(7, 0), batch(7, 9)];
+        let mut parquet = Vec::new();
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(5))
+            .build();
+        let mut w = ArrowWriter::try_new(&mut parquet, Arc::clone(&schema), Some(props)).unwrap();
+        for b in &batches {
+            w.write(b).unwrap();
+        }
+        w.close().unwrap();
+        let mut file = Vec::new();
+        let mut w = FileWriter::try_new(&mut file, &schema).unwrap();
+        for b in &batches {
+            w.write(b).unwrap();
+        }
+        w.finish().unwrap();
+        drop(w);
+        let mut stream = Vec::new();
+        let mut w = StreamWriter::try_new(&mut stream, &schema).unwrap();
+        for b in &batches {
+            w.write(b).unwrap();
+        }
+        w.finish().unwrap();
+        drop(w);
+
+        let row_8 = [
+            "",
+            "Ñoño \"8\",\n",
+            "",
+            "2.46",
+            "1972-02-16",
+            "AV. X",
+            "true",
+        ];
+        let row_9 = ["ID009", "", "9000000060", "2.83", "1972-05-23", "", ""];
+        for (format, bytes) in [
+            (Format::Parquet, &parquet),
+            (Format::ArrowIpc, &file),
+            (Format::ArrowIpc, &stream),
+        ] {
+            // What a CSV export of the file holds, read back as CSV.
+            let csv_rows: Vec<Vec<String>> = csv::Reader::from_reader(
+                ColumnarRows::open(format, io::Cursor::new(bytes.clone()))
+                    .unwrap()
+                    .into_csv(),
+            )
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+            assert_eq!(csv_rows.len(), 16);
+            assert_eq!(csv_rows[8], row_8);
+            assert_eq!(csv_rows[9], row_9);
+            assert_eq!(csv_rows[3][0], "", "a null is an empty cell");
+            assert_eq!(csv_rows[0][1], "Ñoño \"0\",\n");
+            for limit in [1, 3, 1024, usize::MAX] {
+                let (rows, bytes_read) = rows_in_batches(format, bytes, limit);
+                let cells: Vec<Vec<String>> = rows.iter().map(|(_, r)| r.clone()).collect();
+                assert_eq!(cells, csv_rows, "{format}, batches of {limit}");
+                for (n, (at, _)) in rows.iter().enumerate() {
+                    let row = n as u64 + 1;
+                    assert_eq!(*at, crate::RowPosition { row, line: row + 1 });
+                }
+                assert!(bytes_read > 0);
+            }
+        }
+    }
+
+    #[test]
+    fn a_column_without_text_form_is_an_error_placed_at_its_column() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("CURP", DataType::Utf8, false),
+            Field::new("FOTO", DataType::Binary, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            Arc::clone(&schema),
+            vec![
+                Arc::new(StringArray::from(vec!["A", "B"])),
+                Arc::new(arrow_array::BinaryArray::from(vec![&b"x"[..], &b"y"[..]])),
+            ],
+        )
+        .unwrap();
+        let mut file = Vec::new();
+        let mut w = FileWriter::try_new(&mut file, &schema).unwrap();
+        w.write(&batch).unwrap();
+        w.finish().unwrap();
+        drop(w);
+        let mut rows = ColumnarRows::arrow_ipc(io::Cursor::new(file)).unwrap();
+        assert_eq!(RowSource::header(&rows), ["CURP", "FOTO"]);
+        let mut batch = RowBatch::new();
+        let e = rows.next_batch(&mut batch, 10).unwrap_err();
+        assert_eq!(e.column(), Some("FOTO"));
+        assert!(e.to_string().contains("Binary"), "{e}");
+        assert!(batch.is_empty());
+        // Nothing more after an error.
+        assert!(!rows.next_batch(&mut batch, 10).unwrap());
     }
 
     /// Reads every batch of a columnar file; the error, if any.

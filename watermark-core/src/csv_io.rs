@@ -4,9 +4,15 @@
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::ops::Range;
 
+use crate::canary::CanaryList;
 use crate::detect::{Attribution, Detector, ReadBatch, RowReader, BATCH_ROWS};
 use crate::embed::{Embedder, RowMarker};
 use crate::error::{from_csv, Error, ErrorKind, Result};
+use crate::key::MasterKey;
+use crate::master::{ExtraRows, MasterError, MasterMatch};
+use crate::policy::Policy;
+use crate::rows::{Progress, RowBatch, RowSource};
+use crate::suggest::Suggestion;
 
 /// The dialect of a CSV file, sniffed from its header line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,13 +143,96 @@ pub(crate) fn field<'r>(all: &'r str, rec: &csv::ByteRecord, i: usize) -> &'r st
     &all[range]
 }
 
-/// Progress of a long operation, reported every few thousand rows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Progress {
-    /// Data rows done.
-    pub rows: u64,
-    /// Input bytes consumed.
-    pub bytes: u64,
+/// A CSV extract as a [`RowSource`]: the dialect sniffed from the header
+/// line, the header (a byte-order mark dropped), then the records, each
+/// checked to be UTF-8 and to have as many fields as the header. Cells are
+/// the fields as the CSV holds them, unquoted.
+pub struct CsvRows<R: Read> {
+    rdr: csv::Reader<BufReader<R>>,
+    header: Vec<String>,
+    dialect: Dialect,
+    record: csv::ByteRecord,
+    rows: u64,
+}
+
+impl<R: Read> std::fmt::Debug for CsvRows<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsvRows")
+            .field("dialect", &self.dialect)
+            .field("columns", &self.header.len())
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Read> CsvRows<R> {
+    /// Sniffs the dialect and reads the header, refusing an empty input or
+    /// a header that is not UTF-8.
+    pub fn new(input: R) -> Result<CsvRows<R>> {
+        let mut input = BufReader::with_capacity(1 << 16, input);
+        let dialect = sniff(&mut input)?;
+        let mut rdr = reader(input, dialect);
+        let (_, header) = header(&mut rdr)?;
+        Ok(CsvRows {
+            rdr,
+            header,
+            dialect,
+            record: csv::ByteRecord::new(),
+            rows: 0,
+        })
+    }
+
+    /// The sniffed dialect.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The reader the CSV is read from.
+    pub fn get_ref(&self) -> &R {
+        self.rdr.get_ref().get_ref()
+    }
+}
+
+impl<R: Read> CsvRows<R> {
+    fn fill(&mut self, batch: &mut RowBatch, limit: usize) -> Result<bool> {
+        batch.start(self.header.len(), self.rows + 1);
+        let rec = &mut self.record;
+        while batch.len() < limit.max(1) {
+            match self.rdr.read_byte_record(rec) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(from_csv(e, Some(self.header.len()))),
+            }
+            self.rows += 1;
+            let all = utf8_fields(rec, self.rows, &self.header)?;
+            let line = rec.position().map(|p| p.line());
+            batch.push_joined(
+                all,
+                (0..rec.len()).map(|i| rec.range(i).map_or(0, |r| r.end)),
+                line,
+            );
+        }
+        Ok(!batch.is_empty())
+    }
+}
+
+impl<R: Read> RowSource for CsvRows<R> {
+    fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    fn next_batch(&mut self, batch: &mut RowBatch, limit: usize) -> Result<bool> {
+        let filled = self.fill(batch, limit);
+        if filled.is_err() {
+            // No partial batch after an error.
+            batch.start(self.header.len(), self.rows + 1);
+        }
+        filled
+    }
+
+    fn bytes_read(&self) -> u64 {
+        self.rdr.position().byte()
+    }
 }
 
 /// What an issuance wrote.
@@ -1255,6 +1344,52 @@ fn read_batch(
     Ok(out)
 }
 
+// ---------------------------------------------------------------------------
+// The row workflows on CSV
+
+/// [`make_canaries_from_rows`](crate::make_canaries_from_rows) for a CSV
+/// extract: `open` opens it afresh for each of the four passes.
+pub fn make_canaries<R: Read>(
+    key: &MasterKey,
+    policy: &Policy,
+    input_blake3: &str,
+    mut open: impl FnMut() -> io::Result<R>,
+    progress: &mut dyn FnMut(u8, Progress),
+) -> Result<CanaryList> {
+    crate::canary::make_canaries_from_rows(
+        key,
+        policy,
+        input_blake3,
+        || CsvRows::new(open().map_err(|e| Error::io("opening the extract", e))?),
+        progress,
+    )
+}
+
+/// [`suggest_from_rows`](crate::suggest_from_rows) for a CSV extract: reads
+/// up to `max_rows` rows and suggests a policy.
+pub fn suggest_from_csv<R: Read>(
+    input: R,
+    max_rows: usize,
+    identity: Option<&[String]>,
+    canary_rate: Option<f64>,
+) -> Result<Suggestion> {
+    crate::suggest::suggest_from_rows(CsvRows::new(input)?, max_rows, identity, canary_rate)
+}
+
+/// [`verify_rows_with_master`](crate::verify_rows_with_master) for a CSV leak
+/// and a CSV master extract; the master is read only if the leak lacks an
+/// identity column.
+pub fn verify_csv_with_master<L: Read, M: Read>(
+    detector: &Detector,
+    leak: L,
+    master: M,
+    extra: &[ExtraRows],
+    progress: &mut dyn FnMut(Progress),
+) -> std::result::Result<(Attribution, MasterMatch), MasterError> {
+    let leak = CsvRows::new(leak).map_err(MasterError::Leak)?;
+    crate::master::verify_rows_with_master(detector, leak, || CsvRows::new(master), extra, progress)
+}
+
 /// A reader that computes the BLAKE3 digest of what passes through it.
 #[derive(Debug)]
 pub struct HashingReader<R> {
@@ -1333,6 +1468,7 @@ impl<W: Write> Write for HashingWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rows::RowPosition;
 
     proptest::proptest! {
         #[test]
@@ -1351,6 +1487,73 @@ mod tests {
                 expected.into_iter().enumerate().take_while(|&(k, _)| k <= last).collect();
             proptest::prop_assert_eq!(found, expected);
         }
+    }
+
+    #[test]
+    fn csv_rows_give_the_cells_and_where_each_row_starts() {
+        let input = "\u{FEFF}CURP;CALLE\nA1;\"AV. X\nY\"\nB2;C. Z\nC3;\n";
+        let mut rows = CsvRows::new(input.as_bytes()).unwrap();
+        assert_eq!(rows.header(), ["CURP", "CALLE"]);
+        assert_eq!(rows.dialect().delimiter, b';');
+        let mut batch = RowBatch::new();
+        assert!(rows.next_batch(&mut batch, 1).unwrap());
+        assert_eq!(batch.len(), 1);
+        assert_eq!(batch.row(0).iter().collect::<Vec<_>>(), ["A1", "AV. X\nY"]);
+        assert_eq!(batch.position(0), RowPosition { row: 1, line: 2 });
+        assert!(rows.next_batch(&mut batch, 10).unwrap());
+        let got: Vec<Vec<&str>> = batch.rows().map(|r| r.iter().collect()).collect();
+        assert_eq!(got, [["B2", "C. Z"], ["C3", ""]]);
+        // The quoted line end counts as a line.
+        assert_eq!(batch.position(0), RowPosition { row: 2, line: 4 });
+        assert_eq!(batch.position(1), RowPosition { row: 3, line: 5 });
+        assert!(!rows.next_batch(&mut batch, 10).unwrap());
+        assert!(batch.is_empty());
+        assert_eq!(rows.bytes_read(), input.len() as u64);
+        // The same rows one at a time.
+        let all: Vec<Vec<String>> = CsvRows::new(input.as_bytes())
+            .unwrap()
+            .into_rows()
+            .collect::<Result<_>>()
+            .unwrap();
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[0], ["A1", "AV. X\nY"]);
+    }
+
+    #[test]
+    fn csv_rows_errors_name_the_row_line_and_column() {
+        let drain = |input: &[u8]| -> Error {
+            let mut rows = match CsvRows::new(input) {
+                Ok(rows) => rows,
+                Err(e) => return e,
+            };
+            let mut batch = RowBatch::new();
+            loop {
+                match rows.next_batch(&mut batch, 2) {
+                    Ok(true) => {}
+                    Ok(false) => panic!("no error"),
+                    Err(e) => {
+                        assert!(batch.is_empty(), "no partial batch after an error");
+                        return e;
+                    }
+                }
+            }
+        };
+        let e = drain(b"A,B\n1,2\n3,4\n5,6\n7\n");
+        assert!(matches!(
+            e.kind(),
+            ErrorKind::UnequalLengths {
+                expected: 2,
+                found: 1
+            }
+        ));
+        assert_eq!((e.row(), e.line()), (Some(4), Some(5)));
+        let e = drain(b"A,B\n1,2\n3,\xFF\n");
+        assert!(matches!(e.kind(), ErrorKind::Utf8));
+        assert_eq!(
+            (e.row(), e.line(), e.column()),
+            (Some(2), Some(3), Some("B"))
+        );
+        assert!(matches!(drain(b"").kind(), ErrorKind::EmptyInput));
     }
 
     #[test]

@@ -12,7 +12,11 @@
 //! default), whatever the leaker did to the sample.
 //!
 //! The algorithm does no I/O: [`Embedder`] and [`Detector`] work on rows.
-//! [`issue_csv`] and [`verify_csv`] are the CSV adapters; [`State`] keeps keys
+//! [`issue_csv`] and [`verify_csv`] are the CSV adapters. Canary generation
+//! ([`make_canaries_from_rows`]), policy suggestion ([`suggest_from_rows`])
+//! and matching a leak to the master extract ([`verify_rows_with_master`])
+//! read an extract in any format as a [`RowSource`] of rows of text
+//! ([`CsvRows`], [`ColumnarRows`]). [`State`] keeps keys
 //! on disk with the signed, append-only issuance [`Log`], whose [`Receipt`]s
 //! anyone holding the log's public key can check offline. A [`Witness`]
 //! (C2SP tlog-witness style) cosigns the log's checkpoints only if they
@@ -69,21 +73,22 @@ mod master;
 mod normalize;
 mod pipeline;
 mod policy;
+mod rows;
 mod scheme;
 mod state;
 mod suggest;
 pub mod tlog;
 mod witness;
 
-pub use canary::{make_canaries, CanaryList};
+pub use canary::{make_canaries_from_rows, CanaryList};
 pub use columnar::{
-    convert_columnar, csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_parquet,
-    make_canaries_columnar, reexport, verify_arrow_ipc, verify_parquet, Codec, ColumnarCsv,
-    ColumnarRows, ConvertOptions, Format,
+    convert_columnar, csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_parquet, reexport,
+    verify_arrow_ipc, verify_parquet, Codec, ColumnarCsv, ColumnarRows, ConvertOptions, Format,
 };
 pub use csv_io::{
-    issue_csv, issue_csv_with, sniff, verify_csv, verify_csv_with, writer as csv_writer, Dialect,
-    HashingReader, HashingWriter, IssueOptions, IssueSummary, Progress, VerifyOptions,
+    issue_csv, issue_csv_with, make_canaries, sniff, suggest_from_csv, verify_csv, verify_csv_with,
+    verify_csv_with_master, writer as csv_writer, CsvRows, Dialect, HashingReader, HashingWriter,
+    IssueOptions, IssueSummary, VerifyOptions,
 };
 pub use detect::{
     Attribution, ColumnCount, Detector, DetectorBuilder, Evidence, Observer, RecipientScore,
@@ -102,15 +107,16 @@ pub use issuing::{
 };
 pub use key::{KeyId, MasterKey, Subkeys};
 pub use master::{
-    verify_csv_with_master, ExtraRows, MasterError, MasterIndex, MasterLookup, MasterMatch,
+    verify_rows_with_master, ExtraRows, MasterError, MasterIndex, MasterLookup, MasterMatch,
 };
 pub use normalize::{canonical_identity, fold};
 pub use policy::{
     Canaries, CarrierKind, CarrierSpec, CodeParams, Policy, DEFAULT_CANARY_RATE, DEFAULT_THRESHOLD,
 };
+pub use rows::{IntoRows, Progress, Row, RowBatch, RowPosition, RowSource};
 pub use scheme::{validate_recipient_id, IdentifierKind, Recipient, KNOWN_SCHEMES, SCHEME_VERSION};
 pub use state::{now_rfc3339, Appended, FilesChecked, Groups, State, StateLock};
-pub use suggest::{suggest_from_csv, suggest_policy, ColumnRole, Role, Suggestion};
+pub use suggest::{suggest_from_rows, suggest_policy, ColumnRole, Role, Suggestion};
 pub use witness::{
     cosign_receipts, read_cosigned, store_cosigned, AddCheckpointError, Cosigned, CosignedState,
     Trusted, Witness, WitnessConfig, WitnessEntry, COSIGNED_FILE, WITNESSES_FILE,

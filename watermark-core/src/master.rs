@@ -13,21 +13,16 @@
 //! nothing an innocent recipient's copy holds and the false-accusation bound
 //! stands as it is.
 
-use std::io::{BufReader, Read};
-
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::csv_io::{field, header, reader, sniff, utf8_fields, Progress};
 use crate::detect::{Attribution, Detector};
-use crate::error::{from_csv, Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::{fold, fold_into};
+use crate::rows::{for_each_row, Progress, RowBatch, RowSource, BATCH_ROWS};
 use crate::scheme::Scheme;
 
-/// Master rows read between progress reports.
-const PROGRESS_EVERY: u64 = 8192;
-
-/// A failure of [`verify_csv_with_master`] or [`MasterIndex::new`], saying
+/// A failure of [`verify_rows_with_master`] or [`MasterIndex::new`], saying
 /// which input it was found in; the [`Error`] inside names the row, line and
 /// column. The file names are the caller's to add.
 #[derive(Debug, thiserror::Error)]
@@ -442,33 +437,31 @@ impl<'d> MasterIndex<'d> {
     }
 }
 
-/// Attributes a leaked CSV that may lack the identity columns, matching its
-/// rows to the master extract.
+/// Attributes a leak in any format that may lack the identity columns,
+/// matching its rows to the master extract.
 ///
-/// The leak is read into memory (leaks are samples); the master extract is
-/// streamed once and only rows that some leak row matches are kept. Rows
-/// are matched on every column the leak shares with the master (see
-/// [`MasterIndex`]); `extra` are further rows the copies hold (canary rows).
-/// Rows that match nothing, or rows of different identities, are counted
-/// and not used: they add no position and cannot change the bound.
+/// The leak is read into memory (leaks are samples); the master extract,
+/// which `open_master` opens, is streamed once and only rows that some leak
+/// row matches are kept. Rows are matched on every column the leak shares
+/// with the master (see [`MasterIndex`]); `extra` are further rows the
+/// copies hold (canary rows). Rows that match nothing, or rows of different
+/// identities, are counted and not used: they add no position and cannot
+/// change the bound.
 ///
 /// A leak that has every identity column needs no match: it is read as
-/// [`verify_csv`](crate::verify_csv) reads it, `master` and `extra` are not
-/// read, and [`MasterMatch::used`] is false.
+/// [`verify_csv`](crate::verify_csv) reads it, the master is not opened nor
+/// `extra` read, and [`MasterMatch::used`] is false.
 ///
 /// `progress` is called every few thousand rows of the master extract (of
 /// the leak, when it has the identity columns).
-pub fn verify_csv_with_master<L: Read, M: Read>(
+pub fn verify_rows_with_master<L: RowSource, M: RowSource>(
     detector: &Detector,
-    leak: L,
-    master: M,
+    mut leak: L,
+    open_master: impl FnOnce() -> Result<M>,
     extra: &[ExtraRows],
     progress: &mut dyn FnMut(Progress),
 ) -> std::result::Result<(Attribution, MasterMatch), MasterError> {
-    let mut leak = BufReader::with_capacity(1 << 16, leak);
-    let dialect = sniff(&mut leak).map_err(MasterError::Leak)?;
-    let mut rdr = reader(leak, dialect);
-    let (_, names) = header(&mut rdr).map_err(MasterError::Leak)?;
+    let names = leak.header().to_vec();
     let mut observer = detector
         .bind_without_identity(&names)
         .map_err(MasterError::Leak)?;
@@ -479,62 +472,41 @@ pub fn verify_csv_with_master<L: Read, M: Read>(
         .identity
         .is_empty();
 
-    let mut rec = csv::ByteRecord::new();
-    let mut rows = 0u64;
-    let mut leak_rows = Vec::new();
-    loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(MasterError::Leak(from_csv(e, Some(names.len())))),
-        }
-        rows += 1;
-        let all = utf8_fields(&rec, rows, &names).map_err(MasterError::Leak)?;
-        if has_identity {
-            let line = rec.position().map(|p| p.line()).unwrap_or(0);
-            observer
-                .observe(rows, |i| field(all, &rec, i))
-                .map_err(|e| MasterError::Leak(e.at_row(rows, line)))?;
-            if rows.is_multiple_of(PROGRESS_EVERY) {
-                progress(Progress {
-                    rows,
-                    bytes: rec.position().map(|p| p.byte()).unwrap_or(0),
-                });
-            }
-        } else {
-            leak_rows.push(rec.clone());
-        }
-    }
+    let mut batch = RowBatch::new();
     if has_identity {
+        for_each_row(
+            &mut leak,
+            &mut batch,
+            |at, row| observer.observe(at.row, |i| row.cell(i)),
+            progress,
+        )
+        .map_err(MasterError::Leak)?;
         return Ok((observer.finish(), MasterMatch::default()));
     }
+    // The leak's rows, kept batch by batch.
+    let mut leak_rows: Vec<RowBatch> = Vec::new();
+    while leak
+        .next_batch(&mut batch, BATCH_ROWS)
+        .map_err(MasterError::Leak)?
+    {
+        leak_rows.push(std::mem::take(&mut batch));
+    }
 
-    let mut master = BufReader::with_capacity(1 << 16, master);
-    let dialect = sniff(&mut master).map_err(MasterError::Master)?;
-    let mut mrdr = reader(master, dialect);
-    let (_, master_names) = header(&mut mrdr).map_err(MasterError::Master)?;
-    let mut index = MasterIndex::new(detector, &names, &master_names)?;
-    for (n, rec) in leak_rows.iter().enumerate() {
-        let all = utf8_fields(rec, n as u64 + 1, &names).map_err(MasterError::Leak)?;
-        index.add_leak_row(|i| field(all, rec, i));
+    let mut master = open_master().map_err(MasterError::Master)?;
+    let mut index = MasterIndex::new(detector, &names, master.header())?;
+    for row in leak_rows.iter().flat_map(RowBatch::rows) {
+        index.add_leak_row(|i| row.cell(i));
     }
-    let mut mrows = 0u64;
-    loop {
-        match mrdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(MasterError::Master(from_csv(e, Some(master_names.len())))),
-        }
-        mrows += 1;
-        let all = utf8_fields(&rec, mrows, &master_names).map_err(MasterError::Master)?;
-        index.add_master_row(|i| field(all, &rec, i));
-        if mrows.is_multiple_of(PROGRESS_EVERY) {
-            progress(Progress {
-                rows: mrows,
-                bytes: rec.position().map(|p| p.byte()).unwrap_or(0),
-            });
-        }
-    }
+    for_each_row(
+        &mut master,
+        &mut batch,
+        |_, row| {
+            index.add_master_row(|i| row.cell(i));
+            Ok(())
+        },
+        progress,
+    )
+    .map_err(MasterError::Master)?;
     for extra in extra {
         index
             .add_rows(&extra.header, &extra.rows)
@@ -549,29 +521,31 @@ pub fn verify_csv_with_master<L: Read, M: Read>(
         ..MasterMatch::default()
     };
     let mut identity: Vec<&str> = Vec::new();
-    for (n, rec) in leak_rows.iter().enumerate() {
-        let row = n as u64 + 1;
-        let all = utf8_fields(rec, row, &names).map_err(MasterError::Leak)?;
-        let matched = match index.lookup(n) {
-            MasterLookup::Matched(values) => {
-                found.rows_matched += 1;
-                identity.clear();
-                identity.extend(values.iter().map(String::as_str));
-                Some(identity.as_slice())
-            }
-            MasterLookup::Unmatched => {
-                found.rows_unmatched += 1;
-                None
-            }
-            MasterLookup::Ambiguous => {
-                found.rows_ambiguous += 1;
-                None
-            }
-        };
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        observer
-            .observe_identified(row, matched, |i| field(all, rec, i))
-            .map_err(|e| MasterError::Leak(e.at_row(row, line)))?;
+    let mut n = 0;
+    for batch in &leak_rows {
+        for k in 0..batch.len() {
+            let (row, at) = (batch.row(k), batch.position(k));
+            let matched = match index.lookup(n) {
+                MasterLookup::Matched(values) => {
+                    found.rows_matched += 1;
+                    identity.clear();
+                    identity.extend(values.iter().map(String::as_str));
+                    Some(identity.as_slice())
+                }
+                MasterLookup::Unmatched => {
+                    found.rows_unmatched += 1;
+                    None
+                }
+                MasterLookup::Ambiguous => {
+                    found.rows_ambiguous += 1;
+                    None
+                }
+            };
+            n += 1;
+            observer
+                .observe_identified(at.row, matched, |i| row.cell(i))
+                .map_err(|e| MasterError::Leak(at.place(e)))?;
+        }
     }
     Ok((observer.finish(), found))
 }
@@ -581,7 +555,9 @@ mod tests {
     use super::*;
     use crate::carrier::{Carrier, Slot, SlotBits};
     use crate::dictionary::{mx_address, Dictionary};
-    use crate::{issue_csv, verify_csv, Embedder, MasterKey, Policy, Recipient};
+    use crate::{
+        issue_csv, verify_csv, verify_csv_with_master, Embedder, MasterKey, Policy, Recipient,
+    };
 
     const POLICY: &str = r#"
 version = 1

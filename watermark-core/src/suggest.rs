@@ -14,16 +14,15 @@
 //! columns (and the electoral section, if any) form a composite identity.
 
 use std::fmt::Write as _;
-use std::io::{BufReader, Read};
 
 use serde::Serialize;
 
 use crate::carrier::Carrier;
-use crate::csv_io::sniff;
 use crate::dictionary::{mx_address, Dictionary};
-use crate::error::{from_csv, Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::ids;
 use crate::policy::{Canaries, CarrierKind, CarrierSpec, CodeParams, Policy, DEFAULT_THRESHOLD};
+use crate::rows::{RowBatch, RowSource, BATCH_ROWS};
 
 /// What a column was taken for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -674,32 +673,27 @@ pub fn suggest_policy(
     })
 }
 
-/// Reads up to `max_rows` rows of a CSV extract and suggests a policy (see
-/// [`suggest_policy`] for `identity` and `canary_rate`).
-pub fn suggest_from_csv<R: Read>(
-    input: R,
+/// Reads up to `max_rows` rows of an extract in any format and suggests a
+/// policy (see [`suggest_policy`] for `identity` and `canary_rate`). Rows
+/// past the first `max_rows` are not read.
+pub fn suggest_from_rows<S: RowSource>(
+    mut source: S,
     max_rows: usize,
     identity: Option<&[String]>,
     canary_rate: Option<f64>,
 ) -> Result<Suggestion> {
-    let mut input = BufReader::new(input);
-    let dialect = sniff(&mut input)?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(dialect.delimiter)
-        .from_reader(input);
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(|e| from_csv(e, None))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{FEFF}').to_string())
-        .collect();
+    let header = source.header().to_vec();
     if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
         return Err(ErrorKind::EmptyInput.into());
     }
-    let mut rows = Vec::new();
-    for rec in rdr.records().take(max_rows) {
-        let rec = rec.map_err(|e| from_csv(e, Some(header.len())))?;
-        rows.push(rec.iter().map(str::to_string).collect());
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut batch = RowBatch::new();
+    while rows.len() < max_rows {
+        let want = (max_rows - rows.len()).min(BATCH_ROWS);
+        if !source.next_batch(&mut batch, want)? {
+            break;
+        }
+        rows.extend(batch.rows().map(|r| r.iter().map(str::to_string).collect()));
     }
     suggest_policy(&header, &rows, identity, canary_rate)
 }
@@ -764,7 +758,7 @@ impl Suggestion {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::DEFAULT_CANARY_RATE;
+    use crate::{suggest_from_csv, DEFAULT_CANARY_RATE};
     use watermark_synth::Kind;
 
     const ON: Option<f64> = Some(DEFAULT_CANARY_RATE);

@@ -5,7 +5,9 @@
 //! Cells are compared in their text form (see
 //! [`watermark_core::ColumnarRows`]), which is the same in every
 //! format, so a copy issued in one format and leaked in another still names
-//! its recipient.
+//! its recipient. Canaries, `policy suggest` and the master extract of
+//! `verify --master` read any format as rows of that text
+//! ([`watermark_core::RowSource`]): [`open_rows`], [`VerifyFile::open_rows`].
 //!
 //! | input → copies | how |
 //! |---|---|
@@ -20,7 +22,7 @@
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, Context as _};
 use indicatif::ProgressBar;
@@ -28,9 +30,9 @@ use serde::Serialize;
 use watermark_core::reexport::arrow_schema::Schema;
 use watermark_core::{
     convert_columnar, csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_csv, issue_parquet,
-    make_canaries, make_canaries_columnar, verify_arrow_ipc, verify_csv, verify_parquet,
-    Attribution, CanaryList, ColumnarCsv, ColumnarRows, ConvertOptions, Detector, Embedder, Error,
-    ErrorKind, Format, HashingReader, IssueOptions, IssueSummary, MasterKey, Policy, Progress,
+    make_canaries_from_rows, verify_arrow_ipc, verify_csv, verify_parquet, Attribution, CanaryList,
+    ColumnarRows, ConvertOptions, CsvRows, Detector, Embedder, Error, ErrorKind, Format,
+    HashingReader, IssueOptions, IssueSummary, MasterKey, Policy, Progress, RowBatch, RowSource,
 };
 
 use crate::output::Printer;
@@ -195,6 +197,29 @@ pub fn blake3_file(path: &Path, printer: Printer) -> anyhow::Result<(String, u64
     Ok(reader.digest())
 }
 
+/// An extract in any format as rows of text (see [`RowSource`]), for the
+/// workflows that read rows: canaries, `policy suggest`, the master extract.
+/// `bar` follows the bytes read.
+pub fn open_rows(
+    path: &Path,
+    format: FileFormat,
+    bar: &ProgressBar,
+) -> watermark_core::Result<Box<dyn RowSource>> {
+    let file = File::open(path).map_err(|source| {
+        Error::from(ErrorKind::Io {
+            context: format!("opening {}", path.display()),
+            source,
+        })
+    })?;
+    Ok(match format.columnar() {
+        None => Box::new(CsvRows::new(bar.wrap_read(file))?),
+        Some(columnar) => Box::new(ColumnarRows::open(
+            columnar,
+            Progressed::new(file, bar.clone()),
+        )?),
+    })
+}
+
 /// The canary list of an extract in any format: four passes over it.
 pub fn make_canaries_of(
     key: &MasterKey,
@@ -206,31 +231,17 @@ pub fn make_canaries_of(
 ) -> anyhow::Result<CanaryList> {
     let (_, size) = open(input)?;
     let bar = printer.progress(4 * size, "making canaries");
-    let list = match format.columnar() {
-        None => make_canaries(
-            key,
-            policy,
-            input_blake3,
-            || File::open(input),
-            &mut |pass, progress| bar.set_position(u64::from(pass - 1) * size + progress.bytes),
-        ),
-        Some(columnar) => make_canaries_columnar(
-            key,
-            policy,
-            input_blake3,
-            || {
-                let file = File::open(input).map_err(|source| {
-                    Error::from(ErrorKind::Io {
-                        context: format!("opening {}", input.display()),
-                        source,
-                    })
-                })?;
-                ColumnarRows::open(columnar, Progressed::new(file, bar.clone()))
-            },
-            // The bar follows the file's bytes, not the rows' text.
-            &mut |_, _| {},
-        ),
-    }
+    // Each pass moves the bar over a quarter of it, by the bytes read.
+    let hidden = ProgressBar::hidden();
+    let list = make_canaries_from_rows(
+        key,
+        policy,
+        input_blake3,
+        || open_rows(input, format, &hidden),
+        &mut |pass, progress| {
+            bar.set_position(u64::from(pass - 1) * size + progress.bytes.min(size))
+        },
+    )
     .with_context(|| input.display().to_string())?;
     bar.finish_and_clear();
     Ok(list)
@@ -478,7 +489,6 @@ pub fn schema_change(a: &Schema, b: &Schema) -> Option<String> {
 /// BLAKE3 of its bytes, computed once beforehand.
 #[derive(Debug)]
 pub struct VerifyFile {
-    path: PathBuf,
     format: FileFormat,
     blake3: Option<(String, u64)>,
 }
@@ -491,11 +501,7 @@ impl VerifyFile {
             None => None,
             Some(_) => Some(blake3_file(path, printer)?),
         };
-        Ok(VerifyFile {
-            path: path.to_path_buf(),
-            format,
-            blake3,
-        })
+        Ok(VerifyFile { format, blake3 })
     }
 
     /// The file's format.
@@ -520,15 +526,15 @@ impl VerifyFile {
         }
     }
 
-    /// `file`, opened on this file, as CSV text: a CSV as it is (hashed as
-    /// it is read), a columnar file's rows in their text form.
-    pub fn open_as_csv(&self, file: File, bar: &ProgressBar) -> anyhow::Result<Input> {
+    /// `file`, opened on this file, as rows of text (see [`RowSource`]): a
+    /// CSV hashed as it is read, a columnar file's cells in their text form.
+    pub fn open_rows(&self, file: File, bar: &ProgressBar) -> watermark_core::Result<Input> {
         Ok(match self.format.columnar() {
-            None => csv_input(file, bar),
-            Some(format) => Input(InputKind::Rows {
-                csv: ColumnarRows::open(format, Progressed::new(file, bar.clone()))
-                    .with_context(|| self.path.display().to_string())?
-                    .into_csv(),
+            None => Input(InputKind::CsvRows(Box::new(CsvRows::new(
+                HashingReader::new(Box::new(bar.wrap_read(file)) as Box<dyn Read>),
+            )?))),
+            Some(format) => Input(InputKind::ColumnarRows {
+                rows: ColumnarRows::open(format, Progressed::new(file, bar.clone()))?,
                 blake3: self.columnar_blake3(),
             }),
         })
@@ -553,8 +559,9 @@ enum InputKind {
         file: Option<Progressed<File>>,
         blake3: (String, u64),
     },
-    Rows {
-        csv: ColumnarCsv,
+    CsvRows(Box<CsvRows<HashingReader<Box<dyn Read>>>>),
+    ColumnarRows {
+        rows: ColumnarRows,
         blake3: (String, u64),
     },
 }
@@ -564,7 +571,8 @@ impl std::fmt::Debug for InputKind {
         match self {
             InputKind::Csv(_) => f.write_str("Csv"),
             InputKind::Columnar { format, .. } => write!(f, "Columnar({format})"),
-            InputKind::Rows { .. } => f.write_str("Rows"),
+            InputKind::CsvRows(_) => f.write_str("CsvRows"),
+            InputKind::ColumnarRows { .. } => f.write_str("ColumnarRows"),
         }
     }
 }
@@ -572,21 +580,24 @@ impl std::fmt::Debug for InputKind {
 impl Input {
     /// Streams the file into `detector`. Once only.
     pub fn verify(&mut self, detector: &Detector) -> watermark_core::Result<Attribution> {
+        let read_already = || {
+            Error::from(ErrorKind::Io {
+                context: "verifying".into(),
+                source: io::Error::other("the file was read already"),
+            })
+        };
         match &mut self.0 {
             InputKind::Csv(reader) => verify_csv(detector, reader, &mut |_| {}),
             InputKind::Columnar { format, file, .. } => {
                 let Some(file) = file.take() else {
-                    return Err(Error::from(ErrorKind::Io {
-                        context: "verifying".into(),
-                        source: io::Error::other("the file was read already"),
-                    }));
+                    return Err(read_already());
                 };
                 match format {
                     Format::Parquet => verify_parquet(detector, file, &mut |_| {}),
                     _ => verify_arrow_ipc(detector, file, &mut |_| {}),
                 }
             }
-            InputKind::Rows { csv, .. } => verify_csv(detector, csv, &mut |_| {}),
+            InputKind::CsvRows(_) | InputKind::ColumnarRows { .. } => Err(read_already()),
         }
     }
 
@@ -595,19 +606,41 @@ impl Input {
     pub fn digest(&self) -> (String, u64) {
         match &self.0 {
             InputKind::Csv(reader) => reader.digest(),
-            InputKind::Columnar { blake3, .. } | InputKind::Rows { blake3, .. } => blake3.clone(),
+            InputKind::CsvRows(rows) => rows.get_ref().digest(),
+            InputKind::Columnar { blake3, .. } | InputKind::ColumnarRows { blake3, .. } => {
+                blake3.clone()
+            }
         }
     }
 }
 
-impl Read for Input {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+/// The rows of a file opened with [`VerifyFile::open_rows`]; a file opened
+/// to verify has none.
+impl RowSource for Input {
+    fn header(&self) -> &[String] {
+        match &self.0 {
+            InputKind::CsvRows(rows) => rows.header(),
+            InputKind::ColumnarRows { rows, .. } => RowSource::header(rows),
+            InputKind::Csv(_) | InputKind::Columnar { .. } => &[],
+        }
+    }
+
+    fn next_batch(&mut self, batch: &mut RowBatch, limit: usize) -> watermark_core::Result<bool> {
         match &mut self.0 {
-            InputKind::Csv(reader) => reader.read(buf),
-            InputKind::Rows { csv, .. } => csv.read(buf),
-            InputKind::Columnar { .. } => Err(io::Error::other(
-                "a columnar file opened to verify is not read as CSV",
-            )),
+            InputKind::CsvRows(rows) => rows.next_batch(batch, limit),
+            InputKind::ColumnarRows { rows, .. } => rows.next_batch(batch, limit),
+            InputKind::Csv(_) | InputKind::Columnar { .. } => Err(Error::from(ErrorKind::Io {
+                context: "reading rows".into(),
+                source: io::Error::other("a file opened to verify is not read as rows"),
+            })),
+        }
+    }
+
+    fn bytes_read(&self) -> u64 {
+        match &self.0 {
+            InputKind::CsvRows(rows) => rows.bytes_read(),
+            InputKind::ColumnarRows { rows, .. } => rows.bytes_read(),
+            InputKind::Csv(_) | InputKind::Columnar { .. } => 0,
         }
     }
 }

@@ -1,28 +1,14 @@
 //! `watermark policy suggest`
 
-use std::fs::File;
-use std::io::Read;
-
 use anyhow::Context as _;
-use watermark_core::{suggest_from_csv, ColumnarRows};
+use watermark_core::suggest_from_rows;
 
 use crate::cli::SuggestArgs;
-use crate::commands::formats::FileFormat;
+use crate::commands::formats::{self, FileFormat};
 use crate::output::Printer;
 
 pub fn suggest(args: SuggestArgs, printer: Printer) -> anyhow::Result<()> {
-    let file =
-        File::open(&args.input).with_context(|| format!("opening {}", args.input.display()))?;
-    // A Parquet or Arrow extract is examined in its cells' text form, the
-    // form issuance reads them in.
-    let input: Box<dyn Read> = match FileFormat::detect(&args.input)?.columnar() {
-        None => Box::new(file),
-        Some(format) => Box::new(
-            ColumnarRows::open(format, file)
-                .with_context(|| format!("{}", args.input.display()))?
-                .into_csv(),
-        ),
-    };
+    let format = FileFormat::detect(&args.input)?;
     let identity = (!args.identity.is_empty()).then_some(args.identity.as_slice());
     let rate_ok = args.canary_rate > 0.0 && args.canary_rate <= 0.2;
     if !args.no_canaries && !rate_ok {
@@ -32,7 +18,11 @@ pub fn suggest(args: SuggestArgs, printer: Printer) -> anyhow::Result<()> {
         );
     }
     let canary_rate = (!args.no_canaries).then_some(args.canary_rate);
-    let suggestion = suggest_from_csv(input, args.rows, identity, canary_rate)
+    // Any format is examined as rows of its cells' text form, the form
+    // issuance reads them in.
+    let input = formats::open_rows(&args.input, format, &indicatif::ProgressBar::hidden())
+        .with_context(|| format!("{}", args.input.display()))?;
+    let suggestion = suggest_from_rows(input, args.rows, identity, canary_rate)
         .with_context(|| format!("{}", args.input.display()))?;
     let text = if args.json {
         serde_json::to_string_pretty(&suggestion)? + "\n"

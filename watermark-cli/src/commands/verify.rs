@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _};
 use serde::Serialize;
 use watermark_core::{
-    hash_hex, now_rfc3339, verify_csv_with_master, AccusedRecord, Attribution, ColumnCount,
+    hash_hex, now_rfc3339, verify_rows_with_master, AccusedRecord, Attribution, ColumnCount,
     Detector, Entry, Error, ErrorKind, ExtraRows, HashingReader, MasterError, MasterMatch, Receipt,
     RecipientScore, State, VerifyEntry,
 };
@@ -333,11 +333,18 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
                     File::open(master).with_context(|| format!("opening {}", master.display()))?;
                 let master_size = master_file.metadata().map(|m| m.len()).unwrap_or(0);
                 let bar = printer.progress(master_size, "matching to the master");
-                input = leak_source.open_as_csv(file, &indicatif::ProgressBar::hidden())?;
-                let mut master_input = master_source
-                    .as_ref()
-                    .expect("opened with --master")
-                    .open_as_csv(master_file, &bar)?;
+                input = leak_source
+                    .open_rows(file, &indicatif::ProgressBar::hidden())
+                    .with_context(|| settings.leaked.display().to_string())?;
+                // Opened only if the file lacks the identity columns.
+                let mut master_input = None;
+                let open_master = || {
+                    let rows = master_source
+                        .as_ref()
+                        .expect("opened with --master")
+                        .open_rows(master_file, &bar)?;
+                    Ok(master_input.insert(rows))
+                };
                 // The copies' canary rows are rows of the master too.
                 let extra: Vec<ExtraRows> = canary_lists
                     .iter()
@@ -346,19 +353,20 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
                         rows: l.rows().map(<[String]>::to_vec).collect(),
                     })
                     .collect();
-                let result = verify_csv_with_master(
+                let result = verify_rows_with_master(
                     &detector,
                     &mut input,
-                    &mut master_input,
+                    open_master,
                     &extra,
                     &mut |_| {},
                 );
                 bar.finish_and_clear();
                 match result {
                     Ok((a, m)) => {
-                        let (blake3, bytes) = master_input.digest();
-                        if m.used && bytes == master_size {
-                            master_blake3.get_or_insert(blake3);
+                        if let Some((blake3, bytes)) = master_input.as_ref().map(|i| i.digest()) {
+                            if m.used && bytes == master_size {
+                                master_blake3.get_or_insert(blake3);
+                            }
                         }
                         // The first group's, or the first that matched rows.
                         if matched.as_ref().is_none_or(|found| !found.used && m.used) {
