@@ -41,12 +41,15 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use watermark_core::{
-    csv_to_parquet, issue_csv_with, make_canaries, make_canaries_from_rows, suggest_from_csv,
-    suggest_from_rows, verify_csv, verify_csv_with_master, verify_rows_with_master, ColumnarRows,
-    ConvertOptions, CsvRows, Detector, Embedder, HashingReader, HashingWriter, IssueOptions,
+    make_canaries_from_rows, suggest_from_rows, verify_rows_with_master, Detector, Embedder,
     MasterKey, Policy, Recipient, RowBatch, RowSource, DEFAULT_CANARY_RATE,
 };
 use watermark_core::{Attribution, MasterError, MasterMatch};
+use watermark_formats::{
+    csv_to_parquet, issue_csv_with, make_canaries, suggest_from_csv, verify_csv,
+    verify_csv_with_master, ColumnarRows, ConvertOptions, CsvRows, HashingReader, HashingWriter,
+    IssueOptions,
+};
 use watermark_synth::Kind;
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -558,7 +561,7 @@ fn parquet_issue(key: &MasterKey, policy: &Policy, input: &Path, dir: &Path, run
             let t = Timing::of(|| {
                 let start = Instant::now();
                 let outs = outputs.iter().map(|p| File::create(p).unwrap()).collect();
-                let s = watermark_core::issue_parquet(
+                let s = watermark_formats::issue_parquet(
                     &embedder,
                     File::open(&parquet).unwrap(),
                     outs,

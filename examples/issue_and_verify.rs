@@ -6,9 +6,8 @@
 //! ```
 
 use rand::SeedableRng;
-use watermark_core::{
-    issue_csv, suggest_from_csv, verify_csv, Detector, Embedder, MasterKey, Recipient,
-};
+use watermark_core::{Detector, Embedder, MasterKey, Recipient};
+use watermark_formats::{issue_csv, suggest_from_csv, verify_csv};
 use watermark_suite::{attack, Table};
 use watermark_synth::Kind;
 

@@ -10,9 +10,8 @@
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use watermark_core::{
-    issue_csv, make_canaries, verify_csv, Detector, Embedder, MasterKey, Policy, Recipient,
-};
+use watermark_core::{Detector, Embedder, MasterKey, Policy, Recipient};
+use watermark_formats::{issue_csv, make_canaries, verify_csv};
 use watermark_synth::Kind;
 
 const POLICY: &str = r#"

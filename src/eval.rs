@@ -442,9 +442,10 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Report {
     let mut master = Vec::new();
     watermark_synth::write_csv(Kind::ElectoralRoll, cfg.seed, cfg.rows, &mut master)
         .expect("in-memory write");
-    let base_policy = watermark_core::suggest_from_csv(&master[..], 10_000, None, cfg.canary_rate)
-        .expect("a policy can be inferred")
-        .policy;
+    let base_policy =
+        watermark_formats::suggest_from_csv(&master[..], 10_000, None, cfg.canary_rate)
+            .expect("a policy can be inferred")
+            .policy;
     let s = scenario(cfg, &master, &base_policy);
     let slots_per_row = {
         let mut rng = trial_rng(cfg.seed, &[0]);

@@ -3,8 +3,11 @@
 use rand::seq::index;
 use rand::Rng;
 use watermark_core::{
-    issue_csv, make_canaries, suggest_from_csv, verify_csv, verify_csv_with_master, Attribution,
-    CanaryList, Detector, Embedder, ExtraRows, MasterKey, MasterMatch, Policy, Recipient,
+    Attribution, CanaryList, Detector, Embedder, ExtraRows, MasterKey, MasterMatch, Policy,
+    Recipient,
+};
+use watermark_formats::{
+    issue_csv, make_canaries, suggest_from_csv, verify_csv, verify_csv_with_master,
 };
 use watermark_synth::Kind;
 

@@ -7,9 +7,8 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use watermark_core::ids::{self, CurpInput, Sex};
-use watermark_core::{
-    fold, make_canaries, suggest_from_csv, Attribution, CanaryList, MasterKey, Policy,
-};
+use watermark_core::{fold, Attribution, CanaryList, MasterKey, Policy};
+use watermark_formats::{make_canaries, suggest_from_csv};
 use watermark_suite::{attack, Scenario, Table};
 use watermark_synth::Kind;
 

@@ -10,22 +10,25 @@ use std::sync::Arc;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use watermark_core::reexport::arrow_array::{
+use watermark_core::{
+    make_canaries_from_rows, Attribution, Detector, Embedder, ErrorKind, MasterKey, Policy,
+    Recipient, RowSource,
+};
+use watermark_formats::reexport::arrow_array::{
     cast::AsArray, types::Decimal128Type, Array, ArrayRef, Decimal128Array, Float64Array,
     Int64Array, RecordBatch, StringArray, UInt32Array,
 };
-use watermark_core::reexport::arrow_ipc::writer::FileWriter;
-use watermark_core::reexport::arrow_schema::{DataType, Field, Schema, SchemaRef};
-use watermark_core::reexport::arrow_select::{concat::concat_batches, take::take_record_batch};
-use watermark_core::reexport::bytes::Bytes;
-use watermark_core::reexport::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use watermark_core::reexport::parquet::arrow::ArrowWriter;
-use watermark_core::reexport::parquet::basic::Compression;
-use watermark_core::{
+use watermark_formats::reexport::arrow_ipc::writer::FileWriter;
+use watermark_formats::reexport::arrow_schema::{DataType, Field, Schema, SchemaRef};
+use watermark_formats::reexport::arrow_select::{concat::concat_batches, take::take_record_batch};
+use watermark_formats::reexport::bytes::Bytes;
+use watermark_formats::reexport::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use watermark_formats::reexport::parquet::arrow::ArrowWriter;
+use watermark_formats::reexport::parquet::basic::Compression;
+use watermark_formats::{
     csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_csv_with, issue_parquet,
-    make_canaries, make_canaries_from_rows, suggest_from_csv, verify_arrow_ipc, verify_csv,
-    verify_parquet, Attribution, Codec, ColumnarRows, ConvertOptions, Detector, Embedder,
-    ErrorKind, Format, IssueOptions, MasterKey, Policy, Recipient, RowSource,
+    make_canaries, suggest_from_csv, verify_arrow_ipc, verify_csv, verify_parquet, Codec,
+    ColumnarRows, ConvertOptions, Format, IssueOptions,
 };
 use watermark_synth::Kind;
 
@@ -135,7 +138,7 @@ fn rewrite_parquet(
             RecordBatch::try_new(Arc::new(schema), columns).unwrap()
         })
         .collect();
-    let props = watermark_core::reexport::parquet::file::properties::WriterProperties::builder()
+    let props = watermark_formats::reexport::parquet::file::properties::WriterProperties::builder()
         .set_compression(compression)
         .set_max_row_group_row_count(Some(row_group_rows))
         .build();
@@ -200,7 +203,7 @@ fn write_parquet(batch: &RecordBatch) -> Vec<u8> {
 }
 
 fn ipc_batches(bytes: &[u8]) -> Vec<RecordBatch> {
-    watermark_core::reexport::arrow_ipc::reader::FileReader::try_new(Cursor::new(bytes), None)
+    watermark_formats::reexport::arrow_ipc::reader::FileReader::try_new(Cursor::new(bytes), None)
         .unwrap()
         .map(|b| b.unwrap())
         .collect()
@@ -304,7 +307,7 @@ fn parquet_copies_keep_the_schema_and_a_sample_names_its_recipient() {
             .unwrap()
             .metadata()
             .clone();
-        let sizes = |m: &watermark_core::reexport::parquet::file::metadata::ParquetMetaData| {
+        let sizes = |m: &watermark_formats::reexport::parquet::file::metadata::ParquetMetaData| {
             m.row_groups()
                 .iter()
                 .map(|g| g.num_rows())

@@ -19,8 +19,9 @@ use std::collections::{HashMap, HashSet};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use watermark_core::fold;
 use watermark_core::ids::{self, CurpInput, Sex};
-use watermark_core::{fold, suggest_from_csv};
+use watermark_formats::suggest_from_csv;
 use watermark_suite::{attack, Scenario, Table};
 use watermark_synth::Kind;
 

@@ -113,7 +113,7 @@ fn repeating_rows_adds_no_evidence() {
 fn bound_is_honest_for_innocent_recipients() {
     let mut master = Vec::new();
     watermark_synth::write_csv(Kind::ElectoralRoll, 11, 20_000, &mut master).unwrap();
-    let policy = watermark_core::suggest_from_csv(&master[..], 10_000, None, None)
+    let policy = watermark_formats::suggest_from_csv(&master[..], 10_000, None, None)
         .unwrap()
         .policy;
     let recipients = 60;

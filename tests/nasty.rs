@@ -4,7 +4,8 @@
 //! went wrong, never a panic. The files under `tests/corpus/` are small
 //! seeds shared with the fuzz targets; the large cases are made here.
 
-use watermark_core::{issue_csv, verify_csv, Detector, Embedder, MasterKey, Policy, Recipient};
+use watermark_core::{Detector, Embedder, MasterKey, Policy, Recipient};
+use watermark_formats::{issue_csv, verify_csv};
 
 const POLICY: &str = r#"
 version = 1

@@ -3,7 +3,8 @@
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use watermark_core::{verify_csv_with, Attribution, Detector, Recipient, VerifyOptions};
+use watermark_core::{Attribution, Detector, Recipient};
+use watermark_formats::{verify_csv_with, VerifyOptions};
 use watermark_suite::{attack, Scenario, Table};
 use watermark_synth::Kind;
 

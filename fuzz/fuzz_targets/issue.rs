@@ -3,7 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use watermark_core::{issue_csv, Embedder, MasterKey, Policy, Recipient};
+use watermark_core::{Embedder, MasterKey, Policy, Recipient};
+use watermark_formats::issue_csv;
 
 const POLICY: &str = "version = 1\nidentity = [\"CURP\"]\n\
     [[carrier]]\ncolumn = \"CALLE\"\nkind = \"variants\"\n\

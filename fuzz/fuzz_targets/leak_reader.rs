@@ -2,7 +2,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use watermark_core::{verify_csv, Detector, MasterKey, Policy, Recipient};
+use watermark_core::{Detector, MasterKey, Policy, Recipient};
+use watermark_formats::verify_csv;
 
 const POLICY: &str = "version = 1\nidentity = [\"CURP\"]\n\
     [[carrier]]\ncolumn = \"CALLE\"\nkind = \"variants\"\n\

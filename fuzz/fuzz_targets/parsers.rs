@@ -3,8 +3,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use watermark_core::tlog::{Checkpoint, Verifier};
-use watermark_core::{Entry, MasterKey, Policy, Receipt};
+use watermark_log::tlog::{Checkpoint, Verifier};
+use watermark_core::{MasterKey, Policy};
+use watermark_log::{Entry, Receipt};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

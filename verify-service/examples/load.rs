@@ -121,7 +121,7 @@ fn main() {
     };
     let pct = |p: f64| sorted[((sorted.len() as f64 * p).ceil() as usize).saturating_sub(1)];
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let log_size = watermark_core::State::open(&fixture.state)
+    let log_size = watermark_app::State::open(&fixture.state)
         .and_then(|s| s.log())
         .map(|l| l.size())
         .unwrap_or(0);

@@ -291,7 +291,7 @@ async fn index() -> impl IntoResponse {
 async fn health(State(app): State<Arc<App>>) -> Response {
     let dir = app.config.state.clone();
     let checked = tokio::task::spawn_blocking(move || {
-        let state = watermark_core::State::open(&dir)?;
+        let state = watermark_app::State::open(&dir)?;
         state.log().map(|log| log.size())
     })
     .await;
@@ -698,7 +698,7 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
         // that no verification is logged without the report asked for.
         let signer = match html {
             true => Some(
-                watermark_core::State::open(&settings.state)
+                watermark_app::State::open(&settings.state)
                     .and_then(|s| s.log_signer())
                     .map_err(|e| anyhow::Error::new(e).context("loading the log's signing key"))?,
             ),
@@ -800,7 +800,7 @@ pub fn prefers_html(accept: &str) -> bool {
 /// `watermark report verify` checks with the log's public key.
 fn signed_report(
     report: &verify::Report,
-    signer: &watermark_core::tlog::Signer,
+    signer: &watermark_log::tlog::Signer,
 ) -> Result<Response, ApiError> {
     let html = watermark_cli::report::sign(report, signer).map_err(|e| {
         tracing::error!(error = %format!("{e:#}"), "signing the report failed");

@@ -145,7 +145,7 @@ fn main() -> ExitCode {
 fn run(args: Args) -> anyhow::Result<()> {
     let tokens = Tokens::load(&args.tokens)?;
     // Refuse a state the verification could not use, before listening.
-    let state = watermark_core::State::open(&args.state)?;
+    let state = watermark_app::State::open(&args.state)?;
     state.master_key()?;
     state.log()?;
     let config = Config {

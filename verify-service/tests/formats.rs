@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use support::{full, make_fixture, send, Fixture, Server};
 use verify_service::tokens::Tokens;
 use verify_service::Config;
-use watermark_core::{convert_columnar, csv_to_parquet, ConvertOptions, Format, HashingReader};
+use watermark_formats::{convert_columnar, csv_to_parquet, ConvertOptions, Format, HashingReader};
 
 const ALICE: &str = "alice-0123456789abcdef0123456789";
 

@@ -27,7 +27,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use verify_service::tokens::Tokens;
 use verify_service::Config;
-use watermark_core::{convert_columnar, csv_to_parquet, ConvertOptions, Format};
+use watermark_formats::{convert_columnar, csv_to_parquet, ConvertOptions, Format};
 
 const TOKEN: &str = "fuzz-0123456789abcdef0123456789abc";
 /// The body limit the service runs with here, so that some bodies pass it.

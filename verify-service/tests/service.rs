@@ -186,12 +186,12 @@ async fn the_signed_report_verifies_with_the_states_key_and_is_one_verification(
         .starts_with("attachment; filename=\"evidence-"));
 
     // One upload, one verification in the log.
-    let state = watermark_core::State::open(&f.state).unwrap();
+    let state = watermark_app::State::open(&f.state).unwrap();
     let log = state.log().unwrap();
-    let mine: Vec<&watermark_core::VerifyEntry> = log
+    let mine: Vec<&watermark_log::VerifyEntry> = log
         .entries()
         .filter_map(|e| match e {
-            watermark_core::Entry::Verify(v) if v.investigator == "report-tester" => Some(v),
+            watermark_log::Entry::Verify(v) if v.investigator == "report-tester" => Some(v),
             _ => None,
         })
         .collect();
@@ -207,18 +207,18 @@ async fn the_signed_report_verifies_with_the_states_key_and_is_one_verification(
     let html = std::str::from_utf8(&bytes).unwrap();
     assert!(!html.contains("<img") && html.contains("&lt;img src=x onerror=alert(1)&gt;&amp;.csv"));
     // Its receipts check out against the key.
-    let receipt: watermark_core::Receipt =
+    let receipt: watermark_log::Receipt =
         serde_json::from_value(json["log"]["verification"].clone()).unwrap();
     let v = receipt.verify(&key).unwrap();
     assert!(
-        matches!(v.entry, watermark_core::Entry::Verify(ref e) if e.investigator == "report-tester")
+        matches!(v.entry, watermark_log::Entry::Verify(ref e) if e.investigator == "report-tester")
     );
     for c in json["log"]["accused"][0]["copies"].as_array().unwrap() {
-        let r: watermark_core::Receipt = serde_json::from_value(c.clone()).unwrap();
+        let r: watermark_log::Receipt = serde_json::from_value(c.clone()).unwrap();
         r.verify(&key).unwrap();
     }
     // Another key, or one changed byte, and it does not.
-    let other = watermark_core::tlog::Signer::generate(key.name())
+    let other = watermark_log::tlog::Signer::generate(key.name())
         .unwrap()
         .verifier();
     assert!(report::check_signature(&bytes, &other).is_err());
@@ -286,7 +286,7 @@ async fn the_signed_report_verifies_with_the_states_key_and_is_one_verification(
         .entries()
         .skip(before as usize)
         .filter(
-            |e| matches!(e, watermark_core::Entry::Verify(v) if v.investigator == "report-tester"),
+            |e| matches!(e, watermark_log::Entry::Verify(v) if v.investigator == "report-tester"),
         )
         .count();
     assert_eq!(logged, 0);
@@ -314,7 +314,7 @@ fn html_is_chosen_only_when_asked_for() {
 async fn concurrent_verifications_all_get_logged() {
     let f = fixture();
     let server = Server::start(config()).await;
-    let before = watermark_core::State::open(&f.state)
+    let before = watermark_app::State::open(&f.state)
         .unwrap()
         .log()
         .unwrap()
@@ -336,7 +336,7 @@ async fn concurrent_verifications_all_get_logged() {
     // Other tests verify at the same time: at least these six were added,
     // and under the state's lock (no append under way) the log verifies
     // with nothing uncommitted.
-    let state = watermark_core::State::open(&f.state).unwrap();
+    let state = watermark_app::State::open(&f.state).unwrap();
     let lock = state.lock().unwrap();
     let log = state.log().unwrap();
     assert!(log.size() >= before + 6);

@@ -23,7 +23,7 @@
 //! "watermark evidence report v1\n" || payload
 //! ```
 //!
-//! (see [`watermark_core::tlog::Signer::sign_detached`]: the context line
+//! (see [`watermark_log::tlog::Signer::sign_detached`]: the context line
 //! contains a space, so no report signature is a checkpoint signature of the
 //! same key, or the reverse).
 //!
@@ -46,8 +46,8 @@ use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::{bail, Context as _};
-use watermark_core::tlog::{Signer, Verifier};
-use watermark_core::{hash_hex, Entry};
+use watermark_log::tlog::{Signer, Verifier};
+use watermark_log::{hash_hex, Entry};
 
 use crate::commands::verify::Report;
 use crate::output::{bound, score_bound, score_odds};
@@ -869,7 +869,7 @@ fn evidence(h: &mut String, r: &Report) {
     h.push_str("</section>\n");
 }
 
-fn receipt_block(h: &mut String, title: &str, receipt: &watermark_core::Receipt, latest: &str) {
+fn receipt_block(h: &mut String, title: &str, receipt: &watermark_log::Receipt, latest: &str) {
     let _ = writeln!(h, "<h3>{title}</h3>\n<table class=\"facts\">");
     fact(h, "Entry", &format!("{}", receipt.index));
     match Entry::from_canonical(&receipt.entry) {
@@ -965,7 +965,7 @@ fn receipt_block(h: &mut String, title: &str, receipt: &watermark_core::Receipt,
         "Leaf hash",
         &format!(
             "<code>{}</code> (SHA-256 of 0x00 and the entry)",
-            hash_hex(&watermark_core::tlog::leaf_hash(receipt.entry.as_bytes()))
+            hash_hex(&watermark_log::tlog::leaf_hash(receipt.entry.as_bytes()))
         ),
     );
     let proof: Vec<String> = receipt

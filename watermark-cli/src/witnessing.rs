@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use serde::Serialize;
-use watermark_core::tlog::{self, witness, AddCheckpoint, CosignatureStatus, Verifier};
-use watermark_core::{
+use watermark_app::{
     cosign_receipts, read_cosigned, store_cosigned, CosignedState, IssuedCopy, Log, State,
     StateLock, WitnessConfig, WitnessEntry, COSIGNED_FILE,
 };
+use watermark_log::tlog::{self, witness, AddCheckpoint, CosignatureStatus, Verifier};
 
 use crate::cli::{LogWitnessArgs, WitnessKeysArg};
 use crate::commands::verify::LogSection;
@@ -571,7 +571,7 @@ fn before(
                  check that the state is not an older backup. Give the list, or remove log/{} \
                  to stop witnessing",
                 state.dir().join("log").join(COSIGNED_FILE).display(),
-                state.dir().join(watermark_core::WITNESSES_FILE).display(),
+                state.dir().join(watermark_app::WITNESSES_FILE).display(),
                 COSIGNED_FILE
             );
         }
@@ -738,7 +738,7 @@ pub fn log_witness(a: &LogWitnessArgs, printer: Printer) -> anyhow::Result<()> {
         bail!(
             "{} has no witness list: write one (see `watermark log witness --help`) or give \
              --witnesses FILE",
-            state.dir().join(watermark_core::WITNESSES_FILE).display()
+            state.dir().join(watermark_app::WITNESSES_FILE).display()
         );
     };
     let own = behind_own_record(&state, &log, &read_cosigned(&state, &log)?);

@@ -515,7 +515,7 @@ fn json_of(assert: assert_cmd::assert::Assert) -> serde_json::Value {
 }
 
 fn blake3_of(path: &Path) -> String {
-    let mut r = watermark_core::HashingReader::new(std::fs::File::open(path).unwrap());
+    let mut r = watermark_formats::HashingReader::new(std::fs::File::open(path).unwrap());
     std::io::copy(&mut r, &mut std::io::sink()).unwrap();
     r.digest().0
 }
@@ -1114,7 +1114,7 @@ fn check_sound(f: &Fixture, out: &Path) {
     assert_eq!(doc["ok"], true);
     let show = json_of(f.log(&["show", "--json"]).success());
     let verifier =
-        watermark_core::tlog::Verifier::from_vkey(show["public_key"].as_str().unwrap()).unwrap();
+        watermark_log::tlog::Verifier::from_vkey(show["public_key"].as_str().unwrap()).unwrap();
     let logged: std::collections::HashSet<String> = show["entries"]
         .as_array()
         .unwrap()
@@ -1137,10 +1137,10 @@ fn check_sound(f: &Fixture, out: &Path) {
             );
         } else if name.ends_with(".receipt") {
             let receipt =
-                watermark_core::Receipt::from_json(&std::fs::read_to_string(&path).unwrap())
+                watermark_log::Receipt::from_json(&std::fs::read_to_string(&path).unwrap())
                     .unwrap();
             let v = receipt.verify(&verifier).unwrap();
-            let watermark_core::Entry::Issue(entry) = v.entry else {
+            let watermark_log::Entry::Issue(entry) = v.entry else {
                 panic!("{name} is not an issue's receipt");
             };
             let copy = path.with_extension("csv");
@@ -1628,7 +1628,7 @@ fn a_three_column_list_is_issued_with_canaries_and_its_leak_attributed() {
 /// refused by each command.
 #[test]
 fn every_changed_byte_of_a_canary_list_or_policy_is_caught() {
-    use watermark_core::State;
+    use watermark_app::State;
     let f = Fixture::new();
     f.issue(&f.p("roll.csv"), &["PAN", "PRI"]).success();
     let state = State::open(&f.p("state")).unwrap();
@@ -1801,7 +1801,7 @@ fn regression_ids_that_differ_only_in_case_are_refused() {
     .failure()
     .stderr(contains("\"pan\"").and(contains("\"PAN\"")));
     assert!(!f.p("other/pan.csv").exists());
-    let state = watermark_core::State::open(&f.p("state")).unwrap();
+    let state = watermark_app::State::open(&f.p("state")).unwrap();
     assert_eq!(state.log().unwrap().size(), 1);
 }
 
@@ -1831,7 +1831,7 @@ fn concurrent_inits_of_one_directory_leave_one_complete_state() {
             .map(|c| c.wait_with_output().unwrap())
             .collect();
         let state =
-            watermark_core::State::open(&path).unwrap_or_else(|e| panic!("round {round}: {e}"));
+            watermark_app::State::open(&path).unwrap_or_else(|e| panic!("round {round}: {e}"));
         state
             .master_key()
             .unwrap_or_else(|e| panic!("round {round}: {e}"));
@@ -1896,7 +1896,7 @@ fn init_killed_at_100_moments_leaves_no_state_or_a_complete_one() {
         let _ = child.kill();
         child.wait().unwrap();
         if path.exists() {
-            let state = watermark_core::State::open(&path)
+            let state = watermark_app::State::open(&path)
                 .unwrap_or_else(|e| panic!("kill {i} after {wait} µs: {e}"));
             state.master_key().unwrap();
             assert_eq!(state.log().unwrap().size(), 0);
@@ -1905,7 +1905,7 @@ fn init_killed_at_100_moments_leaves_no_state_or_a_complete_one() {
             absent += 1;
             // What the killed run left beside it goes with the next init.
             assert!(init(&path).status().unwrap().success(), "kill {i}");
-            watermark_core::State::open(&path).unwrap().log().unwrap();
+            watermark_app::State::open(&path).unwrap().log().unwrap();
         }
     }
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())

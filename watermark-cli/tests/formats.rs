@@ -15,18 +15,19 @@ use predicates::str::contains;
 use rand::seq::SliceRandom as _;
 use rand::SeedableRng as _;
 use watermark_cli::commands::formats::{self, FileFormat};
-use watermark_core::reexport::arrow_array::{
+use watermark_core::ids;
+use watermark_formats::reexport::arrow_array::{
     cast::AsArray, ArrayRef, BinaryArray, Date32Array, Int64Array, RecordBatch, UInt32Array,
 };
-use watermark_core::reexport::arrow_ipc::reader::{FileReader, StreamReader};
-use watermark_core::reexport::arrow_ipc::writer::{FileWriter, StreamWriter};
-use watermark_core::reexport::arrow_schema::{DataType, Field, Schema, SchemaRef};
-use watermark_core::reexport::arrow_select::{concat::concat_batches, take::take_record_batch};
-use watermark_core::reexport::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use watermark_core::reexport::parquet::arrow::ArrowWriter;
-use watermark_core::reexport::parquet::basic::Compression;
-use watermark_core::reexport::parquet::file::properties::WriterProperties;
-use watermark_core::{csv_to_parquet, ids, ConvertOptions};
+use watermark_formats::reexport::arrow_ipc::reader::{FileReader, StreamReader};
+use watermark_formats::reexport::arrow_ipc::writer::{FileWriter, StreamWriter};
+use watermark_formats::reexport::arrow_schema::{DataType, Field, Schema, SchemaRef};
+use watermark_formats::reexport::arrow_select::{concat::concat_batches, take::take_record_batch};
+use watermark_formats::reexport::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use watermark_formats::reexport::parquet::arrow::ArrowWriter;
+use watermark_formats::reexport::parquet::basic::Compression;
+use watermark_formats::reexport::parquet::file::properties::WriterProperties;
+use watermark_formats::{csv_to_parquet, ConvertOptions};
 
 /// A directory with a synthetic roll (CSV) and a state.
 struct Setup {
@@ -103,7 +104,7 @@ impl Setup {
 }
 
 fn blake3_of(path: &Path) -> String {
-    let mut r = watermark_core::HashingReader::new(File::open(path).unwrap());
+    let mut r = watermark_formats::HashingReader::new(File::open(path).unwrap());
     std::io::copy(&mut r, &mut std::io::sink()).unwrap();
     r.digest().0
 }

@@ -11,12 +11,13 @@ use std::path::{Path, PathBuf};
 mod common;
 
 use common::wm;
-use watermark_core::reexport::arrow_array::{cast::AsArray, Array as _, RecordBatch};
-use watermark_core::reexport::arrow_ipc::reader::{FileReader, StreamReader};
-use watermark_core::reexport::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use watermark_core::{
-    issue_csv, make_canaries, Embedder, Entry, MasterKey, Policy, Recipient, State, SCHEME_VERSION,
-};
+use watermark_app::State;
+use watermark_core::{Embedder, MasterKey, Policy, Recipient, SCHEME_VERSION};
+use watermark_formats::reexport::arrow_array::{cast::AsArray, Array as _, RecordBatch};
+use watermark_formats::reexport::arrow_ipc::reader::{FileReader, StreamReader};
+use watermark_formats::reexport::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use watermark_formats::{issue_csv, make_canaries};
+use watermark_log::Entry;
 
 const RECIPIENTS: [&str; 3] = ["PAN", "PRI", "MORENA"];
 

@@ -11,8 +11,8 @@ mod common;
 
 use common::{init, issue, suggest, synth, wm};
 use predicates::str::contains;
-use watermark_core::tlog::AddCheckpoint;
-use watermark_core::State;
+use watermark_app::State;
+use watermark_log::tlog::AddCheckpoint;
 
 const ORIGIN: &str = "registry.example/extracts";
 

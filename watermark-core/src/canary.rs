@@ -89,11 +89,20 @@ pub struct CanaryList {
 /// One canary.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CanaryRow {
+pub struct CanaryRow {
     /// Its values, one per column of the extract.
-    pub(crate) values: Vec<String>,
+    pub values: Vec<String>,
     /// It follows input data row `after_row` (0: before the first).
-    pub(crate) after_row: u64,
+    pub after_row: u64,
+}
+
+impl std::fmt::Debug for CanaryRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A canary's values are secret.
+        f.debug_struct("CanaryRow")
+            .field("after_row", &self.after_row)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for CanaryList {
@@ -155,7 +164,8 @@ impl CanaryList {
         self.rows.iter().map(|r| r.values.as_slice())
     }
 
-    pub(crate) fn placed(&self) -> &[CanaryRow] {
+    /// The canary rows, in the order they are placed.
+    pub fn placed(&self) -> &[CanaryRow] {
         &self.rows
     }
 

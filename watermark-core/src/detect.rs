@@ -181,6 +181,19 @@ impl Detector {
         &self.scheme
     }
 
+    /// The fields of an input with this `header` that detection reads (its
+    /// identity and carrier columns), in no particular order: a columnar
+    /// adaptor need render no other.
+    pub fn fields_read<S: AsRef<str>>(&self, header: &[S]) -> Result<Vec<usize>> {
+        let binding = self.scheme.bind(header)?;
+        Ok(binding
+            .identity
+            .iter()
+            .copied()
+            .chain(binding.carriers.iter().flatten().copied())
+            .collect())
+    }
+
     fn bind_with<S: AsRef<str>>(
         &self,
         header: &[S],
@@ -254,7 +267,7 @@ impl Detector {
 /// Rows per batch. Recipients' scores are summed per batch and the batches
 /// merged in order, so a result's digits do not depend on how many threads
 /// read the batches.
-pub(crate) const BATCH_ROWS: usize = 1024;
+pub const BATCH_ROWS: usize = 1024;
 
 /// From this many distinct `(bias, bit)` pairs read on, the two scores'
 /// bounds are computed on two threads.
@@ -437,7 +450,7 @@ fn add_mixture(row: &mut [f64], terms: Terms, bits: &[bool]) {
 /// What a batch of leak rows gave: the positions read, in row order, and
 /// every recipient's scores summed over all of them (repeats included; the
 /// [`Observer`] takes those back).
-pub(crate) struct ReadBatch {
+pub struct ReadBatch {
     readings: Vec<Reading>,
     sums: Sums,
     /// Per row in `mix_rows`, every recipient's mixture term.
@@ -449,9 +462,25 @@ pub(crate) struct ReadBatch {
     rows_identity_valid: u64,
 }
 
+impl std::fmt::Debug for ReadBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadBatch")
+            .field("rows_read", &self.rows_read)
+            .field("readings", &self.readings.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for RowReader<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Its buffers hold leak rows: not for logs.
+        f.debug_struct("RowReader").finish_non_exhaustive()
+    }
+}
+
 /// Reads leak rows' positions and draws recipients' bits at them; one per
 /// thread. Made by [`Observer::reader`].
-pub(crate) struct RowReader<'d> {
+pub struct RowReader<'d> {
     detector: &'d Detector,
     binding: Binding,
     scratch: String,
@@ -512,12 +541,12 @@ impl<'d> RowReader<'d> {
     }
 
     /// Another reader for the same leak, for another thread.
-    pub(crate) fn fork(&self) -> RowReader<'d> {
+    pub fn fork(&self) -> RowReader<'d> {
         RowReader::new(self.detector, self.binding.clone())
     }
 
     /// An empty batch.
-    pub(crate) fn batch(&self) -> ReadBatch {
+    pub fn batch(&self) -> ReadBatch {
         let groups = self.detector.scheme.carriers.len() + 1;
         ReadBatch {
             readings: Vec::new(),
@@ -531,7 +560,7 @@ impl<'d> RowReader<'d> {
     }
 
     /// Reads one leak row into `batch`; `row` is its 1-based number.
-    pub(crate) fn observe<'r>(
+    pub fn observe<'r>(
         &mut self,
         batch: &mut ReadBatch,
         row: u64,
@@ -942,13 +971,13 @@ impl<'d> Observer<'d> {
 
     /// A reader for another thread: it reads batches of [`BATCH_ROWS`] rows
     /// that [`Observer::absorb`] takes in, in row order.
-    pub(crate) fn reader(&self) -> RowReader<'d> {
+    pub fn reader(&self) -> RowReader<'d> {
         self.reader.fork()
     }
 
     /// Takes in a batch read by a [`RowReader`]: counts each position once,
     /// taking back the scores of positions already read.
-    pub(crate) fn absorb(&mut self, batch: ReadBatch) {
+    pub fn absorb(&mut self, batch: ReadBatch) {
         debug_assert_eq!(self.pending_rows, 0, "batches and single rows mixed");
         let ReadBatch {
             readings,

@@ -18,12 +18,14 @@ pub struct Embedder {
     canaries: Option<PlacedCanaries>,
 }
 
-/// A canary list with every recipient's presence bits.
+/// A canary list with every recipient's presence bits: what a format
+/// adaptor writes between an extract's rows.
 #[derive(Debug)]
-pub(crate) struct PlacedCanaries {
-    pub(crate) list: CanaryList,
+pub struct PlacedCanaries {
+    /// The canary rows, in placement order.
+    pub list: CanaryList,
     /// `present[k * recipients + r]`: whether canary `k` is in copy `r`.
-    pub(crate) present: Vec<bool>,
+    pub present: Vec<bool>,
 }
 
 /// Builds an [`Embedder`]; key, policy and at least one recipient are required.
@@ -60,7 +62,7 @@ impl<'a> EmbedderBuilder<'a> {
         self
     }
 
-    /// The canaries of the extract (see [`make_canaries`](crate::make_canaries)):
+    /// The canaries of the extract (see [`make_canaries_from_rows`](crate::make_canaries_from_rows)):
     /// each copy gets those its recipient's bits select, where the extract's
     /// sort order puts them. Without a list, copies get no canaries.
     pub fn canaries(mut self, list: CanaryList) -> Self {
@@ -133,7 +135,8 @@ impl Embedder {
         self.canaries.as_ref().map(|c| &c.list)
     }
 
-    pub(crate) fn placed_canaries(&self) -> Option<&PlacedCanaries> {
+    /// The canaries to place, if the embedder has a list.
+    pub fn placed_canaries(&self) -> Option<&PlacedCanaries> {
         self.canaries.as_ref()
     }
 
@@ -340,7 +343,7 @@ impl RowMarker<'_> {
 
     /// The input fields [`RowMarker::mark`] reads: the identity and carrier
     /// columns.
-    pub(crate) fn fields_read(&self) -> impl Iterator<Item = usize> + '_ {
+    pub fn fields_read(&self) -> impl Iterator<Item = usize> + '_ {
         self.binding
             .identity
             .iter()

@@ -103,7 +103,8 @@ pub struct LogDamage {
 }
 
 impl LogDamage {
-    pub(crate) fn new(file: &std::path::Path, message: impl Into<String>) -> Self {
+    /// Damage in `file`, described by `message`.
+    pub fn new(file: &std::path::Path, message: impl Into<String>) -> Self {
         LogDamage {
             file: file.to_path_buf(),
             entry: None,
@@ -114,22 +115,26 @@ impl LogDamage {
         }
     }
 
-    pub(crate) fn entry(mut self, entry: u64) -> Self {
+    /// At the 0-based log entry `entry`.
+    pub fn entry(mut self, entry: u64) -> Self {
         self.entry = Some(entry);
         self
     }
 
-    pub(crate) fn checkpoint(mut self, checkpoint: u64) -> Self {
+    /// In the 0-based checkpoint `checkpoint`.
+    pub fn checkpoint(mut self, checkpoint: u64) -> Self {
         self.checkpoint = Some(checkpoint);
         self
     }
 
-    pub(crate) fn line(mut self, line: u64) -> Self {
+    /// At the 1-based line `line` of the file.
+    pub fn line(mut self, line: u64) -> Self {
         self.line = Some(line);
         self
     }
 
-    pub(crate) fn byte(mut self, byte: u64) -> Self {
+    /// At the 0-based byte offset `byte` of the file.
+    pub fn byte(mut self, byte: u64) -> Self {
         self.byte = Some(byte);
         self
     }
@@ -170,7 +175,8 @@ pub struct Error {
 }
 
 impl Error {
-    pub(crate) fn new(kind: ErrorKind) -> Self {
+    /// An error of `kind`, with no position yet.
+    pub fn new(kind: ErrorKind) -> Self {
         Error {
             kind,
             row: None,
@@ -179,41 +185,49 @@ impl Error {
         }
     }
 
-    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+    /// Reading or writing failed while doing `context`.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::new(ErrorKind::Io {
             context: context.into(),
             source,
         })
     }
 
-    pub(crate) fn policy(msg: impl Into<String>) -> Self {
+    /// An invalid policy.
+    pub fn policy(msg: impl Into<String>) -> Self {
         Error::new(ErrorKind::Policy(msg.into()))
     }
 
-    pub(crate) fn state(msg: impl Into<String>) -> Self {
+    /// A missing, malformed or inconsistent state directory.
+    pub fn state(msg: impl Into<String>) -> Self {
         Error::new(ErrorKind::State(msg.into()))
     }
 
-    pub(crate) fn log(damage: LogDamage) -> Self {
+    /// A damaged issuance log.
+    pub fn log(damage: LogDamage) -> Self {
         Error::new(ErrorKind::Log(Box::new(damage)))
     }
 
-    pub(crate) fn key(msg: impl Into<String>) -> Self {
+    /// A key that is missing, malformed, or not for this use.
+    pub fn key(msg: impl Into<String>) -> Self {
         Error::new(ErrorKind::Key(msg.into()))
     }
 
-    pub(crate) fn at_row(mut self, row: u64, line: u64) -> Self {
+    /// Placed at data row `row` (1-based, header excluded), physical line `line`.
+    pub fn at_row(mut self, row: u64, line: u64) -> Self {
         self.row = Some(row);
         self.line = Some(line);
         self
     }
 
-    pub(crate) fn at_line(mut self, line: u64) -> Self {
+    /// Placed at physical line `line`.
+    pub fn at_line(mut self, line: u64) -> Self {
         self.line = Some(line);
         self
     }
 
-    pub(crate) fn in_column(mut self, column: impl Into<String>) -> Self {
+    /// Placed in the input's column `column`.
+    pub fn in_column(mut self, column: impl Into<String>) -> Self {
         self.column = Some(column.into());
         self
     }
@@ -245,8 +259,8 @@ impl Error {
 const MESSAGE_MAX: usize = 1000;
 
 /// `s` cut to at most `max` bytes at a character boundary, saying how much
-/// was left out.
-pub(crate) fn bounded(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+/// was left out: for quoting input of any size in a message.
+pub fn bounded(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
     if s.len() <= max {
         return std::borrow::Cow::Borrowed(s);
     }
@@ -315,53 +329,6 @@ impl From<ErrorKind> for Error {
     }
 }
 
-/// Converts a `csv` error into ours, keeping the position.
-/// The crate's own error carried in an I/O error, or the I/O error.
-fn into_crate_error(e: std::io::Error) -> std::result::Result<Error, std::io::Error> {
-    if !e.get_ref().is_some_and(|inner| inner.is::<Error>()) {
-        return Err(e);
-    }
-    let kind = e.kind();
-    match e.into_inner().map(|inner| inner.downcast::<Error>()) {
-        Some(Ok(inner)) => Ok(*inner),
-        Some(Err(other)) => Err(std::io::Error::new(kind, other)),
-        None => Err(std::io::Error::from(kind)),
-    }
-}
-
-pub(crate) fn from_csv(err: csv::Error, header_len: Option<usize>) -> Error {
-    let line = err.position().map(|p| p.line());
-    let record = err.position().map(|p| p.record());
-    let mut out = match err.into_kind() {
-        csv::ErrorKind::Io(e) => match into_crate_error(e) {
-            // A reader that makes CSV out of another format
-            // (`ColumnarRows::into_csv`) reports its own errors, placed at
-            // their row and column: pass them on as they are.
-            Ok(inner) => return inner,
-            Err(e) => Error::io("reading CSV", e),
-        },
-        csv::ErrorKind::Utf8 { err, .. } => {
-            let _ = err;
-            Error::new(ErrorKind::Utf8)
-        }
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => Error::new(ErrorKind::UnequalLengths {
-            expected: header_len.map(|h| h as u64).unwrap_or(expected_len),
-            found: len,
-        }),
-        other => Error::new(ErrorKind::Csv(format!("{other:?}"))),
-    };
-    if let Some(line) = line {
-        out = match record {
-            // Record 0 is the header.
-            Some(r) if r > 0 => out.at_row(r, line),
-            _ => out.at_line(line),
-        };
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,19 +354,5 @@ mod tests {
         // Short messages are untouched.
         let short = Error::new(ErrorKind::EmptyIdentity).in_column("CURP");
         assert_eq!(short.to_string(), "column CURP: identity value is empty");
-    }
-
-    #[test]
-    fn an_error_carried_through_a_csv_reader_comes_out_as_it_was() {
-        let inner = Error::new(ErrorKind::EmptyIdentity)
-            .at_row(5, 6)
-            .in_column("CURP");
-        let e = from_csv(csv::Error::from(std::io::Error::other(inner)), Some(3));
-        assert_eq!(
-            e.to_string(),
-            "row 5 (line 6), column CURP: identity value is empty"
-        );
-        let plain = from_csv(csv::Error::from(std::io::Error::other("disk")), None);
-        assert_eq!(plain.to_string(), "reading CSV: disk");
     }
 }

@@ -1,4 +1,5 @@
-//! The master key, its on-disk form, and the purpose subkeys derived from it.
+//! The master key, its text form, and the purpose subkeys derived from it.
+//! (Key files on disk are the application layer's.)
 //!
 //! The master key is 32 random bytes. Every secret the scheme uses is derived
 //! from it with HKDF-SHA256 under a distinct label, so the anchor PRF, the
@@ -6,16 +7,15 @@
 //! Key types show no bytes in `Debug`, and zeroise what they hold on drop.
 
 use std::fmt;
-use std::io::Write as _;
-use std::path::Path;
 
 use hmac::Mac as _;
 use ring::{hkdf, rand::SecureRandom};
 use zeroize::Zeroizing;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 
-pub(crate) const KEY_FILE_TAG: &str = "watermark-master-key: v1";
+/// The line that marks a master key file.
+pub const KEY_FILE_TAG: &str = "watermark-master-key: v1";
 
 /// A short public identifier of a master key, recorded with every issuance.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -181,57 +181,6 @@ impl MasterKey {
         }
         Ok(key)
     }
-
-    /// Writes a new key file, refusing to overwrite one, with mode 0600.
-    pub fn write_new(&self, path: &Path) -> Result<()> {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts
-            .open(path)
-            .map_err(|e| Error::io(format!("creating key file {}", path.display()), e))?;
-        f.write_all(self.to_text().as_bytes())
-            .and_then(|_| f.sync_all())
-            .map_err(|e| Error::io(format!("writing key file {}", path.display()), e))?;
-        Ok(())
-    }
-
-    /// Loads a key file, refusing one that others can read.
-    pub fn load(path: &Path) -> Result<MasterKey> {
-        check_private(path)?;
-        let text = Zeroizing::new(
-            std::fs::read_to_string(path)
-                .map_err(|e| Error::io(format!("reading key file {}", path.display()), e))?,
-        );
-        MasterKey::from_text(&text).map_err(|e| match e.kind() {
-            ErrorKind::Key(msg) => Error::key(format!("{}: {msg}", path.display())),
-            _ => e,
-        })
-    }
-}
-
-/// Refuses a secret file that its group or others can read or write.
-pub(crate) fn check_private(path: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let meta = std::fs::metadata(path)
-            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(Error::new(ErrorKind::KeyPermissions {
-                path: path.display().to_string(),
-                mode,
-            }));
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
 }
 
 /// Purpose keys derived from a [`MasterKey`].
@@ -263,7 +212,8 @@ impl fmt::Debug for Subkeys {
     }
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
@@ -273,7 +223,9 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     s
 }
 
-pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
+/// The bytes of hex digits (either case), or `None` if `s` is not an even
+/// number of hex digits.
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
     }
@@ -305,22 +257,5 @@ mod tests {
         assert!(err.contains("damaged"), "{err}");
         assert!(!err.contains("0a09"));
         assert!(MasterKey::from_text("hello").is_err());
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn key_file_is_private_and_exclusive() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("k");
-        let k = MasterKey::from_bytes([1u8; 32]);
-        k.write_new(&path).unwrap();
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
-        assert!(k.write_new(&path).is_err(), "must not overwrite");
-        assert_eq!(MasterKey::load(&path).unwrap().id(), k.id());
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let err = MasterKey::load(&path).unwrap_err();
-        assert!(matches!(err.kind(), ErrorKind::KeyPermissions { .. }));
     }
 }

@@ -1,5 +1,6 @@
-//! Keyed, per-recipient fingerprints for registry extracts, and attribution of
-//! leaked samples with a rigorous false-accusation bound.
+//! The registry watermark scheme: keyed, per-recipient fingerprints for
+//! registry extracts, and attribution of leaked samples with a rigorous
+//! false-accusation bound.
 //!
 //! A registry gives each recipient (a party, a contractor) its own copy of an
 //! extract. [`Embedder`] writes into each copy a fingerprint that does not
@@ -11,20 +12,18 @@
 //! score as high; it accuses only below the policy's threshold (1e-9 by
 //! default), whatever the leaker did to the sample.
 //!
-//! The algorithm does no I/O: [`Embedder`] and [`Detector`] work on rows.
-//! [`issue_csv`] and [`verify_csv`] are the CSV adapters. Canary generation
-//! ([`make_canaries_from_rows`]), policy suggestion ([`suggest_from_rows`])
-//! and matching a leak to the master extract ([`verify_rows_with_master`])
-//! read an extract in any format as a [`RowSource`] of rows of text
-//! ([`CsvRows`], [`ColumnarRows`]). [`State`] keeps keys
-//! on disk with the signed, append-only issuance [`Log`], whose [`Receipt`]s
-//! anyone holding the log's public key can check offline. A [`Witness`]
-//! (C2SP tlog-witness style) cosigns the log's checkpoints only if they
-//! extend the last one it saw, and a state's [`WitnessConfig`] names the
-//! witnesses its log is shown to.
+//! This crate is the scheme layer and does no I/O: no file system, clock,
+//! thread or format library. [`Embedder`] and [`Detector`] work on rows;
+//! canary generation ([`make_canaries_from_rows`]), policy suggestion
+//! ([`suggest_from_rows`]) and matching a leak to the master extract
+//! ([`verify_rows_with_master`]) read an extract as a [`RowSource`] of rows
+//! of text. The format adaptors (CSV, Parquet, Arrow IPC) are in
+//! `watermark-formats`; the issuance log's records and transparency-log
+//! primitives in `watermark-log`; the state directory and the logged
+//! workflows in `watermark-app`.
 //!
 //! ```
-//! use watermark_core::{issue_csv, verify_csv, Detector, Embedder, MasterKey, Policy, Recipient};
+//! use watermark_core::{Detector, Embedder, MasterKey, Policy, Recipient};
 //!
 //! let key = MasterKey::from_bytes([42; 32]); // use MasterKey::generate() for real
 //! let policy = Policy::from_toml(r#"
@@ -34,19 +33,27 @@
 //!     column = "CALLE"
 //!     kind = "variants"
 //! "#)?;
-//! let mut extract = String::from("CURP,CALLE\n");
-//! for i in 0..400 {
-//!     extract.push_str(&format!("ID{i:05},AV. REFORMA {i}\n"));
-//! }
+//! let header = ["CURP", "CALLE"];
+//! let rows: Vec<[String; 2]> = (0..400)
+//!     .map(|i| [format!("ID{i:05}"), format!("AV. REFORMA {i}")])
+//!     .collect();
 //! let parties = [Recipient::new("party-a", 0)?, Recipient::new("party-b", 1)?];
 //! let embedder = Embedder::builder().key(&key).policy(&policy)
 //!     .recipients(parties.clone()).build()?;
-//! let copies = issue_csv(&embedder, extract.as_bytes(), vec![Vec::new(), Vec::new()], &mut |_| {})?;
 //!
-//! // Party B's copy leaks.
-//! let leak = &copies.outputs[1];
+//! // Party B's copy, row by row, and it leaks.
+//! let mut marker = embedder.bind(&header)?;
+//! let mut leak = Vec::new();
+//! for row in &rows {
+//!     marker.mark(|c| row[c].as_str())?;
+//!     leak.push([0, 1].map(|c| marker.cell(1, c, &row[c]).into_owned()));
+//! }
 //! let detector = Detector::builder().key(&key).policy(&policy).recipients(parties).build()?;
-//! let found = verify_csv(&detector, &leak[..], &mut |_| {})?;
+//! let mut observer = detector.bind(&header)?;
+//! for (i, row) in leak.iter().enumerate() {
+//!     observer.observe(i as u64 + 1, |c| row[c].as_str())?;
+//! }
+//! let found = observer.finish();
 //! assert_eq!(found.accused.len(), 1);
 //! assert_eq!(found.accused[0].recipient, "party-b");
 //! assert!(found.accused[0].false_accusation_bound <= 1e-9);
@@ -59,53 +66,28 @@ mod bound;
 mod canary;
 mod carrier;
 mod code;
-mod columnar;
-mod csv_io;
 mod detect;
 mod dictionary;
 mod embed;
 mod error;
 pub mod ids;
-mod issuance_log;
-mod issuing;
 mod key;
 mod master;
 mod normalize;
-mod pipeline;
 mod policy;
 mod rows;
 mod scheme;
-mod state;
 mod suggest;
-pub mod tlog;
-mod witness;
 
-pub use canary::{make_canaries_from_rows, CanaryList};
-pub use columnar::{
-    convert_columnar, csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_parquet, reexport,
-    verify_arrow_ipc, verify_parquet, Codec, ColumnarCsv, ColumnarRows, ConvertOptions, Format,
-};
-pub use csv_io::{
-    issue_csv, issue_csv_with, make_canaries, sniff, suggest_from_csv, verify_csv, verify_csv_with,
-    verify_csv_with_master, writer as csv_writer, CsvRows, Dialect, HashingReader, HashingWriter,
-    IssueOptions, IssueSummary, VerifyOptions,
-};
+pub use canary::{make_canaries_from_rows, CanaryList, CanaryRow};
 pub use detect::{
-    Attribution, ColumnCount, Detector, DetectorBuilder, Evidence, Observer, RecipientScore,
-    ScoreName, ScoreTried,
+    Attribution, ColumnCount, Detector, DetectorBuilder, Evidence, Observer, ReadBatch,
+    RecipientScore, RowReader, ScoreName, ScoreTried, BATCH_ROWS,
 };
 pub use dictionary::{mx_address, TokenPlace, VariantGroup};
-pub use embed::{Embedder, EmbedderBuilder, RowMarker};
-pub use error::{Error, ErrorKind, LogDamage, Result};
-pub use issuance_log::{
-    hash_from_hex, hash_hex, AccusedRecord, CodeRecord, Consistency, Entry, IssueEntry, Log,
-    Orphaned, Receipt, SigningKeyCheck, Uncommitted, VerifiedReceipt, VerifyEntry,
-};
-pub use issuing::{
-    copy_path, copy_path_as, receipt_path, IssuedCopy, LostCopy, PendingIssue, Recovery,
-    COPY_EXTENSIONS,
-};
-pub use key::{KeyId, MasterKey, Subkeys};
+pub use embed::{Embedder, EmbedderBuilder, PlacedCanaries, RowMarker};
+pub use error::{bounded, Error, ErrorKind, LogDamage, Result};
+pub use key::{hex, unhex, KeyId, MasterKey, Subkeys, KEY_FILE_TAG};
 pub use master::{
     verify_rows_with_master, ExtraRows, MasterError, MasterIndex, MasterLookup, MasterMatch,
 };
@@ -115,9 +97,4 @@ pub use policy::{
 };
 pub use rows::{IntoRows, Progress, Row, RowBatch, RowPosition, RowSource};
 pub use scheme::{validate_recipient_id, IdentifierKind, Recipient, KNOWN_SCHEMES, SCHEME_VERSION};
-pub use state::{now_rfc3339, Appended, FilesChecked, Groups, State, StateLock};
 pub use suggest::{suggest_from_rows, suggest_policy, ColumnRole, Role, Suggestion};
-pub use witness::{
-    cosign_receipts, read_cosigned, store_cosigned, AddCheckpointError, Cosigned, CosignedState,
-    Trusted, Witness, WitnessConfig, WitnessEntry, COSIGNED_FILE, WITNESSES_FILE,
-};

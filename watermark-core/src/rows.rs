@@ -9,8 +9,8 @@
 //! decimals at their scale, dates as `1985-03-02`, a null as an empty cell.
 //!
 //! The trait does no I/O: sources are built by the format adaptors from
-//! readers ([`CsvRows`](crate::CsvRows) for CSV,
-//! [`ColumnarRows`](crate::ColumnarRows) for Parquet and Arrow IPC). A batch
+//! readers of `watermark-formats` (`CsvRows` for CSV,
+//! `ColumnarRows` for Parquet and Arrow IPC). A batch
 //! holds all its cells in one text buffer with each cell's place in it, and
 //! is refilled in place, so filling it allocates nothing per cell or per row
 //! once its buffers have grown.
@@ -174,7 +174,7 @@ impl RowBatch {
     /// Starts `rows` rows to be filled column by column: each cell is
     /// appended to [`RowBatch::text_mut`] and placed with
     /// [`RowBatch::set_cell`]. Cells not placed are empty.
-    pub(crate) fn start_columns(&mut self, columns: usize, rows: usize, first_row: u64) {
+    pub fn start_columns(&mut self, columns: usize, rows: usize, first_row: u64) {
         self.start(columns, first_row);
         self.rows = rows;
         self.spans.resize(rows * columns, Span::default());
@@ -183,15 +183,23 @@ impl RowBatch {
     }
 
     /// The text buffer, to append cells to while filling column by column.
-    pub(crate) fn text_mut(&mut self) -> &mut String {
+    pub fn text_mut(&mut self) -> &mut String {
         &mut self.text
     }
 
     /// Places cell `column` of row `k` at `start..end` of the text buffer,
     /// which must be on character boundaries.
+    ///
+    /// # Panics
+    ///
+    /// If `start..end` is not a span of the text on character boundaries,
+    /// or the row or column is out of range.
     #[inline]
-    pub(crate) fn set_cell(&mut self, k: usize, column: usize, start: usize, end: usize) {
-        debug_assert!(self.text.is_char_boundary(start) && self.text.is_char_boundary(end));
+    pub fn set_cell(&mut self, k: usize, column: usize, start: usize, end: usize) {
+        assert!(
+            start <= end && self.text.is_char_boundary(start) && self.text.is_char_boundary(end),
+            "a cell must be a span of the batch's text on character boundaries"
+        );
         self.spans[k * self.columns + column] = Span { start, end };
     }
 
@@ -292,8 +300,8 @@ impl<'b> Row<'b> {
 
 /// An extract read as rows of text: a header, then batches of rows.
 ///
-/// Implemented by the format adaptors ([`CsvRows`](crate::CsvRows),
-/// [`ColumnarRows`](crate::ColumnarRows)); taken by
+/// Implemented by the format adaptors (`CsvRows`,
+/// `ColumnarRows`); taken by
 /// [`make_canaries_from_rows`](crate::make_canaries_from_rows),
 /// [`suggest_from_rows`](crate::suggest_from_rows) and
 /// [`verify_rows_with_master`](crate::verify_rows_with_master). A workflow
@@ -304,21 +312,48 @@ impl<'b> Row<'b> {
 /// were found; the file name is the caller's to add. A source that returned
 /// an error may return nothing more.
 ///
-/// ```
-/// use watermark_core::{CsvRows, RowBatch, RowSource};
+/// A new format is one more `RowSource`. Here, rows already in memory:
 ///
-/// let csv = "CURP,CALLE\nID1,\"AV. REFORMA 1\"\nID2,\n";
-/// let mut rows = CsvRows::new(csv.as_bytes())?;
-/// assert_eq!(rows.header(), ["CURP", "CALLE"]);
-/// let mut batch = RowBatch::new();
-/// let mut streets = Vec::new();
-/// while rows.next_batch(&mut batch, 1024)? {
-///     for k in 0..batch.len() {
-///         let at = batch.position(k);
-///         streets.push((at.row, at.line, batch.row(k).cell(1).to_string()));
+/// ```
+/// use watermark_core::{Result, RowBatch, RowSource};
+///
+/// struct InMemory {
+///     header: Vec<String>,
+///     rows: Vec<Vec<String>>,
+///     next: usize,
+/// }
+///
+/// impl RowSource for InMemory {
+///     fn header(&self) -> &[String] {
+///         &self.header
+///     }
+///
+///     fn next_batch(&mut self, batch: &mut RowBatch, limit: usize) -> Result<bool> {
+///         batch.start(self.header.len(), self.next as u64 + 1);
+///         for row in self.rows.iter().skip(self.next).take(limit) {
+///             batch.push_row(row.iter().map(String::as_str), None);
+///         }
+///         self.next += batch.len();
+///         Ok(!batch.is_empty())
 ///     }
 /// }
-/// assert_eq!(streets, [(1, 2, "AV. REFORMA 1".to_string()), (2, 3, String::new())]);
+///
+/// let mut rows = InMemory {
+///     header: vec!["CURP".into(), "CALLE".into()],
+///     rows: vec![
+///         vec!["ID1".into(), "AV. REFORMA 1".into()],
+///         vec!["ID2".into(), String::new()],
+///     ],
+///     next: 0,
+/// };
+/// let mut batch = RowBatch::new();
+/// let mut streets = Vec::new();
+/// while rows.next_batch(&mut batch, 1)? {
+///     for k in 0..batch.len() {
+///         streets.push((batch.position(k).row, batch.row(k).cell(1).to_string()));
+///     }
+/// }
+/// assert_eq!(streets, [(1, "AV. REFORMA 1".to_string()), (2, String::new())]);
 /// # Ok::<(), watermark_core::Error>(())
 /// ```
 pub trait RowSource {

@@ -758,7 +758,7 @@ impl Suggestion {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{suggest_from_csv, DEFAULT_CANARY_RATE};
+    use crate::DEFAULT_CANARY_RATE;
     use watermark_synth::Kind;
 
     const ON: Option<f64> = Some(DEFAULT_CANARY_RATE);
@@ -1113,15 +1113,6 @@ mod tests {
         assert_eq!(on.policy.carriers, off.policy.carriers);
         round_trips(&on);
         assert!(suggest_policy(&header, &rows, None, Some(0.5)).is_err());
-    }
-
-    #[test]
-    fn from_csv_reads_canary_roles() {
-        let mut csv = Vec::new();
-        watermark_synth::write_csv(Kind::NameList, 3, 300, &mut csv).unwrap();
-        let sug = suggest_from_csv(&csv[..], 10_000, None, ON).unwrap();
-        assert_eq!(sug.policy.identity, ["NOMBRE_COMPLETO", "SECCION"]);
-        assert!(suggest_from_csv(&csv[..], 10_000, None, None).is_err());
     }
 
     #[test]

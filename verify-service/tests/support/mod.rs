@@ -19,9 +19,10 @@ use rand::SeedableRng as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use verify_service::{serve, Config};
+use watermark_app::State;
 use watermark_cli::commands::issue;
 use watermark_cli::output::Printer;
-use watermark_core::{suggest_from_csv, State};
+use watermark_formats::suggest_from_csv;
 use watermark_synth::Kind;
 
 pub const QUIET: Printer = Printer {

@@ -8,7 +8,8 @@ use anyhow::Context as _;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::Serialize;
-use watermark_core::{suggest_from_csv, State};
+use watermark_app::State;
+use watermark_formats::suggest_from_csv;
 use watermark_synth::Kind;
 
 use crate::cli::DemoArgs;

@@ -3,7 +3,7 @@
 //! in any of them, and reading a leak or a master extract in any of them.
 //!
 //! Cells are compared in their text form (see
-//! [`watermark_core::ColumnarRows`]), which is the same in every
+//! [`watermark_formats::ColumnarRows`]), which is the same in every
 //! format, so a copy issued in one format and leaked in another still names
 //! its recipient. Canaries, `policy suggest` and the master extract of
 //! `verify --master` read any format as rows of that text
@@ -27,12 +27,15 @@ use std::path::Path;
 use anyhow::{bail, Context as _};
 use indicatif::ProgressBar;
 use serde::Serialize;
-use watermark_core::reexport::arrow_schema::Schema;
 use watermark_core::{
+    make_canaries_from_rows, Attribution, CanaryList, Detector, Embedder, Error, ErrorKind,
+    MasterKey, Policy, Progress, RowBatch, RowSource,
+};
+use watermark_formats::reexport::arrow_schema::Schema;
+use watermark_formats::{
     convert_columnar, csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_csv, issue_parquet,
-    make_canaries_from_rows, verify_arrow_ipc, verify_csv, verify_parquet, Attribution, CanaryList,
-    ColumnarRows, ConvertOptions, CsvRows, Detector, Embedder, Error, ErrorKind, Format,
-    HashingReader, IssueOptions, IssueSummary, MasterKey, Policy, Progress, RowBatch, RowSource,
+    verify_arrow_ipc, verify_csv, verify_parquet, ColumnarRows, ConvertOptions, CsvRows, Format,
+    HashingReader, IssueOptions, IssueSummary,
 };
 
 use crate::output::Printer;
@@ -671,7 +674,7 @@ mod tests {
             FileFormat::Arrow,
             FileFormat::ArrowStream,
         ] {
-            assert!(watermark_core::COPY_EXTENSIONS.contains(&f.extension()));
+            assert!(watermark_app::COPY_EXTENSIONS.contains(&f.extension()));
         }
     }
 }

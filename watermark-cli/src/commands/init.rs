@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use serde::Serialize;
-use watermark_core::State;
+use watermark_app::State;
 
 use crate::output::Printer;
 

@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context as _};
 use serde::Serialize;
-use watermark_core::{
-    copy_path_as, now_rfc3339, receipt_path, validate_recipient_id, CanaryList, CodeRecord,
-    Embedder, HashingWriter, IssueEntry, Policy, Recovery, State,
-};
+use watermark_app::{copy_path_as, now_rfc3339, receipt_path, Recovery, State};
+use watermark_core::{validate_recipient_id, CanaryList, Embedder, Policy};
+use watermark_formats::HashingWriter;
+use watermark_log::{CodeRecord, IssueEntry};
 
 use crate::cli::IssueArgs;
 use crate::commands::formats::{self, FileFormat};
@@ -223,7 +223,7 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
     // A copy in another format shares OUT/ID.receipt with this one, and
     // would be left beside a receipt that is not its own.
     for r in &recipients {
-        if let Some(other) = watermark_core::COPY_EXTENSIONS
+        if let Some(other) = watermark_app::COPY_EXTENSIONS
             .iter()
             .filter(|e| **e != format.extension())
             .map(|e| copy_path_as(&settings.out_dir, &r.id, e))
@@ -372,7 +372,7 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
 #[allow(clippy::too_many_arguments)]
 fn canaries_for(
     state: &State,
-    lock: &watermark_core::StateLock,
+    lock: &watermark_app::StateLock,
     key: &watermark_core::MasterKey,
     policy: &Policy,
     policy_digest: &str,

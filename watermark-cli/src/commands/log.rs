@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context as _};
 use serde::Serialize;
-use watermark_core::tlog::{Checkpoint, Verifier};
-use watermark_core::{
-    hash_hex, Entry, ErrorKind, HashingReader, Log, Receipt, SigningKeyCheck, State, Uncommitted,
-};
+use watermark_app::{Log, SigningKeyCheck, State, Uncommitted};
+use watermark_core::ErrorKind;
+use watermark_formats::HashingReader;
+use watermark_log::tlog::{Checkpoint, Verifier};
+use watermark_log::{hash_hex, Entry, Receipt};
 
 use crate::cli::{
     LogCommand, LogConsistencyArgs, LogPlainArgs, LogProveArgs, LogRestoreArgs, LogShowArgs,

@@ -48,7 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let signer = match &signed {
                 Some(path) => {
                     crate::report::check_destination(path)?;
-                    Some(watermark_core::State::open(&a.state.state)?.log_signer()?)
+                    Some(watermark_app::State::open(&a.state.state)?.log_signer()?)
                 }
                 None => None,
             };
@@ -58,7 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             // without it, and this verification's entry would fork the log
             // the witnesses saw. Checked as before issuing.
             {
-                let state = watermark_core::State::open(&state_dir)?;
+                let state = watermark_app::State::open(&state_dir)?;
                 let lock = state.lock()?;
                 crate::witnessing::before_verify(&state, &lock, witnesses.as_deref(), printer)?;
             }

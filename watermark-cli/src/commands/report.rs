@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _};
 use serde::Serialize;
 use serde_json::Value;
-use watermark_core::tlog::{self, Verifier};
-use watermark_core::{hash_hex, Entry, HashingReader, Receipt, State};
+use watermark_app::State;
+use watermark_formats::HashingReader;
+use watermark_log::tlog::{self, Verifier};
+use watermark_log::{hash_hex, Entry, Receipt};
 
 use crate::cli::{ReportCommand, ReportVerifyArgs};
 use crate::commands::log::parse_pubkey;

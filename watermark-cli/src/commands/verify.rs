@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 use serde::Serialize;
+use watermark_app::{now_rfc3339, State};
 use watermark_core::{
-    hash_hex, now_rfc3339, verify_rows_with_master, AccusedRecord, Attribution, ColumnCount,
-    Detector, Entry, Error, ErrorKind, ExtraRows, HashingReader, MasterError, MasterMatch, Receipt,
-    RecipientScore, State, VerifyEntry,
+    verify_rows_with_master, Attribution, ColumnCount, Detector, Error, ErrorKind, ExtraRows,
+    MasterError, MasterMatch, RecipientScore,
 };
+use watermark_formats::HashingReader;
+use watermark_log::{hash_hex, AccusedRecord, Entry, Receipt, VerifyEntry};
 
 use crate::cli::VerifyArgs;
 use crate::commands::formats::VerifyFile;

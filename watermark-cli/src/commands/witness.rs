@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use serde::Serialize;
-use watermark_core::tlog::{witness, Refusal, Verifier};
-use watermark_core::{AddCheckpointError, Trusted, Witness};
+use watermark_app::{AddCheckpointError, Trusted, Witness};
+use watermark_log::tlog::{witness, Refusal, Verifier};
 
 use crate::cli::{WitnessCommand, WitnessInitArgs, WitnessServeArgs, WitnessTrustArgs};
 use crate::output::Printer;

@@ -3,10 +3,9 @@
 
 use std::path::PathBuf;
 
-use watermark_core::tlog::{self, Checkpoint, Signer};
-use watermark_core::{
-    AccusedRecord, ColumnCount, Entry, Evidence, Receipt, RecipientScore, VerifyEntry,
-};
+use watermark_core::{ColumnCount, Evidence, RecipientScore};
+use watermark_log::tlog::{self, Checkpoint, Signer};
+use watermark_log::{AccusedRecord, Entry, Receipt, VerifyEntry};
 
 use super::*;
 use crate::commands::verify::{AccusedCopies, Group, Leak, LogSection, Report};

@@ -35,10 +35,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tempfile::NamedTempFile;
 
-use crate::error::{Error, Result};
 use crate::issuance_log::{self, Entry, IssueEntry, Log, Receipt, Uncommitted};
-use crate::scheme::Recipient;
 use crate::state::{State, StateLock};
+use watermark_core::Recipient;
+use watermark_core::{Error, Result};
 
 const JOURNAL_FILE: &str = "issue.journal";
 
@@ -364,7 +364,7 @@ impl PendingIssue<'_> {
                 receipt,
             });
         }
-        issuance_log::sync_dir(&self.out_dir)?;
+        crate::files::sync_dir(&self.out_dir)?;
         remove_journal(self.state)?;
         Ok(out)
     }
@@ -393,13 +393,13 @@ fn write_journal(state: &State, journal: &Journal) -> Result<()> {
         .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
     tmp.persist(&path)
         .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
-    issuance_log::sync_dir(state.dir())
+    crate::files::sync_dir(state.dir())
 }
 
 fn remove_journal(state: &State) -> Result<()> {
     let path = state.journal_path();
     match fs::remove_file(&path) {
-        Ok(()) => issuance_log::sync_dir(state.dir()),
+        Ok(()) => crate::files::sync_dir(state.dir()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(Error::io(format!("removing {}", path.display()), e)),
     }
@@ -521,7 +521,7 @@ fn check_journal(journal: &Journal) -> std::result::Result<(), String> {
             "its output directory {out:?} is not an absolute path without `.` or `..`"
         ));
     }
-    let not_an_id = |id: &str| crate::scheme::validate_recipient_id(id).is_err();
+    let not_an_id = |id: &str| watermark_core::validate_recipient_id(id).is_err();
     if let Some(id) = journal.recipients.iter().find(|id| not_an_id(id)) {
         return Err(format!(
             "its recipients include {id:?}, which is not a recipient id"
@@ -640,7 +640,7 @@ fn recover(state: &State) -> Result<Recovery> {
     }
     rec.partials_removed = remove_partials(&journal.out_dir, &journal.recipients)?;
     if journal.out_dir.exists() {
-        issuance_log::sync_dir(&journal.out_dir)?;
+        crate::files::sync_dir(&journal.out_dir)?;
     }
     remove_journal(state)?;
     Ok(rec)

@@ -1,8 +1,8 @@
 use std::io::Write as _;
 
 use super::*;
-use crate::issuance_log::CodeRecord;
-use crate::policy::CodeParams;
+use watermark_core::CodeParams;
+use watermark_log::CodeRecord;
 
 struct Setup {
     _dir: tempfile::TempDir,
@@ -30,7 +30,7 @@ fn recipients() -> Vec<Recipient> {
 
 fn entry(r: &Recipient, content: &[u8]) -> IssueEntry {
     IssueEntry {
-        scheme: crate::scheme::SCHEME_VERSION,
+        scheme: watermark_core::SCHEME_VERSION,
         time: crate::now_rfc3339(),
         recipient: r.id.clone(),
         slot: r.slot,

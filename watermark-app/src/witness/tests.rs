@@ -1,7 +1,7 @@
 use super::*;
-use crate::issuance_log::{CodeRecord, Entry, IssueEntry};
 use crate::state::now_rfc3339;
-use crate::tlog::{count_cosignatures, sign_checkpoint, Tree};
+use watermark_log::tlog::{count_cosignatures, sign_checkpoint, Tree};
+use watermark_log::{CodeRecord, Entry, IssueEntry};
 
 const ORIGIN: &str = "registry.example/extracts";
 
@@ -303,7 +303,7 @@ fn witness_lists_are_checked() {
 
 fn issue(recipient: &str, slot: u32) -> Entry {
     Entry::Issue(IssueEntry {
-        scheme: crate::scheme::SCHEME_VERSION,
+        scheme: watermark_core::SCHEME_VERSION,
         time: now_rfc3339(),
         recipient: recipient.into(),
         slot,
@@ -317,7 +317,7 @@ fn issue(recipient: &str, slot: u32) -> Entry {
         slots_marked: 1,
         key_id: "k".into(),
         policy_digest: "p".into(),
-        code: CodeRecord::from(&crate::CodeParams::default()),
+        code: CodeRecord::from(&watermark_core::CodeParams::default()),
         tool: "t".into(),
     })
 }
@@ -447,7 +447,7 @@ fn regression_a_secret_pasted_into_a_witness_list_is_never_printed() {
     let skey = skey.trim_end();
     // PRIVATE+KEY+NAME+ID+BASE64: the name has no '+', the base64 may.
     let skey_secret = skey.splitn(5, '+').nth(4).unwrap();
-    let master = crate::key::MasterKey::generate().unwrap().to_text();
+    let master = watermark_core::MasterKey::generate().unwrap().to_text();
     let secret_line = master
         .lines()
         .find(|l| l.starts_with("secret:"))

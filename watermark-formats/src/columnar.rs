@@ -56,10 +56,13 @@ use parquet::file::reader::{ChunkReader, Length};
 
 use crate::csv_io::Dialect;
 use crate::csv_io::{field, header, reader, sniff, utf8_fields, IssueOptions, IssueSummary};
-use crate::detect::{Attribution, Detector};
-use crate::embed::{Embedder, RowMarker};
-use crate::error::{from_csv, Error, ErrorKind, Result};
-use crate::rows::{Progress, RowBatch, RowSource};
+use watermark_core::{Attribution, Detector};
+use watermark_core::{Embedder, RowMarker};
+use watermark_core::{Progress, RowBatch, RowSource};
+use {
+    crate::csv_error::from_csv,
+    watermark_core::{Error, ErrorKind, Result},
+};
 
 /// The Arrow and Parquet crates this module's API speaks, re-exported so
 /// callers build and read batches with the same versions.
@@ -2399,13 +2402,8 @@ fn verify(
 ) -> Result<Attribution> {
     let names = source.names();
     let mut observer = detector.bind(&names)?;
-    let binding = detector.scheme().bind(&names)?;
     let mut needed = vec![false; names.len()];
-    for &i in binding
-        .identity
-        .iter()
-        .chain(binding.carriers.iter().flatten())
-    {
+    for i in detector.fields_read(&names)? {
         needed[i] = true;
     }
     let count = source.count.clone();
@@ -3020,7 +3018,7 @@ mod tests {
         format: Format,
         bytes: &[u8],
         limit: usize,
-    ) -> (Vec<(crate::RowPosition, Vec<String>)>, u64) {
+    ) -> (Vec<(watermark_core::RowPosition, Vec<String>)>, u64) {
         let mut rows = ColumnarRows::open(format, io::Cursor::new(bytes.to_vec())).unwrap();
         let mut batch = RowBatch::new();
         let mut out = Vec::new();
@@ -3151,7 +3149,7 @@ mod tests {
                 assert_eq!(cells, csv_rows, "{format}, batches of {limit}");
                 for (n, (at, _)) in rows.iter().enumerate() {
                     let row = n as u64 + 1;
-                    assert_eq!(*at, crate::RowPosition { row, line: row + 1 });
+                    assert_eq!(*at, watermark_core::RowPosition { row, line: row + 1 });
                 }
                 assert!(bytes_read > 0);
             }

@@ -18,13 +18,15 @@ use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
 
-use crate::canary::CanaryList;
-use crate::error::{Error, Result};
-use crate::issuance_log::{self, Entry, IssueEntry, Log, Uncommitted};
-use crate::key::MasterKey;
-use crate::policy::Policy;
-use crate::scheme::Recipient;
-use crate::tlog::{Signer, Verifier};
+use crate::files::{create_private_dir, create_private_subdir, lock_file};
+use crate::issuance_log::{self, Log, Uncommitted};
+use watermark_core::CanaryList;
+use watermark_core::MasterKey;
+use watermark_core::Policy;
+use watermark_core::Recipient;
+use watermark_core::{Error, Result};
+use watermark_log::tlog::{Signer, Verifier};
+use watermark_log::{Entry, IssueEntry};
 
 const KEY_FILE: &str = "master.key";
 const POLICY_DIR: &str = "policies";
@@ -138,16 +140,16 @@ impl State {
             }
             create_private_subdir(&tmp.join(POLICY_DIR))?;
             let key = MasterKey::generate()?;
-            key.write_new(&tmp.join(KEY_FILE))?;
+            crate::key_file::write_new(&key, &tmp.join(KEY_FILE))?;
             let binding = key.log_key_binding(&new_log.vkey());
             issuance_log::create(tmp, new_log)?;
-            issuance_log::write_new(
+            crate::files::write_new(
                 &tmp.join(issuance_log::LOG_DIR).join(LOG_KEY_BINDING),
                 format!("{binding}\n").as_bytes(),
                 false,
             )?;
-            issuance_log::sync_dir(&tmp.join(issuance_log::LOG_DIR))?;
-            issuance_log::sync_dir(tmp)
+            crate::files::sync_dir(&tmp.join(issuance_log::LOG_DIR))?;
+            crate::files::sync_dir(tmp)
         })();
         if let Err(e) = made {
             return Err(building.failed(e));
@@ -160,7 +162,7 @@ impl State {
         }
         let Building { tmp, lock, .. } = building;
         let _ = tmp.keep();
-        issuance_log::sync_dir(&parent)?;
+        crate::files::sync_dir(&parent)?;
         drop(lock);
         Ok(State {
             dir: dir.to_path_buf(),
@@ -242,7 +244,7 @@ impl State {
 
     /// Loads the master key (refusing a key file others can read).
     pub fn master_key(&self) -> Result<MasterKey> {
-        MasterKey::load(&self.dir.join(KEY_FILE))
+        crate::key_file::load(&self.dir.join(KEY_FILE))
     }
 
     /// Takes the state's lock, waiting for another writer to finish.
@@ -269,7 +271,7 @@ impl State {
                 .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
             tmp.persist(&path)
                 .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
-            issuance_log::sync_dir(&self.dir.join(POLICY_DIR))?;
+            crate::files::sync_dir(&self.dir.join(POLICY_DIR))?;
         }
         Ok(digest)
     }
@@ -346,7 +348,7 @@ impl State {
                 r.digest
             )));
         }
-        crate::key::check_private(&path)?;
+        crate::key_file::check_private(&path)?;
         let data =
             fs::read(&path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
         let digest = blake3::hash(&data).to_hex().to_string();
@@ -435,7 +437,7 @@ impl State {
             .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
         tmp.persist(&path)
             .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
-        issuance_log::sync_dir(&dir)?;
+        crate::files::sync_dir(&dir)?;
         Ok(path)
     }
 
@@ -458,7 +460,7 @@ impl State {
         let key = match self.master_key() {
             Ok(k) => k,
             Err(e)
-                if matches!(e.kind(), crate::ErrorKind::Io { source, .. }
+                if matches!(e.kind(), watermark_core::ErrorKind::Io { source, .. }
                     if source.kind() == std::io::ErrorKind::PermissionDenied) =>
             {
                 return Ok(());
@@ -467,7 +469,7 @@ impl State {
         };
         let path = self.dir.join(issuance_log::LOG_DIR).join(LOG_KEY_BINDING);
         let vkey = log.verifier().to_vkey();
-        let damage = |msg: String| Err(Error::log(crate::LogDamage::new(&path, msg)));
+        let damage = |msg: String| Err(Error::log(watermark_core::LogDamage::new(&path, msg)));
         let text = match fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -772,47 +774,6 @@ fn remove_stale_inits(parent: &Path, prefix: &str) {
     }
 }
 
-fn private_dir_builder(recursive: bool) -> fs::DirBuilder {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(recursive);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder
-}
-
-/// Creates `dir` (mode 0700) and any missing parents.
-/// Opens (creating it if need be) and locks a lock file, waiting for
-/// whoever holds it; released when the file is dropped.
-pub(crate) fn lock_file(path: &Path) -> Result<File> {
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-    file.lock()
-        .map_err(|e| Error::io(format!("locking {}", path.display()), e))?;
-    Ok(file)
-}
-
-pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
-    private_dir_builder(true)
-        .create(dir)
-        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))
-}
-
-/// Creates `dir` (mode 0700) in a parent that must exist: inside a
-/// directory that may be removed from under the caller (a new state's
-/// temporary directory), a missing parent is an error, never made again.
-pub(crate) fn create_private_subdir(dir: &Path) -> Result<()> {
-    private_dir_builder(false)
-        .create(dir)
-        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))
-}
-
 /// The current UTC time as RFC 3339 (`2026-11-21T13:45:07Z`).
 pub fn now_rfc3339() -> String {
     let secs = std::time::SystemTime::now()
@@ -821,7 +782,7 @@ pub fn now_rfc3339() -> String {
         .unwrap_or(0);
     let rem = secs % 86_400;
     let days = i32::try_from(secs / 86_400).unwrap_or(i32::MAX);
-    let (y, m, d) = crate::ids::civil_from_days(days);
+    let (y, m, d) = watermark_core::ids::civil_from_days(days);
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
         rem / 3600,
@@ -833,11 +794,11 @@ pub fn now_rfc3339() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::issuance_log::{CodeRecord, Entry, IssueEntry};
+    use watermark_log::{CodeRecord, Entry, IssueEntry};
 
     fn issue(recipient: &str, slot: u32) -> Entry {
         Entry::Issue(IssueEntry {
-            scheme: crate::scheme::SCHEME_VERSION,
+            scheme: watermark_core::SCHEME_VERSION,
             time: now_rfc3339(),
             recipient: recipient.into(),
             slot,
@@ -851,7 +812,7 @@ mod tests {
             slots_marked: 1,
             key_id: "k".into(),
             policy_digest: "p".into(),
-            code: CodeRecord::from(&crate::CodeParams::default()),
+            code: CodeRecord::from(&watermark_core::CodeParams::default()),
             tool: "t".into(),
         })
     }

@@ -1,4 +1,4 @@
-//! Interoperability of `watermark_core::tlog` with Cloudflare's independent
+//! Interoperability of `watermark_log::tlog` with Cloudflare's independent
 //! Rust ports of Go's `sumdb/note` and `sumdb/tlog`: the crates `signed_note`
 //! (c2sp.org/signed-note) and `tlog_tiles` (c2sp.org/tlog-checkpoint and
 //! RFC 6962 record/tree proofs).
@@ -8,7 +8,7 @@
 
 use signed_note::{Note, StandardSigner, StandardVerifier, VerifierList};
 use tlog_tiles::{HashReader, RecordProof, TreeProof};
-use watermark_core::tlog::{self, Checkpoint, Hash, Signer, Tree, Verifier};
+use watermark_log::tlog::{self, Checkpoint, Hash, Signer, Tree, Verifier};
 
 const PETER_SKEY: &str =
     "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
@@ -271,7 +271,8 @@ fn tlog_interop_corrupted_proofs_rejected_by_both() {
 /// every receipt's inclusion proof, and their proofs are ours.
 #[test]
 fn tlog_interop_real_log_storage() {
-    use watermark_core::{Entry, State, VerifyEntry};
+    use watermark_app::State;
+    use watermark_log::{Entry, VerifyEntry};
 
     let dir = tempfile::tempdir().unwrap();
     let state =

@@ -11,12 +11,12 @@
 //! - [`witness`]: the C2SP tlog-witness `add-checkpoint` request, the checks
 //!   a witness makes before cosigning, and cosignatures (made, merged into a
 //!   checkpoint, and counted k of n). A witness's storage and HTTP service
-//!   are not here: see `watermark_core::Witness`.
+//!   are not here: see `watermark_app::Witness`.
 //!
 //! All fallible functions return the single error type [`TlogError`]
 //! (aliased as [`ProofError`], [`NoteError`] and [`CheckpointError`]).
 
-pub(crate) mod base64;
+pub mod base64;
 pub mod checkpoint;
 mod error;
 pub mod merkle;

@@ -4,6 +4,8 @@
 use std::fs::{self, OpenOptions};
 use std::io::Write as _;
 use std::path::Path;
+
+use crate::files::{sync_dir, write_new};
 use std::sync::Arc;
 
 use ring::rand::SecureRandom as _;
@@ -14,9 +16,9 @@ use super::{
     intent, Entry, Log, SigningKeyCheck, Uncommitted, CHECKPOINTS_FILE, ENTRIES_FILE, LOG_DIR,
     SIGNING_KEY_FILE, VERIFIER_KEY_FILE,
 };
-use crate::error::{Error, LogDamage, Result};
-use crate::key::{check_private, hex};
-use crate::tlog::{self, Checkpoint, Signer, Verifier};
+use watermark_core::{Error, LogDamage, Result};
+use watermark_log::tlog::{self, Checkpoint, Signer, Verifier};
+use {crate::key_file::check_private, watermark_core::hex};
 
 /// A fresh origin (and key name) for a new log: `watermark/issuance/<16 hex>`.
 pub(crate) fn default_origin() -> Result<String> {
@@ -58,7 +60,7 @@ pub(crate) fn create(state_dir: &Path, new: NewLog) -> Result<()> {
     let dir = state_dir.join(LOG_DIR);
     // Not recursive: `state_dir` must exist (a new state's temporary
     // directory, which is not made again if another run removed it).
-    crate::state::create_private_subdir(&dir)?;
+    crate::files::create_private_subdir(&dir)?;
     let mut skey = Zeroizing::new(String::new());
     skey.push_str(&signer.to_skey());
     skey.push('\n');
@@ -71,40 +73,6 @@ pub(crate) fn create(state_dir: &Path, new: NewLog) -> Result<()> {
     write_new(&dir.join(ENTRIES_FILE), b"", false)?;
     write_new(&dir.join(CHECKPOINTS_FILE), note.as_bytes(), false)?;
     sync_dir(&dir)
-}
-
-/// Writes a file that must not exist yet, and syncs it: mode 0600 if
-/// `private`, else 0644.
-pub(crate) fn write_new(path: &Path, data: &[u8], private: bool) -> Result<()> {
-    let mut opts = OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(if private { 0o600 } else { 0o644 });
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    let mut f = opts
-        .open(path)
-        .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
-    f.write_all(data)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e))
-}
-
-/// Syncs a directory, so that files created or renamed in it survive a
-/// crash. A no-op where directories cannot be opened as files.
-pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| Error::io(format!("syncing {}", dir.display()), e))?;
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
 }
 
 /// Parses a signing key file (one key line and its newline). Errors never

@@ -4,15 +4,18 @@
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::ops::Range;
 
-use crate::canary::CanaryList;
-use crate::detect::{Attribution, Detector, ReadBatch, RowReader, BATCH_ROWS};
-use crate::embed::{Embedder, RowMarker};
-use crate::error::{from_csv, Error, ErrorKind, Result};
-use crate::key::MasterKey;
-use crate::master::{ExtraRows, MasterError, MasterMatch};
-use crate::policy::Policy;
-use crate::rows::{Progress, RowBatch, RowSource};
-use crate::suggest::Suggestion;
+use watermark_core::CanaryList;
+use watermark_core::MasterKey;
+use watermark_core::Policy;
+use watermark_core::Suggestion;
+use watermark_core::{Attribution, Detector, ReadBatch, RowReader, BATCH_ROWS};
+use watermark_core::{Embedder, RowMarker};
+use watermark_core::{ExtraRows, MasterError, MasterMatch};
+use watermark_core::{Progress, RowBatch, RowSource};
+use {
+    crate::csv_error::from_csv,
+    watermark_core::{Error, ErrorKind, Result},
+};
 
 /// The dialect of a CSV file, sniffed from its header line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1347,7 +1350,7 @@ fn read_batch(
 // ---------------------------------------------------------------------------
 // The row workflows on CSV
 
-/// [`make_canaries_from_rows`](crate::make_canaries_from_rows) for a CSV
+/// [`make_canaries_from_rows`](watermark_core::make_canaries_from_rows) for a CSV
 /// extract: `open` opens it afresh for each of the four passes.
 pub fn make_canaries<R: Read>(
     key: &MasterKey,
@@ -1356,7 +1359,7 @@ pub fn make_canaries<R: Read>(
     mut open: impl FnMut() -> io::Result<R>,
     progress: &mut dyn FnMut(u8, Progress),
 ) -> Result<CanaryList> {
-    crate::canary::make_canaries_from_rows(
+    watermark_core::make_canaries_from_rows(
         key,
         policy,
         input_blake3,
@@ -1365,7 +1368,7 @@ pub fn make_canaries<R: Read>(
     )
 }
 
-/// [`suggest_from_rows`](crate::suggest_from_rows) for a CSV extract: reads
+/// [`suggest_from_rows`](watermark_core::suggest_from_rows) for a CSV extract: reads
 /// up to `max_rows` rows and suggests a policy.
 pub fn suggest_from_csv<R: Read>(
     input: R,
@@ -1373,12 +1376,15 @@ pub fn suggest_from_csv<R: Read>(
     identity: Option<&[String]>,
     canary_rate: Option<f64>,
 ) -> Result<Suggestion> {
-    crate::suggest::suggest_from_rows(CsvRows::new(input)?, max_rows, identity, canary_rate)
+    watermark_core::suggest_from_rows(CsvRows::new(input)?, max_rows, identity, canary_rate)
 }
 
-/// [`verify_rows_with_master`](crate::verify_rows_with_master) for a CSV leak
+/// [`verify_rows_with_master`](watermark_core::verify_rows_with_master) for a CSV leak
 /// and a CSV master extract; the master is read only if the leak lacks an
 /// identity column.
+// The error of `verify_rows_with_master`, returned once per verification:
+// its size costs nothing.
+#[allow(clippy::result_large_err)]
 pub fn verify_csv_with_master<L: Read, M: Read>(
     detector: &Detector,
     leak: L,
@@ -1387,7 +1393,13 @@ pub fn verify_csv_with_master<L: Read, M: Read>(
     progress: &mut dyn FnMut(Progress),
 ) -> std::result::Result<(Attribution, MasterMatch), MasterError> {
     let leak = CsvRows::new(leak).map_err(MasterError::Leak)?;
-    crate::master::verify_rows_with_master(detector, leak, || CsvRows::new(master), extra, progress)
+    watermark_core::verify_rows_with_master(
+        detector,
+        leak,
+        || CsvRows::new(master),
+        extra,
+        progress,
+    )
 }
 
 /// A reader that computes the BLAKE3 digest of what passes through it.
@@ -1467,8 +1479,19 @@ impl<W: Write> Write for HashingWriter<W> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn suggest_from_csv_reads_canary_roles() {
+        use watermark_synth::Kind;
+        let mut csv = Vec::new();
+        watermark_synth::write_csv(Kind::NameList, 3, 300, &mut csv).unwrap();
+        let on = Some(watermark_core::DEFAULT_CANARY_RATE);
+        let sug = suggest_from_csv(&csv[..], 10_000, None, on).unwrap();
+        assert_eq!(sug.policy.identity, ["NOMBRE_COMPLETO", "SECCION"]);
+        assert!(suggest_from_csv(&csv[..], 10_000, None, None).is_err());
+    }
     use super::*;
-    use crate::rows::RowPosition;
+    use watermark_core::RowPosition;
 
     proptest::proptest! {
         #[test]
@@ -1572,7 +1595,7 @@ mod tests {
         assert_eq!(d.delimiter, b',');
     }
 
-    use crate::{MasterKey, Policy, Recipient};
+    use watermark_core::{MasterKey, Policy, Recipient};
 
     const POLICY: &str = r#"
 version = 1
@@ -1799,10 +1822,14 @@ decimals = 2
         let mut input = Vec::new();
         watermark_synth::write_csv(watermark_synth::Kind::ElectoralRoll, 9, 3000, &mut input)
             .unwrap();
-        let policy =
-            crate::suggest_from_csv(&input[..], 3000, None, Some(crate::DEFAULT_CANARY_RATE))
-                .unwrap()
-                .policy;
+        let policy = crate::suggest_from_csv(
+            &input[..],
+            3000,
+            None,
+            Some(watermark_core::DEFAULT_CANARY_RATE),
+        )
+        .unwrap()
+        .policy;
         assert!(check(&embedder(&policy), &input) > 0);
     }
 

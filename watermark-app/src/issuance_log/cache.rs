@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::tlog::{Checkpoint, Tree};
+use watermark_log::tlog::{Checkpoint, Tree};
 
 use super::{Entry, From, Hashed};
 

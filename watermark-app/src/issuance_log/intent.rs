@@ -28,8 +28,8 @@ use std::fs;
 use std::io::Write as _;
 use std::path::Path;
 
-use crate::error::{Error, Result};
-use crate::tlog::{base64, Signer, Verifier};
+use watermark_core::{Error, Result};
+use watermark_log::tlog::{base64, Signer, Verifier};
 
 /// File name, in the log directory.
 pub(crate) const INTENT_FILE: &str = "append.intent";
@@ -81,7 +81,7 @@ pub(crate) fn write(
         .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
     tmp.persist(&path)
         .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
-    super::sync_dir(log_dir)
+    crate::files::sync_dir(log_dir)
 }
 
 /// Removes the intent once its append is signed. A crash before the

@@ -2,13 +2,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::*;
-use crate::policy::CodeParams;
 use crate::state::State;
-use crate::ErrorKind;
+use watermark_core::CodeParams;
+use watermark_core::ErrorKind;
+use watermark_log::{hash_hex, AccusedRecord, CodeRecord, VerifyEntry};
 
 fn issue(recipient: &str, slot: u32, digest: char) -> Entry {
     Entry::Issue(IssueEntry {
-        scheme: crate::scheme::SCHEME_VERSION,
+        scheme: watermark_core::SCHEME_VERSION,
         time: "2026-05-01T10:00:00Z".into(),
         recipient: recipient.into(),
         slot,
@@ -29,7 +30,7 @@ fn issue(recipient: &str, slot: u32, digest: char) -> Entry {
 
 fn verification(accused: &[(&str, u32)]) -> Entry {
     Entry::Verify(VerifyEntry {
-        scheme: crate::scheme::SCHEME_VERSION,
+        scheme: watermark_core::SCHEME_VERSION,
         time: "2026-05-02T11:00:00Z".into(),
         investigator: "auditor-1".into(),
         leak_blake3: "e".repeat(64),
@@ -64,7 +65,7 @@ fn log_file(state: &State, name: &str) -> PathBuf {
     state.dir().join(LOG_DIR).join(name)
 }
 
-fn damage(err: crate::Error) -> LogDamage {
+fn damage(err: watermark_core::Error) -> LogDamage {
     match err.kind() {
         ErrorKind::Log(d) => (**d).clone(),
         other => panic!("not a log error: {other}"),
@@ -679,7 +680,7 @@ fn a_signed_entry_that_loses_its_checkpoint_is_damage_never_cleanup() {
         let dir = state.dir().join(LOG_DIR);
         super::intent::write(&dir, &signer, 3, 1, "{\"other\":1}\n").unwrap();
         assert!(state.log().is_err());
-        let stranger = crate::tlog::Signer::generate("example.org/log").unwrap();
+        let stranger = watermark_log::tlog::Signer::generate("example.org/log").unwrap();
         let text = std::str::from_utf8(&fs::read(log_file(&state, ENTRIES_FILE)).unwrap())
             .unwrap()
             .lines()

@@ -8,7 +8,7 @@
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Encodes `data` as padded standard base64.
-pub(crate) fn encode(data: &[u8]) -> String {
+pub fn encode(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
         let b = [
@@ -42,7 +42,7 @@ fn value(c: u8) -> Option<u32> {
 ///
 /// The error is a human-readable reason that never quotes the input, so it is
 /// safe to use on secret key material.
-pub(crate) fn decode(s: &str) -> Result<Vec<u8>, String> {
+pub fn decode(s: &str) -> Result<Vec<u8>, String> {
     let bytes = s.as_bytes();
     if bytes.len() & 3 != 0 {
         return Err(format!("length {} is not a multiple of 4", bytes.len()));

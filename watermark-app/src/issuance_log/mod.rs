@@ -32,24 +32,19 @@
 //! cleaned up, so no entry and no slot is ever silently given up.
 
 mod cache;
-mod entry;
 pub(crate) mod intent;
-mod receipt;
 mod store;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use entry::{AccusedRecord, CodeRecord, Entry, IssueEntry, VerifyEntry};
 pub(crate) use intent::INTENT_FILE;
-pub use receipt::{Receipt, VerifiedReceipt};
-pub(crate) use store::{
-    append, create, default_origin, load_signer, new_log, repair, restore, sync_dir, write_new,
-};
+pub(crate) use store::{append, create, default_origin, load_signer, new_log, repair, restore};
+pub(crate) use watermark_log::{Entry, IssueEntry, Receipt};
 
 use self::cache::{Cache, Verified};
-use crate::error::{Error, LogDamage, Result};
-use crate::tlog::{self, Checkpoint, Hash, Tree, Verifier};
+use watermark_core::{Error, LogDamage, Result};
+use watermark_log::tlog::{self, Checkpoint, Hash, Tree, Verifier};
 
 /// The log's directory inside a state directory.
 pub(crate) const LOG_DIR: &str = "log";
@@ -290,7 +285,7 @@ impl Log {
     /// The checkpoints are checked against `pinned` if given (an auditor's
     /// copy of the public key), which `log/verifier.key` must then equal;
     /// otherwise against `log/verifier.key`. Fails with an
-    /// [`ErrorKind::Log`](crate::ErrorKind::Log) naming the file, entry, line
+    /// [`ErrorKind::Log`](watermark_core::ErrorKind::Log) naming the file, entry, line
     /// and byte of the first problem found.
     ///
     /// Entries after the last checkpoint are accepted only as what a killed
@@ -532,7 +527,7 @@ impl Log {
                 i.entries, i.size
             ),
             Ok(None) => format!("no append was under way (there is no {INTENT_FILE})"),
-            Err(e) if matches!(e.kind(), crate::ErrorKind::Io { .. }) => return Err(e),
+            Err(e) if matches!(e.kind(), watermark_core::ErrorKind::Io { .. }) => return Err(e),
             Err(e) => e.to_string(),
         };
         let u = self.uncommitted.take().expect("called with a tail");
@@ -939,19 +934,6 @@ pub(crate) fn first_difference(a: &[u8], b: &[u8]) -> usize {
         .zip(b)
         .position(|(x, y)| x != y)
         .unwrap_or(a.len().min(b.len()))
-}
-
-/// Lower-case hex of a hash.
-pub fn hash_hex(hash: &Hash) -> String {
-    crate::key::hex(hash)
-}
-
-/// Parses 64 lower-case hex digits into a hash.
-pub fn hash_from_hex(s: &str) -> Option<Hash> {
-    if !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        return None;
-    }
-    crate::key::unhex(s)?.try_into().ok()
 }
 
 #[cfg(test)]

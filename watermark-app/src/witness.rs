@@ -1,6 +1,6 @@
 //! Witnessing on disk: a witness's directory, and a state's witnesses.
 //!
-//! A witness (C2SP tlog-witness style, see [`crate::tlog::witness`]) keeps
+//! A witness (C2SP tlog-witness style, see [`watermark_log::tlog::witness`]) keeps
 //! its key and, for each log it trusts, the latest checkpoint it cosigned:
 //!
 //! ```text
@@ -26,7 +26,7 @@
 use std::fmt::Write as _;
 use std::fs::{self, File};
 
-use crate::issuance_log::write_new;
+use crate::files::write_new;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -34,12 +34,13 @@ use ring::digest::{digest, SHA256};
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use crate::error::{bounded, Error, Result};
+use crate::files::create_private_dir;
 use crate::issuance_log::{self, Log, Receipt};
 use crate::issuing::IssuedCopy;
-use crate::key::{check_private, hex};
-use crate::state::{create_private_dir, State, StateLock};
-use crate::tlog::{self, AddCheckpoint, Checkpoint, Refusal, Signer, Verifier};
+use crate::state::{State, StateLock};
+use watermark_core::{bounded, Error, Result};
+use watermark_log::tlog::{self, AddCheckpoint, Checkpoint, Refusal, Signer, Verifier};
+use {crate::key_file::check_private, watermark_core::hex};
 
 const KEY_FILE: &str = "witness.key";
 const PUB_FILE: &str = "witness.pub";
@@ -109,7 +110,7 @@ fn write_atomic(path: &Path, data: &[u8], mode: u32) -> Result<()> {
         .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
     tmp.persist(path)
         .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
-    issuance_log::sync_dir(dir)
+    crate::files::sync_dir(dir)
 }
 
 fn read_to_string(path: &Path) -> Result<String> {
@@ -152,7 +153,7 @@ impl Witness {
         if !dir.join(LOGS_FILE).exists() {
             write_atomic(&dir.join(LOGS_FILE), b"", 0o644)?;
         }
-        issuance_log::sync_dir(dir)?;
+        crate::files::sync_dir(dir)?;
         Ok(vkey)
     }
 
@@ -201,7 +202,7 @@ impl Witness {
     }
 
     fn lock(&self) -> Result<File> {
-        crate::state::lock_file(&self.dir.join(LOCK_FILE))
+        crate::files::lock_file(&self.dir.join(LOCK_FILE))
     }
 
     /// The logs this witness witnesses: their verifier keys, in the order
@@ -342,7 +343,7 @@ pub struct WitnessEntry {
 fn key_material(text: &str) -> Option<&'static str> {
     if text.contains("PRIVATE+KEY") {
         Some("a private key (PRIVATE+KEY+…)")
-    } else if text.contains(crate::key::KEY_FILE_TAG)
+    } else if text.contains(watermark_core::KEY_FILE_TAG)
         || text.lines().any(|l| l.trim_start().starts_with("secret:"))
     {
         Some("a watermark master key's text")

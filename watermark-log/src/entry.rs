@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::policy::CodeParams;
+use watermark_core::CodeParams;
 
 /// One entry of the issuance log: a copy issued or a leak verified.
 ///
@@ -30,7 +30,7 @@ pub enum Entry {
 #[serde(deny_unknown_fields)]
 pub struct IssueEntry {
     /// The scheme version the copy was marked with
-    /// ([`SCHEME_VERSION`](crate::scheme::SCHEME_VERSION)).
+    /// ([`SCHEME_VERSION`](watermark_core::SCHEME_VERSION)).
     pub scheme: u32,
     /// UTC time of issue, RFC 3339, to the second.
     pub time: String,
@@ -143,7 +143,7 @@ impl AccusedRecord {
     /// The record of an accused recipient's score: its bound is written by
     /// [`RecipientScore::bound_decimal`], so one too small for a 64-bit
     /// float is still recorded (`2.1e-144000`), not as 0.
-    pub fn of(score: &crate::RecipientScore) -> Self {
+    pub fn of(score: &watermark_core::RecipientScore) -> Self {
         AccusedRecord {
             recipient: score.recipient.clone(),
             slot: score.slot,
@@ -155,9 +155,11 @@ impl AccusedRecord {
 /// Why a line is not a valid entry, with the 0-based byte within the line
 /// where that is known.
 #[derive(Debug)]
-pub(crate) struct EntryError {
-    pub(crate) column: Option<usize>,
-    pub(crate) message: String,
+pub struct EntryError {
+    /// The 0-based byte within the line, when known.
+    pub column: Option<usize>,
+    /// What is wrong.
+    pub message: String,
 }
 
 impl Entry {
@@ -169,11 +171,12 @@ impl Entry {
 
     /// Parses the canonical encoding, refusing anything else (other spacing,
     /// field order, escapes or number forms, unknown or missing fields).
-    pub fn from_canonical(text: &str) -> Result<Entry, crate::Error> {
-        Self::parse_line(text).map_err(|e| crate::Error::state(e.message))
+    pub fn from_canonical(text: &str) -> Result<Entry, watermark_core::Error> {
+        Self::parse_line(text).map_err(|e| watermark_core::Error::state(e.message))
     }
 
-    pub(crate) fn parse_line(text: &str) -> Result<Entry, EntryError> {
+    /// [`Entry::from_canonical`], saying where in the line it fails.
+    pub fn parse_line(text: &str) -> Result<Entry, EntryError> {
         let entry: Entry = serde_json::from_str(text).map_err(|e| EntryError {
             column: line_offset(text, e.line(), e.column()),
             message: format!("not a log entry: {e}"),
@@ -201,7 +204,7 @@ impl Entry {
 
     /// Checks the values an entry must have to be written: digests in hex,
     /// ids without control characters.
-    pub(crate) fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), String> {
         fn digest(name: &str, v: &str) -> Result<(), String> {
             if v.len() == 64 && v.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
                 Ok(())
@@ -224,16 +227,16 @@ impl Entry {
             Entry::Issue(e) => e.scheme,
             Entry::Verify(e) => e.scheme,
         };
-        if !crate::scheme::KNOWN_SCHEMES.contains(&scheme) {
+        if !watermark_core::KNOWN_SCHEMES.contains(&scheme) {
             return Err(format!(
                 "made with scheme version {scheme}, which this build of watermark does not know \
                  (it knows {:?}): read this log with a newer watermark",
-                crate::scheme::KNOWN_SCHEMES
+                watermark_core::KNOWN_SCHEMES
             ));
         }
         match self {
             Entry::Issue(e) => {
-                crate::scheme::validate_recipient_id(&e.recipient)
+                watermark_core::validate_recipient_id(&e.recipient)
                     .map_err(|err| err.to_string())?;
                 digest("input_blake3", &e.input_blake3)?;
                 digest("output_blake3", &e.output_blake3)?;
@@ -249,7 +252,7 @@ impl Entry {
                 text("investigator", &e.investigator)?;
                 digest("leak_blake3", &e.leak_blake3)?;
                 for a in &e.accused {
-                    crate::scheme::validate_recipient_id(&a.recipient)
+                    watermark_core::validate_recipient_id(&a.recipient)
                         .map_err(|err| err.to_string())?;
                 }
                 text("time", &e.time)?;
@@ -281,7 +284,7 @@ mod tests {
 
     fn issue(recipient: &str, slot: u32) -> Entry {
         Entry::Issue(IssueEntry {
-            scheme: crate::scheme::SCHEME_VERSION,
+            scheme: watermark_core::SCHEME_VERSION,
             time: "2026-05-01T10:00:00Z".into(),
             recipient: recipient.into(),
             slot,
@@ -341,7 +344,7 @@ mod tests {
     #[test]
     fn verification_entries_round_trip() {
         let v = Entry::Verify(VerifyEntry {
-            scheme: crate::scheme::SCHEME_VERSION,
+            scheme: watermark_core::SCHEME_VERSION,
             time: "2026-05-02T10:00:00Z".into(),
             investigator: "Ana Pérez".into(),
             leak_blake3: "d".repeat(64),

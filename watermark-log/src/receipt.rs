@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{hash_from_hex, hash_hex, Entry};
-use crate::error::{Error, Result};
 use crate::tlog::{self, Checkpoint, Hash, Verifier};
+use watermark_core::{Error, Result};
 
 /// The `format` field of a receipt document.
 const FORMAT: &str = "watermark-log-receipt/v1";

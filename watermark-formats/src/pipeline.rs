@@ -9,7 +9,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Mutex;
 
-use crate::error::{Error, Result};
+use watermark_core::{Error, Result};
 
 /// Items in flight per worker. With at most `threads * DEPTH` items in
 /// flight and channels that hold that many both ways, no send can block

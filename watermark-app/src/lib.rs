@@ -1,0 +1,37 @@
+//! The registry watermark's application layer: everything that touches the
+//! state directory, built on the scheme (`watermark-core`), the format
+//! adaptors (`watermark-formats`) and the log's records and primitives
+//! (`watermark-log`).
+//!
+//! - [`State`]: the state directory, its master key (a 0600 file,
+//!   [`key_file`]), the policies and canary lists copies were made with,
+//!   and the lock that keeps slots and entries from being shared;
+//! - [`Log`]: the signed, append-only issuance log on disk, with crash-safe
+//!   appends and [`Receipt`](watermark_log::Receipt)s;
+//! - [`PendingIssue`]: issuing copies crash-safely (a journal, then the log
+//!   entry, then the copies moved into place);
+//! - [`Witness`] and [`WitnessConfig`]: cosigning witnesses, their storage
+//!   and the list a state shows its log to.
+//!
+//! The command line (`watermark-cli`) and the HTTP service
+//! (`verify-service`) are built on this crate and on neither of each other.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod files;
+mod issuance_log;
+mod issuing;
+pub mod key_file;
+mod state;
+mod witness;
+
+pub use issuance_log::{Consistency, Log, Orphaned, SigningKeyCheck, Uncommitted};
+pub use issuing::{
+    copy_path, copy_path_as, receipt_path, IssuedCopy, LostCopy, PendingIssue, Recovery,
+    COPY_EXTENSIONS,
+};
+pub use state::{now_rfc3339, Appended, FilesChecked, Groups, State, StateLock};
+pub use witness::{
+    cosign_receipts, read_cosigned, store_cosigned, AddCheckpointError, Cosigned, CosignedState,
+    Trusted, Witness, WitnessConfig, WitnessEntry, COSIGNED_FILE, WITNESSES_FILE,
+};
