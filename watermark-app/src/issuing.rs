@@ -341,7 +341,7 @@ impl PendingIssue<'_> {
         let log = if entries.is_empty() {
             self.state.log()?
         } else {
-            let (log, at, _) = issuance_log::append(self.state.dir(), entries)?;
+            let (log, at, _) = issuance_log::append(self.state.dir(), entries, self.state.cache())?;
             if at != first {
                 return Err(Error::state(format!(
                     "the log grew from {first} to {at} entries while copies were being written"
@@ -579,7 +579,7 @@ fn is_logged(log: &Log, c: &JournalCopy) -> bool {
 }
 
 fn recover(state: &State) -> Result<Recovery> {
-    let (log, removed) = issuance_log::repair(state.dir())?;
+    let (log, removed) = issuance_log::repair(state.dir(), state.cache())?;
     // A journal cut short while being written never replaced the real one.
     remove_temporaries(state.dir(), &[format!(".{JOURNAL_FILE}.")])?;
     let mut rec = Recovery {

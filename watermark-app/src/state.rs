@@ -17,9 +17,10 @@
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::files::{create_private_dir, create_private_subdir, lock_file};
-use crate::issuance_log::{self, Log, Uncommitted};
+use crate::issuance_log::{self, Cache, Log, Uncommitted};
 use watermark_core::CanaryList;
 use watermark_core::MasterKey;
 use watermark_core::Policy;
@@ -38,9 +39,13 @@ const LOG_KEY_BINDING: &str = "key.binding";
 const OLD_RECORD_FILE: &str = "issuance.jsonl";
 
 /// An open state directory.
+///
+/// Clones share what the state has verified of its log, so reopening the
+/// log checks only what was appended since (see [`State::log`]).
 #[derive(Debug, Clone)]
 pub struct State {
     dir: PathBuf,
+    cache: Arc<Cache>,
 }
 
 /// A held lock on the state directory; released on drop. Everything that
@@ -166,6 +171,7 @@ impl State {
         drop(lock);
         Ok(State {
             dir: dir.to_path_buf(),
+            cache: Arc::new(Cache::new()),
         })
     }
 
@@ -193,6 +199,7 @@ impl State {
         }
         Ok(State {
             dir: dir.to_path_buf(),
+            cache: Arc::new(Cache::new()),
         })
     }
 
@@ -208,6 +215,7 @@ impl State {
         }
         Ok(State {
             dir: dir.to_path_buf(),
+            cache: Arc::new(Cache::new()),
         })
     }
 
@@ -445,8 +453,12 @@ impl State {
     /// key (`log/verifier.key`), and, where this user can read the master
     /// key, that the log's key is the one made with it
     /// (`log/key.binding`).
+    ///
+    /// The first read verifies every entry's checkpoint; later reads through
+    /// this state (or a clone) resume from what was verified, if the files
+    /// still start with exactly those bytes, and check only what follows.
     pub fn log(&self) -> Result<Log> {
-        let log = Log::open(&self.dir, None)?;
+        let log = Log::open_with(&self.dir, None, &self.cache, false)?;
         self.check_log_key(&log)?;
         Ok(log)
     }
@@ -495,7 +507,7 @@ impl State {
     /// Reads and verifies the issuance log against a public key obtained
     /// elsewhere, which `log/verifier.key` must equal.
     pub fn log_pinned(&self, verifier: &Verifier) -> Result<Log> {
-        Log::open(&self.dir, Some(verifier))
+        Log::open_with(&self.dir, Some(verifier), &self.cache, false)
     }
 
     /// The log's public key, as `log/verifier.key` holds it.
@@ -537,7 +549,7 @@ impl State {
     /// what the witnesses cosigned. Returns the log as it now stands and how
     /// many entries are signed again. Needs the lock.
     pub fn restore_checkpoints(&self, _lock: &StateLock, checkpoint: &str) -> Result<(Log, u64)> {
-        issuance_log::restore(&self.dir, checkpoint)
+        issuance_log::restore(&self.dir, checkpoint, &self.cache)
     }
 
     /// Slots for the given recipient ids: the slot a recipient already holds,
@@ -593,7 +605,7 @@ impl State {
     /// Appends entries to the log, each with its signed checkpoint, after
     /// removing what a killed append may have left. Needs the lock.
     pub fn append(&self, _lock: &StateLock, entries: &[Entry]) -> Result<Appended> {
-        let (log, first, removed) = issuance_log::append(&self.dir, entries)?;
+        let (log, first, removed) = issuance_log::append(&self.dir, entries, &self.cache)?;
         Ok(Appended {
             log,
             first,
@@ -601,10 +613,15 @@ impl State {
         })
     }
 
+    /// What this state (and its clones) has verified of its log.
+    pub(crate) fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
     /// Removes what a killed append left after the log's last checkpoint,
     /// and returns what it was. Needs the lock.
     pub fn repair_log(&self, _lock: &StateLock) -> Result<Option<Uncommitted>> {
-        Ok(issuance_log::repair(&self.dir)?.1)
+        Ok(issuance_log::repair(&self.dir, &self.cache)?.1)
     }
 }
 

@@ -15,8 +15,10 @@
 //! the verification is a function of those bytes alone, the result is the
 //! same either way.
 //!
-//! The cache lives in memory only, holds the last few logs opened (a
-//! handful of states per process at most), and is shared by threads.
+//! A cache belongs to an open [`State`](crate::State) and its clones: a
+//! service that opens the state once and keeps it reopens its log cheaply,
+//! and nothing is shared by code that did not ask for it. It lives in
+//! memory only, holds the last few logs opened, and is shared by threads.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -68,17 +70,14 @@ impl Verified {
 
 /// Remembered verifications, most recent last.
 #[derive(Debug)]
-pub(super) struct Cache {
+pub(crate) struct Cache {
     logs: Mutex<Vec<Arc<Verified>>>,
     /// Opens that resumed from a remembered verification.
     resumed: AtomicU64,
 }
 
-/// The process's cache, used by [`Log::open`](super::Log::open).
-pub(super) static GLOBAL: Cache = Cache::new();
-
 impl Cache {
-    pub(super) const fn new() -> Cache {
+    pub(crate) const fn new() -> Cache {
         Cache {
             logs: Mutex::new(Vec::new()),
             resumed: AtomicU64::new(0),

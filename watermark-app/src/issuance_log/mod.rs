@@ -31,7 +31,7 @@
 //! that is damage, reported with the entry it leaves unsigned and never
 //! cleaned up, so no entry and no slot is ever silently given up.
 
-mod cache;
+pub(crate) mod cache;
 pub(crate) mod intent;
 mod store;
 
@@ -42,7 +42,8 @@ pub(crate) use intent::INTENT_FILE;
 pub(crate) use store::{append, create, default_origin, load_signer, new_log, repair, restore};
 pub(crate) use watermark_log::{Entry, IssueEntry, Receipt};
 
-use self::cache::{Cache, Verified};
+pub(crate) use self::cache::Cache;
+use self::cache::Verified;
 use watermark_core::{Error, LogDamage, Result};
 use watermark_log::tlog::{self, Checkpoint, Hash, Tree, Verifier};
 
@@ -291,8 +292,11 @@ impl Log {
     /// Entries after the last checkpoint are accepted only as what a killed
     /// append left: the signed append intent must name them. Otherwise a
     /// signed entry lost its checkpoint, and the log does not open.
+    ///
+    /// Verifies the whole log; [`State::log`](crate::State::log) reopens
+    /// a log it has verified before by checking only what was appended.
     pub fn open(state_dir: &Path, pinned: Option<&Verifier>) -> Result<Log> {
-        Log::open_with(state_dir, pinned, &cache::GLOBAL, false)
+        Log::open_with(state_dir, pinned, &Cache::new(), false)
     }
 
     /// Like [`Log::open`], but a log whose last entries lost their
@@ -300,7 +304,7 @@ impl Log {
     /// and to put their checkpoints back. Nothing is attributed from or
     /// appended to such a log.
     pub fn open_damaged(state_dir: &Path) -> Result<Log> {
-        Log::open_with(state_dir, None, &cache::GLOBAL, true)
+        Log::open_with(state_dir, None, &Cache::new(), true)
     }
 
     /// [`Log::open`], resuming from (and remembering in) `cache`.
@@ -310,7 +314,7 @@ impl Log {
     /// append has removed it: a tail no intent names, as damage would be.
     /// So an unsigned tail is read again, up to four times over a quarter
     /// of a second; real damage stays, an append in flight does not.
-    fn open_with(
+    pub(crate) fn open_with(
         state_dir: &Path,
         pinned: Option<&Verifier>,
         cache: &Cache,

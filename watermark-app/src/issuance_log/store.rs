@@ -11,7 +11,7 @@ use std::sync::Arc;
 use ring::rand::SecureRandom as _;
 use zeroize::Zeroizing;
 
-use super::cache::{Cache, GLOBAL};
+use super::cache::Cache;
 use super::{
     intent, Entry, Log, SigningKeyCheck, Uncommitted, CHECKPOINTS_FILE, ENTRIES_FILE, LOG_DIR,
     SIGNING_KEY_FILE, VERIFIER_KEY_FILE,
@@ -154,11 +154,7 @@ pub(crate) fn load_signer(path: &Path, verifier: &Verifier) -> Result<Signer> {
 /// Opens and verifies the log, and removes what a killed append left after
 /// the last checkpoint. Returns the log and what was removed. Hold the
 /// state's lock.
-pub(crate) fn repair(state_dir: &Path) -> Result<(Log, Option<Uncommitted>)> {
-    repair_with(state_dir, &GLOBAL)
-}
-
-fn repair_with(state_dir: &Path, cache: &Cache) -> Result<(Log, Option<Uncommitted>)> {
+pub(crate) fn repair(state_dir: &Path, cache: &Cache) -> Result<(Log, Option<Uncommitted>)> {
     let mut log = Log::open_with(state_dir, None, cache, false)?;
     let removed = log.uncommitted.take();
     if removed.is_some() {
@@ -193,17 +189,11 @@ fn append_synced(path: &Path, data: &[u8]) -> Result<()> {
 
 /// Appends `entries`, then one signed checkpoint per entry, syncing each
 /// file before the next step, after removing what a killed append left.
-/// Returns the log as it now stands, the index of the first new entry, and
-/// what was removed. Hold the state's lock.
+/// Appends `entries`, each with its signed checkpoint, after removing what
+/// a killed append left; remembers the log in `cache`. Returns the log as it
+/// now stands, the index of the first new entry, and what was removed. Hold
+/// the state's lock.
 pub(crate) fn append(
-    state_dir: &Path,
-    entries: &[Entry],
-) -> Result<(Log, u64, Option<Uncommitted>)> {
-    append_with(state_dir, entries, &GLOBAL)
-}
-
-/// [`append`], remembering the log in `cache`.
-pub(super) fn append_with(
     state_dir: &Path,
     entries: &[Entry],
     cache: &Cache,
@@ -212,7 +202,7 @@ pub(super) fn append_with(
         e.check()
             .map_err(|msg| Error::state(format!("cannot log this entry: {msg}")))?;
     }
-    let (mut log, removed) = repair_with(state_dir, cache)?;
+    let (mut log, removed) = repair(state_dir, cache)?;
     let signer = load_signer(&log.dir.join(SIGNING_KEY_FILE), &log.verifier)?;
     let first = log.size();
     let mut text = String::new();
@@ -261,8 +251,8 @@ pub(super) fn append_with(
 /// are deterministic, so they are the very bytes that were lost. Returns the
 /// log as it now stands and how many entries were restored. Hold the
 /// state's lock.
-pub(crate) fn restore(state_dir: &Path, note: &str) -> Result<(Log, u64)> {
-    let log = Log::open_with(state_dir, None, &GLOBAL, true)?;
+pub(crate) fn restore(state_dir: &Path, note: &str, cache: &Cache) -> Result<(Log, u64)> {
+    let log = Log::open_with(state_dir, None, cache, true)?;
     let Some(orphaned) = log.orphaned.as_ref() else {
         return Err(Error::state(
             "the log has no entries without a checkpoint: there is nothing to restore",
@@ -313,6 +303,6 @@ pub(crate) fn restore(state_dir: &Path, note: &str) -> Result<(Log, u64)> {
     let checkpoints = log.dir.join(CHECKPOINTS_FILE);
     truncate(&checkpoints, log.checkpoints_len)?;
     append_synced(&checkpoints, notes.as_bytes())?;
-    let now = Log::open_with(state_dir, None, &GLOBAL, true)?;
+    let now = Log::open_with(state_dir, None, cache, true)?;
     Ok((now, cp.size - signed))
 }

@@ -535,8 +535,7 @@ fn reopening_resumes_from_what_was_verified_and_agrees_with_a_fresh_verification
     assert_eq!(format!("{resumed:?}"), format!("{:?}", fresh().unwrap()));
     // Appended to here: the log is remembered as written, signatures and
     // all, and the next open resumes after it with nothing to check.
-    let (appended, first, _) =
-        store::append_with(state.dir(), &[issue("PT", 3, 'd')], &cache).unwrap();
+    let (appended, first, _) = store::append(state.dir(), &[issue("PT", 3, 'd')], &cache).unwrap();
     assert_eq!((first, appended.size()), (5, 6));
     assert_eq!(cache.resumes(), 2);
     let reopened = open().unwrap();
