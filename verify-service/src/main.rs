@@ -114,6 +114,9 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    // A damaged Parquet or Arrow file is refused with an error naming it;
+    // the reader's own panic message would only be noise.
+    watermark_formats::silence_reader_panics();
     if args.auth_lockout_max_secs < args.auth_lockout_secs {
         Args::command()
             .error(

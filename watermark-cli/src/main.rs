@@ -9,6 +9,9 @@ use watermark_cli::{cli, commands, output};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    // A damaged Parquet or Arrow file is refused with an error naming it;
+    // the reader's own panic message would only be noise.
+    watermark_formats::silence_reader_panics();
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

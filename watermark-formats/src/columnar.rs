@@ -156,27 +156,33 @@ fn format_error(context: impl Into<String>, e: impl std::fmt::Display) -> Error 
     )
 }
 
+thread_local! {
+    /// Whether this thread is inside a [`guarded`] call.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Installs a panic hook that stays silent for the panics of the Arrow and
+/// Parquet readers on damaged files (which the adaptors catch and turn into
+/// errors naming the file) and passes every other panic to the hook that
+/// was there before. A program calls it once at start; without it those
+/// panics are still caught, and the default hook prints their message.
+///
+/// The library never installs it itself: the panic hook is the program's.
+pub fn silence_reader_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !GUARDED.with(std::cell::Cell::get) {
+            previous(info);
+        }
+    }));
+}
+
 /// Runs `f`, a call into the Arrow or Parquet reader, turning a panic into
 /// an error: on some damaged files those readers panic (an offset past the
 /// end of a buffer, say) instead of returning one, and a damaged leak must
-/// be refused, not bring the program or the service down.
-///
-/// Such a panic is not printed: a panic hook, installed at the first
-/// guarded call, stays silent for panics inside one and passes every other
-/// panic to the hook that was there before.
+/// be refused, not bring the program or the service down. (See
+/// [`silence_reader_panics`] to keep such panics off stderr.)
 fn guarded<T>(context: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    thread_local! {
-        static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    }
-    static HOOK: std::sync::Once = std::sync::Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !GUARDED.with(std::cell::Cell::get) {
-                previous(info);
-            }
-        }));
-    });
     let outer = GUARDED.with(|g| g.replace(true));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     GUARDED.with(|g| g.set(outer));

@@ -54,7 +54,8 @@ mod pipeline;
 
 pub use columnar::{
     convert_columnar, csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_parquet, reexport,
-    verify_arrow_ipc, verify_parquet, Codec, ColumnarCsv, ColumnarRows, ConvertOptions, Format,
+    silence_reader_panics, verify_arrow_ipc, verify_parquet, Codec, ColumnarCsv, ColumnarRows,
+    ConvertOptions, Format,
 };
 pub use csv_io::{
     issue_csv, issue_csv_with, make_canaries, sniff, suggest_from_csv, verify_csv, verify_csv_with,
