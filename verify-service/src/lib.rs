@@ -837,7 +837,7 @@ fn signed_report(
 /// messages start with the file's name and name the row and column. Anything
 /// else (the state, the log) is the server's.
 fn verify_error(e: &anyhow::Error, spool: &Path, name: &str) -> ApiError {
-    let text = watermark_cli::output::error_text(e);
+    let text = watermark_app::text::error_text(e);
     let spool = spool.display().to_string();
     if text.starts_with(&spool) {
         ApiError::new(StatusCode::BAD_REQUEST, text.replace(&spool, name))

@@ -18,18 +18,23 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod error;
 mod files;
 mod issuance_log;
 mod issuing;
 pub mod key_file;
+mod reporter;
 mod state;
+pub mod text;
 mod witness;
 
+pub use error::{Error, Fault, Result};
 pub use issuance_log::{Consistency, Log, Orphaned, SigningKeyCheck, Uncommitted};
 pub use issuing::{
     copy_path, copy_path_as, receipt_path, IssuedCopy, LostCopy, PendingIssue, Recovery,
     COPY_EXTENSIONS,
 };
+pub use reporter::{hidden, Hidden, ProgressSink, Quiet, Reporter};
 pub use state::{now_rfc3339, Appended, FilesChecked, Groups, State, StateLock};
 pub use witness::{
     cosign_receipts, read_cosigned, store_cosigned, AddCheckpointError, Cosigned, CosignedState,

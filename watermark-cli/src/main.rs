@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use watermark_cli::{cli, commands, output};
+use watermark_cli::{cli, commands};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
@@ -22,7 +22,10 @@ fn main() -> ExitCode {
             }
             #[allow(clippy::print_stderr)]
             {
-                eprintln!("watermark: error: {}", output::error_text(&err));
+                eprintln!(
+                    "watermark: error: {}",
+                    watermark_app::text::error_text(&err)
+                );
             }
             // A report that does not verify is an answer, not a failure to
             // answer: its own status.

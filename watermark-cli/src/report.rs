@@ -50,7 +50,7 @@ use watermark_log::tlog::{Signer, Verifier};
 use watermark_log::{hash_hex, Entry};
 
 use crate::commands::verify::Report;
-use crate::output::{bound, score_bound, score_odds};
+use watermark_app::text::{bound, describe_score, score_bound, score_odds};
 
 /// The context line signed before the payload (domain separation).
 pub const CONTEXT: &str = "watermark evidence report v1\n";
@@ -499,7 +499,7 @@ fn conclusion(h: &mut String, r: &Report) {
             r.scores_per_recipient,
             if r.scores_per_recipient == 1 { "" } else { "s" },
             bound(r.threshold),
-            escape(&crate::commands::verify::describe_score(&a.decided_by))
+            escape(&describe_score(&a.decided_by))
         );
         h.push_str("</div>\n");
     }

@@ -18,6 +18,7 @@ use watermark_log::tlog::{self, witness, AddCheckpoint, CosignatureStatus, Verif
 use crate::cli::{LogWitnessArgs, WitnessKeysArg};
 use crate::commands::verify::LogSection;
 use crate::output::Printer;
+use watermark_app::text::quoted;
 
 /// The state is behind what a witness cosigned, or forked from it: exit
 /// status 4.
@@ -52,20 +53,6 @@ impl std::error::Error for TooFewCosignatures {}
 
 /// Largest answer read from a witness.
 const ANSWER_LIMIT: u64 = 64 * 1024;
-
-/// Text from elsewhere (a witness, a request), for a message: printable,
-/// and short.
-pub(crate) fn quoted(s: &str) -> String {
-    let clean: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let clean = clean.trim();
-    match clean.char_indices().nth(200) {
-        Some((cut, _)) => format!("{}…", &clean[..cut]),
-        None => clean.to_owned(),
-    }
-}
 
 /// What a witness answered one request.
 enum Answer {
@@ -644,7 +631,7 @@ pub fn after_issue(
         Err(e) => {
             warn(format!(
                 "their checkpoint could not be witnessed: {}",
-                crate::output::error_text(&e)
+                watermark_app::text::error_text(&e)
             ))?;
             Ok(None)
         }
@@ -693,7 +680,7 @@ pub fn after_verify(
             printer.notice(&format!(
                 "warning: the verification is logged, but its checkpoint could not be witnessed: \
                  {}",
-                crate::output::error_text(&e)
+                watermark_app::text::error_text(&e)
             ))?;
             return Ok(());
         }

@@ -72,7 +72,7 @@ pub fn describe(entry: &Entry) -> String {
                         format!(
                             "{} ({})",
                             a.recipient,
-                            crate::output::recorded_bound(&a.bound)
+                            watermark_app::text::recorded_bound(&a.bound)
                         )
                     })
                     .collect();

@@ -14,9 +14,10 @@ use watermark_log::{hash_hex, Entry, Receipt};
 
 use crate::cli::{ReportCommand, ReportVerifyArgs};
 use crate::commands::log::parse_pubkey;
-use crate::output::{bound, recorded_bound, wrap, Printer};
+use crate::output::Printer;
 use crate::report::{self, Rejected};
 use crate::witnessing::CosignaturesDoc;
+use watermark_app::text::{bound, recorded_bound, wrap};
 
 pub fn run(cmd: ReportCommand, quiet: bool) -> anyhow::Result<()> {
     match cmd {

@@ -16,7 +16,8 @@ use watermark_log::{hash_hex, AccusedRecord, Entry, Receipt, VerifyEntry};
 
 use crate::cli::VerifyArgs;
 use crate::commands::formats::VerifyFile;
-use crate::output::{bound, score_bound, score_odds, wrap, Printer};
+use crate::output::Printer;
+use watermark_app::text::{bound, describe_score, score_bound, score_odds, wrap};
 
 /// What `verify` needs, resolved from the command line.
 #[derive(Debug, Clone)]
@@ -890,26 +891,4 @@ impl Report {
         ));
         s
     }
-}
-
-/// A score in words: "the canary rows alone, single-leaker score".
-pub(crate) fn describe_score(t: &watermark_core::ScoreTried) -> String {
-    use watermark_core::ScoreName;
-    let over = match t.evidence.as_str() {
-        "all" => "all the evidence".to_string(),
-        "canaries" => "the canary rows alone".to_string(),
-        column => format!("column {column} alone"),
-    };
-    let score = match t.score {
-        ScoreName::Tardos => "Tardos score",
-        ScoreName::SingleLeaker => "single-leaker score",
-        ScoreName::SingleLeakerStrict => "single-leaker score without edits",
-        ScoreName::TardosComplemented => "Tardos score of the flipped marks",
-        ScoreName::SingleLeakerComplemented => "single-leaker score of the flipped marks",
-        ScoreName::Mixture => "mixture score (rows from elsewhere tolerated)",
-        ScoreName::Minority3 => "minority-vote score (a coalition of 3)",
-        ScoreName::Minority5 => "minority-vote score (a coalition of 5)",
-        _ => "score",
-    };
-    format!("{over}, {score}")
 }

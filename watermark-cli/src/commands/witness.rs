@@ -17,7 +17,7 @@ use watermark_log::tlog::{witness, Refusal, Verifier};
 
 use crate::cli::{WitnessCommand, WitnessInitArgs, WitnessServeArgs, WitnessTrustArgs};
 use crate::output::Printer;
-use crate::witnessing::quoted;
+use watermark_app::text::quoted;
 
 /// Largest request body read: a checkpoint with 100 signatures and 63 proof
 /// lines is well under it.
