@@ -55,7 +55,7 @@ use tower::ServiceExt as _;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tracing::Span;
-use watermark_cli::commands::formats::FileFormat;
+use watermark_app::formats::FileFormat;
 use watermark_cli::commands::verify;
 use watermark_cli::output::Printer;
 

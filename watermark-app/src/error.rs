@@ -118,6 +118,37 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Gives a step's error its fault: `.input()?` for a step that reads what
+/// the caller gave, `.server()?` for one that uses the state, its log or
+/// the disk.
+pub(crate) trait Blame<T> {
+    /// The error, if any, is the caller's input's.
+    fn input(self) -> Result<T>;
+    /// The error, if any, is the server's.
+    fn server(self) -> Result<T>;
+}
+
+impl<T, E: Into<anyhow::Error>> Blame<T> for std::result::Result<T, E> {
+    fn input(self) -> Result<T> {
+        self.map_err(Error::input)
+    }
+
+    fn server(self) -> Result<T> {
+        self.map_err(Error::server)
+    }
+}
+
+/// Returns an error of the given fault made like [`anyhow::anyhow!`].
+macro_rules! fail {
+    ($fault:ident, $($arg:tt)*) => {
+        return Err($crate::Error::new(
+            $crate::Fault::$fault,
+            anyhow::anyhow!($($arg)*),
+        ))
+    };
+}
+pub(crate) use fail;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +184,13 @@ mod tests {
             "{}",
             &m[m.len() - 40..]
         );
+    }
+
+    #[test]
+    fn blame_sets_the_fault() {
+        let r: std::result::Result<(), std::io::Error> = Err(std::io::Error::other("disk"));
+        assert_eq!(r.server().unwrap_err().fault(), Fault::Server);
+        let r: std::result::Result<(), std::io::Error> = Err(std::io::Error::other("leak"));
+        assert_eq!(r.input().unwrap_err().fault(), Fault::Input);
     }
 }

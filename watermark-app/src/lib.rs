@@ -20,6 +20,7 @@
 
 mod error;
 mod files;
+pub mod formats;
 mod issuance_log;
 mod issuing;
 pub mod key_file;

@@ -9,8 +9,9 @@ use watermark_core::{validate_recipient_id, CanaryList, Embedder, Policy};
 use watermark_formats::HashingWriter;
 use watermark_log::{CodeRecord, IssueEntry};
 
+use watermark_app::formats::{self, FileFormat};
+
 use crate::cli::IssueArgs;
-use crate::commands::formats::{self, FileFormat};
 use crate::output::Printer;
 
 /// What `issue` needs, resolved from the command line.
@@ -37,7 +38,7 @@ impl From<IssueArgs> for Settings {
             recipients: a.to,
             out_dir: a.out_dir,
             force: a.force,
-            format: a.format,
+            format: a.format.map(FileFormat::from),
             witnesses: a.witnesses.witnesses,
         }
     }

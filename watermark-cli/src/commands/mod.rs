@@ -2,7 +2,6 @@
 //! returns a serialisable result; printing goes through [`Printer`].
 
 pub mod demo;
-pub mod formats;
 pub mod init;
 pub mod issue;
 pub mod log;

@@ -15,8 +15,8 @@ use watermark_formats::HashingReader;
 use watermark_log::{hash_hex, AccusedRecord, Entry, Receipt, VerifyEntry};
 
 use crate::cli::VerifyArgs;
-use crate::commands::formats::VerifyFile;
 use crate::output::Printer;
+use watermark_app::formats::VerifyFile;
 use watermark_app::text::{bound, describe_score, score_bound, score_odds, wrap};
 
 /// What `verify` needs, resolved from the command line.
@@ -311,10 +311,10 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
         let mut input;
         let attribution = match &settings.master {
             None => {
-                let bar = printer.progress(size, "verifying");
+                let bar = watermark_app::Reporter::progress(&printer, size, "verifying");
                 input = leak_source.open(file, &bar);
                 let result = input.verify(&detector);
-                bar.finish_and_clear();
+                bar.finish();
                 match result {
                     Ok(a) => Some(a),
                     Err(e) if groups.len() > 1 && lacks_identity(&e) => {
@@ -335,9 +335,13 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
                 let master_file =
                     File::open(master).with_context(|| format!("opening {}", master.display()))?;
                 let master_size = master_file.metadata().map(|m| m.len()).unwrap_or(0);
-                let bar = printer.progress(master_size, "matching to the master");
+                let bar = watermark_app::Reporter::progress(
+                    &printer,
+                    master_size,
+                    "matching to the master",
+                );
                 input = leak_source
-                    .open_rows(file, &indicatif::ProgressBar::hidden())
+                    .open_rows(file, &watermark_app::hidden())
                     .with_context(|| settings.leaked.display().to_string())?;
                 // Opened only if the file lacks the identity columns.
                 let mut master_input = None;
@@ -363,7 +367,7 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
                     &extra,
                     &mut |_| {},
                 );
-                bar.finish_and_clear();
+                bar.finish();
                 match result {
                     Ok((a, m)) => {
                         if let Some((blake3, bytes)) = master_input.as_ref().map(|i| i.digest()) {
