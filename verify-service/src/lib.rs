@@ -56,7 +56,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 use watermark_app::formats::FileFormat;
-use watermark_cli::commands::verify;
+use watermark_app::verify;
 use watermark_cli::output::Printer;
 
 use crate::lockout::Lockouts;
@@ -704,7 +704,9 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
             ),
             false => None,
         };
-        let result = verify::run(&settings, printer).map(|r| (r, signer));
+        let result = verify::run(&settings, printer)
+            .map_err(anyhow::Error::new)
+            .map(|r| (r, signer));
         // The spool file lives until the verification is done.
         drop(spool);
         result

@@ -62,8 +62,8 @@ async fn a_leak_names_its_recipient_and_the_log_names_the_investigator() {
     assert_eq!(report["recipients"].as_array().unwrap().len(), 4);
     // The very report of `watermark verify --json`: the same fields in the
     // same order, the same scores.
-    let cli = watermark_cli::commands::verify::run(
-        &watermark_cli::commands::verify::Settings {
+    let cli = watermark_app::verify::run(
+        &watermark_app::verify::Settings {
             state: f.state.clone(),
             leaked: f.leaks[2].clone(),
             threshold: None,

@@ -27,6 +27,7 @@ pub mod key_file;
 mod reporter;
 mod state;
 pub mod text;
+pub mod verify;
 mod witness;
 
 pub use error::{Error, Fault, Result};

@@ -49,8 +49,8 @@ use anyhow::{bail, Context as _};
 use watermark_log::tlog::{Signer, Verifier};
 use watermark_log::{hash_hex, Entry};
 
-use crate::commands::verify::Report;
 use watermark_app::text::{bound, describe_score, score_bound, score_odds};
+use watermark_app::verify::Report;
 
 /// The context line signed before the payload (domain separation).
 pub const CONTEXT: &str = "watermark evidence report v1\n";

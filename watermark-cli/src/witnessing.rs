@@ -16,9 +16,9 @@ use watermark_app::{
 use watermark_log::tlog::{self, witness, AddCheckpoint, CosignatureStatus, Verifier};
 
 use crate::cli::{LogWitnessArgs, WitnessKeysArg};
-use crate::commands::verify::LogSection;
 use crate::output::Printer;
 use watermark_app::text::quoted;
+use watermark_app::verify::LogSection;
 
 /// The state is behind what a witness cosigned, or forked from it: exit
 /// status 4.

@@ -61,7 +61,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 let lock = state.lock()?;
                 crate::witnessing::before_verify(&state, &lock, witnesses.as_deref(), printer)?;
             }
-            let mut report = verify::run(&verify::Settings::from(a), printer)?;
+            let mut report =
+                watermark_app::verify::run(&watermark_app::verify::Settings::from(a), printer)?;
             crate::witnessing::after_verify(
                 &state_dir,
                 witnesses.as_deref(),
