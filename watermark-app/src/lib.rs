@@ -29,6 +29,7 @@ mod state;
 pub mod text;
 pub mod verify;
 mod witness;
+pub mod witnessing;
 
 pub use error::{Error, Fault, Result};
 pub use issuance_log::{Consistency, Log, Orphaned, SigningKeyCheck, Uncommitted};

@@ -15,4 +15,3 @@ pub mod cli;
 pub mod commands;
 pub mod output;
 pub mod report;
-pub mod witnessing;

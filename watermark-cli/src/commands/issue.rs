@@ -198,8 +198,12 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
     report_recovery(printer, &recovery)?;
     // Before any slot is assigned: a state its witnesses show to be behind
     // (an older backup) or forked issues nothing.
-    let witnessed =
-        crate::witnessing::before_issue(&state, &lock, settings.witnesses.as_deref(), printer)?;
+    let witnessed = watermark_app::witnessing::before_issue(
+        &state,
+        &lock,
+        settings.witnesses.as_deref(),
+        printer,
+    )?;
     let key = state.master_key()?;
     let policy_text = std::fs::read_to_string(&settings.policy)
         .with_context(|| format!("reading policy {}", settings.policy.display()))?;
@@ -331,7 +335,8 @@ pub fn run(settings: &Settings, printer: Printer) -> anyhow::Result<Report> {
         .map(|(_, e)| (e.output_blake3.clone(), e.output_bytes, e.canaries))
         .collect();
     let issued = pending.commit(copies)?;
-    let cosigned = crate::witnessing::after_issue(witnessed, &state, &lock, &issued, printer)?;
+    let cosigned =
+        watermark_app::witnessing::after_issue(witnessed, &state, &lock, &issued, printer)?;
     let log = state.log()?;
     Ok(Report {
         input: settings.input.clone(),

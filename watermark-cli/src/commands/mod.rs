@@ -4,6 +4,7 @@
 pub mod demo;
 pub mod init;
 pub mod issue;
+pub mod keys;
 pub mod log;
 pub mod policy;
 pub mod report;
@@ -59,11 +60,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             {
                 let state = watermark_app::State::open(&state_dir)?;
                 let lock = state.lock()?;
-                crate::witnessing::before_verify(&state, &lock, witnesses.as_deref(), printer)?;
+                watermark_app::witnessing::before_verify(
+                    &state,
+                    &lock,
+                    witnesses.as_deref(),
+                    printer,
+                )?;
             }
             let mut report =
                 watermark_app::verify::run(&watermark_app::verify::Settings::from(a), printer)?;
-            crate::witnessing::after_verify(
+            watermark_app::witnessing::after_verify(
                 &state_dir,
                 witnesses.as_deref(),
                 &mut report.log,

@@ -74,7 +74,7 @@ struct TrustDoc {
 }
 
 fn trust(a: &WitnessTrustArgs, printer: Printer) -> anyhow::Result<()> {
-    let log = crate::witnessing::parse_key(&a.log_key, "LOG_VERIFIER_KEY")?;
+    let log = crate::commands::keys::parse_key(&a.log_key, "LOG_VERIFIER_KEY")?;
     let w = Witness::open(&a.dir.dir)?;
     let added = w.trust(&log)? == Trusted::Added;
     let logs = w.trusted_logs()?;
