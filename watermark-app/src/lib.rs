@@ -22,6 +22,7 @@ mod error;
 mod files;
 pub mod formats;
 mod issuance_log;
+pub mod issue;
 mod issuing;
 pub mod key_file;
 mod reporter;

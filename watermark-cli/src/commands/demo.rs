@@ -13,9 +13,8 @@ use watermark_formats::suggest_from_csv;
 use watermark_synth::Kind;
 
 use crate::cli::DemoArgs;
-use watermark_app::verify;
+use watermark_app::{issue, verify};
 
-use crate::commands::issue;
 use crate::output::Printer;
 
 const PARTIES: [&str; 10] = [

@@ -32,7 +32,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 json: a.json,
                 quiet,
             };
-            let report = issue::run(&issue::Settings::from(a), printer)?;
+            let report =
+                watermark_app::issue::run(&watermark_app::issue::Settings::from(a), printer)?;
             printer.text(&report.to_text())?;
             printer.json(&report)?;
             Ok(())
