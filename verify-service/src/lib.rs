@@ -804,7 +804,7 @@ fn signed_report(
     report: &verify::Report,
     signer: &watermark_log::tlog::Signer,
 ) -> Result<Response, ApiError> {
-    let html = watermark_cli::report::sign(report, signer).map_err(|e| {
+    let html = watermark_app::report::sign(report, signer).map_err(|e| {
         tracing::error!(error = %format!("{e:#}"), "signing the report failed");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -156,7 +156,7 @@ async fn upload(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_signed_report_verifies_with_the_states_key_and_is_one_verification() {
-    use watermark_cli::report;
+    use watermark_app::report;
     let f = fixture();
     let server = Server::start(config()).await;
     let csv = std::fs::read(&f.leaks[3]).unwrap();

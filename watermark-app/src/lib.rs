@@ -25,6 +25,7 @@ mod issuance_log;
 pub mod issue;
 mod issuing;
 pub mod key_file;
+pub mod report;
 mod reporter;
 mod state;
 pub mod text;

@@ -5,8 +5,8 @@
 use std::process::ExitCode;
 
 use clap::Parser as _;
+use watermark_app::report::Rejected;
 use watermark_app::witnessing::{Behind, TooFewCosignatures};
-use watermark_cli::report::Rejected;
 use watermark_cli::{cli, commands};
 
 fn main() -> ExitCode {

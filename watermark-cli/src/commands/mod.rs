@@ -48,7 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             // report that cannot be written or signed.
             let signer = match &signed {
                 Some(path) => {
-                    crate::report::check_destination(path)?;
+                    watermark_app::report::check_destination(path)?;
                     Some(watermark_app::State::open(&a.state.state)?.log_signer()?)
                 }
                 None => None,
@@ -79,8 +79,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             printer.text(&report.to_text())?;
             printer.json(&report)?;
             if let (Some(path), Some(signer)) = (signed, signer) {
-                let html = crate::report::sign(&report, &signer)?;
-                crate::report::write_new(&path, html.as_bytes())?;
+                let html = watermark_app::report::sign(&report, &signer)?;
+                watermark_app::report::write_new(&path, html.as_bytes())?;
                 printer.text(&format!(
                     "\nSigned report written to {}; anyone with the log's public key (`watermark \
                      log pubkey`) can check it: `watermark report verify {} --pubkey KEY`.\n",

@@ -16,7 +16,7 @@ use crate::cli::{ReportCommand, ReportVerifyArgs};
 use crate::commands::keys::{self, CosignaturesDoc};
 use crate::commands::log::parse_pubkey;
 use crate::output::Printer;
-use crate::report::{self, Rejected};
+use watermark_app::report::{self, Rejected};
 use watermark_app::text::{bound, recorded_bound, wrap};
 
 pub fn run(cmd: ReportCommand, quiet: bool) -> anyhow::Result<()> {
