@@ -4,9 +4,9 @@
 //!
 //! Failures in what the caller gave (a recipient id, the policy, the
 //! extract and its reading and marking, copies already in the output
-//! directory) are [`Fault::Input`](crate::Fault::Input); the state, its
+//! directory) are [`Fault::Input`]; the state, its
 //! lock, key, log, journal and witnesses are
-//! [`Fault::Server`](crate::Fault::Server).
+//! [`Fault::Server`].
 
 use std::path::PathBuf;
 

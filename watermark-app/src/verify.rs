@@ -8,8 +8,8 @@
 //! Failures in the leak or the master extract (they cannot be opened or
 //! read, are malformed, lack the columns the copies were marked in, or
 //! match no policy), the threshold and the investigator's name are
-//! [`Fault::Input`](crate::Fault::Input); the state, its key, policies,
-//! canary lists and log are [`Fault::Server`](crate::Fault::Server).
+//! [`Fault::Input`]; the state, its key, policies,
+//! canary lists and log are [`Fault::Server`].
 
 use std::fmt::Write as _;
 use std::fs::File;
