@@ -1,5 +1,10 @@
 //! One module per subcommand. Each resolves its arguments into settings and
-//! returns a serialisable result; printing goes through [`Printer`].
+//! returns a serialisable result; printing goes through [`Printer`]. The
+//! workflows `issue` and `verify` run in `watermark-app`: their modules
+//! here only turn arguments into the workflows' settings, and [`run`]
+//! prints what they return (for `verify`, with the witness round trips
+//! around it and the signed report after it). [`keys`] reads the keys the
+//! auditing commands are given.
 
 pub mod demo;
 pub mod init;
