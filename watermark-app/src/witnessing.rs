@@ -27,8 +27,8 @@ use crate::{
     Reporter, Result, State, StateLock, WitnessConfig, WitnessEntry, COSIGNED_FILE,
 };
 
-/// The state is behind what a witness cosigned, or forked from it: exit
-/// status 4.
+/// The state is behind what a witness cosigned, or forked from it
+/// (`watermark` exits with status 4 for it).
 #[derive(Debug)]
 pub struct Behind {
     /// What was found, and what to do.
@@ -43,7 +43,8 @@ impl std::fmt::Display for Behind {
 
 impl std::error::Error for Behind {}
 
-/// Fewer witnesses cosigned than required: exit status 5.
+/// Fewer witnesses cosigned than required (`watermark` exits with status 5
+/// for it).
 #[derive(Debug)]
 pub struct TooFewCosignatures {
     /// How many did, of which, and why the others did not.
