@@ -9,11 +9,14 @@
 //! upload (field `file`, any of the formats) — from an investigator holding
 //! a bearer token, spools it to a temporary
 //! file chunk by chunk (refusing it with 413 as soon as it passes the size
-//! limit), runs exactly the verification of the `watermark` command
-//! ([`watermark_cli::commands::verify::run`]) on a blocking thread, and
-//! answers with the same JSON report — or, asked for HTML (`?format=html`, or
-//! `Accept: text/html`), with the signed evidence report of `watermark
-//! verify --report` ([`watermark_cli::report`]), signed with the log's key.
+//! limit), runs the verify workflow of the application layer that the
+//! `watermark` command runs too ([`watermark_app::verify::run`]) on a
+//! blocking thread, and answers with the same JSON report — or, asked for
+//! HTML (`?format=html`, or `Accept: text/html`), with the signed evidence
+//! report of `watermark verify --report` ([`watermark_app::report`]), signed
+//! with the log's key. A verification that fails answers 400 or 500 by
+//! whose fault it is ([`watermark_app::Fault`]): the upload's, with the
+//! message, or the server's, with nothing but the request id.
 //! Each verification is appended to the
 //! state's signed issuance log under the investigator's name; appends take
 //! the state's lock, so concurrent requests (and `watermark` commands run
@@ -55,9 +58,8 @@ use tower::ServiceExt as _;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tracing::Span;
-use watermark_cli::commands::formats::FileFormat;
-use watermark_cli::commands::verify;
-use watermark_cli::output::Printer;
+use watermark_app::formats::FileFormat;
+use watermark_app::{verify, Fault, Quiet};
 
 use crate::lockout::Lockouts;
 use crate::ratelimit::RateLimiter;
@@ -689,10 +691,6 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
         investigator,
         master: None,
     };
-    let printer = Printer {
-        json: false,
-        quiet: true,
-    };
     let result = tokio::task::spawn_blocking(move || {
         // The key that signs the HTML report, loaded before verifying so
         // that no verification is logged without the report asked for.
@@ -700,11 +698,15 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
             true => Some(
                 watermark_app::State::open(&settings.state)
                     .and_then(|s| s.log_signer())
-                    .map_err(|e| anyhow::Error::new(e).context("loading the log's signing key"))?,
+                    .map_err(|e| {
+                        watermark_app::Error::server(
+                            anyhow::Error::new(e).context("loading the log's signing key"),
+                        )
+                    })?,
             ),
             false => None,
         };
-        let result = verify::run(&settings, printer).map(|r| (r, signer));
+        let result = verify::run(&settings, Quiet).map(|r| (r, signer));
         // The spool file lives until the verification is done.
         drop(spool);
         result
@@ -802,7 +804,7 @@ fn signed_report(
     report: &verify::Report,
     signer: &watermark_log::tlog::Signer,
 ) -> Result<Response, ApiError> {
-    let html = watermark_cli::report::sign(report, signer).map_err(|e| {
+    let html = watermark_app::report::sign(report, signer).map_err(|e| {
         tracing::error!(error = %format!("{e:#}"), "signing the report failed");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -833,20 +835,27 @@ fn signed_report(
     Ok(res)
 }
 
-/// A leak the verification cannot read is the client's error (400); its
-/// messages start with the file's name and name the row and column. Anything
-/// else (the state, the log) is the server's.
-fn verify_error(e: &anyhow::Error, spool: &Path, name: &str) -> ApiError {
-    let text = watermark_cli::output::error_text(e);
-    let spool = spool.display().to_string();
-    if text.starts_with(&spool) {
-        ApiError::new(StatusCode::BAD_REQUEST, text.replace(&spool, name))
-    } else {
-        tracing::error!(error = %text, "verification failed");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the verification failed on the server; its log has the reason under this request id",
-        )
+/// The answer to a failed verification, by whose fault it is
+/// ([`Fault`]). The upload's (it cannot be read, is malformed, lacks the
+/// columns the copies were marked in): 400 with the message, which names
+/// the row and column, and the upload by its name, never the spool file.
+/// The server's (the state, its key, its log, the disk): 500 with the
+/// request id only; the reason goes to the server's log.
+fn verify_error(e: &watermark_app::Error, spool: &Path, name: &str) -> ApiError {
+    let text = e.message();
+    match e.fault() {
+        Fault::Input => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            text.replace(&spool.display().to_string(), name),
+        ),
+        Fault::Server => {
+            tracing::error!(error = %text, "verification failed");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the verification failed on the server; its log has the reason under this \
+                 request id",
+            )
+        }
     }
 }
 

@@ -62,8 +62,8 @@ async fn a_leak_names_its_recipient_and_the_log_names_the_investigator() {
     assert_eq!(report["recipients"].as_array().unwrap().len(), 4);
     // The very report of `watermark verify --json`: the same fields in the
     // same order, the same scores.
-    let cli = watermark_cli::commands::verify::run(
-        &watermark_cli::commands::verify::Settings {
+    let cli = watermark_app::verify::run(
+        &watermark_app::verify::Settings {
             state: f.state.clone(),
             leaked: f.leaks[2].clone(),
             threshold: None,
@@ -156,7 +156,7 @@ async fn upload(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_signed_report_verifies_with_the_states_key_and_is_one_verification() {
-    use watermark_cli::report;
+    use watermark_app::report;
     let f = fixture();
     let server = Server::start(config()).await;
     let csv = std::fs::read(&f.leaks[3]).unwrap();
@@ -420,6 +420,124 @@ async fn wrong_content_type_is_415_and_bad_leaks_are_400() {
         msg.contains("row 51") && !msg.contains("verify-service-"),
         "{msg}"
     );
+    server.stop().await;
+}
+
+/// A failed verification is answered by whose fault it is: an upload that
+/// cannot be read is 400 with the message, a state that cannot be used
+/// (its master key gone, its log damaged, after the service started) is
+/// 500 with nothing of the reason. On a state of its own, as it is
+/// damaged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_uploads_faults_are_400_and_the_servers_are_500_without_detail() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("verify-service-faults");
+    let f = make_fixture(&dir, 1_500, 2, 40);
+    let tokens = Tokens::parse(&format!("{ALICE} fiscalia-7\n")).unwrap();
+    let server = Server::start(Config::new(f.state.clone(), tokens)).await;
+    let auth = format!("Bearer {ALICE}");
+    let leak = std::fs::read(&f.leaks[1]).unwrap();
+    let (status, report) = post_csv(server.addr, ALICE, leak.clone()).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["accused"][0]["recipient"], f.recipients[1].as_str());
+
+    // The upload's faults: a Parquet file that is not one inside, a CSV
+    // without the identity columns, a ragged CSV.
+    let (status, _, body) = send(
+        server.addr,
+        "POST",
+        "/v1/verify",
+        &[
+            ("authorization", &auth),
+            ("content-type", "application/vnd.apache.parquet"),
+        ],
+        full(b"PAR1 and then no Parquet at all".to_vec()),
+    )
+    .await;
+    let err: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status, 400, "{err}");
+    let msg = err["error"].as_str().unwrap();
+    assert!(msg.starts_with("upload.parquet: "), "{msg}");
+    assert!(err["request_id"].is_string());
+    let (status, err) = post_csv(server.addr, ALICE, b"A,B\n1,2\n".to_vec()).await;
+    assert_eq!(status, 400, "{err}");
+    assert!(err["error"].as_str().unwrap().contains("CURP"), "{err}");
+    let mut ragged = leak.clone();
+    ragged.extend_from_slice(b"only,three,fields\n");
+    let (status, err) = post_csv(server.addr, ALICE, ragged).await;
+    assert_eq!(status, 400, "{err}");
+    assert!(err["error"].as_str().unwrap().contains("row 41"), "{err}");
+
+    // Nothing of the server's reason reaches the client: not the state's
+    // path, not the file that is missing or damaged, not the library's
+    // words for it.
+    let secret_free = |status: hyper::StatusCode, body: &[u8]| {
+        let text = String::from_utf8_lossy(body).into_owned();
+        assert_eq!(status, 500, "{text}");
+        let err: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(err["request_id"].is_string(), "{text}");
+        assert_eq!(
+            err["error"],
+            "the verification failed on the server; its log has the reason under this request id"
+        );
+        for detail in [
+            "verify-service-faults",
+            "state",
+            "master.key",
+            "entries",
+            "checkpoint",
+        ] {
+            assert!(!text.contains(detail), "{detail} in {text}");
+        }
+    };
+    let post = |body: Vec<u8>| {
+        let auth = auth.clone();
+        async move {
+            send(
+                server.addr,
+                "POST",
+                "/v1/verify",
+                &[("authorization", &auth), ("content-type", "text/csv")],
+                full(body),
+            )
+            .await
+        }
+    };
+
+    // The master key removed: the server's fault, for JSON and HTML alike.
+    let key_file = f.state.join("master.key");
+    let key = std::fs::read(&key_file).unwrap();
+    std::fs::remove_file(&key_file).unwrap();
+    let (status, _, body) = post(leak.clone()).await;
+    secret_free(status, &body);
+    let (status, _, body) = upload(
+        server.addr,
+        "/v1/verify?format=html",
+        ALICE,
+        "leak.csv",
+        &leak,
+        &[],
+    )
+    .await;
+    secret_free(status, &body);
+
+    // The key back, the service verifies again.
+    std::fs::write(&key_file, &key).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let (status, report) = post_csv(server.addr, ALICE, leak.clone()).await;
+    assert_eq!(status, 200, "{report}");
+
+    // A byte of the log's first entry changed: the log no longer verifies.
+    let entries = f.state.join("log").join("entries");
+    let mut bytes = std::fs::read(&entries).unwrap();
+    let at = bytes.iter().position(|&b| b == b'"').unwrap() + 1;
+    bytes[at] ^= 0x01;
+    std::fs::write(&entries, &bytes).unwrap();
+    let (status, _, body) = post(leak.clone()).await;
+    secret_free(status, &body);
     server.stop().await;
 }
 

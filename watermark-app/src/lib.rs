@@ -1,7 +1,9 @@
 //! The registry watermark's application layer: everything that touches the
-//! state directory, built on the scheme (`watermark-core`), the format
-//! adaptors (`watermark-formats`) and the log's records and primitives
-//! (`watermark-log`).
+//! state directory, and the workflows both front ends run, built on the
+//! scheme (`watermark-core`), the format adaptors (`watermark-formats`) and
+//! the log's records and primitives (`watermark-log`).
+//!
+//! The state and its log:
 //!
 //! - [`State`]: the state directory, its master key (a 0600 file,
 //!   [`key_file`]), the policies and canary lists copies were made with,
@@ -13,23 +15,54 @@
 //! - [`Witness`] and [`WitnessConfig`]: cosigning witnesses, their storage
 //!   and the list a state shows its log to.
 //!
+//! The workflows, each taking its settings and a [`Reporter`] (where
+//! notices and progress go) and returning a serialisable result or an
+//! [`Error`] that says whose [`Fault`] it is:
+//!
+//! - [`issue`]: one pass over an extract writes every recipient's copy,
+//!   logged and with its receipt;
+//! - [`verify`]: a leak attributed, the verification logged, the accused's
+//!   copies proved; its [`verify::Report`] is what `watermark verify
+//!   --json` prints and the verify service answers;
+//! - [`report`]: that report as a signed HTML evidence report, and the
+//!   check of one's signature;
+//! - [`witnessing`]: the state's checkpoints submitted to its witnesses
+//!   before and after issuing or verifying, and for `watermark log
+//!   witness`;
+//! - [`formats`]: CSV, Parquet and Arrow IPC told by their first bytes,
+//!   issued in and read from any of them;
+//! - [`text`]: what both front ends show in words (bounds, odds, wrapped
+//!   lines, errors).
+//!
 //! The command line (`watermark-cli`) and the HTTP service
-//! (`verify-service`) are built on this crate and on neither of each other.
+//! (`verify-service`) are built on this crate and on neither of each other:
+//! argument parsing, printing, progress bars and HTTP stay in them. This
+//! crate uses no terminal, command-line or HTTP-server library.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod error;
 mod files;
+pub mod formats;
 mod issuance_log;
+pub mod issue;
 mod issuing;
 pub mod key_file;
+pub mod report;
+mod reporter;
 mod state;
+pub mod text;
+pub mod verify;
 mod witness;
+pub mod witnessing;
 
+pub use error::{Error, Fault, Result};
 pub use issuance_log::{Consistency, Log, Orphaned, SigningKeyCheck, Uncommitted};
 pub use issuing::{
     copy_path, copy_path_as, receipt_path, IssuedCopy, LostCopy, PendingIssue, Recovery,
     COPY_EXTENSIONS,
 };
+pub use reporter::{hidden, Hidden, ProgressSink, Quiet, Reporter};
 pub use state::{now_rfc3339, Appended, FilesChecked, Groups, State, StateLock};
 pub use witness::{
     cosign_receipts, read_cosigned, store_cosigned, AddCheckpointError, Cosigned, CosignedState,

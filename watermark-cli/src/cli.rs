@@ -2,9 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
-
-use crate::commands::formats::FileFormat;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use watermark_app::formats::FileFormat;
 
 const EXIT_CODES: &str = "\
 Exit status:
@@ -150,7 +149,7 @@ pub struct IssueArgs {
     pub out_dir: PathBuf,
     /// The copies' format (default: the input's).
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<FileFormat>,
+    pub format: Option<FormatArg>,
     /// Replace copies that already exist in OUT.
     #[arg(long)]
     pub force: bool,
@@ -159,6 +158,31 @@ pub struct IssueArgs {
     /// Print a JSON document instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// A copy format as `--format` names it: the
+/// [`FileFormat`]s of `watermark-app`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Delimited text: copies are named ID.csv
+    Csv,
+    /// Apache Parquet: copies are named ID.parquet
+    Parquet,
+    /// Arrow IPC file format (Feather v2): copies are named ID.arrow
+    Arrow,
+    /// Arrow IPC stream format: copies are named ID.arrows
+    ArrowStream,
+}
+
+impl From<FormatArg> for FileFormat {
+    fn from(f: FormatArg) -> FileFormat {
+        match f {
+            FormatArg::Csv => FileFormat::Csv,
+            FormatArg::Parquet => FileFormat::Parquet,
+            FormatArg::Arrow => FileFormat::Arrow,
+            FormatArg::ArrowStream => FileFormat::ArrowStream,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

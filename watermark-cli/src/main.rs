@@ -5,7 +5,9 @@
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use watermark_cli::{cli, commands, output};
+use watermark_app::report::Rejected;
+use watermark_app::witnessing::{Behind, TooFewCosignatures};
+use watermark_cli::{cli, commands};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
@@ -16,8 +18,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // A closed pipe (`watermark verify ... | head`) is not an error.
-            if err
-                .chain()
+            if causes(&err)
                 .filter_map(|e| e.downcast_ref::<std::io::Error>())
                 .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
             {
@@ -25,30 +26,41 @@ fn main() -> ExitCode {
             }
             #[allow(clippy::print_stderr)]
             {
-                eprintln!("watermark: error: {}", output::error_text(&err));
+                eprintln!(
+                    "watermark: error: {}",
+                    watermark_app::text::error_text(&err)
+                );
             }
             // A report that does not verify is an answer, not a failure to
             // answer: its own status.
-            if err
-                .downcast_ref::<watermark_cli::report::Rejected>()
-                .is_some()
-            {
+            if has::<Rejected>(&err) {
                 return ExitCode::from(3);
             }
             // The state is behind its witnesses, or forked from what they saw.
-            if err
-                .downcast_ref::<watermark_cli::witnessing::Behind>()
-                .is_some()
-            {
+            if has::<Behind>(&err) {
                 return ExitCode::from(4);
             }
-            if err
-                .downcast_ref::<watermark_cli::witnessing::TooFewCosignatures>()
-                .is_some()
-            {
+            if has::<TooFewCosignatures>(&err) {
                 return ExitCode::from(5);
             }
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes, with those of a workflow's error
+/// ([`watermark_app::Error::causes`]), outermost first.
+fn causes(err: &anyhow::Error) -> impl Iterator<Item = &(dyn std::error::Error + 'static)> {
+    err.chain().flat_map(|e| {
+        let workflow = e
+            .downcast_ref::<watermark_app::Error>()
+            .into_iter()
+            .flat_map(watermark_app::Error::causes);
+        std::iter::once(e).chain(workflow)
+    })
+}
+
+/// Whether the error or one of its causes is a `T`.
+fn has<T: std::error::Error + 'static>(err: &anyhow::Error) -> bool {
+    causes(err).any(|e| e.is::<T>())
 }

@@ -14,7 +14,7 @@ use predicates::prelude::*;
 use predicates::str::contains;
 use rand::seq::SliceRandom as _;
 use rand::SeedableRng as _;
-use watermark_cli::commands::formats::{self, FileFormat};
+use watermark_app::formats::{self, FileFormat};
 use watermark_core::ids;
 use watermark_formats::reexport::arrow_array::{
     cast::AsArray, ArrayRef, BinaryArray, Date32Array, Int64Array, RecordBatch, UInt32Array,

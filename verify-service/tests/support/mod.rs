@@ -19,16 +19,13 @@ use rand::SeedableRng as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use verify_service::{serve, Config};
+use watermark_app::issue;
 use watermark_app::State;
-use watermark_cli::commands::issue;
-use watermark_cli::output::Printer;
 use watermark_formats::suggest_from_csv;
 use watermark_synth::Kind;
 
-pub const QUIET: Printer = Printer {
-    json: false,
-    quiet: true,
-};
+/// The workflows' notices and progress, dropped.
+pub const QUIET: watermark_app::Quiet = watermark_app::Quiet;
 
 /// A state with copies issued to `recipients`, and a leak of each copy.
 #[derive(Debug)]

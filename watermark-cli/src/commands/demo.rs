@@ -13,7 +13,8 @@ use watermark_formats::suggest_from_csv;
 use watermark_synth::Kind;
 
 use crate::cli::DemoArgs;
-use crate::commands::{issue, verify};
+use watermark_app::{issue, verify};
+
 use crate::output::Printer;
 
 const PARTIES: [&str; 10] = [

@@ -13,10 +13,10 @@ use watermark_log::{hash_hex, Entry, Receipt};
 
 use crate::cli::{
     LogCommand, LogConsistencyArgs, LogPlainArgs, LogProveArgs, LogRestoreArgs, LogShowArgs,
-    LogVerifyArgs, VerifyReceiptArgs,
+    LogVerifyArgs, LogWitnessArgs, VerifyReceiptArgs,
 };
+use crate::commands::keys::{self, CosignaturesDoc};
 use crate::output::Printer;
-use crate::witnessing::CosignaturesDoc;
 
 pub fn run(cmd: LogCommand, quiet: bool) -> anyhow::Result<()> {
     let printer = |json| Printer { json, quiet };
@@ -28,7 +28,7 @@ pub fn run(cmd: LogCommand, quiet: bool) -> anyhow::Result<()> {
         LogCommand::Pubkey(a) => pubkey(&a, printer(a.json)),
         LogCommand::Checkpoint(a) => checkpoint(&a, printer(a.json)),
         LogCommand::VerifyReceipt(a) => verify_receipt(&a, printer(a.json)),
-        LogCommand::Witness(a) => crate::witnessing::log_witness(&a, printer(a.json)),
+        LogCommand::Witness(a) => witness(&a, printer(a.json)),
         LogCommand::Restore(a) => restore(&a, printer(a.json)),
     }
 }
@@ -37,7 +37,16 @@ pub fn run(cmd: LogCommand, quiet: bool) -> anyhow::Result<()> {
 /// holding it.
 pub fn parse_pubkey(arg: &str) -> anyhow::Result<Verifier> {
     // Never echoes a private key given by mistake.
-    crate::witnessing::parse_key(arg, "--pubkey")
+    keys::parse_key(arg, "--pubkey")
+}
+
+/// `watermark log witness`: the round, then its verdict.
+fn witness(a: &LogWitnessArgs, printer: Printer) -> anyhow::Result<()> {
+    let (round, verdict) =
+        watermark_app::witnessing::log_witness(&a.state.state, a.witnesses.witnesses.as_deref())?;
+    printer.text(&round.text())?;
+    printer.json(&round)?;
+    Ok(verdict?)
 }
 
 fn open(dir: &Path, pubkey: Option<&str>) -> anyhow::Result<(State, Log, bool)> {
@@ -72,7 +81,7 @@ pub fn describe(entry: &Entry) -> String {
                         format!(
                             "{} ({})",
                             a.recipient,
-                            crate::output::recorded_bound(&a.bound)
+                            watermark_app::text::recorded_bound(&a.bound)
                         )
                     })
                     .collect();
@@ -285,7 +294,7 @@ fn verify(a: &LogVerifyArgs, printer: Printer) -> anyhow::Result<()> {
         SigningKeyCheck::Unreadable => ("unreadable", "not readable by this user: not checked"),
         _ => ("unknown", "not checked"),
     };
-    let witnesses = crate::witnessing::key_check(&a.witness_keys, log.verifier())?
+    let witnesses = keys::key_check(&a.witness_keys, log.verifier())?
         .map(|k| k.check_state(&state, &log))
         .transpose()?;
     let mut s = format!("The issuance log {} verifies.\n", log.origin());
@@ -686,7 +695,7 @@ fn verify_receipt(a: &VerifyReceiptArgs, printer: Printer) -> anyhow::Result<()>
     if let (Some(path), Some(true)) = (&a.copy, copy_matches) {
         let _ = writeln!(s, "  {} is that copy (same BLAKE3).", path.display());
     }
-    let witnesses = crate::witnessing::key_check(&a.witness_keys, &verifier)?
+    let witnesses = keys::key_check(&a.witness_keys, &verifier)?
         .map(|k| k.check(&receipt.checkpoint, Some(v.checkpoint.size)));
     if let Some(w) = &witnesses {
         let _ = writeln!(s, "  {}", w.text());

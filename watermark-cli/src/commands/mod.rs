@@ -1,10 +1,15 @@
 //! One module per subcommand. Each resolves its arguments into settings and
-//! returns a serialisable result; printing goes through [`Printer`].
+//! returns a serialisable result; printing goes through [`Printer`]. The
+//! workflows `issue` and `verify` run in `watermark-app`: their modules
+//! here only turn arguments into the workflows' settings, and [`run`]
+//! prints what they return (for `verify`, with the witness round trips
+//! around it and the signed report after it). [`keys`] reads the keys the
+//! auditing commands are given.
 
 pub mod demo;
-pub mod formats;
 pub mod init;
 pub mod issue;
+pub mod keys;
 pub mod log;
 pub mod policy;
 pub mod report;
@@ -32,7 +37,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 json: a.json,
                 quiet,
             };
-            let report = issue::run(&issue::Settings::from(a), printer)?;
+            let report =
+                watermark_app::issue::run(&watermark_app::issue::Settings::from(a), printer)?;
             printer.text(&report.to_text())?;
             printer.json(&report)?;
             Ok(())
@@ -47,7 +53,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             // report that cannot be written or signed.
             let signer = match &signed {
                 Some(path) => {
-                    crate::report::check_destination(path)?;
+                    watermark_app::report::check_destination(path)?;
                     Some(watermark_app::State::open(&a.state.state)?.log_signer()?)
                 }
                 None => None,
@@ -60,10 +66,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             {
                 let state = watermark_app::State::open(&state_dir)?;
                 let lock = state.lock()?;
-                crate::witnessing::before_verify(&state, &lock, witnesses.as_deref(), printer)?;
+                watermark_app::witnessing::before_verify(
+                    &state,
+                    &lock,
+                    witnesses.as_deref(),
+                    printer,
+                )?;
             }
-            let mut report = verify::run(&verify::Settings::from(a), printer)?;
-            crate::witnessing::after_verify(
+            let mut report =
+                watermark_app::verify::run(&watermark_app::verify::Settings::from(a), printer)?;
+            watermark_app::witnessing::after_verify(
                 &state_dir,
                 witnesses.as_deref(),
                 &mut report.log,
@@ -72,8 +84,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             printer.text(&report.to_text())?;
             printer.json(&report)?;
             if let (Some(path), Some(signer)) = (signed, signer) {
-                let html = crate::report::sign(&report, &signer)?;
-                crate::report::write_new(&path, html.as_bytes())?;
+                let html = watermark_app::report::sign(&report, &signer)?;
+                watermark_app::report::write_new(&path, html.as_bytes())?;
                 printer.text(&format!(
                     "\nSigned report written to {}; anyone with the log's public key (`watermark \
                      log pubkey`) can check it: `watermark report verify {} --pubkey KEY`.\n",

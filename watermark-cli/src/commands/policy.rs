@@ -3,8 +3,9 @@
 use anyhow::Context as _;
 use watermark_core::suggest_from_rows;
 
+use watermark_app::formats::{self, FileFormat};
+
 use crate::cli::SuggestArgs;
-use crate::commands::formats::{self, FileFormat};
 use crate::output::Printer;
 
 pub fn suggest(args: SuggestArgs, printer: Printer) -> anyhow::Result<()> {
@@ -20,7 +21,7 @@ pub fn suggest(args: SuggestArgs, printer: Printer) -> anyhow::Result<()> {
     let canary_rate = (!args.no_canaries).then_some(args.canary_rate);
     // Any format is examined as rows of its cells' text form, the form
     // issuance reads them in.
-    let input = formats::open_rows(&args.input, format, &indicatif::ProgressBar::hidden())
+    let input = formats::open_rows(&args.input, format, &watermark_app::hidden())
         .with_context(|| format!("{}", args.input.display()))?;
     let suggestion = suggest_from_rows(input, args.rows, identity, canary_rate)
         .with_context(|| format!("{}", args.input.display()))?;

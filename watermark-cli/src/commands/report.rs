@@ -13,10 +13,11 @@ use watermark_log::tlog::{self, Verifier};
 use watermark_log::{hash_hex, Entry, Receipt};
 
 use crate::cli::{ReportCommand, ReportVerifyArgs};
+use crate::commands::keys::{self, CosignaturesDoc};
 use crate::commands::log::parse_pubkey;
-use crate::output::{bound, recorded_bound, wrap, Printer};
-use crate::report::{self, Rejected};
-use crate::witnessing::CosignaturesDoc;
+use crate::output::Printer;
+use watermark_app::report::{self, Rejected};
+use watermark_app::text::{bound, recorded_bound, wrap};
 
 pub fn run(cmd: ReportCommand, quiet: bool) -> anyhow::Result<()> {
     match cmd {
@@ -154,7 +155,7 @@ fn verify(a: &ReportVerifyArgs, printer: Printer) -> anyhow::Result<()> {
         witnesses: None,
         problem: None,
     };
-    let key_check = crate::witnessing::key_check(&a.witness_keys, &key)?;
+    let key_check = keys::key_check(&a.witness_keys, &key)?;
     let outcome = check(&bytes, &key, leaked_blake3.as_deref(), &mut doc);
     let contents = match outcome {
         Ok(c) => c,

@@ -17,7 +17,7 @@ use watermark_log::tlog::{witness, Refusal, Verifier};
 
 use crate::cli::{WitnessCommand, WitnessInitArgs, WitnessServeArgs, WitnessTrustArgs};
 use crate::output::Printer;
-use crate::witnessing::quoted;
+use watermark_app::text::quoted;
 
 /// Largest request body read: a checkpoint with 100 signatures and 63 proof
 /// lines is well under it.
@@ -74,7 +74,7 @@ struct TrustDoc {
 }
 
 fn trust(a: &WitnessTrustArgs, printer: Printer) -> anyhow::Result<()> {
-    let log = crate::witnessing::parse_key(&a.log_key, "LOG_VERIFIER_KEY")?;
+    let log = crate::commands::keys::parse_key(&a.log_key, "LOG_VERIFIER_KEY")?;
     let w = Witness::open(&a.dir.dir)?;
     let added = w.trust(&log)? == Trusted::Added;
     let logs = w.trusted_logs()?;

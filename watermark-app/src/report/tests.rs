@@ -8,7 +8,7 @@ use watermark_log::tlog::{self, Checkpoint, Signer};
 use watermark_log::{AccusedRecord, Entry, Receipt, VerifyEntry};
 
 use super::*;
-use crate::commands::verify::{AccusedCopies, Group, Leak, LogSection, Report};
+use crate::verify::{AccusedCopies, Group, Leak, LogSection, Report};
 
 const HOSTILE_FILE: &str = "\"><img src=x onerror=alert(1)>leak.csv";
 const HOSTILE_RECIPIENT: &str = "<script>alert('r')</script>";

@@ -40,17 +40,24 @@
 //! [`Report`] of `watermark verify --json`,
 //! which holds digests, counts, scores and log receipts, never the master
 //! key, the log's signing key or a service token.
+//!
+//! A report file name that is taken, or in no directory, is
+//! [`Fault::Input`](crate::Fault::Input); signing it and writing it are
+//! [`Fault::Server`](crate::Fault::Server). A report that does not verify
+//! is a [`Rejected`].
 
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use watermark_log::tlog::{Signer, Verifier};
 use watermark_log::{hash_hex, Entry};
 
-use crate::commands::verify::Report;
-use crate::output::{bound, score_bound, score_odds};
+use crate::error::{fail, Blame as _};
+use crate::text::{bound, describe_score, score_bound, score_odds};
+use crate::verify::Report;
+use crate::{Error, Result};
 
 /// The context line signed before the payload (domain separation).
 pub const CONTEXT: &str = "watermark evidence report v1\n";
@@ -77,6 +84,7 @@ const EVIDENCE_MAX: usize = 300;
 /// status 3 for it.
 #[derive(Debug)]
 pub struct Rejected {
+    /// What failed, in words.
     pub reason: String,
 }
 
@@ -170,10 +178,11 @@ pub fn signature_line(key: &Verifier, signature: &[u8]) -> String {
 
 /// Renders and signs `report` with the log's signing key, which must be the
 /// key the report's log section names. Returns the whole file.
-pub fn sign(report: &Report, signer: &Signer) -> anyhow::Result<String> {
+pub fn sign(report: &Report, signer: &Signer) -> Result<String> {
     let key = signer.verifier();
     if key.to_vkey() != report.log.public_key {
-        bail!(
+        fail!(
+            Server,
             "the signing key {}+{:08x} is not the key of the log the report names ({})",
             key.name(),
             key.key_id(),
@@ -183,7 +192,8 @@ pub fn sign(report: &Report, signer: &Signer) -> anyhow::Result<String> {
     let mut file = render(report, &key);
     let signature = signer
         .sign_detached(CONTEXT, file.as_bytes())
-        .context("signing the report")?;
+        .context("signing the report")
+        .server()?;
     file.push_str(&signature_line(&key, &signature));
     file.push('\n');
     Ok(file)
@@ -283,16 +293,18 @@ pub fn embedded_json(payload: &[u8]) -> Result<serde_json::Value, Rejected> {
 /// Checks that a report can be written to `path`: not there yet, in a
 /// directory that exists. Done before verifying, so that a verification is
 /// not logged for a report that cannot be written.
-pub fn check_destination(path: &Path) -> anyhow::Result<()> {
+pub fn check_destination(path: &Path) -> Result<()> {
     if path.exists() {
-        bail!(
+        fail!(
+            Input,
             "{} already exists; a report is evidence and is never replaced: give another file name",
             path.display()
         );
     }
     let dir = parent_dir(path);
     if !dir.is_dir() {
-        bail!(
+        fail!(
+            Input,
             "cannot write the report {}: {} is not a directory",
             path.display(),
             dir.display()
@@ -311,31 +323,36 @@ fn parent_dir(path: &Path) -> &Path {
 /// Writes a report to `path` through a temporary file in the same
 /// directory, renamed into place only if `path` still does not exist; mode
 /// 0644 (a report is meant to be handed over).
-pub fn write_new(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+pub fn write_new(path: &Path, contents: &[u8]) -> Result<()> {
     let dir = parent_dir(path);
     let mut tmp = tempfile::Builder::new()
         .prefix(".watermark-report-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+        .with_context(|| format!("creating a temporary file in {}", dir.display()))
+        .server()?;
     tmp.write_all(contents)
         .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("writing {}", tmp.path().display()))?;
+        .with_context(|| format!("writing {}", tmp.path().display()))
+        .server()?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
-            .with_context(|| format!("setting the mode of {}", tmp.path().display()))?;
+            .with_context(|| format!("setting the mode of {}", tmp.path().display()))
+            .server()?;
     }
     tmp.persist_noclobber(path).map_err(|e| {
         if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-            anyhow::anyhow!(
+            Error::input(anyhow::anyhow!(
                 "{} already exists; a report is evidence and is never replaced: give another \
                  file name",
                 path.display()
-            )
+            ))
         } else {
-            anyhow::Error::new(e.error).context(format!("writing {}", path.display()))
+            Error::server(
+                anyhow::Error::new(e.error).context(format!("writing {}", path.display())),
+            )
         }
     })?;
     Ok(())
@@ -499,7 +516,7 @@ fn conclusion(h: &mut String, r: &Report) {
             r.scores_per_recipient,
             if r.scores_per_recipient == 1 { "" } else { "s" },
             bound(r.threshold),
-            escape(&crate::commands::verify::describe_score(&a.decided_by))
+            escape(&describe_score(&a.decided_by))
         );
         h.push_str("</div>\n");
     }

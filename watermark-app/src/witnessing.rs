@@ -1,26 +1,34 @@
 //! The log's side of witnessing: submitting the state's checkpoints to its
-//! witnesses (C2SP tlog-witness `add-checkpoint`), keeping their
-//! cosignatures in `log/cosigned`, refusing to issue from a state that is
-//! behind them, and checking cosignatures for `--witness-key`.
+//! witnesses (C2SP tlog-witness `add-checkpoint`) over HTTP, keeping their
+//! cosignatures in `log/cosigned`, and refusing to issue or verify from a
+//! state that is behind them ([`before_issue`], [`before_verify`]); then
+//! submitting the checkpoint that follows ([`after_issue`],
+//! [`after_verify`], [`log_witness`]).
+//!
+//! Every failure here is [`Fault::Server`](crate::Fault::Server): the
+//! state, its log, its witness list or its witnesses. A state that its
+//! witnesses show to be behind or forked fails with a [`Behind`], one that
+//! too few witnesses vouch for with a [`TooFewCosignatures`]; the command
+//! line gives each its own exit status ([`Error::find`](crate::Error::find)).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use serde::Serialize;
-use watermark_app::{
-    cosign_receipts, read_cosigned, store_cosigned, CosignedState, IssuedCopy, Log, State,
-    StateLock, WitnessConfig, WitnessEntry, COSIGNED_FILE,
+use watermark_log::tlog::{self, witness, AddCheckpoint, CosignatureStatus};
+
+use crate::error::{fail, Blame as _};
+use crate::text::quoted;
+use crate::verify::LogSection;
+use crate::{
+    cosign_receipts, read_cosigned, store_cosigned, CosignedState, Error, IssuedCopy, Log,
+    Reporter, Result, State, StateLock, WitnessConfig, WitnessEntry, COSIGNED_FILE,
 };
-use watermark_log::tlog::{self, witness, AddCheckpoint, CosignatureStatus, Verifier};
 
-use crate::cli::{LogWitnessArgs, WitnessKeysArg};
-use crate::commands::verify::LogSection;
-use crate::output::Printer;
-
-/// The state is behind what a witness cosigned, or forked from it: exit
-/// status 4.
+/// The state is behind what a witness cosigned, or forked from it
+/// (`watermark` exits with status 4 for it).
 #[derive(Debug)]
 pub struct Behind {
     /// What was found, and what to do.
@@ -35,7 +43,8 @@ impl std::fmt::Display for Behind {
 
 impl std::error::Error for Behind {}
 
-/// Fewer witnesses cosigned than required: exit status 5.
+/// Fewer witnesses cosigned than required (`watermark` exits with status 5
+/// for it).
 #[derive(Debug)]
 pub struct TooFewCosignatures {
     /// How many did, of which, and why the others did not.
@@ -52,20 +61,6 @@ impl std::error::Error for TooFewCosignatures {}
 
 /// Largest answer read from a witness.
 const ANSWER_LIMIT: u64 = 64 * 1024;
-
-/// Text from elsewhere (a witness, a request), for a message: printable,
-/// and short.
-pub(crate) fn quoted(s: &str) -> String {
-    let clean: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let clean = clean.trim();
-    match clean.char_indices().nth(200) {
-        Some((cut, _)) => format!("{}…", &clean[..cut]),
-        None => clean.to_owned(),
-    }
-}
 
 /// What a witness answered one request.
 enum Answer {
@@ -146,9 +141,17 @@ pub enum Outcome {
         witness_size: u64,
     },
     /// It answered with another refusal (an unknown log, a bad signature...).
-    Refused { status: u16, message: String },
+    Refused {
+        /// The HTTP status of its answer (0: no request could be made).
+        status: u16,
+        /// What it answered, or why no request could be made.
+        message: String,
+    },
     /// It could not be reached, or did not answer as the protocol says.
-    Unreachable { message: String },
+    Unreachable {
+        /// Why.
+        message: String,
+    },
 }
 
 impl Outcome {
@@ -179,8 +182,11 @@ impl Outcome {
 /// One witness's part in a round.
 #[derive(Debug, Clone, Serialize)]
 pub struct WitnessResult {
+    /// The witness's name in the list.
     pub name: String,
+    /// Where it was reached.
     pub url: String,
+    /// What became of it.
     #[serde(flatten)]
     pub outcome: Outcome,
     /// The size of the checkpoint it holds now, when known.
@@ -195,6 +201,7 @@ pub struct WitnessResult {
 pub struct Round {
     /// The witness list it used.
     pub witness_list: PathBuf,
+    /// The log's origin.
     pub origin: String,
     /// The size of the checkpoint submitted (the log's latest).
     pub size: u64,
@@ -202,6 +209,7 @@ pub struct Round {
     pub cosignatures: usize,
     /// How many the list requires.
     pub required: usize,
+    /// Each witness's part, in the list's order.
     pub witnesses: Vec<WitnessResult>,
     /// The checkpoint with the cosignatures it carries (this round's, and
     /// earlier ones of the same checkpoint), when it carries any.
@@ -263,7 +271,8 @@ impl Round {
         )
     }
 
-    fn text(&self) -> String {
+    /// The round for people: each witness's answer, and how many cosigned.
+    pub fn text(&self) -> String {
         let mut s = format!(
             "Checkpoint of {} entries of log {} (witness list {}):\n",
             self.size,
@@ -291,7 +300,7 @@ impl Round {
 }
 
 /// A state's witness list, ready to submit to.
-pub struct Witnesses {
+struct Witnesses {
     path: PathBuf,
     config: WitnessConfig,
     client: Client,
@@ -308,11 +317,7 @@ impl std::fmt::Debug for Witnesses {
 
 /// The state's witness list: `explicit` (`--witnesses`, `WATERMARK_WITNESSES`)
 /// or `STATE/witnesses.toml`; `None` if neither exists.
-pub fn load(
-    state: &State,
-    log: &Log,
-    explicit: Option<&Path>,
-) -> anyhow::Result<Option<Witnesses>> {
+fn load(state: &State, log: &Log, explicit: Option<&Path>) -> anyhow::Result<Option<Witnesses>> {
     let Some((path, config)) = WitnessConfig::find(state.dir(), explicit)? else {
         return Ok(None);
     };
@@ -521,7 +526,8 @@ fn behind_own_record(state: &State, log: &Log, cosigned: &CosignedState) -> Opti
     Some(Behind { message })
 }
 
-/// What `issue` learnt from the witnesses before assigning slots.
+/// What `issue` learnt from the witnesses before assigning slots, for
+/// [`after_issue`].
 #[derive(Debug)]
 pub struct BeforeIssue {
     witnesses: Witnesses,
@@ -538,9 +544,9 @@ pub fn before_issue(
     state: &State,
     lock: &StateLock,
     explicit: Option<&Path>,
-    printer: Printer,
-) -> anyhow::Result<Option<BeforeIssue>> {
-    before(state, lock, explicit, printer, "issued")
+    reporter: impl Reporter,
+) -> Result<Option<BeforeIssue>> {
+    before(state, lock, explicit, &reporter, "issued")
 }
 
 /// [`before_issue`] for a verification: refused on the same grounds, as
@@ -550,42 +556,45 @@ pub fn before_verify(
     state: &State,
     lock: &StateLock,
     explicit: Option<&Path>,
-    printer: Printer,
-) -> anyhow::Result<()> {
-    before(state, lock, explicit, printer, "verified").map(|_| ())
+    reporter: impl Reporter,
+) -> Result<()> {
+    before(state, lock, explicit, &reporter, "verified").map(|_| ())
 }
 
+/// [`before_issue`] and [`before_verify`]: nothing is `what` (issued,
+/// verified) unless the witnesses vouch for the state.
 fn before(
     state: &State,
     lock: &StateLock,
     explicit: Option<&Path>,
-    printer: Printer,
+    reporter: &dyn Reporter,
     what: &str,
-) -> anyhow::Result<Option<BeforeIssue>> {
-    let log = state.log()?;
-    let Some(witnesses) = load(state, &log, explicit)? else {
-        if !matches!(read_cosigned(state, &log)?, CosignedState::Absent) {
-            bail!(
+) -> Result<Option<BeforeIssue>> {
+    let log = state.log().server()?;
+    let Some(witnesses) = load(state, &log, explicit).server()? else {
+        if !matches!(read_cosigned(state, &log).server()?, CosignedState::Absent) {
+            fail!(
+                Server,
                 "this state's log has been witnessed ({} exists), but no witness list was found \
                  ({} or --witnesses FILE / WATERMARK_WITNESSES): without it, nothing would \
                  check that the state is not an older backup. Give the list, or remove log/{} \
                  to stop witnessing",
                 state.dir().join("log").join(COSIGNED_FILE).display(),
-                state.dir().join(watermark_app::WITNESSES_FILE).display(),
+                state.dir().join(crate::WITNESSES_FILE).display(),
                 COSIGNED_FILE
             );
         }
         return Ok(None);
     };
-    if let Some(b) = behind_own_record(state, &log, &read_cosigned(state, &log)?) {
-        return Err(b.into());
+    if let Some(b) = behind_own_record(state, &log, &read_cosigned(state, &log).server()?) {
+        return Err(Error::server(b));
     }
-    let round = round(state, lock, &log, &witnesses, None)?;
+    let round = round(state, lock, &log, &witnesses, None).server()?;
     if let Some(b) = round.behind(state.dir()) {
-        return Err(b.into());
+        return Err(Error::server(b));
     }
     if round.cosignatures < round.required {
-        return Err(TooFewCosignatures {
+        return Err(Error::server(TooFewCosignatures {
             message: format!(
                 "nothing was {what}: only {}, so the state cannot be shown to be the latest \
                  (an older backup would reuse code slots). Retry when the witnesses can be \
@@ -593,16 +602,17 @@ fn before(
                 round.shortfall(),
                 witnesses.path.display()
             ),
-        }
-        .into());
+        }));
     }
-    printer.notice(&format!(
-        "note: {} of {} witnesses confirm that this log's checkpoint of {} entries is the latest \
-         they have seen",
-        round.cosignatures,
-        witnesses.config.witnesses.len(),
-        round.size
-    ))?;
+    reporter
+        .notice(&format!(
+            "note: {} of {} witnesses confirm that this log's checkpoint of {} entries is the \
+             latest they have seen",
+            round.cosignatures,
+            witnesses.config.witnesses.len(),
+            round.size
+        ))
+        .server()?;
     let seen = round.witnesses.iter().map(|w| w.holds).collect();
     Ok(Some(BeforeIssue { witnesses, seen }))
 }
@@ -617,8 +627,8 @@ pub fn after_issue(
     state: &State,
     lock: &StateLock,
     issued: &[IssuedCopy],
-    printer: Printer,
-) -> anyhow::Result<Option<String>> {
+    reporter: impl Reporter,
+) -> Result<Option<String>> {
     let Some(BeforeIssue { witnesses, seen }) = before else {
         return Ok(None);
     };
@@ -634,17 +644,19 @@ pub fn after_issue(
         Ok((round, rewritten))
     })();
     let warn = |why: String| {
-        printer.notice(&format!(
-            "warning: the copies are issued and logged (their entries are signed), but {why}; \
-             run `watermark log witness --state {}` when the witnesses can be reached",
-            state.dir().display()
-        ))
+        reporter
+            .notice(&format!(
+                "warning: the copies are issued and logged (their entries are signed), but \
+                 {why}; run `watermark log witness --state {}` when the witnesses can be reached",
+                state.dir().display()
+            ))
+            .server()
     };
     match done {
         Err(e) => {
             warn(format!(
                 "their checkpoint could not be witnessed: {}",
-                crate::output::error_text(&e)
+                crate::text::error_text(&e)
             ))?;
             Ok(None)
         }
@@ -654,13 +666,15 @@ pub fn after_issue(
             } else if round.cosignatures < round.required {
                 warn(format!("only {}", round.shortfall()))?;
             } else {
-                printer.notice(&format!(
-                    "note: {} witnesses cosigned the checkpoint of {} entries; the receipts of \
-                     the {rewritten} cop{} carry their cosignatures",
-                    round.cosignatures,
-                    round.size,
-                    if rewritten == 1 { "y" } else { "ies" }
-                ))?;
+                reporter
+                    .notice(&format!(
+                        "note: {} witnesses cosigned the checkpoint of {} entries; the receipts \
+                         of the {rewritten} cop{} carry their cosignatures",
+                        round.cosignatures,
+                        round.size,
+                        if rewritten == 1 { "y" } else { "ies" }
+                    ))
+                    .server()?;
             }
             Ok(round.cosigned)
         }
@@ -675,8 +689,8 @@ pub fn after_verify(
     state_dir: &Path,
     explicit: Option<&Path>,
     report_log: &mut LogSection,
-    printer: Printer,
-) -> anyhow::Result<()> {
+    reporter: impl Reporter,
+) -> Result<()> {
     let done = (|| -> anyhow::Result<Option<Round>> {
         let state = State::open(state_dir)?;
         let lock = state.lock()?;
@@ -690,25 +704,31 @@ pub fn after_verify(
         Ok(None) => return Ok(()),
         Ok(Some(r)) => r,
         Err(e) => {
-            printer.notice(&format!(
-                "warning: the verification is logged, but its checkpoint could not be witnessed: \
-                 {}",
-                crate::output::error_text(&e)
-            ))?;
+            reporter
+                .notice(&format!(
+                    "warning: the verification is logged, but its checkpoint could not be \
+                     witnessed: {}",
+                    crate::text::error_text(&e)
+                ))
+                .server()?;
             return Ok(());
         }
     };
     if let Some(b) = round.behind(state_dir) {
-        printer.notice(&format!(
-            "warning: the verification is logged, but {}",
-            b.message
-        ))?;
+        reporter
+            .notice(&format!(
+                "warning: the verification is logged, but {}",
+                b.message
+            ))
+            .server()?;
     } else if round.cosignatures < round.required {
-        printer.notice(&format!(
-            "warning: the verification is logged, but only {}; `watermark log witness` catches \
-             up",
-            round.shortfall()
-        ))?;
+        reporter
+            .notice(&format!(
+                "warning: the verification is logged, but only {}; `watermark log witness` \
+                 catches up",
+                round.shortfall()
+            ))
+            .server()?;
     }
     if let Some(note) = &round.cosigned {
         let text = |n: &str| n.rfind("\n\n").map(|at| n[..at].to_owned());
@@ -729,264 +749,34 @@ pub fn after_verify(
     Ok(())
 }
 
-/// `watermark log witness`.
-pub fn log_witness(a: &LogWitnessArgs, printer: Printer) -> anyhow::Result<()> {
-    let state = State::open_for_audit(&a.state.state)?;
-    let lock = state.lock()?;
-    let log = state.log()?;
-    let Some(witnesses) = load(&state, &log, a.witnesses.witnesses.as_deref())? else {
-        bail!(
+/// `watermark log witness`: submits the log's latest checkpoint to the
+/// state's witnesses and keeps their cosignatures. Returns the round, to
+/// show, and its verdict: a [`Behind`] when a witness, or `log/cosigned`
+/// itself, shows the state to be behind or forked; a
+/// [`TooFewCosignatures`] when fewer witnesses cosigned than the list
+/// requires.
+pub fn log_witness(state_dir: &Path, explicit: Option<&Path>) -> Result<(Round, Result<()>)> {
+    let state = State::open_for_audit(state_dir).server()?;
+    let lock = state.lock().server()?;
+    let log = state.log().server()?;
+    let Some(witnesses) = load(&state, &log, explicit).server()? else {
+        fail!(
+            Server,
             "{} has no witness list: write one (see `watermark log witness --help`) or give \
              --witnesses FILE",
-            state.dir().join(watermark_app::WITNESSES_FILE).display()
+            state.dir().join(crate::WITNESSES_FILE).display()
         );
     };
-    let own = behind_own_record(&state, &log, &read_cosigned(&state, &log)?);
-    let round = round(&state, &lock, &log, &witnesses, None)?;
-    printer.text(&round.text())?;
-    printer.json(&round)?;
-    if let Some(b) = round.behind(state.dir()).or(own) {
-        return Err(b.into());
-    }
-    if round.cosignatures < round.required {
-        return Err(TooFewCosignatures {
+    let own = behind_own_record(&state, &log, &read_cosigned(&state, &log).server()?);
+    let round = round(&state, &lock, &log, &witnesses, None).server()?;
+    let verdict = if let Some(b) = round.behind(state.dir()).or(own) {
+        Err(Error::server(b))
+    } else if round.cosignatures < round.required {
+        Err(Error::server(TooFewCosignatures {
             message: format!("only {}", round.shortfall()),
-        }
-        .into());
-    }
-    Ok(())
-}
-
-/// The `--witness-key` keys and `--require` count of a verifying command.
-#[derive(Debug)]
-pub struct KeyCheck {
-    keys: Vec<Verifier>,
-    require: usize,
-}
-
-/// A verifier key given on the command line as `what`: the key itself
-/// (`NAME+ID+BASE64`), or a file holding it. Errors never quote what may be
-/// a key: a private key given by mistake is not printed again.
-pub fn parse_key(arg: &str, what: &str) -> anyhow::Result<Verifier> {
-    const PRIVATE: &str = "PRIVATE+KEY";
-    let key = match Verifier::from_vkey(arg) {
-        Ok(v) => return Ok(v),
-        Err(e) => e,
+        }))
+    } else {
+        Ok(())
     };
-    if arg.trim_start().starts_with(PRIVATE) {
-        bail!(
-            "{what} is a private key ({PRIVATE}+…), not a verifier key: give the verifier key \
-             (NAME+ID+BASE64, as witness.pub or log/verifier.key holds it). Treat that private \
-             key as exposed: it is on this command line, and may be in the shell's history and \
-             the process list"
-        );
-    }
-    let text = match std::fs::read_to_string(arg) {
-        Ok(text) => text,
-        // Shaped like a key (or long enough to be a secret): said to be
-        // wrong, not quoted.
-        Err(_) if arg.contains('+') || arg.len() >= 32 => {
-            bail!(
-                "{what} is not a verifier key (NAME+ID+BASE64): {}; nor is it a readable file",
-                unquoted(key)
-            );
-        }
-        Err(e) => bail!(
-            "{what} {:?} is neither a verifier key (NAME+ID+BASE64) nor a readable file: {e}",
-            quoted(arg)
-        ),
-    };
-    if text.trim_start().starts_with(PRIVATE) {
-        bail!(
-            "{what} {:?} holds a private key ({PRIVATE}+…), not a verifier key: give the file \
-             that holds its verifier key (witness.pub, log/verifier.key)",
-            quoted(arg)
-        );
-    }
-    // The file's text is never quoted.
-    Verifier::from_vkey(text.trim_end_matches('\n')).map_err(|e| {
-        anyhow::anyhow!(
-            "{what} {:?} does not hold one verifier key (NAME+ID+BASE64): {}",
-            quoted(arg),
-            unquoted(e)
-        )
-    })
-}
-
-/// Why a string is not a verifier key, without quoting any of it.
-fn unquoted(e: tlog::TlogError) -> String {
-    match e {
-        tlog::TlogError::InvalidKeyName { reason, .. } => reason.to_owned(),
-        e => e.to_string(),
-    }
-}
-
-/// Reads `--witness-key` and `--require`; `None` when no key is given.
-/// A witness key may not be the log's own key.
-pub fn key_check(arg: &WitnessKeysArg, log: &Verifier) -> anyhow::Result<Option<KeyCheck>> {
-    if arg.witness_keys.is_empty() {
-        return Ok(None);
-    }
-    let mut keys: Vec<Verifier> = Vec::new();
-    for k in &arg.witness_keys {
-        let v = parse_key(k, "--witness-key")?;
-        if v.public_key() == log.public_key() {
-            bail!(
-                "--witness-key {} is the log's own key: a log cannot witness itself",
-                v.name()
-            );
-        }
-        if !keys.iter().any(|o| o.public_key() == v.public_key()) {
-            keys.push(v);
-        }
-    }
-    let require = arg.require.unwrap_or(keys.len());
-    if require == 0 || require > keys.len() {
-        bail!(
-            "--require {require} must be between 1 and the {} distinct witness key(s) given",
-            keys.len()
-        );
-    }
-    Ok(Some(KeyCheck { keys, require }))
-}
-
-/// One witness's cosignature on a checkpoint, for `--json`.
-#[derive(Debug, Serialize)]
-pub struct WitnessDoc {
-    pub name: String,
-    pub key: String,
-    /// `valid`, `invalid` (a line by its key that does not verify) or `absent`.
-    pub cosignature: &'static str,
-    /// The time of its cosignature/v1, seconds since the Unix epoch.
-    pub timestamp: Option<u64>,
-}
-
-/// The witnesses' cosignatures on a checkpoint, for `--json`.
-#[derive(Debug, Serialize)]
-pub struct CosignaturesDoc {
-    pub ok: bool,
-    /// The size of the checkpoint checked.
-    pub size: Option<u64>,
-    pub valid: usize,
-    pub required: usize,
-    pub witnesses: Vec<WitnessDoc>,
-    pub problem: Option<String>,
-}
-
-impl CosignaturesDoc {
-    /// One line for people.
-    pub fn text(&self) -> String {
-        let valid: Vec<&str> = self
-            .witnesses
-            .iter()
-            .filter(|w| w.cosignature == "valid")
-            .map(|w| w.name.as_str())
-            .collect();
-        match &self.problem {
-            Some(p) => format!("witnesses: {p}"),
-            None => format!(
-                "witnesses: {} of the {} required cosigned it ({})",
-                self.valid,
-                self.required,
-                valid.join(", ")
-            ),
-        }
-    }
-
-    /// The error for a check that failed.
-    pub fn failure(&self, what: &str) -> TooFewCosignatures {
-        TooFewCosignatures {
-            message: format!(
-                "{what}: {}",
-                self.problem.clone().unwrap_or_else(|| format!(
-                    "only {} of the {} required witnesses cosigned it",
-                    self.valid, self.required
-                ))
-            ),
-        }
-    }
-}
-
-impl KeyCheck {
-    /// The cosignatures on `note`, a checkpoint whose log signature the
-    /// caller has verified.
-    pub fn check(&self, note: &str, size: Option<u64>) -> CosignaturesDoc {
-        let checks = match tlog::check_cosignatures(note.as_bytes(), &self.keys) {
-            Ok(c) => c,
-            Err(e) => return self.problem(format!("the checkpoint is not a signed note: {e}")),
-        };
-        let witnesses: Vec<WitnessDoc> = checks
-            .iter()
-            .map(|c| {
-                let (cosignature, timestamp) = match c.status {
-                    CosignatureStatus::Valid { timestamp } => ("valid", timestamp),
-                    CosignatureStatus::Invalid => ("invalid", None),
-                    _ => ("absent", None),
-                };
-                WitnessDoc {
-                    name: c.witness.name().to_owned(),
-                    key: c.witness.to_vkey(),
-                    cosignature,
-                    timestamp,
-                }
-            })
-            .collect();
-        let valid = witnesses
-            .iter()
-            .filter(|w| w.cosignature == "valid")
-            .count();
-        CosignaturesDoc {
-            ok: valid >= self.require,
-            size,
-            valid,
-            required: self.require,
-            witnesses,
-            problem: None,
-        }
-    }
-
-    /// A failed check that found no checkpoint to count on.
-    pub fn problem(&self, problem: String) -> CosignaturesDoc {
-        CosignaturesDoc {
-            ok: false,
-            size: None,
-            valid: 0,
-            required: self.require,
-            witnesses: Vec::new(),
-            problem: Some(problem),
-        }
-    }
-
-    /// The cosignatures on the state's latest checkpoint (`log/cosigned`,
-    /// which must be of the log's latest checkpoint).
-    pub fn check_state(&self, state: &State, log: &Log) -> anyhow::Result<CosignaturesDoc> {
-        let path = state.dir().join("log").join(COSIGNED_FILE);
-        Ok(match read_cosigned(state, log)? {
-            CosignedState::Matches(c) if c.checkpoint.size == log.size() => {
-                self.check(&c.note, Some(c.checkpoint.size))
-            }
-            CosignedState::Matches(c) => self.problem(format!(
-                "the latest checkpoint, of {} entries, is not cosigned: {} is the checkpoint of \
-                 {} (run `watermark log witness`)",
-                log.size(),
-                path.display(),
-                c.checkpoint.size
-            )),
-            CosignedState::Absent => self.problem(format!(
-                "the log's checkpoints were never cosigned (no {}; run `watermark log witness`)",
-                path.display()
-            )),
-            CosignedState::Ahead(c) => self.problem(format!(
-                "{} holds a cosigned checkpoint of {} entries but the log only {}: the log was \
-                 cut back",
-                path.display(),
-                c.checkpoint.size,
-                log.size()
-            )),
-            _ => self.problem(format!(
-                "{} holds a cosigned checkpoint the log no longer matches: the log was rewritten",
-                path.display()
-            )),
-        })
-    }
+    Ok((round, verdict))
 }

@@ -1,4 +1,4 @@
-//! CSV, Parquet and Arrow IPC at the command line: telling a file's format
+//! CSV, Parquet and Arrow IPC for the workflows: telling a file's format
 //! from its first bytes, issuing copies in any of the formats from an input
 //! in any of them, and reading a leak or a master extract in any of them.
 //!
@@ -19,13 +19,19 @@
 //! A conversion goes to an unnamed temporary file in the output directory,
 //! which disappears when the issuance ends, whichever way it ends. The
 //! input's BLAKE3 is always that of its own bytes.
+//!
+//! Errors in reading what the caller named (the extract, the leak, the
+//! master extract: opening it, reading it, its content) are
+//! [`Fault::Input`](crate::Fault::Input), an I/O error while reading
+//! included, since a file cut short or damaged reads as one; temporary
+//! files are the [`Fault::Server`](crate::Fault::Server)'s.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{bail, Context as _};
-use indicatif::ProgressBar;
 use serde::Serialize;
 use watermark_core::{
     make_canaries_from_rows, Attribution, CanaryList, Detector, Embedder, Error, ErrorKind,
@@ -38,10 +44,11 @@ use watermark_formats::{
     HashingReader, IssueOptions, IssueSummary,
 };
 
-use crate::output::Printer;
+use crate::error::{fail, Blame as _};
+use crate::{hidden, ProgressSink, Reporter, Result};
 
 /// The format of an extract, a copy or a leak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FileFormat {
     /// Delimited text: copies are named ID.csv
@@ -103,13 +110,17 @@ impl FileFormat {
     /// 0.15 start with a length, not a marker); anything else is CSV. A
     /// Parquet or Arrow IPC file's schema is read too, so that a damaged one
     /// is refused here, before any other work.
-    pub fn detect(path: &Path) -> anyhow::Result<FileFormat> {
-        let mut file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-        let first =
-            first_bytes(&mut file).with_context(|| format!("reading {}", path.display()))?;
+    pub fn detect(path: &Path) -> Result<FileFormat> {
+        let mut file = File::open(path)
+            .with_context(|| format!("opening {}", path.display()))
+            .input()?;
+        let first = first_bytes(&mut file)
+            .with_context(|| format!("reading {}", path.display()))
+            .input()?;
         let format = match FileFormat::from_first_bytes(&first) {
             FileFormat::Csv => match Format::from_extension(path) {
-                Some(Format::Parquet) => bail!(
+                Some(Format::Parquet) => fail!(
+                    Input,
                     "{}: not a Parquet file: it does not start with the bytes PAR1 (it is \
                      damaged, cut short, or in another format)",
                     path.display()
@@ -121,9 +132,11 @@ impl FileFormat {
         };
         if let Some(columnar) = format.columnar() {
             file.seek(SeekFrom::Start(0))
-                .with_context(|| format!("reading {}", path.display()))?;
+                .with_context(|| format!("reading {}", path.display()))
+                .input()?;
             ColumnarRows::open(columnar, file)
-                .with_context(|| format!("{}: cannot be read as {format}", path.display()))?;
+                .with_context(|| format!("{}: cannot be read as {format}", path.display()))
+                .input()?;
         }
         Ok(format)
     }
@@ -155,17 +168,25 @@ pub fn first_bytes(input: &mut impl Read) -> io::Result<Vec<u8>> {
     Ok(first[..got].to_vec())
 }
 
-/// A reader that moves a progress bar by the bytes it reads; seeks do not
+/// A reader that moves a progress meter by the bytes it reads; seeks do not
 /// move it, so a reader that seeks (Parquet's) shows the bytes it read.
-#[derive(Debug)]
 pub struct Progressed<R> {
     inner: R,
-    bar: ProgressBar,
+    bar: Arc<dyn ProgressSink>,
 }
 
 impl<R> Progressed<R> {
-    pub fn new(inner: R, bar: ProgressBar) -> Self {
+    /// `inner`, moving `bar` as it is read.
+    pub fn new(inner: R, bar: Arc<dyn ProgressSink>) -> Self {
         Progressed { inner, bar }
+    }
+}
+
+impl<R: std::fmt::Debug> std::fmt::Debug for Progressed<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Progressed")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
     }
 }
 
@@ -183,20 +204,24 @@ impl<R: Seek> Seek for Progressed<R> {
     }
 }
 
-fn open(path: &Path) -> anyhow::Result<(File, u64)> {
-    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+/// A file the caller named, opened, and its size.
+fn open(path: &Path) -> Result<(File, u64)> {
+    let file = File::open(path)
+        .with_context(|| format!("opening {}", path.display()))
+        .input()?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     Ok((file, size))
 }
 
-/// The BLAKE3 of a file's bytes and their number, with a progress bar.
-pub fn blake3_file(path: &Path, printer: Printer) -> anyhow::Result<(String, u64)> {
+/// The BLAKE3 of a file's bytes and their number, with a progress meter.
+pub fn blake3_file(path: &Path, reporter: impl Reporter) -> Result<(String, u64)> {
     let (file, size) = open(path)?;
-    let bar = printer.progress(size, "hashing");
-    let mut reader = HashingReader::new(bar.wrap_read(file));
+    let bar = reporter.progress(size, "hashing");
+    let mut reader = HashingReader::new(Progressed::new(file, bar.clone()));
     io::copy(&mut reader, &mut io::sink())
-        .with_context(|| format!("reading {}", path.display()))?;
-    bar.finish_and_clear();
+        .with_context(|| format!("reading {}", path.display()))
+        .input()?;
+    bar.finish();
     Ok(reader.digest())
 }
 
@@ -206,7 +231,7 @@ pub fn blake3_file(path: &Path, printer: Printer) -> anyhow::Result<(String, u64
 pub fn open_rows(
     path: &Path,
     format: FileFormat,
-    bar: &ProgressBar,
+    bar: &Arc<dyn ProgressSink>,
 ) -> watermark_core::Result<Box<dyn RowSource>> {
     let file = File::open(path).map_err(|source| {
         Error::from(ErrorKind::Io {
@@ -215,7 +240,7 @@ pub fn open_rows(
         })
     })?;
     Ok(match format.columnar() {
-        None => Box::new(CsvRows::new(bar.wrap_read(file))?),
+        None => Box::new(CsvRows::new(Progressed::new(file, bar.clone()))?),
         Some(columnar) => Box::new(ColumnarRows::open(
             columnar,
             Progressed::new(file, bar.clone()),
@@ -230,12 +255,12 @@ pub fn make_canaries_of(
     input_blake3: &str,
     input: &Path,
     format: FileFormat,
-    printer: Printer,
-) -> anyhow::Result<CanaryList> {
+    reporter: impl Reporter,
+) -> Result<CanaryList> {
     let (_, size) = open(input)?;
-    let bar = printer.progress(4 * size, "making canaries");
+    let bar = reporter.progress(4 * size, "making canaries");
     // Each pass moves the bar over a quarter of it, by the bytes read.
-    let hidden = ProgressBar::hidden();
+    let hidden = hidden();
     let list = make_canaries_from_rows(
         key,
         policy,
@@ -245,8 +270,9 @@ pub fn make_canaries_of(
             bar.set_position(u64::from(pass - 1) * size + progress.bytes.min(size))
         },
     )
-    .with_context(|| input.display().to_string())?;
-    bar.finish_and_clear();
+    .with_context(|| input.display().to_string())
+    .input()?;
+    bar.finish();
     Ok(list)
 }
 
@@ -279,6 +305,11 @@ pub fn conversion_note(from: FileFormat, to: FileFormat) -> Option<String> {
 /// caller hashed the file already), else computed, in its own pass for
 /// Parquet and Arrow IPC inputs (their readers seek). A conversion is
 /// written to an unnamed temporary file in `scratch_dir`.
+///
+/// An error in reading or marking the extract, or in writing `outputs`,
+/// is [`Fault::Input`](crate::Fault::Input): the library does not tell the
+/// disk the copies go to from the extract there. Temporary files are the
+/// server's.
 #[allow(clippy::too_many_arguments)]
 pub fn issue_copies<W: Write + Send>(
     embedder: &Embedder,
@@ -288,38 +319,42 @@ pub fn issue_copies<W: Write + Send>(
     known_blake3: Option<String>,
     scratch_dir: &Path,
     outputs: Vec<W>,
-    printer: Printer,
-) -> anyhow::Result<(IssueSummary<W>, String)> {
+    reporter: impl Reporter,
+) -> Result<(IssueSummary<W>, String)> {
+    let reporter: &dyn Reporter = &reporter;
     let name = || input.display().to_string();
-    let digest = |known: Option<String>| -> anyhow::Result<String> {
+    let digest = |known: Option<String>| -> Result<String> {
         match known {
             Some(d) => Ok(d),
-            None => Ok(blake3_file(input, printer)?.0),
+            None => Ok(blake3_file(input, reporter)?.0),
         }
     };
     let scratch = || {
-        tempfile::tempfile_in(scratch_dir).with_context(|| {
-            format!(
-                "creating a temporary file in {} for the conversion",
-                scratch_dir.display()
-            )
-        })
+        tempfile::tempfile_in(scratch_dir)
+            .with_context(|| {
+                format!(
+                    "creating a temporary file in {} for the conversion",
+                    scratch_dir.display()
+                )
+            })
+            .server()
     };
     match (from.columnar(), to.columnar()) {
         (None, None) => {
             let (file, size) = open(input)?;
-            let bar = printer.progress(size, "issuing");
-            let mut reader = HashingReader::new(bar.wrap_read(file));
-            let summary =
-                issue_csv(embedder, &mut reader, outputs, &mut |_| {}).with_context(name)?;
-            bar.finish_and_clear();
+            let bar = reporter.progress(size, "issuing");
+            let mut reader = HashingReader::new(Progressed::new(file, bar.clone()));
+            let summary = issue_csv(embedder, &mut reader, outputs, &mut |_| {})
+                .with_context(name)
+                .input()?;
+            bar.finish();
             Ok((summary, reader.digest().0))
         }
         (None, Some(target)) => {
             // Convert once, hashing the CSV as it is read.
             let (file, size) = open(input)?;
-            let bar = printer.progress(size, &format!("converting to {to}"));
-            let mut reader = HashingReader::new(bar.wrap_read(file));
+            let bar = reporter.progress(size, &format!("converting to {to}"));
+            let mut reader = HashingReader::new(Progressed::new(file, bar.clone()));
             let mut converted = scratch()?;
             let options = ConvertOptions {
                 ipc_stream: to == FileFormat::ArrowStream,
@@ -329,37 +364,44 @@ pub fn issue_copies<W: Write + Send>(
                 Format::Parquet => csv_to_parquet(&mut reader, &mut converted, options),
                 _ => csv_to_arrow_ipc(&mut reader, &mut converted, options),
             }
-            .with_context(name)?;
+            .with_context(name)
+            .input()?;
             // The CSV reader stops at the end of the file; make sure of it.
-            io::copy(&mut reader, &mut io::sink()).with_context(name)?;
-            bar.finish_and_clear();
-            let summary =
-                issue_columnar(embedder, target, converted, outputs, printer).with_context(name)?;
+            io::copy(&mut reader, &mut io::sink())
+                .with_context(name)
+                .input()?;
+            bar.finish();
+            let summary = issue_columnar(embedder, target, converted, outputs, reporter)
+                .with_context(name)
+                .input()?;
             Ok((summary, reader.digest().0))
         }
         (Some(source), None) => {
             let blake3 = digest(known_blake3)?;
             let (file, size) = open(input)?;
-            let bar = printer.progress(size, "issuing");
+            let bar = reporter.progress(size, "issuing");
             let rows = ColumnarRows::open(source, Progressed::new(file, bar.clone()))
-                .with_context(name)?;
+                .with_context(name)
+                .input()?;
             let summary = issue_csv(embedder, rows.into_csv(), outputs, &mut |_| {})
                 .map_err(carried)
-                .with_context(name)?;
-            bar.finish_and_clear();
+                .with_context(name)
+                .input()?;
+            bar.finish();
             Ok((summary, blake3))
         }
         (Some(source), Some(_)) if from == to => {
             let blake3 = digest(known_blake3)?;
             let (file, _) = open(input)?;
-            let summary =
-                issue_columnar(embedder, source, file, outputs, printer).with_context(name)?;
+            let summary = issue_columnar(embedder, source, file, outputs, reporter)
+                .with_context(name)
+                .input()?;
             Ok((summary, blake3))
         }
         (Some(source), Some(target)) => {
             let blake3 = digest(known_blake3)?;
             let (file, size) = open(input)?;
-            let bar = printer.progress(size, &format!("converting to {to}"));
+            let bar = reporter.progress(size, &format!("converting to {to}"));
             let mut converted = scratch()?;
             let options = ConvertOptions {
                 ipc_stream: to == FileFormat::ArrowStream,
@@ -372,25 +414,30 @@ pub fn issue_copies<W: Write + Send>(
                 target,
                 &options,
             )
-            .with_context(name)?;
-            bar.finish_and_clear();
+            .with_context(name)
+            .input()?;
+            bar.finish();
             // The copies must have the input's schema: check that the
             // conversion kept it.
             let want = ColumnarRows::open(source, open(input)?.0)
-                .with_context(name)?
+                .with_context(name)
+                .input()?
                 .schema();
-            let got = ColumnarRows::open(target, rewound(&converted)?)
-                .with_context(name)?
+            let got = ColumnarRows::open(target, rewound(&converted).server()?)
+                .with_context(name)
+                .input()?
                 .schema();
             if let Some(change) = schema_change(&want, &got) {
-                bail!(
+                fail!(
+                    Input,
                     "{}: {to} copies of this {from} extract cannot keep its schema: {change}; \
                      issue them as {from} (the default)",
                     name()
                 );
             }
-            let summary =
-                issue_columnar(embedder, target, converted, outputs, printer).with_context(name)?;
+            let summary = issue_columnar(embedder, target, converted, outputs, reporter)
+                .with_context(name)
+                .input()?;
             Ok((summary, blake3))
         }
     }
@@ -423,12 +470,12 @@ fn issue_columnar<W: Write + Send>(
     format: Format,
     mut file: File,
     outputs: Vec<W>,
-    printer: Printer,
+    reporter: &dyn Reporter,
 ) -> anyhow::Result<IssueSummary<W>> {
     file.seek(SeekFrom::Start(0))
         .context("reading the extract")?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let bar = printer.progress(size, "issuing");
+    let bar = reporter.progress(size, "issuing");
     let mut progress = |p: Progress| bar.set_position(p.bytes);
     let options = IssueOptions::default();
     let summary = match format {
@@ -436,7 +483,7 @@ fn issue_columnar<W: Write + Send>(
         Format::ArrowIpc => issue_arrow_ipc(embedder, file, outputs, options, &mut progress)?,
         Format::Csv => bail!("a CSV extract is issued as CSV"),
     };
-    bar.finish_and_clear();
+    bar.finish();
     Ok(summary)
 }
 
@@ -498,11 +545,11 @@ pub struct VerifyFile {
 
 impl VerifyFile {
     /// Tells the file's format, and hashes a columnar one.
-    pub fn new(path: &Path, printer: Printer) -> anyhow::Result<VerifyFile> {
+    pub fn new(path: &Path, reporter: impl Reporter) -> Result<VerifyFile> {
         let format = FileFormat::detect(path)?;
         let blake3 = match format.columnar() {
             None => None,
-            Some(_) => Some(blake3_file(path, printer)?),
+            Some(_) => Some(blake3_file(path, reporter)?),
         };
         Ok(VerifyFile { format, blake3 })
     }
@@ -518,7 +565,7 @@ impl VerifyFile {
 
     /// `file`, opened on this file, to verify: a CSV is hashed as it is
     /// read, a columnar file read with the library's own reader.
-    pub fn open(&self, file: File, bar: &ProgressBar) -> Input {
+    pub fn open(&self, file: File, bar: &Arc<dyn ProgressSink>) -> Input {
         match self.format.columnar() {
             None => csv_input(file, bar),
             Some(format) => Input(InputKind::Columnar {
@@ -531,10 +578,14 @@ impl VerifyFile {
 
     /// `file`, opened on this file, as rows of text (see [`RowSource`]): a
     /// CSV hashed as it is read, a columnar file's cells in their text form.
-    pub fn open_rows(&self, file: File, bar: &ProgressBar) -> watermark_core::Result<Input> {
+    pub fn open_rows(
+        &self,
+        file: File,
+        bar: &Arc<dyn ProgressSink>,
+    ) -> watermark_core::Result<Input> {
         Ok(match self.format.columnar() {
             None => Input(InputKind::CsvRows(Box::new(CsvRows::new(
-                HashingReader::new(Box::new(bar.wrap_read(file)) as Box<dyn Read>),
+                HashingReader::new(Box::new(Progressed::new(file, bar.clone())) as Box<dyn Read>),
             )?))),
             Some(format) => Input(InputKind::ColumnarRows {
                 rows: ColumnarRows::open(format, Progressed::new(file, bar.clone()))?,
@@ -545,9 +596,9 @@ impl VerifyFile {
 }
 
 /// A CSV file to verify, hashed as it is read.
-fn csv_input(file: File, bar: &ProgressBar) -> Input {
+fn csv_input(file: File, bar: &Arc<dyn ProgressSink>) -> Input {
     Input(InputKind::Csv(Box::new(HashingReader::new(
-        Box::new(bar.wrap_read(file)) as Box<dyn Read>,
+        Box::new(Progressed::new(file, bar.clone())) as Box<dyn Read>,
     ))))
 }
 
@@ -674,7 +725,7 @@ mod tests {
             FileFormat::Arrow,
             FileFormat::ArrowStream,
         ] {
-            assert!(watermark_app::COPY_EXTENSIONS.contains(&f.extension()));
+            assert!(crate::COPY_EXTENSIONS.contains(&f.extension()));
         }
     }
 }

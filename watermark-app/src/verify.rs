@@ -1,0 +1,940 @@
+//! The verify workflow: attribute a leaked file to the recipient(s) whose
+//! copy it came from, record the verification in the issuance log, and
+//! prove the accused's copies against the checkpoint that follows it.
+//! `watermark verify` and the verify service both run [`run`]; the
+//! [`Report`] is what `watermark verify --json` prints and the service
+//! answers, and what the evidence [`report`](crate::report) renders.
+//!
+//! Failures in the leak or the master extract (they cannot be opened or
+//! read, are malformed, lack the columns the copies were marked in, or
+//! match no policy), the threshold and the investigator's name are
+//! [`Fault::Input`]; the state, its key, policies,
+//! canary lists and log are [`Fault::Server`].
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde::Serialize;
+use watermark_core::{
+    verify_rows_with_master, Attribution, ColumnCount, Detector, Error, ErrorKind, ExtraRows,
+    MasterError, MasterMatch, RecipientScore,
+};
+use watermark_formats::HashingReader;
+use watermark_log::{hash_hex, AccusedRecord, Entry, Receipt, VerifyEntry};
+
+use crate::error::{fail, Blame as _};
+use crate::formats::VerifyFile;
+use crate::text::{bound, describe_score, score_bound, score_odds, wrap};
+use crate::{hidden, now_rfc3339, Fault, Reporter, Result, State};
+
+/// What a verification needs: the state, the leak, and who verifies.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The state directory.
+    pub state: PathBuf,
+    /// The leaked file: CSV, Parquet or Arrow IPC, told by its first bytes.
+    pub leaked: PathBuf,
+    /// Accuse only below this bound instead of the policy's threshold.
+    pub threshold: Option<f64>,
+    /// Who is verifying, for the log.
+    pub investigator: String,
+    /// The master extract, to match rows of a leak without identity columns.
+    pub master: Option<PathBuf>,
+}
+
+/// The log entries of one accused recipient's copies.
+#[derive(Debug, Serialize)]
+pub struct AccusedCopies {
+    /// The accused recipient.
+    pub recipient: String,
+    /// A receipt per copy issued to them: entry, inclusion proof, checkpoint.
+    pub copies: Vec<Receipt>,
+}
+
+/// Where this verification and the accused's copies stand in the log.
+#[derive(Debug, Serialize)]
+pub struct LogSection {
+    /// The log's origin (its name).
+    pub origin: String,
+    /// The log's public key (`NAME+ID+BASE64`).
+    pub public_key: String,
+    /// The number of entries in the log, this verification's included.
+    pub size: u64,
+    /// The log's root hash at that size, in hex.
+    pub root: String,
+    /// The latest signed checkpoint, which every proof below leads to.
+    pub checkpoint: String,
+    /// This verification's own entry.
+    pub verification: Receipt,
+    /// The accused's copies, in the order they are accused.
+    pub accused: Vec<AccusedCopies>,
+}
+
+/// The leaked file, identified.
+#[derive(Debug, Serialize)]
+pub struct Leak {
+    /// The file as the caller named it.
+    pub file: PathBuf,
+    /// The BLAKE3 of the file's bytes, in hex.
+    pub blake3: String,
+    /// The file's size in bytes.
+    pub bytes: u64,
+}
+
+/// The master extract the leak's rows were matched to (`--master`).
+#[derive(Debug, Serialize)]
+pub struct MasterSection {
+    /// The master extract as the caller named it.
+    pub file: PathBuf,
+    /// The BLAKE3 of the master extract's bytes, in hex.
+    pub blake3: String,
+    /// Whether rows were matched to it: false when the file has the
+    /// identity columns, and then the counts are 0.
+    pub used: bool,
+    /// Rows of the leak matched to one row of the master, and so used.
+    pub rows_matched: u64,
+    /// Rows that matched no row of the master: not used.
+    pub rows_unmatched: u64,
+    /// Rows that matched rows of different people: not used.
+    pub rows_ambiguous: u64,
+    /// The file's columns the rows were matched on.
+    pub columns: Vec<String>,
+}
+
+/// What to say when a file lacks the identity columns and no master was given.
+const MASTER_HINT: &str = "To attribute a file without its identity columns, give \
+--master FILE, the extract the copies were made from: its rows are matched to the file's on \
+the columns they share.";
+
+/// Whether the error is a missing identity column.
+fn lacks_identity(e: &Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::MissingColumn {
+            role: "identity",
+            ..
+        }
+    )
+}
+
+/// A matching error, naming the file it was found in.
+fn master_error(e: MasterError, leaked: &Path, master: &Path) -> crate::Error {
+    match e {
+        MasterError::Leak(e) => {
+            crate::Error::input(anyhow::Error::new(e).context(leaked.display().to_string()))
+        }
+        MasterError::Master(e) => {
+            crate::Error::input(anyhow::Error::new(e).context(master.display().to_string()))
+        }
+        other => crate::Error::input(anyhow::Error::new(other).context(format!(
+            "matching {} to {}",
+            leaked.display(),
+            master.display()
+        ))),
+    }
+}
+
+/// The BLAKE3 digest of a file the caller named.
+fn blake3_of(path: &Path) -> Result<String> {
+    let file = File::open(path)
+        .with_context(|| format!("opening {}", path.display()))
+        .input()?;
+    let mut input = HashingReader::new(file);
+    std::io::copy(&mut input, &mut std::io::sink())
+        .with_context(|| format!("reading {}", path.display()))
+        .input()?;
+    Ok(input.digest().0)
+}
+
+/// Copies that could not be compared with the file, and why.
+#[derive(Debug, Serialize)]
+pub struct NotCompared {
+    /// The key the copies were marked under.
+    pub key_id: String,
+    /// The policy the copies were marked under.
+    pub policy_digest: String,
+    /// The recipients of those copies.
+    pub recipients: Vec<String>,
+    /// Why the file could not be read under that policy.
+    pub reason: String,
+}
+
+/// Recipients marked under one key and policy.
+#[derive(Debug, Serialize)]
+pub struct Group {
+    /// The key the copies were marked under.
+    pub key_id: String,
+    /// The policy the copies were marked under.
+    pub policy_digest: String,
+    /// How many recipients hold copies under them.
+    pub recipients: usize,
+    /// Distinct marked positions read from the file under this policy.
+    pub positions_read: u64,
+    /// Those positions, by the column (or the canary rows) they were read in.
+    pub positions_by_column: Vec<ColumnCount>,
+    /// The policy's carrier columns the file lacks.
+    pub columns_missing: Vec<String>,
+}
+
+/// The method, as the report says it.
+const METHOD: &str = "Each copy hides one bit per marked slot (equivalent address spellings, \
+the last decimal of amounts), drawn for each recipient from a keyed Tardos fingerprinting code. \
+Every recipient is scored on the distinct marked slots found in the leak: a symmetric Tardos \
+score (robust to collusion), a single-leaker likelihood ratio, minority-vote likelihood ratios \
+for coalitions of 3 and 5, and a per-row mixture score that tolerates rows from elsewhere, over \
+all the evidence; and each evidence group (each carrier \
+column, the canary rows) alone and with every mark flipped, so that noise in one group or a \
+complemented column cannot hide the leaker. For a recipient who did not leak, each slot's \
+contribution is independent with a known distribution whatever the leaker did, so a Chernoff \
+bound gives the chance of scoring as high. Each score has a fixed share of the budget, and the \
+reported bound is the smallest of its bounds divided by its share, times the number of \
+recipients: a union bound over every recipient and every score tried. Repeated rows count once. Canary rows (synthetic people, each in the \
+copies whose bit is 1) found in the leak read as 1; canaries the leak lacks are not read, since \
+which canaries a sample keeps says nothing about innocent recipients. A carrier column the leak \
+writes in one spelling throughout was normalised by the leaker and is left out.";
+
+/// How many rows' identity values read as the policy's identifier.
+#[derive(Debug, Serialize)]
+pub struct IdentifierCheck {
+    /// The kind of identifier the policy says the identity column holds.
+    pub kind: watermark_core::IdentifierKind,
+    /// Rows whose identity value is a valid one.
+    pub rows_valid: u64,
+    /// Fewer than half the rows read have a valid identifier: the identity
+    /// column was altered, or is not the one the copies were issued with.
+    pub warning: bool,
+}
+
+/// The result of a verification: what `watermark verify --json` prints
+/// and the verify service answers, field for field.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// The tool and version that verified.
+    pub tool: &'static str,
+    /// The leaked file.
+    pub leak: Leak,
+    /// The master extract, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub master: Option<MasterSection>,
+    /// Data rows read from the file.
+    pub rows_read: u64,
+    /// Rows that carried marks (the most under any one policy).
+    pub rows_used: u64,
+    /// Rows without an identity value (with a master extract: matched to none).
+    pub rows_without_identity: u64,
+    /// The registry identifier the identity column holds, and how many rows
+    /// have a valid one once read by its structure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<IdentifierCheck>,
+    /// Distinct marked positions read, over every policy.
+    pub positions_read: u64,
+    /// Canary rows found (each one position, counted in `positions_read`).
+    pub canaries_found: u64,
+    /// Canaries known for the copies compared.
+    pub canaries_known: u64,
+    /// Carrier columns left out: the file writes them in one spelling
+    /// throughout, so the leaker normalised them.
+    pub columns_normalised: Vec<String>,
+    /// Positions the file holds more than once, counted once.
+    pub repeated_positions: u64,
+    /// Of those, positions whose repeats disagree: copies were mixed.
+    pub conflicting_positions: u64,
+    /// A recipient is accused when their bound is at most this.
+    pub threshold: f64,
+    /// Recipients compared: the bound's union factor.
+    pub comparisons: u64,
+    /// Scores tried for each recipient (each with its share of the budget).
+    pub scores_per_recipient: u32,
+    /// The recipients accused, most strongly first.
+    pub accused: Vec<RecipientScore>,
+    /// Every recipient compared, most strongly matching first.
+    pub recipients: Vec<RecipientScore>,
+    /// The recipients compared, by the key and policy their copies were marked under.
+    pub groups: Vec<Group>,
+    /// Groups of copies made under a policy whose identity columns the file
+    /// lacks: their recipients could not be scored (they still count in the
+    /// bound's union factor).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_compared: Vec<NotCompared>,
+    /// How the scores and the bound are computed, in words.
+    pub method: &'static str,
+    /// The command that repeats this verification.
+    pub recheck: String,
+    /// This verification's log entry, and the accused's copies' entries, with their proofs.
+    pub log: LogSection,
+}
+
+/// Attributes the leak, records the verification in the log (its digest,
+/// counts and result under the investigator's name, nothing of its
+/// content), and proves the accused's copies. Takes the state's lock only
+/// to append.
+pub fn run(settings: &Settings, reporter: impl Reporter) -> Result<Report> {
+    let reporter: &dyn Reporter = &reporter;
+    let who = &settings.investigator;
+    if who.is_empty() {
+        fail!(
+            Input,
+            "no one is named to log this verification under: give --investigator NAME (neither \
+             USER nor LOGNAME is set, and the account could not be found)"
+        );
+    }
+    if who.chars().count() > 64 || who.chars().any(char::is_control) {
+        fail!(
+            Input,
+            "investigator {:?} cannot be logged: give --investigator NAME, 1 to 64 characters \
+             without control characters",
+            watermark_core::bounded(who, 200)
+        );
+    }
+    let state = State::open(&settings.state).server()?;
+    let key = state.master_key().server()?;
+    let (groups, attribution_log) = state.recipient_groups().server()?;
+    if groups.is_empty() {
+        fail!(
+            Server,
+            "{} has issued no copies yet: there is no one to attribute to",
+            settings.state.display()
+        );
+    }
+    let comparisons: u64 = groups.values().map(|g| g.len() as u64).sum();
+    // CSV, Parquet or Arrow IPC, told by the first bytes.
+    let leak_source = VerifyFile::new(&settings.leaked, reporter)?;
+    let master_source = match &settings.master {
+        Some(m) => Some(VerifyFile::new(m, reporter)?),
+        None => None,
+    };
+    let mut attributions: Vec<Attribution> = Vec::new();
+    let mut leak = None;
+    let mut compared = Groups::new();
+    let mut not_compared = Vec::new();
+    // The first group's match to the master that was used, and the master's
+    // digest if a match read it all.
+    let mut matched: Option<MasterMatch> = None;
+    let mut master_blake3: Option<String> = None;
+    for ((key_id, digest), recipients) in &groups {
+        if *key_id != key.id().to_hex() {
+            fail!(
+                Server,
+                "copies were issued under key {key_id}, which {} does not hold (it holds {})",
+                settings.state.display(),
+                key.id()
+            );
+        }
+        let policy = state.policy(digest).server()?;
+        let canary_lists = state.canary_lists(&attribution_log, digest).server()?;
+        let mut builder = Detector::builder()
+            .key(&key)
+            .policy(&policy)
+            .recipients(recipients.iter().cloned())
+            .canaries(&canary_lists)
+            .comparisons(comparisons);
+        if let Some(t) = settings.threshold {
+            builder = builder.threshold(t);
+        }
+        // A threshold given out of range is the caller's; anything else
+        // the builder refuses is the state's (its policy, its canaries).
+        let fault = match settings.threshold {
+            Some(t) if !(t > 0.0 && t < 1.0) => Fault::Input,
+            _ => Fault::Server,
+        };
+        let detector = builder.build().map_err(|e| crate::Error::new(fault, e))?;
+        let file = File::open(&settings.leaked)
+            .with_context(|| format!("opening {}", settings.leaked.display()))
+            .input()?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        // Copies made under another policy whose identity columns this file
+        // (or the master extract) lacks cannot be compared; the others still
+        // can. This is why, when it is.
+        let mut skip = None;
+        let mut input;
+        let attribution = match &settings.master {
+            None => {
+                let bar = reporter.progress(size, "verifying");
+                input = leak_source.open(file, &bar);
+                let result = input.verify(&detector);
+                bar.finish();
+                match result {
+                    Ok(a) => Some(a),
+                    Err(e) if groups.len() > 1 && lacks_identity(&e) => {
+                        skip = Some(e.to_string());
+                        None
+                    }
+                    Err(e) if lacks_identity(&e) => {
+                        fail!(Input, "{}: {e}. {MASTER_HINT}", settings.leaked.display())
+                    }
+                    Err(e) => {
+                        return Err(crate::Error::input(
+                            anyhow::Error::new(e).context(format!("{}", settings.leaked.display())),
+                        ))
+                    }
+                }
+            }
+            Some(master) => {
+                let master_file = File::open(master)
+                    .with_context(|| format!("opening {}", master.display()))
+                    .input()?;
+                let master_size = master_file.metadata().map(|m| m.len()).unwrap_or(0);
+                let bar = reporter.progress(master_size, "matching to the master");
+                input = leak_source
+                    .open_rows(file, &hidden())
+                    .with_context(|| settings.leaked.display().to_string())
+                    .input()?;
+                // Opened only if the file lacks the identity columns.
+                let mut master_input = None;
+                let open_master = || {
+                    let rows = master_source
+                        .as_ref()
+                        .expect("opened with --master")
+                        .open_rows(master_file, &bar)?;
+                    Ok(master_input.insert(rows))
+                };
+                // The copies' canary rows are rows of the master too.
+                let extra: Vec<ExtraRows> = canary_lists
+                    .iter()
+                    .map(|l| ExtraRows {
+                        header: l.header().to_vec(),
+                        rows: l.rows().map(<[String]>::to_vec).collect(),
+                    })
+                    .collect();
+                let result = verify_rows_with_master(
+                    &detector,
+                    &mut input,
+                    open_master,
+                    &extra,
+                    &mut |_| {},
+                );
+                bar.finish();
+                match result {
+                    Ok((a, m)) => {
+                        if let Some((blake3, bytes)) = master_input.as_ref().map(|i| i.digest()) {
+                            if m.used && bytes == master_size {
+                                master_blake3.get_or_insert(blake3);
+                            }
+                        }
+                        // The first group's, or the first that matched rows.
+                        if matched.as_ref().is_none_or(|found| !found.used && m.used) {
+                            matched = Some(m);
+                        }
+                        Some(a)
+                    }
+                    Err(MasterError::Master(e)) if groups.len() > 1 && lacks_identity(&e) => {
+                        skip = Some(format!("{}: {e}", master.display()));
+                        None
+                    }
+                    Err(e @ MasterError::NoSharedColumn { .. }) if groups.len() > 1 => {
+                        skip = Some(e.to_string());
+                        None
+                    }
+                    Err(e) => return Err(master_error(e, &settings.leaked, master)),
+                }
+            }
+        };
+        let Some(attribution) = attribution else {
+            not_compared.push(NotCompared {
+                key_id: key_id.clone(),
+                policy_digest: digest.clone(),
+                recipients: recipients.iter().map(|r| r.id.clone()).collect(),
+                reason: skip.unwrap_or_default(),
+            });
+            continue;
+        };
+        compared.insert((key_id.clone(), digest.clone()), recipients.clone());
+        let (blake3, bytes) = input.digest();
+        leak = Some(Leak {
+            file: settings.leaked.clone(),
+            blake3,
+            bytes,
+        });
+        attributions.push(attribution);
+    }
+    let Some(first) = attributions.first() else {
+        fail!(
+            Input,
+            "{}: none of the policies copies were issued under can read it: {}{}",
+            settings.leaked.display(),
+            not_compared
+                .iter()
+                .map(|n| n.reason.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            if settings.master.is_none() {
+                format!(". {MASTER_HINT}")
+            } else {
+                String::new()
+            }
+        );
+    };
+    let master = match &settings.master {
+        None => None,
+        Some(file) => {
+            let m = matched.unwrap_or_default();
+            Some(MasterSection {
+                file: file.clone(),
+                blake3: match master_blake3 {
+                    Some(b) => b,
+                    None => blake3_of(file)?,
+                },
+                used: m.used,
+                rows_matched: m.rows_matched,
+                rows_unmatched: m.rows_unmatched,
+                rows_ambiguous: m.rows_ambiguous,
+                columns: m.columns,
+            })
+        }
+    };
+    let groups = compared;
+    let mut recipients: Vec<RecipientScore> = attributions
+        .iter()
+        .flat_map(|a| a.recipients.iter().cloned())
+        .collect();
+    recipients.sort_by(|a, b| {
+        a.false_accusation_bound_log10
+            .total_cmp(&b.false_accusation_bound_log10)
+            .then(b.score.total_cmp(&a.score))
+    });
+    let accused: Vec<RecipientScore> = recipients.iter().filter(|r| r.accused).cloned().collect();
+    let leak = leak.expect("at least one group");
+    let log = record(
+        &state,
+        settings,
+        reporter,
+        &Outcome {
+            leak: &leak,
+            first,
+            positions_read: attributions.iter().map(|a| a.positions_read).sum(),
+            comparisons,
+            accused: &accused,
+            groups: &groups,
+        },
+    )?;
+    Ok(Report {
+        tool: concat!("watermark ", env!("CARGO_PKG_VERSION")),
+        leak,
+        master,
+        rows_read: first.rows_read,
+        rows_used: attributions.iter().map(|a| a.rows_used).max().unwrap_or(0),
+        rows_without_identity: first.rows_without_identity,
+        identifier: first.identifier.map(|kind| IdentifierCheck {
+            kind,
+            rows_valid: first.rows_identifier_valid,
+            warning: first.rows_identifier_valid * 2 < first.rows_read,
+        }),
+        positions_read: attributions.iter().map(|a| a.positions_read).sum(),
+        canaries_found: attributions.iter().map(|a| a.canaries_found).sum(),
+        canaries_known: attributions.iter().map(|a| a.canaries_known).sum(),
+        columns_normalised: attributions
+            .iter()
+            .flat_map(|a| a.columns_normalised.iter().cloned())
+            .collect(),
+        repeated_positions: attributions.iter().map(|a| a.repeated_positions).sum(),
+        conflicting_positions: attributions.iter().map(|a| a.conflicting_positions).sum(),
+        threshold: first.threshold,
+        comparisons,
+        scores_per_recipient: first.scores_per_recipient,
+        accused,
+        recipients,
+        groups: attributions
+            .iter()
+            .zip(groups.values())
+            .map(|(a, g)| Group {
+                key_id: a.key_id.clone(),
+                policy_digest: a.policy_digest.clone(),
+                recipients: g.len(),
+                positions_read: a.positions_read,
+                positions_by_column: a.positions_by_column.clone(),
+                columns_missing: a.columns_missing.clone(),
+            })
+            .collect(),
+        not_compared,
+        method: METHOD,
+        recheck: format!(
+            "watermark verify --state STATE {}{} --json",
+            settings.leaked.display(),
+            master_option(settings.master.as_deref())
+        ),
+        log,
+    })
+}
+
+/// ` --master FILE`, when a master was given.
+fn master_option(master: Option<&Path>) -> String {
+    master
+        .map(|m| format!(" --master {}", m.display()))
+        .unwrap_or_default()
+}
+
+type Groups = std::collections::BTreeMap<(String, String), Vec<watermark_core::Recipient>>;
+
+/// What a verification found, as the log records it.
+#[derive(Clone, Copy)]
+struct Outcome<'a> {
+    leak: &'a Leak,
+    /// The first group's attribution (rows read, threshold).
+    first: &'a Attribution,
+    /// Distinct positions read, over every group.
+    positions_read: u64,
+    comparisons: u64,
+    accused: &'a [RecipientScore],
+    groups: &'a Groups,
+}
+
+/// Appends this verification to the log, and proves the accused's copies
+/// against the checkpoint that follows it. Nothing from the leak but its
+/// digest and counts is recorded.
+fn record(
+    state: &State,
+    settings: &Settings,
+    reporter: &dyn Reporter,
+    outcome: &Outcome<'_>,
+) -> Result<LogSection> {
+    let Outcome {
+        leak,
+        first,
+        positions_read,
+        comparisons,
+        accused,
+        groups,
+    } = *outcome;
+    let entry = Entry::Verify(VerifyEntry {
+        scheme: watermark_core::SCHEME_VERSION,
+        time: now_rfc3339(),
+        investigator: settings.investigator.clone(),
+        leak_blake3: leak.blake3.clone(),
+        leak_bytes: leak.bytes,
+        rows_read: first.rows_read,
+        positions_read,
+        comparisons,
+        threshold: format!("{:e}", first.threshold),
+        accused: accused.iter().map(AccusedRecord::of).collect(),
+        tool: concat!("watermark ", env!("CARGO_PKG_VERSION")).to_string(),
+    });
+    let lock = state.lock().server()?;
+    let appended = state
+        .append(&lock, &[entry])
+        .context("recording the verification in the issuance log")
+        .server()?;
+    drop(lock);
+    if let Some(u) = &appended.removed {
+        reporter
+            .notice(&format!(
+            "note: removed an interrupted append from the log first: {} byte(s) after its last \
+             signed entry ({} unsigned entr{}) and {} after its last checkpoint",
+            u.entry_bytes,
+            u.entry_lines,
+            if u.entry_lines == 1 { "y" } else { "ies" },
+            u.checkpoint_bytes
+            ))
+            .server()?;
+    }
+    let log = appended.log;
+    let verification = log.receipt(appended.first).server()?;
+    verification.verify(log.verifier()).server()?;
+    let mut out = Vec::new();
+    for a in accused {
+        // The copies of this recipient made under a key and policy they
+        // were compared under.
+        let mut copies = Vec::new();
+        for (index, e) in log.issues() {
+            let compared = groups
+                .get(&(e.key_id.clone(), e.policy_digest.clone()))
+                .is_some_and(|g| g.iter().any(|r| r.id == a.recipient));
+            if e.recipient == a.recipient && compared {
+                let receipt = log.receipt(index).server()?;
+                receipt.verify(log.verifier()).server()?;
+                copies.push(receipt);
+            }
+        }
+        out.push(AccusedCopies {
+            recipient: a.recipient.clone(),
+            copies,
+        });
+    }
+    Ok(LogSection {
+        origin: log.origin().to_owned(),
+        public_key: log.verifier().to_vkey(),
+        size: log.size(),
+        root: hash_hex(&log.root()),
+        checkpoint: log.checkpoint().to_owned(),
+        verification,
+        accused: out,
+    })
+}
+
+impl Report {
+    /// The report as an investigator would read it aloud.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "Leaked file  {}", self.leak.file.display());
+        let _ = writeln!(
+            s,
+            "BLAKE3       {}  ({} bytes)",
+            self.leak.blake3, self.leak.bytes
+        );
+        let columns: Vec<String> = self
+            .groups
+            .iter()
+            .flat_map(|g| g.positions_by_column.iter())
+            .map(|c| format!("{} {}", c.column, c.positions))
+            .collect();
+        let _ = writeln!(
+            s,
+            "Read         {} rows, {} carried marks; {} distinct marked positions ({})",
+            self.rows_read,
+            self.rows_used,
+            self.positions_read,
+            if columns.is_empty() {
+                "no carrier column".to_string()
+            } else {
+                columns.join(", ")
+            }
+        );
+        if self.canaries_known > 0 {
+            let _ = writeln!(
+                s,
+                "Canaries     {} canary rows found (synthetic people that only some copies hold), \
+                 of {} made",
+                self.canaries_found, self.canaries_known
+            );
+        }
+        if !self.columns_normalised.is_empty() {
+            s.push_str(&wrap(
+                &format!(
+                    "Left out     {}: the file writes every slot in one spelling (the leaker \
+                     normalised the column), so it says nothing about who leaked",
+                    self.columns_normalised.join(", ")
+                ),
+                92,
+                "             ",
+            ));
+        }
+        if self.repeated_positions > 0 {
+            let _ = writeln!(
+                s,
+                "             {} positions repeated in the file were counted once{}",
+                self.repeated_positions,
+                if self.conflicting_positions > 0 {
+                    format!(
+                        " ({} disagreed: copies were mixed)",
+                        self.conflicting_positions
+                    )
+                } else {
+                    String::new()
+                }
+            );
+        }
+        if let Some(m) = &self.master {
+            let _ = writeln!(s, "Master       {}", m.file.display());
+            let _ = writeln!(s, "BLAKE3       {}", m.blake3);
+            if m.used {
+                let mut text = format!(
+                    "{} of {} rows to the master on {}",
+                    m.rows_matched,
+                    self.rows_read,
+                    m.columns.join(", ")
+                );
+                if m.rows_unmatched + m.rows_ambiguous > 0 {
+                    let _ = write!(
+                        text,
+                        "; not used: {} matching no row, {} matching rows of different people",
+                        m.rows_unmatched, m.rows_ambiguous
+                    );
+                }
+                let indent = " ".repeat("Matched      ".len());
+                let wrapped = wrap(&text, 92, &indent);
+                s.push_str("Matched      ");
+                s.push_str(&wrapped[indent.len()..]);
+            } else {
+                let _ = writeln!(
+                    s,
+                    "             not needed: the file has the identity columns"
+                );
+            }
+        }
+        for n in &self.not_compared {
+            let _ = writeln!(
+                s,
+                "Not compared {} (copies under policy {}): {}",
+                n.recipients.join(", "),
+                n.policy_digest,
+                n.reason
+            );
+        }
+        let missing: Vec<&str> = self
+            .groups
+            .iter()
+            .flat_map(|g| g.columns_missing.iter().map(String::as_str))
+            .collect();
+        if !missing.is_empty() {
+            let _ = writeln!(s, "Not in file  {}", missing.join(", "));
+        }
+        s.push('\n');
+        if let Some(id) = self.identifier.as_ref().filter(|id| id.warning) {
+            s.push_str(&wrap(
+                &format!(
+                    "WARNING: only {} of {} rows have an identity value that reads as a valid {}. \
+                     The identity column may have been altered or replaced; rows whose identity \
+                     differs from the extract's carry no readable mark.",
+                    id.rows_valid,
+                    self.rows_read,
+                    id.kind.name()
+                ),
+                92,
+                "",
+            ));
+        }
+        if self.accused.is_empty() {
+            let _ = writeln!(
+                s,
+                "NO ONE ACCUSED: no recipient's copy matches this file strongly enough for the threshold of {}.",
+                bound(self.threshold)
+            );
+            if self.positions_read < 100 {
+                let _ = writeln!(
+                    s,
+                    "  Only {} marked positions were found; a larger sample may decide.",
+                    self.positions_read
+                );
+            }
+        }
+        for a in &self.accused {
+            let _ = writeln!(s, "ACCUSED: {}", a.recipient);
+            let _ = writeln!(
+                s,
+                "  The file matches {}'s copy at {} of {} marked positions.",
+                a.recipient, a.matching_positions, self.positions_read
+            );
+            let _ = writeln!(
+                s,
+                "  The chance that a recipient who did not leak would match this well is at most {}\n  ({}), counting all {} recipients and the {} scores tried.\n  Decided by {}.",
+                score_bound(a),
+                score_odds(a),
+                self.comparisons,
+                self.scores_per_recipient,
+                describe_score(&a.decided_by)
+            );
+            if !a.evidence.is_empty() {
+                // Group the marks that agree by leak row: "row 3 (CALLE, COLONIA)".
+                let mut rows: Vec<(u64, Vec<&str>)> = Vec::new();
+                for e in &a.evidence {
+                    let what = if e.canary {
+                        "a canary row this copy holds"
+                    } else {
+                        e.column.as_str()
+                    };
+                    match rows.last_mut() {
+                        Some((r, cols)) if *r == e.row => {
+                            if cols.last() != Some(&what) {
+                                cols.push(what);
+                            }
+                        }
+                        _ => rows.push((e.row, vec![what])),
+                    }
+                }
+                let shown: Vec<String> = rows
+                    .iter()
+                    .take(6)
+                    .map(|(r, cols)| format!("row {r} ({})", cols.join(", ")))
+                    .collect();
+                let more = if rows.len() > 6 {
+                    "; ... (all in --json)"
+                } else {
+                    ""
+                };
+                s.push_str(&wrap(
+                    &format!("Marks agreeing with this copy: {}{more}", shown.join("; ")),
+                    92,
+                    "  ",
+                ));
+            }
+        }
+        let _ = writeln!(
+            s,
+            "\nAll recipients (accused when the bound is at most {}):",
+            bound(self.threshold)
+        );
+        let _ = writeln!(
+            s,
+            "  {:<4} {:<20} {:>9} {:>13} {:>10}",
+            "RANK", "RECIPIENT", "SCORE", "MATCHING", "BOUND"
+        );
+        for (i, r) in self.recipients.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "  {:<4} {:<20} {:>9.2} {:>13} {:>10}{}",
+                i + 1,
+                r.recipient,
+                r.score,
+                format!("{}/{}", r.matching_positions, self.positions_read),
+                score_bound(r),
+                if r.accused { "  accused" } else { "" }
+            );
+        }
+        s.push_str(&self.log_text());
+        s.push_str("\nMethod:\n");
+        s.push_str(&wrap(self.method, 92, "  "));
+        s.push_str("Re-check:\n");
+        s.push_str(&wrap(
+            &format!(
+                "anyone holding the state directory can run `watermark verify --state STATE {}{} \
+                 --json` on the file with BLAKE3 {}{}; the same key and policy give the same numbers.",
+                self.leak.file.display(),
+                master_option(self.master.as_ref().map(|m| m.file.as_path())),
+                self.leak.blake3,
+                self.master
+                    .as_ref()
+                    .map(|m| format!(" and the master extract with BLAKE3 {}", m.blake3))
+                    .unwrap_or_default()
+            ),
+            92,
+            "  ",
+        ));
+        s
+    }
+
+    fn log_text(&self) -> String {
+        let mut s = format!(
+            "\nIssuance log {} (signed checkpoint of {} entries):\n",
+            self.log.origin, self.log.size
+        );
+        for a in &self.log.accused {
+            for r in &a.copies {
+                let what = match Entry::from_canonical(&r.entry) {
+                    Ok(Entry::Issue(e)) => format!(
+                        "{} received copy {}… on {}",
+                        e.recipient,
+                        &e.output_blake3[..16],
+                        e.time
+                    ),
+                    _ => format!("{}: an entry", a.recipient),
+                };
+                let _ = writeln!(
+                    s,
+                    "  {what}: entry {}, inclusion proof of {} hashes verified.",
+                    r.index,
+                    r.inclusion_proof.len()
+                );
+            }
+            if a.copies.is_empty() {
+                let _ = writeln!(s, "  {}: no issuance entry found.", a.recipient);
+            }
+        }
+        let _ = writeln!(
+            s,
+            "  This verification is entry {} (by {}).",
+            self.log.verification.index,
+            match Entry::from_canonical(&self.log.verification.entry) {
+                Ok(Entry::Verify(v)) => v.investigator,
+                _ => "?".into(),
+            }
+        );
+        s.push_str(&wrap(
+            "The proofs and the checkpoint are in --json; anyone with the log's public key \
+             (`watermark log pubkey`) can check them offline with `watermark log verify-receipt`.",
+            92,
+            "  ",
+        ));
+        s
+    }
+}

@@ -1,0 +1,247 @@
+//! The witness and log keys a verifying command is given (`--pubkey`,
+//! `--witness-key`, `--require`), and the cosignatures they find on a
+//! checkpoint.
+
+use anyhow::bail;
+use serde::Serialize;
+use watermark_app::read_cosigned;
+use watermark_app::text::quoted;
+use watermark_app::witnessing::TooFewCosignatures;
+use watermark_app::{CosignedState, Log, State, COSIGNED_FILE};
+use watermark_log::tlog::{self, CosignatureStatus, Verifier};
+
+use crate::cli::WitnessKeysArg;
+
+/// The `--witness-key` keys and `--require` count of a verifying command.
+#[derive(Debug)]
+pub struct KeyCheck {
+    keys: Vec<Verifier>,
+    require: usize,
+}
+
+/// A verifier key given on the command line as `what`: the key itself
+/// (`NAME+ID+BASE64`), or a file holding it. Errors never quote what may be
+/// a key: a private key given by mistake is not printed again.
+pub fn parse_key(arg: &str, what: &str) -> anyhow::Result<Verifier> {
+    const PRIVATE: &str = "PRIVATE+KEY";
+    let key = match Verifier::from_vkey(arg) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    if arg.trim_start().starts_with(PRIVATE) {
+        bail!(
+            "{what} is a private key ({PRIVATE}+…), not a verifier key: give the verifier key \
+             (NAME+ID+BASE64, as witness.pub or log/verifier.key holds it). Treat that private \
+             key as exposed: it is on this command line, and may be in the shell's history and \
+             the process list"
+        );
+    }
+    let text = match std::fs::read_to_string(arg) {
+        Ok(text) => text,
+        // Shaped like a key (or long enough to be a secret): said to be
+        // wrong, not quoted.
+        Err(_) if arg.contains('+') || arg.len() >= 32 => {
+            bail!(
+                "{what} is not a verifier key (NAME+ID+BASE64): {}; nor is it a readable file",
+                unquoted(key)
+            );
+        }
+        Err(e) => bail!(
+            "{what} {:?} is neither a verifier key (NAME+ID+BASE64) nor a readable file: {e}",
+            quoted(arg)
+        ),
+    };
+    if text.trim_start().starts_with(PRIVATE) {
+        bail!(
+            "{what} {:?} holds a private key ({PRIVATE}+…), not a verifier key: give the file \
+             that holds its verifier key (witness.pub, log/verifier.key)",
+            quoted(arg)
+        );
+    }
+    // The file's text is never quoted.
+    Verifier::from_vkey(text.trim_end_matches('\n')).map_err(|e| {
+        anyhow::anyhow!(
+            "{what} {:?} does not hold one verifier key (NAME+ID+BASE64): {}",
+            quoted(arg),
+            unquoted(e)
+        )
+    })
+}
+
+/// Why a string is not a verifier key, without quoting any of it.
+fn unquoted(e: tlog::TlogError) -> String {
+    match e {
+        tlog::TlogError::InvalidKeyName { reason, .. } => reason.to_owned(),
+        e => e.to_string(),
+    }
+}
+
+/// Reads `--witness-key` and `--require`; `None` when no key is given.
+/// A witness key may not be the log's own key.
+pub fn key_check(arg: &WitnessKeysArg, log: &Verifier) -> anyhow::Result<Option<KeyCheck>> {
+    if arg.witness_keys.is_empty() {
+        return Ok(None);
+    }
+    let mut keys: Vec<Verifier> = Vec::new();
+    for k in &arg.witness_keys {
+        let v = parse_key(k, "--witness-key")?;
+        if v.public_key() == log.public_key() {
+            bail!(
+                "--witness-key {} is the log's own key: a log cannot witness itself",
+                v.name()
+            );
+        }
+        if !keys.iter().any(|o| o.public_key() == v.public_key()) {
+            keys.push(v);
+        }
+    }
+    let require = arg.require.unwrap_or(keys.len());
+    if require == 0 || require > keys.len() {
+        bail!(
+            "--require {require} must be between 1 and the {} distinct witness key(s) given",
+            keys.len()
+        );
+    }
+    Ok(Some(KeyCheck { keys, require }))
+}
+
+/// One witness's cosignature on a checkpoint, for `--json`.
+#[derive(Debug, Serialize)]
+pub struct WitnessDoc {
+    pub name: String,
+    pub key: String,
+    /// `valid`, `invalid` (a line by its key that does not verify) or `absent`.
+    pub cosignature: &'static str,
+    /// The time of its cosignature/v1, seconds since the Unix epoch.
+    pub timestamp: Option<u64>,
+}
+
+/// The witnesses' cosignatures on a checkpoint, for `--json`.
+#[derive(Debug, Serialize)]
+pub struct CosignaturesDoc {
+    pub ok: bool,
+    /// The size of the checkpoint checked.
+    pub size: Option<u64>,
+    pub valid: usize,
+    pub required: usize,
+    pub witnesses: Vec<WitnessDoc>,
+    pub problem: Option<String>,
+}
+
+impl CosignaturesDoc {
+    /// One line for people.
+    pub fn text(&self) -> String {
+        let valid: Vec<&str> = self
+            .witnesses
+            .iter()
+            .filter(|w| w.cosignature == "valid")
+            .map(|w| w.name.as_str())
+            .collect();
+        match &self.problem {
+            Some(p) => format!("witnesses: {p}"),
+            None => format!(
+                "witnesses: {} of the {} required cosigned it ({})",
+                self.valid,
+                self.required,
+                valid.join(", ")
+            ),
+        }
+    }
+
+    /// The error for a check that failed.
+    pub fn failure(&self, what: &str) -> TooFewCosignatures {
+        TooFewCosignatures {
+            message: format!(
+                "{what}: {}",
+                self.problem.clone().unwrap_or_else(|| format!(
+                    "only {} of the {} required witnesses cosigned it",
+                    self.valid, self.required
+                ))
+            ),
+        }
+    }
+}
+
+impl KeyCheck {
+    /// The cosignatures on `note`, a checkpoint whose log signature the
+    /// caller has verified.
+    pub fn check(&self, note: &str, size: Option<u64>) -> CosignaturesDoc {
+        let checks = match tlog::check_cosignatures(note.as_bytes(), &self.keys) {
+            Ok(c) => c,
+            Err(e) => return self.problem(format!("the checkpoint is not a signed note: {e}")),
+        };
+        let witnesses: Vec<WitnessDoc> = checks
+            .iter()
+            .map(|c| {
+                let (cosignature, timestamp) = match c.status {
+                    CosignatureStatus::Valid { timestamp } => ("valid", timestamp),
+                    CosignatureStatus::Invalid => ("invalid", None),
+                    _ => ("absent", None),
+                };
+                WitnessDoc {
+                    name: c.witness.name().to_owned(),
+                    key: c.witness.to_vkey(),
+                    cosignature,
+                    timestamp,
+                }
+            })
+            .collect();
+        let valid = witnesses
+            .iter()
+            .filter(|w| w.cosignature == "valid")
+            .count();
+        CosignaturesDoc {
+            ok: valid >= self.require,
+            size,
+            valid,
+            required: self.require,
+            witnesses,
+            problem: None,
+        }
+    }
+
+    /// A failed check that found no checkpoint to count on.
+    pub fn problem(&self, problem: String) -> CosignaturesDoc {
+        CosignaturesDoc {
+            ok: false,
+            size: None,
+            valid: 0,
+            required: self.require,
+            witnesses: Vec::new(),
+            problem: Some(problem),
+        }
+    }
+
+    /// The cosignatures on the state's latest checkpoint (`log/cosigned`,
+    /// which must be of the log's latest checkpoint).
+    pub fn check_state(&self, state: &State, log: &Log) -> anyhow::Result<CosignaturesDoc> {
+        let path = state.dir().join("log").join(COSIGNED_FILE);
+        Ok(match read_cosigned(state, log)? {
+            CosignedState::Matches(c) if c.checkpoint.size == log.size() => {
+                self.check(&c.note, Some(c.checkpoint.size))
+            }
+            CosignedState::Matches(c) => self.problem(format!(
+                "the latest checkpoint, of {} entries, is not cosigned: {} is the checkpoint of \
+                 {} (run `watermark log witness`)",
+                log.size(),
+                path.display(),
+                c.checkpoint.size
+            )),
+            CosignedState::Absent => self.problem(format!(
+                "the log's checkpoints were never cosigned (no {}; run `watermark log witness`)",
+                path.display()
+            )),
+            CosignedState::Ahead(c) => self.problem(format!(
+                "{} holds a cosigned checkpoint of {} entries but the log only {}: the log was \
+                 cut back",
+                path.display(),
+                c.checkpoint.size,
+                log.size()
+            )),
+            _ => self.problem(format!(
+                "{} holds a cosigned checkpoint the log no longer matches: the log was rewritten",
+                path.display()
+            )),
+        })
+    }
+}
