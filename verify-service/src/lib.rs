@@ -59,7 +59,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 use watermark_app::formats::FileFormat;
-use watermark_app::{verify, Fault, Quiet};
+use watermark_app::{verify, witnessing, Fault, Quiet};
 
 use crate::lockout::Lockouts;
 use crate::ratelimit::RateLimiter;
@@ -129,8 +129,24 @@ impl Config {
 #[derive(Debug)]
 struct App {
     config: Config,
+    /// The state, once opened: its clones share what was verified of its
+    /// log, so each request checks only the entries appended since.
+    state: std::sync::Mutex<Option<watermark_app::State>>,
     limiter: RateLimiter,
     lockouts: Lockouts,
+}
+
+impl App {
+    /// The state, opened at the first request that needs it and kept.
+    fn state(&self) -> watermark_core::Result<watermark_app::State> {
+        let mut kept = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(state) = kept.as_ref() {
+            return Ok(state.clone());
+        }
+        let state = watermark_app::State::open(&self.config.state)?;
+        *kept = Some(state.clone());
+        Ok(state)
+    }
 }
 
 /// The service's routes and middleware: request ids, tracing.
@@ -143,6 +159,7 @@ pub fn router(config: Config) -> Router {
     let lockouts = Lockouts::new(config.lockout);
     let app = Arc::new(App {
         config,
+        state: std::sync::Mutex::new(None),
         limiter,
         lockouts,
     });
@@ -291,9 +308,8 @@ async fn index() -> impl IntoResponse {
 /// (200 with the log's size), or not (503; the reason goes to the server's
 /// log, not to the answer). For load balancers and monitors; no token.
 async fn health(State(app): State<Arc<App>>) -> Response {
-    let dir = app.config.state.clone();
     let checked = tokio::task::spawn_blocking(move || {
-        let state = watermark_app::State::open(&dir)?;
+        let state = app.state()?;
         state.log().map(|log| log.size())
     })
     .await;
@@ -691,31 +707,37 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
         investigator,
         master: None,
     };
+    let state = app.state().map_err(|e| {
+        tracing::error!(error = %e, "opening the state");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the verification failed on the server; its log has the reason under this request id",
+        )
+    })?;
     let result = tokio::task::spawn_blocking(move || {
         // The key that signs the HTML report, loaded before verifying so
         // that no verification is logged without the report asked for.
         let signer = match html {
-            true => Some(
-                watermark_app::State::open(&settings.state)
-                    .and_then(|s| s.log_signer())
-                    .map_err(|e| {
-                        watermark_app::Error::server(
-                            anyhow::Error::new(e).context("loading the log's signing key"),
-                        )
-                    })?,
-            ),
+            true => Some(state.log_signer().map_err(|e| {
+                watermark_app::Error::server(
+                    anyhow::Error::new(e).context("loading the log's signing key"),
+                )
+            })?),
             false => None,
         };
-        let result = verify::run(&settings, Quiet).map(|r| (r, signer));
+        let result = witnessing::verify(&state, &settings, None, Quiet).map(|r| (r, signer));
         // The spool file lives until the verification is done.
         drop(spool);
         result
     })
     .await
     .map_err(|e| {
+        // A panic's message may quote the server's files: it goes to the
+        // server's log, not to the client.
+        tracing::error!(error = %e, "the verification stopped");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            format!("the verification stopped: {e}"),
+            "the verification stopped on the server; its log has the reason under this request id",
         )
     })?;
     match result {

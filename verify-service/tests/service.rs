@@ -774,3 +774,47 @@ fn a_tokens_file_others_can_read_is_refused() {
         assert!(err.contains("chmod 600") && !err.contains(ALICE), "{err}");
     }
 }
+
+/// The service checks the state against its witnesses as `watermark verify`
+/// does: a state whose witnesses cannot vouch for it verifies nothing and
+/// logs nothing (500), and verifies again once the list is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_its_witnesses_cannot_vouch_for_verifies_nothing() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("verify-service-witnessed");
+    let f = make_fixture(&dir, 1_500, 2, 40);
+    let witness = watermark_app::Witness::init(&dir.join("witness"), "witness-a.example").unwrap();
+    // Nothing listens on port 9 of the loopback: the witness cannot cosign.
+    let list = dir.join("state-witnesses.toml");
+    std::fs::write(
+        &list,
+        format!(
+            "required = 1\n\n[[witness]]\nname = \"witness-a.example\"\n\
+             url = \"http://127.0.0.1:9\"\nkey = \"{}\"\n",
+            witness.to_vkey()
+        ),
+    )
+    .unwrap();
+    let in_state = f.state.join(watermark_app::WITNESSES_FILE);
+    std::fs::copy(&list, &in_state).unwrap();
+    let logged = || {
+        watermark_app::State::open(&f.state)
+            .unwrap()
+            .log()
+            .unwrap()
+            .size()
+    };
+    let before = logged();
+    let tokens = Tokens::parse(&format!("{ALICE} fiscalia-7\n")).unwrap();
+    let server = Server::start(Config::new(f.state.clone(), tokens)).await;
+    let leak = std::fs::read(&f.leaks[1]).unwrap();
+    let (status, err) = post_csv(server.addr, ALICE, leak.clone()).await;
+    assert_eq!(status, 500, "{err}");
+    assert!(!err.to_string().contains("127.0.0.1"), "{err}");
+    assert_eq!(logged(), before, "nothing is logged");
+    std::fs::remove_file(&in_state).unwrap();
+    let (status, report) = post_csv(server.addr, ALICE, leak).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["accused"][0]["recipient"], f.recipients[1].as_str());
+    assert_eq!(logged(), before + 1);
+    server.stop().await;
+}

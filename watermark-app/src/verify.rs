@@ -271,6 +271,14 @@ pub struct Report {
 /// content), and proves the accused's copies. Takes the state's lock only
 /// to append.
 pub fn run(settings: &Settings, reporter: impl Reporter) -> Result<Report> {
+    let state = State::open(&settings.state).server()?;
+    run_in(&state, settings, reporter)
+}
+
+/// [`run`] in a state already open (`settings.state` names it, for
+/// messages): a program that verifies often keeps its [`State`], whose log
+/// is then verified only as far as it grew since the last time.
+pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Result<Report> {
     let reporter: &dyn Reporter = &reporter;
     let who = &settings.investigator;
     if who.is_empty() {
@@ -288,7 +296,6 @@ pub fn run(settings: &Settings, reporter: impl Reporter) -> Result<Report> {
             watermark_core::bounded(who, 200)
         );
     }
-    let state = State::open(&settings.state).server()?;
     let key = state.master_key().server()?;
     let (groups, attribution_log) = state.recipient_groups().server()?;
     if groups.is_empty() {
@@ -497,7 +504,7 @@ pub fn run(settings: &Settings, reporter: impl Reporter) -> Result<Report> {
     let accused: Vec<RecipientScore> = recipients.iter().filter(|r| r.accused).cloned().collect();
     let leak = leak.expect("at least one group");
     let log = record(
-        &state,
+        state,
         settings,
         reporter,
         &Outcome {

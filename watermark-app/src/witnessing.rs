@@ -549,6 +549,26 @@ pub fn before_issue(
     before(state, lock, explicit, &reporter, "issued")
 }
 
+/// A logged verification as every front end runs it: [`before_verify`]
+/// (refused if the state is behind or forked from what its witnesses saw),
+/// [`verify::run_in`](crate::verify::run_in), then [`after_verify`] (the
+/// new checkpoint shown to the witnesses, their cosignatures put in the
+/// report). `explicit` is the witness list given outside the state, if any.
+pub fn verify(
+    state: &State,
+    settings: &crate::verify::Settings,
+    explicit: Option<&Path>,
+    reporter: impl Reporter,
+) -> Result<crate::verify::Report> {
+    {
+        let lock = state.lock().server()?;
+        before_verify(state, &lock, explicit, &reporter)?;
+    }
+    let mut report = crate::verify::run_in(state, settings, &reporter)?;
+    after_verify(state, explicit, &mut report.log, &reporter)?;
+    Ok(report)
+}
+
 /// [`before_issue`] for a verification: refused on the same grounds, as
 /// its entry would fork a log that is behind, and a leak of a copy an older
 /// backup forgot would be read without it.
@@ -686,19 +706,19 @@ pub fn after_issue(
 /// their cosignatures when they cosigned the checkpoint the report was
 /// made against. Failures are warnings: the verification stands.
 pub fn after_verify(
-    state_dir: &Path,
+    state: &State,
     explicit: Option<&Path>,
     report_log: &mut LogSection,
     reporter: impl Reporter,
 ) -> Result<()> {
+    let state_dir = state.dir();
     let done = (|| -> anyhow::Result<Option<Round>> {
-        let state = State::open(state_dir)?;
         let lock = state.lock()?;
         let log = state.log()?;
-        let Some(witnesses) = load(&state, &log, explicit)? else {
+        let Some(witnesses) = load(state, &log, explicit)? else {
             return Ok(None);
         };
-        round(&state, &lock, &log, &witnesses, None).map(Some)
+        round(state, &lock, &log, &witnesses, None).map(Some)
     })();
     let round = match done {
         Ok(None) => return Ok(()),

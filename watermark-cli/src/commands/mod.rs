@@ -63,22 +63,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             // copies: a leak of one of them would be read against a log
             // without it, and this verification's entry would fork the log
             // the witnesses saw. Checked as before issuing.
-            {
-                let state = watermark_app::State::open(&state_dir)?;
-                let lock = state.lock()?;
-                watermark_app::witnessing::before_verify(
-                    &state,
-                    &lock,
-                    witnesses.as_deref(),
-                    printer,
-                )?;
-            }
-            let mut report =
-                watermark_app::verify::run(&watermark_app::verify::Settings::from(a), printer)?;
-            watermark_app::witnessing::after_verify(
-                &state_dir,
+            let state = watermark_app::State::open(&state_dir)?;
+            let report = watermark_app::witnessing::verify(
+                &state,
+                &watermark_app::verify::Settings::from(a),
                 witnesses.as_deref(),
-                &mut report.log,
                 printer,
             )?;
             printer.text(&report.to_text())?;
