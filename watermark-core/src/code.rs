@@ -432,8 +432,9 @@ impl Code {
         code
     }
 
-    /// The 65,536 thresholds of this cutoff, owned by the code: computing
-    /// them takes well under a millisecond, so no process-wide cache.
+    /// The 65,536 thresholds of this cutoff, owned by the code and computed
+    /// afresh for each (measured at 1.4 to 2.1 ms): small beside any
+    /// verification, so no process-wide cache.
     fn threshold_table(&self) -> std::sync::Arc<[u16]> {
         (0..=u16::MAX).map(|d| self.compute_threshold(d)).collect()
     }
