@@ -288,7 +288,17 @@ const FIXED_HALF_STEP: f64 = 0.5 / FIXED_ONE;
 /// (scores up to ±2^31).
 #[inline]
 fn fixed(t: f64) -> i64 {
-    (t * FIXED_ONE).round() as i64
+    // To the nearest step, ties to even, by adding and taking back
+    // 1.5·2^52 (exact below 2^51 steps): `f64::round` is a library call
+    // on the baseline x86-64 target, and this runs a dozen times a reading.
+    const SHIFT: f64 = 6_755_399_441_055_744.0;
+    const EXACT: f64 = 2_251_799_813_685_248.0;
+    let x = t * FIXED_ONE;
+    if x.abs() < EXACT {
+        ((x + SHIFT) - SHIFT) as i64
+    } else {
+        x.round() as i64
+    }
 }
 
 #[inline]
@@ -585,10 +595,80 @@ impl Entry {
     }
 }
 
+/// An anchor that needs sorting out at the finish: read in more than
+/// one row, or more than once in a row. `repeats` are its other rows'
+/// entries (sharing its key).
+struct Slow<'t> {
+    key: &'t SealedAnchor,
+    first: &'t Entry,
+    repeats: &'t [(SealedAnchor, Entry)],
+}
+
+impl Slow<'_> {
+    /// Every reading, sorted by position, then row.
+    fn sorted(&self) -> Vec<Read> {
+        let mut all: Vec<Read> = self
+            .repeats
+            .iter()
+            .flat_map(|(_, e)| e.reads())
+            .chain(self.first.reads())
+            .collect();
+        all.sort_unstable();
+        all
+    }
+}
+
 /// A row anchor as a tally keeps it: its first 8 bytes as they are, the
 /// other 24 sealed under a subkey of the master key, so that a tally holds
 /// no key material and no anchor that could be used without the key.
-type SealedAnchor = [u8; 32];
+///
+/// Compared as four big-endian words (the order of the bytes) and hashed
+/// by its first word (a keyed hash's, so evenly spread): a tally's maps
+/// and sorts compare millions of these, and a byte-wise comparison is a
+/// library call.
+#[derive(Clone, Copy)]
+struct SealedAnchor([u8; 32]);
+
+impl SealedAnchor {
+    #[inline]
+    fn words(&self) -> [u64; 4] {
+        std::array::from_fn(|i| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&self.0[8 * i..8 * i + 8]);
+            u64::from_be_bytes(w)
+        })
+    }
+}
+
+impl PartialEq for SealedAnchor {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        self.words() == other.words()
+    }
+}
+
+impl Eq for SealedAnchor {}
+
+impl Ord for SealedAnchor {
+    #[inline]
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.words().cmp(&other.words())
+    }
+}
+
+impl PartialOrd for SealedAnchor {
+    #[inline]
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::hash::Hash for SealedAnchor {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.words()[0]);
+    }
+}
 
 fn seal(keys: &crate::key::Subkeys, anchor: &Anchor) -> SealedAnchor {
     let pad = blake3::keyed_hash(&keys.seal, &anchor.0[..8]);
@@ -596,12 +676,12 @@ fn seal(keys: &crate::key::Subkeys, anchor: &Anchor) -> SealedAnchor {
     for (o, p) in out[8..].iter_mut().zip(pad.as_bytes()) {
         *o ^= p;
     }
-    out
+    SealedAnchor(out)
 }
 
 fn unseal(keys: &crate::key::Subkeys, sealed: &SealedAnchor) -> Anchor {
     // The pad depends only on the clear bytes: sealing twice unseals.
-    Anchor(seal(keys, &Anchor(*sealed)))
+    Anchor(seal(keys, &Anchor(sealed.0)).0)
 }
 
 /// A partial detection result: what a set of a leak's rows gave, to merge
@@ -642,6 +722,19 @@ pub struct Tally {
     rows_without_identity: u64,
     rows_identity_valid: u64,
     entries: FxHashMap<SealedAnchor, Entry>,
+    /// Anchors recorded since the last [`Tally::settle`], not yet in
+    /// `entries` (an anchor may be listed more than once): an observer's
+    /// rows go here, so that a batch's tally costs no map of its own and
+    /// is put in the merged tally's map once.
+    fresh: Vec<(SealedAnchor, Entry)>,
+    /// The entries of anchors already in `entries` (their other rows), in
+    /// no particular order until [`Tally::sort_repeats`]: a list rather
+    /// than a list per anchor, so that a leak read twice costs no
+    /// allocation per row.
+    repeats: Vec<(SealedAnchor, Entry)>,
+    /// The row numbers read, as sorted, disjoint, non-adjacent inclusive
+    /// ranges: two tallies that share one are not merged.
+    rows: Vec<(u64, u64)>,
     /// Every reading's terms, repeats included; see [`Detector::finish`].
     sums: Sums,
     /// Per recipient, the mixture term summed over the rows that have one.
@@ -656,7 +749,7 @@ impl std::fmt::Debug for Tally {
         // Its anchors are sealed, but a log has no use for them.
         f.debug_struct("Tally")
             .field("rows_read", &self.rows_read)
-            .field("anchors", &self.entries.len())
+            .field("anchors", &(self.entries.len() + self.fresh.len()))
             .finish_non_exhaustive()
     }
 }
@@ -673,6 +766,9 @@ impl Tally {
             rows_without_identity: 0,
             rows_identity_valid: 0,
             entries: FxHashMap::default(),
+            fresh: Vec::new(),
+            repeats: Vec::new(),
+            rows: Vec::new(),
             sums: Sums::new(groups * n),
             mixture: vec![0; n],
             mix_rows: 0,
@@ -715,40 +811,25 @@ impl Tally {
     pub fn merge(&mut self, mut other: Tally) -> Result<()> {
         self.check_compatible(&other)?;
         // Rows read by both: checked first, so that a refusal changes nothing.
-        let (small, large) = if other.entries.len() <= self.entries.len() {
-            (&other, &*self)
-        } else {
-            (&*self, &other)
-        };
-        for (key, e) in &small.entries {
-            if let Some(mine) = large.entries.get(key) {
-                let rows: Vec<u64> = mine.reads().map(|r| r.row).collect();
-                if let Some(r) = e.reads().find(|r| rows.contains(&r.row)) {
-                    return Err(Error::state(format!(
-                        "row {} was read into both tallies: each row must be read once",
-                        r.row
-                    )));
-                }
-            }
-        }
+        let rows = merge_ranges(&self.rows, &other.rows).map_err(|row| {
+            Error::state(format!(
+                "row {row} was read into both tallies: each row must be read once"
+            ))
+        })?;
         // Into the larger map: the result is the same either way.
         if other.entries.len() > self.entries.len() {
             std::mem::swap(self, &mut other);
         }
+        self.rows = rows;
         let groups = self.groups();
         self.rows_read += other.rows_read;
         self.rows_without_identity += other.rows_without_identity;
         self.rows_identity_valid += other.rows_identity_valid;
-        for (key, e) in other.entries {
-            match self.entries.entry(key) {
-                Entry_::Vacant(v) => {
-                    v.insert(e);
-                }
-                Entry_::Occupied(mut o) => {
-                    let reads: Vec<Read> = e.reads().collect();
-                    o.get_mut().more.get_or_insert_default().extend(reads);
-                }
-            }
+        self.entries
+            .reserve(other.entries.len() + other.fresh.len());
+        self.repeats.extend(other.repeats);
+        for (key, e) in other.entries.into_iter().chain(other.fresh) {
+            self.insert(key, e);
         }
         self.sums.merge(&other.sums);
         for (a, b) in self.mixture.iter_mut().zip(&other.mixture) {
@@ -759,35 +840,126 @@ impl Tally {
         Ok(())
     }
 
-    /// Records a row's readings under its anchor.
-    fn record(&mut self, sealed: SealedAnchor, row: u64, reads: &[Read]) {
-        match self.entries.entry(sealed) {
+    /// Puts `e`'s readings in the map under `key`.
+    #[inline]
+    fn insert(&mut self, key: SealedAnchor, e: Entry) {
+        match self.entries.entry(key) {
             Entry_::Vacant(v) => {
-                let (mut read, mut ys) = (0u32, 0u32);
-                let mut more = Vec::new();
-                for r in reads {
-                    if r.q < 32 && read & (1 << r.q) == 0 {
-                        read |= 1 << r.q;
-                        ys |= u32::from(r.y) << r.q;
-                    } else {
-                        more.push(*r);
-                    }
-                }
-                v.insert(Entry {
-                    row,
-                    read,
-                    ys,
-                    more: (!more.is_empty()).then(|| Box::new(more)),
-                });
+                v.insert(e);
             }
-            Entry_::Occupied(mut o) => {
-                o.get_mut()
-                    .more
-                    .get_or_insert_default()
-                    .extend_from_slice(reads);
-            }
+            Entry_::Occupied(o) => self.repeats.push((*o.key(), e)),
         }
     }
+
+    /// Moves the anchors recorded since the last settle into the map.
+    fn settle(&mut self) {
+        let fresh = std::mem::take(&mut self.fresh);
+        self.entries.reserve(fresh.len());
+        for (key, e) in fresh {
+            self.insert(key, e);
+        }
+    }
+
+    /// Sorts `repeats` by anchor, for [`Tally::slow`].
+    fn sort_repeats(&mut self) {
+        self.repeats.sort_unstable_by_key(|r| r.0);
+    }
+
+    /// The anchors read more than once (in more than one row, or twice in
+    /// a row), `repeats` sorted by anchor.
+    fn slow(&self) -> Vec<Slow<'_>> {
+        let mut slow: Vec<Slow<'_>> = self
+            .repeats
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|run| Slow {
+                key: &run[0].0,
+                first: &self.entries[&run[0].0],
+                repeats: run,
+            })
+            .collect();
+        for (key, e) in &self.entries {
+            let listed = || self.repeats.binary_search_by(|r| r.0.cmp(key)).is_ok();
+            if e.more.is_some() && !listed() {
+                slow.push(Slow {
+                    key,
+                    first: e,
+                    repeats: &[],
+                });
+            }
+        }
+        slow
+    }
+
+    /// Notes row number `row` as read.
+    #[inline]
+    fn note_row(&mut self, row: u64) {
+        let rows = &mut self.rows;
+        // The first range ending at or past `row`.
+        let i = rows.partition_point(|&(_, end)| end < row);
+        if rows.get(i).is_some_and(|&(start, _)| start <= row) {
+            return;
+        }
+        let left = i > 0 && rows[i - 1].1.checked_add(1) == Some(row);
+        let right = rows
+            .get(i)
+            .is_some_and(|&(start, _)| row.checked_add(1) == Some(start));
+        match (left, right) {
+            (true, true) => {
+                rows[i - 1].1 = rows[i].1;
+                rows.remove(i);
+            }
+            (true, false) => rows[i - 1].1 = row,
+            (false, true) => rows[i].0 = row,
+            (false, false) => rows.insert(i, (row, row)),
+        }
+    }
+
+    /// Records a row's readings under its anchor.
+    #[inline]
+    fn record(&mut self, sealed: SealedAnchor, row: u64, reads: &[Read]) {
+        let (mut read, mut ys) = (0u32, 0u32);
+        let mut more = Vec::new();
+        for r in reads {
+            if r.q < 32 && read & (1 << r.q) == 0 {
+                read |= 1 << r.q;
+                ys |= u32::from(r.y) << r.q;
+            } else {
+                more.push(*r);
+            }
+        }
+        self.fresh.push((
+            sealed,
+            Entry {
+                row,
+                read,
+                ys,
+                more: (!more.is_empty()).then(|| Box::new(more)),
+            },
+        ));
+    }
+}
+
+/// The union of two lists of sorted, disjoint, non-adjacent inclusive
+/// ranges, in that form; `Err(row)`, `row` the first row in both, if they
+/// share one.
+fn merge_ranges(a: &[(u64, u64)], b: &[(u64, u64)]) -> std::result::Result<Vec<(u64, u64)>, u64> {
+    let mut out: Vec<(u64, u64)> = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        let next = if j == b.len() || (i < a.len() && a[i].0 <= b[j].0) {
+            i += 1;
+            a[i - 1]
+        } else {
+            j += 1;
+            b[j - 1]
+        };
+        match out.last_mut() {
+            Some((_, end)) if *end >= next.0 => return Err(next.0),
+            Some((_, end)) if end.checked_add(1) == Some(next.0) => *end = next.1,
+            _ => out.push(next),
+        }
+    }
+    Ok(out)
 }
 
 use std::collections::hash_map::Entry as Entry_;
@@ -804,6 +976,10 @@ struct TallyWire {
     rows_without_identity: u64,
     rows_identity_valid: u64,
     anchors: Vec<WireAnchor>,
+    /// The row numbers read, as inclusive ranges; absent, those of the
+    /// anchors' readings.
+    #[serde(default)]
+    rows: Option<Vec<(u64, u64)>>,
     sums: Sums,
     mixture: Vec<i64>,
     mix_rows: u64,
@@ -816,15 +992,24 @@ type WireAnchor = (String, Vec<(u64, u16, bool)>);
 const TALLY_VERSION: u32 = 1;
 
 impl From<Tally> for TallyWire {
-    fn from(t: Tally) -> TallyWire {
-        let mut anchors: Vec<WireAnchor> = t
-            .entries
-            .iter()
-            .map(|(key, e)| {
-                let reads = e.sorted().iter().map(|r| (r.row, r.q, r.y)).collect();
-                (crate::key::hex(key), reads)
-            })
-            .collect();
+    fn from(mut t: Tally) -> TallyWire {
+        t.settle();
+        t.sort_repeats();
+        let wire = |key: &SealedAnchor, all: Vec<Read>| -> WireAnchor {
+            let reads = all.iter().map(|r| (r.row, r.q, r.y)).collect();
+            (crate::key::hex(&key.0), reads)
+        };
+        let slow = t.slow();
+        let mut anchors: Vec<WireAnchor> = slow.iter().map(|s| wire(s.key, s.sorted())).collect();
+        anchors.extend(
+            t.entries
+                .iter()
+                .filter(|(key, e)| {
+                    e.more.is_none() && t.repeats.binary_search_by(|r| r.0.cmp(key)).is_err()
+                })
+                .map(|(key, e)| wire(key, e.sorted())),
+        );
+        drop(slow);
         anchors.sort_unstable();
         TallyWire {
             version: TALLY_VERSION,
@@ -836,6 +1021,7 @@ impl From<Tally> for TallyWire {
             rows_without_identity: t.rows_without_identity,
             rows_identity_valid: t.rows_identity_valid,
             anchors,
+            rows: Some(t.rows),
             sums: t.sums,
             mixture: t.mixture,
             mix_rows: t.mix_rows,
@@ -862,9 +1048,14 @@ impl TryFrom<TallyWire> for Tally {
             return Err(bad("sums of the wrong length"));
         }
         let mut entries = FxHashMap::default();
+        let mut listed: Vec<u64> = Vec::new();
         for (hex, reads) in w.anchors {
-            let key: SealedAnchor = crate::key::unhex(&hex)
+            if w.rows.is_none() {
+                listed.extend(reads.iter().map(|r| r.0));
+            }
+            let key = crate::key::unhex(&hex)
                 .and_then(|b| b.try_into().ok())
+                .map(SealedAnchor)
                 .ok_or_else(|| bad("a damaged anchor"))?;
             let (&(row, _, _), _) = reads.split_first().ok_or_else(|| bad("an empty anchor"))?;
             let entry = Entry {
@@ -882,6 +1073,19 @@ impl TryFrom<TallyWire> for Tally {
                 return Err(bad("an anchor listed twice"));
             }
         }
+        let mut ranges = match w.rows {
+            Some(ranges) => ranges,
+            None => {
+                listed.sort_unstable();
+                listed.dedup();
+                listed.into_iter().map(|row| (row, row)).collect()
+            }
+        };
+        if ranges.iter().any(|r| r.0 > r.1) {
+            return Err(bad("a row range out of order"));
+        }
+        ranges.sort_unstable();
+        let rows = merge_ranges(&ranges, &[]).map_err(|_| bad("a row listed twice"))?;
         let mut counts = Counts::default();
         let limit = (groups as u64) << 17;
         let total: u64 = w.counts.iter().map(|c| c.1).fold(0, u64::saturating_add);
@@ -902,6 +1106,9 @@ impl TryFrom<TallyWire> for Tally {
             rows_without_identity: w.rows_without_identity,
             rows_identity_valid: w.rows_identity_valid,
             entries,
+            fresh: Vec::new(),
+            repeats: Vec::new(),
+            rows,
             sums: w.sums,
             mixture: w.mixture,
             mix_rows: w.mix_rows,
@@ -1186,6 +1393,7 @@ impl<'d> RowReader<'d> {
         field: impl Fn(usize) -> &'r str,
     ) -> Result<()> {
         tally.rows_read += 1;
+        tally.note_row(row);
         match anchor {
             Ok(anchor) => {
                 let identifier = self.detector.scheme.identifier;
@@ -1420,7 +1628,7 @@ impl Detector {
 
     /// Counts the first readings and repeats of `entries`, and works out
     /// what the repeats added, to take back.
-    fn correct(&self, entries: &[(&SealedAnchor, &Entry)]) -> Correction {
+    fn correct(&self, entries: &[Slow<'_>]) -> Correction {
         let n = self.recipients.len();
         let groups = self.scheme.carriers.len() + 1;
         let mut c = Correction {
@@ -1437,11 +1645,11 @@ impl Detector {
         let mix_rows = self.mix_rows();
         let mut firsts = Vec::new();
         let mut tainted = Vec::new();
-        for &(key, e) in entries {
-            let all = e.sorted();
+        for slow in entries {
+            let all = slow.sorted();
             firsts.clear();
             tainted.clear();
-            let mut positions = AnchorPositions::new(self, key);
+            let mut positions = AnchorPositions::new(self, slow.key);
             for run in all.chunk_by(|a, b| a.q == b.q) {
                 let first = run[0];
                 firsts.push(first.row);
@@ -1498,18 +1706,27 @@ impl Detector {
     /// The first [`EVIDENCE_KEPT`] first readings of `tally`, in the order
     /// an observer reads them.
     fn kept<'t>(&self, tally: &'t Tally) -> Vec<Kept<'t>> {
-        let mut rows: Vec<(u64, &SealedAnchor)> = Vec::new();
+        // Rows with the anchor's key, and its index in `slow` if it is
+        // slow (else `usize::MAX`).
+        let slow = tally.slow();
+        let mut rows: Vec<(u64, &SealedAnchor, usize)> = Vec::new();
         let mut firsts = Vec::new();
-        for (key, e) in &tally.entries {
-            if e.more.is_none() {
-                rows.push((e.row, key));
-                continue;
-            }
+        for (i, s) in slow.iter().enumerate() {
             firsts.clear();
-            firsts.extend(e.sorted().chunk_by(|a, b| a.q == b.q).map(|run| run[0].row));
+            firsts.extend(s.sorted().chunk_by(|a, b| a.q == b.q).map(|run| run[0].row));
             firsts.sort_unstable();
             firsts.dedup();
-            rows.extend(firsts.iter().map(|&row| (row, key)));
+            rows.extend(firsts.iter().map(|&row| (row, s.key, i)));
+        }
+        let is_slow = |key: &SealedAnchor, e: &Entry| {
+            e.more.is_some()
+                || (!tally.repeats.is_empty()
+                    && tally.repeats.binary_search_by(|r| r.0.cmp(key)).is_ok())
+        };
+        for (key, e) in &tally.entries {
+            if !is_slow(key, e) {
+                rows.push((e.row, key, usize::MAX));
+            }
         }
         // Every row listed has a first reading: the first EVIDENCE_KEPT
         // rows hold the first EVIDENCE_KEPT readings.
@@ -1519,10 +1736,12 @@ impl Detector {
         }
         rows.sort_unstable();
         let mut kept = Vec::new();
-        for (row, key) in rows {
-            let e = &tally.entries[key];
-            let mut at_row: Vec<Read> = e
-                .sorted()
+        for (row, key, i) in rows {
+            let all = match slow.get(i) {
+                Some(s) => s.sorted(),
+                None => tally.entries[key].sorted(),
+            };
+            let mut at_row: Vec<Read> = all
                 .chunk_by(|a, b| a.q == b.q)
                 .map(|run| run[0])
                 .filter(|r| r.row == row)
@@ -1664,6 +1883,8 @@ impl Detector {
     }
 
     fn finish_tally(&self, mut tally: Tally, run: &dyn Fn(Vec<Job<'_>>)) -> Attribution {
+        tally.settle();
+        tally.sort_repeats();
         let det = self;
         let n = det.recipients.len();
         let k = det.scheme.carriers.len();
@@ -1671,15 +1892,8 @@ impl Detector {
         // Anchors read once need nothing; the others are sorted out, in
         // chunks that may run in parallel: their corrections are integers,
         // summed in any order.
-        let mut rows_used = 0u64;
-        let mut slow: Vec<(&SealedAnchor, &Entry)> = Vec::new();
-        for (key, e) in &tally.entries {
-            if e.more.is_none() {
-                rows_used += 1;
-            } else {
-                slow.push((key, e));
-            }
-        }
+        let slow = tally.slow();
+        let mut rows_used = (tally.entries.len() - slow.len()) as u64;
         let tasks: Vec<Box<dyn FnOnce() -> Correction + Send + '_>> = slow
             .chunks(CORRECTION_CHUNK)
             .map(|chunk| Box::new(move || self.correct(chunk)) as Box<_>)
@@ -2293,7 +2507,21 @@ mod tests {
 
     #[test]
     fn fixed_point_terms_round_to_the_nearest_step() {
-        for t in [0.0, 1.0, -1.0, 0.3, -2.75, 255.999, 1e-12] {
+        let halves = [2.5, -2.5, 3.5].map(|h| h / FIXED_ONE);
+        for t in [
+            0.0,
+            1.0,
+            -1.0,
+            0.3,
+            -2.75,
+            255.999,
+            1e-12,
+            1e6 + 0.1,
+            -7e5 - 0.3,
+        ]
+        .into_iter()
+        .chain(halves)
+        {
             let back = unfixed(fixed(t));
             assert!(
                 (back - t).abs() <= FIXED_HALF_STEP * (1.0 + 1e-9),
