@@ -1710,13 +1710,29 @@ impl Detector {
         // slow (else `usize::MAX`).
         let slow = tally.slow();
         let mut rows: Vec<(u64, &SealedAnchor, usize)> = Vec::new();
-        let mut firsts = Vec::new();
+        // A slow anchor's lowest row holds first readings only: listed
+        // now. Its other rows may hold some, and are looked at only if
+        // the next lowest could be among the rows kept.
+        let mut later: Vec<(u64, usize)> = Vec::new();
         for (i, s) in slow.iter().enumerate() {
-            firsts.clear();
-            firsts.extend(s.sorted().chunk_by(|a, b| a.q == b.q).map(|run| run[0].row));
-            firsts.sort_unstable();
-            firsts.dedup();
-            rows.extend(firsts.iter().map(|&row| (row, s.key, i)));
+            let all_rows = std::iter::once(s.first)
+                .chain(s.repeats.iter().map(|(_, e)| e))
+                .flat_map(|e| {
+                    let more = e.more.iter().flat_map(|m| m.iter().map(|r| r.row));
+                    std::iter::once(e.row).chain(more)
+                });
+            let (mut lowest, mut next) = (u64::MAX, u64::MAX);
+            for row in all_rows {
+                if row < lowest {
+                    (lowest, next) = (row, lowest);
+                } else if row > lowest && row < next {
+                    next = row;
+                }
+            }
+            rows.push((lowest, s.key, i));
+            if next != u64::MAX {
+                later.push((next, i));
+            }
         }
         let is_slow = |key: &SealedAnchor, e: &Entry| {
             e.more.is_some()
@@ -1727,6 +1743,26 @@ impl Detector {
             if !is_slow(key, e) {
                 rows.push((e.row, key, usize::MAX));
             }
+        }
+        // Rows past the EVIDENCE_KEPT-th listed can hold none of the first
+        // EVIDENCE_KEPT readings.
+        let bar = if rows.len() > EVIDENCE_KEPT {
+            rows.select_nth_unstable(EVIDENCE_KEPT).1 .0
+        } else {
+            u64::MAX
+        };
+        let mut firsts = Vec::new();
+        for &(next, i) in &later {
+            if next > bar {
+                continue;
+            }
+            let s = &slow[i];
+            firsts.clear();
+            firsts.extend(s.sorted().chunk_by(|a, b| a.q == b.q).map(|run| run[0].row));
+            firsts.sort_unstable();
+            firsts.dedup();
+            // The lowest is listed already.
+            rows.extend(firsts.iter().skip(1).map(|&row| (row, s.key, i)));
         }
         // Every row listed has a first reading: the first EVIDENCE_KEPT
         // rows hold the first EVIDENCE_KEPT readings.
