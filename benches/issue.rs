@@ -26,7 +26,8 @@
 //! whole marked copy against 100 recipients, against a plain `csv` parse of
 //! the same file, and prints the process's peak memory during each part
 //! (`VmHWM`, reset before each; Linux). Run it with `BENCH_ROWS=4000000` too to see whether
-//! memory grows with the input.
+//! memory grows with the input. The verify group also times the copy as Parquet and the
+//! copy with every row read twice; `BENCH_ONLY=verify-ratio` runs that group alone.
 //!
 //! Last, the workflows that read an extract as rows of text (`BENCH_ONLY=rows` runs
 //! them alone): reading every row, making the canary list, suggesting a policy from the
@@ -440,6 +441,10 @@ fn main() {
             anchor_costs(&embedder, &input, &output, runs);
             return;
         }
+        Ok("verify-ratio") => {
+            verify_group(&key, &policy, &input, &output, dir.path(), runs);
+            return;
+        }
         Ok("baseline") => {
             let t = baseline(&input, &output);
             println!("baseline: {:.3} s", t.as_secs_f64());
@@ -511,27 +516,94 @@ fn main() {
         println!("  peak memory while issuing (VmHWM): {mb:.0} MB");
     }
 
-    let (detector, _) = verify_setup(&key, &policy, &input, &output);
-    settle(&output);
+    verify_group(&key, &policy, &input, &output, dir.path(), runs);
+    row_workflows(&key, &input, dir.path(), runs);
+    parquet_issue(&key, &policy, &input, dir.path(), runs);
+}
+
+/// Verifying a whole marked copy against 100 recipients, as CSV on every
+/// core, as Parquet, and as CSV with every row read twice (the second
+/// half repeating the first: each position is counted once), against a
+/// plain `csv` parse of the copy, best of `runs`.
+#[allow(clippy::print_stdout)]
+fn verify_group(
+    key: &MasterKey,
+    policy: &Policy,
+    input: &Path,
+    output: &Path,
+    dir: &Path,
+    runs: usize,
+) {
+    let (detector, copy) = verify_setup(key, policy, input, output);
+    settle(copy);
+    let parquet = dir.join("copy.parquet");
+    csv_to_parquet(
+        File::open(copy).unwrap(),
+        File::create(&parquet).unwrap(),
+        ConvertOptions::default(),
+    )
+    .unwrap();
+    // The copy with its rows read twice: the header once, then the data
+    // rows, then the data rows again.
+    let twice = dir.join("twice.csv");
+    {
+        let text = std::fs::read(copy).unwrap();
+        let body = text.iter().position(|&b| b == b'\n').unwrap() + 1;
+        let mut w = BufWriter::new(File::create(&twice).unwrap());
+        w.write_all(&text).unwrap();
+        w.write_all(&text[body..]).unwrap();
+        w.flush().unwrap();
+    }
+    settle(&parquet);
+    settle(&twice);
     reset_peak();
-    let mut best = [Timing::NONE; 2];
+    let accused = |a: &Attribution| assert_eq!(a.accused[0].recipient, "party37");
+    let mut best = [Timing::NONE; 4];
     for _ in 0..runs {
-        best[0] = best[0].best(Timing::of(|| parse_only(&output)));
+        best[0] = best[0].best(Timing::of(|| parse_only(copy)));
         best[1] = best[1].best(Timing::of(|| {
             let start = Instant::now();
-            let a = verify_csv(&detector, File::open(&output).unwrap(), &mut |_| {}).unwrap();
-            assert_eq!(a.accused[0].recipient, "party37");
+            accused(&verify_csv(&detector, File::open(copy).unwrap(), &mut |_| {}).unwrap());
+            start.elapsed()
+        }));
+        best[2] = best[2].best(Timing::of(|| {
+            let start = Instant::now();
+            let a = watermark_formats::verify_parquet(
+                &detector,
+                File::open(&parquet).unwrap(),
+                &mut |_| {},
+            )
+            .unwrap();
+            accused(&a);
+            start.elapsed()
+        }));
+        best[3] = best[3].best(Timing::of(|| {
+            let start = Instant::now();
+            let a = verify_csv(&detector, File::open(&twice).unwrap(), &mut |_| {}).unwrap();
+            accused(&a);
+            assert!(a.repeated_positions > 0);
             start.elapsed()
         }));
     }
+    let mb = std::fs::metadata(copy).unwrap().len() as f64 / 1e6;
+    let line = |name: &str, t: Timing, base: Timing| {
+        let wall = t.wall.as_secs_f64();
+        println!(
+            "  {name:<40} {wall:>7.3} s  {:>6.0} MB/s  ratio {:.2}   CPU {:.2} s user + {:.2} s kernel",
+            mb / wall,
+            wall / base.wall.as_secs_f64(),
+            t.user,
+            t.system,
+        );
+    };
     println!("verify a whole marked copy against 100 recipients, best of {runs}");
     line("baseline: csv parse", best[0], best[0]);
     line("verify_csv, 100 recipients", best[1], best[0]);
+    line("verify_parquet, 100 recipients", best[2], best[0]);
+    line("verify_csv, every row twice", best[3], best[0]);
     if let Some(mb) = peak_mb() {
         println!("  peak memory while verifying (VmHWM): {mb:.0} MB");
     }
-    row_workflows(&key, &input, dir.path(), runs);
-    parquet_issue(&key, &policy, &input, dir.path(), runs);
 }
 
 /// Issuing from the roll converted to Parquet: one copy and eight copies in

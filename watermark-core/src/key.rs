@@ -112,11 +112,14 @@ impl MasterKey {
         derive(&self.bytes, "code positions", code.as_mut());
         let mut canary = Zeroizing::new([0u8; 32]);
         derive(&self.bytes, "canary rows", canary.as_mut());
+        let mut seal = Zeroizing::new([0u8; 32]);
+        derive(&self.bytes, "tally anchors", seal.as_mut());
         Subkeys {
             anchor: hmac::Hmac::<sha2::Sha256>::new_from_slice(anchor.as_ref())
                 .expect("HMAC takes keys of any length"),
             code,
             canary,
+            seal,
             id: self.id,
         }
     }
@@ -194,6 +197,9 @@ pub struct Subkeys {
     pub(crate) code: Zeroizing<[u8; 32]>,
     #[allow(dead_code)] // used by canary generation
     pub(crate) canary: Zeroizing<[u8; 32]>,
+    /// Seals the row anchors a detection tally keeps (see `Tally`), so
+    /// that a tally can travel without them.
+    pub(crate) seal: Zeroizing<[u8; 32]>,
     id: KeyId,
 }
 

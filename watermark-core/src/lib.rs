@@ -12,8 +12,20 @@
 //! score as high; it accuses only below the policy's threshold (1e-9 by
 //! default), whatever the leaker did to the sample.
 //!
+//! Verification can be split across threads, processes or machines: an
+//! [`Observer`] that reads any subset of a leak's rows (each with its row
+//! number in the whole leak) hands over a [`Tally`] ([`Observer::take`]),
+//! tallies merge in any order and grouping ([`Tally::merge`]), and
+//! [`Detector::finish`] turns the merged tally into the [`Attribution`] one
+//! observer reading every row in order would give, to the last digit. A
+//! tally serialises with serde and holds no row data, key material or
+//! canary value, so it can travel; tallies of another detector, or of the
+//! same row twice, are refused. The format adaptors verify this way on
+//! their own threads, and lend them to [`Detector::finish_with`] for the
+//! bounds.
+//!
 //! This crate is the scheme layer and does no I/O: no file system, clock,
-//! thread or format library. [`Embedder`] and [`Detector`] work on rows;
+//! thread or format library, and no global state. [`Embedder`] and [`Detector`] work on rows;
 //! canary generation ([`make_canaries_from_rows`]), policy suggestion
 //! ([`suggest_from_rows`]) and matching a leak to the master extract
 //! ([`verify_rows_with_master`]) read an extract as a [`RowSource`] of rows
@@ -81,8 +93,8 @@ mod suggest;
 
 pub use canary::{make_canaries_from_rows, CanaryList, CanaryRow};
 pub use detect::{
-    Attribution, ColumnCount, Detector, DetectorBuilder, Evidence, Observer, ReadBatch,
-    RecipientScore, RowReader, ScoreName, ScoreTried, BATCH_ROWS,
+    Attribution, ColumnCount, Detector, DetectorBuilder, Evidence, Job, Observer, RecipientScore,
+    ScoreName, ScoreTried, Tally,
 };
 pub use dictionary::{mx_address, TokenPlace, VariantGroup};
 pub use embed::{Embedder, EmbedderBuilder, PlacedCanaries, RowMarker};

@@ -2401,40 +2401,82 @@ where
 // ---------------------------------------------------------------------------
 // Verifying
 
+/// Rows a verification worker reads into one tally: a record batch, or a
+/// slice of a larger one.
+const VERIFY_ROWS: usize = 8192;
+
+/// Verifies a columnar leak on one thread per core: the calling thread
+/// reads record batches (cut to at most [`VERIFY_ROWS`] rows); worker
+/// threads render the columns detection reads as text and read the rows
+/// into a [`watermark_core::Tally`] each, which the calling thread merges.
+/// The attribution is the same whatever the number of threads.
 fn verify(
     detector: &Detector,
     source: Source,
+    threads: usize,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Attribution> {
     let names = source.names();
-    let mut observer = detector.bind(&names)?;
     let mut needed = vec![false; names.len()];
     for i in detector.fields_read(&names)? {
         needed[i] = true;
     }
+    let threads = crate::pipeline::threads(threads);
+    let observers = (0..threads)
+        .map(|_| detector.bind(&names))
+        .collect::<Result<Vec<_>>>()?;
+    let mut total = detector.bind(&names)?.take();
     let count = source.count.clone();
+    let mut batches = source.batches;
+    let mut pending: Option<RecordBatch> = None;
     let mut rows = 0u64;
     let mut since_report = 0u64;
-    for batch in source.batches {
-        let batch = batch?;
-        let texts = texts(&batch, &names, &needed).map_err(|e| shift_row(e, rows))?;
-        for k in 0..batch.num_rows() {
-            let row = rows + 1 + k as u64;
-            observer
-                .observe(row, |i| texts[i].get(k))
-                .map_err(|e| at_row(e, row))?;
-        }
-        rows += batch.num_rows() as u64;
-        since_report += batch.num_rows() as u64;
-        if since_report >= 8192 {
-            since_report = 0;
-            progress(Progress {
-                rows,
-                bytes: count.get(),
-            });
-        }
-    }
-    Ok(observer.finish())
+    let (names, needed) = (&names, &needed);
+    crate::pipeline::ordered(
+        "verifying rows",
+        observers,
+        |observer, (batch, before): (RecordBatch, u64)| {
+            let texts = texts(&batch, names, needed).map_err(|e| shift_row(e, before))?;
+            for k in 0..batch.num_rows() {
+                let row = before + 1 + k as u64;
+                observer
+                    .observe(row, |i| texts[i].get(k))
+                    .map_err(|e| at_row(e, row))?;
+            }
+            Ok((observer.take(), batch.num_rows() as u64))
+        },
+        || {
+            let batch = match pending.take() {
+                Some(batch) => batch,
+                None => match batches.next().transpose()? {
+                    Some(batch) => batch,
+                    None => return Ok(None),
+                },
+            };
+            let batch = if batch.num_rows() > VERIFY_ROWS {
+                pending = Some(batch.slice(VERIFY_ROWS, batch.num_rows() - VERIFY_ROWS));
+                batch.slice(0, VERIFY_ROWS)
+            } else {
+                batch
+            };
+            let before = rows;
+            rows += batch.num_rows() as u64;
+            Ok(Some((batch, before)))
+        },
+        |(tally, read)| {
+            total.merge(tally)?;
+            since_report += read;
+            if since_report >= 8192 {
+                since_report = 0;
+                progress(Progress {
+                    rows: total.rows_read(),
+                    bytes: count.get(),
+                });
+            }
+            Ok(())
+        },
+    )?;
+    detector.finish_with(total, &|jobs| crate::pipeline::run_jobs(threads, jobs))
 }
 
 /// Streams a leaked Parquet file into a detector and returns its
@@ -2446,7 +2488,7 @@ pub fn verify_parquet<R: Read + Seek + Send + 'static>(
     input: R,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Attribution> {
-    verify(detector, open_parquet(input, 8192)?, progress)
+    verify(detector, open_parquet(input, 8192)?, 0, progress)
 }
 
 /// [`verify_parquet`] for a leaked Arrow IPC file or stream.
@@ -2455,7 +2497,7 @@ pub fn verify_arrow_ipc<R: Read + Seek + 'static>(
     input: R,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Attribution> {
-    verify(detector, open_arrow_ipc(input)?, progress)
+    verify(detector, open_arrow_ipc(input)?, 0, progress)
 }
 
 // ---------------------------------------------------------------------------

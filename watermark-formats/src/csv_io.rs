@@ -8,7 +8,10 @@ use watermark_core::CanaryList;
 use watermark_core::MasterKey;
 use watermark_core::Policy;
 use watermark_core::Suggestion;
-use watermark_core::{Attribution, Detector, ReadBatch, RowReader, BATCH_ROWS};
+use watermark_core::{Attribution, Detector, Observer, Tally};
+
+/// Rows per batch a verification worker reads into one tally.
+const VERIFY_BATCH_ROWS: usize = 1024;
 use watermark_core::{Embedder, RowMarker};
 use watermark_core::{ExtraRows, MasterError, MasterMatch};
 use watermark_core::{Progress, RowBatch, RowSource};
@@ -1270,9 +1273,10 @@ pub struct VerifyOptions {
 }
 
 /// [`verify_csv`] with explicit options. The calling thread splits the input
-/// into records and counts each position once; worker threads find the
-/// rows' positions and score every recipient, in batches of rows taken back
-/// in order.
+/// into records; worker threads each read batches of rows into a
+/// [`Tally`] (finding the rows' positions and scoring every recipient),
+/// which the calling thread merges; the merged tally is finished with the
+/// bounds computed on the worker threads too.
 pub fn verify_csv_with<R: Read>(
     detector: &Detector,
     input: R,
@@ -1283,50 +1287,51 @@ pub fn verify_csv_with<R: Read>(
     let dialect = sniff(&mut input)?;
     let mut scan = Scanner::new(input, dialect);
     let names = scan.header(&mut Vec::new())?;
-    let mut observer = detector.bind(&names)?;
     let threads = crate::pipeline::threads(options.threads);
-    let readers = (0..threads).map(|_| observer.reader()).collect();
+    let observers = (0..threads)
+        .map(|_| detector.bind(&names))
+        .collect::<watermark_core::Result<Vec<_>>>()?;
+    let mut total = detector.bind(&names)?.take();
     let spare = std::cell::RefCell::new(Vec::<Batch>::new());
     let mut rows = 0u64;
     let mut eof = false;
     let names = &names;
     crate::pipeline::ordered(
         "verifying rows",
-        readers,
-        |reader, batch: Batch| {
-            let read = read_batch(reader, &batch, names, dialect.delimiter)?;
-            Ok((batch, read))
+        observers,
+        |observer, batch: Batch| {
+            let tally = read_batch(observer, &batch, names, dialect.delimiter)?;
+            Ok((batch, tally))
         },
         || {
             if eof {
                 return Ok(None);
             }
             let mut batch = Batch::reuse(&spare, rows + 1);
-            eof = !scan.fill(&mut batch, BATCH_ROWS)?;
+            eof = !scan.fill(&mut batch, VERIFY_BATCH_ROWS)?;
             if batch.records.is_empty() {
                 return Ok(None);
             }
             rows += batch.records.len() as u64;
             Ok(Some(batch))
         },
-        |(batch, read)| {
-            observer.absorb(read);
+        |(batch, tally)| {
+            total.merge(tally)?;
             batch.report(progress);
             spare.borrow_mut().push(batch);
             Ok(())
         },
     )?;
-    Ok(observer.finish())
+    detector.finish_with(total, &|jobs| crate::pipeline::run_jobs(threads, jobs))
 }
 
-/// Reads a batch of leak rows: a verification worker's job.
+/// Reads a batch of leak rows into a tally: a verification worker's job.
 fn read_batch(
-    reader: &mut RowReader<'_>,
+    observer: &mut Observer<'_>,
     batch: &Batch,
     names: &[String],
     delimiter: u8,
-) -> Result<ReadBatch> {
-    let mut out = reader.batch();
+) -> Result<Tally> {
     let mut values = Values::new(&batch.raw, &batch.unescaped);
     let mut scratch = Vec::with_capacity(names.len());
     for (k, rec) in batch.records.iter().enumerate() {
@@ -1340,11 +1345,11 @@ fn read_batch(
             &mut scratch,
         )?;
         values.record(rec, fields, row, names)?;
-        reader
-            .observe(&mut out, row, |i| values.get(fields, i))
+        observer
+            .observe(row, |i| values.get(fields, i))
             .map_err(|e| e.at_row(row, rec.line))?;
     }
-    Ok(out)
+    Ok(observer.take())
 }
 
 // ---------------------------------------------------------------------------

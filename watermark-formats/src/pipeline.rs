@@ -125,9 +125,50 @@ where
     })
 }
 
+/// Runs `jobs` on up to `threads` threads (the calling thread one of
+/// them), each taking the next job whenever it is free; returns when all
+/// have run. A job's panic is raised again here once every thread is done.
+pub(crate) fn run_jobs(threads: usize, jobs: Vec<watermark_core::Job<'_>>) {
+    let threads = threads.min(jobs.len()).max(1);
+    let queue = Mutex::new(jobs.into_iter());
+    let next = || queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+    let work = || {
+        while let Some(job) = next() {
+            job();
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(work);
+        }
+        work();
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_job_runs_once_whatever_the_threads() {
+        for threads in 1..=4 {
+            let runs: Vec<std::sync::atomic::AtomicUsize> = (0..50)
+                .map(|_| std::sync::atomic::AtomicUsize::new(0))
+                .collect();
+            let jobs: Vec<watermark_core::Job<'_>> = runs
+                .iter()
+                .map(|r| -> watermark_core::Job<'_> {
+                    Box::new(move || {
+                        r.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    })
+                })
+                .collect();
+            run_jobs(threads, jobs);
+            assert!(runs
+                .iter()
+                .all(|r| r.load(std::sync::atomic::Ordering::Relaxed) == 1));
+        }
+    }
 
     #[test]
     fn results_come_back_in_order_whatever_the_threads() {
