@@ -101,7 +101,8 @@ pub use embed::{Embedder, EmbedderBuilder, PlacedCanaries, RowMarker};
 pub use error::{bounded, Error, ErrorKind, LogDamage, Result};
 pub use key::{hex, unhex, KeyId, MasterKey, Subkeys, KEY_FILE_TAG};
 pub use master::{
-    verify_rows_with_master, ExtraRows, MasterError, MasterIndex, MasterLookup, MasterMatch,
+    verify_rows, verify_rows_with_master, ExtraRows, MasterError, MasterIndex, MasterLookup,
+    MasterMatch,
 };
 pub use normalize::{canonical_identity, fold};
 pub use policy::{

@@ -437,6 +437,30 @@ impl<'d> MasterIndex<'d> {
     }
 }
 
+/// Attributes a leak in any format: every row of `leak`, on this thread.
+///
+/// This is all a new leak format needs: an adaptor that yields its rows
+/// (a [`RowSource`]). The format adaptors' own verifications give the same
+/// attribution, read on several threads. The leak must have the identity
+/// columns; for one without them, see [`verify_rows_with_master`].
+/// `progress` is called every few thousand rows.
+pub fn verify_rows<S: RowSource>(
+    detector: &Detector,
+    mut leak: S,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Attribution> {
+    let names = leak.header().to_vec();
+    let mut observer = detector.bind(&names)?;
+    let mut batch = RowBatch::new();
+    for_each_row(
+        &mut leak,
+        &mut batch,
+        |at, row| observer.observe(at.row, |i| row.cell(i)),
+        progress,
+    )?;
+    Ok(observer.finish())
+}
+
 /// Attributes a leak in any format that may lack the identity columns,
 /// matching its rows to the master extract.
 ///

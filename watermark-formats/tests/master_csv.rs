@@ -3,10 +3,13 @@
 //! leak's and the master's rows.
 
 use watermark_core::{
-    Detector, Embedder, ErrorKind, ExtraRows, MasterError, MasterKey, MasterMatch, Policy,
-    Recipient,
+    verify_rows, Detector, Embedder, ErrorKind, ExtraRows, MasterError, MasterKey, MasterMatch,
+    Policy, Recipient,
 };
-use watermark_formats::{issue_csv, verify_csv, verify_csv_with_master};
+use watermark_formats::{
+    csv_to_parquet, issue_csv, verify_csv, verify_csv_with_master, verify_parquet, ColumnarRows,
+    ConvertOptions, CsvRows,
+};
 
 const POLICY: &str = r#"
 version = 1
@@ -257,4 +260,33 @@ fn errors_name_the_input_row_and_column() {
         MasterError::Extra(e) => assert_eq!(e.row(), Some(1), "{e}"),
         other => panic!("{other}"),
     }
+}
+
+/// A leak in any format is verified from its rows alone (`verify_rows` on a
+/// row source), with exactly the attribution of the format's own
+/// multi-threaded verification: a new leak format needs only its rows.
+#[test]
+fn rows_from_any_adaptor_verify_as_the_formats_own_verification() {
+    let policy = Policy::from_toml(POLICY).unwrap();
+    let d = detector(&policy);
+    let (_, copies) = issued(&policy);
+    let leak = project(&copies[2], &[2, 0, 3]);
+    let by_csv = verify_csv(&d, leak.as_bytes(), &mut |_| {}).unwrap();
+    assert_eq!(by_csv.accused[0].recipient, "r2");
+    let rows = CsvRows::new(leak.as_bytes()).unwrap();
+    assert_eq!(verify_rows(&d, rows, &mut |_| {}).unwrap(), by_csv);
+
+    let mut parquet = Vec::new();
+    csv_to_parquet(leak.as_bytes(), &mut parquet, ConvertOptions::default()).unwrap();
+    let by_parquet =
+        verify_parquet(&d, std::io::Cursor::new(parquet.clone()), &mut |_| {}).unwrap();
+    let rows = ColumnarRows::parquet(std::io::Cursor::new(parquet)).unwrap();
+    assert_eq!(verify_rows(&d, rows, &mut |_| {}).unwrap(), by_parquet);
+    assert_eq!(by_parquet.accused, by_csv.accused);
+
+    // A leak without the identity columns is refused, naming the column.
+    let no_identity = project(&copies[2], &[2, 3]);
+    let rows = CsvRows::new(no_identity.as_bytes()).unwrap();
+    let err = verify_rows(&d, rows, &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("CURP"), "{err}");
 }
