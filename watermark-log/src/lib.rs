@@ -26,17 +26,13 @@ use tlog::Hash;
 
 /// Lower-case hex of a hash.
 pub fn hash_hex(hash: &Hash) -> String {
-    hash.iter().map(|b| format!("{b:02x}")).collect()
+    watermark_core::hex(hash)
 }
 
 /// Parses 64 lower-case hex digits into a hash.
 pub fn hash_from_hex(s: &str) -> Option<Hash> {
-    if s.len() != 64 || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    if !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         return None;
     }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
+    watermark_core::unhex(s)?.try_into().ok()
 }
