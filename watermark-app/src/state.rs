@@ -109,6 +109,13 @@ impl State {
                     dir.display()
                 )));
             }
+        } else if dir.is_dir() {
+            // Made between the two looks: another run's rename won.
+            return Err(Error::state(format!(
+                "{} was made by another `watermark init` running at the same time; this run \
+                 made no state",
+                dir.display()
+            )));
         } else if dir.exists() {
             return Err(Error::state(format!(
                 "{} exists and is not a directory",
