@@ -706,6 +706,7 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
         threshold: None,
         investigator,
         master: None,
+        encoding: None,
     };
     let state = app.state().map_err(|e| {
         tracing::error!(error = %e, "opening the state");

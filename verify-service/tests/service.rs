@@ -69,6 +69,7 @@ async fn a_leak_names_its_recipient_and_the_log_names_the_investigator() {
             threshold: None,
             investigator: "cli-comparison".into(),
             master: None,
+            encoding: None,
         },
         support::QUIET,
     )

@@ -41,7 +41,7 @@ use watermark_formats::reexport::arrow_schema::Schema;
 use watermark_formats::{
     convert_columnar, csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_csv, issue_parquet,
     verify_arrow_ipc, verify_csv, verify_parquet, ColumnarRows, ConvertOptions, CsvRows, Format,
-    HashingReader, IssueOptions, IssueSummary,
+    HashingReader, IssueOptions, IssueSummary, Reading, ReceiveOptions, Received,
 };
 
 use crate::error::{fail, Blame as _};
@@ -536,27 +536,87 @@ pub fn schema_change(a: &Schema, b: &Schema) -> Option<String> {
 
 /// A leaked file or a master extract as `verify` reads it: its format, from
 /// its first bytes, and for Parquet and Arrow IPC (whose readers seek) the
-/// BLAKE3 of its bytes, computed once beforehand.
+/// BLAKE3 of its bytes, computed once beforehand. A file that is not one
+/// UTF-8 CSV with its header nor one columnar file (compressed, in another
+/// text encoding, JSON, an archive, a workbook, a table without its header)
+/// is read through [`Received`], and hashed beforehand too: its digest is
+/// always that of the bytes received.
 #[derive(Debug)]
 pub struct VerifyFile {
     format: FileFormat,
     blake3: Option<(String, u64)>,
+    received: Option<Received>,
+    reading: Reading,
 }
 
 impl VerifyFile {
     /// Tells the file's format, and hashes a columnar one.
     pub fn new(path: &Path, reporter: impl Reporter) -> Result<VerifyFile> {
-        let format = FileFormat::detect(path)?;
-        let blake3 = match format.columnar() {
-            None => None,
-            Some(_) => Some(blake3_file(path, reporter)?),
-        };
-        Ok(VerifyFile { format, blake3 })
+        Self::with_options(path, &ReceiveOptions::default(), reporter)
     }
 
-    /// The file's format.
+    /// [`VerifyFile::new`], reading the file as `options` say (its text
+    /// encoding, the policies' columns, the issued extracts' headers).
+    pub fn with_options(
+        path: &Path,
+        options: &ReceiveOptions,
+        reporter: impl Reporter,
+    ) -> Result<VerifyFile> {
+        let first = {
+            let (mut file, _) = open(path)?;
+            first_bytes(&mut file)
+                .with_context(|| format!("reading {}", path.display()))
+                .input()?
+        };
+        if !watermark_formats::is_container(&first) {
+            let format = FileFormat::detect(path)?;
+            if format.columnar().is_some() {
+                let label = serde_json::to_value(format)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                return Ok(VerifyFile {
+                    format,
+                    blake3: Some(blake3_file(path, reporter)?),
+                    received: None,
+                    reading: Reading {
+                        format: label,
+                        encoding: None,
+                        tables: Vec::new(),
+                        skipped: Vec::new(),
+                        header_supplied: None,
+                    },
+                });
+            }
+        }
+        let received = Received::prepare(path, options)
+            .with_context(|| path.display().to_string())
+            .input()?;
+        let reading = received.reading().clone();
+        if received.is_direct() && reading.format == "csv" {
+            return Ok(VerifyFile {
+                format: FileFormat::Csv,
+                blake3: None,
+                received: None,
+                reading,
+            });
+        }
+        Ok(VerifyFile {
+            format: FileFormat::Csv,
+            blake3: Some(blake3_file(path, reporter)?),
+            received: Some(received),
+            reading,
+        })
+    }
+
+    /// The file's format (CSV for anything read as rows of text).
     pub fn format(&self) -> FileFormat {
         self.format
+    }
+
+    /// What the file was read as: format, encoding, tables.
+    pub fn reading(&self) -> &Reading {
+        &self.reading
     }
 
     fn columnar_blake3(&self) -> (String, u64) {
@@ -565,15 +625,21 @@ impl VerifyFile {
 
     /// `file`, opened on this file, to verify: a CSV is hashed as it is
     /// read, a columnar file read with the library's own reader.
-    pub fn open(&self, file: File, bar: &Arc<dyn ProgressSink>) -> Input {
-        match self.format.columnar() {
+    pub fn open(&self, file: File, bar: &Arc<dyn ProgressSink>) -> watermark_core::Result<Input> {
+        if let Some(received) = &self.received {
+            return Ok(Input(InputKind::Rows {
+                rows: received.open()?,
+                blake3: self.columnar_blake3(),
+            }));
+        }
+        Ok(match self.format.columnar() {
             None => csv_input(file, bar),
             Some(format) => Input(InputKind::Columnar {
                 format,
                 file: Some(Progressed::new(file, bar.clone())),
                 blake3: self.columnar_blake3(),
             }),
-        }
+        })
     }
 
     /// `file`, opened on this file, as rows of text (see [`RowSource`]): a
@@ -583,6 +649,12 @@ impl VerifyFile {
         file: File,
         bar: &Arc<dyn ProgressSink>,
     ) -> watermark_core::Result<Input> {
+        if let Some(received) = &self.received {
+            return Ok(Input(InputKind::Rows {
+                rows: received.open()?,
+                blake3: self.columnar_blake3(),
+            }));
+        }
         Ok(match self.format.columnar() {
             None => Input(InputKind::CsvRows(Box::new(CsvRows::new(
                 HashingReader::new(Box::new(Progressed::new(file, bar.clone())) as Box<dyn Read>),
@@ -618,6 +690,10 @@ enum InputKind {
         rows: ColumnarRows,
         blake3: (String, u64),
     },
+    Rows {
+        rows: Box<dyn RowSource>,
+        blake3: (String, u64),
+    },
 }
 
 impl std::fmt::Debug for InputKind {
@@ -627,6 +703,7 @@ impl std::fmt::Debug for InputKind {
             InputKind::Columnar { format, .. } => write!(f, "Columnar({format})"),
             InputKind::CsvRows(_) => f.write_str("CsvRows"),
             InputKind::ColumnarRows { .. } => f.write_str("ColumnarRows"),
+            InputKind::Rows { .. } => f.write_str("Rows"),
         }
     }
 }
@@ -651,6 +728,9 @@ impl Input {
                     _ => verify_arrow_ipc(detector, file, &mut |_| {}),
                 }
             }
+            InputKind::Rows { rows, .. } => {
+                watermark_core::verify_rows(detector, &mut **rows, &mut |_| {})
+            }
             InputKind::CsvRows(_) | InputKind::ColumnarRows { .. } => Err(read_already()),
         }
     }
@@ -661,9 +741,9 @@ impl Input {
         match &self.0 {
             InputKind::Csv(reader) => reader.digest(),
             InputKind::CsvRows(rows) => rows.get_ref().digest(),
-            InputKind::Columnar { blake3, .. } | InputKind::ColumnarRows { blake3, .. } => {
-                blake3.clone()
-            }
+            InputKind::Columnar { blake3, .. }
+            | InputKind::ColumnarRows { blake3, .. }
+            | InputKind::Rows { blake3, .. } => blake3.clone(),
         }
     }
 }
@@ -675,6 +755,7 @@ impl RowSource for Input {
         match &self.0 {
             InputKind::CsvRows(rows) => rows.header(),
             InputKind::ColumnarRows { rows, .. } => RowSource::header(rows),
+            InputKind::Rows { rows, .. } => rows.header(),
             InputKind::Csv(_) | InputKind::Columnar { .. } => &[],
         }
     }
@@ -683,6 +764,7 @@ impl RowSource for Input {
         match &mut self.0 {
             InputKind::CsvRows(rows) => rows.next_batch(batch, limit),
             InputKind::ColumnarRows { rows, .. } => rows.next_batch(batch, limit),
+            InputKind::Rows { rows, .. } => rows.next_batch(batch, limit),
             InputKind::Csv(_) | InputKind::Columnar { .. } => Err(Error::from(ErrorKind::Io {
                 context: "reading rows".into(),
                 source: io::Error::other("a file opened to verify is not read as rows"),
@@ -694,6 +776,7 @@ impl RowSource for Input {
         match &self.0 {
             InputKind::CsvRows(rows) => rows.bytes_read(),
             InputKind::ColumnarRows { rows, .. } => rows.bytes_read(),
+            InputKind::Rows { rows, .. } => rows.bytes_read(),
             InputKind::Csv(_) | InputKind::Columnar { .. } => 0,
         }
     }

@@ -43,6 +43,9 @@ pub struct Settings {
     pub format: Option<FileFormat>,
     /// The witness list; `None` for STATE/witnesses.toml, if there is one.
     pub witnesses: Option<PathBuf>,
+    /// The text encoding of a CSV extract, instead of telling it from its
+    /// bytes; copies are written in the extract's encoding.
+    pub encoding: Option<watermark_formats::TextEncoding>,
 }
 
 /// One copy written.

@@ -21,7 +21,7 @@ use watermark_core::{
     verify_rows_with_master, Attribution, ColumnCount, Detector, Error, ErrorKind, ExtraRows,
     MasterError, MasterMatch, RecipientScore,
 };
-use watermark_formats::HashingReader;
+use watermark_formats::{HashingReader, ReceiveOptions, Reading, TextEncoding};
 use watermark_log::{hash_hex, AccusedRecord, Entry, Receipt, VerifyEntry};
 
 use crate::error::{fail, Blame as _};
@@ -34,7 +34,9 @@ use crate::{hidden, now_rfc3339, Fault, Reporter, Result, State};
 pub struct Settings {
     /// The state directory.
     pub state: PathBuf,
-    /// The leaked file: CSV, Parquet or Arrow IPC, told by its first bytes.
+    /// The leaked file, told by its bytes: CSV or TSV in any common text
+    /// encoding, JSON, NDJSON, Parquet, Arrow IPC, a workbook or a zip
+    /// archive of them, any of them compressed; `-` for standard input.
     pub leaked: PathBuf,
     /// Accuse only below this bound instead of the policy's threshold.
     pub threshold: Option<f64>,
@@ -42,6 +44,9 @@ pub struct Settings {
     pub investigator: String,
     /// The master extract, to match rows of a leak without identity columns.
     pub master: Option<PathBuf>,
+    /// The text encoding of the leak's text, instead of telling it from
+    /// its bytes.
+    pub encoding: Option<TextEncoding>,
 }
 
 /// The log entries of one accused recipient's copies.
@@ -81,6 +86,10 @@ pub struct Leak {
     pub blake3: String,
     /// The file's size in bytes.
     pub bytes: u64,
+    /// What it was read as: its format and text encoding, the archive
+    /// members or sheets read and skipped.
+    #[serde(flatten)]
+    pub read: Reading,
 }
 
 /// The master extract the leak's rows were matched to (`--master`).
@@ -146,6 +155,17 @@ fn blake3_of(path: &Path) -> Result<String> {
         .with_context(|| format!("reading {}", path.display()))
         .input()?;
     Ok(input.digest().0)
+}
+
+/// Standard input, copied to an unnamed temporary file.
+fn spool_stdin() -> Result<tempfile::NamedTempFile> {
+    let mut spooled = tempfile::NamedTempFile::new()
+        .context("creating a temporary file for standard input")
+        .server()?;
+    std::io::copy(&mut std::io::stdin().lock(), spooled.as_file_mut())
+        .context("reading standard input")
+        .input()?;
+    Ok(spooled)
 }
 
 /// Copies that could not be compared with the file, and why.
@@ -306,10 +326,50 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
         );
     }
     let comparisons: u64 = groups.values().map(|g| g.len() as u64).sum();
-    // CSV, Parquet or Arrow IPC, told by the first bytes.
-    let leak_source = VerifyFile::new(&settings.leaked, reporter)?;
+    // Standard input is spooled to an unnamed temporary file (hashed as
+    // it is, by the same pass as any file), then read like any file.
+    let spooled;
+    let leaked: &Path = if settings.leaked.as_os_str() == "-" {
+        spooled = spool_stdin()?;
+        spooled.path()
+    } else {
+        &settings.leaked
+    };
+    // The policies' columns, and the extracts' headers (from their canary
+    // lists), to pick a workbook's sheets and read a table without its header.
+    let mut options = ReceiveOptions {
+        encoding: settings.encoding,
+        ..ReceiveOptions::default()
+    };
+    for (_, digest) in groups.keys() {
+        let policy = state.policy(digest).server()?;
+        for c in policy
+            .identity
+            .iter()
+            .chain(policy.carriers.iter().map(|c| &c.column))
+        {
+            if !options.columns.contains(c) {
+                options.columns.push(c.clone());
+            }
+        }
+        for list in state.canary_lists(&attribution_log, digest).server()? {
+            let header = list.header().to_vec();
+            if !header.is_empty() && !options.known_headers.contains(&header) {
+                options.known_headers.push(header);
+            }
+        }
+    }
+    // Told by its bytes: see `VerifyFile`.
+    let leak_source = VerifyFile::with_options(leaked, &options, reporter)?;
     let master_source = match &settings.master {
-        Some(m) => Some(VerifyFile::new(m, reporter)?),
+        Some(m) => Some(VerifyFile::with_options(
+            m,
+            &ReceiveOptions {
+                encoding: None,
+                ..options.clone()
+            },
+            reporter,
+        )?),
         None => None,
     };
     let mut attributions: Vec<Attribution> = Vec::new();
@@ -347,7 +407,7 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
             _ => Fault::Server,
         };
         let detector = builder.build().map_err(|e| crate::Error::new(fault, e))?;
-        let file = File::open(&settings.leaked)
+        let file = File::open(leaked)
             .with_context(|| format!("opening {}", settings.leaked.display()))
             .input()?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -359,7 +419,10 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
         let attribution = match &settings.master {
             None => {
                 let bar = reporter.progress(size, "verifying");
-                input = leak_source.open(file, &bar);
+                input = leak_source
+                    .open(file, &bar)
+                    .with_context(|| settings.leaked.display().to_string())
+                    .input()?;
                 let result = input.verify(&detector);
                 bar.finish();
                 match result {
@@ -453,6 +516,7 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
             file: settings.leaked.clone(),
             blake3,
             bytes,
+            read: leak_source.reading().clone(),
         });
         attributions.push(attribution);
     }
@@ -610,6 +674,8 @@ fn record(
         investigator: settings.investigator.clone(),
         leak_blake3: leak.blake3.clone(),
         leak_bytes: leak.bytes,
+        leak_format: Some(leak.read.format.clone()),
+        leak_encoding: leak.read.encoding.clone(),
         rows_read: first.rows_read,
         positions_read,
         comparisons,

@@ -289,6 +289,8 @@ fn tlog_interop_real_log_storage() {
                     investigator: format!("investigator-{n}"),
                     leak_blake3: blake3::hash(&n.to_be_bytes()).to_hex().to_string(),
                     leak_bytes: n * 100,
+                    leak_format: None,
+                    leak_encoding: None,
                     rows_read: n,
                     positions_read: 3 * n,
                     comparisons: 2,

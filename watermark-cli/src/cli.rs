@@ -150,6 +150,11 @@ pub struct IssueArgs {
     /// The copies' format (default: the input's).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
+    /// The text encoding of a CSV or JSON file, instead of telling it from its bytes (a
+    /// byte-order mark, else UTF-8 if it is valid, else Windows-1252). Latin-1 is read as
+    /// Windows-1252.
+    #[arg(long, value_name = "ENCODING", value_parser = ["utf-8", "utf-16le", "utf-16be", "windows-1252", "latin-1"])]
+    pub encoding: Option<String>,
     /// Replace copies that already exist in OUT.
     #[arg(long)]
     pub force: bool,
@@ -219,6 +224,11 @@ pub struct VerifyArgs {
     /// that lack identity columns to it on the columns that survived.
     #[arg(long, value_name = "FILE")]
     pub master: Option<PathBuf>,
+    /// The text encoding of a CSV or JSON file, instead of telling it from its bytes (a
+    /// byte-order mark, else UTF-8 if it is valid, else Windows-1252). Latin-1 is read as
+    /// Windows-1252.
+    #[arg(long, value_name = "ENCODING", value_parser = ["utf-8", "utf-16le", "utf-16be", "windows-1252", "latin-1"])]
+    pub encoding: Option<String>,
     /// Print a JSON document instead of text.
     #[arg(long)]
     pub json: bool,

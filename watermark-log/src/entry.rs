@@ -102,6 +102,15 @@ pub struct VerifyEntry {
     pub leak_blake3: String,
     /// Size of the leaked file in bytes.
     pub leak_bytes: u64,
+    /// The format the leak was read as (`csv`, `csv.gz`, `xlsx`, `zip`,
+    /// `ndjson`...), when recorded: entries written before it was are
+    /// without it, and keep their encoding and hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leak_format: Option<String>,
+    /// The text encoding the leak's text was read in (`utf-8`,
+    /// `windows-1252`, `utf-16le`...), when it has text and it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leak_encoding: Option<String>,
     /// Data rows read.
     pub rows_read: u64,
     /// Distinct marked positions read.
@@ -349,6 +358,8 @@ mod tests {
             investigator: "Ana Pérez".into(),
             leak_blake3: "d".repeat(64),
             leak_bytes: 5000,
+            leak_format: None,
+            leak_encoding: None,
             rows_read: 60,
             positions_read: 144,
             comparisons: 3,

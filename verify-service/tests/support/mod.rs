@@ -69,6 +69,7 @@ pub fn make_fixture(dir: &Path, rows: usize, recipients: usize, leak_rows: usize
             force: false,
             format: None,
             witnesses: None,
+            encoding: None,
         },
         QUIET,
     )

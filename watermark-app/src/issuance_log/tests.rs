@@ -35,6 +35,8 @@ fn verification(accused: &[(&str, u32)]) -> Entry {
         investigator: "auditor-1".into(),
         leak_blake3: "e".repeat(64),
         leak_bytes: 5000,
+        leak_format: None,
+        leak_encoding: None,
         rows_read: 60,
         positions_read: 144,
         comparisons: 3,

@@ -62,6 +62,8 @@ fn sample(signer: &Signer) -> Report {
         investigator: "fiscal<ia>-7".into(),
         leak_blake3: "e".repeat(64),
         leak_bytes: 5000,
+        leak_format: None,
+        leak_encoding: None,
         rows_read: 60,
         positions_read: 144,
         comparisons: 2,

@@ -129,6 +129,7 @@ pub fn run(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
             force: false,
             format: None,
             witnesses: None,
+            encoding: None,
         },
         step,
     )?;
@@ -164,6 +165,7 @@ pub fn run(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
             threshold: None,
             investigator: "demo".to_string(),
             master: None,
+            encoding: None,
         },
         step,
     )?;

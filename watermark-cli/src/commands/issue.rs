@@ -17,6 +17,10 @@ impl From<IssueArgs> for Settings {
             force: a.force,
             format: a.format.map(FileFormat::from),
             witnesses: a.witnesses.witnesses,
+            encoding: a
+                .encoding
+                .as_deref()
+                .and_then(watermark_formats::TextEncoding::from_label),
         }
     }
 }

@@ -20,6 +20,10 @@ impl From<VerifyArgs> for Settings {
             threshold: a.threshold,
             investigator,
             master: a.master,
+            encoding: a
+                .encoding
+                .as_deref()
+                .and_then(watermark_formats::TextEncoding::from_label),
         }
     }
 }
