@@ -40,8 +40,9 @@ use watermark_core::{
 use watermark_formats::reexport::arrow_schema::Schema;
 use watermark_formats::{
     convert_columnar, csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_csv, issue_parquet,
-    verify_arrow_ipc, verify_csv, verify_parquet, ColumnarRows, ConvertOptions, CsvRows, Format,
-    HashingReader, IssueOptions, IssueSummary, Reading, ReceiveOptions, Received,
+    verify_arrow_ipc, verify_csv, verify_parquet, ColumnarRows, ConvertOptions, CsvRows,
+    DecodingReader, EncodingWriter, Format, HashingReader, IssueOptions, IssueSummary, Reading,
+    ReceiveOptions, Received, TextEncoding,
 };
 
 use crate::error::{fail, Blame as _};
@@ -228,9 +229,26 @@ pub fn blake3_file(path: &Path, reporter: impl Reporter) -> Result<(String, u64)
 /// An extract in any format as rows of text (see [`RowSource`]), for the
 /// workflows that read rows: canaries, `policy suggest`, the master extract.
 /// `bar` follows the bytes read.
+///
+/// A CSV's text encoding is told from its bytes (see
+/// [`TextEncoding::detect`]); [`open_rows_in`] takes it.
 pub fn open_rows(
     path: &Path,
     format: FileFormat,
+    bar: &Arc<dyn ProgressSink>,
+) -> watermark_core::Result<Box<dyn RowSource>> {
+    let encoding = match format {
+        FileFormat::Csv => TextEncoding::detect(path)?,
+        _ => TextEncoding::Utf8,
+    };
+    open_rows_in(path, format, encoding, bar)
+}
+
+/// [`open_rows`], a CSV read in `encoding`.
+pub fn open_rows_in(
+    path: &Path,
+    format: FileFormat,
+    encoding: TextEncoding,
     bar: &Arc<dyn ProgressSink>,
 ) -> watermark_core::Result<Box<dyn RowSource>> {
     let file = File::open(path).map_err(|source| {
@@ -240,6 +258,10 @@ pub fn open_rows(
         })
     })?;
     Ok(match format.columnar() {
+        None if encoding != TextEncoding::Utf8 => Box::new(CsvRows::new(DecodingReader::new(
+            Progressed::new(file, bar.clone()),
+            encoding,
+        ))?),
         None => Box::new(CsvRows::new(Progressed::new(file, bar.clone()))?),
         Some(columnar) => Box::new(ColumnarRows::open(
             columnar,
@@ -248,13 +270,33 @@ pub fn open_rows(
     })
 }
 
-/// The canary list of an extract in any format: four passes over it.
+/// The canary list of an extract in any format: four passes over it (and
+/// one to tell a CSV's text encoding).
 pub fn make_canaries_of(
     key: &MasterKey,
     policy: &Policy,
     input_blake3: &str,
     input: &Path,
     format: FileFormat,
+    reporter: impl Reporter,
+) -> Result<CanaryList> {
+    let encoding = match format {
+        FileFormat::Csv => TextEncoding::detect(input)
+            .with_context(|| input.display().to_string())
+            .input()?,
+        _ => TextEncoding::Utf8,
+    };
+    make_canaries_in(key, policy, input_blake3, input, format, encoding, reporter)
+}
+
+/// [`make_canaries_of`], a CSV read in `encoding`.
+pub fn make_canaries_in(
+    key: &MasterKey,
+    policy: &Policy,
+    input_blake3: &str,
+    input: &Path,
+    format: FileFormat,
+    encoding: TextEncoding,
     reporter: impl Reporter,
 ) -> Result<CanaryList> {
     let (_, size) = open(input)?;
@@ -265,7 +307,7 @@ pub fn make_canaries_of(
         key,
         policy,
         input_blake3,
-        || open_rows(input, format, &hidden),
+        || open_rows_in(input, format, encoding, &hidden),
         &mut |pass, progress| {
             bar.set_position(u64::from(pass - 1) * size + progress.bytes.min(size))
         },
@@ -299,8 +341,10 @@ pub fn conversion_note(from: FileFormat, to: FileFormat) -> Option<String> {
     })
 }
 
-/// Writes every recipient's copy of `input` (in `from`) in `to` into
-/// `outputs`, in the order of `embedder.recipients()`. Returns the summary
+/// Writes every recipient's copy of `input` (in `from`, a CSV's text in
+/// `encoding`) in `to` into `outputs`, in the order of
+/// `embedder.recipients()`. CSV copies of a CSV are written in its
+/// encoding (a character the encoding cannot write is an error). Returns the summary
 /// and the input's BLAKE3 over its bytes: `known_blake3` if given (the
 /// caller hashed the file already), else computed, in its own pass for
 /// Parquet and Arrow IPC inputs (their readers seek). A conversion is
@@ -316,6 +360,7 @@ pub fn issue_copies<W: Write + Send>(
     input: &Path,
     from: FileFormat,
     to: FileFormat,
+    encoding: TextEncoding,
     known_blake3: Option<String>,
     scratch_dir: &Path,
     outputs: Vec<W>,
@@ -340,6 +385,37 @@ pub fn issue_copies<W: Write + Send>(
             .server()
     };
     match (from.columnar(), to.columnar()) {
+        (None, None) if encoding != TextEncoding::Utf8 => {
+            let (file, size) = open(input)?;
+            let bar = reporter.progress(size, "issuing");
+            let mut reader = DecodingReader::new(
+                HashingReader::new(Progressed::new(file, bar.clone())),
+                encoding,
+            );
+            let outputs = outputs
+                .into_iter()
+                .map(|w| EncodingWriter::new(w, encoding))
+                .collect();
+            let summary = issue_csv(embedder, &mut reader, outputs, &mut |_| {})
+                .with_context(name)
+                .input()?;
+            bar.finish();
+            let outputs = summary
+                .outputs
+                .into_iter()
+                .map(EncodingWriter::finish)
+                .collect::<io::Result<Vec<W>>>()
+                .with_context(name)
+                .input()?;
+            let summary = IssueSummary {
+                rows: summary.rows,
+                slots_marked: summary.slots_marked,
+                dialect: summary.dialect,
+                canaries: summary.canaries,
+                outputs,
+            };
+            Ok((summary, reader.get_ref().digest().0))
+        }
         (None, None) => {
             let (file, size) = open(input)?;
             let bar = reporter.progress(size, "issuing");
@@ -355,21 +431,26 @@ pub fn issue_copies<W: Write + Send>(
             let (file, size) = open(input)?;
             let bar = reporter.progress(size, &format!("converting to {to}"));
             let mut reader = HashingReader::new(Progressed::new(file, bar.clone()));
+            let mut decoded;
+            let text: &mut dyn Read = if encoding == TextEncoding::Utf8 {
+                &mut reader
+            } else {
+                decoded = DecodingReader::new(&mut reader, encoding);
+                &mut decoded
+            };
             let mut converted = scratch()?;
             let options = ConvertOptions {
                 ipc_stream: to == FileFormat::ArrowStream,
                 ..ConvertOptions::default()
             };
             match target {
-                Format::Parquet => csv_to_parquet(&mut reader, &mut converted, options),
-                _ => csv_to_arrow_ipc(&mut reader, &mut converted, options),
+                Format::Parquet => csv_to_parquet(&mut *text, &mut converted, options),
+                _ => csv_to_arrow_ipc(&mut *text, &mut converted, options),
             }
             .with_context(name)
             .input()?;
             // The CSV reader stops at the end of the file; make sure of it.
-            io::copy(&mut reader, &mut io::sink())
-                .with_context(name)
-                .input()?;
+            io::copy(text, &mut io::sink()).with_context(name).input()?;
             bar.finish();
             let summary = issue_columnar(embedder, target, converted, outputs, reporter)
                 .with_context(name)

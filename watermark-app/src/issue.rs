@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use serde::Serialize;
 use watermark_core::{validate_recipient_id, CanaryList, Embedder, ErrorKind, Policy};
-use watermark_formats::HashingWriter;
+use watermark_formats::{HashingWriter, TextEncoding};
 use watermark_log::{CodeRecord, IssueEntry};
 
 use crate::error::{fail, Blame as _};
@@ -248,6 +248,15 @@ pub fn run(settings: &Settings, reporter: impl Reporter) -> Result<Report> {
     })?;
     let input_format = FileFormat::detect(&settings.input)?;
     let format = settings.format.unwrap_or(input_format);
+    // A CSV's text encoding, told by its bytes unless given: its copies are
+    // written in it.
+    let encoding = match (input_format, settings.encoding) {
+        (FileFormat::Csv, Some(e)) => e,
+        (FileFormat::Csv, None) => TextEncoding::detect(&settings.input)
+            .with_context(|| settings.input.display().to_string())
+            .input()?,
+        _ => TextEncoding::Utf8,
+    };
 
     if !settings.force {
         if let Some(existing) = recipients
@@ -296,6 +305,7 @@ pub fn run(settings: &Settings, reporter: impl Reporter) -> Result<Report> {
             &policy_digest,
             settings,
             input_format,
+            encoding,
             reporter,
         )?);
     }
@@ -317,6 +327,7 @@ pub fn run(settings: &Settings, reporter: impl Reporter) -> Result<Report> {
         &settings.input,
         input_format,
         format,
+        encoding,
         // The canary pass hashed the input already.
         embedder.canary_list().map(|l| l.input_blake3().to_owned()),
         pending.out_dir(),
@@ -424,6 +435,7 @@ fn canaries_for(
     policy_digest: &str,
     settings: &Settings,
     input_format: FileFormat,
+    encoding: TextEncoding,
     reporter: &dyn Reporter,
 ) -> Result<CanaryList> {
     let (digest, _) = formats::blake3_file(&settings.input, reporter)?;
@@ -434,12 +446,13 @@ fn canaries_for(
         return Ok(list);
     }
     // Three passes over the extract, shown as one bar.
-    let list = formats::make_canaries_of(
+    let list = formats::make_canaries_in(
         key,
         policy,
         &digest,
         &settings.input,
         input_format,
+        encoding,
         reporter,
     )?;
     state.store_canaries(lock, &list).server()?;

@@ -21,7 +21,7 @@ use watermark_core::{
     verify_rows_with_master, Attribution, ColumnCount, Detector, Error, ErrorKind, ExtraRows,
     MasterError, MasterMatch, RecipientScore,
 };
-use watermark_formats::{HashingReader, ReceiveOptions, Reading, TextEncoding};
+use watermark_formats::{HashingReader, Reading, ReceiveOptions, TextEncoding};
 use watermark_log::{hash_hex, AccusedRecord, Entry, Receipt, VerifyEntry};
 
 use crate::error::{fail, Blame as _};

@@ -63,7 +63,13 @@ fn records(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
     (header, all)
 }
 
-fn csv_text(header: &[String], rows: &[Vec<String>], delimiter: u8, crlf: bool, with_header: bool) -> String {
+fn csv_text(
+    header: &[String],
+    rows: &[Vec<String>],
+    delimiter: u8,
+    crlf: bool,
+    with_header: bool,
+) -> String {
     let mut w = csv::WriterBuilder::new()
         .delimiter(delimiter)
         .terminator(if crlf {
@@ -196,8 +202,7 @@ fn ods(table: &[Vec<String>]) -> Vec<u8> {
     let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     z.start_file(
         "mimetype",
-        zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Stored),
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored),
     )
     .unwrap();
     z.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
@@ -292,7 +297,12 @@ fn a_leak_in_any_format_received_names_its_recipient_with_the_digest_of_the_byte
     let cases: Vec<(&str, Vec<u8>, &str, Option<&str>)> = vec![
         ("leak.xlsx", xlsx(&table, false), "xlsx", None),
         ("leak.ods", ods(&table), "ods", None),
-        ("leak.csv.gz", gzip(plain.as_bytes()), "csv.gz", Some("utf-8")),
+        (
+            "leak.csv.gz",
+            gzip(plain.as_bytes()),
+            "csv.gz",
+            Some("utf-8"),
+        ),
         (
             "leak.csv.zst",
             zstd::encode_all(plain.as_bytes(), 3).unwrap(),
@@ -356,7 +366,10 @@ fn a_leak_in_any_format_received_names_its_recipient_with_the_digest_of_the_byte
                 assert_eq!(report["leak"]["skipped"][0]["name"], "Notas", "{name}");
             }
             "leak.zip" => {
-                assert_eq!(report["leak"]["tables"], serde_json::json!(["padron/leak.csv"]));
+                assert_eq!(
+                    report["leak"]["tables"],
+                    serde_json::json!(["padron/leak.csv"])
+                );
                 let skipped: Vec<&str> = report["leak"]["skipped"]
                     .as_array()
                     .unwrap()
@@ -439,17 +452,29 @@ fn archive_bombs_path_tricks_huge_workbooks_and_cut_short_files_are_refused_quic
             zip_of(&[("/tmp/padron.csv", &copy)]),
             "points outside the archive",
         ),
-        ("huge.xlsx", {
-            let (header, rows) = records(&String::from_utf8(copy.clone()).unwrap());
-            let mut table = vec![header];
-            table.extend(rows);
-            xlsx(&table, true)
-        }, "decompression bomb"),
-        ("cut.csv.gz", {
-            let g = gzip(&copy);
-            g[..g.len() / 2].to_vec()
-        }, "cut short"),
-        ("gz-bomb.csv.gz", gzip(&vec![b'1'; 256 << 20]), "decompression bomb"),
+        (
+            "huge.xlsx",
+            {
+                let (header, rows) = records(&String::from_utf8(copy.clone()).unwrap());
+                let mut table = vec![header];
+                table.extend(rows);
+                xlsx(&table, true)
+            },
+            "decompression bomb",
+        ),
+        (
+            "cut.csv.gz",
+            {
+                let g = gzip(&copy);
+                g[..g.len() / 2].to_vec()
+            },
+            "cut short",
+        ),
+        (
+            "gz-bomb.csv.gz",
+            gzip(&vec![b'1'; 256 << 20]),
+            "decompression bomb",
+        ),
     ];
     for (name, bytes, message) in cases {
         std::fs::write(s.p(name), &bytes).unwrap();
@@ -461,4 +486,98 @@ fn archive_bombs_path_tricks_huge_workbooks_and_cut_short_files_are_refused_quic
         assert!(took < Duration::from_secs(20), "{name} took {took:?}");
         assert!(!err.contains("iconv"), "{name}: {err}");
     }
+}
+
+#[test]
+fn a_windows_1252_extract_is_issued_in_its_encoding_and_dialect_and_a_leak_names_its_recipient() {
+    let s = Setup::new(1_500);
+    let utf8 = std::fs::read_to_string(s.p("roll.csv")).unwrap();
+    let (header, rows) = records(&utf8);
+    let text = csv_text(&header, &rows, b';', true, true);
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&text);
+    assert!(!unmappable);
+    let input = bytes.into_owned();
+    assert!(std::str::from_utf8(&input).is_err(), "the roll has accents");
+    std::fs::write(s.p("roll-1252.csv"), &input).unwrap();
+    common::suggest(&s.p("roll-1252.csv"), &[], &s.p("policy.toml"));
+    let policy = std::fs::read_to_string(s.p("policy.toml")).unwrap();
+    let carriers: Vec<&str> = policy
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("column = \""))
+        .map(|l| l.trim_end_matches('"'))
+        .collect();
+    assert!(!carriers.is_empty(), "{policy}");
+    issue(
+        &s.p("state"),
+        &s.p("policy.toml"),
+        &s.p("roll-1252.csv"),
+        &["ALFA", "BETA"],
+        &s.p("copies"),
+    )
+    .assert()
+    .success();
+    let split = |b: &[u8]| -> Vec<Vec<u8>> {
+        let mut lines: Vec<Vec<u8>> = b.split(|&c| c == b'\n').map(|l| l.to_vec()).collect();
+        assert_eq!(lines.pop(), Some(Vec::new()), "the file ends in a line end");
+        lines
+    };
+    let in_lines = split(&input);
+    let identity = 0; // the first column identifies a row in the synthetic roll
+    let by_id: std::collections::HashMap<Vec<u8>, &Vec<u8>> = in_lines[1..]
+        .iter()
+        .map(|l| (l.split(|&c| c == b';').nth(identity).unwrap().to_vec(), l))
+        .collect();
+    let carrier_idx: Vec<usize> = header
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| carriers.contains(&h.as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    let copy = std::fs::read(s.p("copies/BETA.csv")).unwrap();
+    assert!(
+        std::str::from_utf8(&copy).is_err(),
+        "the copy is in Windows-1252"
+    );
+    let copy_lines = split(&copy);
+    assert_eq!(copy_lines[0], in_lines[0], "the header, byte for byte");
+    let mut compared = 0;
+    let mut changed = 0;
+    for line in &copy_lines {
+        assert!(line.ends_with(b"\r"), "every line ends in CRLF");
+        let id = line.split(|&c| c == b';').nth(identity).unwrap().to_vec();
+        let Some(orig) = by_id.get(&id) else {
+            continue; // a canary row
+        };
+        compared += 1;
+        if line != *orig {
+            changed += 1;
+        }
+        let a: Vec<&[u8]> = line.split(|&c| c == b';').collect();
+        let b: Vec<&[u8]> = orig.split(|&c| c == b';').collect();
+        assert_eq!(a.len(), b.len());
+        for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+            if !carrier_idx.contains(&i) {
+                assert_eq!(x, y, "column {} changed outside a carrier", header[i]);
+            }
+        }
+    }
+    assert_eq!(compared, 1_500);
+    assert!(changed > 0, "some rows are marked");
+
+    // 200 rows of BETA's copy, as they are: Windows-1252, `;`, CRLF.
+    let mut leak = copy_lines[0].clone();
+    leak.push(b'\n');
+    for l in &copy_lines[400..600] {
+        leak.extend_from_slice(l);
+        leak.push(b'\n');
+    }
+    std::fs::write(s.p("leak.csv"), &leak).unwrap();
+    let done = s.verify(&s.p("leak.csv")).assert().success();
+    let report: serde_json::Value = serde_json::from_slice(&done.get_output().stdout).unwrap();
+    assert_eq!(accused(&report), ["BETA"], "{report:#}");
+    assert_eq!(report["leak"]["encoding"], "windows-1252");
+    assert_eq!(
+        report["leak"]["blake3"],
+        blake3::hash(&leak).to_hex().to_string()
+    );
 }

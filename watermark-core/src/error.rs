@@ -35,7 +35,10 @@ pub enum ErrorKind {
         found: u64,
     },
     /// A field is not valid UTF-8.
-    #[error("not valid UTF-8 (convert the file first, e.g. `iconv -f LATIN1 -t UTF-8`)")]
+    #[error(
+        "not valid UTF-8: the text is in another encoding than the one it was read in \
+         (give its encoding: utf-8, utf-16le, utf-16be, windows-1252), or this is not a table"
+    )]
     Utf8,
     /// The input has no header row at all.
     #[error("the input is empty: expected a header row")]

@@ -52,17 +52,19 @@ mod csv_error;
 mod csv_io;
 mod pipeline;
 mod received;
+mod transcode;
 
 pub use columnar::{
     convert_columnar, csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_parquet, reexport,
     silence_reader_panics, verify_arrow_ipc, verify_parquet, Codec, ColumnarCsv, ColumnarRows,
     ConvertOptions, Format,
 };
-pub use received::{
-    is_container, Limits, Reading, ReceiveOptions, Received, Skipped, TextEncoding,
-};
 pub use csv_io::{
     issue_csv, issue_csv_with, make_canaries, sniff, suggest_from_csv, verify_csv, verify_csv_with,
     verify_csv_with_master, writer as csv_writer, CsvRows, Dialect, HashingReader, HashingWriter,
     IssueOptions, IssueSummary, VerifyOptions,
 };
+pub use received::{
+    is_container, Limits, Reading, ReceiveOptions, Received, Skipped, TextEncoding,
+};
+pub use transcode::{DecodingReader, EncodingWriter};

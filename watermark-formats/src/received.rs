@@ -81,6 +81,13 @@ impl TextEncoding {
         }
     }
 
+    /// The encoding of the text file at `path`, told by its bytes: a
+    /// byte-order mark; else UTF-16 if every other byte is zero; else
+    /// UTF-8 if the whole file is valid UTF-8; else Windows-1252.
+    pub fn detect(path: &Path) -> Result<TextEncoding> {
+        detect_encoding(path)
+    }
+
     /// The `encoding_rs` encoding.
     pub fn encoding(self) -> &'static encoding_rs::Encoding {
         match self {
@@ -160,7 +167,7 @@ pub struct Skipped {
 }
 
 /// What a received file was read as.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Reading {
     /// The format: `csv`, `json`, `ndjson`, `parquet`, `arrow`,
     /// `arrow-stream`, `xlsx`, `xlsb`, `xls`, `ods`, `zip`; a compressed
@@ -549,7 +556,10 @@ impl Received {
                 continue;
             }
             let declared = m.size();
-            let allowed = limits.allowed(m.compressed_size()).min(budget).min(declared);
+            let allowed = limits
+                .allowed(m.compressed_size())
+                .min(budget)
+                .min(declared);
             let mut out = temp()?;
             let context = format!("reading member {name:?} of the zip archive");
             let written = bounded_copy(&mut m, out.as_file_mut(), allowed, &context, || {
@@ -567,12 +577,7 @@ impl Received {
             let first = first_bytes(&inner, 8)?;
             if first.starts_with(ZIP) || first.starts_with(ZIP_EMPTY) {
                 let names: Vec<String> = {
-                    let a = Self::check_zip(
-                        &inner,
-                        limits.max_workbook_bytes,
-                        limits,
-                        "workbook",
-                    )?;
+                    let a = Self::check_zip(&inner, limits.max_workbook_bytes, limits, "workbook")?;
                     zip_names(&a)
                 };
                 match workbook_kind(&names) {
@@ -624,9 +629,9 @@ impl Received {
             } else {
                 format!("{name}#{sheet}")
             };
-            let range = book.worksheet_range(&sheet).map_err(|e| {
-                fail("reading the workbook", format!("sheet {sheet:?}: {e}"))
-            })?;
+            let range = book
+                .worksheet_range(&sheet)
+                .map_err(|e| fail("reading the workbook", format!("sheet {sheet:?}: {e}")))?;
             let mut rows = SheetRows::new(range, Vec::new());
             let Some(first) = rows.next_nonempty() else {
                 self.reading.skipped.push(Skipped {
@@ -672,7 +677,9 @@ impl Received {
             Format::from_extension(&name)
         };
         let columnar = match sniffed {
-            Format::Csv if by_name == Some(Format::ArrowIpc) && !first.is_empty() && first[0] < 9 => {
+            Format::Csv
+                if by_name == Some(Format::ArrowIpc) && !first.is_empty() && first[0] < 9 =>
+            {
                 Some(Format::ArrowIpc)
             }
             Format::Csv => None,
@@ -765,7 +772,10 @@ impl Received {
     /// archive or workbook), or reading one without its header row.
     fn add(&mut self, mut part: Part, options: &ReceiveOptions) -> Result<()> {
         let names_one = options.columns.is_empty()
-            || part.header.iter().any(|h| options.columns.iter().any(|c| c == h.trim()));
+            || part
+                .header
+                .iter()
+                .any(|h| options.columns.iter().any(|c| c == h.trim()));
         if names_one {
             if part.name.is_empty() {
                 self.parts.push(part);
@@ -813,8 +823,16 @@ impl Received {
                          cannot be told: it has {} columns where the extracts issued had {}{}",
                         options.columns.join(", "),
                         part.header.len(),
-                        if widths.is_empty() { "none recorded".into() } else { widths.join(" or ") },
-                        if first_is_data { "" } else { " (its first row is not data either)" }
+                        if widths.is_empty() {
+                            "none recorded".into()
+                        } else {
+                            widths.join(" or ")
+                        },
+                        if first_is_data {
+                            ""
+                        } else {
+                            " (its first row is not data either)"
+                        }
                     ),
                 ));
             }
@@ -857,9 +875,7 @@ fn workbook_kind(names: &[String]) -> Option<&'static str> {
         Some("xlsx")
     } else if names.iter().any(|n| n == "xl/workbook.bin") {
         Some("xlsb")
-    } else if names.iter().any(|n| n == "content.xml")
-        && names.iter().any(|n| n == "mimetype")
-    {
+    } else if names.iter().any(|n| n == "content.xml") && names.iter().any(|n| n == "mimetype") {
         Some("ods")
     } else {
         None
@@ -896,9 +912,9 @@ impl Part {
             PartKind::Columnar(format) => Box::new(ColumnarRows::open(*format, file()?)?),
             PartKind::Sheet(sheet) => {
                 let mut book = open_book(&self.path)?;
-                let range = book.worksheet_range(sheet).map_err(|e| {
-                    fail("reading the workbook", format!("sheet {sheet:?}: {e}"))
-                })?;
+                let range = book
+                    .worksheet_range(sheet)
+                    .map_err(|e| fail("reading the workbook", format!("sheet {sheet:?}: {e}")))?;
                 let mut rows = SheetRows::new(range, self.header.clone());
                 if !self.headerless {
                     rows.next_nonempty();
@@ -1137,7 +1153,10 @@ impl JsonRows {
             }
         }
         if keys.is_empty() {
-            return Err(fail("reading the JSON file", "it holds no object with a key"));
+            return Err(fail(
+                "reading the JSON file",
+                "it holds no object with a key",
+            ));
         }
         Ok(keys)
     }
@@ -1195,8 +1214,8 @@ impl JsonRows {
             return Err(self.error("not an object"));
         }
         let mut de = serde_json::Deserializer::from_reader(&mut self.reader);
-        let obj = <Object as serde::Deserialize>::deserialize(&mut de)
-            .map_err(|e| self.error(e))?;
+        let obj =
+            <Object as serde::Deserialize>::deserialize(&mut de).map_err(|e| self.error(e))?;
         Ok(Some(obj))
     }
 }
@@ -1275,12 +1294,7 @@ impl SheetRows {
             let k = self.next;
             self.next += 1;
             let row: Vec<String> = (0..self.range.width())
-                .map(|j| {
-                    self.range
-                        .get((k, j))
-                        .map(sheet_cell)
-                        .unwrap_or_default()
-                })
+                .map(|j| self.range.get((k, j)).map(sheet_cell).unwrap_or_default())
                 .collect();
             if row.iter().any(|c| !c.is_empty()) {
                 return Some(row);

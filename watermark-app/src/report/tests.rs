@@ -87,6 +87,7 @@ fn sample(signer: &Signer) -> Report {
             file: PathBuf::from(HOSTILE_FILE),
             blake3: "e".repeat(64),
             bytes: 5000,
+            read: Default::default(),
         },
         master: None,
         rows_read: 60,
