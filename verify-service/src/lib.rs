@@ -1,7 +1,10 @@
 //! `verify-service`: `watermark verify --json` over HTTP, for an
 //! investigations team.
 //!
-//! `POST /v1/verify` takes a leaked file in CSV, Parquet or Arrow IPC — the
+//! `POST /v1/verify` takes a leaked file as it was received (CSV or TSV in
+//! any common text encoding, a workbook, JSON or NDJSON, Parquet, Arrow IPC,
+//! a zip archive of them, any of them compressed; see
+//! [`watermark_formats::Received`]) — the
 //! raw request body (`Content-Type: text/csv`,
 //! `application/vnd.apache.parquet`, `application/vnd.apache.arrow.file`,
 //! `application/vnd.apache.arrow.stream`, or `application/octet-stream` to
@@ -459,11 +462,29 @@ enum Upload {
     Multipart(String),
 }
 
+/// Content types of leaks the verification reads by their bytes: workbooks,
+/// JSON, archives, compressed files.
+const TOLD_BY_CONTENT: &[&str] = &[
+    "text/tab-separated-values",
+    "application/json",
+    "application/x-ndjson",
+    "application/jsonl",
+    "application/zip",
+    "application/gzip",
+    "application/x-gzip",
+    "application/zstd",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-excel",
+    "application/vnd.oasis.opendocument.spreadsheet",
+];
+
 /// The format a raw body's content type declares: `Some(None)` for
 /// `application/octet-stream`; `None` for a type that is not a file's.
 fn raw_body_format(essence: &str) -> Option<Option<FileFormat>> {
     match essence {
         "application/octet-stream" => Some(None),
+        // Read as the verification tells them by their bytes.
+        other if TOLD_BY_CONTENT.contains(&other) => Some(None),
         other => [
             FileFormat::Csv,
             FileFormat::Parquet,
@@ -588,11 +609,12 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 format!(
-                    "send the leaked file (CSV, Parquet or Arrow IPC) as the body with \
-                     Content-Type: text/csv, application/vnd.apache.parquet, \
-                     application/vnd.apache.arrow.file, application/vnd.apache.arrow.stream or \
-                     application/octet-stream, or as the field `file` of a multipart/form-data \
-                     upload (got {:?})",
+                    "send the leaked file (CSV, a workbook, JSON, Parquet, Arrow IPC, an archive \
+                     or a compressed file) as the body with Content-Type: text/csv, \
+                     application/vnd.apache.parquet, application/vnd.apache.arrow.file, \
+                     application/vnd.apache.arrow.stream, the type of a workbook, JSON, zip, \
+                     gzip or zstd file, or application/octet-stream, or as the field `file` of a \
+                     multipart/form-data upload (got {:?})",
                     if essence.is_empty() {
                         "no content type"
                     } else {

@@ -224,6 +224,55 @@ fn the_page_uploads_a_leak_and_shows_the_accused_and_the_chart() {
     let shot = dir.join("upload-page.png");
     std::fs::write(&shot, &png).unwrap();
 
+    // The same leak as the investigator received it, gzip-compressed: the
+    // page takes it as it is and names the same recipient.
+    let gz_leak = dir.join(format!("{leak_name}.gz"));
+    {
+        use std::io::Write as _;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(&std::fs::read(&leak).unwrap()).unwrap();
+        std::fs::write(&gz_leak, e.finish().unwrap()).unwrap();
+    }
+    let gz_name = gz_leak.file_name().unwrap().to_str().unwrap().to_owned();
+    let file = driver.find("#file");
+    driver.element_post(
+        &file,
+        "/value",
+        json!({ "text": gz_leak.to_str().unwrap() }),
+    );
+    driver.element_post(&driver.find("#go"), "/click", json!({}));
+    let deadline = Instant::now() + RESULT_TIMEOUT;
+    loop {
+        if let Some(error) = driver.find_all(".error").first() {
+            panic!(
+                "the page shows an error for {gz_name}: {}",
+                driver.text(error)
+            );
+        }
+        let heading = driver.find_all("#result h2");
+        if heading
+            .first()
+            .is_some_and(|h| driver.text(h) == format!("Result for {gz_name}"))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no result for {gz_name} after {RESULT_TIMEOUT:?}; the status reads {:?}",
+            driver.text(&driver.find("#status"))
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let boxes = driver.find_all("#result .accused");
+    assert_eq!(boxes.len(), 1, "one accused for {gz_name}");
+    assert_eq!(
+        driver.text(&driver.find_in(&boxes[0], "h3")),
+        format!("Accused: {}", fixture.recipients[accused])
+    );
+    // The page never tells its user to run a command.
+    let page_text = driver.text(&driver.find("body"));
+    assert!(!page_text.contains("iconv"), "{page_text}");
+
     drop(driver);
     rt.block_on(server.stop());
     #[allow(clippy::print_stderr)]

@@ -163,7 +163,7 @@ async fn bodies_that_are_not_what_they_are_sent_as_are_400_and_damaged_ones_name
     );
     assert!(!msg.contains("verify-service-"), "{msg}");
     // Other content types are 415, and the answer names the accepted ones.
-    let (status, err) = post(&server, "application/json", b"{}".to_vec()).await;
+    let (status, err) = post(&server, "image/png", b"\x89PNG".to_vec()).await;
     assert_eq!(status, 415);
     let msg = err["error"].as_str().unwrap();
     assert!(
@@ -180,9 +180,83 @@ async fn bodies_that_are_not_what_they_are_sent_as_are_400_and_damaged_ones_name
         "application/vnd.apache.arrow.file",
         "application/vnd.apache.arrow.stream",
         "application/octet-stream",
+        "application/gzip",
+        "application/zip",
+        "application/json",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "multipart/form-data",
     ] {
         assert!(content.get(ct).is_some(), "{ct}");
     }
+    server.stop().await;
+}
+
+/// `bytes` gzip-compressed.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leaks_as_received_compressed_archived_or_json_name_their_recipient() {
+    let f = fixture();
+    let server = Server::start(config()).await;
+    let csv = std::fs::read(&f.leaks[2]).unwrap();
+
+    // A gzip-compressed CSV, raw, with its own content type.
+    let gz = gzip(&csv);
+    let (status, report) = post(&server, "application/gzip", gz.clone()).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(accused(&report), [f.recipients[2].as_str()]);
+    assert_eq!(report["leak"]["format"], "csv.gz");
+    assert_eq!(report["leak"]["blake3"], blake3(&gz));
+    assert_eq!(report["leak"]["bytes"], gz.len() as u64);
+
+    // The same rows as NDJSON in a multipart upload, as a browser sends it.
+    let text = String::from_utf8(csv).unwrap();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = rows.headers().unwrap().iter().map(str::to_string).collect();
+    let mut ndjson = String::new();
+    for r in rows.records() {
+        let object: serde_json::Map<String, serde_json::Value> = header
+            .iter()
+            .cloned()
+            .zip(
+                r.unwrap()
+                    .iter()
+                    .map(|c| serde_json::Value::String(c.into())),
+            )
+            .collect();
+        ndjson.push_str(&serde_json::Value::Object(object).to_string());
+        ndjson.push('\n');
+    }
+    let boundary = "XyZboundary43";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"leak.ndjson\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(ndjson.as_bytes());
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let (status, report) = post(
+        &server,
+        &format!("multipart/form-data; boundary={boundary}"),
+        body,
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(accused(&report), [f.recipients[2].as_str()]);
+    assert_eq!(report["leak"]["format"], "ndjson");
+    assert_eq!(report["leak"]["file"], "leak.ndjson");
+    assert_eq!(report["leak"]["blake3"], blake3(ndjson.as_bytes()));
+
+    // A cut-short gzip is the upload's fault, said plainly.
+    let (status, report) = post(&server, "application/gzip", gz[..gz.len() / 2].to_vec()).await;
+    assert_eq!(status, 400, "{report}");
+    let error = report["error"].as_str().unwrap();
+    assert!(error.contains("cut short"), "{error}");
+    assert!(!error.contains("iconv"), "{error}");
     server.stop().await;
 }
