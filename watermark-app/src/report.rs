@@ -932,9 +932,14 @@ fn receipt_block(h: &mut String, title: &str, receipt: &watermark_log::Receipt, 
                 h,
                 "Leaked file",
                 &format!(
-                    "BLAKE3 <span class=\"id\">{}</span>, {} bytes, {} rows, {} positions",
+                    "BLAKE3 <span class=\"id\">{}</span>, {} bytes{}, {} rows, {} positions",
                     escape(&v.leak_blake3),
                     v.leak_bytes,
+                    match (&v.leak_format, &v.leak_encoding) {
+                        (Some(f), Some(e)) => format!(", read as {} ({})", escape(f), escape(e)),
+                        (Some(f), None) => format!(", read as {}", escape(f)),
+                        _ => String::new(),
+                    },
                     v.rows_read,
                     v.positions_read
                 ),

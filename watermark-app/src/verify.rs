@@ -745,6 +745,31 @@ impl Report {
             "BLAKE3       {}  ({} bytes)",
             self.leak.blake3, self.leak.bytes
         );
+        let read = &self.leak.read;
+        let mut how = read.format.clone();
+        if let Some(e) = &read.encoding {
+            how.push_str(&format!(", {e}"));
+        }
+        if !read.tables.is_empty() {
+            how.push_str(&format!("; tables read: {}", read.tables.join(", ")));
+        }
+        if !read.skipped.is_empty() {
+            let skipped: Vec<String> = read
+                .skipped
+                .iter()
+                .map(|s| format!("{} ({})", s.name, s.reason))
+                .collect();
+            how.push_str(&format!("; skipped: {}", skipped.join(", ")));
+        }
+        if let Some(h) = &read.header_supplied {
+            how.push_str(&format!(
+                "; no header row: read with the extract's ({})",
+                h.join(", ")
+            ));
+        }
+        if !how.is_empty() {
+            let _ = writeln!(s, "Read as      {how}");
+        }
         let columns: Vec<String> = self
             .groups
             .iter()
