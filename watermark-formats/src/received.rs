@@ -952,11 +952,62 @@ fn detect_encoding(path: &Path) -> Result<TextEncoding> {
             return Ok(TextEncoding::Utf16Be);
         }
     }
-    Ok(if check_utf8(path).is_ok() {
+    // Text that is not UTF-8 throughout is Windows-1252, unless it also
+    // holds UTF-8 characters of more than one byte: then it is UTF-8 that
+    // was damaged, read as UTF-8 so that the error names where.
+    let (multibyte, invalid) = utf8_census(path)?;
+    Ok(if invalid == 0 || multibyte > 0 {
         TextEncoding::Utf8
     } else {
         TextEncoding::Windows1252
     })
+}
+
+/// The UTF-8 characters of more than one byte in a file, and the byte
+/// sequences that are not UTF-8.
+fn utf8_census(path: &Path) -> Result<(u64, u64)> {
+    let mut f = BufReader::new(File::open(path).map_err(io_err("opening the file"))?);
+    let mut carry: Vec<u8> = Vec::new();
+    let (mut multibyte, mut invalid) = (0u64, 0u64);
+    let count = |b: &[u8]| b.iter().filter(|&&c| c >= 0xC0).count() as u64;
+    loop {
+        let buf = f.fill_buf().map_err(io_err("reading the file"))?;
+        let end = buf.is_empty();
+        let n = buf.len();
+        carry.extend_from_slice(buf);
+        f.consume(n);
+        loop {
+            match std::str::from_utf8(&carry) {
+                Ok(_) => {
+                    multibyte += count(&carry);
+                    carry.clear();
+                    break;
+                }
+                Err(e) => {
+                    let good = e.valid_up_to();
+                    multibyte += count(&carry[..good]);
+                    match e.error_len() {
+                        Some(bad) => {
+                            invalid += 1;
+                            carry.drain(..good + bad);
+                        }
+                        None if end => {
+                            invalid += 1;
+                            carry.clear();
+                            break;
+                        }
+                        None => {
+                            carry.drain(..good);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if end {
+            return Ok((multibyte, invalid));
+        }
+    }
 }
 
 /// Checks that a file is UTF-8 throughout.
@@ -1429,5 +1480,83 @@ impl RowSource for Chain {
             break;
         }
         Ok(!batch.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(bytes: &[u8]) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(bytes).unwrap();
+        f
+    }
+
+    fn rows(r: &Received) -> Vec<Vec<String>> {
+        let mut src = r.open().unwrap();
+        let mut batch = RowBatch::new();
+        let mut out = Vec::new();
+        while src.next_batch(&mut batch, 2).unwrap() {
+            out.extend(batch.rows().map(|r| r.iter().map(str::to_string).collect()));
+        }
+        out
+    }
+
+    #[test]
+    fn encodings_are_told_by_their_bytes() {
+        let cases: [(&[u8], TextEncoding); 6] = [
+            (b"CURP,CALLE\nA,B\n", TextEncoding::Utf8),
+            ("CURP,CALLE\nPEÑA,B\n".as_bytes(), TextEncoding::Utf8),
+            (b"\xEF\xBB\xBFCURP\n", TextEncoding::Utf8),
+            (b"CURP;CALLE\r\nPE\xD1A;B\r\n", TextEncoding::Windows1252),
+            (b"\xFF\xFEC\0U\0", TextEncoding::Utf16Le),
+            // UTF-8 with one damaged byte stays UTF-8, to be refused where.
+            (b"CURP,CALLE\nPE\xC3\x91A,B\xFF\n", TextEncoding::Utf8),
+        ];
+        for (bytes, want) in cases {
+            assert_eq!(
+                TextEncoding::detect(file(bytes).path()).unwrap(),
+                want,
+                "{bytes:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_values_become_the_text_a_csv_would_hold() {
+        let f = file(
+            br#"[{"CURP":"A1","N":1.50,"X":null,"B":true},
+                {"CURP":"A2","Z":{"k": [1, 2]},"N":-3}]"#,
+        );
+        let r = Received::prepare(f.path(), &ReceiveOptions::default()).unwrap();
+        assert_eq!(r.reading().format, "json");
+        assert_eq!(r.header(), ["CURP", "N", "X", "B", "Z"]);
+        assert_eq!(
+            rows(&r),
+            [
+                vec!["A1", "1.50", "", "true", ""],
+                vec!["A2", "-3", "", "", r#"{"k":[1,2]}"#],
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cut_short_json_array_is_refused() {
+        let f = file(br#"[{"CURP":"A1"},{"CURP":"A2"}"#);
+        let e = Received::prepare(f.path(), &ReceiveOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("cut short"), "{e}");
+    }
+
+    #[test]
+    fn sheet_cells_read_as_a_spreadsheet_shows_them() {
+        use calamine::Data;
+        assert_eq!(sheet_cell(&Data::Float(1234.0)), "1234");
+        assert_eq!(sheet_cell(&Data::Float(12.5)), "12.5");
+        assert_eq!(sheet_cell(&Data::String("00123".into())), "00123");
+        assert_eq!(sheet_cell(&Data::Bool(true)), "TRUE");
+        let date =
+            calamine::ExcelDateTime::new(31_108.0, calamine::ExcelDateTimeType::DateTime, false);
+        assert_eq!(sheet_cell(&Data::DateTime(date)), "1985-03-02");
     }
 }
