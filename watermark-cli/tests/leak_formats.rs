@@ -334,6 +334,19 @@ fn a_leak_in_any_format_received_names_its_recipient_with_the_digest_of_the_byte
         ("leak-1252.csv", win, "csv", Some("windows-1252")),
         ("leak-utf16.csv", utf16, "csv", Some("utf-16le")),
         (
+            "leak-lower-header.csv",
+            csv_text(
+                &header.iter().map(|h| h.to_lowercase()).collect::<Vec<_>>(),
+                &rows,
+                b',',
+                false,
+                true,
+            )
+            .into_bytes(),
+            "csv",
+            Some("utf-8"),
+        ),
+        (
             "leak-headerless.csv",
             csv_text(&header, &rows, b',', false, false).into_bytes(),
             "csv",
@@ -380,6 +393,12 @@ fn a_leak_in_any_format_received_names_its_recipient_with_the_digest_of_the_byte
             }
             "leak-headerless.csv" => {
                 assert_eq!(report["leak"]["header_supplied"], serde_json::json!(header));
+            }
+            "leak-lower-header.csv" => {
+                assert!(
+                    report["leak"].get("header_supplied").is_none(),
+                    "{report:#}"
+                );
             }
             _ => {}
         }

@@ -771,11 +771,18 @@ impl Received {
     /// Adds a table, skipping one that names none of the columns (in an
     /// archive or workbook), or reading one without its header row.
     fn add(&mut self, mut part: Part, options: &ReceiveOptions) -> Result<()> {
+        // Named as the verification matches names: ignoring case, accents
+        // and surrounding space.
+        let folded: Vec<String> = options
+            .columns
+            .iter()
+            .map(|c| watermark_core::fold(c))
+            .collect();
         let names_one = options.columns.is_empty()
             || part
                 .header
                 .iter()
-                .any(|h| options.columns.iter().any(|c| c == h.trim()));
+                .any(|h| folded.contains(&watermark_core::fold(h)));
         if names_one {
             if part.name.is_empty() {
                 self.parts.push(part);
@@ -795,10 +802,13 @@ impl Received {
                 .iter()
                 .filter(|h| h.len() == part.header.len())
                 .collect();
-            let first_is_data = !part
-                .header
-                .iter()
-                .any(|c| options.known_headers.iter().any(|h| h.contains(c)));
+            let first_is_data = !part.header.iter().any(|c| {
+                let c = watermark_core::fold(c);
+                options
+                    .known_headers
+                    .iter()
+                    .any(|h| h.iter().any(|n| watermark_core::fold(n) == c))
+            });
             let distinct = fits.windows(2).all(|w| w[0] == w[1]);
             if first_is_data && !fits.is_empty() && distinct {
                 part.header = fits[0].clone();
@@ -810,7 +820,19 @@ impl Received {
                 self.parts.push(part);
                 return Ok(());
             }
-            if !several {
+            // A first row that looks like data (most of its cells hold a
+            // digit, as identifiers, dates and amounts do) cannot be a header:
+            // say why its columns cannot be told. Any other first row is a
+            // header naming other columns, and reading it as one lets the
+            // verification say which columns are missing (and suggest a
+            // master extract).
+            let filled: Vec<&String> = part.header.iter().filter(|c| !c.is_empty()).collect();
+            let digits = filled
+                .iter()
+                .filter(|c| c.bytes().any(|b| b.is_ascii_digit()))
+                .count();
+            let looks_like_data = !filled.is_empty() && digits * 2 > filled.len();
+            if !several && looks_like_data {
                 let widths: Vec<String> = options
                     .known_headers
                     .iter()
@@ -819,8 +841,9 @@ impl Received {
                 return Err(fail(
                     "reading the table",
                     format!(
-                        "its first row names none of the policy's columns ({}), and its columns \
-                         cannot be told: it has {} columns where the extracts issued had {}{}",
+                        "its first row is data, not a header: it names none of the policy's \
+                         columns ({}), and its columns cannot be told: it has {} columns where \
+                         the extracts issued had {}",
                         options.columns.join(", "),
                         part.header.len(),
                         if widths.is_empty() {
@@ -828,11 +851,6 @@ impl Received {
                         } else {
                             widths.join(" or ")
                         },
-                        if first_is_data {
-                            ""
-                        } else {
-                            " (its first row is not data either)"
-                        }
                     ),
                 ));
             }
