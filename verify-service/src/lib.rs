@@ -710,14 +710,23 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
         }
     };
     out.flush().await.map_err(spool_error)?;
-    // CSV, Parquet or Arrow IPC: the verification tells them by the first
-    // bytes; a raw body must be what its content type says.
-    let format = FileFormat::from_first_bytes(&first_bytes(&mut out).await?);
+    // Any of the formats: the verification tells them by their bytes; a
+    // raw body must be what its content type says.
+    let first = first_bytes(&mut out).await?;
+    let format = FileFormat::from_first_bytes(&first);
     if let Some(declared) = declared.filter(|d| *d != format) {
         return Err(format_mismatch(declared, format));
     }
     drop(out);
-    let name = name.unwrap_or_else(|| format!("upload.{}", format.extension()));
+    // A compressed file, an archive or a workbook is named by its kind.
+    let extension = match first.as_slice() {
+        [0x1f, 0x8b, ..] => "gz",
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => "zst",
+        [b'P', b'K', 3, 4, ..] | [b'P', b'K', 5, 6, ..] => "zip",
+        [0xD0, 0xCF, 0x11, 0xE0, ..] => "xls",
+        _ => format.extension(),
+    };
+    let name = name.unwrap_or_else(|| format!("upload.{extension}"));
 
     // Verify it, on a blocking thread: reading the file, scoring, and
     // appending to the log under the state's lock.

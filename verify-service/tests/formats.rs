@@ -211,6 +211,7 @@ async fn leaks_as_received_compressed_archived_or_json_name_their_recipient() {
     assert_eq!(status, 200, "{report}");
     assert_eq!(accused(&report), [f.recipients[2].as_str()]);
     assert_eq!(report["leak"]["format"], "csv.gz");
+    assert_eq!(report["leak"]["file"], "upload.gz");
     assert_eq!(report["leak"]["blake3"], blake3(&gz));
     assert_eq!(report["leak"]["bytes"], gz.len() as u64);
 
