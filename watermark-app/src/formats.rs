@@ -662,10 +662,7 @@ impl VerifyFile {
                     received: None,
                     reading: Reading {
                         format: label,
-                        encoding: None,
-                        tables: Vec::new(),
-                        skipped: Vec::new(),
-                        header_supplied: None,
+                        ..Reading::default()
                     },
                 });
             }

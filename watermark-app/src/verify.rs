@@ -343,6 +343,11 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
     };
     for (_, digest) in groups.keys() {
         let policy = state.policy(digest).server()?;
+        for c in &policy.identity {
+            if !options.identity.contains(c) {
+                options.identity.push(c.clone());
+            }
+        }
         for c in policy
             .identity
             .iter()
@@ -766,6 +771,9 @@ impl Report {
                 "; no header row: read with the extract's ({})",
                 h.join(", ")
             ));
+            if let Some(check) = &read.header_check {
+                how.push_str(&format!("; {check}"));
+            }
         }
         if !how.is_empty() {
             let _ = writeln!(s, "Read as      {how}");

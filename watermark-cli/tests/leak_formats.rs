@@ -393,6 +393,11 @@ fn a_leak_in_any_format_received_names_its_recipient_with_the_digest_of_the_byte
             }
             "leak-headerless.csv" => {
                 assert_eq!(report["leak"]["header_supplied"], serde_json::json!(header));
+                let check = report["leak"]["header_check"].as_str().unwrap();
+                assert!(
+                    check.contains("holds identifiers") && check.contains("CURP"),
+                    "{check}"
+                );
             }
             "leak-lower-header.csv" => {
                 assert!(
@@ -404,6 +409,27 @@ fn a_leak_in_any_format_received_names_its_recipient_with_the_digest_of_the_byte
         }
         digests.push(digest);
     }
+
+    // Header-less, with its columns in another order than the extract's:
+    // the identifiers' column, told by its values, gives it away.
+    let curp = header.iter().position(|h| h == "CURP").unwrap();
+    let other = if curp == 0 { 1 } else { 0 };
+    let swapped: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.swap(curp, other);
+            r
+        })
+        .collect();
+    std::fs::write(
+        s.p("swapped.csv"),
+        csv_text(&header, &swapped, b',', false, false),
+    )
+    .unwrap();
+    let done = s.verify(&s.p("swapped.csv")).assert().failure();
+    let err = String::from_utf8_lossy(&done.get_output().stderr).to_string();
+    assert!(err.contains("not in the order"), "{err}");
 
     // Standard input: `-`.
     let done = wm()

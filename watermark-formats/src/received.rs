@@ -155,6 +155,9 @@ pub struct ReceiveOptions {
     /// Headers of the extracts copies were issued from: a table without
     /// its header row is read with the one of these it matches.
     pub known_headers: Vec<Vec<String>>,
+    /// The policies' identity columns: a table read with a supplied header
+    /// must hold them where their content says (see [`Reading::header_check`]).
+    pub identity: Vec<String>,
 }
 
 /// A table, sheet or member that was not read, and why.
@@ -186,6 +189,10 @@ pub struct Reading {
     /// When a table had no header row: the header it was read with.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub header_supplied: Option<Vec<String>>,
+    /// How the supplied header was checked against the table's content:
+    /// which columns hold the identity by their values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_check: Option<String>,
 }
 
 /// One table of a received file.
@@ -303,6 +310,7 @@ impl Received {
                 tables: Vec::new(),
                 skipped: Vec::new(),
                 header_supplied: None,
+                header_check: None,
             },
             parts: Vec::new(),
             header: Vec::new(),
@@ -813,6 +821,7 @@ impl Received {
             if first_is_data && !fits.is_empty() && distinct {
                 part.header = fits[0].clone();
                 part.headerless = true;
+                self.reading.header_check = Some(check_by_content(&part, options)?);
                 self.reading.header_supplied = Some(part.header.clone());
                 if several {
                     self.reading.tables.push(part.name.clone());
@@ -864,6 +873,61 @@ impl Received {
             self.parts.push(part);
         }
         Ok(())
+    }
+}
+
+/// Checks a header supplied to a table without one against its content:
+/// the columns `policy suggest` takes for identifiers by their values
+/// (CURP, clave de elector, NSS) must be the policy's identity columns in
+/// the supplied header. Says what was found; refuses a table whose columns
+/// are in another order than the extract's.
+fn check_by_content(part: &Part, options: &ReceiveOptions) -> Result<String> {
+    let mut source = part.open()?;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut batch = RowBatch::new();
+    while rows.len() < 500 && source.next_batch(&mut batch, 500)? {
+        rows.extend(batch.rows().map(|r| r.iter().map(str::to_string).collect()));
+    }
+    // Neutral names, so that only the values count.
+    let neutral: Vec<String> = (1..=part.header.len()).map(|i| format!("c{i}")).collect();
+    let Ok(found) = watermark_core::suggest_policy(&neutral, &rows, None, None) else {
+        return Ok("the columns' content shows no identifier to check them by".into());
+    };
+    let by_content: Vec<usize> = found
+        .policy
+        .identity
+        .iter()
+        .filter_map(|n| neutral.iter().position(|c| c == n))
+        .collect();
+    let identifier_like = by_content.len() == 1;
+    if !identifier_like {
+        return Ok(
+            "the columns' content shows no single identifier column to check them by".into(),
+        );
+    }
+    let i = by_content[0];
+    let name = &part.header[i];
+    let folded = watermark_core::fold(name);
+    if options
+        .identity
+        .iter()
+        .any(|id| watermark_core::fold(id) == folded)
+    {
+        Ok(format!(
+            "column {} holds identifiers by its values, and is the extract's identity column {name}",
+            i + 1
+        ))
+    } else {
+        Err(fail(
+            "reading the table",
+            format!(
+                "it has no header row, and its columns are not in the order of the extract's \
+                 header: column {} holds identifiers by its values, where the extract has {name} \
+                 (identity: {})",
+                i + 1,
+                options.identity.join(", ")
+            ),
+        ))
     }
 }
 
