@@ -284,8 +284,8 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
     if who.is_empty() {
         fail!(
             Input,
-            "no one is named to log this verification under: give --investigator NAME (neither \
-             USER nor LOGNAME is set, and the account could not be found)"
+            "no investigator is named: the log records who is answerable for each \
+             verification; give --investigator NAME, or set WATERMARK_INVESTIGATOR once"
         );
     }
     if who.chars().count() > 64 || who.chars().any(char::is_control) {

@@ -8,6 +8,7 @@
 
 pub mod demo;
 pub mod init;
+pub mod install;
 pub mod issue;
 pub mod keys;
 pub mod log;
@@ -92,5 +93,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(a) => demo::run(a, quiet),
         Command::Synth(a) => synth::run(a),
         Command::Witness(cmd) => witness::run(cmd, quiet),
+        Command::Completions(a) => install::completions(&a),
+        Command::Man(a) => install::man(&a),
     }
 }

@@ -12,6 +12,8 @@ pub fn wm() -> Command {
     let mut c = Command::cargo_bin("watermark").unwrap();
     c.env_remove("WATERMARK_STATE");
     c.env_remove("WATERMARK_WITNESSES");
+    // Verifications are logged under a name given or configured.
+    c.env("WATERMARK_INVESTIGATOR", "fiscalia-pruebas");
     c
 }
 
