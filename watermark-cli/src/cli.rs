@@ -571,7 +571,7 @@ pub struct DemoArgs {
 
 #[derive(Debug, Args)]
 pub struct SynthArgs {
-    /// What to generate: electoral-roll, pensioners or name-list.
+    /// What to generate: electoral-roll, pensioners, name-list, job-seekers or staff-roster.
     #[arg(long, default_value = "electoral-roll")]
     pub kind: String,
     /// Data rows.
