@@ -197,7 +197,8 @@ pub struct CarrierSpec {
     pub column: String,
     /// How it carries marks.
     pub kind: CarrierKind,
-    /// For `variants`: the built-in dictionary (default `mx-address`).
+    /// For `variants`: the built-in dictionary, `mx-address` (the default),
+    /// `mx-jobs` or `mx-degrees`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dictionary: Option<String>,
     /// For `numeric`: decimal places of the unit that may move (2: one centavo).
@@ -280,7 +281,8 @@ impl Policy {
                     let name = carrier.dictionary.as_deref().unwrap_or("mx-address");
                     if dictionary::builtin(name).is_none() {
                         return Err(Error::policy(format!(
-                            "unknown dictionary {name:?} for column {:?} (built in: mx-address)",
+                            "unknown dictionary {name:?} for column {:?} (built in: mx-address, mx-jobs, \
+                             mx-degrees)",
                             carrier.column
                         )));
                     }
