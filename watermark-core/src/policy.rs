@@ -187,6 +187,9 @@ pub enum CarrierKind {
     Variants,
     /// The last decimal place of a number moves by at most one unit.
     Numeric,
+    /// A telephone number's digit groups are separated by spaces or by
+    /// hyphens (`55 1234 5678` / `55-1234-5678`); the digits never change.
+    Phone,
 }
 
 /// A carrier column.
@@ -302,6 +305,14 @@ impl Policy {
                         )))
                     }
                 },
+                CarrierKind::Phone => {
+                    if carrier.decimals.is_some() || carrier.dictionary.is_some() {
+                        return Err(Error::policy(format!(
+                            "phone carrier {:?} takes neither `dictionary` nor `decimals`",
+                            carrier.column
+                        )));
+                    }
+                }
             }
         }
         if let Some(c) = &self.canaries {

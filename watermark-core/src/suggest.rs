@@ -35,6 +35,9 @@ pub enum Role {
     Variants,
     /// Carries marks in its last decimal place.
     Numeric,
+    /// Carries marks in how its telephone numbers separate their digit
+    /// groups.
+    Phone,
     /// Copied as it is.
     Unmarked,
 }
@@ -653,8 +656,34 @@ pub fn suggest_policy(
             })
         };
         let with_job_slot = slot_share(&jobs);
+        let with_degree_slot = slot_share(&degrees);
         let degree_names = share(values, is_degree);
-        if amounts >= 0.9 {
+        let phones = share(values, crate::carrier::is_phone);
+        let mut separated_by = |hyphen: bool| {
+            share(values, |v| {
+                Carrier::Phone.slots(v, &mut scratch, &mut slots);
+                slots.first().is_some_and(|s| s.value == hyphen)
+            })
+        };
+        let (spaced, hyphenated) = (separated_by(false), separated_by(true));
+        if phones >= 0.9 && spaced >= 0.05 && hyphenated >= 0.05 {
+            // Only a column that already shows both styles: a copy's
+            // choice is then one the column has anyway.
+            roles[i].role = Role::Phone;
+            roles[i].reason = format!(
+                "{} of values are telephone numbers, {} written 55 1234 5678 and {} \
+                 55-1234-5678; the separators may change, the digits never",
+                pct(phones),
+                pct(spaced),
+                pct(hyphenated)
+            );
+            carriers.push(CarrierSpec {
+                column: header[i].clone(),
+                kind: CarrierKind::Phone,
+                dictionary: None,
+                decimals: None,
+            });
+        } else if amounts >= 0.9 {
             roles[i].role = Role::Numeric;
             roles[i].reason = format!("{} of values are amounts with two decimals; may move by one unit of the last place", pct(amounts));
             carriers.push(CarrierSpec {
@@ -663,7 +692,7 @@ pub fn suggest_policy(
                 dictionary: None,
                 decimals: Some(2),
             });
-        } else if degree_names >= 0.8 && slot_share(&degrees) >= 0.1 {
+        } else if degree_names >= 0.8 && with_degree_slot >= 0.1 {
             // Degrees: `LIC.` is `LICENCIATURA` whoever holds it.
             roles[i].role = Role::Variants;
             roles[i].reason = format!(
@@ -803,6 +832,7 @@ impl Suggestion {
                 Role::Identity => "identity",
                 Role::Variants => "carrier (variant spellings)",
                 Role::Numeric => "carrier (last decimal place)",
+                Role::Phone => "carrier (telephone separators)",
                 Role::Unmarked => "unmarked",
             };
             let canary = c
@@ -865,7 +895,13 @@ mod tests {
             sug.policy
                 .carriers
                 .iter()
-                .map(|c| (c.column.clone(), c.dictionary.clone().unwrap_or_default()))
+                .map(|c| {
+                    let what = match c.kind {
+                        CarrierKind::Phone => "phone".to_string(),
+                        _ => c.dictionary.clone().unwrap_or_default(),
+                    };
+                    (c.column.clone(), what)
+                })
                 .collect()
         };
         // Headers renamed: only the content tells what the columns are.
@@ -876,9 +912,13 @@ mod tests {
                     ("TITULO", "mx-degrees"),
                     ("PUESTO_SOLICITADO", "mx-jobs"),
                     ("EXPERIENCIA", "mx-jobs"),
+                    ("TELEFONO", "phone"),
                 ],
             ),
-            (Kind::StaffRoster, vec![("PUESTO", "mx-jobs")]),
+            (
+                Kind::StaffRoster,
+                vec![("PUESTO", "mx-jobs"), ("TELEFONO", "phone")],
+            ),
         ] {
             let (header, rows) = synth(kind, 3000);
             let renamed: Vec<String> = (0..header.len()).map(|i| format!("C{i}")).collect();
