@@ -172,7 +172,7 @@ pub fn run(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
         state_dir.display(),
         leak.display()
     ))?;
-    printer.text(&indent(&report.to_text()))?;
+    printer.text(&indent(&report.to_text_in(crate::output::lang())))?;
     let correct = report.accused.len() == 1 && report.accused[0].recipient == leaker;
     printer.text(&format!(
         "\nThe leak came from {leaker}: the verdict is {}.\n{}",
