@@ -129,6 +129,44 @@ pub fn english_fragments(words: usize) -> Vec<String> {
     out
 }
 
+/// The messages the verify service's upload page uses in its script.
+pub const PAGE_SCRIPT: &[Msg] = &[
+    Msg::NoEvidence,
+    Msg::LessThanOneIn,
+    Msg::Bytes,
+    Msg::Rows,
+    Msg::Positions,
+    Msg::MarkedPositions,
+    Msg::DistinctPositions,
+    Msg::Recipients,
+    Msg::Scores,
+    Msg::NoOneIsAccused,
+    Msg::NoCopyMatches,
+    Msg::OnlyFew,
+    Msg::AccusedBig,
+    Msg::MatchesAt,
+    Msg::ChanceAtMost,
+    Msg::CanaryHeld,
+    Msg::ThLeakRow,
+    Msg::ThMarks,
+    Msg::EvidenceCountsAll,
+    Msg::EvidenceCounts,
+    Msg::PageChosen,
+    Msg::PageResultFor,
+    Msg::PageSummary,
+    Msg::PageEvidence,
+    Msg::PageEveryScore,
+    Msg::PageBarsNote,
+    Msg::PageBoundOf,
+    Msg::PageEntryOf,
+    Msg::PageChooseFirst,
+    Msg::PageVerifying,
+    Msg::PageError,
+    Msg::PageRequest,
+    Msg::PageNoReport,
+    Msg::PageFailed,
+];
+
 /// The English fragments ([`english_fragments`]) found in a text,
 /// whitespace collapsed: empty for a text that is Spanish throughout.
 pub fn english_in(text: &str, words: usize) -> Vec<String> {
@@ -167,8 +205,8 @@ catalogue! {
 
     // ---- Scores described. ----
     OverAll { en: "all the evidence", es: "toda la evidencia" }
-    OverCanaries { en: "the canary rows alone", es: "solo las filas canario" }
-    OverColumn { en: "column {0} alone", es: "solo la columna {0}" }
+    OverCanaries { en: "the canary rows alone", es: "las filas canario por sí solas" }
+    OverColumn { en: "column {0} alone", es: "la columna {0} por sí sola" }
     ScoreTardos { en: "Tardos score", es: "puntuación de Tardos" }
     ScoreSingle { en: "single-leaker score", es: "puntuación de filtrador único" }
     ScoreSingleStrict {
@@ -196,7 +234,7 @@ catalogue! {
         es: "puntuación de voto minoritario (una coalición de 5)",
     }
     ScoreOther { en: "score", es: "puntuación" }
-    ScoreOver { en: "{0}, {1}", es: "{0}, {1}" }
+    ScoreOver { en: "{0}, {1}", es: "{1}, sobre {0}" }
 
     // ---- The method. ----
     Method {
@@ -685,6 +723,60 @@ documento JSON de {0} en el elemento con id {1}. El informe no contiene ningún 
 clave maestra, ni la clave de firma, ni tokens de acceso.",
     }
 
+    // ---- The verify service's upload page. ----
+    PageTitle { en: "Verify a leaked extract", es: "Verificar un extracto filtrado" }
+    PageLanguage { en: "Language", es: "Idioma" }
+    PageIntro {
+        en: "The file is sent to this server, compared with every recipient's copy, and the \
+verification is recorded in the signed issuance log under your name (who, when, the file's \
+digest and the result; nothing from the file). The answer is an evidence report signed with the \
+log's key: keep it as downloaded, and anyone with the log's public key can check it with {0}.",
+        es: "El archivo se envía a este servidor, se compara con la copia de cada destinatario, \
+y la verificación se registra en la bitácora de emisión firmada a su nombre (quién, cuándo, el \
+resumen criptográfico del archivo y el resultado; nada del contenido del archivo). La respuesta \
+es un informe de evidencia firmado con la clave de la bitácora: consérvelo tal como se descargó; \
+cualquiera que tenga la clave pública de la bitácora puede comprobarlo con {0}.",
+    }
+    PageToken { en: "Your token", es: "Su token de acceso" }
+    PageFileLabel {
+        en: "The leaked file (CSV, Parquet or Arrow IPC)",
+        es: "El archivo filtrado (CSV, Parquet o Arrow IPC)",
+    }
+    PageDrop {
+        en: "Drop the file here, or click to choose it",
+        es: "Suelte el archivo aquí o haga clic para elegirlo",
+    }
+    PageVerify { en: "Verify", es: "Verificar" }
+    PageDownloadJson { en: "Download the JSON report", es: "Descargar el informe JSON" }
+    PageDownloadSigned { en: "Download signed report", es: "Descargar el informe firmado" }
+    PageChosen { en: "{0} ({1})", es: "{0} ({1})" }
+    PageResultFor { en: "Result for {0}", es: "Resultado para {0}" }
+    PageSummary {
+        en: "BLAKE3 {0} ({1}); {2} read, {3}.",
+        es: "BLAKE3 {0} ({1}); {2} leídas, {3}.",
+    }
+    PageEvidence { en: "Evidence rows: {0}.", es: "Filas de evidencia: {0}." }
+    PageEveryScore { en: "Every recipient's score", es: "Puntuación de cada destinatario" }
+    PageBarsNote {
+        en: "Accused when the bound is at most {0}. Bars: the symmetric Tardos score (0 on \
+average for a recipient who did not leak).",
+        es: "Se acusa cuando la cota es a lo sumo {0}. Barras: la puntuación simétrica de \
+Tardos (0 en promedio para un destinatario que no filtró).",
+    }
+    PageBoundOf { en: "bound {0}", es: "cota {0}" }
+    PageEntryOf {
+        en: "This verification is entry {0} of the issuance log {1}.",
+        es: "Esta verificación es la entrada {0} de la bitácora de emisión {1}.",
+    }
+    PageChooseFirst { en: "Choose a file first.", es: "Primero elija un archivo." }
+    PageVerifying { en: "Verifying {0}…", es: "Verificando {0}…" }
+    PageError { en: "Error {0}: {1}", es: "Error {0}: {1}" }
+    PageRequest { en: " (request {0})", es: " (solicitud {0})" }
+    PageNoReport {
+        en: "the answer carries no report",
+        es: "la respuesta no contiene ningún informe",
+    }
+    PageFailed { en: "The request failed: {0}", es: "La solicitud falló: {0}" }
 }
 
 #[cfg(test)]

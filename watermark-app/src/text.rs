@@ -57,8 +57,21 @@ pub fn odds_in_words(lang: Lang, p: f64) -> String {
     if one_in >= 1e21 {
         return one_in_ten_to(lang, one_in.log10().floor());
     }
-    // Short scale in English; Spanish counts millions (long scale).
-    let names: [(f64, &str, &str); 5] = match lang {
+    for (scale, one, many) in scale_names(lang) {
+        if one_in >= scale {
+            let v = (one_in / scale).floor() as u64;
+            let name = if v == 1 { one } else { many };
+            return tr(lang, Msg::LessThanOneIn, &[&format!("{} {name}", int(v))]);
+        }
+    }
+    tr(lang, Msg::LessThanOneIn, &[&int(one_in.floor() as u64)])
+}
+
+/// The words for large numbers, largest first, singular and plural: the
+/// short scale in English (a billion is 10^9), the long scale in Spanish
+/// (mil millones is 10^9, un billón 10^12).
+pub fn scale_names(lang: Lang) -> [(f64, &'static str, &'static str); 5] {
+    match lang {
         Lang::En => [
             (1e18, "quintillion", "quintillion"),
             (1e15, "quadrillion", "quadrillion"),
@@ -73,15 +86,7 @@ pub fn odds_in_words(lang: Lang, p: f64) -> String {
             (1e9, "mil millones", "mil millones"),
             (1e6, "millón", "millones"),
         ],
-    };
-    for (scale, one, many) in names {
-        if one_in >= scale {
-            let v = (one_in / scale).floor() as u64;
-            let name = if v == 1 { one } else { many };
-            return tr(lang, Msg::LessThanOneIn, &[&format!("{} {name}", int(v))]);
-        }
     }
-    tr(lang, Msg::LessThanOneIn, &[&int(one_in.floor() as u64)])
 }
 
 /// "less than 1 in 10^N".

@@ -709,10 +709,12 @@ impl Report {
             &t(Msg::LabelLeakedFile),
             &self.leak.file.display().to_string(),
         );
-        line(
-            &mut s,
+        let _ = writeln!(
+            s,
+            "{:<width$}{}  ({})",
             "BLAKE3",
-            &format!("{}  ({})", self.leak.blake3, n(Msg::Bytes, self.leak.bytes)),
+            self.leak.blake3,
+            n(Msg::Bytes, self.leak.bytes)
         );
         let columns: Vec<String> = self
             .groups
