@@ -12,6 +12,11 @@ pub fn wm() -> Command {
     let mut c = Command::cargo_bin("watermark").unwrap();
     c.env_remove("WATERMARK_STATE");
     c.env_remove("WATERMARK_WITNESSES");
+    // English, whatever the locale of whoever runs the tests.
+    c.env_remove("WATERMARK_LANG");
+    c.env_remove("LC_ALL");
+    c.env_remove("LC_MESSAGES");
+    c.env("LANG", "C");
     c
 }
 
