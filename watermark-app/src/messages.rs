@@ -777,6 +777,105 @@ Tardos (0 en promedio para un destinatario que no filtró).",
         es: "la respuesta no contiene ningún informe",
     }
     PageFailed { en: "The request failed: {0}", es: "La solicitud falló: {0}" }
+    // ---- `watermark issue`. ----
+    Copies { en: "{0} copy|{0} copies", es: "{0} copia|{0} copias" }
+    MarkedSlots {
+        en: "{0} marked slot|{0} marked slots",
+        es: "{0} posición marcada|{0} posiciones marcadas",
+    }
+    IssuedHead {
+        en: "Issued {0} of {1} ({2}, {3}; key {4}, policy {5}):|Issued {0} of {1} ({2}, {3}; key \
+{4}, policy {5}):",
+        es: "Se emitió {0} de {1} ({2}, {3}; clave {4}, política {5}):|Se emitieron {0} de {1} \
+({2}, {3}; clave {4}, política {5}):",
+    }
+    SlotsCanaryOnly {
+        en: "no carrier cells, canary rows only",
+        es: "sin celdas portadoras, solo filas canario",
+    }
+    SlotsEach { en: "{0} each", es: "{0} en cada una" }
+    CanariesMade {
+        en: "{0} canary row was made for this extract; each copy holds it if its recipient's code \
+selects it.|{0} canary rows were made for this extract; each copy holds those its recipient's \
+code selects.",
+        es: "Se creó {0} fila canario para este extracto; cada copia la contiene si el código de \
+su destinatario la selecciona.|Se crearon {0} filas canario para este extracto; cada copia \
+contiene las que selecciona el código de su destinatario.",
+    }
+    CopyLine {
+        en: "(slot {0}, log entry {1}{2}{3})",
+        es: "(ranura {0}, entrada {1} de la bitácora{2}{3})",
+    }
+    AlreadyLogged {
+        en: "; the same copy was logged before, not logged again",
+        es: "; la misma copia ya se había registrado y no se registró de nuevo",
+    }
+    LoggedIn {
+        en: "Logged in {0} (now {1}, each with its signed checkpoint); each copy's receipt is \
+beside it as ID.receipt.",
+        es: "Registrado en {0} (ahora {1}, cada una con su punto de control firmado); el recibo \
+de cada copia está junto a ella como ID.receipt.",
+    }
+
+    // ---- `watermark init`. ----
+    InitCreated { en: "Created state {0}", es: "Estado creado en {0}" }
+    InitMasterKey {
+        en: "master key {0} in master.key (mode 0600)",
+        es: "clave maestra {0} en master.key (permisos 0600)",
+    }
+    InitLog {
+        en: "issuance log {0} in log/, signed with log/signing.key (mode 0600)",
+        es: "bitácora de emisión {0} en log/, firmada con log/signing.key (permisos 0600)",
+    }
+    InitPubkey {
+        en: "log public key, for auditors: {0}",
+        es: "clave pública de la bitácora, para los auditores: {0}",
+    }
+    InitKeep {
+        en: "Keep this directory private and backed up: without its key no copy can be \
+attributed.",
+        es: "Mantenga este directorio en privado y respaldado: sin su clave no se puede atribuir \
+ninguna copia.",
+    }
+
+    // ---- `watermark demo`. ----
+    DemoRoll {
+        en: "A synthetic electoral roll of {0} (names, CURP, addresses, sections): {1}",
+        es: "Un padrón electoral sintético de {0} (nombres, CURP, domicilios, secciones): {1}",
+    }
+    DemoInit {
+        en: "A new master key ({0}), kept private with mode 0600.",
+        es: "Una nueva clave maestra ({0}), guardada en privado con permisos 0600.",
+    }
+    DemoPolicy {
+        en: "Identity: {0}. Marks go in: {1}.",
+        es: "Identidad: {0}. Las marcas van en: {1}.",
+    }
+    DemoIssued {
+        en: "{0}, one pass over the roll, {1} in each.",
+        es: "{0}, una sola lectura del padrón, {1} en cada una.",
+    }
+    DemoLeaks {
+        en: "{0}'s copy leaks: {1} random row, posted online: {2}|{0}'s copy leaks: {1} random \
+rows, shuffled, posted online: {2}",
+        es: "Se filtra la copia de {0}: {1} fila al azar, publicada en línea: {2}|Se filtra la \
+copia de {0}: {1} filas al azar, en desorden, publicadas en línea: {2}",
+    }
+    DemoCorrect {
+        en: "The leak came from {0}: the verdict is correct.",
+        es: "La filtración provino de {0}: el veredicto es correcto.",
+    }
+    DemoWrong {
+        en: "The leak came from {0}: the verdict is NOT correct.",
+        es: "La filtración provino de {0}: el veredicto NO es correcto.",
+    }
+    DemoFilesIn { en: "The demo's files are in {0}.", es: "Los archivos de la demostración están en {0}." }
+    DemoFilesRemoved {
+        en: "The demo's files were in a temporary directory, now removed (keep them with --dir \
+DIR).",
+        es: "Los archivos de la demostración estaban en un directorio temporal, ya eliminado \
+(consérvelos con --dir DIR).",
+    }
 }
 
 #[cfg(test)]

@@ -542,3 +542,57 @@ fn a_report_made_under_a_spanish_locale_is_spanish_and_verifies() {
         .success()
         .stdout(contains("ACUSADO: PAN"));
 }
+
+#[test]
+fn init_issue_and_demo_speak_spanish_too() {
+    use watermark_app::messages::english_in;
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name);
+    let stdout =
+        |a: assert_cmd::assert::Assert| String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    let init = stdout(
+        wm().args(["init", "--state"])
+            .arg(p("state"))
+            .env("LC_MESSAGES", "es_MX.UTF-8")
+            .assert()
+            .success(),
+    );
+    assert!(init.starts_with("Estado creado en "), "{init}");
+    assert!(english_in(&init, 3).is_empty(), "{init}");
+    synth(1_500, &p("roll.csv"));
+    suggest(&p("roll.csv"), &[], &p("policy.toml"));
+    let issued = stdout(
+        issue(
+            &p("state"),
+            &p("policy.toml"),
+            &p("roll.csv"),
+            &["PAN"],
+            &p("copies"),
+        )
+        .args(["--lang", "es"])
+        .assert()
+        .success(),
+    );
+    assert!(issued.starts_with("Se emitió 1 copia de "), "{issued}");
+    assert!(issued.contains("1,500 filas"), "{issued}");
+    assert!(english_in(&issued, 3).is_empty(), "{issued}");
+    let demo = stdout(
+        wm().args([
+            "--lang",
+            "es",
+            "demo",
+            "--rows",
+            "3000",
+            "--recipients",
+            "3",
+        ])
+        .assert()
+        .success(),
+    );
+    assert!(demo.contains("el veredicto es correcto"), "{demo}");
+    let found = english_in(&demo, 3);
+    assert!(
+        found.is_empty(),
+        "English in the Spanish demo: {found:?}\n{demo}"
+    );
+}

@@ -41,7 +41,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let report =
                 watermark_app::issue::run(&watermark_app::issue::Settings::from(a), printer)?;
-            printer.text(&report.to_text())?;
+            printer.text(&report.to_text_in(lang))?;
             printer.json(&report)?;
             Ok(())
         }
