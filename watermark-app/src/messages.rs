@@ -876,6 +876,67 @@ DIR).",
         es: "Los archivos de la demostración estaban en un directorio temporal, ya eliminado \
 (consérvelos con --dir DIR).",
     }
+    // ---- `watermark report verify`. ----
+    Receipts { en: "{0} receipt|{0} receipts", es: "{0} recibo|{0} recibos" }
+    RvVerifies {
+        en: "The report {0} verifies.",
+        es: "El informe {0} se verificó correctamente.",
+    }
+    RvLabelSignature { en: "Signature", es: "Firma" }
+    RvLabelTrust { en: "Trust", es: "Confianza" }
+    RvLabelLeakedFile { en: "Leaked file", es: "Archivo filtrado" }
+    RvLabelResult { en: "Result", es: "Resultado" }
+    RvLabelRecorded { en: "Recorded", es: "Registro" }
+    RvLabelReceipts { en: "Receipts", es: "Recibos" }
+    RvLabelCheckpoint { en: "Checkpoint", es: "Punto de control" }
+    RvLabelWitnesses { en: "Witnesses", es: "Testigos" }
+    RvLabelSaved { en: "Saved", es: "Guardado" }
+    RvSignature {
+        en: "Ed25519 by {0}, the key {1}; it covers the context line \"{2}\" and the {3} of the \
+file before its signature line",
+        es: "Ed25519 con la clave {0}, {1}; cubre la línea de contexto \"{2}\" y los {3} del \
+archivo anteriores a su línea de firma",
+    }
+    RvKeyGiven { en: "given with --pubkey", es: "indicada con --pubkey" }
+    RvKeyIn { en: "in {0}", es: "contenida en {0}" }
+    RvTrustMatches {
+        en: "only that key was used: the public key printed inside the report proves nothing by \
+itself (it matches the key given)",
+        es: "solo se usó esa clave: la clave pública impresa dentro del informe no prueba nada \
+por sí misma (coincide con la clave indicada)",
+    }
+    RvTrustDiffers {
+        en: "only that key was used: the public key printed inside the report proves nothing by \
+itself (it does not match the key given)",
+        es: "solo se usó esa clave: la clave pública impresa dentro del informe no prueba nada \
+por sí misma (no coincide con la clave indicada)",
+    }
+    RvSameFile { en: "; {0} is that file (same BLAKE3)", es: "; {0} es ese archivo (mismo BLAKE3)" }
+    RvNoOne { en: "no one accused (threshold {0})", es: "no se acusa a nadie (umbral {0})" }
+    RvAccusedItem { en: "{0} (bound {1})", es: "{0} (cota {1})" }
+    RvAccused { en: "accused {0}", es: "se acusa a {0}" }
+    RvRecorded {
+        en: "{0} by {1}, entry {2} of log {3}",
+        es: "{0} por {1}, entrada {2} de la bitácora {3}",
+    }
+    RvCopyEntry { en: "entry {0} ({1}'s copy)", es: "entrada {0} (copia de {1})" }
+    RvReceipts {
+        en: "{0} inclusion proof checks out against the log's signed checkpoints: entry {1} (this \
+verification){2}|{0} inclusion proofs check out against the log's signed checkpoints: entry {1} \
+(this verification){2}",
+        es: "{0} prueba de inclusión se comprueba contra los puntos de control firmados de la \
+bitácora: entrada {1} (esta verificación){2}|{0} pruebas de inclusión se comprueban contra los \
+puntos de control firmados de la bitácora: entrada {1} (esta verificación){2}",
+    }
+    RvCheckpoint { en: "signed, {0}, root {1}", es: "firmado, {0}, raíz {1}" }
+    RvSaved {
+        en: "{0} and the checkpoint in {1}: `watermark log verify-receipt FILE --pubkey KEY` \
+checks a receipt, `watermark log consistency --state STATE {2}` that the log still extends the \
+checkpoint",
+        es: "{0} y el punto de control en {1}: `watermark log verify-receipt FILE --pubkey KEY` \
+comprueba un recibo, y `watermark log consistency --state STATE {2}` que la bitácora todavía \
+extiende el punto de control",
+    }
 }
 
 #[cfg(test)]

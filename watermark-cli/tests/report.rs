@@ -534,6 +534,25 @@ fn a_report_made_under_a_spanish_locale_is_spanish_and_verifies() {
             .success()
             .stdout(contains("accused PAN"));
     }
+    // report verify says what it checked in the locale's language too.
+    let checked = wm()
+        .args(["report", "verify"])
+        .arg(&es)
+        .args(["--pubkey", &key, "--save-receipts"])
+        .arg(f.p("recibos"))
+        .env("LANG", "es_MX.UTF-8")
+        .assert()
+        .success();
+    let checked = String::from_utf8(checked.get_output().stdout.clone()).unwrap();
+    assert!(
+        checked.contains("se verificó correctamente") && checked.contains("se acusa a PAN"),
+        "{checked}"
+    );
+    let found = english_in(&checked, 3);
+    assert!(
+        found.is_empty(),
+        "English in report verify: {found:?}\n{checked}"
+    );
     // WATERMARK_LANG chooses too, over the locale.
     f.verify_with_report(&f.p("third.html"))
         .env("LANG", "en_US.UTF-8")
