@@ -104,10 +104,16 @@ pub fn count(lang: Lang, msg: Msg, n: u64) -> String {
 
 /// The text of every English template between its arguments, of `words`
 /// words or more, whitespace collapsed: what must not appear in a Spanish
-/// output.
+/// output. Text the Spanish template of the same message has too (names
+/// of standards, commands: "(SHA-256, RFC 6962)") is not English.
 pub fn english_fragments(words: usize) -> Vec<String> {
     let mut out = Vec::new();
     for msg in Msg::ALL {
+        let spanish: String = msg
+            .template(Lang::Es)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         for f in msg.template(Lang::En).split('|') {
             let mut rest = f;
             let mut pieces = Vec::new();
@@ -118,8 +124,9 @@ pub fn english_fragments(words: usize) -> Vec<String> {
             pieces.push(rest);
             for p in pieces {
                 let p: Vec<&str> = p.split_whitespace().collect();
-                if p.len() >= words {
-                    out.push(p.join(" "));
+                let p = p.join(" ");
+                if p.split(' ').count() >= words && !spanish.contains(&p) {
+                    out.push(p);
                 }
             }
         }
@@ -937,6 +944,84 @@ checkpoint",
 comprueba un recibo, y `watermark log consistency --state STATE {2}` que la bitácora todavía \
 extiende el punto de control",
     }
+    // ---- `watermark log`. ----
+    LogKindIssue { en: "issue", es: "emisión" }
+    LogKindVerify { en: "verify", es: "verificación" }
+    LogSlot { en: "slot {0}", es: "ranura {0}" }
+    LogCopyOf {
+        en: "copy {0}… ({1}, {2}) of input {3}…",
+        es: "copia {0}… ({1}, {2}) del extracto {3}…",
+    }
+    LogLeak { en: "leak {0}… ({1}): {2}", es: "filtración {0}… ({1}): {2}" }
+    LogNoOne { en: "no one accused", es: "no se acusa a nadie" }
+    LogAccusedItem { en: "{0} ({1})", es: "{0} ({1})" }
+    LogUnknown {
+        en: "an entry of a kind this version does not know",
+        es: "una entrada de un tipo que esta versión no conoce",
+    }
+    LogLabelLog { en: "Log", es: "Bitácora" }
+    LogLabelPublicKey { en: "Public key", es: "Clave pública" }
+    LogLabelEntries { en: "Entries", es: "Entradas" }
+    LogEntriesRoot {
+        en: "{0}, root {1} (SHA-256, RFC 6962)",
+        es: "{0}, raíz {1} (SHA-256, RFC 6962)",
+    }
+    LogColIndex { en: "INDEX", es: "ÍNDICE" }
+    LogColTime { en: "TIME", es: "FECHA Y HORA" }
+    LogColWhat { en: "WHAT", es: "QUÉ" }
+    LogLatestCheckpoint { en: "Latest signed checkpoint:", es: "Último punto de control firmado:" }
+    LvVerifies {
+        en: "The issuance log {0} verifies.",
+        es: "La bitácora de emisión {0} se verificó correctamente.",
+    }
+    LvEntries {
+        en: "{0}; {1} signed checkpoints (one per entry, and the empty tree), every signature \
+checked with {2}{3}",
+        es: "{0}; {1} puntos de control firmados (uno por entrada, y el del árbol vacío), cada \
+firma comprobada con {2}{3}",
+    }
+    LvKeyGiven { en: " (the key given)", es: " (la clave indicada)" }
+    LvRoot { en: "root at {0}: {1}", es: "raíz en el tamaño {0}: {1}" }
+    LvSigningKey { en: "signing key: {0}", es: "clave de firma: {0}" }
+    LvSigningMatches {
+        en: "private (mode 0600) and the key of the public key",
+        es: "privada (permisos 0600) y la clave de la clave pública",
+    }
+    LvSigningAbsent {
+        en: "not present (an auditor's copy): not checked",
+        es: "no está presente (la copia de un auditor): no se comprobó",
+    }
+    LvSigningUnreadable {
+        en: "not readable by this user: not checked",
+        es: "este usuario no puede leerla: no se comprobó",
+    }
+    LvNotChecked { en: "not checked", es: "no se comprobó" }
+    LvPolicies {
+        en: "policies: the {0} the entries name are stored and unchanged|policies: the {0} the \
+entries name are stored and unchanged",
+        es: "políticas: la {0} que nombran las entradas está guardada y sin cambios|políticas: \
+las {0} que nombran las entradas están guardadas y sin cambios",
+    }
+    LvPoliciesNot {
+        en: "policies: not in this directory, not checked",
+        es: "políticas: no están en este directorio, no se comprobaron",
+    }
+    LvCanaries {
+        en: "canary lists: the {0} the entries record are present and unchanged|canary lists: \
+the {0} the entries record are present and unchanged",
+        es: "listas de canarios: la {0} que registran las entradas está presente y sin \
+cambios|listas de canarios: las {0} que registran las entradas están presentes y sin cambios",
+    }
+    LvCanariesNot {
+        en: "canary lists: not in this directory (they are secret), not checked",
+        es: "listas de canarios: no están en este directorio (son secretas), no se comprobaron",
+    }
+    VrVerifies {
+        en: "The receipt verifies: entry {0} is in the checkpoint of {1} of log {2}, signed by {3}.",
+        es: "El recibo se verificó correctamente: la entrada {0} está en el punto de control de \
+{1} de la bitácora {2}, firmado por {3}.",
+    }
+    VrSameCopy { en: "{0} is that copy (same BLAKE3).", es: "{0} es esa copia (mismo BLAKE3)." }
 }
 
 #[cfg(test)]

@@ -563,7 +563,7 @@ fn a_report_made_under_a_spanish_locale_is_spanish_and_verifies() {
 }
 
 #[test]
-fn init_issue_and_demo_speak_spanish_too() {
+fn init_issue_log_and_demo_speak_spanish_too() {
     use watermark_app::messages::english_in;
     let dir = tempfile::tempdir().unwrap();
     let p = |name: &str| dir.path().join(name);
@@ -595,6 +595,39 @@ fn init_issue_and_demo_speak_spanish_too() {
     assert!(issued.starts_with("Se emitió 1 copia de "), "{issued}");
     assert!(issued.contains("1,500 filas"), "{issued}");
     assert!(english_in(&issued, 3).is_empty(), "{issued}");
+    for args in [&["log", "show"][..], &["log", "verify"][..]] {
+        let out = stdout(
+            wm().args(args)
+                .arg("--state")
+                .arg(p("state"))
+                .args(["--lang", "es"])
+                .assert()
+                .success(),
+        );
+        assert!(
+            out.contains("emisión") || out.contains("se verificó"),
+            "{out}"
+        );
+        let found = english_in(&out, 3);
+        assert!(found.is_empty(), "English in {args:?}: {found:?}\n{out}");
+    }
+    let pubkey = stdout(
+        wm().args(["log", "pubkey", "--state"])
+            .arg(p("state"))
+            .assert()
+            .success(),
+    );
+    let receipt = stdout(
+        wm().args(["log", "verify-receipt"])
+            .arg(p("copies/PAN.receipt"))
+            .args(["--pubkey", pubkey.trim(), "--copy"])
+            .arg(p("copies/PAN.csv"))
+            .env("WATERMARK_LANG", "es")
+            .assert()
+            .success(),
+    );
+    assert!(receipt.contains("es esa copia (mismo BLAKE3)"), "{receipt}");
+    assert!(english_in(&receipt, 3).is_empty(), "{receipt}");
     let demo = stdout(
         wm().args([
             "--lang",
