@@ -1022,6 +1022,51 @@ cambios|listas de canarios: las {0} que registran las entradas están presentes 
 {1} de la bitácora {2}, firmado por {3}.",
     }
     VrSameCopy { en: "{0} is that copy (same BLAKE3).", es: "{0} es esa copia (mismo BLAKE3)." }
+    // ---- `watermark witness`, witness checks, `policy suggest`. ----
+    KeysWitnesses { en: "witnesses: {0}", es: "testigos: {0}" }
+    KeysCosigned {
+        en: "{0} of the {1} required cosigned it ({2})",
+        es: "{0} de los {1} requeridos lo cofirmaron ({2})",
+    }
+    WitnessCreated {
+        en: "Witness {0} created in {1} (its signing key: {2}, mode 0600).",
+        es: "Testigo {0} creado en {1} (su clave de firma: {2}, permisos 0600).",
+    }
+    WitnessVerifierKey {
+        en: "Its verifier key, for the logs' witness lists and for whoever checks cosignatures:",
+        es: "Su clave de verificación, para las listas de testigos de las bitácoras y para quien \
+compruebe las cofirmas:",
+    }
+    WitnessNext {
+        en: "Next: `watermark witness trust --dir {0} LOG_KEY` for each log, then `watermark \
+witness serve`.",
+        es: "Después: `watermark witness trust --dir {0} LOG_KEY` para cada bitácora, y luego \
+`watermark witness serve`.",
+    }
+    WitnessTrustNow {
+        en: "Witness {0} now witnesses log {1} (key {2}). It cosigns a checkpoint of it only if it \
+extends the last one it cosigned; the first it is sent is taken as it is.",
+        es: "El testigo {0} ahora atestigua la bitácora {1} (clave {2}). Solo cofirma un punto de \
+control de ella si extiende el último que cofirmó; el primero que recibe se toma tal cual.",
+    }
+    WitnessTrustAlready {
+        en: "Witness {0} already witnessed log {1} (key {2}). It cosigns a checkpoint of it only \
+if it extends the last one it cosigned; the first it is sent is taken as it is.",
+        es: "El testigo {0} ya atestiguaba la bitácora {1} (clave {2}). Solo cofirma un punto de \
+control de ella si extiende el último que cofirmó; el primero que recibe se toma tal cual.",
+    }
+    WitnessListening { en: "Witness {0} listening on {1}", es: "Testigo {0} escuchando en {1}" }
+    WitnessServeKey { en: "verifier key {0}", es: "clave de verificación {0}" }
+    WitnessServeLogs { en: "logs: {0}", es: "bitácoras: {0}" }
+    WitnessNoneYet { en: "none yet", es: "ninguna todavía" }
+    WitnessSubmit {
+        en: "logs submit checkpoints to POST {0}",
+        es: "las bitácoras envían sus puntos de control a POST {0}",
+    }
+    PolicyWrote {
+        en: "Wrote the suggested policy to {0}",
+        es: "Se escribió la política sugerida en {0}",
+    }
 }
 
 #[cfg(test)]

@@ -628,6 +628,27 @@ fn init_issue_log_and_demo_speak_spanish_too() {
     );
     assert!(receipt.contains("es esa copia (mismo BLAKE3)"), "{receipt}");
     assert!(english_in(&receipt, 3).is_empty(), "{receipt}");
+    // A witness set up in Spanish.
+    let created = stdout(
+        wm().args(["witness", "init", "--name", "testigo.example", "--dir"])
+            .arg(p("testigo"))
+            .args(["--lang", "es"])
+            .assert()
+            .success(),
+    );
+    let trusted = stdout(
+        wm().args(["witness", "trust", "--dir"])
+            .arg(p("testigo"))
+            .arg(pubkey.trim())
+            .args(["--lang", "es"])
+            .assert()
+            .success(),
+    );
+    for out in [&created, &trusted] {
+        assert!(out.contains("estigo"), "{out}");
+        let found = english_in(out, 3);
+        assert!(found.is_empty(), "English in witness: {found:?}\n{out}");
+    }
     let demo = stdout(
         wm().args([
             "--lang",

@@ -585,12 +585,7 @@ fn text(a: &ReportVerifyArgs, doc: &ReportVerifyDoc, source: &str) -> String {
         );
     }
     if let Some(w) = &doc.witnesses {
-        item(
-            &mut s,
-            width,
-            &t(Msg::RvLabelWitnesses),
-            &w.text()["witnesses: ".len()..],
-        );
+        item(&mut s, width, &t(Msg::RvLabelWitnesses), &w.summary());
     }
     if !doc.saved.is_empty() {
         let dir = a.save_receipts.as_deref().unwrap_or(Path::new("."));
