@@ -1067,6 +1067,56 @@ control de ella si extiende el último que cofirmó; el primero que recibe se to
         en: "Wrote the suggested policy to {0}",
         es: "Se escribió la política sugerida en {0}",
     }
+    // ---- `watermark log prove`, `log consistency`, `log restore`. ----
+    LpInCheckpoint {
+        en: "Entry {0} of log {1} is in its signed checkpoint of {2}.",
+        es: "La entrada {0} de la bitácora {1} está en su punto de control firmado de {2}.",
+    }
+    LpEntry { en: "entry", es: "entrada" }
+    LpLeafHash { en: "leaf hash", es: "hash de hoja" }
+    LpInclusion {
+        en: "inclusion proof (RFC 9162), {0}:",
+        es: "prueba de inclusión (RFC 9162), {0}:",
+    }
+    LpCheckpoint { en: "checkpoint:", es: "punto de control:" }
+    LpWritten {
+        en: "Receipt written to {0}; check it with `watermark log verify-receipt {0} --pubkey KEY`.",
+        es: "Recibo escrito en {0}; compruébelo con `watermark log verify-receipt {0} --pubkey \
+KEY`.",
+    }
+    LpKeep {
+        en: "Keep it with `-o FILE` (or --json) and check it with `watermark log verify-receipt`.",
+        es: "Consérvelo con `-o FILE` (o --json) y compruébelo con `watermark log \
+verify-receipt`.",
+    }
+    LcExtends {
+        en: "The log extends the old checkpoint: its first {0} are the ones {1} signed.",
+        es: "La bitácora extiende el punto de control anterior: sus primeras {0} son las que \
+firmó {1}.",
+    }
+    LcOld { en: "old", es: "anterior" }
+    LcNew { en: "new", es: "nuevo" }
+    LcSizeRoot { en: "size {0} root {1}", es: "tamaño {0} raíz {1}" }
+    LcProof {
+        en: "consistency proof (RFC 9162), {0}:",
+        es: "prueba de consistencia (RFC 9162), {0}:",
+    }
+    LrRestored {
+        en: "Restored the checkpoints of {0} of {1}: it now holds {2} (root {3}).",
+        es: "Se restauraron los puntos de control de {0} de {1}: ahora contiene {2} (raíz {3}).",
+    }
+    SignedEntries {
+        en: "{0} signed entry|{0} signed entries",
+        es: "{0} entrada firmada|{0} entradas firmadas",
+    }
+    LrStill {
+        en: " {0} line after them is still unsigned: restore from a later checkpoint, or find \
+out who wrote it.| {0} lines after them are still unsigned: restore from a later checkpoint, or \
+find out who wrote them.",
+        es: " {0} línea posterior sigue sin firmar: restaure desde un punto de control posterior, \
+o averigüe quién la escribió.| {0} líneas posteriores siguen sin firmar: restaure desde un punto \
+de control posterior, o averigüe quién las escribió.",
+    }
 }
 
 #[cfg(test)]

@@ -611,6 +611,31 @@ fn init_issue_log_and_demo_speak_spanish_too() {
         let found = english_in(&out, 3);
         assert!(found.is_empty(), "English in {args:?}: {found:?}\n{out}");
     }
+    let checkpoint = stdout(
+        wm().args(["log", "checkpoint", "--state"])
+            .arg(p("state"))
+            .assert()
+            .success(),
+    );
+    std::fs::write(p("checkpoint"), checkpoint).unwrap();
+    let proved = stdout(
+        wm().args(["log", "prove", "0", "--lang", "es", "--state"])
+            .arg(p("state"))
+            .assert()
+            .success(),
+    );
+    let consistent = stdout(
+        wm().args(["log", "consistency", "--lang", "es", "--state"])
+            .arg(p("state"))
+            .arg(p("checkpoint"))
+            .assert()
+            .success(),
+    );
+    for out in [&proved, &consistent] {
+        assert!(out.contains("punto de control"), "{out}");
+        let found = english_in(out, 3);
+        assert!(found.is_empty(), "English in log: {found:?}\n{out}");
+    }
     let pubkey = stdout(
         wm().args(["log", "pubkey", "--state"])
             .arg(p("state"))

@@ -481,49 +481,56 @@ fn prove(a: &LogProveArgs, printer: Printer) -> anyhow::Result<()> {
         std::fs::write(path, receipt.to_json())
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    let mut s = format!(
-        "Entry {index} of log {} is in its signed checkpoint of {} entries.\n",
-        log.origin(),
-        log.size()
+    let lang = crate::output::lang();
+    let t = |m: Msg| tr(lang, m, &[]);
+    let mut s = tr(
+        lang,
+        Msg::LpInCheckpoint,
+        &[
+            &index,
+            &log.origin(),
+            &count(lang, Msg::Entries, log.size()),
+        ],
     );
+    s.push('\n');
     let _ = writeln!(
         s,
         "  {}",
         describe(log.entry(index).expect("a found entry"))
     );
-    let _ = writeln!(s, "  entry      {}", receipt.entry);
+    let (entry, leaf) = (t(Msg::LpEntry), t(Msg::LpLeafHash));
+    let w = entry.chars().count().max(leaf.chars().count()) + 2;
+    let _ = writeln!(s, "  {entry:<w$}{}", receipt.entry);
     let _ = writeln!(
         s,
-        "  leaf hash  {}",
+        "  {leaf:<w$}{}",
         hash_hex(&log.leaf_hash(index).expect("entry in tree"))
     );
     let _ = writeln!(
         s,
-        "  inclusion proof (RFC 9162), {} hash{}:",
-        receipt.inclusion_proof.len(),
-        if receipt.inclusion_proof.len() == 1 {
-            ""
-        } else {
-            "es"
-        }
+        "  {}",
+        tr(
+            lang,
+            Msg::LpInclusion,
+            &[&count(
+                lang,
+                Msg::Hashes,
+                receipt.inclusion_proof.len() as u64
+            )]
+        )
     );
     for h in &receipt.inclusion_proof {
         let _ = writeln!(s, "    {}", hash_hex(h));
     }
-    s.push_str("  checkpoint:\n");
+    let _ = writeln!(s, "  {}", t(Msg::LpCheckpoint));
     s.push_str(&indent(&receipt.checkpoint, "    "));
     match &a.output {
         Some(p) => {
-            let _ = writeln!(
-                s,
-                "Receipt written to {}; check it with `watermark log verify-receipt {} --pubkey KEY`.",
-                p.display(),
-                p.display()
-            );
+            let _ = writeln!(s, "{}", tr(lang, Msg::LpWritten, &[&p.display()]));
         }
-        None => s.push_str(
-            "Keep it with `-o FILE` (or --json) and check it with `watermark log verify-receipt`.\n",
-        ),
+        None => {
+            let _ = writeln!(s, "{}", t(Msg::LpKeep));
+        }
     }
     printer.text(&s)?;
     printer.json(&receipt)?;
@@ -562,33 +569,43 @@ fn consistency(a: &LogConsistencyArgs, printer: Printer) -> anyhow::Result<()> {
     let c = log
         .consistency(&old)
         .with_context(|| format!("{}", a.old.display()))?;
-    let mut s = format!(
-        "The log extends the old checkpoint: its first {} entries are the ones {} signed.\n",
-        c.old.size,
-        a.old.display()
+    let lang = crate::output::lang();
+    let t = |m: Msg| tr(lang, m, &[]);
+    let mut s = tr(
+        lang,
+        Msg::LcExtends,
+        &[&count(lang, Msg::Entries, c.old.size), &a.old.display()],
     );
+    s.push('\n');
+    let (old_label, new_label) = (t(Msg::LcOld), t(Msg::LcNew));
+    let w = old_label.chars().count().max(new_label.chars().count()) + 2;
+    for (label, size, root) in [
+        (&old_label, c.old.size, &c.old.root),
+        (&new_label, c.new.size, &c.new.root),
+    ] {
+        let _ = writeln!(
+            s,
+            "  {label:<w$}{}",
+            tr(
+                lang,
+                Msg::LcSizeRoot,
+                &[&format!("{size:<6}"), &hash_hex(root)]
+            )
+        );
+    }
     let _ = writeln!(
         s,
-        "  old  size {:<6} root {}",
-        c.old.size,
-        hash_hex(&c.old.root)
-    );
-    let _ = writeln!(
-        s,
-        "  new  size {:<6} root {}",
-        c.new.size,
-        hash_hex(&c.new.root)
-    );
-    let _ = writeln!(
-        s,
-        "  consistency proof (RFC 9162), {} hash{}:",
-        c.proof.len(),
-        if c.proof.len() == 1 { "" } else { "es" }
+        "  {}",
+        tr(
+            lang,
+            Msg::LcProof,
+            &[&count(lang, Msg::Hashes, c.proof.len() as u64)]
+        )
     );
     for h in &c.proof {
         let _ = writeln!(s, "    {}", hash_hex(h));
     }
-    s.push_str("Latest signed checkpoint:\n");
+    let _ = writeln!(s, "{}", t(Msg::LogLatestCheckpoint));
     s.push_str(&indent(log.checkpoint(), "  "));
     printer.text(&s)?;
     printer.json(&ConsistencyDoc {
@@ -665,15 +682,21 @@ fn restore(a: &LogRestoreArgs, printer: Printer) -> anyhow::Result<()> {
         .restore_checkpoints(&lock, &note)
         .with_context(|| format!("restoring from {}", a.from.display()))?;
     let still = log.orphaned().map_or(0, |o| o.lines.len());
+    let lang = crate::output::lang();
     printer.text(&format!(
-        "Restored the checkpoints of {restored} entr{} of {}: it now holds {} signed entries \
-         (root {}).{}\n",
-        if restored == 1 { "y" } else { "ies" },
-        log.origin(),
-        log.size(),
-        hash_hex(&log.root()),
+        "{}{}\n",
+        tr(
+            lang,
+            Msg::LrRestored,
+            &[
+                &count(lang, Msg::Entries, restored),
+                &log.origin(),
+                &count(lang, Msg::SignedEntries, log.size()),
+                &hash_hex(&log.root()),
+            ]
+        ),
         if still > 0 {
-            format!(" {still} line(s) after them are still unsigned: restore from a later checkpoint, or find out who wrote them.")
+            trn(lang, Msg::LrStill, still as u64, &[&int(still as u64)])
         } else {
             String::new()
         }
