@@ -1117,6 +1117,35 @@ find out who wrote them.",
 o averigüe quién la escribió.| {0} líneas posteriores siguen sin firmar: restaure desde un punto \
 de control posterior, o averigüe quién las escribió.",
     }
+    // ---- `watermark log witness`. ----
+    WrHead {
+        en: "Checkpoint of {0} of log {1} (witness list {2}):",
+        es: "Punto de control de {0} de la bitácora {1} (lista de testigos {2}):",
+    }
+    WrCosigned { en: "cosigned", es: "cofirmó" }
+    WrBehind {
+        en: "REFUSED: it cosigned a checkpoint of {0}, more than the {1} of this log",
+        es: "RECHAZADO: cofirmó un punto de control de {0}, más que las {1} de esta bitácora",
+    }
+    WrForked {
+        en: "REFUSED: it cosigned another root for {0}: this log is forked from the one it saw",
+        es: "RECHAZADO: cofirmó otra raíz para {0}: esta bitácora se bifurcó de la que vio",
+    }
+    WrRefused { en: "refused ({0}): {1}{2}", es: "rechazado ({0}): {1}{2}" }
+    WrHint404 {
+        en: " (it does not witness this log: `watermark witness trust` adds it)",
+        es: " (no atestigua esta bitácora: `watermark witness trust` la agrega)",
+    }
+    WrHint403 {
+        en: " (it trusts another key for this log)",
+        es: " (confía en otra clave para esta bitácora)",
+    }
+    WrUnreachable { en: "not reached: {0}", es: "no se pudo contactar: {0}" }
+    WrSummary {
+        en: "{0} of {1} witnesses cosigned it ({2} required)",
+        es: "{0} de {1} testigos lo cofirmaron ({2} requeridos)",
+    }
+    WrKept { en: "; kept in {0}.", es: "; guardado en {0}." }
 }
 
 #[cfg(test)]

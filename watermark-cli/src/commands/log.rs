@@ -46,7 +46,7 @@ pub fn parse_pubkey(arg: &str) -> anyhow::Result<Verifier> {
 fn witness(a: &LogWitnessArgs, printer: Printer) -> anyhow::Result<()> {
     let (round, verdict) =
         watermark_app::witnessing::log_witness(&a.state.state, a.witnesses.witnesses.as_deref())?;
-    printer.text(&round.text())?;
+    printer.text(&round.text_in(crate::output::lang()))?;
     printer.json(&round)?;
     Ok(verdict?)
 }
