@@ -102,19 +102,19 @@ pub fn count(lang: Lang, msg: Msg, n: u64) -> String {
     trn(lang, msg, n, &[&crate::text::int(n)])
 }
 
-/// The text of every English template between its arguments, of `words`
-/// words or more, whitespace collapsed: what must not appear in a Spanish
-/// output. Text the Spanish template of the same message has too (names
-/// of standards, commands: "(SHA-256, RFC 6962)") is not English.
+/// The text of every English template between its arguments and its
+/// `quoted commands`, of `words` words or more, whitespace collapsed: what
+/// must not appear in a Spanish output. A word has a lower-case letter:
+/// "(SHA-256, RFC 6962)" has none, and is the same in both languages.
 pub fn english_fragments(words: usize) -> Vec<String> {
     let mut out = Vec::new();
     for msg in Msg::ALL {
-        let spanish: String = msg
-            .template(Lang::Es)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        for f in msg.template(Lang::En).split('|') {
+        // Commands in backquotes are the same in both languages.
+        let mut template = String::new();
+        for (i, part) in msg.template(Lang::En).split('`').enumerate() {
+            template.push_str(if i % 2 == 0 { part } else { "{_}" });
+        }
+        for f in template.split('|') {
             let mut rest = f;
             let mut pieces = Vec::new();
             while let Some(i) = rest.find('{') {
@@ -124,9 +124,12 @@ pub fn english_fragments(words: usize) -> Vec<String> {
             pieces.push(rest);
             for p in pieces {
                 let p: Vec<&str> = p.split_whitespace().collect();
-                let p = p.join(" ");
-                if p.split(' ').count() >= words && !spanish.contains(&p) {
-                    out.push(p);
+                let real = p
+                    .iter()
+                    .filter(|w| w.chars().any(|c| c.is_lowercase()))
+                    .count();
+                if real >= words {
+                    out.push(p.join(" "));
                 }
             }
         }
