@@ -818,3 +818,82 @@ async fn a_state_its_witnesses_cannot_vouch_for_verifies_nothing() {
     assert_eq!(logged(), before + 1);
     server.stop().await;
 }
+
+/// The text a Spanish reader sees in a page or report: the embedded JSON
+/// report (language-neutral data) left out, entities read back.
+fn human_text(html: &str) -> String {
+    let text = match html.find("<script type=\"application/json\"") {
+        Some(start) => {
+            let end = start + html[start..].find("</script>").unwrap();
+            format!("{}{}", &html[..start], &html[end..])
+        }
+        None => html.to_owned(),
+    };
+    text.replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_and_the_report_are_spanish_for_a_spanish_browser() {
+    use watermark_app::messages::english_in;
+    use watermark_app::report;
+    let f = fixture();
+    let server = Server::start(config()).await;
+    let get = |path: &'static str, accept: &'static str| async move {
+        let (status, headers, body) = send(
+            server.addr,
+            "GET",
+            path,
+            &[("accept-language", accept)],
+            full(""),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(headers["vary"], "Accept-Language");
+        String::from_utf8(body.to_vec()).unwrap()
+    };
+    let es = get("/", "es-MX,es;q=0.9,en;q=0.5").await;
+    assert!(es.contains("<html lang=\"es-MX\">"));
+    assert!(es.contains("<title>Verificar un extracto filtrado</title>"));
+    let found = english_in(&human_text(&es), 3);
+    assert!(found.is_empty(), "English in the Spanish page: {found:?}");
+    // The switch, and ?lang= over Accept-Language both ways.
+    assert!(es.contains("href=\"?lang=en\"") && es.contains("href=\"?lang=es\""));
+    let en = get("/?lang=en", "es-MX").await;
+    assert!(en.contains("<title>Verify a leaked extract</title>"));
+    assert!(!english_in(&human_text(&en), 3).is_empty());
+    assert!(get("/?lang=es", "en-US").await.contains("lang=\"es-MX\""));
+    assert!(get("/", "").await.contains("<html lang=\"en\">"));
+
+    // The signed report the page asks for, in Spanish: Spanish throughout,
+    // and it verifies with the state's key like an English one.
+    let csv = std::fs::read(&f.leaks[2]).unwrap();
+    let (status, _, bytes) = upload(
+        server.addr,
+        "/v1/verify?format=html",
+        // Not REPORTER: another test counts its verifications.
+        ALICE,
+        "fuga.csv",
+        &csv,
+        &[("accept-language", "es-MX")],
+    )
+    .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+    let html = std::str::from_utf8(&bytes).unwrap();
+    assert!(html.contains("<html lang=\"es-MX\">"));
+    assert!(html.contains(&format!(
+        "Acusado: <span class=\"id\">{}</span>",
+        f.recipients[2]
+    )));
+    let found = english_in(&human_text(html), 3);
+    assert!(found.is_empty(), "English in the Spanish report: {found:?}");
+    let state = watermark_app::State::open(&f.state).unwrap();
+    let key = state.log_verifier().unwrap();
+    let payload = report::check_signature(&bytes, &key).unwrap();
+    let json = report::embedded_json(payload).unwrap();
+    assert_eq!(json["accused"][0]["recipient"], f.recipients[2].as_str());
+    server.stop().await;
+}

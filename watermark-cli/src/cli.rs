@@ -35,8 +35,20 @@ pub struct Cli {
     #[arg(long, short, global = true)]
     pub quiet: bool,
 
+    /// Language of the human output: es (Spanish, es-MX) or en (English). Default: the
+    /// locale (LC_ALL, then LC_MESSAGES, then LANG: Spanish when it starts with "es"), else
+    /// English. --json documents are the same in both languages.
+    #[arg(long, global = true, env = "WATERMARK_LANG", value_name = "es|en", value_parser = parse_lang)]
+    pub lang: Option<watermark_app::Lang>,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--lang`: `es` or `en` (a locale name such as `es_MX` reads as its language).
+fn parse_lang(text: &str) -> Result<watermark_app::Lang, String> {
+    watermark_app::Lang::parse(text)
+        .ok_or_else(|| format!("{text:?} is not a language: give es or en"))
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,11 +3,26 @@
 //! [`Printer`] as their [`Reporter`].
 
 use std::io::{self, IsTerminal, Write};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
-use watermark_app::{ProgressSink, Reporter};
+use watermark_app::{Lang, ProgressSink, Reporter};
+
+/// The language of the human output, chosen once per run ([`set_lang`]).
+static LANG: OnceLock<Lang> = OnceLock::new();
+
+/// Sets the language of the human output: `--lang`, else the locale. The
+/// first call decides.
+pub fn set_lang(lang: Lang) {
+    let _ = LANG.set(lang);
+}
+
+/// The language of the human output: as [`set_lang`] set it, else the
+/// locale's.
+pub fn lang() -> Lang {
+    *LANG.get_or_init(Lang::from_env)
+}
 
 /// Where results go.
 #[derive(Debug, Clone, Copy)]
