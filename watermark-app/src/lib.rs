@@ -48,12 +48,14 @@
 mod error;
 mod files;
 pub mod formats;
+mod html;
 mod issuance_log;
 pub mod issue;
 mod issuing;
 pub mod key_file;
 mod lang;
 pub mod messages;
+mod numbers;
 pub mod report;
 mod reporter;
 mod state;

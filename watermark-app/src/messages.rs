@@ -88,18 +88,18 @@ pub fn trn(lang: Lang, msg: Msg, n: u64, args: &[&dyn Display]) -> String {
 
 /// [`tr`] for HTML: the template escaped, the arguments as given (HTML).
 pub fn tr_html(lang: Lang, msg: Msg, args: &[&dyn Display]) -> String {
-    fill(&crate::report::escape(form(msg.template(lang), 1)), args)
+    fill(&crate::html::escape(form(msg.template(lang), 1)), args)
 }
 
 /// [`trn`] for HTML.
 pub fn trn_html(lang: Lang, msg: Msg, n: u64, args: &[&dyn Display]) -> String {
-    fill(&crate::report::escape(form(msg.template(lang), n)), args)
+    fill(&crate::html::escape(form(msg.template(lang), n)), args)
 }
 
 /// A count and its noun (a `singular|plural` message whose `{0}` is the
 /// count): "1 row", "1,234 rows", "1 fila", "1,234 filas".
 pub fn count(lang: Lang, msg: Msg, n: u64) -> String {
-    trn(lang, msg, n, &[&crate::text::int(n)])
+    trn(lang, msg, n, &[&crate::numbers::int(n)])
 }
 
 /// The text of every English template between its arguments and its

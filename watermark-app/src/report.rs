@@ -103,21 +103,7 @@ fn rejected(reason: impl Into<String>) -> Rejected {
     }
 }
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::html::escape;
 
 /// JSON text made safe inside a `<script>` element: `<`, `>` and `&` only
 /// occur inside JSON strings, where `\u003c` and the like mean the same.
