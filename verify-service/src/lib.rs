@@ -62,7 +62,8 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 use watermark_app::formats::FileFormat;
-use watermark_app::{verify, witnessing, Fault, Quiet};
+use watermark_app::messages::{self, Msg};
+use watermark_app::{verify, witnessing, Fault, Lang, Quiet};
 
 use crate::lockout::Lockouts;
 use crate::ratelimit::RateLimiter;
@@ -296,14 +297,102 @@ async fn accept_error(e: std::io::Error) {
     tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
-async fn index() -> impl IntoResponse {
+async fn index(uri: axum::http::Uri, headers: HeaderMap) -> impl IntoResponse {
     (
-        [(
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
-             connect-src 'self'; img-src data:",
-        )],
-        Html(INDEX_HTML),
+        [
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
+                 connect-src 'self'; img-src data:",
+            ),
+            // The page differs by language.
+            (header::VARY, "Accept-Language"),
+        ],
+        Html(page(lang_of(uri.query(), &headers))),
+    )
+}
+
+/// The language a request asks for: `?lang=es` or `?lang=en`, else its
+/// `Accept-Language` (Spanish when it ranks Spanish first), else English.
+pub fn lang_of(query: Option<&str>, headers: &HeaderMap) -> Lang {
+    let asked = query
+        .unwrap_or("")
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("lang="))
+        .and_then(Lang::parse);
+    asked.unwrap_or_else(|| {
+        Lang::from_accept_language(
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or(""),
+        )
+    })
+}
+
+/// The upload page in `lang`: its text from the message catalogue, and the
+/// messages its script shows results with.
+pub fn page(lang: Lang) -> String {
+    // JSON made safe inside a script element.
+    let script_json = |v: serde_json::Value| {
+        v.to_string()
+            .replace('<', "\\u003c")
+            .replace('>', "\\u003e")
+            .replace('&', "\\u0026")
+    };
+    let messages: serde_json::Map<String, serde_json::Value> = messages::PAGE_SCRIPT
+        .iter()
+        .map(|m| (format!("{m:?}"), m.template(lang).into()))
+        .collect();
+    let scales: Vec<serde_json::Value> = watermark_app::text::scale_names(lang)
+        .iter()
+        .map(|(scale, one, many)| json!([scale, one, many]))
+        .collect();
+    let switch = Lang::ALL
+        .iter()
+        .map(|l| {
+            format!(
+                "<a href=\"?lang={}\" lang=\"{}\"{}>{}</a>",
+                l.code(),
+                l.html_tag(),
+                if *l == lang {
+                    " aria-current=\"true\""
+                } else {
+                    ""
+                },
+                match l {
+                    Lang::En => "English",
+                    Lang::Es => "Español",
+                }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let mut html = INDEX_HTML
+        .replace("{{lang}}", lang.html_tag())
+        .replace("{{code}}", lang.code())
+        .replace("{{switch}}", &switch)
+        .replace("/*MESSAGES*/", &script_json(messages.into()))
+        .replace("/*SCALES*/", &script_json(scales.into()));
+    for m in [
+        Msg::PageTitle,
+        Msg::PageLanguage,
+        Msg::PageToken,
+        Msg::PageFileLabel,
+        Msg::PageDrop,
+        Msg::PageVerify,
+        Msg::PageDownloadJson,
+        Msg::PageDownloadSigned,
+    ] {
+        html = html.replace(&format!("{{{{{m:?}}}}}"), &messages::tr_html(lang, m, &[]));
+    }
+    html.replace(
+        "{{PageIntro}}",
+        &messages::tr_html(
+            lang,
+            Msg::PageIntro,
+            &[&"<code>watermark report verify</code>"],
+        ),
     )
 }
 
@@ -579,8 +668,10 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
     }
     let investigator = investigator.name.clone();
 
-    // What to answer with: the JSON report, or the signed HTML one.
+    // What to answer with: the JSON report, or the signed HTML one, in
+    // the language asked for.
     let html = wants_html(&parts)?;
+    let lang = lang_of(parts.uri.query(), &parts.headers);
 
     // What it is.
     let content_type = parts
@@ -779,7 +870,7 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
                 .recheck
                 .replace(&spool_path.display().to_string(), &name);
             if let Some(signer) = signer {
-                return signed_report(&report, &signer);
+                return signed_report(&report, &signer, lang);
             }
             // Serialised as the command prints it, fields in the same order.
             let json = serde_json::to_vec(&report).map_err(|e| {
@@ -857,8 +948,9 @@ pub fn prefers_html(accept: &str) -> bool {
 fn signed_report(
     report: &verify::Report,
     signer: &watermark_log::tlog::Signer,
+    lang: Lang,
 ) -> Result<Response, ApiError> {
-    let html = watermark_app::report::sign(report, signer).map_err(|e| {
+    let html = watermark_app::report::sign_in(report, signer, lang).map_err(|e| {
         tracing::error!(error = %format!("{e:#}"), "signing the report failed");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,

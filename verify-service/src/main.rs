@@ -24,9 +24,10 @@ Endpoints:
   GET  /              an upload page for investigators
   GET  /openapi.json  the API as an OpenAPI 3.1 document
 
-Tokens file: one investigator a line, `TOKEN [NAME]`; blank lines and # comments are ignored.
-Verifications are logged under NAME, or `token:` and the first 12 hex digits of the token's
-SHA-256. Like a key file it must not be readable by the group or others (chmod 600).
+Tokens file: one investigator a line, `TOKEN NAME`; blank lines and # comments are ignored.
+Verifications are logged under NAME, which every token must have (a person or an office
+answerable for the verification). Like a key file it must not be readable by the group or
+others (chmod 600).
 
 Slow clients: a connection whose client has not sent a request's headers within
 --header-timeout-secs (of connecting, or of the last answer on a kept-alive connection) is
@@ -71,7 +72,7 @@ struct Args {
     /// Address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// The investigators' tokens: `TOKEN [NAME]` a line, mode 0600.
+    /// The investigators' tokens: `TOKEN NAME` a line, mode 0600.
     #[arg(long, value_name = "FILE")]
     tokens: PathBuf,
     /// Refuse request bodies larger than this many bytes (413).

@@ -22,8 +22,7 @@ pub const MIN_TOKEN_LEN: usize = 16;
 #[derive(Clone)]
 pub struct Investigator {
     digest: [u8; 32],
-    /// The name recorded in the issuance log: the one the file gives, or
-    /// `token:` and the first 12 hex digits of the token's SHA-256.
+    /// The name recorded in the issuance log, as the tokens file gives it.
     pub name: String,
 }
 
@@ -44,13 +43,6 @@ pub struct Tokens {
 
 fn sha256(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
-}
-
-/// `token:` and the first 12 hex digits of the token's SHA-256.
-pub fn anonymous_name(token: &str) -> String {
-    let digest = sha256(token);
-    let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
-    format!("token:{hex}")
 }
 
 impl Tokens {
@@ -84,18 +76,21 @@ impl Tokens {
             if !token.bytes().all(|b| b.is_ascii_graphic()) {
                 bail!("line {n}: a token may hold only visible ASCII characters");
             }
-            let name = match name {
-                Some(name) => {
-                    if name.chars().count() > 64 || name.chars().any(char::is_control) {
-                        bail!(
-                            "line {n}: the investigator's name must be 1 to 64 characters \
-                             without control characters"
-                        );
-                    }
-                    name.to_owned()
-                }
-                None => anonymous_name(token),
+            // Each verification is logged under this name: it is who is
+            // answerable for it, so a token without one is refused.
+            let Some(name) = name.filter(|n| !n.is_empty()) else {
+                bail!(
+                    "line {n}: name the investigator after the token (`TOKEN NAME`): each \
+                     verification is logged under that name"
+                );
             };
+            if name.chars().count() > 64 || name.chars().any(char::is_control) {
+                bail!(
+                    "line {n}: the investigator's name must be 1 to 64 characters without \
+                     control characters"
+                );
+            }
+            let name = name.to_owned();
             let digest = sha256(token);
             if investigators.iter().any(|i| i.digest == digest) {
                 bail!("line {n}: this token is given on an earlier line too");
@@ -103,7 +98,7 @@ impl Tokens {
             investigators.push(Investigator { digest, name });
         }
         if investigators.is_empty() {
-            bail!("no tokens: give one line per investigator, `TOKEN [NAME]`");
+            bail!("no tokens: give one line per investigator, `TOKEN NAME`");
         }
         Ok(Tokens { investigators })
     }
@@ -162,16 +157,24 @@ mod tests {
     #[test]
     fn parses_names_comments_and_refuses_bad_lines() {
         let t = Tokens::parse(
-            "# investigators\n\n0123456789abcdef0123 fiscalia 7\nfedcba9876543210fedc\n",
+            "# investigators\n\n0123456789abcdef0123 fiscalia 7\nfedcba9876543210fedc  ana\n",
         )
         .unwrap();
         assert_eq!(t.len(), 2);
         assert_eq!(t.find("0123456789abcdef0123").unwrap().1.name, "fiscalia 7");
-        let anon = &t.find("fedcba9876543210fedc").unwrap().1.name;
-        assert_eq!(anon, &anonymous_name("fedcba9876543210fedc"));
-        assert!(anon.starts_with("token:") && anon.len() == 6 + 12);
+        assert_eq!(t.find("fedcba9876543210fedc").unwrap().1.name, "ana");
         assert!(t.find("fedcba9876543210fedd").is_none());
         assert!(t.find("").is_none());
+        // A token with no investigator's name is refused, never logged
+        // under a stand-in.
+        for nameless in ["fedcba9876543210fedc\n", "fedcba9876543210fedc   \n"] {
+            let e = Tokens::parse(nameless).unwrap_err().to_string();
+            assert!(
+                e.contains("line 1") && e.contains("name the investigator"),
+                "{e}"
+            );
+            assert!(!e.contains("fedcba"), "{e}");
+        }
 
         let short = Tokens::parse("abc alice\n").unwrap_err().to_string();
         assert!(short.contains("line 1") && !short.contains("abc"));

@@ -125,7 +125,10 @@ fn the_page_uploads_a_leak_and_shows_the_accused_and_the_chart() {
     let chosen = driver.find("#chosen");
     assert_eq!(
         driver.text(&chosen),
-        format!("{leak_name} ({leak_bytes} bytes)")
+        format!(
+            "{leak_name} ({} bytes)",
+            watermark_app::text::int(leak_bytes)
+        )
     );
     let go = driver.find("#go");
     driver.element_post(&go, "/click", json!({}));
@@ -272,6 +275,53 @@ fn the_page_uploads_a_leak_and_shows_the_accused_and_the_chart() {
     // The page never tells its user to run a command.
     let page_text = driver.text(&driver.find("body"));
     assert!(!page_text.contains("iconv"), "{page_text}");
+
+    // The page in Spanish, as its language switch links it: the same
+    // upload names the accused in Spanish.
+    driver.session_post("/url", json!({ "url": format!("{page}?lang=es") }));
+    assert_eq!(
+        driver.session_get("/title"),
+        "Verificar un extracto filtrado"
+    );
+    let token = driver.find("#token");
+    driver.element_post(&token, "/value", json!({ "text": TOKEN }));
+    let file = driver.find("#file");
+    driver.element_post(&file, "/value", json!({ "text": leak.to_str().unwrap() }));
+    assert_eq!(
+        driver.text(&driver.find("#chosen")),
+        format!(
+            "{leak_name} ({} bytes)",
+            watermark_app::text::int(leak_bytes)
+        )
+    );
+    let go = driver.find("#go");
+    assert_eq!(driver.text(&go), "Verificar");
+    driver.element_post(&go, "/click", json!({}));
+    let deadline = Instant::now() + RESULT_TIMEOUT;
+    while driver.find_all("#result h2").is_empty() {
+        if let Some(error) = driver.find_all(".error").first() {
+            panic!("the Spanish page shows an error: {}", driver.text(error));
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no Spanish result after {RESULT_TIMEOUT:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        driver.text(&driver.find("#result h2")),
+        format!("Resultado para {leak_name}")
+    );
+    let boxes = driver.find_all("#result .accused");
+    assert_eq!(boxes.len(), 1, "one accused");
+    assert_eq!(
+        driver.text(&driver.find_in(&boxes[0], "h3")),
+        format!("Acusado: {}", fixture.recipients[accused])
+    );
+    let said = driver.text(&boxes[0]);
+    assert!(said.contains("La cota de falsa acusación"), "{said}");
+    let found = watermark_app::messages::english_in(&said, 3);
+    assert!(found.is_empty(), "English on the Spanish page: {found:?}");
 
     drop(driver);
     rt.block_on(server.stop());

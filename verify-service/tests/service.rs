@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use support::{full, make_fixture, post_csv, raw_exchange, send, write_tokens, Fixture, Server};
-use verify_service::tokens::{anonymous_name, Tokens};
+use verify_service::tokens::Tokens;
 use verify_service::Config;
 
 const ALICE: &str = "alice-0123456789abcdef0123456789";
-const ANON: &str = "anon-fedcba9876543210fedcba98765";
+const BOB: &str = "bob-fedcba9876543210fedcba9876543";
 /// Used by one test only, so the log entries under its name are that test's.
 const REPORTER: &str = "reporter-5a5a5a5a5a5a5a5a5a5a5a5a";
 
@@ -25,7 +25,7 @@ fn fixture() -> &'static Fixture {
 
 fn config() -> Config {
     let tokens = Tokens::parse(&format!(
-        "# test investigators\n{ALICE} fiscalia-7 alice\n\n{ANON}\n{REPORTER} report-tester\n"
+        "# test investigators\n{ALICE} fiscalia-7 alice\n\n{BOB} fiscalia-8 bob\n{REPORTER} report-tester\n"
     ))
     .unwrap();
     Config::new(fixture().state.clone(), tokens)
@@ -103,7 +103,7 @@ async fn a_leak_names_its_recipient_and_the_log_names_the_investigator() {
     body.extend_from_slice(&std::fs::read(&f.leaks[1]).unwrap());
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let ct = format!("multipart/form-data; boundary={boundary}");
-    let auth = format!("Bearer {ANON}");
+    let auth = format!("Bearer {BOB}");
     let (status, headers, bytes) = send(
         server.addr,
         "POST",
@@ -122,8 +122,8 @@ async fn a_leak_names_its_recipient_and_the_log_names_the_investigator() {
     // token is anywhere in the log.
     let log = log_text();
     assert!(log.contains("fiscalia-7 alice"));
-    assert!(log.contains(&anonymous_name(ANON)));
-    assert!(!log.contains(ALICE) && !log.contains(ANON));
+    assert!(log.contains("fiscalia-8 bob"));
+    assert!(!log.contains(ALICE) && !log.contains(BOB));
     assert!(!log.contains(&ALICE[..16]));
     server.stop().await;
 }
@@ -692,7 +692,7 @@ async fn each_token_is_rate_limited() {
             >= 1
     );
     // Another investigator's bucket is full.
-    assert_eq!(post_csv(server.addr, ANON, csv).await.0, 200);
+    assert_eq!(post_csv(server.addr, BOB, csv).await.0, 200);
     server.stop().await;
 }
 
@@ -817,5 +817,84 @@ async fn a_state_its_witnesses_cannot_vouch_for_verifies_nothing() {
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["accused"][0]["recipient"], f.recipients[1].as_str());
     assert_eq!(logged(), before + 1);
+    server.stop().await;
+}
+
+/// The text a Spanish reader sees in a page or report: the embedded JSON
+/// report (language-neutral data) left out, entities read back.
+fn human_text(html: &str) -> String {
+    let text = match html.find("<script type=\"application/json\"") {
+        Some(start) => {
+            let end = start + html[start..].find("</script>").unwrap();
+            format!("{}{}", &html[..start], &html[end..])
+        }
+        None => html.to_owned(),
+    };
+    text.replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_and_the_report_are_spanish_for_a_spanish_browser() {
+    use watermark_app::messages::english_in;
+    use watermark_app::report;
+    let f = fixture();
+    let server = Server::start(config()).await;
+    let get = |path: &'static str, accept: &'static str| async move {
+        let (status, headers, body) = send(
+            server.addr,
+            "GET",
+            path,
+            &[("accept-language", accept)],
+            full(""),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(headers["vary"], "Accept-Language");
+        String::from_utf8(body.to_vec()).unwrap()
+    };
+    let es = get("/", "es-MX,es;q=0.9,en;q=0.5").await;
+    assert!(es.contains("<html lang=\"es-MX\">"));
+    assert!(es.contains("<title>Verificar un extracto filtrado</title>"));
+    let found = english_in(&human_text(&es), 3);
+    assert!(found.is_empty(), "English in the Spanish page: {found:?}");
+    // The switch, and ?lang= over Accept-Language both ways.
+    assert!(es.contains("href=\"?lang=en\"") && es.contains("href=\"?lang=es\""));
+    let en = get("/?lang=en", "es-MX").await;
+    assert!(en.contains("<title>Verify a leaked extract</title>"));
+    assert!(!english_in(&human_text(&en), 3).is_empty());
+    assert!(get("/?lang=es", "en-US").await.contains("lang=\"es-MX\""));
+    assert!(get("/", "").await.contains("<html lang=\"en\">"));
+
+    // The signed report the page asks for, in Spanish: Spanish throughout,
+    // and it verifies with the state's key like an English one.
+    let csv = std::fs::read(&f.leaks[2]).unwrap();
+    let (status, _, bytes) = upload(
+        server.addr,
+        "/v1/verify?format=html",
+        // Not REPORTER: another test counts its verifications.
+        ALICE,
+        "fuga.csv",
+        &csv,
+        &[("accept-language", "es-MX")],
+    )
+    .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+    let html = std::str::from_utf8(&bytes).unwrap();
+    assert!(html.contains("<html lang=\"es-MX\">"));
+    assert!(html.contains(&format!(
+        "Acusado: <span class=\"id\">{}</span>",
+        f.recipients[2]
+    )));
+    let found = english_in(&human_text(html), 3);
+    assert!(found.is_empty(), "English in the Spanish report: {found:?}");
+    let state = watermark_app::State::open(&f.state).unwrap();
+    let key = state.log_verifier().unwrap();
+    let payload = report::check_signature(&bytes, &key).unwrap();
+    let json = report::embedded_json(payload).unwrap();
+    assert_eq!(json["accused"][0]["recipient"], f.recipients[2].as_str());
     server.stop().await;
 }

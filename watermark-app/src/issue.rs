@@ -18,9 +18,11 @@ use watermark_log::{CodeRecord, IssueEntry};
 
 use crate::error::{fail, Blame as _};
 use crate::formats::{self, FileFormat};
+use crate::messages::{count, tr, trn, Msg};
+use crate::text::int;
 use crate::{
-    copy_path_as, now_rfc3339, receipt_path, witnessing, Error, Fault, Recovery, Reporter, Result,
-    State, StateLock,
+    copy_path_as, now_rfc3339, receipt_path, witnessing, Error, Fault, Lang, Recovery, Reporter,
+    Result, State, StateLock,
 };
 
 /// What issuing needs.
@@ -113,55 +115,82 @@ pub struct Report {
 impl Report {
     /// The result for people: each copy, where it is and its log entry.
     pub fn to_text(&self) -> String {
+        self.to_text_in(Lang::En)
+    }
+
+    /// [`Report::to_text`] in `lang`.
+    pub fn to_text_in(&self, lang: Lang) -> String {
         let slots = if self.slots_marked_per_copy == 0 && self.canaries_made > 0 {
-            "no carrier cells, canary rows only".to_string()
+            tr(lang, Msg::SlotsCanaryOnly, &[])
         } else {
-            format!("{} marked slots each", self.slots_marked_per_copy)
+            tr(
+                lang,
+                Msg::SlotsEach,
+                &[&count(lang, Msg::MarkedSlots, self.slots_marked_per_copy)],
+            )
         };
-        let mut s = format!(
-            "Issued {} cop{} of {} ({} rows, {slots}; key {}, policy {}):\n",
-            self.copies.len(),
-            if self.copies.len() == 1 { "y" } else { "ies" },
-            self.input.display(),
-            self.rows,
-            self.key_id,
-            self.policy_digest,
+        let mut s = trn(
+            lang,
+            Msg::IssuedHead,
+            self.copies.len() as u64,
+            &[
+                &count(lang, Msg::Copies, self.copies.len() as u64),
+                &self.input.display(),
+                &count(lang, Msg::Rows, self.rows),
+                &slots,
+                &self.key_id,
+                &self.policy_digest,
+            ],
         );
+        s.push('\n');
         if let Some(note) = formats::conversion_note(self.input_format, self.format) {
             s.push_str(&note);
             s.push('\n');
         }
         if self.canaries_made > 0 {
-            s.push_str(&format!(
-                "{} canary rows were made for this extract; each copy holds those its \
-                 recipient's code selects.\n",
-                self.canaries_made
+            s.push_str(&trn(
+                lang,
+                Msg::CanariesMade,
+                self.canaries_made,
+                &[&int(self.canaries_made)],
             ));
+            s.push('\n');
         }
+        let width = self
+            .copies
+            .iter()
+            .map(|c| c.recipient.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(20);
         for c in &self.copies {
             let canaries = if self.canaries_made > 0 {
-                format!(", {} canary rows", c.canaries)
+                format!(", {}", count(lang, Msg::CanaryRows, c.canaries))
+            } else {
+                String::new()
+            };
+            let again = if c.already_logged {
+                tr(lang, Msg::AlreadyLogged, &[])
             } else {
                 String::new()
             };
             s.push_str(&format!(
-                "  {:<20} {}  (slot {}, log entry {}{canaries}{})\n",
+                "  {:<width$} {}  {}\n",
                 c.recipient,
                 c.file.display(),
-                c.slot,
-                c.log_index,
-                if c.already_logged {
-                    "; the same copy was logged before, not logged again"
-                } else {
-                    ""
-                }
+                tr(
+                    lang,
+                    Msg::CopyLine,
+                    &[&c.slot, &c.log_index, &canaries, &again]
+                ),
             ));
         }
-        s.push_str(&format!(
-            "Logged in {} (now {} entries, each with its signed checkpoint); \
-             each copy's receipt is beside it as ID.receipt.\n",
-            self.log.origin, self.log.size
+        s.push_str(&tr(
+            lang,
+            Msg::LoggedIn,
+            &[&self.log.origin, &count(lang, Msg::Entries, self.log.size)],
         ));
+        s.push('\n');
         s
     }
 }

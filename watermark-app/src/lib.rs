@@ -32,7 +32,11 @@
 //! - [`formats`]: CSV, Parquet and Arrow IPC told by their first bytes,
 //!   issued in and read from any of them;
 //! - [`text`]: what both front ends show in words (bounds, odds, wrapped
-//!   lines, errors).
+//!   lines, errors, numbers with separators);
+//! - [`Lang`] and [`messages`]: the language people read (English or
+//!   Spanish, from `--lang`, the locale or `Accept-Language`), and the
+//!   catalogue of every sentence of the verify output, the evidence report
+//!   and the upload page in both. JSON documents are language-neutral.
 //!
 //! The command line (`watermark-cli`) and the HTTP service
 //! (`verify-service`) are built on this crate and on neither of each other:
@@ -44,10 +48,14 @@
 mod error;
 mod files;
 pub mod formats;
+mod html;
 mod issuance_log;
 pub mod issue;
 mod issuing;
 pub mod key_file;
+mod lang;
+pub mod messages;
+mod numbers;
 pub mod report;
 mod reporter;
 mod state;
@@ -62,6 +70,7 @@ pub use issuing::{
     copy_path, copy_path_as, receipt_path, IssuedCopy, LostCopy, PendingIssue, Recovery,
     COPY_EXTENSIONS,
 };
+pub use lang::Lang;
 pub use reporter::{hidden, Hidden, ProgressSink, Quiet, Reporter};
 pub use state::{now_rfc3339, Appended, FilesChecked, Groups, State, StateLock};
 pub use witness::{

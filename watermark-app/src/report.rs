@@ -55,9 +55,10 @@ use watermark_log::tlog::{Signer, Verifier};
 use watermark_log::{hash_hex, Entry};
 
 use crate::error::{fail, Blame as _};
-use crate::text::{bound, describe_score, score_bound, score_odds};
+use crate::messages::{count, tr, tr_html, trn_html, Msg};
+use crate::text::{bound, decimal, describe_score, int, score_bound, score_odds};
 use crate::verify::Report;
-use crate::{Error, Result};
+use crate::{Error, Lang, Result};
 
 /// The context line signed before the payload (domain separation).
 pub const CONTEXT: &str = "watermark evidence report v1\n";
@@ -102,21 +103,7 @@ fn rejected(reason: impl Into<String>) -> Rejected {
     }
 }
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::html::escape;
 
 /// JSON text made safe inside a `<script>` element: `<`, `>` and `&` only
 /// occur inside JSON strings, where `\u003c` and the like mean the same.
@@ -176,9 +163,15 @@ pub fn signature_line(key: &Verifier, signature: &[u8]) -> String {
     )
 }
 
-/// Renders and signs `report` with the log's signing key, which must be the
-/// key the report's log section names. Returns the whole file.
+/// Renders in English and signs `report` with the log's signing key, which
+/// must be the key the report's log section names. Returns the whole file.
 pub fn sign(report: &Report, signer: &Signer) -> Result<String> {
+    sign_in(report, signer, Lang::En)
+}
+
+/// [`sign`], the report rendered in `lang`. The signature covers the
+/// rendered bytes, whichever the language: both verify alike.
+pub fn sign_in(report: &Report, signer: &Signer, lang: Lang) -> Result<String> {
     let key = signer.verifier();
     if key.to_vkey() != report.log.public_key {
         fail!(
@@ -189,7 +182,7 @@ pub fn sign(report: &Report, signer: &Signer) -> Result<String> {
             report.log.public_key
         );
     }
-    let mut file = render(report, &key);
+    let mut file = render_in(report, &key, lang);
     let signature = signer
         .sign_detached(CONTEXT, file.as_bytes())
         .context("signing the report")
@@ -358,8 +351,15 @@ pub fn write_new(path: &Path, contents: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Renders the report's payload: everything the signature covers.
+/// Renders the report's payload in English: everything the signature
+/// covers.
 pub fn render(r: &Report, key: &Verifier) -> String {
+    render_in(r, key, Lang::En)
+}
+
+/// Renders the report's payload in `lang`. The embedded JSON is the same
+/// in both languages.
+pub fn render_in(r: &Report, key: &Verifier, lang: Lang) -> String {
     let mut h = String::with_capacity(64 * 1024);
     let file = r.leak.file.display().to_string();
     let verification = match Entry::from_canonical(&r.log.verification.entry) {
@@ -367,7 +367,11 @@ pub fn render(r: &Report, key: &Verifier) -> String {
         _ => None,
     };
     h.push_str(DOCTYPE);
-    h.push_str("<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let _ = writeln!(
+        h,
+        "<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">",
+        lang.html_tag()
+    );
     // Nothing in a report runs or loads, even if opened from disk.
     h.push_str(
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
@@ -379,51 +383,58 @@ pub fn render(r: &Report, key: &Verifier) -> String {
         "<meta name=\"generator\" content=\"{}\">",
         escape(r.tool)
     );
-    let _ = writeln!(h, "<title>Evidence report: {}</title>", escape(&file));
+    let _ = writeln!(
+        h,
+        "<title>{}</title>",
+        tr_html(lang, Msg::ReportTitle, &[&escape(&file)])
+    );
     h.push_str(STYLE);
     h.push_str("</head>\n<body>\n");
 
     // Header.
-    h.push_str("<header>\n<p class=\"kicker\">Signed evidence report</p>\n");
     let _ = writeln!(
         h,
-        "<h1>Leaked file <span class=\"id\">{}</span></h1>",
-        escape(&file)
+        "<header>\n<p class=\"kicker\">{}</p>",
+        tr_html(lang, Msg::Kicker, &[])
     );
-    match &verification {
-        Some(v) => {
-            let _ = writeln!(
-                h,
-                "<p class=\"meta\">Verified {} by {} with {}; recorded as entry {} of the \
-                 issuance log <span class=\"id\">{}</span>.</p>",
-                escape(&v.time),
-                escape(&v.investigator),
-                escape(r.tool),
-                r.log.verification.index,
-                escape(&r.log.origin)
-            );
-        }
-        None => {
-            let _ = writeln!(
-                h,
-                "<p class=\"meta\">Verified with {}; recorded as entry {} of the issuance log \
-                 <span class=\"id\">{}</span>.</p>",
-                escape(r.tool),
-                r.log.verification.index,
-                escape(&r.log.origin)
-            );
-        }
-    }
+    let _ = writeln!(
+        h,
+        "<h1>{}</h1>",
+        tr_html(lang, Msg::H1LeakedFile, &[&id(&file)])
+    );
+    let meta = match &verification {
+        Some(v) => tr_html(
+            lang,
+            Msg::VerifiedBy,
+            &[
+                &escape(&v.time),
+                &escape(&v.investigator),
+                &escape(r.tool),
+                &r.log.verification.index,
+                &id(&r.log.origin),
+            ],
+        ),
+        None => tr_html(
+            lang,
+            Msg::VerifiedWith,
+            &[
+                &escape(r.tool),
+                &r.log.verification.index,
+                &id(&r.log.origin),
+            ],
+        ),
+    };
+    let _ = writeln!(h, "<p class=\"meta\">{meta}</p>");
     h.push_str("</header>\n");
 
-    conclusion(&mut h, r);
-    what_was_read(&mut h, r, &file);
-    method(&mut h, r);
-    ranking(&mut h, r);
-    evidence(&mut h, r);
-    log_section(&mut h, r);
-    recheck(&mut h, r, &file, key);
-    signature_section(&mut h, key);
+    conclusion(&mut h, r, lang);
+    what_was_read(&mut h, r, &file, lang);
+    method(&mut h, r, lang);
+    ranking(&mut h, r, lang);
+    evidence(&mut h, r, lang);
+    log_section(&mut h, r, lang);
+    recheck(&mut h, r, &file, key, lang);
+    signature_section(&mut h, key, lang);
 
     // The machine-readable report.
     h.push_str(JSON_OPEN);
@@ -431,6 +442,20 @@ pub fn render(r: &Report, key: &Verifier) -> String {
     h.push_str(&json_for_script(&json));
     h.push_str("\n</script>\n</body>\n</html>\n");
     h
+}
+
+/// Text as an identifier: escaped, in the monospaced style.
+fn id(text: &str) -> String {
+    format!("<span class=\"id\">{}</span>", escape(text))
+}
+
+/// The first letter upper-case: a message that starts a sentence.
+fn sentence(text: &str) -> String {
+    let mut c = text.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 const STYLE: &str = "<style>
@@ -465,31 +490,42 @@ const STYLE: &str = "<style>
 </style>
 ";
 
-fn conclusion(h: &mut String, r: &Report) {
-    h.push_str("<section id=\"conclusion\">\n<h2>Conclusion</h2>\n");
+fn conclusion(h: &mut String, r: &Report, lang: Lang) {
+    let _ = writeln!(
+        h,
+        "<section id=\"conclusion\">\n<h2>{}</h2>",
+        tr_html(lang, Msg::HConclusion, &[])
+    );
     if r.accused.is_empty() {
         h.push_str("<div class=\"verdict\">\n");
-        let _ = writeln!(
+        let _ = write!(
             h,
-            "<p class=\"big\">No one is accused.</p>\n<p>No recipient&#39;s copy matches this \
-             file strongly enough for the threshold of {}.",
-            bound(r.threshold)
+            "<p class=\"big\">{}</p>\n<p>{}",
+            tr_html(lang, Msg::NoOneIsAccused, &[]),
+            tr_html(lang, Msg::NoCopyMatches, &[&bound(r.threshold)])
         );
         if let Some(best) = r.recipients.first() {
-            let _ = write!(
-                h,
-                " The closest is <span class=\"id\">{}</span>, with a bound of {} ({}).",
-                escape(&best.recipient),
-                score_bound(best),
-                score_odds(best)
-            );
+            h.push_str(&tr_html(
+                lang,
+                Msg::Closest,
+                &[
+                    &id(&best.recipient),
+                    &score_bound(best),
+                    &escape(&score_odds(lang, best)),
+                ],
+            ));
         }
         h.push_str("</p>\n");
         if r.positions_read < 100 {
             let _ = writeln!(
                 h,
-                "<p>Only {} marked positions were found; a larger sample may decide.</p>",
-                r.positions_read
+                "<p>{}</p>",
+                trn_html(
+                    lang,
+                    Msg::OnlyFew,
+                    r.positions_read,
+                    &[&int(r.positions_read)]
+                )
             );
         }
         h.push_str("</div>\n");
@@ -498,145 +534,153 @@ fn conclusion(h: &mut String, r: &Report) {
         h.push_str("<div class=\"verdict accused\">\n");
         let _ = writeln!(
             h,
-            "<p class=\"big\">Accused: <span class=\"id\">{}</span></p>",
-            escape(&a.recipient)
+            "<p class=\"big\">{}</p>",
+            tr_html(lang, Msg::AccusedBig, &[&id(&a.recipient)])
         );
         let _ = writeln!(
             h,
-            "<p>The file matches {}&#39;s copy at {} of {} distinct marked positions. The chance \
-             that a recipient who did not leak would match this well is at most \
-             <strong>{}</strong> ({}), counting all {} recipients compared and {} score{} each. \
-             A recipient is accused when this chance is at most {}. Decided by {}.</p>",
-            escape(&a.recipient),
-            a.matching_positions,
-            r.positions_read,
-            score_bound(a),
-            score_odds(a),
-            r.comparisons,
-            r.scores_per_recipient,
-            if r.scores_per_recipient == 1 { "" } else { "s" },
-            bound(r.threshold),
-            escape(&describe_score(&a.decided_by))
+            "<p>{}</p>",
+            tr_html(
+                lang,
+                Msg::AccusedPara,
+                &[
+                    &escape(&a.recipient),
+                    &int(a.matching_positions),
+                    &escape(&count(lang, Msg::DistinctPositions, r.positions_read)),
+                    &format!("<strong>{}</strong>", score_bound(a)),
+                    &escape(&score_odds(lang, a)),
+                    &escape(&count(lang, Msg::Recipients, r.comparisons)),
+                    &escape(&count(lang, Msg::Scores, u64::from(r.scores_per_recipient))),
+                    &bound(r.threshold),
+                    &escape(&describe_score(lang, &a.decided_by)),
+                ],
+            )
         );
         h.push_str("</div>\n");
     }
     h.push_str("</section>\n");
 }
 
-fn fact(h: &mut String, name: &str, value_html: &str) {
-    let _ = writeln!(h, "<tr><th>{name}</th><td>{value_html}</td></tr>");
+fn fact(h: &mut String, lang: Lang, name: Msg, value_html: &str) {
+    let _ = writeln!(
+        h,
+        "<tr><th>{}</th><td>{value_html}</td></tr>",
+        tr_html(lang, name, &[])
+    );
 }
 
 fn list(items: &[String]) -> String {
-    items
-        .iter()
-        .map(|s| format!("<span class=\"id\">{}</span>", escape(s)))
-        .collect::<Vec<_>>()
-        .join(", ")
+    items.iter().map(|s| id(s)).collect::<Vec<_>>().join(", ")
 }
 
-fn what_was_read(h: &mut String, r: &Report, file: &str) {
-    h.push_str("<section id=\"read\">\n<h2>What was read</h2>\n<table class=\"facts\">\n");
-    fact(
+fn what_was_read(h: &mut String, r: &Report, file: &str, lang: Lang) {
+    let n = |m: Msg, v: u64| escape(&count(lang, m, v));
+    let _ = writeln!(
         h,
-        "File",
-        &format!("<span class=\"id\">{}</span>", escape(file)),
+        "<section id=\"read\">\n<h2>{}</h2>\n<table class=\"facts\">",
+        tr_html(lang, Msg::HWhatWasRead, &[])
     );
-    fact(
-        h,
-        "BLAKE3",
-        &format!("<span class=\"id\">{}</span>", escape(&r.leak.blake3)),
-    );
-    fact(h, "Size", &format!("{} bytes", r.leak.bytes));
-    let mut rows = format!(
-        "{} rows read; {} of them carried marks not seen in an earlier row",
-        r.rows_read, r.rows_used
+    fact(h, lang, Msg::FactFile, &id(file));
+    fact(h, lang, Msg::FactBlake3, &id(&r.leak.blake3));
+    fact(h, lang, Msg::FactSize, &n(Msg::Bytes, r.leak.bytes));
+    let mut rows = tr_html(
+        lang,
+        Msg::RowsFact,
+        &[&n(Msg::Rows, r.rows_read), &int(r.rows_used)],
     );
     if r.rows_without_identity > 0 {
-        let _ = write!(
-            rows,
-            "; {} had no identity and were skipped",
-            r.rows_without_identity
-        );
+        rows.push_str(&trn_html(
+            lang,
+            Msg::NoIdentitySkipped,
+            r.rows_without_identity,
+            &[&int(r.rows_without_identity)],
+        ));
     }
-    fact(h, "Rows", &rows);
-    if let Some(id) = &r.identifier {
-        let _ = writeln!(
-            h,
-            "<tr><th>Identity</th><td>{} of {} rows have a valid {}{}</td></tr>",
-            id.rows_valid,
-            r.rows_read,
-            escape(id.kind.name()),
-            if id.warning {
-                ": <strong>the identity column may have been altered or replaced</strong>; \
-                 rows whose identity differs from the extract&#39;s carry no readable mark"
-            } else {
-                ""
-            }
+    fact(h, lang, Msg::FactRows, &rows);
+    if let Some(ident) = &r.identifier {
+        let mut text = tr_html(
+            lang,
+            Msg::IdentityFact,
+            &[
+                &int(ident.rows_valid),
+                &n(Msg::Rows, r.rows_read),
+                &escape(ident.kind.name()),
+            ],
         );
+        if ident.warning {
+            let _ = write!(
+                text,
+                ": <strong>{}</strong>; {}",
+                tr_html(lang, Msg::IdentityAltered, &[]),
+                tr_html(lang, Msg::IdentityNoMark, &[])
+            );
+        }
+        fact(h, lang, Msg::FactIdentity, &text);
     }
     let columns: Vec<String> = r
         .groups
         .iter()
         .flat_map(|g| g.positions_by_column.iter())
-        .map(|c| {
-            format!(
-                "<span class=\"id\">{}</span> {}",
-                escape(&c.column),
-                c.positions
-            )
-        })
+        .map(|c| format!("{} {}", id(&c.column), int(c.positions)))
         .collect();
     fact(
         h,
-        "Marked positions",
-        &format!(
-            "{} distinct positions, each counted once ({})",
-            r.positions_read,
-            if columns.is_empty() {
-                "no carrier column".to_string()
-            } else {
-                columns.join(", ")
-            }
+        lang,
+        Msg::FactMarkedPositions,
+        &tr_html(
+            lang,
+            Msg::PositionsFact,
+            &[
+                &n(Msg::DistinctPositions, r.positions_read),
+                &if columns.is_empty() {
+                    tr_html(lang, Msg::NoCarrierColumn, &[])
+                } else {
+                    columns.join(", ")
+                },
+            ],
         ),
     );
     fact(
         h,
-        "Canary rows",
+        lang,
+        Msg::FactCanaryRows,
         &if r.canaries_known > 0 {
-            format!(
-                "{} found, of {} made (synthetic people that only some copies hold)",
-                r.canaries_found, r.canaries_known
+            tr_html(
+                lang,
+                Msg::CanariesFound,
+                &[
+                    &int(r.canaries_found),
+                    &n(Msg::CanaryRows, r.canaries_known),
+                ],
             )
         } else {
-            "none were made for these copies".to_string()
+            tr_html(lang, Msg::NoCanaries, &[])
         },
     );
     if r.repeated_positions > 0 {
-        let mut text = format!(
-            "{} positions repeated in the file were counted once",
-            r.repeated_positions
+        let mut text = trn_html(
+            lang,
+            Msg::Repeated,
+            r.repeated_positions,
+            &[&int(r.repeated_positions)],
         );
         if r.conflicting_positions > 0 {
-            let _ = write!(
-                text,
-                " ({} disagreed: copies were mixed)",
-                r.conflicting_positions
-            );
+            text.push_str(&tr_html(
+                lang,
+                Msg::Disagreed,
+                &[&int(r.conflicting_positions)],
+            ));
         }
-        fact(h, "Repeats", &text);
+        fact(h, lang, Msg::FactRepeats, &text);
     }
     fact(
         h,
-        "Columns left out",
+        lang,
+        Msg::FactColumnsLeftOut,
         &if r.columns_normalised.is_empty() {
-            "none".to_string()
+            tr_html(lang, Msg::NoneOf, &[])
         } else {
-            format!(
-                "{}: the file writes every slot in one spelling (the leaker normalised the \
-                 column), so it says nothing about who leaked",
-                list(&r.columns_normalised)
-            )
+            tr_html(lang, Msg::LeftOutWhy, &[&list(&r.columns_normalised)])
         },
     );
     let missing: Vec<String> = r
@@ -645,123 +689,151 @@ fn what_was_read(h: &mut String, r: &Report, file: &str) {
         .flat_map(|g| g.columns_missing.iter().cloned())
         .collect();
     if !missing.is_empty() {
-        fact(h, "Not in the file", &list(&missing));
+        fact(h, lang, Msg::FactNotInFile, &list(&missing));
     }
     if let Some(m) = &r.master {
         let mut text = format!(
-            "<span class=\"id\">{}</span>, BLAKE3 <span class=\"id\">{}</span>. ",
-            escape(&m.file.display().to_string()),
-            escape(&m.blake3)
+            "{}, BLAKE3 {}. ",
+            id(&m.file.display().to_string()),
+            id(&m.blake3)
         );
         if m.used {
-            let _ = write!(
-                text,
-                "{} of {} rows matched to it on {}",
-                m.rows_matched,
-                r.rows_read,
-                list(&m.columns)
-            );
+            text.push_str(&sentence(&tr_html(
+                lang,
+                Msg::MatchedToMaster,
+                &[
+                    &int(m.rows_matched),
+                    &n(Msg::Rows, r.rows_read),
+                    &list(&m.columns),
+                ],
+            )));
             if m.rows_unmatched + m.rows_ambiguous > 0 {
-                let _ = write!(
-                    text,
-                    "; not used: {} matching no row, {} matching rows of different people",
-                    m.rows_unmatched, m.rows_ambiguous
-                );
+                text.push_str(&tr_html(
+                    lang,
+                    Msg::NotUsed,
+                    &[&int(m.rows_unmatched), &int(m.rows_ambiguous)],
+                ));
             }
             text.push('.');
         } else {
-            text.push_str("Not needed: the file has the identity columns.");
+            text.push_str(&sentence(&tr_html(lang, Msg::MasterNotNeeded, &[])));
+            text.push('.');
         }
-        fact(h, "Master extract", &text);
+        fact(h, lang, Msg::FactMaster, &text);
     }
     let groups: Vec<String> = r
         .groups
         .iter()
         .map(|g| {
-            format!(
-                "{} recipient{} under key <span class=\"id\">{}</span>, policy <span \
-                 class=\"id\">{}</span> ({} positions)",
-                g.recipients,
-                if g.recipients == 1 { "" } else { "s" },
-                escape(&g.key_id),
-                escape(&g.policy_digest),
-                g.positions_read
+            tr_html(
+                lang,
+                Msg::GroupLine,
+                &[
+                    &n(Msg::Recipients, g.recipients as u64),
+                    &id(&g.key_id),
+                    &id(&g.policy_digest),
+                    &n(Msg::Positions, g.positions_read),
+                ],
             )
         })
         .collect();
-    fact(h, "Copies compared", &groups.join("<br>"));
-    for n in &r.not_compared {
+    fact(h, lang, Msg::FactCopiesCompared, &groups.join("<br>"));
+    for nc in &r.not_compared {
         fact(
             h,
-            "Not compared",
-            &format!(
-                "{} (copies under policy <span class=\"id\">{}</span>): {}",
-                list(&n.recipients),
-                escape(&n.policy_digest),
-                escape(&n.reason)
+            lang,
+            Msg::FactNotCompared,
+            &tr_html(
+                lang,
+                Msg::NotComparedWhy,
+                &[
+                    &list(&nc.recipients),
+                    &id(&nc.policy_digest),
+                    &escape(&nc.reason),
+                ],
             ),
         );
     }
     h.push_str("</table>\n</section>\n");
 }
 
-fn method(h: &mut String, r: &Report) {
-    h.push_str("<section id=\"method\">\n<h2>How the attribution works</h2>\n");
-    let _ = writeln!(h, "<p>{}</p>", escape(r.method));
+fn method(h: &mut String, r: &Report, lang: Lang) {
     let _ = writeln!(
         h,
-        "<p>In numbers: {} recipients were compared, with {} score{} each; every bound below \
-         already counts all of them. A recipient is accused only when their bound is at most \
-         {}. The bound holds whatever the leaker did to the file: an innocent recipient is \
-         accused with at most that chance.</p>",
-        r.comparisons,
-        r.scores_per_recipient,
-        if r.scores_per_recipient == 1 { "" } else { "s" },
-        bound(r.threshold)
+        "<section id=\"method\">\n<h2>{}</h2>",
+        tr_html(lang, Msg::HMethod, &[])
+    );
+    let _ = writeln!(h, "<p>{}</p>", tr_html(lang, Msg::Method, &[]));
+    let _ = writeln!(
+        h,
+        "<p>{}</p>",
+        trn_html(
+            lang,
+            Msg::InNumbers,
+            r.comparisons,
+            &[
+                &escape(&count(lang, Msg::Recipients, r.comparisons)),
+                &escape(&count(lang, Msg::Scores, u64::from(r.scores_per_recipient))),
+                &bound(r.threshold),
+            ],
+        )
     );
     h.push_str("</section>\n");
 }
 
-fn ranking(h: &mut String, r: &Report) {
-    h.push_str("<section id=\"ranking\">\n<h2>Every recipient</h2>\n");
+fn ranking(h: &mut String, r: &Report, lang: Lang) {
     let _ = writeln!(
         h,
-        "<p class=\"muted\">Ranked by bound. Score: the symmetric Tardos score (0 on average \
-         for a recipient who did not leak). Matching: positions where the file reads this \
-         recipient&#39;s bit, of {}. Accused when the bound is at most {}.</p>",
-        r.positions_read,
-        bound(r.threshold)
+        "<section id=\"ranking\">\n<h2>{}</h2>",
+        tr_html(lang, Msg::HRanking, &[])
     );
-    chart(h, r);
-    h.push_str(
-        "<table>\n<thead><tr><th>Rank</th><th>Recipient</th><th>Score</th>\
-         <th>Single-leaker score</th><th>Matching</th><th>Bound</th><th>In words</th>\
-         <th></th></tr></thead>\n<tbody>\n",
+    let _ = writeln!(
+        h,
+        "<p class=\"muted\">{}</p>",
+        tr_html(
+            lang,
+            Msg::RankingNote,
+            &[&int(r.positions_read), &bound(r.threshold)]
+        )
     );
+    chart(h, r, lang);
+    h.push_str("<table>\n<thead><tr>");
+    for m in [
+        Msg::ThRank,
+        Msg::ThRecipient,
+        Msg::ThScore,
+        Msg::ThSingleScore,
+        Msg::ThMatching,
+        Msg::ThBound,
+        Msg::ThInWords,
+    ] {
+        let _ = write!(h, "<th>{}</th>", tr_html(lang, m, &[]));
+    }
+    h.push_str("<th></th></tr></thead>\n<tbody>\n");
+    let accused = tr_html(lang, Msg::AccusedMark, &[]);
+    let of = int(r.positions_read);
     for (i, x) in r.recipients.iter().enumerate() {
         let _ = writeln!(
             h,
-            "<tr{}><td class=\"num\">{}</td><td><span class=\"id\">{}</span></td>\
-             <td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{}/{}</td>\
+            "<tr{}><td class=\"num\">{}</td><td>{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}/{of}</td>\
              <td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
             if x.accused { " class=\"accused\"" } else { "" },
-            i + 1,
-            escape(&x.recipient),
-            x.score,
-            x.single_leaker_score,
-            x.matching_positions,
-            r.positions_read,
+            int(i as u64 + 1),
+            id(&x.recipient),
+            decimal(x.score, 2),
+            decimal(x.single_leaker_score, 2),
+            int(x.matching_positions),
             score_bound(x),
-            score_odds(x),
-            if x.accused { "accused" } else { "" }
+            escape(&score_odds(lang, x)),
+            if x.accused { accused.as_str() } else { "" }
         );
     }
     h.push_str("</tbody>\n</table>\n</section>\n");
 }
-
 /// A horizontal bar per recipient (the first [`CHART_MAX`] by rank), from a
 /// zero line: Tardos scores can be negative.
-fn chart(h: &mut String, r: &Report) {
+fn chart(h: &mut String, r: &Report, lang: Lang) {
     let shown = &r.recipients[..r.recipients.len().min(CHART_MAX)];
     if shown.is_empty() {
         return;
@@ -780,10 +852,12 @@ fn chart(h: &mut String, r: &Report) {
     let _ = writeln!(
         h,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" viewBox=\"0 0 {width} {height}\" \
-         width=\"100%\" aria-labelledby=\"chart-title\"><title id=\"chart-title\">Score of \
-         {} recipient{}, highest bound last</title>",
-        shown.len(),
-        if shown.len() == 1 { "" } else { "s" }
+         width=\"100%\" aria-labelledby=\"chart-title\"><title id=\"chart-title\">{}</title>",
+        tr_html(
+            lang,
+            Msg::ChartTitle,
+            &[&escape(&count(lang, Msg::Recipients, shown.len() as u64))]
+        )
     );
     for (i, x) in shown.iter().enumerate() {
         let y = top + row_h * i as f64;
@@ -818,15 +892,20 @@ fn chart(h: &mut String, r: &Report) {
     if r.recipients.len() > shown.len() {
         let _ = writeln!(
             h,
-            "<p class=\"muted\">The chart shows the first {} of {} recipients; the table lists \
-             them all.</p>",
-            shown.len(),
-            r.recipients.len()
+            "<p class=\"muted\">{}</p>",
+            tr_html(
+                lang,
+                Msg::ChartFirst,
+                &[
+                    &int(shown.len() as u64),
+                    &escape(&count(lang, Msg::Recipients, r.recipients.len() as u64))
+                ]
+            )
         );
     }
 }
 
-fn evidence(h: &mut String, r: &Report) {
+fn evidence(h: &mut String, r: &Report, lang: Lang) {
     let with: Vec<_> = r
         .accused
         .iter()
@@ -835,17 +914,18 @@ fn evidence(h: &mut String, r: &Report) {
     if with.is_empty() {
         return;
     }
-    h.push_str("<section id=\"evidence\">\n<h2>Evidence rows</h2>\n");
-    h.push_str(
-        "<p class=\"muted\">Rows of the leaked file (1 is the first data row) whose marks agree \
-         with the accused&#39;s copy: a carrier column whose spelling or last digit is the \
-         copy&#39;s, or a canary row the copy holds.</p>\n",
+    let _ = writeln!(
+        h,
+        "<section id=\"evidence\">\n<h2>{}</h2>\n<p class=\"muted\">{}</p>",
+        tr_html(lang, Msg::HEvidence, &[]),
+        tr_html(lang, Msg::EvidenceNote, &[])
     );
+    let canary = tr(lang, Msg::CanaryHeld, &[]);
     for a in with {
         let mut rows: Vec<(u64, Vec<String>)> = Vec::new();
         for e in &a.evidence {
             let what = if e.canary {
-                "a canary row this copy holds".to_string()
+                canary.clone()
             } else {
                 e.column.clone()
             };
@@ -858,18 +938,42 @@ fn evidence(h: &mut String, r: &Report) {
                 _ => rows.push((e.row, vec![what])),
             }
         }
+        // What agrees in all, and what the report keeps of it.
+        let kept = a.evidence.len() as u64;
+        let in_rows = escape(&count(lang, Msg::Rows, rows.len() as u64));
+        let counts = if kept >= a.matching_positions {
+            tr_html(
+                lang,
+                Msg::EvidenceCountsAll,
+                &[&escape(&count(lang, Msg::Positions, kept)), &in_rows],
+            )
+        } else {
+            tr_html(
+                lang,
+                Msg::EvidenceCounts,
+                &[
+                    &escape(&count(lang, Msg::Positions, a.matching_positions)),
+                    &int(kept),
+                    &in_rows,
+                ],
+            )
+        };
         let _ = writeln!(
             h,
-            "<h3>Agreeing with <span class=\"id\">{}</span>&#39;s copy: {} row{}</h3>",
-            escape(&a.recipient),
-            rows.len(),
-            if rows.len() == 1 { "" } else { "s" }
+            "<h3>{}</h3>",
+            tr_html(lang, Msg::AgreeingWith, &[&id(&a.recipient), &counts])
         );
-        h.push_str("<table>\n<thead><tr><th>Leak row</th><th>Marks</th></tr></thead>\n<tbody>\n");
+        let _ = writeln!(
+            h,
+            "<table>\n<thead><tr><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
+            tr_html(lang, Msg::ThLeakRow, &[]),
+            tr_html(lang, Msg::ThMarks, &[])
+        );
         for (row, cols) in rows.iter().take(EVIDENCE_MAX) {
             let _ = writeln!(
                 h,
-                "<tr><td class=\"num\">{row}</td><td>{}</td></tr>",
+                "<tr><td class=\"num\">{}</td><td>{}</td></tr>",
+                int(*row),
                 list(cols)
             );
         }
@@ -877,100 +981,118 @@ fn evidence(h: &mut String, r: &Report) {
         if rows.len() > EVIDENCE_MAX {
             let _ = writeln!(
                 h,
-                "<p class=\"muted\">The first {EVIDENCE_MAX} rows; the embedded JSON report \
-                 lists all {}.</p>",
-                rows.len()
+                "<p class=\"muted\">{}</p>",
+                tr_html(
+                    lang,
+                    Msg::EvidenceFirstRows,
+                    &[&int(EVIDENCE_MAX as u64), &int(rows.len() as u64)]
+                )
             );
         }
     }
     h.push_str("</section>\n");
 }
 
-fn receipt_block(h: &mut String, title: &str, receipt: &watermark_log::Receipt, latest: &str) {
+fn receipt_block(
+    h: &mut String,
+    lang: Lang,
+    title: &str,
+    receipt: &watermark_log::Receipt,
+    latest: &str,
+) {
+    let n = |m: Msg, v: u64| escape(&count(lang, m, v));
     let _ = writeln!(h, "<h3>{title}</h3>\n<table class=\"facts\">");
-    fact(h, "Entry", &format!("{}", receipt.index));
+    fact(h, lang, Msg::FactEntry, &receipt.index.to_string());
     match Entry::from_canonical(&receipt.entry) {
         Ok(Entry::Issue(e)) => {
-            fact(h, "Time", &escape(&e.time));
+            fact(h, lang, Msg::FactTime, &escape(&e.time));
             fact(
                 h,
-                "Recipient",
+                lang,
+                Msg::FactRecipient,
+                &tr_html(lang, Msg::SlotOf, &[&id(&e.recipient), &e.slot]),
+            );
+            fact(
+                h,
+                lang,
+                Msg::FactCopy,
                 &format!(
-                    "<span class=\"id\">{}</span>, slot {}",
-                    escape(&e.recipient),
-                    e.slot
+                    "BLAKE3 {}, {}, {}, {}",
+                    id(&e.output_blake3),
+                    n(Msg::Rows, e.output_rows),
+                    n(Msg::Bytes, e.output_bytes),
+                    n(Msg::CanaryRows, e.canaries)
                 ),
             );
             fact(
                 h,
-                "Copy",
-                &format!(
-                    "BLAKE3 <span class=\"id\">{}</span>, {} rows, {} bytes, {} canary rows",
-                    escape(&e.output_blake3),
-                    e.output_rows,
-                    e.output_bytes,
-                    e.canaries
-                ),
-            );
-            fact(
-                h,
-                "Made from",
-                &format!(
-                    "input BLAKE3 <span class=\"id\">{}</span> ({} rows) under key <span \
-                     class=\"id\">{}</span>, policy <span class=\"id\">{}</span>",
-                    escape(&e.input_blake3),
-                    e.input_rows,
-                    escape(&e.key_id),
-                    escape(&e.policy_digest)
+                lang,
+                Msg::FactMadeFrom,
+                &tr_html(
+                    lang,
+                    Msg::MadeFrom,
+                    &[
+                        &id(&e.input_blake3),
+                        &n(Msg::Rows, e.input_rows),
+                        &id(&e.key_id),
+                        &id(&e.policy_digest),
+                    ],
                 ),
             );
         }
         Ok(Entry::Verify(v)) => {
-            fact(h, "Time", &escape(&v.time));
-            fact(h, "Investigator", &escape(&v.investigator));
+            fact(h, lang, Msg::FactTime, &escape(&v.time));
+            fact(h, lang, Msg::FactInvestigator, &escape(&v.investigator));
             fact(
                 h,
-                "Leaked file",
+                lang,
+                Msg::FactLeakedFile,
                 &format!(
-                    "BLAKE3 <span class=\"id\">{}</span>, {} bytes{}, {} rows, {} positions",
-                    escape(&v.leak_blake3),
-                    v.leak_bytes,
+                    "BLAKE3 {}, {}{}, {}, {}",
+                    id(&v.leak_blake3),
+                    n(Msg::Bytes, v.leak_bytes),
                     match (&v.leak_format, &v.leak_encoding) {
-                        (Some(f), Some(e)) => format!(", read as {} ({})", escape(f), escape(e)),
-                        (Some(f), None) => format!(", read as {}", escape(f)),
+                        (Some(f), Some(e)) => tr_html(
+                            lang,
+                            Msg::ReadAs,
+                            &[&format!("{} ({})", escape(f), escape(e))]
+                        ),
+                        (Some(f), None) => tr_html(lang, Msg::ReadAs, &[&escape(f)]),
                         _ => String::new(),
                     },
-                    v.rows_read,
-                    v.positions_read
+                    n(Msg::Rows, v.rows_read),
+                    n(Msg::Positions, v.positions_read)
                 ),
             );
             let accused: Vec<String> = v
                 .accused
                 .iter()
                 .map(|a| {
-                    format!(
-                        "<span class=\"id\">{}</span> (slot {}, bound {})",
-                        escape(&a.recipient),
-                        a.slot,
-                        escape(&a.bound)
+                    tr_html(
+                        lang,
+                        Msg::AccusedItem,
+                        &[&id(&a.recipient), &a.slot, &escape(&a.bound)],
                     )
                 })
                 .collect();
+            let compared = n(Msg::Recipients, v.comparisons);
             fact(
                 h,
-                "Result",
+                lang,
+                Msg::FactResult,
                 &if accused.is_empty() {
-                    format!(
-                        "no one accused ({} compared, threshold {})",
+                    trn_html(
+                        lang,
+                        Msg::ResultNone,
                         v.comparisons,
-                        escape(&v.threshold)
+                        &[&compared, &escape(&v.threshold)],
                     )
                 } else {
-                    format!(
-                        "accused {} ({} compared, threshold {})",
-                        accused.join(", "),
+                    trn_html(
+                        lang,
+                        Msg::ResultAccused,
                         v.comparisons,
-                        escape(&v.threshold)
+                        &[&accused.join(", "), &compared, &escape(&v.threshold)],
                     )
                 },
             );
@@ -979,15 +1101,21 @@ fn receipt_block(h: &mut String, title: &str, receipt: &watermark_log::Receipt, 
     }
     fact(
         h,
-        "Entry as logged",
+        lang,
+        Msg::FactEntryAsLogged,
         &format!("<code>{}</code>", escape(&receipt.entry)),
     );
     fact(
         h,
-        "Leaf hash",
-        &format!(
-            "<code>{}</code> (SHA-256 of 0x00 and the entry)",
-            hash_hex(&watermark_log::tlog::leaf_hash(receipt.entry.as_bytes()))
+        lang,
+        Msg::FactLeafHash,
+        &tr_html(
+            lang,
+            Msg::LeafHashNote,
+            &[&format!(
+                "<code>{}</code>",
+                hash_hex(&watermark_log::tlog::leaf_hash(receipt.entry.as_bytes()))
+            )],
         ),
     );
     let proof: Vec<String> = receipt
@@ -997,14 +1125,14 @@ fn receipt_block(h: &mut String, title: &str, receipt: &watermark_log::Receipt, 
         .collect();
     fact(
         h,
-        "Inclusion proof",
+        lang,
+        Msg::FactInclusionProof,
         &if proof.is_empty() {
-            "no hashes: the entry is the whole tree".to_string()
+            tr_html(lang, Msg::ProofNone, &[])
         } else {
             format!(
-                "{} hash{} (RFC 9162), leaf to root:<br>{}",
-                proof.len(),
-                if proof.len() == 1 { "" } else { "es" },
+                "{}<br>{}",
+                tr_html(lang, Msg::ProofSome, &[&n(Msg::Hashes, proof.len() as u64)]),
                 proof.join("<br>")
             )
         },
@@ -1012,81 +1140,85 @@ fn receipt_block(h: &mut String, title: &str, receipt: &watermark_log::Receipt, 
     if receipt.checkpoint != latest {
         fact(
             h,
-            "Checkpoint",
+            lang,
+            Msg::FactCheckpoint,
             &format!("<pre>{}</pre>", escape(&receipt.checkpoint)),
         );
     } else {
-        fact(h, "Checkpoint", "the signed checkpoint below");
+        fact(
+            h,
+            lang,
+            Msg::FactCheckpoint,
+            &tr_html(lang, Msg::CheckpointBelow, &[]),
+        );
     }
     h.push_str("</table>\n");
 }
 
-fn log_section(h: &mut String, r: &Report) {
+fn log_section(h: &mut String, r: &Report, lang: Lang) {
     let log = &r.log;
-    h.push_str("<section id=\"log\">\n<h2>The issuance log</h2>\n");
     let _ = writeln!(
         h,
-        "<p>Every copy issued and every verification is an entry of the append-only issuance \
-         log <span class=\"id\">{}</span>, hashed into a Merkle tree (RFC 6962) whose root is \
-         signed after every entry. An inclusion proof shows that an entry is in the tree a \
-         signed checkpoint names, so it cannot have been changed or removed since without the \
-         signature failing.</p>",
-        escape(&log.origin)
+        "<section id=\"log\">\n<h2>{}</h2>\n<p>{}</p>",
+        tr_html(lang, Msg::HLog, &[]),
+        tr_html(lang, Msg::LogIntro, &[&id(&log.origin)])
     );
     h.push_str("<table class=\"facts\">\n");
     fact(
         h,
-        "Entries",
-        &format!(
-            "{}, root <span class=\"id\">{}</span>",
-            log.size,
-            escape(&log.root)
-        ),
+        lang,
+        Msg::FactEntries,
+        &tr_html(lang, Msg::EntriesRoot, &[&int(log.size), &id(&log.root)]),
     );
     fact(
         h,
-        "Public key",
-        &format!(
-            "<span class=\"id\">{}</span> (as the report states it: check it against the key \
-             the registry publishes, not against this page)",
-            escape(&log.public_key)
-        ),
+        lang,
+        Msg::FactPublicKey,
+        &tr_html(lang, Msg::PublicKeyNote, &[&id(&log.public_key)]),
     );
     h.push_str("</table>\n");
-    receipt_block(h, "This verification", &log.verification, &log.checkpoint);
+    receipt_block(
+        h,
+        lang,
+        &tr_html(lang, Msg::HThisVerification, &[]),
+        &log.verification,
+        &log.checkpoint,
+    );
     for a in &log.accused {
         if a.copies.is_empty() {
             let _ = writeln!(
                 h,
-                "<p>No issuance entry was found for <span class=\"id\">{}</span>.</p>",
-                escape(&a.recipient)
+                "<p>{}</p>",
+                tr_html(lang, Msg::NoIssueFor, &[&id(&a.recipient)])
             );
         }
         for (i, c) in a.copies.iter().enumerate() {
-            let title = format!(
-                "Copy issued to <span class=\"id\">{}</span>{}",
-                escape(&a.recipient),
-                if a.copies.len() > 1 {
-                    format!(" ({} of {})", i + 1, a.copies.len())
-                } else {
-                    String::new()
-                }
+            let title = tr_html(
+                lang,
+                Msg::CopyIssuedTo,
+                &[
+                    &id(&a.recipient),
+                    &if a.copies.len() > 1 {
+                        tr_html(lang, Msg::OfN, &[&(i + 1), &a.copies.len()])
+                    } else {
+                        String::new()
+                    },
+                ],
             );
-            receipt_block(h, &title, c, &log.checkpoint);
+            receipt_block(h, lang, &title, c, &log.checkpoint);
         }
     }
-    h.push_str("<h3>Signed checkpoint</h3>\n");
     let _ = writeln!(
         h,
-        "<p class=\"muted\">The log&#39;s latest checkpoint when the report was made (C2SP \
-         tlog-checkpoint, signed note): origin, number of entries, root (base64), and the \
-         signature.</p>\n<pre>{}</pre>",
+        "<h3>{}</h3>\n<p class=\"muted\">{}</p>\n<pre>{}</pre>",
+        tr_html(lang, Msg::HSignedCheckpoint, &[]),
+        tr_html(lang, Msg::CheckpointNote, &[]),
         escape(&log.checkpoint)
     );
     h.push_str("</section>\n");
 }
 
-fn recheck(h: &mut String, r: &Report, file: &str, key: &Verifier) {
+fn recheck(h: &mut String, r: &Report, file: &str, key: &Verifier, lang: Lang) {
     let entries: Vec<u64> = std::iter::once(r.log.verification.index)
         .chain(
             r.log
@@ -1095,24 +1227,36 @@ fn recheck(h: &mut String, r: &Report, file: &str, key: &Verifier) {
                 .flat_map(|a| a.copies.iter().map(|c| c.index)),
         )
         .collect();
-    h.push_str("<section id=\"recheck\">\n<h2>How anyone can check this report</h2>\n<ol>\n");
     let _ = writeln!(
         h,
-        "<li><p>Get the issuance log&#39;s public key from the registry, not from this page \
-         (the registry prints it with <code>watermark log pubkey --state STATE</code>). The \
-         key this report names is <span class=\"id\">{}+{:08x}</span>. Then check the \
-         signature and the log receipts the report carries (save this file as \
-         REPORT.html):</p>\n<pre>watermark report verify REPORT.html --pubkey KEY</pre></li>",
-        escape(key.name()),
-        key.key_id()
+        "<section id=\"recheck\">\n<h2>{}</h2>\n<ol>",
+        tr_html(lang, Msg::HRecheck, &[])
     );
     let _ = writeln!(
         h,
-        "<li><p>Check each log entry on its own: save the receipts and the checkpoint, then \
-         verify each receipt (give <code>--copy FILE</code> with a recipient&#39;s copy to \
-         check that it is the copy the entry names; each copy&#39;s receipt was also written \
-         beside it when it was issued, as <code>ID.receipt</code>):</p>\n<pre>watermark report verify \
-         REPORT.html --pubkey KEY --save-receipts receipts\n{}</pre></li>",
+        "<li><p>{}</p>\n<pre>watermark report verify REPORT.html --pubkey KEY</pre></li>",
+        tr_html(
+            lang,
+            Msg::RecheckStep1,
+            &[
+                &"<code>watermark log pubkey --state STATE</code>",
+                &format!(
+                    "<span class=\"id\">{}+{:08x}</span>",
+                    escape(key.name()),
+                    key.key_id()
+                ),
+            ],
+        )
+    );
+    let _ = writeln!(
+        h,
+        "<li><p>{}</p>\n<pre>watermark report verify REPORT.html --pubkey KEY --save-receipts \
+         receipts\n{}</pre></li>",
+        tr_html(
+            lang,
+            Msg::RecheckStep2,
+            &[&"<code>--copy FILE</code>", &"<code>ID.receipt</code>"],
+        ),
         entries
             .iter()
             .map(|i| format!(
@@ -1123,59 +1267,71 @@ fn recheck(h: &mut String, r: &Report, file: &str, key: &Verifier) {
     );
     let _ = writeln!(
         h,
-        "<li><p>Check that the log has not been rewritten since (whoever holds the log):</p>\n\
-         <pre>watermark log consistency --state STATE receipts/checkpoint</pre></li>"
+        "<li><p>{}</p>\n<pre>watermark log consistency --state STATE receipts/checkpoint</pre></li>",
+        tr_html(lang, Msg::RecheckStep3, &[])
     );
     let master = r
         .master
         .as_ref()
-        .map(|m| {
-            format!(
-                " and the master extract whose BLAKE3 is <span class=\"id\">{}</span>",
-                escape(&m.blake3)
-            )
-        })
+        .map(|m| tr_html(lang, Msg::AndMasterHtml, &[&id(&m.blake3)]))
         .unwrap_or_default();
     let _ = writeln!(
         h,
-        "<li><p>Re-run the attribution (whoever holds the state directory) on the file whose \
-         BLAKE3 is <span class=\"id\">{}</span>{master}; the same key and policy give the same \
-         numbers, and the run is logged as a new verification. The file given here was \
-         <span class=\"id\">{}</span>:</p>\n<pre>{}\nwatermark report verify REPORT.html \
-         --pubkey KEY --leaked FILE   # FILE is the file this report is about</pre></li>",
-        escape(&r.leak.blake3),
-        escape(file),
-        escape(&r.recheck)
+        "<li><p>{}</p>\n<pre>{}\nwatermark report verify REPORT.html --pubkey KEY --leaked FILE   \
+         {}</pre></li>",
+        tr_html(
+            lang,
+            Msg::RecheckStep4,
+            &[&id(&r.leak.blake3), &master, &id(file)]
+        ),
+        escape(&r.recheck),
+        tr_html(lang, Msg::RecheckComment, &[])
     );
     h.push_str("</ol>\n</section>\n");
 }
 
-fn signature_section(h: &mut String, key: &Verifier) {
-    h.push_str("<section id=\"signature\">\n<h2>Signature</h2>\n");
+fn signature_section(h: &mut String, key: &Verifier, lang: Lang) {
     let _ = writeln!(
         h,
-        "<p>This file is signed with Ed25519 by the issuance log&#39;s key <span \
-         class=\"id\">{}</span>, key id <span class=\"id\">{:08x}</span>: the key that signs \
-         the log&#39;s checkpoints. The signature is the last line of the file, an HTML comment \
-         of the form</p>\n<pre>{}NAME+KEYID{}128 HEX DIGITS{}</pre>\n<p>followed by a newline \
-         and nothing else. It covers the context line <code>{}</code> and a newline, followed by \
-         every byte of this file before that last line, from <code>&lt;!DOCTYPE html&gt;</code> \
-         to the newline after <code>&lt;/html&gt;</code>. Changing any byte of the file, the \
-         signature line included, makes the check fail; so does re-saving it with other line \
-         ends or another encoding. Keep it as it was received.</p>",
-        escape(key.name()),
-        key.key_id(),
-        escape(SIG_START),
-        escape(SIG_MIDDLE),
-        escape(SIG_END),
-        escape(CONTEXT.trim_end())
+        "<section id=\"signature\">\n<h2>{}</h2>",
+        tr_html(lang, Msg::HSignature, &[])
     );
     let _ = writeln!(
         h,
-        "<p>The data of this report is also embedded, signed with the rest, as the JSON \
-         document of <code>watermark verify --json</code> in the element with id <code>{}</code>. \
-         The report holds no secret: no master key, signing key or access token.</p>",
-        JSON_ELEMENT_ID
+        "<p>{}</p>\n<pre>{}NAME+KEYID{}{}{}</pre>\n<p>{}</p>",
+        tr_html(
+            lang,
+            Msg::SigPara1,
+            &[
+                &id(key.name()),
+                &format!("<span class=\"id\">{:08x}</span>", key.key_id())
+            ],
+        ),
+        escape(SIG_START),
+        escape(SIG_MIDDLE),
+        tr_html(lang, Msg::HexDigits, &[]),
+        escape(SIG_END),
+        tr_html(
+            lang,
+            Msg::SigPara2,
+            &[
+                &format!("<code>{}</code>", escape(CONTEXT.trim_end())),
+                &"<code>&lt;!DOCTYPE html&gt;</code>",
+                &"<code>&lt;/html&gt;</code>",
+            ],
+        )
+    );
+    let _ = writeln!(
+        h,
+        "<p>{}</p>",
+        tr_html(
+            lang,
+            Msg::SigPara3,
+            &[
+                &"<code>watermark verify --json</code>",
+                &format!("<code>{JSON_ELEMENT_ID}</code>"),
+            ],
+        )
     );
     h.push_str("</section>\n");
 }

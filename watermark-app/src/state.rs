@@ -297,13 +297,13 @@ impl State {
         let text = fs::read_to_string(&path)
             .map_err(|e| Error::io(format!("reading policy {}", path.display()), e))?;
         let policy = Policy::from_toml(&text).map_err(|e| {
-            Error::state(format!(
+            Error::altered(format!(
                 "{} was changed after issuance: {e}",
                 path.display()
             ))
         })?;
         if policy.digest() != digest {
-            return Err(Error::state(format!(
+            return Err(Error::altered(format!(
                 "{} was changed after issuance: its digest is now {}",
                 path.display(),
                 policy.digest()
@@ -314,7 +314,7 @@ impl State {
         let canonical = policy.to_toml();
         if canonical != text {
             let at = issuance_log::first_difference(canonical.as_bytes(), text.as_bytes());
-            return Err(Error::state(format!(
+            return Err(Error::altered(format!(
                 "{} was changed after issuance: byte {at} is not what the policy with digest \
                  {digest} was stored as",
                 path.display()
@@ -368,7 +368,7 @@ impl State {
             fs::read(&path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
         let digest = blake3::hash(&data).to_hex().to_string();
         if digest != r.digest {
-            return Err(Error::state(format!(
+            return Err(Error::altered(format!(
                 "{} was changed after issuance: its BLAKE3 is {digest}, log entry {} records {}",
                 path.display(),
                 r.index,
@@ -382,7 +382,7 @@ impl State {
         // Written as the list's one canonical text, so the next copy made
         // with it records the same digest.
         if list.to_json() != text {
-            return Err(Error::state(format!(
+            return Err(Error::altered(format!(
                 "{} is not in the form it was written in",
                 path.display()
             )));

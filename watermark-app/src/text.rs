@@ -4,35 +4,58 @@
 
 use watermark_core::RecipientScore;
 
-/// A probability in words an investigator can read aloud.
-pub fn odds_in_words(p: f64) -> String {
-    if p >= 0.01 {
-        return format!("{:.0}%", p * 100.0);
+use crate::messages::{tr, Msg};
+pub use crate::numbers::{decimal, int};
+use crate::Lang;
+
+/// A probability in words an investigator can read aloud: "less than 1 in
+/// 3 billion", "menos de 1 en 3 mil millones", "less than 1 in 10^54". A
+/// bound of 1% or more is no evidence against anyone, and says so rather
+/// than print a percentage that reads like certainty.
+pub fn odds_in_words(lang: Lang, p: f64) -> String {
+    if p >= 0.01 || p.is_nan() {
+        return tr(lang, Msg::NoEvidence, &[]);
     }
-    let one_in = 1.0 / p;
-    let names = [
-        (1e18, "quintillion"),
-        (1e15, "quadrillion"),
-        (1e12, "trillion"),
-        (1e9, "billion"),
-        (1e6, "million"),
-        (1e3, "thousand"),
-    ];
+    // Nudged up so that 1/5e-7 reads as 2 million, not 1.999… million.
+    let one_in = (1.0 / p) * (1.0 + 1e-12);
     if one_in >= 1e21 {
-        return format!("less than 1 in 10^{}", one_in.log10().floor() as i64);
+        return one_in_ten_to(lang, one_in.log10().floor());
     }
-    for (scale, name) in names {
+    for (scale, one, many) in scale_names(lang) {
         if one_in >= scale {
-            let v = one_in / scale;
-            let shown = if v >= 100.0 {
-                format!("{v:.0}")
-            } else {
-                format!("{:.0}", v.floor())
-            };
-            return format!("less than 1 in {shown} {name}");
+            let v = (one_in / scale).floor() as u64;
+            let name = if v == 1 { one } else { many };
+            return tr(lang, Msg::LessThanOneIn, &[&format!("{} {name}", int(v))]);
         }
     }
-    format!("less than 1 in {:.0}", one_in.floor())
+    tr(lang, Msg::LessThanOneIn, &[&int(one_in.floor() as u64)])
+}
+
+/// The words for large numbers, largest first, singular and plural: the
+/// short scale in English (a billion is 10^9), the long scale in Spanish
+/// (mil millones is 10^9, un billón 10^12).
+pub fn scale_names(lang: Lang) -> [(f64, &'static str, &'static str); 5] {
+    match lang {
+        Lang::En => [
+            (1e18, "quintillion", "quintillion"),
+            (1e15, "quadrillion", "quadrillion"),
+            (1e12, "trillion", "trillion"),
+            (1e9, "billion", "billion"),
+            (1e6, "million", "million"),
+        ],
+        Lang::Es => [
+            (1e18, "trillón", "trillones"),
+            (1e15, "mil billones", "mil billones"),
+            (1e12, "billón", "billones"),
+            (1e9, "mil millones", "mil millones"),
+            (1e6, "millón", "millones"),
+        ],
+    }
+}
+
+/// "less than 1 in 10^N".
+fn one_in_ten_to(lang: Lang, exponent: f64) -> String {
+    tr(lang, Msg::LessThanOneIn, &[&format!("10^{exponent}")])
 }
 
 /// A bound printed compactly: `3.1e-17`, or `1` when nothing is known.
@@ -59,12 +82,11 @@ pub fn score_bound(r: &RecipientScore) -> String {
 
 /// A recipient's bound in words, even when it is too small for a 64-bit
 /// float.
-pub fn score_odds(r: &RecipientScore) -> String {
+pub fn score_odds(lang: Lang, r: &RecipientScore) -> String {
     if r.false_accusation_bound >= f64::MIN_POSITIVE {
-        odds_in_words(r.false_accusation_bound)
+        odds_in_words(lang, r.false_accusation_bound)
     } else {
-        let exponent = (-r.false_accusation_bound_log10).floor();
-        format!("less than 1 in 10^{exponent}")
+        one_in_ten_to(lang, (-r.false_accusation_bound_log10).floor())
     }
 }
 
@@ -135,25 +157,25 @@ pub fn quoted(s: &str) -> String {
 }
 
 /// A score in words: "the canary rows alone, single-leaker score".
-pub fn describe_score(t: &watermark_core::ScoreTried) -> String {
+pub fn describe_score(lang: Lang, t: &watermark_core::ScoreTried) -> String {
     use watermark_core::ScoreName;
     let over = match t.evidence.as_str() {
-        "all" => "all the evidence".to_string(),
-        "canaries" => "the canary rows alone".to_string(),
-        column => format!("column {column} alone"),
+        "all" => tr(lang, Msg::OverAll, &[]),
+        "canaries" => tr(lang, Msg::OverCanaries, &[]),
+        column => tr(lang, Msg::OverColumn, &[&column]),
     };
     let score = match t.score {
-        ScoreName::Tardos => "Tardos score",
-        ScoreName::SingleLeaker => "single-leaker score",
-        ScoreName::SingleLeakerStrict => "single-leaker score without edits",
-        ScoreName::TardosComplemented => "Tardos score of the flipped marks",
-        ScoreName::SingleLeakerComplemented => "single-leaker score of the flipped marks",
-        ScoreName::Mixture => "mixture score (rows from elsewhere tolerated)",
-        ScoreName::Minority3 => "minority-vote score (a coalition of 3)",
-        ScoreName::Minority5 => "minority-vote score (a coalition of 5)",
-        _ => "score",
+        ScoreName::Tardos => Msg::ScoreTardos,
+        ScoreName::SingleLeaker => Msg::ScoreSingle,
+        ScoreName::SingleLeakerStrict => Msg::ScoreSingleStrict,
+        ScoreName::TardosComplemented => Msg::ScoreTardosFlipped,
+        ScoreName::SingleLeakerComplemented => Msg::ScoreSingleFlipped,
+        ScoreName::Mixture => Msg::ScoreMixture,
+        ScoreName::Minority3 => Msg::ScoreMinority3,
+        ScoreName::Minority5 => Msg::ScoreMinority5,
+        _ => Msg::ScoreOther,
     };
-    format!("{over}, {score}")
+    tr(lang, Msg::ScoreOver, &[&over, &tr(lang, score, &[])])
 }
 
 #[cfg(test)]
@@ -164,13 +186,61 @@ mod tests {
 
     #[test]
     fn odds_read_aloud() {
-        assert_eq!(odds_in_words(0.5), "50%");
-        assert_eq!(odds_in_words(3e-10), "less than 1 in 3 billion");
-        assert_eq!(odds_in_words(1e-30), "less than 1 in 10^30");
+        assert_eq!(odds_in_words(Lang::En, 0.5), "no evidence against them");
+        assert_eq!(odds_in_words(Lang::En, 1.0), "no evidence against them");
+        assert_eq!(odds_in_words(Lang::Es, 0.02), "sin evidencia en su contra");
+        assert_eq!(odds_in_words(Lang::En, 3e-10), "less than 1 in 3 billion");
+        assert_eq!(odds_in_words(Lang::En, 1e-30), "less than 1 in 10^30");
         assert_eq!(bound(1.0), "1");
         assert_eq!(bound(3.14e-17), "3.1e-17");
         assert_eq!(bound(1e-9), "1e-9");
         assert_eq!(wrap("a bb ccc dddd", 8, "  "), "  a bb\n  ccc\n  dddd\n");
+    }
+
+    #[test]
+    fn numbers_for_people() {
+        assert_eq!(int(0), "0");
+        assert_eq!(int(999), "999");
+        assert_eq!(int(1_000), "1,000");
+        assert_eq!(int(1_234_567), "1,234,567");
+        assert_eq!(int(u64::MAX), "18,446,744,073,709,551,615");
+        assert_eq!(decimal(1_234_567.891, 2), "1,234,567.89");
+        assert_eq!(decimal(-3_337_812.333, 2), "-3,337,812.33");
+        assert_eq!(decimal(-0.001, 2), "0.00");
+        assert_eq!(decimal(999.999, 2), "1,000.00");
+        assert_eq!(decimal(12.5, 0), "12");
+        assert_eq!(decimal(f64::INFINITY, 2), "inf");
+    }
+
+    #[test]
+    fn bounds_in_words_in_both_languages() {
+        assert_eq!(odds_in_words(Lang::En, 1e-54), "less than 1 in 10^54");
+        assert_eq!(odds_in_words(Lang::Es, 1e-54), "menos de 1 en 10^54");
+        assert_eq!(odds_in_words(Lang::En, 4e-4), "less than 1 in 2,500");
+        assert_eq!(odds_in_words(Lang::Es, 4e-4), "menos de 1 en 2,500");
+        assert_eq!(odds_in_words(Lang::En, 5e-7), "less than 1 in 2 million");
+        assert_eq!(odds_in_words(Lang::Es, 5e-7), "menos de 1 en 2 millones");
+        assert_eq!(odds_in_words(Lang::Es, 9e-7), "menos de 1 en 1 millón");
+        assert_eq!(
+            odds_in_words(Lang::Es, 3e-10),
+            "menos de 1 en 3 mil millones"
+        );
+        assert_eq!(odds_in_words(Lang::En, 3e-13), "less than 1 in 3 trillion");
+        assert_eq!(odds_in_words(Lang::Es, 3e-13), "menos de 1 en 3 billones");
+        assert_eq!(odds_in_words(Lang::Es, 9e-13), "menos de 1 en 1 billón");
+        assert_eq!(
+            odds_in_words(Lang::Es, 2e-16),
+            "menos de 1 en 5 mil billones"
+        );
+        assert_eq!(odds_in_words(Lang::Es, 2e-19), "menos de 1 en 5 trillones");
+        assert_eq!(
+            odds_in_words(Lang::En, 2e-19),
+            "less than 1 in 5 quintillion"
+        );
+        assert_eq!(
+            odds_in_words(Lang::En, 1e-9 / 250.0),
+            "less than 1 in 250 billion"
+        );
     }
 
     fn scored(p: f64, log10: f64) -> RecipientScore {
@@ -199,11 +269,12 @@ mod tests {
             (score_bound(&r), r.bound_decimal()),
             ("3.6e-34".into(), "3.6e-34".into())
         );
-        assert_eq!(score_odds(&r), "less than 1 in 10^33");
+        assert_eq!(score_odds(Lang::En, &r), "less than 1 in 10^33");
         // 10^-96002.9129 = 1.2224e-96003: the first digits rounded up.
         let r = scored(0.0, -96002.9129);
         assert_eq!(score_bound(&r), "1.3e-96003");
-        assert_eq!(score_odds(&r), "less than 1 in 10^96002");
+        assert_eq!(score_odds(Lang::En, &r), "less than 1 in 10^96002");
+        assert_eq!(score_odds(Lang::Es, &r), "menos de 1 en 10^96002");
         // 9.99999e-1001 rounds up to 1e-1000, not to "10e-1001".
         let r = scored(0.0, -1_000.000_000_1);
         assert_eq!(score_bound(&r), "1e-1000");

@@ -26,8 +26,9 @@ use watermark_log::{hash_hex, AccusedRecord, Entry, Receipt, VerifyEntry};
 
 use crate::error::{fail, Blame as _};
 use crate::formats::VerifyFile;
-use crate::text::{bound, describe_score, score_bound, score_odds, wrap};
-use crate::{hidden, now_rfc3339, Fault, Reporter, Result, State};
+use crate::messages::{count, tr, trn, Msg};
+use crate::text::{bound, decimal, describe_score, int, score_bound, score_odds, wrap};
+use crate::{hidden, now_rfc3339, Fault, Lang, Reporter, Result, State};
 
 /// What a verification needs: the state, the leak, and who verifies.
 #[derive(Debug, Clone)]
@@ -304,8 +305,8 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
     if who.is_empty() {
         fail!(
             Input,
-            "no one is named to log this verification under: give --investigator NAME (neither \
-             USER nor LOGNAME is set, and the account could not be found)"
+            "no investigator is named: the log records who is answerable for each \
+             verification; give --investigator NAME, or set WATERMARK_INVESTIGATOR once"
         );
     }
     if who.chars().count() > 64 || who.chars().any(char::is_control) {
@@ -741,14 +742,50 @@ fn record(
 }
 
 impl Report {
-    /// The report as an investigator would read it aloud.
+    /// The report as an investigator would read it aloud, in English.
     pub fn to_text(&self) -> String {
+        self.to_text_in(Lang::En)
+    }
+
+    /// The report as an investigator would read it aloud, in `lang`.
+    pub fn to_text_in(&self, lang: Lang) -> String {
+        let t = |m: Msg| tr(lang, m, &[]);
+        let n = |m: Msg, v: u64| count(lang, m, v);
+        let labels = [
+            Msg::LabelLeakedFile,
+            Msg::LabelRead,
+            Msg::LabelCanaries,
+            Msg::LabelLeftOut,
+            Msg::LabelMaster,
+            Msg::LabelMatched,
+            Msg::LabelNotCompared,
+            Msg::LabelNotInFile,
+        ];
+        let width = labels
+            .iter()
+            .map(|m| m.template(lang).chars().count())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let indent = " ".repeat(width);
+        // A line under a label, wrapped under its text.
+        let line = |s: &mut String, label: &str, text: &str| {
+            let wrapped = wrap(text, 92, &indent);
+            let _ = write!(s, "{label:<width$}");
+            s.push_str(wrapped.get(indent.len()..).unwrap_or("\n"));
+        };
         let mut s = String::new();
-        let _ = writeln!(s, "Leaked file  {}", self.leak.file.display());
+        line(
+            &mut s,
+            &t(Msg::LabelLeakedFile),
+            &self.leak.file.display().to_string(),
+        );
         let _ = writeln!(
             s,
-            "BLAKE3       {}  ({} bytes)",
-            self.leak.blake3, self.leak.bytes
+            "{:<width$}{}  ({})",
+            "BLAKE3",
+            self.leak.blake3,
+            n(Msg::Bytes, self.leak.bytes)
         );
         let read = &self.leak.read;
         let mut how = read.format.clone();
@@ -756,115 +793,125 @@ impl Report {
             how.push_str(&format!(", {e}"));
         }
         if !read.tables.is_empty() {
-            how.push_str(&format!("; tables read: {}", read.tables.join(", ")));
+            how.push_str(&tr(lang, Msg::ReadTables, &[&read.tables.join(", ")]));
         }
         if !read.skipped.is_empty() {
             let skipped: Vec<String> = read
                 .skipped
                 .iter()
-                .map(|s| format!("{} ({})", s.name, s.reason))
+                .map(|s| format!("{} ({})", s.name, skip_reason(lang, s.reason)))
                 .collect();
-            how.push_str(&format!("; skipped: {}", skipped.join(", ")));
+            how.push_str(&tr(lang, Msg::ReadSkipped, &[&skipped.join(", ")]));
         }
         if let Some(h) = &read.header_supplied {
-            how.push_str(&format!(
-                "; no header row: read with the extract's ({})",
-                h.join(", ")
-            ));
+            how.push_str(&tr(lang, Msg::ReadNoHeader, &[&h.join(", ")]));
             if let Some(check) = &read.header_check {
-                how.push_str(&format!("; {check}"));
+                how.push_str("; ");
+                how.push_str(&header_check(lang, check));
             }
         }
         if !how.is_empty() {
-            let _ = writeln!(s, "Read as      {how}");
+            line(&mut s, &t(Msg::LabelReadAs), &how);
         }
         let columns: Vec<String> = self
             .groups
             .iter()
             .flat_map(|g| g.positions_by_column.iter())
-            .map(|c| format!("{} {}", c.column, c.positions))
+            .map(|c| format!("{} {}", c.column, int(c.positions)))
             .collect();
-        let _ = writeln!(
-            s,
-            "Read         {} rows, {} carried marks; {} distinct marked positions ({})",
-            self.rows_read,
-            self.rows_used,
-            self.positions_read,
-            if columns.is_empty() {
-                "no carrier column".to_string()
-            } else {
-                columns.join(", ")
-            }
+        line(
+            &mut s,
+            &t(Msg::LabelRead),
+            &tr(
+                lang,
+                Msg::ReadLine,
+                &[
+                    &n(Msg::Rows, self.rows_read),
+                    &int(self.rows_used),
+                    &n(Msg::DistinctPositions, self.positions_read),
+                    &if columns.is_empty() {
+                        t(Msg::NoCarrierColumn)
+                    } else {
+                        columns.join(", ")
+                    },
+                ],
+            ),
         );
         if self.canaries_known > 0 {
-            let _ = writeln!(
-                s,
-                "Canaries     {} canary rows found (synthetic people that only some copies hold), \
-                 of {} made",
-                self.canaries_found, self.canaries_known
+            line(
+                &mut s,
+                &t(Msg::LabelCanaries),
+                &tr(
+                    lang,
+                    Msg::CanariesFound,
+                    &[
+                        &int(self.canaries_found),
+                        &n(Msg::CanaryRows, self.canaries_known),
+                    ],
+                ),
             );
         }
         if !self.columns_normalised.is_empty() {
-            s.push_str(&wrap(
-                &format!(
-                    "Left out     {}: the file writes every slot in one spelling (the leaker \
-                     normalised the column), so it says nothing about who leaked",
-                    self.columns_normalised.join(", ")
+            line(
+                &mut s,
+                &t(Msg::LabelLeftOut),
+                &tr(
+                    lang,
+                    Msg::LeftOutWhy,
+                    &[&self.columns_normalised.join(", ")],
                 ),
-                92,
-                "             ",
-            ));
-        }
-        if self.repeated_positions > 0 {
-            let _ = writeln!(
-                s,
-                "             {} positions repeated in the file were counted once{}",
-                self.repeated_positions,
-                if self.conflicting_positions > 0 {
-                    format!(
-                        " ({} disagreed: copies were mixed)",
-                        self.conflicting_positions
-                    )
-                } else {
-                    String::new()
-                }
             );
         }
+        if self.repeated_positions > 0 {
+            let mut text = trn(
+                lang,
+                Msg::Repeated,
+                self.repeated_positions,
+                &[&int(self.repeated_positions)],
+            );
+            if self.conflicting_positions > 0 {
+                text.push_str(&tr(
+                    lang,
+                    Msg::Disagreed,
+                    &[&int(self.conflicting_positions)],
+                ));
+            }
+            line(&mut s, "", &text);
+        }
         if let Some(m) = &self.master {
-            let _ = writeln!(s, "Master       {}", m.file.display());
-            let _ = writeln!(s, "BLAKE3       {}", m.blake3);
+            line(&mut s, &t(Msg::LabelMaster), &m.file.display().to_string());
+            line(&mut s, "BLAKE3", &m.blake3);
             if m.used {
-                let mut text = format!(
-                    "{} of {} rows to the master on {}",
-                    m.rows_matched,
-                    self.rows_read,
-                    m.columns.join(", ")
+                let mut text = tr(
+                    lang,
+                    Msg::MatchedToMaster,
+                    &[
+                        &int(m.rows_matched),
+                        &n(Msg::Rows, self.rows_read),
+                        &m.columns.join(", "),
+                    ],
                 );
                 if m.rows_unmatched + m.rows_ambiguous > 0 {
-                    let _ = write!(
-                        text,
-                        "; not used: {} matching no row, {} matching rows of different people",
-                        m.rows_unmatched, m.rows_ambiguous
-                    );
+                    text.push_str(&tr(
+                        lang,
+                        Msg::NotUsed,
+                        &[&int(m.rows_unmatched), &int(m.rows_ambiguous)],
+                    ));
                 }
-                let indent = " ".repeat("Matched      ".len());
-                let wrapped = wrap(&text, 92, &indent);
-                s.push_str("Matched      ");
-                s.push_str(&wrapped[indent.len()..]);
+                line(&mut s, &t(Msg::LabelMatched), &text);
             } else {
-                let _ = writeln!(
-                    s,
-                    "             not needed: the file has the identity columns"
-                );
+                line(&mut s, "", &t(Msg::MasterNotNeeded));
             }
         }
-        for n in &self.not_compared {
-            let _ = writeln!(
-                s,
-                "Not compared {} (copies under policy {}): {}",
-                n.recipients.join(", "),
-                n.policy_digest,
-                n.reason
+        for nc in &self.not_compared {
+            line(
+                &mut s,
+                &t(Msg::LabelNotCompared),
+                &tr(
+                    lang,
+                    Msg::NotComparedWhy,
+                    &[&nc.recipients.join(", "), &nc.policy_digest, &nc.reason],
+                ),
             );
         }
         let missing: Vec<&str> = self
@@ -873,125 +920,107 @@ impl Report {
             .flat_map(|g| g.columns_missing.iter().map(String::as_str))
             .collect();
         if !missing.is_empty() {
-            let _ = writeln!(s, "Not in file  {}", missing.join(", "));
+            line(&mut s, &t(Msg::LabelNotInFile), &missing.join(", "));
         }
         s.push('\n');
         if let Some(id) = self.identifier.as_ref().filter(|id| id.warning) {
             s.push_str(&wrap(
-                &format!(
-                    "WARNING: only {} of {} rows have an identity value that reads as a valid {}. \
-                     The identity column may have been altered or replaced; rows whose identity \
-                     differs from the extract's carry no readable mark.",
-                    id.rows_valid,
-                    self.rows_read,
-                    id.kind.name()
+                &tr(
+                    lang,
+                    Msg::IdentityWarning,
+                    &[&int(id.rows_valid), &int(self.rows_read), &id.kind.name()],
                 ),
                 92,
                 "",
             ));
         }
         if self.accused.is_empty() {
-            let _ = writeln!(
-                s,
-                "NO ONE ACCUSED: no recipient's copy matches this file strongly enough for the threshold of {}.",
-                bound(self.threshold)
-            );
+            s.push_str(&wrap(
+                &tr(lang, Msg::NoOneAccused, &[&bound(self.threshold)]),
+                92,
+                "",
+            ));
             if self.positions_read < 100 {
-                let _ = writeln!(
-                    s,
-                    "  Only {} marked positions were found; a larger sample may decide.",
-                    self.positions_read
-                );
-            }
-        }
-        for a in &self.accused {
-            let _ = writeln!(s, "ACCUSED: {}", a.recipient);
-            let _ = writeln!(
-                s,
-                "  The file matches {}'s copy at {} of {} marked positions.",
-                a.recipient, a.matching_positions, self.positions_read
-            );
-            let _ = writeln!(
-                s,
-                "  The chance that a recipient who did not leak would match this well is at most {}\n  ({}), counting all {} recipients and the {} scores tried.\n  Decided by {}.",
-                score_bound(a),
-                score_odds(a),
-                self.comparisons,
-                self.scores_per_recipient,
-                describe_score(&a.decided_by)
-            );
-            if !a.evidence.is_empty() {
-                // Group the marks that agree by leak row: "row 3 (CALLE, COLONIA)".
-                let mut rows: Vec<(u64, Vec<&str>)> = Vec::new();
-                for e in &a.evidence {
-                    let what = if e.canary {
-                        "a canary row this copy holds"
-                    } else {
-                        e.column.as_str()
-                    };
-                    match rows.last_mut() {
-                        Some((r, cols)) if *r == e.row => {
-                            if cols.last() != Some(&what) {
-                                cols.push(what);
-                            }
-                        }
-                        _ => rows.push((e.row, vec![what])),
-                    }
-                }
-                let shown: Vec<String> = rows
-                    .iter()
-                    .take(6)
-                    .map(|(r, cols)| format!("row {r} ({})", cols.join(", ")))
-                    .collect();
-                let more = if rows.len() > 6 {
-                    "; ... (all in --json)"
-                } else {
-                    ""
-                };
                 s.push_str(&wrap(
-                    &format!("Marks agreeing with this copy: {}{more}", shown.join("; ")),
+                    &trn(
+                        lang,
+                        Msg::OnlyFew,
+                        self.positions_read,
+                        &[&int(self.positions_read)],
+                    ),
                     92,
                     "  ",
                 ));
             }
         }
-        let _ = writeln!(
-            s,
-            "\nAll recipients (accused when the bound is at most {}):",
-            bound(self.threshold)
-        );
-        let _ = writeln!(
-            s,
-            "  {:<4} {:<20} {:>9} {:>13} {:>10}",
-            "RANK", "RECIPIENT", "SCORE", "MATCHING", "BOUND"
-        );
-        for (i, r) in self.recipients.iter().enumerate() {
-            let _ = writeln!(
-                s,
-                "  {:<4} {:<20} {:>9.2} {:>13} {:>10}{}",
-                i + 1,
-                r.recipient,
-                r.score,
-                format!("{}/{}", r.matching_positions, self.positions_read),
-                score_bound(r),
-                if r.accused { "  accused" } else { "" }
-            );
+        for a in &self.accused {
+            let _ = writeln!(s, "{}", tr(lang, Msg::AccusedLine, &[&a.recipient]));
+            s.push_str(&wrap(
+                &tr(
+                    lang,
+                    Msg::MatchesAt,
+                    &[
+                        &a.recipient,
+                        &int(a.matching_positions),
+                        &n(Msg::MarkedPositions, self.positions_read),
+                    ],
+                ),
+                92,
+                "  ",
+            ));
+            s.push_str(&wrap(
+                &format!(
+                    "{} {}",
+                    tr(
+                        lang,
+                        Msg::ChanceAtMost,
+                        &[
+                            &score_bound(a),
+                            &score_odds(lang, a),
+                            &n(Msg::Recipients, self.comparisons),
+                            &n(Msg::Scores, u64::from(self.scores_per_recipient)),
+                        ],
+                    ),
+                    tr(
+                        lang,
+                        Msg::DecidedBy,
+                        &[&describe_score(lang, &a.decided_by)]
+                    )
+                ),
+                92,
+                "  ",
+            ));
+            if !a.evidence.is_empty() {
+                s.push_str(&wrap(&self.evidence_text(lang, a), 92, "  "));
+            }
         }
-        s.push_str(&self.log_text());
-        s.push_str("\nMethod:\n");
-        s.push_str(&wrap(self.method, 92, "  "));
-        s.push_str("Re-check:\n");
+        let _ = writeln!(
+            s,
+            "\n{}",
+            tr(lang, Msg::AllRecipients, &[&bound(self.threshold)])
+        );
+        s.push_str(&self.ranking_text(lang));
+        s.push_str(&self.log_text(lang));
+        let _ = writeln!(s, "\n{}", t(Msg::MethodHeading));
+        s.push_str(&wrap(&t(Msg::Method), 92, "  "));
+        let _ = writeln!(s, "{}", t(Msg::RecheckHeading));
         s.push_str(&wrap(
-            &format!(
-                "anyone holding the state directory can run `watermark verify --state STATE {}{} \
-                 --json` on the file with BLAKE3 {}{}; the same key and policy give the same numbers.",
-                self.leak.file.display(),
-                master_option(self.master.as_ref().map(|m| m.file.as_path())),
-                self.leak.blake3,
-                self.master
-                    .as_ref()
-                    .map(|m| format!(" and the master extract with BLAKE3 {}", m.blake3))
-                    .unwrap_or_default()
+            &tr(
+                lang,
+                Msg::RecheckText,
+                &[
+                    &format!(
+                        "watermark verify --state STATE {}{} --json",
+                        self.leak.file.display(),
+                        master_option(self.master.as_ref().map(|m| m.file.as_path()))
+                    ),
+                    &self.leak.blake3,
+                    &self
+                        .master
+                        .as_ref()
+                        .map(|m| tr(lang, Msg::AndMaster, &[&m.blake3]))
+                        .unwrap_or_default(),
+                ],
             ),
             92,
             "  ",
@@ -999,48 +1028,185 @@ impl Report {
         s
     }
 
-    fn log_text(&self) -> String {
+    /// The marks that agree with an accused's copy, by leak row: "row 3
+    /// (CALLE, COLONIA)"; with how many agree in all when the report keeps
+    /// only the first of them.
+    fn evidence_text(&self, lang: Lang, a: &RecipientScore) -> String {
+        let canary = tr(lang, Msg::CanaryHeld, &[]);
+        let mut rows: Vec<(u64, Vec<&str>)> = Vec::new();
+        for e in &a.evidence {
+            let what = if e.canary {
+                canary.as_str()
+            } else {
+                e.column.as_str()
+            };
+            match rows.last_mut() {
+                Some((r, cols)) if *r == e.row => {
+                    if !cols.contains(&what) {
+                        cols.push(what);
+                    }
+                }
+                _ => rows.push((e.row, vec![what])),
+            }
+        }
+        let shown: Vec<String> = rows
+            .iter()
+            .map(|(r, cols)| tr(lang, Msg::RowWith, &[&int(*r), &cols.join(", ")]))
+            .collect();
+        let kept = a.evidence.len() as u64;
+        if kept >= a.matching_positions {
+            tr(lang, Msg::AgreeingAll, &[&shown.join("; ")])
+        } else {
+            tr(
+                lang,
+                Msg::AgreeingFirst,
+                &[
+                    &count(lang, Msg::Positions, a.matching_positions),
+                    &int(kept),
+                    &shown.join("; "),
+                ],
+            )
+        }
+    }
+
+    /// The ranking table, its columns as wide as their widest cell.
+    pub fn ranking_text(&self, lang: Lang) -> String {
+        let t = |m: Msg| tr(lang, m, &[]);
+        let head = [
+            t(Msg::ColRank),
+            t(Msg::ColRecipient),
+            t(Msg::ColScore),
+            t(Msg::ColMatching),
+            t(Msg::ColBound),
+        ];
+        let of = int(self.positions_read);
+        let rows: Vec<[String; 5]> = self
+            .recipients
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                [
+                    int(i as u64 + 1),
+                    r.recipient.clone(),
+                    decimal(r.score, 2),
+                    format!("{}/{of}", int(r.matching_positions)),
+                    score_bound(r),
+                ]
+            })
+            .collect();
+        let mut w = head.clone().map(|h| h.chars().count());
+        for row in &rows {
+            for (w, cell) in w.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let mark = t(Msg::AccusedMark);
+        let mut s = String::new();
+        let mut put = |cells: &[String; 5], accused: bool| {
+            let _ = writeln!(
+                s,
+                "  {:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}  {:>w4$}{}",
+                cells[0],
+                cells[1],
+                cells[2],
+                cells[3],
+                cells[4],
+                if accused {
+                    format!("  {mark}")
+                } else {
+                    String::new()
+                },
+                w0 = w[0],
+                w1 = w[1],
+                w2 = w[2],
+                w3 = w[3],
+                w4 = w[4],
+            );
+        };
+        put(&head, false);
+        for (row, r) in rows.iter().zip(&self.recipients) {
+            put(row, r.accused);
+        }
+        s
+    }
+
+    fn log_text(&self, lang: Lang) -> String {
         let mut s = format!(
-            "\nIssuance log {} (signed checkpoint of {} entries):\n",
-            self.log.origin, self.log.size
+            "\n{}\n",
+            tr(
+                lang,
+                Msg::LogHeading,
+                &[&self.log.origin, &count(lang, Msg::Entries, self.log.size)]
+            )
         );
         for a in &self.log.accused {
             for r in &a.copies {
                 let what = match Entry::from_canonical(&r.entry) {
-                    Ok(Entry::Issue(e)) => format!(
-                        "{} received copy {}… on {}",
-                        e.recipient,
-                        &e.output_blake3[..16],
-                        e.time
+                    Ok(Entry::Issue(e)) => tr(
+                        lang,
+                        Msg::ReceivedCopy,
+                        &[&e.recipient, &&e.output_blake3[..16], &e.time],
                     ),
-                    _ => format!("{}: an entry", a.recipient),
+                    _ => tr(lang, Msg::AnEntry, &[&a.recipient]),
                 };
-                let _ = writeln!(
-                    s,
-                    "  {what}: entry {}, inclusion proof of {} hashes verified.",
-                    r.index,
-                    r.inclusion_proof.len()
-                );
+                s.push_str(&wrap(
+                    &tr(
+                        lang,
+                        Msg::EntryProved,
+                        &[
+                            &what,
+                            &r.index,
+                            &count(lang, Msg::Hashes, r.inclusion_proof.len() as u64),
+                        ],
+                    ),
+                    92,
+                    "  ",
+                ));
             }
             if a.copies.is_empty() {
-                let _ = writeln!(s, "  {}: no issuance entry found.", a.recipient);
+                let _ = writeln!(s, "  {}", tr(lang, Msg::NoIssueEntry, &[&a.recipient]));
             }
         }
+        let by = match Entry::from_canonical(&self.log.verification.entry) {
+            Ok(Entry::Verify(v)) => v.investigator,
+            _ => "?".into(),
+        };
         let _ = writeln!(
             s,
-            "  This verification is entry {} (by {}).",
-            self.log.verification.index,
-            match Entry::from_canonical(&self.log.verification.entry) {
-                Ok(Entry::Verify(v)) => v.investigator,
-                _ => "?".into(),
-            }
+            "  {}",
+            tr(
+                lang,
+                Msg::ThisVerification,
+                &[&self.log.verification.index, &by]
+            )
         );
-        s.push_str(&wrap(
-            "The proofs and the checkpoint are in --json; anyone with the log's public key \
-             (`watermark log pubkey`) can check them offline with `watermark log verify-receipt`.",
-            92,
-            "  ",
-        ));
+        s.push_str(&wrap(&tr(lang, Msg::ProofsInJson, &[]), 92, "  "));
         s
+    }
+}
+
+/// Why a member or sheet was not read, in words.
+pub fn skip_reason(lang: Lang, reason: watermark_formats::SkipReason) -> String {
+    use watermark_formats::SkipReason;
+    let msg = match reason {
+        SkipReason::NotATable => Msg::SkipNotATable,
+        SkipReason::NestedArchive => Msg::SkipNestedArchive,
+        SkipReason::Empty => Msg::SkipEmpty,
+        SkipReason::NoPolicyColumns => Msg::SkipNoPolicyColumns,
+        _ => return reason.to_string(),
+    };
+    tr(lang, msg, &[])
+}
+
+/// How a header-less table's columns were checked, in words.
+pub fn header_check(lang: Lang, check: &watermark_formats::HeaderCheck) -> String {
+    use watermark_formats::HeaderCheck;
+    match check {
+        HeaderCheck::Identity { column, name } => {
+            tr(lang, Msg::HeaderCheckIdentity, &[column, name])
+        }
+        HeaderCheck::NoIdentifier => tr(lang, Msg::HeaderCheckNoIdentifier, &[]),
+        HeaderCheck::SeveralIdentifiers => tr(lang, Msg::HeaderCheckSeveral, &[]),
+        _ => check.to_string(),
     }
 }

@@ -20,10 +20,11 @@ use serde::Serialize;
 use watermark_log::tlog::{self, witness, AddCheckpoint, CosignatureStatus};
 
 use crate::error::{fail, Blame as _};
-use crate::text::quoted;
+use crate::messages::{count, tr, Msg};
+use crate::text::{int, quoted};
 use crate::verify::LogSection;
 use crate::{
-    cosign_receipts, read_cosigned, store_cosigned, CosignedState, Error, IssuedCopy, Log,
+    cosign_receipts, read_cosigned, store_cosigned, CosignedState, Error, IssuedCopy, Lang, Log,
     Reporter, Result, State, StateLock, WitnessConfig, WitnessEntry, COSIGNED_FILE,
 };
 
@@ -155,26 +156,28 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn describe(&self, log_size: u64) -> String {
+    fn describe(&self, lang: Lang, log_size: u64) -> String {
         match self {
-            Outcome::Cosigned => "cosigned".to_owned(),
-            Outcome::Behind { witness_size } => format!(
-                "REFUSED: it cosigned a checkpoint of {witness_size} entries, more than the {log_size} \
-                 of this log"
+            Outcome::Cosigned => tr(lang, Msg::WrCosigned, &[]),
+            Outcome::Behind { witness_size } => tr(
+                lang,
+                Msg::WrBehind,
+                &[&count(lang, Msg::Entries, *witness_size), &int(log_size)],
             ),
-            Outcome::Forked { witness_size } => format!(
-                "REFUSED: it cosigned another root for {witness_size} entries: this log is forked from \
-                 the one it saw"
+            Outcome::Forked { witness_size } => tr(
+                lang,
+                Msg::WrForked,
+                &[&count(lang, Msg::Entries, *witness_size)],
             ),
             Outcome::Refused { status, message } => {
                 let hint = match status {
-                    404 => " (it does not witness this log: `watermark witness trust` adds it)",
-                    403 => " (it trusts another key for this log)",
-                    _ => "",
+                    404 => tr(lang, Msg::WrHint404, &[]),
+                    403 => tr(lang, Msg::WrHint403, &[]),
+                    _ => String::new(),
                 };
-                format!("refused ({status}): {message}{hint}")
+                tr(lang, Msg::WrRefused, &[status, message, &hint])
             }
-            Outcome::Unreachable { message } => format!("not reached: {message}"),
+            Outcome::Unreachable { message } => tr(lang, Msg::WrUnreachable, &[message]),
         }
     }
 }
@@ -260,7 +263,7 @@ impl Round {
             .witnesses
             .iter()
             .filter(|w| !matches!(w.outcome, Outcome::Cosigned))
-            .map(|w| format!("{}: {}", w.name, w.outcome.describe(self.size)))
+            .map(|w| format!("{}: {}", w.name, w.outcome.describe(Lang::En, self.size)))
             .collect();
         format!(
             "{} of the {} required witnesses cosigned the checkpoint of {} entries ({})",
@@ -273,25 +276,38 @@ impl Round {
 
     /// The round for people: each witness's answer, and how many cosigned.
     pub fn text(&self) -> String {
-        let mut s = format!(
-            "Checkpoint of {} entries of log {} (witness list {}):\n",
-            self.size,
-            self.origin,
-            self.witness_list.display()
+        self.text_in(Lang::En)
+    }
+
+    /// [`Round::text`] in `lang`.
+    pub fn text_in(&self, lang: Lang) -> String {
+        let mut s = tr(
+            lang,
+            Msg::WrHead,
+            &[
+                &count(lang, Msg::Entries, self.size),
+                &self.origin,
+                &self.witness_list.display(),
+            ],
         );
+        s.push('\n');
         for w in &self.witnesses {
-            let _ = writeln!(s, "  {:<28} {}", w.name, w.outcome.describe(self.size));
+            let _ = writeln!(
+                s,
+                "  {:<28} {}",
+                w.name,
+                w.outcome.describe(lang, self.size)
+            );
         }
-        let _ = write!(
-            s,
-            "{} of {} witnesses cosigned it ({} required)",
-            self.cosignatures,
-            self.witnesses.len(),
-            self.required
-        );
+        s.push_str(&tr(
+            lang,
+            Msg::WrSummary,
+            &[&self.cosignatures, &self.witnesses.len(), &self.required],
+        ));
         match &self.stored_in {
             Some(p) => {
-                let _ = writeln!(s, "; kept in {}.", p.display());
+                s.push_str(&tr(lang, Msg::WrKept, &[&p.display()]));
+                s.push('\n');
             }
             None => s.push_str(".\n"),
         }

@@ -9,7 +9,8 @@ const EXIT_CODES: &str = "\
 Exit status:
   0  the command did its work (for verify: the analysis ran, whether or not anyone is accused;
      for report verify: the report's signature and everything it carries check out)
-  1  an error: bad input, missing or unreadable state, I/O failure (the message names the file, row and column)
+  1  could not do it: a file missing or unreadable, bad input, an I/O failure (the message names
+     the file, row and column)
   2  the command line is wrong
   3  report verify: the report does not verify with the key given (a byte of it was changed, it
      is not signed or signed by another key, a receipt in it fails, or --leaked is another file)
@@ -17,7 +18,10 @@ Exit status:
      checkpoint of this log, or another root at the same size (issue refuses; log witness says so)
   5  too few witness cosignatures: log verify, verify-receipt or report verify with --require K
      found fewer than K valid ones from the --witness-key keys; issue or log witness got fewer
-     than the witness list requires";
+     than the witness list requires
+  6  tampering: the issuance log does not verify (an entry, a checkpoint, a signature or a key
+     file was changed, cut or removed), or a policy or canary list it binds was changed after
+     issuance; every command that reads the log refuses to go on";
 
 /// Trace leaked registry extracts back to the recipient who leaked them.
 ///
@@ -31,8 +35,20 @@ pub struct Cli {
     #[arg(long, short, global = true)]
     pub quiet: bool,
 
+    /// Language of the human output: es (Spanish, es-MX) or en (English). Default: the
+    /// locale (LC_ALL, then LC_MESSAGES, then LANG: Spanish when it starts with "es"), else
+    /// English. --json documents are the same in both languages.
+    #[arg(long, global = true, env = "WATERMARK_LANG", value_name = "es|en", value_parser = parse_lang)]
+    pub lang: Option<watermark_app::Lang>,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--lang`: `es` or `en` (a locale name such as `es_MX` reads as its language).
+fn parse_lang(text: &str) -> Result<watermark_app::Lang, String> {
+    watermark_app::Lang::parse(text)
+        .ok_or_else(|| format!("{text:?} is not a language: give es or en"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,6 +75,34 @@ pub enum Command {
     /// Run a witness: cosign other logs' checkpoints only if they extend the last ones it saw.
     #[command(subcommand)]
     Witness(WitnessCommand),
+    /// Print a shell completion script: `watermark completions bash > /etc/bash_completion.d/watermark`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  watermark completions bash | sudo tee /usr/share/bash-completion/completions/watermark
+  watermark completions zsh > ~/.zfunc/_watermark
+  watermark completions fish > ~/.config/fish/completions/watermark.fish")]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  watermark man | man -l -
+  sudo watermark man --dir /usr/local/share/man/man1   # watermark.1, watermark-verify.1, ...")]
+pub struct ManArgs {
+    /// Write watermark.1 and one page per subcommand (watermark-verify.1, watermark-log-show.1,
+    /// ...) into DIR instead of printing watermark.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -216,9 +260,10 @@ pub struct VerifyArgs {
     /// Accuse only below this bound instead of the policy's threshold.
     #[arg(long, value_name = "P")]
     pub threshold: Option<f64>,
-    /// Who is verifying, as recorded in the issuance log (default: $USER, $LOGNAME, or the
-    /// name of the account running the command).
-    #[arg(long, value_name = "NAME")]
+    /// Who is verifying, as recorded in the issuance log and the report: a person or an office
+    /// answerable for the verification (1 to 64 characters). Required: give it here or configure
+    /// it once in WATERMARK_INVESTIGATOR; the account name is not taken in its place.
+    #[arg(long, env = "WATERMARK_INVESTIGATOR", value_name = "NAME")]
     pub investigator: Option<String>,
     /// The master extract the copies were made from (CSV, Parquet or Arrow IPC): match leak rows
     /// that lack identity columns to it on the columns that survived.
@@ -548,7 +593,7 @@ pub struct DemoArgs {
 
 #[derive(Debug, Args)]
 pub struct SynthArgs {
-    /// What to generate: electoral-roll, pensioners or name-list.
+    /// What to generate: electoral-roll, pensioners, name-list, job-seekers or staff-roster.
     #[arg(long, default_value = "electoral-roll")]
     pub kind: String,
     /// Data rows.

@@ -19,6 +19,7 @@
 //! not verify (`watermark_app::report::Rejected`) is 3, a state behind or
 //! forked from its witnesses (`watermark_app::witnessing::Behind`) 4, too
 //! few cosignatures (`watermark_app::witnessing::TooFewCosignatures`) 5,
+//! tampering with the log or a file it binds (`watermark_core::Error::is_tampering`) 6,
 //! anything else 1.
 #![forbid(unsafe_code)]
 

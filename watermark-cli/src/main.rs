@@ -43,6 +43,14 @@ fn main() -> ExitCode {
             if has::<TooFewCosignatures>(&err) {
                 return ExitCode::from(5);
             }
+            // The log, or a file it binds, was altered: evidence of
+            // tampering, not a file that could not be read.
+            if causes(&err)
+                .filter_map(|e| e.downcast_ref::<watermark_core::Error>())
+                .any(watermark_core::Error::is_tampering)
+            {
+                return ExitCode::from(6);
+            }
             ExitCode::FAILURE
         }
     }

@@ -3,11 +3,26 @@
 //! [`Printer`] as their [`Reporter`].
 
 use std::io::{self, IsTerminal, Write};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
-use watermark_app::{ProgressSink, Reporter};
+use watermark_app::{Lang, ProgressSink, Reporter};
+
+/// The language of the human output, chosen once per run ([`set_lang`]).
+static LANG: OnceLock<Lang> = OnceLock::new();
+
+/// Sets the language of the human output: `--lang`, else the locale. The
+/// first call decides.
+pub fn set_lang(lang: Lang) {
+    let _ = LANG.set(lang);
+}
+
+/// The language of the human output: as [`set_lang`] set it, else the
+/// locale's.
+pub fn lang() -> Lang {
+    *LANG.get_or_init(Lang::from_env)
+}
 
 /// Where results go.
 #[derive(Debug, Clone, Copy)]
@@ -23,8 +38,7 @@ impl Printer {
             return Ok(());
         }
         let mut out = io::stdout().lock();
-        out.write_all(text.as_bytes())?;
-        out.flush()
+        reader_gone_is_fine(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
     }
 
     /// Prints the JSON document (when asked for).
@@ -33,15 +47,17 @@ impl Printer {
             return Ok(());
         }
         let mut out = io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, doc).map_err(|e| {
-            // Keep the kind of a write error (a closed pipe is not a failure).
-            match e.io_error_kind() {
-                Some(kind) => io::Error::new(kind, e),
-                None => io::Error::other(e),
-            }
-        })?;
-        out.write_all(b"\n")?;
-        out.flush()
+        let written = serde_json::to_writer_pretty(&mut out, doc)
+            .map_err(|e| {
+                // Keep the kind of a write error (a closed pipe is not a failure).
+                match e.io_error_kind() {
+                    Some(kind) => io::Error::new(kind, e),
+                    None => io::Error::other(e),
+                }
+            })
+            .and_then(|()| out.write_all(b"\n"))
+            .and_then(|()| out.flush());
+        reader_gone_is_fine(written)
     }
 
     /// Prints a diagnostic line to stderr (unless quiet), in JSON mode too.
@@ -69,6 +85,17 @@ impl Printer {
         );
         bar.set_message(what.to_string());
         bar
+    }
+}
+
+/// A write to stdout whose reader went away (`watermark verify ... | head`)
+/// is no failure, and must not end the command early either: the command
+/// goes on to its own result, so that its exit status is still its answer
+/// (a report that does not verify exits 3 even when nobody reads the text).
+fn reader_gone_is_fine(written: io::Result<()>) -> io::Result<()> {
+    match written {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }
 

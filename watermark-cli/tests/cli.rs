@@ -312,25 +312,39 @@ fn state_can_come_from_the_environment_and_unmarked_data_accuses_no_one() {
         .assert()
         .success()
         .stdout(contains("NO ONE ACCUSED"));
-    // Without a user name in the environment, a verification is logged
-    // under the account that ran it, never as "unknown".
+    // Without a name given or configured, nothing is verified or logged:
+    // the account name is not taken in its place.
+    let before = std::fs::read(f.p("state/log/entries")).unwrap();
+    for blank in [None, Some(""), Some("   ")] {
+        let mut c = wm();
+        c.env("WATERMARK_STATE", f.p("state"))
+            .env_remove("WATERMARK_INVESTIGATOR")
+            .env("USER", "someone")
+            .arg("verify")
+            .arg(f.p("roll.csv"));
+        if let Some(b) = blank {
+            c.args(["--investigator", b]);
+        }
+        c.assert()
+            .code(1)
+            .stderr(contains("no investigator is named").and(contains("WATERMARK_INVESTIGATOR")));
+    }
+    assert_eq!(std::fs::read(f.p("state/log/entries")).unwrap(), before);
     wm().env("WATERMARK_STATE", f.p("state"))
-        .env_remove("USER")
-        .env_remove("LOGNAME")
+        .env("WATERMARK_INVESTIGATOR", "fiscalia-9")
         .arg("verify")
         .arg(f.p("roll.csv"))
         .assert()
         .success();
     wm().env("WATERMARK_STATE", f.p("state"))
-        .env_remove("USER")
-        .env_remove("LOGNAME")
         .args(["verify", "--investigator", "fiscalia-7"])
         .arg(f.p("roll.csv"))
         .assert()
         .success();
     let entries = std::fs::read_to_string(f.p("state/log/entries")).unwrap();
     assert!(entries.contains("\"investigator\":\"fiscalia-7\""));
-    assert!(!entries.contains("\"investigator\":\"unknown\""));
+    assert!(entries.contains("\"investigator\":\"fiscalia-9\""));
+    assert!(!entries.contains("\"investigator\":\"someone\""));
 }
 
 #[test]
@@ -461,7 +475,7 @@ fn verify_refuses_a_state_with_another_key() {
         .arg(f.p("other"))
         .arg(f.p("copies/A.csv"))
         .assert()
-        .code(1)
+        .code(6)
         .stderr(contains("key.binding").and(contains("master key")));
     wm().arg("verify")
         .arg("--state")
@@ -592,7 +606,7 @@ fn an_auditor_can_show_verify_prove_and_compare_checkpoints() {
         .success();
     let stranger = std::fs::read_to_string(f.p("stranger/log/verifier.key")).unwrap();
     f.log(&["verify", "--pubkey", stranger.trim_end()])
-        .code(1)
+        .code(6)
         .stderr(contains("verifier.key").and(contains("not the key given")));
 
     // Prove one entry, by index or by the copy's digest, and check the
@@ -796,12 +810,12 @@ fn log_verify_says_where_a_log_file_was_changed() {
         let path = log_dir.join(file);
         let original = std::fs::read(&path).unwrap();
         flip(&path, at);
-        let out = f.log(&["verify"]).code(1).get_output().stderr.clone();
+        let out = f.log(&["verify"]).code(6).get_output().stderr.clone();
         let err = String::from_utf8(out).unwrap();
         for w in &wanted {
             assert!(err.contains(w), "{file} byte {at}: {err}");
         }
-        let doc = json_of(f.log(&["verify", "--json"]).code(1));
+        let doc = json_of(f.log(&["verify", "--json"]).code(6));
         assert_eq!(doc["ok"], false);
         assert!(doc["problem"]["file"].as_str().unwrap().ends_with(file));
         std::fs::write(&path, original).unwrap();
@@ -810,18 +824,18 @@ fn log_verify_says_where_a_log_file_was_changed() {
     // The last entry cut short.
     let path = log_dir.join("entries");
     std::fs::write(&path, &entries[..entries.len() - 10]).unwrap();
-    f.log(&["verify"]).code(1).stderr(
+    f.log(&["verify"]).code(6).stderr(
         contains("entries: entry 2 (line 3")
             .and(contains("missing or cut short"))
             .and(contains("checkpoint 3")),
     );
     // Neither issue nor verify writes to a damaged log.
     f.issue(&f.p("roll.csv"), &["PT"])
-        .code(1)
+        .code(6)
         .stderr(contains("entry 2"));
     assert!(!f.p("copies/PT.csv").exists());
     f.verify(&f.p("copies/PAN.csv"))
-        .code(1)
+        .code(6)
         .stderr(contains("entry 2"));
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
@@ -846,13 +860,13 @@ fn a_deleted_checkpoint_is_damage_and_its_slot_is_never_given_again() {
     leak_of(&f.p("copies/MORENA.csv"), &f.p("leak.csv"));
     for cut in [last, last + 10, notes.len() - 30] {
         std::fs::write(&path, &notes[..cut]).unwrap();
-        f.log(&["verify"]).failure().stderr(
+        f.log(&["verify"]).code(6).stderr(
             contains("entry 2")
                 .and(contains("signed by no checkpoint"))
                 .and(contains("never removed")),
         );
         f.issue(&f.p("roll.csv"), &["PT"])
-            .failure()
+            .code(6)
             .stderr(contains("signed by no checkpoint"));
         assert!(!f.p("copies/PT.csv").exists());
         assert_eq!(std::fs::read(f.p("state/log/entries")).unwrap(), entries);
@@ -860,7 +874,7 @@ fn a_deleted_checkpoint_is_damage_and_its_slot_is_never_given_again() {
         // Nothing is attributed from a log that lost a checkpoint: the
         // unsigned line could have been written by anyone.
         f.verify(&f.p("leak.csv"))
-            .failure()
+            .code(6)
             .stderr(contains("signed by no checkpoint").and(contains("log restore")));
     }
     // The checkpoint comes back from MORENA's receipt: then the leak names
@@ -890,13 +904,13 @@ fn a_deleted_checkpoint_is_damage_and_its_slot_is_never_given_again() {
         format!("{text}{pri}\n")
     };
     std::fs::write(f.p("state/log/entries"), &forged_entries).unwrap();
-    f.verify(&f.p("leak.csv")).failure();
+    f.verify(&f.p("leak.csv")).code(6);
     wm().args(["log", "restore", "--state"])
         .arg(f.p("state"))
         .arg("--from")
         .arg(f.p("copies/MORENA.receipt"))
         .assert()
-        .failure();
+        .code(1);
     std::fs::write(f.p("state/log/entries"), &entries).unwrap();
     // A line after the last signed entry, with no append under way, is the
     // same damage.
@@ -905,9 +919,9 @@ fn a_deleted_checkpoint_is_damage_and_its_slot_is_never_given_again() {
     torn.extend_from_slice(&entries[..entries.len() / 3]);
     std::fs::write(f.p("state/log/entries"), &torn).unwrap();
     f.log(&["verify"])
-        .failure()
+        .code(6)
         .stderr(contains("entry 3").and(contains("no append was under way")));
-    f.issue(&f.p("roll.csv"), &["PT"]).failure();
+    f.issue(&f.p("roll.csv"), &["PT"]).code(6);
     // Put back, the log verifies and issues again, after the last slot.
     std::fs::write(f.p("state/log/entries"), &entries).unwrap();
     f.log(&["verify"]).success().stderr(is_empty());
@@ -1964,4 +1978,94 @@ fn a_log_signed_under_another_key_is_refused() {
     f.log(&["verify"])
         .failure()
         .stderr(contains("key.binding").and(contains("missing")));
+}
+
+/// "Could not read" and "tampered" are different answers, with different
+/// exit statuses: 1 for a state directory that is not there, 6 for a
+/// policy the log binds that was changed after issuance; and the same
+/// tampering stops issuing and verifying with 6 too.
+#[test]
+fn exit_status_tells_tampering_from_a_missing_state() {
+    let f = Fixture::new();
+    f.issue(&f.p("roll.csv"), &["A", "B"]).success();
+    f.log(&["verify"]).success();
+    wm().args(["log", "verify", "--state"])
+        .arg(f.p("nowhere"))
+        .assert()
+        .code(1);
+    let policies: Vec<PathBuf> = std::fs::read_dir(f.p("state/policies"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(policies.len(), 1);
+    let original = std::fs::read_to_string(&policies[0]).unwrap();
+    std::fs::write(&policies[0], format!("{original}# a comment\n")).unwrap();
+    f.log(&["verify"])
+        .code(6)
+        .stderr(contains("changed after issuance"));
+    // Nobody reading the answer does not turn it into a success.
+    for args in [&["log", "verify"][..], &["log", "verify", "--json"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("watermark"))
+            .args(args)
+            .arg("--state")
+            .arg(f.p("state"))
+            .stdout(writer)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(6), "{args:?}");
+    }
+    f.verify(&f.p("copies/A.csv"))
+        .code(6)
+        .stderr(contains("changed after issuance"));
+    std::fs::write(&policies[0], &original).unwrap();
+    f.log(&["verify"]).success();
+}
+
+/// The installation's completion scripts and man pages come from the
+/// command-line definitions: every subcommand is in them.
+#[test]
+fn completions_and_man_pages_cover_every_command() {
+    for (shell, marker) in [
+        ("bash", "_watermark()"),
+        ("zsh", "#compdef watermark"),
+        ("fish", "complete -c watermark"),
+    ] {
+        let out = wm().args(["completions", shell]).assert().success();
+        let script = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        assert!(script.contains(marker), "{shell}: {script:.200}");
+        for sub in ["issue", "verify", "verify-receipt", "completions"] {
+            assert!(script.contains(sub), "{shell} lacks {sub}");
+        }
+    }
+    let out = wm().arg("man").assert().success();
+    let page = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(page.contains(".TH watermark 1"), "{page:.300}");
+    assert!(
+        page.contains("Exit status") || page.contains("EXIT"),
+        "no exit codes"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    wm().args(["man", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    for name in [
+        "watermark.1",
+        "watermark-verify.1",
+        "watermark-log-verify-receipt.1",
+        "watermark-report-verify.1",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(name)).unwrap();
+        assert!(text.starts_with(".ie") || text.contains(".TH"), "{name}");
+    }
+    let verify = std::fs::read_to_string(dir.path().join("watermark-verify.1")).unwrap();
+    assert!(verify.contains("watermark\\-verify") && verify.contains("investigator"));
+    wm().args(["man", "--dir"])
+        .arg(dir.path().join("missing"))
+        .assert()
+        .code(1)
+        .stderr(contains("not a directory"));
 }

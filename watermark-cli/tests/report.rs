@@ -431,3 +431,266 @@ fn a_rejected_report_is_status_3_with_stdout_closed() {
         .unwrap();
     assert_eq!(status.code(), Some(3));
 }
+
+/// The human text of a report: the embedded JSON (language-neutral data)
+/// left out, entities read back.
+fn human_text(html: &str) -> String {
+    let start = html.find("<script type=\"application/json\"").unwrap();
+    let end = start + html[start..].find("</script>").unwrap();
+    format!("{}{}", &html[..start], &html[end..])
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+#[test]
+fn verify_lang_es_is_spanish_throughout_and_its_json_is_the_same() {
+    use watermark_app::messages::english_in;
+    let f = Fixture::new();
+    let run = |args: &[&str]| {
+        let out = wm()
+            .arg("verify")
+            .arg("--state")
+            .arg(f.p("state"))
+            .arg(f.p("leak.csv"))
+            .args(args)
+            .assert()
+            .success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let es = run(&["--lang", "es"]);
+    assert!(es.contains("ACUSADO: PAN"), "{es}");
+    assert!(es.contains("La cota de falsa acusación"), "{es}");
+    let found = english_in(&es, 3);
+    assert!(
+        found.is_empty(),
+        "English in the Spanish output: {found:?}\n{es}"
+    );
+    // The check can fail: the English output is full of catalogue sentences.
+    let en = run(&["--lang", "en"]);
+    assert!(en.contains("ACCUSED: PAN"));
+    assert!(english_in(&en, 3).len() > 10);
+    // --json is language-neutral: the same keys and values, whatever --lang.
+    let doc = |lang: &str| -> serde_json::Value {
+        serde_json::from_str(&run(&["--json", "--lang", lang])).unwrap()
+    };
+    let (json_es, json_en) = (doc("es"), doc("en"));
+    for key in [
+        "accused",
+        "recipients",
+        "method",
+        "groups",
+        "rows_read",
+        "leak",
+    ] {
+        assert_eq!(json_es[key], json_en[key], "{key}");
+    }
+    assert!(json_es["method"]
+        .as_str()
+        .unwrap()
+        .starts_with("Each copy hides"));
+    // A language that is not one is refused.
+    wm().args(["--lang", "fr", "demo"]).assert().code(2);
+}
+
+#[test]
+fn a_report_made_under_a_spanish_locale_is_spanish_and_verifies() {
+    use watermark_app::messages::english_in;
+    let f = Fixture::new();
+    let key = f.pubkey("state");
+    let es = f.p("informe.html");
+    let out = f
+        .verify_with_report(&es)
+        .env("LANG", "es_MX.UTF-8")
+        .assert()
+        .success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains("ACUSADO: PAN") && stdout.contains("Informe firmado escrito en"),
+        "{stdout}"
+    );
+    assert!(english_in(&stdout, 3).is_empty(), "{stdout}");
+    let html = std::fs::read_to_string(&es).unwrap();
+    assert!(html.contains("<html lang=\"es-MX\">"));
+    assert!(html.contains("Acusado: <span class=\"id\">PAN</span>"));
+    let found = english_in(&human_text(&html), 3);
+    assert!(found.is_empty(), "English in the Spanish report: {found:?}");
+    // --lang over the locale: an English report under the same locale.
+    let en = f.p("report.html");
+    f.verify_with_report(&en)
+        .env("LANG", "es_MX.UTF-8")
+        .args(["--lang", "en"])
+        .assert()
+        .success()
+        .stdout(contains("ACCUSED: PAN"));
+    let english = std::fs::read_to_string(&en).unwrap();
+    assert!(english.contains("<html lang=\"en\">"));
+    assert!(!english_in(&human_text(&english), 3).is_empty());
+    // Both verify with the log's key, and carry the same kind of data.
+    for report in [&es, &en] {
+        f.report_verify(report, &key)
+            .success()
+            .stdout(contains("accused PAN"));
+    }
+    // report verify says what it checked in the locale's language too.
+    let checked = wm()
+        .args(["report", "verify"])
+        .arg(&es)
+        .args(["--pubkey", &key, "--save-receipts"])
+        .arg(f.p("recibos"))
+        .env("LANG", "es_MX.UTF-8")
+        .assert()
+        .success();
+    let checked = String::from_utf8(checked.get_output().stdout.clone()).unwrap();
+    assert!(
+        checked.contains("se verificó correctamente") && checked.contains("se acusa a PAN"),
+        "{checked}"
+    );
+    let found = english_in(&checked, 3);
+    assert!(
+        found.is_empty(),
+        "English in report verify: {found:?}\n{checked}"
+    );
+    // WATERMARK_LANG chooses too, over the locale.
+    f.verify_with_report(&f.p("third.html"))
+        .env("LANG", "en_US.UTF-8")
+        .env("WATERMARK_LANG", "es")
+        .assert()
+        .success()
+        .stdout(contains("ACUSADO: PAN"));
+}
+
+#[test]
+fn init_issue_log_and_demo_speak_spanish_too() {
+    use watermark_app::messages::english_in;
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name);
+    let stdout =
+        |a: assert_cmd::assert::Assert| String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    let init = stdout(
+        wm().args(["init", "--state"])
+            .arg(p("state"))
+            .env("LC_MESSAGES", "es_MX.UTF-8")
+            .assert()
+            .success(),
+    );
+    assert!(init.starts_with("Estado creado en "), "{init}");
+    assert!(english_in(&init, 3).is_empty(), "{init}");
+    synth(1_500, &p("roll.csv"));
+    suggest(&p("roll.csv"), &[], &p("policy.toml"));
+    let issued = stdout(
+        issue(
+            &p("state"),
+            &p("policy.toml"),
+            &p("roll.csv"),
+            &["PAN"],
+            &p("copies"),
+        )
+        .args(["--lang", "es"])
+        .assert()
+        .success(),
+    );
+    assert!(issued.starts_with("Se emitió 1 copia de "), "{issued}");
+    assert!(issued.contains("1,500 filas"), "{issued}");
+    assert!(english_in(&issued, 3).is_empty(), "{issued}");
+    for args in [&["log", "show"][..], &["log", "verify"][..]] {
+        let out = stdout(
+            wm().args(args)
+                .arg("--state")
+                .arg(p("state"))
+                .args(["--lang", "es"])
+                .assert()
+                .success(),
+        );
+        assert!(
+            out.contains("emisión") || out.contains("se verificó"),
+            "{out}"
+        );
+        let found = english_in(&out, 3);
+        assert!(found.is_empty(), "English in {args:?}: {found:?}\n{out}");
+    }
+    let checkpoint = stdout(
+        wm().args(["log", "checkpoint", "--state"])
+            .arg(p("state"))
+            .assert()
+            .success(),
+    );
+    std::fs::write(p("checkpoint"), checkpoint).unwrap();
+    let proved = stdout(
+        wm().args(["log", "prove", "0", "--lang", "es", "--state"])
+            .arg(p("state"))
+            .assert()
+            .success(),
+    );
+    let consistent = stdout(
+        wm().args(["log", "consistency", "--lang", "es", "--state"])
+            .arg(p("state"))
+            .arg(p("checkpoint"))
+            .assert()
+            .success(),
+    );
+    for out in [&proved, &consistent] {
+        assert!(out.contains("punto de control"), "{out}");
+        let found = english_in(out, 3);
+        assert!(found.is_empty(), "English in log: {found:?}\n{out}");
+    }
+    let pubkey = stdout(
+        wm().args(["log", "pubkey", "--state"])
+            .arg(p("state"))
+            .assert()
+            .success(),
+    );
+    let receipt = stdout(
+        wm().args(["log", "verify-receipt"])
+            .arg(p("copies/PAN.receipt"))
+            .args(["--pubkey", pubkey.trim(), "--copy"])
+            .arg(p("copies/PAN.csv"))
+            .env("WATERMARK_LANG", "es")
+            .assert()
+            .success(),
+    );
+    assert!(receipt.contains("es esa copia (mismo BLAKE3)"), "{receipt}");
+    assert!(english_in(&receipt, 3).is_empty(), "{receipt}");
+    // A witness set up in Spanish.
+    let created = stdout(
+        wm().args(["witness", "init", "--name", "testigo.example", "--dir"])
+            .arg(p("testigo"))
+            .args(["--lang", "es"])
+            .assert()
+            .success(),
+    );
+    let trusted = stdout(
+        wm().args(["witness", "trust", "--dir"])
+            .arg(p("testigo"))
+            .arg(pubkey.trim())
+            .args(["--lang", "es"])
+            .assert()
+            .success(),
+    );
+    for out in [&created, &trusted] {
+        assert!(out.contains("estigo"), "{out}");
+        let found = english_in(out, 3);
+        assert!(found.is_empty(), "English in witness: {found:?}\n{out}");
+    }
+    let demo = stdout(
+        wm().args([
+            "--lang",
+            "es",
+            "demo",
+            "--rows",
+            "3000",
+            "--recipients",
+            "3",
+        ])
+        .assert()
+        .success(),
+    );
+    assert!(demo.contains("el veredicto es correcto"), "{demo}");
+    let found = english_in(&demo, 3);
+    assert!(
+        found.is_empty(),
+        "English in the Spanish demo: {found:?}\n{demo}"
+    );
+}

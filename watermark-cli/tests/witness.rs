@@ -389,6 +389,24 @@ fn witnesses_refuse_a_forked_log_and_a_rollback() {
         stderr(&out)
     );
     assert!(!s.p("fork/log/cosigned").exists());
+    // The same round in Spanish: each witness's answer and the count.
+    for (state, code, says) in [
+        ("state", 0, "2 de 2 testigos lo cofirmaron"),
+        ("fork", 4, "se bifurcó"),
+    ] {
+        let out = wm()
+            .args(["log", "witness", "--lang", "es", "--state"])
+            .arg(s.p(state))
+            .assert()
+            .code(code);
+        let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+        assert!(text.contains(says), "{text}");
+        let found = watermark_app::messages::english_in(&text, 3);
+        assert!(
+            found.is_empty(),
+            "English in log witness: {found:?}\n{text}"
+        );
+    }
     // It may not issue: no entry, no copy.
     s.issue("fork", &["PT"]).code(4);
     assert_eq!(s.log_size("fork"), 2);

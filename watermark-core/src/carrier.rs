@@ -8,7 +8,12 @@ use crate::normalize::{fold_into, CaseStyle};
 #[derive(Debug, Clone)]
 pub(crate) enum Carrier {
     Variants(Box<Dictionary>),
-    Numeric { decimals: u8 },
+    Numeric {
+        decimals: u8,
+    },
+    /// How a telephone number's digit groups are separated (see
+    /// [`phone_slot`]).
+    Phone,
 }
 
 /// A slot found in a cell: the byte range of what carries it and the bit the
@@ -54,6 +59,11 @@ impl Carrier {
                     out.push(slot);
                 }
             }
+            Carrier::Phone => {
+                if let Some(slot) = phone_slot(cell) {
+                    out.push(slot);
+                }
+            }
         }
     }
 
@@ -92,6 +102,15 @@ impl Carrier {
                     // carries (0<->1, ..., 8<->9).
                     let d = token.as_bytes()[0] - b'0';
                     out.push((b'0' + (d ^ 1)) as char);
+                }
+                Carrier::Phone => {
+                    // Every separator between the digit groups at once: the
+                    // number reads the same, in the other common style.
+                    let to = if bit { '-' } else { ' ' };
+                    out.extend(token.chars().map(|c| match c {
+                        ' ' | '-' => to,
+                        c => c,
+                    }));
                 }
             }
             at = slot.end;
@@ -148,8 +167,125 @@ impl Carrier {
                     fold_into(cell, out);
                 }
             }
+            Carrier::Phone => {
+                if !canonical_phone(cell, out) {
+                    fold_into(cell, out);
+                }
+            }
         }
     }
+}
+
+/// Reads how a telephone number written in digit groups separates them:
+/// `55 1234 5678` (spaces, 0) or `55-1234-5678` (hyphens, 1), after an
+/// optional `+52 ` and with the area code optionally in parentheses
+/// (`(55) 1234-5678`, whose space after the parenthesis is not read), and
+/// before an optional extension (` EXT. 123`). The number has ten digits in
+/// three groups (area code of two or three, then three or four, then four)
+/// or two after a parenthesised area code. The slot spans the separators
+/// between bare groups; a cell that mixes the two separators there, or
+/// writes the digits together (`5512345678`), has no slot: marking never
+/// makes either, and a plain number gains no separators.
+///
+/// Both styles are common wherever people type their own numbers (job
+/// portals, contact forms), so a copy's choice is one of those the column
+/// already shows; `policy suggest` offers the carrier only for a column
+/// that shows both.
+fn phone_slot(cell: &str) -> Option<Slot> {
+    let b = cell.as_bytes();
+    let mut i = if cell.starts_with("+52 ") { 4 } else { 0 };
+    let digit_run = |from: usize| b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let mut digits = 0;
+    let mut lengths: &[(usize, usize)] = &[(2, 3), (3, 4), (4, 4)];
+    if b.get(i) == Some(&b'(') {
+        let n = digit_run(i + 1);
+        if !(2..=3).contains(&n)
+            || b.get(i + 1 + n) != Some(&b')')
+            || b.get(i + 2 + n) != Some(&b' ')
+        {
+            return None;
+        }
+        digits += n;
+        i += n + 3;
+        lengths = &lengths[1..];
+    }
+    let (mut first, mut last, mut hyphen) = (None, 0, None);
+    for (k, &(lo, hi)) in lengths.iter().enumerate() {
+        let n = digit_run(i);
+        if !(lo..=hi).contains(&n) {
+            return None;
+        }
+        digits += n;
+        i += n;
+        if k + 1 < lengths.len() {
+            let sep = *b.get(i)?;
+            let is_hyphen = match sep {
+                b' ' => false,
+                b'-' => true,
+                _ => return None,
+            };
+            if hyphen.is_some_and(|h| h != is_hyphen) {
+                return None;
+            }
+            hyphen = Some(is_hyphen);
+            first.get_or_insert(i);
+            last = i;
+            i += 1;
+        }
+    }
+    // Nothing after the number but an extension or a note: a space and
+    // then no digit.
+    let rest = &b[i..];
+    if digits != 10 || !(rest.is_empty() || (rest[0] == b' ' && !rest.get(1)?.is_ascii_digit())) {
+        return None;
+    }
+    Some(Slot {
+        start: first?,
+        end: last + 1,
+        value: hyphen?,
+        group: 0,
+        writable: true,
+        dotted: false,
+        dot: None,
+    })
+}
+
+/// Whether a cell is a ten-digit telephone number, in any presentation
+/// (`5512345678`, `(55) 1234-5678`, `+52 55 1234 5678`), perhaps with an
+/// extension after it.
+pub(crate) fn is_phone(cell: &str) -> bool {
+    canonical_phone(cell, &mut String::new())
+}
+
+/// Appends the digits of a telephone number [`phone_slot`] reads, the `52`
+/// of a `+52 ` prefix left out, and what follows the number (an extension)
+/// folded; returns false, appending nothing, for any other cell. Every copy
+/// of one master cell gives the same form, and so does the number written
+/// with its digits together.
+fn canonical_phone(cell: &str, out: &mut String) -> bool {
+    let bare = cell.strip_prefix("+52 ").unwrap_or(cell);
+    let mut digits = 0;
+    let mut end = bare.len();
+    for (i, c) in bare.char_indices() {
+        match c {
+            '0'..='9' => digits += 1,
+            ' ' | '-' | '(' | ')' => {}
+            _ => {
+                end = i;
+                break;
+            }
+        }
+    }
+    if digits != 10 {
+        return false;
+    }
+    out.extend(bare[..end].chars().filter(char::is_ascii_digit));
+    let rest = bare[end..].trim();
+    if !rest.is_empty() {
+        out.push(' ');
+        fold_into(rest, out);
+    }
+    true
 }
 
 /// Appends the canonical form of a number (see [`Carrier::canonical`]), or
@@ -305,6 +441,77 @@ fn numeric_slot(cell: &str, decimals: u8) -> Option<Slot> {
 mod tests {
     use super::*;
     use crate::dictionary::mx_address;
+
+    fn written(c: &Carrier, cell: &str, bit: bool) -> String {
+        let s = slots(c, cell);
+        let bits = vec![
+            SlotBits {
+                main: Some(bit),
+                dot: None,
+            };
+            s.len()
+        ];
+        let mut out = String::new();
+        c.write(cell, &s, &bits, &mut out);
+        out
+    }
+
+    fn canonical(c: &Carrier, cell: &str) -> String {
+        let mut out = String::new();
+        c.canonical(cell, &mut String::new(), &mut out);
+        out
+    }
+
+    #[test]
+    fn phone_separators_carry_one_bit_and_the_digits_never_change() {
+        let c = Carrier::Phone;
+        for (cell, bit, other) in [
+            ("55 1234 5678", false, "55-1234-5678"),
+            ("667-320-4911", true, "667 320 4911"),
+            ("(55) 1234-5678", true, "(55) 1234 5678"),
+            ("(667) 320 4911", false, "(667) 320-4911"),
+            ("+52 55 1234 5678", false, "+52 55-1234-5678"),
+            ("938 247 1946 EXT. 85467", false, "938-247-1946 EXT. 85467"),
+        ] {
+            let s = slots(&c, cell);
+            assert_eq!(s.len(), 1, "{cell}");
+            assert_eq!(s[0].value, bit, "{cell}");
+            assert_eq!(written(&c, cell, bit), cell, "{cell}: same bit, same bytes");
+            assert_eq!(written(&c, cell, !bit), other, "{cell}");
+            assert_eq!(slots(&c, other)[0].value, !bit, "{other}");
+            // Both copies, and the number with its digits together, match
+            // the master cell.
+            assert_eq!(canonical(&c, cell), canonical(&c, other));
+            let digits: String = cell
+                .split(" EXT")
+                .next()
+                .unwrap()
+                .trim_start_matches("+52 ")
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            assert!(canonical(&c, cell).starts_with(&digits), "{cell}");
+            assert_eq!(canonical(&c, &digits), digits);
+        }
+        // No slot: digits together, mixed separators, other lengths, other
+        // text. Marking never creates these, nor turns them into phones.
+        for cell in [
+            "5512345678",
+            "55 1234-5678",
+            "55 1234 567",
+            "55 1234 56789",
+            "555 1234 5678",
+            "(55)1234-5678",
+            "55.1234.5678",
+            "55 1234 5678 9",
+            "AV. REFORMA 55 1234 5678",
+            "",
+            "+52 5512345678",
+        ] {
+            assert!(slots(&c, cell).is_empty(), "{cell}");
+            assert_eq!(written(&c, cell, true), cell);
+        }
+    }
 
     #[test]
     fn spaces_are_the_ascii_white_space() {

@@ -81,6 +81,11 @@ pub enum ErrorKind {
     /// The issuance log is damaged or does not verify.
     #[error("{0}")]
     Log(Box<LogDamage>),
+    /// A file the issuance log binds by its digest (a stored policy, a
+    /// canary list) is no longer what was logged: it was changed after
+    /// issuance.
+    #[error("{0}")]
+    Altered(String),
 }
 
 /// Where a stored file of the issuance log fails to verify, and why.
@@ -204,6 +209,18 @@ impl Error {
     /// A missing, malformed or inconsistent state directory.
     pub fn state(msg: impl Into<String>) -> Self {
         Error::new(ErrorKind::State(msg.into()))
+    }
+
+    /// A file the issuance log binds, changed after issuance.
+    pub fn altered(msg: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Altered(msg.into()))
+    }
+
+    /// Whether this is tampering with what the issuance log binds: the log
+    /// itself damaged ([`ErrorKind::Log`]) or a file it binds changed
+    /// ([`ErrorKind::Altered`]), as opposed to a file that cannot be read.
+    pub fn is_tampering(&self) -> bool {
+        matches!(self.kind(), ErrorKind::Log(_) | ErrorKind::Altered(_))
     }
 
     /// A damaged issuance log.

@@ -96,7 +96,7 @@ pub use detect::{
     Attribution, ColumnCount, Detector, DetectorBuilder, Evidence, Job, Observer, RecipientScore,
     ScoreName, ScoreTried, Tally,
 };
-pub use dictionary::{mx_address, TokenPlace, VariantGroup};
+pub use dictionary::{mx_address, mx_degrees, mx_jobs, TokenPlace, VariantGroup};
 pub use embed::{Embedder, EmbedderBuilder, PlacedCanaries, RowMarker};
 pub use error::{bounded, Error, ErrorKind, LogDamage, Result};
 pub use key::{hex, unhex, KeyId, MasterKey, Subkeys, KEY_FILE_TAG};

@@ -187,6 +187,9 @@ pub enum CarrierKind {
     Variants,
     /// The last decimal place of a number moves by at most one unit.
     Numeric,
+    /// A telephone number's digit groups are separated by spaces or by
+    /// hyphens (`55 1234 5678` / `55-1234-5678`); the digits never change.
+    Phone,
 }
 
 /// A carrier column.
@@ -197,7 +200,8 @@ pub struct CarrierSpec {
     pub column: String,
     /// How it carries marks.
     pub kind: CarrierKind,
-    /// For `variants`: the built-in dictionary (default `mx-address`).
+    /// For `variants`: the built-in dictionary, `mx-address` (the default),
+    /// `mx-jobs` or `mx-degrees`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dictionary: Option<String>,
     /// For `numeric`: decimal places of the unit that may move (2: one centavo).
@@ -280,7 +284,8 @@ impl Policy {
                     let name = carrier.dictionary.as_deref().unwrap_or("mx-address");
                     if dictionary::builtin(name).is_none() {
                         return Err(Error::policy(format!(
-                            "unknown dictionary {name:?} for column {:?} (built in: mx-address)",
+                            "unknown dictionary {name:?} for column {:?} (built in: mx-address, mx-jobs, \
+                             mx-degrees)",
                             carrier.column
                         )));
                     }
@@ -300,6 +305,14 @@ impl Policy {
                         )))
                     }
                 },
+                CarrierKind::Phone => {
+                    if carrier.decimals.is_some() || carrier.dictionary.is_some() {
+                        return Err(Error::policy(format!(
+                            "phone carrier {:?} takes neither `dictionary` nor `decimals`",
+                            carrier.column
+                        )));
+                    }
+                }
             }
         }
         if let Some(c) = &self.canaries {

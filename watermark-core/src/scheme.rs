@@ -174,6 +174,7 @@ impl Scheme {
                 CarrierKind::Numeric => Carrier::Numeric {
                     decimals: spec.decimals.unwrap_or(2),
                 },
+                CarrierKind::Phone => Carrier::Phone,
             };
             let folded = fold(&spec.column);
             carriers.push(CarrierColumn {

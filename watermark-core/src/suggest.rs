@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::carrier::Carrier;
-use crate::dictionary::{mx_address, Dictionary};
+use crate::dictionary::{mx_address, mx_degrees, mx_jobs, Dictionary};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ids;
 use crate::policy::{Canaries, CarrierKind, CarrierSpec, CodeParams, Policy, DEFAULT_THRESHOLD};
@@ -35,6 +35,9 @@ pub enum Role {
     Variants,
     /// Carries marks in its last decimal place.
     Numeric,
+    /// Carries marks in how its telephone numbers separate their digit
+    /// groups.
+    Phone,
     /// Copied as it is.
     Unmarked,
 }
@@ -94,6 +97,31 @@ fn is_amount(v: &str) -> bool {
 
 /// A header reduced for comparison with the names below: folded, with
 /// underscores and spaces removed (`Nombre completo` → `NOMBRECOMPLETO`).
+/// Whether a value names a degree: its first word is one of the degree
+/// words (`LICENCIATURA`, `LIC.`, `INGENIERIA`, `ING.`, `TECNICO`, `TEC.`,
+/// `MAESTRIA`, `MTRIA.`, `DOCTORADO`) and a field follows (`EN DERECHO`,
+/// `CIVIL`).
+fn is_degree(v: &str) -> bool {
+    let mut words = v.split_whitespace();
+    let first = words
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('.')
+        .to_ascii_uppercase();
+    matches!(
+        first.as_str(),
+        "LICENCIATURA"
+            | "LIC"
+            | "INGENIERIA"
+            | "ING"
+            | "TECNICO"
+            | "TEC"
+            | "MAESTRIA"
+            | "MTRIA"
+            | "DOCTORADO"
+    ) && words.next().is_some()
+}
+
 fn header_key(h: &str) -> String {
     crate::fold(h)
         .chars()
@@ -606,6 +634,8 @@ pub fn suggest_policy(
         .collect();
 
     let dict = Carrier::Variants(Box::new(Dictionary::compile(&mx_address())?));
+    let jobs = Carrier::Variants(Box::new(Dictionary::compile(&mx_jobs())?));
+    let degrees = Carrier::Variants(Box::new(Dictionary::compile(&mx_degrees())?));
     let mut carriers = Vec::new();
     let mut scratch = String::new();
     let mut slots = Vec::new();
@@ -619,7 +649,41 @@ pub fn suggest_policy(
             !slots.is_empty()
         });
         let amounts = share(values, is_amount);
-        if amounts >= 0.9 {
+        let mut slot_share = |carrier: &Carrier| {
+            share(values, |v| {
+                carrier.slots(v, &mut scratch, &mut slots);
+                !slots.is_empty()
+            })
+        };
+        let with_job_slot = slot_share(&jobs);
+        let with_degree_slot = slot_share(&degrees);
+        let degree_names = share(values, is_degree);
+        let phones = share(values, crate::carrier::is_phone);
+        let mut separated_by = |hyphen: bool| {
+            share(values, |v| {
+                Carrier::Phone.slots(v, &mut scratch, &mut slots);
+                slots.first().is_some_and(|s| s.value == hyphen)
+            })
+        };
+        let (spaced, hyphenated) = (separated_by(false), separated_by(true));
+        if phones >= 0.9 && spaced >= 0.05 && hyphenated >= 0.05 {
+            // Only a column that already shows both styles: a copy's
+            // choice is then one the column has anyway.
+            roles[i].role = Role::Phone;
+            roles[i].reason = format!(
+                "{} of values are telephone numbers, {} written 55 1234 5678 and {} \
+                 55-1234-5678; the separators may change, the digits never",
+                pct(phones),
+                pct(spaced),
+                pct(hyphenated)
+            );
+            carriers.push(CarrierSpec {
+                column: header[i].clone(),
+                kind: CarrierKind::Phone,
+                dictionary: None,
+                decimals: None,
+            });
+        } else if amounts >= 0.9 {
             roles[i].role = Role::Numeric;
             roles[i].reason = format!("{} of values are amounts with two decimals; may move by one unit of the last place", pct(amounts));
             carriers.push(CarrierSpec {
@@ -627,6 +691,33 @@ pub fn suggest_policy(
                 kind: CarrierKind::Numeric,
                 dictionary: None,
                 decimals: Some(2),
+            });
+        } else if degree_names >= 0.8 && with_degree_slot >= 0.1 {
+            // Degrees: `LIC.` is `LICENCIATURA` whoever holds it.
+            roles[i].role = Role::Variants;
+            roles[i].reason = format!(
+                "{} of values are names of degrees (LICENCIATURA, ING., TECNICO …), written \
+                 abbreviated or in full",
+                pct(degree_names)
+            );
+            carriers.push(CarrierSpec {
+                column: header[i].clone(),
+                kind: CarrierKind::Variants,
+                dictionary: Some("mx-degrees".into()),
+                decimals: None,
+            });
+        } else if with_job_slot >= 0.1 && with_job_slot > with_slot {
+            roles[i].role = Role::Variants;
+            roles[i].reason = format!(
+                "{} of values hold a word of job titles with an equivalent spelling \
+                 (AUXILIAR / AUX., ADMINISTRATIVO / ADMVO.)",
+                pct(with_job_slot)
+            );
+            carriers.push(CarrierSpec {
+                column: header[i].clone(),
+                kind: CarrierKind::Variants,
+                dictionary: Some("mx-jobs".into()),
+                decimals: None,
             });
         } else if with_slot >= 0.1 {
             roles[i].role = Role::Variants;
@@ -741,6 +832,7 @@ impl Suggestion {
                 Role::Identity => "identity",
                 Role::Variants => "carrier (variant spellings)",
                 Role::Numeric => "carrier (last decimal place)",
+                Role::Phone => "carrier (telephone separators)",
                 Role::Unmarked => "unmarked",
             };
             let canary = c
@@ -795,6 +887,63 @@ mod tests {
     fn round_trips(sug: &Suggestion) {
         let back = Policy::from_toml(&sug.to_commented_toml()).unwrap();
         assert_eq!(back, sug.policy);
+    }
+
+    #[test]
+    fn job_tables_get_title_and_degree_carriers_by_content() {
+        let dictionaries = |sug: &Suggestion| -> Vec<(String, String)> {
+            sug.policy
+                .carriers
+                .iter()
+                .map(|c| {
+                    let what = match c.kind {
+                        CarrierKind::Phone => "phone".to_string(),
+                        _ => c.dictionary.clone().unwrap_or_default(),
+                    };
+                    (c.column.clone(), what)
+                })
+                .collect()
+        };
+        // Headers renamed: only the content tells what the columns are.
+        for (kind, expected) in [
+            (
+                Kind::JobSeekers,
+                vec![
+                    ("TITULO", "mx-degrees"),
+                    ("PUESTO_SOLICITADO", "mx-jobs"),
+                    ("EXPERIENCIA", "mx-jobs"),
+                    ("TELEFONO", "phone"),
+                ],
+            ),
+            (
+                Kind::StaffRoster,
+                vec![("PUESTO", "mx-jobs"), ("TELEFONO", "phone")],
+            ),
+        ] {
+            let (header, rows) = synth(kind, 3000);
+            let renamed: Vec<String> = (0..header.len()).map(|i| format!("C{i}")).collect();
+            let sug = suggest_policy(&renamed, &rows, None, ON).unwrap();
+            let got = dictionaries(&sug);
+            for (column, dictionary) in expected {
+                let i = header.iter().position(|h| h == column).unwrap();
+                assert!(
+                    got.contains(&(format!("C{i}"), dictionary.to_string())),
+                    "{kind}: {column} ({dictionary}) not in {got:?}"
+                );
+            }
+            round_trips(&sug);
+        }
+        // The earlier kinds' suggestions use the address dictionary only.
+        for kind in [Kind::ElectoralRoll, Kind::Pensioners, Kind::NameList] {
+            let (header, rows) = synth(kind, 3000);
+            let sug = suggest_policy(&header, &rows, None, ON).unwrap();
+            for (column, dictionary) in dictionaries(&sug) {
+                assert!(
+                    dictionary.is_empty() || dictionary == "mx-address",
+                    "{kind}: {column} gets {dictionary}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -65,6 +65,7 @@ pub use csv_io::{
     IssueOptions, IssueSummary, VerifyOptions,
 };
 pub use received::{
-    is_container, Limits, Reading, ReceiveOptions, Received, Skipped, TextEncoding,
+    is_container, HeaderCheck, Limits, Reading, ReceiveOptions, Received, SkipReason, Skipped,
+    TextEncoding,
 };
 pub use transcode::{DecodingReader, EncodingWriter};

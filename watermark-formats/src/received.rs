@@ -166,7 +166,71 @@ pub struct Skipped {
     /// The member or sheet.
     pub name: String,
     /// Why it was not read.
-    pub reason: String,
+    pub reason: SkipReason,
+}
+
+/// Why a member of an archive or a sheet of a workbook was not read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// Not a table (a text note, an image).
+    NotATable,
+    /// An archive inside the archive: not opened.
+    NestedArchive,
+    /// Empty.
+    Empty,
+    /// A sheet whose header names none of the policy's columns.
+    NoPolicyColumns,
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SkipReason::NotATable => "not a table",
+            SkipReason::NestedArchive => "an archive inside the archive is not opened",
+            SkipReason::Empty => "empty",
+            SkipReason::NoPolicyColumns => "names none of the policy's columns",
+        })
+    }
+}
+
+/// How a header-less table's columns were checked against the extract's
+/// header by their content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "found")]
+#[non_exhaustive]
+pub enum HeaderCheck {
+    /// Column `column` (1-based) holds identifiers by its values, and the
+    /// extract's header names it as the identity column `name`.
+    Identity {
+        /// The column, 1-based.
+        column: usize,
+        /// The extract's name for it.
+        name: String,
+    },
+    /// No column holds identifiers by its values: nothing to check by.
+    NoIdentifier,
+    /// More than one column holds identifiers: none to check by alone.
+    SeveralIdentifiers,
+}
+
+impl std::fmt::Display for HeaderCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HeaderCheck::Identity { column, name } => write!(
+                f,
+                "column {column} holds identifiers by its values, and is the extract's identity \
+                 column {name}"
+            ),
+            HeaderCheck::NoIdentifier => {
+                f.write_str("the columns' content shows no identifier to check them by")
+            }
+            HeaderCheck::SeveralIdentifiers => f.write_str(
+                "the columns' content shows no single identifier column to check them by",
+            ),
+        }
+    }
 }
 
 /// What a received file was read as.
@@ -192,7 +256,7 @@ pub struct Reading {
     /// How the supplied header was checked against the table's content:
     /// which columns hold the identity by their values.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub header_check: Option<String>,
+    pub header_check: Option<HeaderCheck>,
 }
 
 /// One table of a received file.
@@ -552,14 +616,14 @@ impl Received {
             if !TABLE_EXTENSIONS.contains(&ext.as_str()) {
                 self.reading.skipped.push(Skipped {
                     name,
-                    reason: "not a table".into(),
+                    reason: SkipReason::NotATable,
                 });
                 continue;
             }
             if ext == "zip" {
                 self.reading.skipped.push(Skipped {
                     name,
-                    reason: "an archive inside the archive is not opened".into(),
+                    reason: SkipReason::NestedArchive,
                 });
                 continue;
             }
@@ -592,7 +656,7 @@ impl Received {
                     Some(kind) => self.workbook(&inner, name, kind, options)?,
                     None => self.reading.skipped.push(Skipped {
                         name,
-                        reason: "an archive inside the archive is not opened".into(),
+                        reason: SkipReason::NestedArchive,
                     }),
                 }
                 continue;
@@ -644,7 +708,7 @@ impl Received {
             let Some(first) = rows.next_nonempty() else {
                 self.reading.skipped.push(Skipped {
                     name: shown,
-                    reason: "empty".into(),
+                    reason: SkipReason::Empty,
                 });
                 continue;
             };
@@ -867,7 +931,7 @@ impl Received {
         if several {
             self.reading.skipped.push(Skipped {
                 name: part.name,
-                reason: "names none of the policy's columns".into(),
+                reason: SkipReason::NoPolicyColumns,
             });
         } else {
             self.parts.push(part);
@@ -881,7 +945,7 @@ impl Received {
 /// (CURP, clave de elector, NSS) must be the policy's identity columns in
 /// the supplied header. Says what was found; refuses a table whose columns
 /// are in another order than the extract's.
-fn check_by_content(part: &Part, options: &ReceiveOptions) -> Result<String> {
+fn check_by_content(part: &Part, options: &ReceiveOptions) -> Result<HeaderCheck> {
     let mut source = part.open()?;
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut batch = RowBatch::new();
@@ -891,7 +955,7 @@ fn check_by_content(part: &Part, options: &ReceiveOptions) -> Result<String> {
     // Neutral names, so that only the values count.
     let neutral: Vec<String> = (1..=part.header.len()).map(|i| format!("c{i}")).collect();
     let Ok(found) = watermark_core::suggest_policy(&neutral, &rows, None, None) else {
-        return Ok("the columns' content shows no identifier to check them by".into());
+        return Ok(HeaderCheck::NoIdentifier);
     };
     let by_content: Vec<usize> = found
         .policy
@@ -901,9 +965,7 @@ fn check_by_content(part: &Part, options: &ReceiveOptions) -> Result<String> {
         .collect();
     let identifier_like = by_content.len() == 1;
     if !identifier_like {
-        return Ok(
-            "the columns' content shows no single identifier column to check them by".into(),
-        );
+        return Ok(HeaderCheck::SeveralIdentifiers);
     }
     let i = by_content[0];
     let name = &part.header[i];
@@ -913,10 +975,10 @@ fn check_by_content(part: &Part, options: &ReceiveOptions) -> Result<String> {
         .iter()
         .any(|id| watermark_core::fold(id) == folded)
     {
-        Ok(format!(
-            "column {} holds identifiers by its values, and is the extract's identity column {name}",
-            i + 1
-        ))
+        Ok(HeaderCheck::Identity {
+            column: i + 1,
+            name: name.clone(),
+        })
     } else {
         Err(fail(
             "reading the table",

@@ -1,6 +1,6 @@
 //! Deterministic synthetic registry extracts for tests, demos and benchmarks.
 //!
-//! Three kinds of extract, shaped like the Mexican registries the toolkit
+//! Five kinds of extract, shaped like the Mexican registries the toolkit
 //! fingerprints:
 //!
 //! * [`ElectoralRoll`]: voter-roll rows (clave de elector, CURP, names,
@@ -8,7 +8,13 @@
 //! * [`Pensioners`]: IMSS pensioner rows (NSS, CURP, names, delegation,
 //!   pension type, monthly amount, dates, telephone);
 //! * [`NameList`]: the three-column lists (full name, section, district)
-//!   party copies were cut down to after 2016.
+//!   party copies were cut down to after 2016;
+//! * [`JobSeekers`]: a national job portal's registrations (CURP, names,
+//!   e-mail, phone as people type it, schooling, degree, job sought,
+//!   free-text work history, salaries);
+//! * [`StaffRoster`]: a social-security institute's staff as shared with
+//!   contractors (staff number, CURP, names, contract number, position,
+//!   unit, hiring date, salary, office phone, e-mail).
 //!
 //! Each generator is an infinite [`Iterator`] of rows (`Vec<String>`, one
 //! string per column of its `headers()`), fully determined by a `u64` seed:
@@ -20,8 +26,9 @@
 //! from lists of common Mexican names.
 //!
 //! [`write_csv`] writes a whole extract as CSV (UTF-8, comma separated,
-//! `\n` line ends, header row first); [`Kind`] names the three kinds for
-//! command lines (`electoral-roll`, `pensioners`, `name-list`).
+//! `\n` line ends, header row first); [`Kind`] names the kinds for
+//! command lines (`electoral-roll`, `pensioners`, `name-list`,
+//! `job-seekers`, `staff-roster`).
 //!
 //! ```
 //! use watermark_core::ids::{is_valid_curp, is_valid_nss};
@@ -53,9 +60,12 @@
 
 mod data;
 mod electoral;
+mod job_seekers;
+mod jobs;
 mod namelist;
 mod pensioners;
 mod person;
+mod staff;
 mod util;
 
 #[cfg(test)]
@@ -66,8 +76,10 @@ use std::io;
 use std::str::FromStr;
 
 pub use electoral::{ElectoralRoll, ELECTORAL_ROLL_HEADERS};
+pub use job_seekers::{JobSeekers, JOB_SEEKERS_HEADERS};
 pub use namelist::{NameList, NAME_LIST_HEADERS};
 pub use pensioners::{Pensioners, PENSIONERS_HEADERS};
+pub use staff::{StaffRoster, STAFF_ROSTER_HEADERS};
 
 /// The kinds of extract this crate generates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -78,19 +90,31 @@ pub enum Kind {
     Pensioners,
     /// Three-column name list, see [`NameList`].
     NameList,
+    /// Job-portal registrations, see [`JobSeekers`].
+    JobSeekers,
+    /// A staff roster shared with contractors, see [`StaffRoster`].
+    StaffRoster,
 }
 
 impl Kind {
     /// All kinds, in a fixed order.
-    pub const ALL: [Kind; 3] = [Kind::ElectoralRoll, Kind::Pensioners, Kind::NameList];
+    pub const ALL: [Kind; 5] = [
+        Kind::ElectoralRoll,
+        Kind::Pensioners,
+        Kind::NameList,
+        Kind::JobSeekers,
+        Kind::StaffRoster,
+    ];
 
-    /// Command-line name: `electoral-roll`, `pensioners` or `name-list`
-    /// (what [`Kind::from_str`] parses).
+    /// Command-line name: `electoral-roll`, `pensioners`, `name-list`,
+    /// `job-seekers` or `staff-roster` (what [`Kind::from_str`] parses).
     pub fn name(self) -> &'static str {
         match self {
             Kind::ElectoralRoll => "electoral-roll",
             Kind::Pensioners => "pensioners",
             Kind::NameList => "name-list",
+            Kind::JobSeekers => "job-seekers",
+            Kind::StaffRoster => "staff-roster",
         }
     }
 
@@ -100,6 +124,8 @@ impl Kind {
             Kind::ElectoralRoll => ELECTORAL_ROLL_HEADERS,
             Kind::Pensioners => PENSIONERS_HEADERS,
             Kind::NameList => NAME_LIST_HEADERS,
+            Kind::JobSeekers => JOB_SEEKERS_HEADERS,
+            Kind::StaffRoster => STAFF_ROSTER_HEADERS,
         }
     }
 
@@ -109,6 +135,8 @@ impl Kind {
             Kind::ElectoralRoll => Box::new(ElectoralRoll::new(seed)),
             Kind::Pensioners => Box::new(Pensioners::new(seed)),
             Kind::NameList => Box::new(NameList::new(seed)),
+            Kind::JobSeekers => Box::new(JobSeekers::new(seed)),
+            Kind::StaffRoster => Box::new(StaffRoster::new(seed)),
         }
     }
 }
@@ -127,7 +155,8 @@ impl fmt::Display for ParseKindError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown extract kind {:?} (expected electoral-roll, pensioners or name-list)",
+            "unknown extract kind {:?} (expected electoral-roll, pensioners, name-list, \
+             job-seekers or staff-roster)",
             self.0
         )
     }
@@ -177,6 +206,20 @@ pub fn write_csv<W: io::Write>(kind: Kind, seed: u64, rows: usize, out: W) -> io
         }
         Kind::NameList => {
             let mut g = NameList::new(seed);
+            for _ in 0..rows {
+                g.next_into(&mut row);
+                writer.write_record(&row)?;
+            }
+        }
+        Kind::JobSeekers => {
+            let mut g = JobSeekers::new(seed);
+            for _ in 0..rows {
+                g.next_into(&mut row);
+                writer.write_record(&row)?;
+            }
+        }
+        Kind::StaffRoster => {
+            let mut g = StaffRoster::new(seed);
             for _ in 0..rows {
                 g.next_into(&mut row);
                 writer.write_record(&row)?;

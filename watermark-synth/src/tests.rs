@@ -63,7 +63,11 @@ fn csv_is_header_plus_rows_and_prefix_stable() {
         let mut lines = text.lines();
         assert_eq!(lines.next(), Some(kind.headers().join(",").as_str()));
         assert_eq!(lines.count(), 200);
-        assert!(!text.contains('\r') && !text.contains('"'), "{kind}");
+        assert!(!text.contains('\r'), "{kind}");
+        // Only free text (work histories) needs quoting.
+        if !matches!(kind, Kind::JobSeekers) {
+            assert!(!text.contains('"'), "{kind}");
+        }
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let rows: Vec<Vec<String>> = reader
             .records()
@@ -86,10 +90,12 @@ fn output_is_pinned() {
     assert_eq!(got, PINNED, "{got:#x?}");
 }
 
-const PINNED: [u64; 3] = [
+const PINNED: [u64; 5] = [
     0xc216_6cb4_7254_228d,
     0x22f1_1d94_21a3_69f0,
     0xd8b7_bbd1_4a95_a100,
+    0xf14a_1931_22b8_cfed,
+    0x1715_532b_7eb8_f79a,
 ];
 
 #[test]
@@ -452,5 +458,126 @@ fn clave_of_person_without_second_surname() {
     assert_eq!(
         build_clave_elector(&input, 5).as_deref(),
         Some("PEXXAN90010209M005")
+    );
+}
+
+/// The ten digits of a telephone number as people type it (`(55) 1234-5678`,
+/// `+52 667 320 4911`, with an ` EXT. 12345` after an office number).
+fn phone_digits(text: &str) -> String {
+    let number = text.split(" EXT. ").next().unwrap_or(text);
+    let number = number.strip_prefix("+52 ").unwrap_or(number);
+    number.chars().filter(char::is_ascii_digit).collect()
+}
+
+#[test]
+fn job_seeker_rows_are_valid_and_varied() {
+    let rows: Vec<Vec<String>> = crate::JobSeekers::new(31).take(20_000).collect();
+    let (mut curps, mut mails) = (HashSet::new(), HashSet::new());
+    let mut phone_forms = HashSet::new();
+    for row in &rows {
+        assert_eq!(row.len(), crate::JOB_SEEKERS_HEADERS.len());
+        assert!(is_valid_curp(&row[0]), "{}", row[0]);
+        assert!(curps.insert(row[0].clone()), "repeated CURP {}", row[0]);
+        let birth = birth_from_iso(&row[4]);
+        let input = CurpInput {
+            given_names: &row[1],
+            first_surname: &row[2],
+            second_surname: &row[3],
+            birth,
+            sex: Sex::from_char(row[5].chars().next().unwrap_or('?')).expect("sex"),
+            state: state_code_for(&row[8]).expect("known entity"),
+        };
+        assert_eq!(
+            build_curp(&input, row[0].chars().nth(16).unwrap_or('?')),
+            row[0]
+        );
+        let (local, domain) = row[6].split_once('@').expect("an e-mail address");
+        assert!(!local.is_empty() && domain.contains('.'), "{}", row[6]);
+        assert!(mails.insert(row[6].clone()), "repeated e-mail {}", row[6]);
+        assert_eq!(phone_digits(&row[7]).len(), 10, "{}", row[7]);
+        phone_forms.insert(
+            row[7]
+                .chars()
+                .map(|c| if c.is_ascii_digit() { '9' } else { c })
+                .collect::<String>(),
+        );
+        // Work histories start at 16 at the earliest.
+        for year in row[13]
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|w| w.len() == 4)
+        {
+            let year: u16 = year.parse().unwrap();
+            assert!(year >= birth.0 + 16 && year <= 2025, "{row:?}");
+        }
+        assert_eq!(row[13].is_empty(), row[14].is_empty(), "{row:?}");
+        let wanted: u32 = row[15].parse().expect("a round amount");
+        assert!(wanted > 0 && wanted.is_multiple_of(500), "{}", row[15]);
+    }
+    assert!(phone_forms.len() >= 5, "{phone_forms:?}");
+    // Both spellings of titles and degrees occur, in about the planned
+    // shares.
+    assert_share(
+        "abbreviated job title",
+        share(&rows, |r| r[12].contains('.')),
+        0.15,
+        0.5,
+    );
+    for (full, short) in [
+        ("LICENCIATURA EN", "LIC. EN"),
+        ("AUXILIAR", "AUX."),
+        ("INGENIERIA", "ING."),
+    ] {
+        let either = |r: &[String]| r[11].contains(full) || r[12].contains(full);
+        let abbreviated = |r: &[String]| r[11].contains(short) || r[12].contains(short);
+        assert!(share(&rows, either) > 0.01, "{full}");
+        assert!(share(&rows, abbreviated) > 0.01, "{short}");
+    }
+    assert_share("no degree", share(&rows, |r| r[11].is_empty()), 0.5, 0.75);
+    assert_share("no history", share(&rows, |r| r[13].is_empty()), 0.1, 0.3);
+}
+
+#[test]
+fn staff_roster_rows_are_valid_and_unique() {
+    let rows: Vec<Vec<String>> = crate::StaffRoster::new(32).take(20_000).collect();
+    let mut seen: [HashSet<String>; 4] = Default::default();
+    for row in &rows {
+        assert_eq!(row.len(), crate::STAFF_ROSTER_HEADERS.len());
+        assert!(matches!(row[0].len(), 8 | 9), "{}", row[0]);
+        assert!(row[0].bytes().all(|b| b.is_ascii_digit()));
+        assert!(is_valid_curp(&row[1]), "{}", row[1]);
+        for (set, col) in seen.iter_mut().zip([0, 1, 5, 13]) {
+            assert!(set.insert(row[col].clone()), "repeated {}", row[col]);
+        }
+        // B-09-2014-004512: hiring kind, delegation, year hired, sequence.
+        let parts: Vec<&str> = row[5].split('-').collect();
+        assert_eq!(parts.len(), 4, "{}", row[5]);
+        assert_eq!(parts[0], &row[6][..1]);
+        let delegation: usize = parts[1].parse().unwrap();
+        assert_eq!(STATE_CODES[delegation - 1].1, row[9]);
+        assert_eq!(parts[2], &row[10][..4], "year hired");
+        let hired = birth_from_iso(&row[10]);
+        assert!(
+            ((1985, 1, 1)..=(2025, 10, 31)).contains(&hired),
+            "{}",
+            row[10]
+        );
+        let (pesos, cents) = row[11].split_once('.').expect("two decimals");
+        assert_eq!(cents.len(), 2);
+        let pesos: u32 = pesos.parse().unwrap();
+        assert!((9_000..=90_000).contains(&pesos), "{pesos}");
+        assert_eq!(phone_digits(&row[12]).len(), 10, "{}", row[12]);
+        assert!(row[13].ends_with("@imss.gob.mx"));
+    }
+    assert_share(
+        "abbreviated position",
+        share(&rows, |r| r[7].contains('.')),
+        0.3,
+        0.6,
+    );
+    assert_share(
+        "office phone with extension",
+        share(&rows, |r| r[12].contains(" EXT. ")),
+        0.5,
+        0.7,
     );
 }

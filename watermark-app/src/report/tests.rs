@@ -309,3 +309,171 @@ fn a_key_name_cannot_end_the_signature_comment() {
     let html = sign(&sample(&signer), &signer).unwrap();
     check_signature(html.as_bytes(), &signer.verifier()).unwrap();
 }
+
+/// The human text of an HTML report: the embedded JSON (language-neutral
+/// data) left out, entities read back.
+fn human_text(html: &str) -> String {
+    let start = html.find(JSON_OPEN).unwrap();
+    let end = start + html[start..].find("</script>").unwrap();
+    let text = format!("{}{}", &html[..start], &html[end..]);
+    text.replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The sample, with a second recipient accused and more of what the
+/// report can say (a master extract, repeats, a warning).
+fn full_sample(signer: &Signer) -> Report {
+    let mut r = sample(signer);
+    r.repeated_positions = 3;
+    r.conflicting_positions = 1;
+    r.rows_without_identity = 2;
+    r.identifier = Some(crate::verify::IdentifierCheck {
+        kind: watermark_core::IdentifierKind::Curp,
+        rows_valid: 10,
+        warning: true,
+    });
+    r.master = Some(crate::verify::MasterSection {
+        file: "padron.csv".into(),
+        blake3: "a".repeat(64),
+        used: true,
+        rows_matched: 50,
+        rows_unmatched: 6,
+        rows_ambiguous: 4,
+        columns: vec!["NOMBRE".into()],
+    });
+    r.groups[0].columns_missing = vec!["COLONIA".into()];
+    r.not_compared = vec![crate::verify::NotCompared {
+        key_id: "k".into(),
+        policy_digest: "p".into(),
+        recipients: vec!["MC".into()],
+        reason: "CURP".into(),
+    }];
+    r
+}
+
+#[test]
+fn a_spanish_report_and_text_have_no_english_sentence_and_verify() {
+    let signer = signer();
+    for report in [sample(&signer), full_sample(&signer)] {
+        let es = sign_in(&report, &signer, Lang::Es).unwrap();
+        let en = sign_in(&report, &signer, Lang::En).unwrap();
+        assert!(es.contains("<html lang=\"es-MX\">"));
+        let found = crate::messages::english_in(&human_text(&es), 3);
+        assert!(found.is_empty(), "English in the Spanish report: {found:?}");
+        // The check finds English where there is English.
+        assert!(!crate::messages::english_in(&human_text(&en), 3).is_empty());
+        let text = report.to_text_in(Lang::Es);
+        let found = crate::messages::english_in(&text, 3);
+        assert!(
+            found.is_empty(),
+            "English in the Spanish text: {found:?}\n{text}"
+        );
+        assert!(text.contains("ACUSADO: "), "{text}");
+        // Both verify with the log's key; the data is the same.
+        for html in [&es, &en] {
+            let payload = check_signature(html.as_bytes(), &signer.verifier()).unwrap();
+            assert_eq!(
+                embedded_json(payload).unwrap(),
+                serde_json::to_value(&report).unwrap()
+            );
+        }
+    }
+    // The no-one-accused case too.
+    let mut report = sample(&signer);
+    report.accused.clear();
+    report.recipients[0].accused = false;
+    report.positions_read = 1;
+    let es = sign_in(&report, &signer, Lang::Es).unwrap();
+    let text = report.to_text_in(Lang::Es);
+    assert!(crate::messages::english_in(&human_text(&es), 3).is_empty());
+    assert!(crate::messages::english_in(&text, 3).is_empty(), "{text}");
+    assert!(text.contains("NO SE ACUSA A NADIE"), "{text}");
+    assert!(
+        text.contains("Solo se encontró 1 posición marcada"),
+        "{text}"
+    );
+}
+
+#[test]
+fn innocents_read_as_no_evidence_not_as_a_percentage() {
+    let signer = signer();
+    let report = sample(&signer);
+    let en = human_text(&sign(&report, &signer).unwrap());
+    assert!(en.contains("no evidence against them"));
+    // In the text, not the style sheet or the chart's width.
+    let body = &en[en.find("<body>").unwrap()..];
+    assert!(!body.replace("width=\"100%\"", "").contains("100%"));
+    let es = human_text(&sign_in(&report, &signer, Lang::Es).unwrap());
+    assert!(es.contains("sin evidencia en su contra"));
+}
+
+#[test]
+fn evidence_counts_say_what_agrees_in_all_and_what_is_kept() {
+    let signer = signer();
+    let mut report = sample(&signer);
+    // 215 positions agree; the report keeps the two marks of `score`.
+    report.accused[0].matching_positions = 215;
+    let html = human_text(&sign(&report, &signer).unwrap());
+    assert!(
+        html.contains("215 positions agree; the first 2, in 2 rows, are listed here"),
+        "{html}"
+    );
+    let text = report.to_text();
+    assert!(
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains("Marks agreeing with this copy: 215 positions in all; the first 2, which the JSON lists too"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_ranking_table_holds_at_a_million_rows() {
+    let signer = signer();
+    let mut report = sample(&signer);
+    report.positions_read = 3_696_223;
+    for r in &mut report.recipients {
+        r.matching_positions = 3_696_223;
+    }
+    report.recipients[0].score = 3_337_812.33;
+    report.recipients[0].false_accusation_bound = 0.0;
+    report.recipients[0].false_accusation_bound_log10 = -961_894.4;
+    report.recipients[1].score = -1_234.5;
+    report.recipients[1].matching_positions = 1_848_000;
+    for lang in Lang::ALL {
+        let table = report.ranking_text(lang);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 3, "{table}");
+        let first: Vec<&str> = lines[1].split_whitespace().collect();
+        assert_eq!(
+            first[2..5],
+            ["3,337,812.33", "3,696,223/3,696,223", "4e-961895"],
+            "{table}"
+        );
+        let second: Vec<&str> = lines[2].split_whitespace().collect();
+        assert_eq!(
+            second[2..4],
+            ["-1,234.50", "1,848,000/3,696,223"],
+            "{table}"
+        );
+        // Right-aligned columns end at the same place on every line, with
+        // space between them.
+        let end_of = |line: &str, cell: &str| line.find(cell).unwrap() + cell.len();
+        assert_eq!(
+            end_of(lines[1], "3,337,812.33"),
+            end_of(lines[2], "-1,234.50")
+        );
+        assert_eq!(
+            end_of(lines[1], "3,696,223/3,696,223"),
+            end_of(lines[2], "1,848,000/3,696,223")
+        );
+        assert!(lines[1].contains("3,337,812.33  3,696,223/3,696,223  "));
+    }
+    let html = sign(&report, &signer).unwrap();
+    assert!(html.contains("<td class=\"num\">3,337,812.33</td>"));
+    assert!(html.contains("3,696,223/3,696,223"));
+}

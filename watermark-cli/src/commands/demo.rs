@@ -8,6 +8,8 @@ use anyhow::Context as _;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::Serialize;
+use watermark_app::messages::{count, tr, trn, Msg};
+use watermark_app::text::int;
 use watermark_app::State;
 use watermark_formats::suggest_from_csv;
 use watermark_synth::Kind;
@@ -74,18 +76,23 @@ pub fn run(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
     watermark_synth::write_csv(Kind::ElectoralRoll, args.seed, args.rows, &mut out)?;
     out.flush()?;
     drop(out);
+    let lang = crate::output::lang();
     printer.text(&format!(
-        "A synthetic electoral roll of {} rows (names, CURP, addresses, sections): {}\n\n",
-        args.rows,
-        roll.display()
+        "{}\n\n",
+        tr(
+            lang,
+            Msg::DemoRoll,
+            &[&count(lang, Msg::Rows, args.rows as u64), &roll.display()]
+        )
     ))?;
 
     let state_dir = dir.join("state");
     let state = State::init(&state_dir)?;
     let key_id = state.master_key()?.id();
     printer.text(&format!(
-        "1. watermark init --state {}\n   A new master key ({key_id}), kept private with mode 0600.\n\n",
-        state_dir.display()
+        "1. watermark init --state {}\n   {}\n\n",
+        state_dir.display(),
+        tr(lang, Msg::DemoInit, &[&key_id])
     ))?;
 
     let suggestion = suggest_from_csv(
@@ -103,11 +110,17 @@ pub fn run(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
         .map(|c| c.column.as_str())
         .collect();
     printer.text(&format!(
-        "2. watermark policy suggest {} > {}\n   Identity: {}. Marks go in: {}.\n\n",
+        "2. watermark policy suggest {} > {}\n   {}\n\n",
         roll.display(),
         policy_path.display(),
-        suggestion.policy.identity.join(" + "),
-        carriers.join(", ")
+        tr(
+            lang,
+            Msg::DemoPolicy,
+            &[
+                &suggestion.policy.identity.join(" + "),
+                &carriers.join(", ")
+            ]
+        )
     ))?;
 
     let recipients: Vec<String> = (0..args.recipients)
@@ -134,11 +147,21 @@ pub fn run(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
         step,
     )?;
     printer.text(&format!(
-        "3. watermark issue ... {} --out-dir {}\n   {} copies, one pass over the roll, {} marked slots in each.\n\n",
-        recipients.iter().map(|r| format!("--to {r}")).collect::<Vec<_>>().join(" "),
+        "3. watermark issue ... {} --out-dir {}\n   {}\n\n",
+        recipients
+            .iter()
+            .map(|r| format!("--to {r}"))
+            .collect::<Vec<_>>()
+            .join(" "),
         copies_dir.display(),
-        issued.copies.len(),
-        issued.slots_marked_per_copy
+        tr(
+            lang,
+            Msg::DemoIssued,
+            &[
+                &count(lang, Msg::Copies, issued.copies.len() as u64),
+                &count(lang, Msg::MarkedSlots, issued.slots_marked_per_copy),
+            ]
+        )
     ))?;
 
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
@@ -154,8 +177,13 @@ pub fn run(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
         &mut rng,
     )?;
     printer.text(&format!(
-        "4. {leaker}'s copy leaks: {leaked_rows} random rows, shuffled, posted online: {}\n\n",
-        leak.display()
+        "4. {}\n\n",
+        trn(
+            lang,
+            Msg::DemoLeaks,
+            leaked_rows as u64,
+            &[&leaker, &int(leaked_rows as u64), &leak.display()]
+        )
     ))?;
 
     let report = verify::run(
@@ -174,15 +202,23 @@ pub fn run(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
         state_dir.display(),
         leak.display()
     ))?;
-    printer.text(&indent(&report.to_text()))?;
+    printer.text(&indent(&report.to_text_in(lang)))?;
     let correct = report.accused.len() == 1 && report.accused[0].recipient == leaker;
     printer.text(&format!(
-        "\nThe leak came from {leaker}: the verdict is {}.\n{}",
-        if correct { "correct" } else { "NOT correct" },
+        "\n{}\n{}\n",
+        tr(
+            lang,
+            if correct {
+                Msg::DemoCorrect
+            } else {
+                Msg::DemoWrong
+            },
+            &[&leaker]
+        ),
         if args.dir.is_some() {
-            format!("The demo's files are in {}.\n", dir.display())
+            tr(lang, Msg::DemoFilesIn, &[&dir.display()])
         } else {
-            "The demo's files were in a temporary directory, now removed (keep them with --dir DIR).\n".into()
+            tr(lang, Msg::DemoFilesRemoved, &[])
         }
     ))?;
     printer.json(&DemoReport {

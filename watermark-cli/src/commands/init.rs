@@ -4,6 +4,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use serde::Serialize;
+use watermark_app::messages::{tr, Msg};
 use watermark_app::State;
 
 use crate::output::Printer;
@@ -21,14 +22,15 @@ pub fn run(dir: &Path, log_origin: Option<&str>, printer: Printer) -> anyhow::Re
         .with_context(|| format!("initialising {}", dir.display()))?;
     let key_id = state.master_key()?.id().to_hex();
     let verifier = state.log_verifier()?;
+    let lang = crate::output::lang();
+    let t = |m: Msg, arg: &dyn std::fmt::Display| tr(lang, m, &[arg]);
     printer.text(&format!(
-        "Created state {}\n  master key {key_id} in master.key (mode 0600)\n  \
-         issuance log {} in log/, signed with log/signing.key (mode 0600)\n  \
-         log public key, for auditors: {}\n\
-         Keep this directory private and backed up: without its key no copy can be attributed.\n",
-        dir.display(),
-        verifier.name(),
-        verifier.to_vkey()
+        "{}\n  {}\n  {}\n  {}\n{}\n",
+        t(Msg::InitCreated, &dir.display()),
+        t(Msg::InitMasterKey, &key_id),
+        t(Msg::InitLog, &verifier.name()),
+        t(Msg::InitPubkey, &verifier.to_vkey()),
+        tr(lang, Msg::InitKeep, &[])
     ))?;
     printer.json(&Created {
         state: dir,

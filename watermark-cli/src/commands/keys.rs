@@ -4,6 +4,7 @@
 
 use anyhow::bail;
 use serde::Serialize;
+use watermark_app::messages::{tr, Msg};
 use watermark_app::read_cosigned;
 use watermark_app::text::quoted;
 use watermark_app::witnessing::TooFewCosignatures;
@@ -129,8 +130,15 @@ pub struct CosignaturesDoc {
 }
 
 impl CosignaturesDoc {
-    /// One line for people.
+    /// One line for people: "witnesses: 2 of the 2 required cosigned it
+    /// (a, b)".
     pub fn text(&self) -> String {
+        let lang = crate::output::lang();
+        tr(lang, Msg::KeysWitnesses, &[&self.summary()])
+    }
+
+    /// [`CosignaturesDoc::text`] without its label.
+    pub fn summary(&self) -> String {
         let valid: Vec<&str> = self
             .witnesses
             .iter()
@@ -138,12 +146,11 @@ impl CosignaturesDoc {
             .map(|w| w.name.as_str())
             .collect();
         match &self.problem {
-            Some(p) => format!("witnesses: {p}"),
-            None => format!(
-                "witnesses: {} of the {} required cosigned it ({})",
-                self.valid,
-                self.required,
-                valid.join(", ")
+            Some(p) => p.clone(),
+            None => tr(
+                crate::output::lang(),
+                Msg::KeysCosigned,
+                &[&self.valid, &self.required, &valid.join(", ")],
             ),
         }
     }

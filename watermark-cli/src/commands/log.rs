@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context as _};
 use serde::Serialize;
+use watermark_app::messages::{count, tr, trn, Msg};
+use watermark_app::text::int;
 use watermark_app::{Log, SigningKeyCheck, State, Uncommitted};
 use watermark_core::ErrorKind;
 use watermark_formats::HashingReader;
@@ -44,7 +46,7 @@ pub fn parse_pubkey(arg: &str) -> anyhow::Result<Verifier> {
 fn witness(a: &LogWitnessArgs, printer: Printer) -> anyhow::Result<()> {
     let (round, verdict) =
         watermark_app::witnessing::log_witness(&a.state.state, a.witnesses.witnesses.as_deref())?;
-    printer.text(&round.text())?;
+    printer.text(&round.text_in(crate::output::lang()))?;
     printer.json(&round)?;
     Ok(verdict?)
 }
@@ -58,43 +60,68 @@ fn open(dir: &Path, pubkey: Option<&str>) -> anyhow::Result<(State, Log, bool)> 
     Ok((state, log, pubkey.is_some()))
 }
 
-/// An entry in one line, for people.
+/// An entry in one line, for people, in the output's language.
 pub fn describe(entry: &Entry) -> String {
+    let lang = crate::output::lang();
+    let t = |m: Msg| tr(lang, m, &[]);
+    let kind_w = [Msg::LogKindIssue, Msg::LogKindVerify]
+        .iter()
+        .map(|m| m.template(lang).chars().count())
+        .max()
+        .unwrap_or(0)
+        + 2;
     match entry {
         Entry::Issue(e) => format!(
-            "issue   {:<16} slot {:<4} copy {}… ({} rows, {} bytes) of input {}…",
+            "{:<kind_w$}{:<16} {} {}",
+            t(Msg::LogKindIssue),
             e.recipient,
-            e.slot,
-            &e.output_blake3[..16],
-            e.output_rows,
-            e.output_bytes,
-            &e.input_blake3[..12]
+            tr(lang, Msg::LogSlot, &[&format!("{:<4}", e.slot)]),
+            tr(
+                lang,
+                Msg::LogCopyOf,
+                &[
+                    &&e.output_blake3[..16],
+                    &count(lang, Msg::Rows, e.output_rows),
+                    &count(lang, Msg::Bytes, e.output_bytes),
+                    &&e.input_blake3[..12],
+                ],
+            )
         ),
         Entry::Verify(e) => {
             let result = if e.accused.is_empty() {
-                "no one accused".to_string()
+                t(Msg::LogNoOne)
             } else {
                 let names: Vec<String> = e
                     .accused
                     .iter()
                     .map(|a| {
-                        format!(
-                            "{} ({})",
-                            a.recipient,
-                            watermark_app::text::recorded_bound(&a.bound)
+                        tr(
+                            lang,
+                            Msg::LogAccusedItem,
+                            &[&a.recipient, &watermark_app::text::recorded_bound(&a.bound)],
                         )
                     })
                     .collect();
-                format!("accused {}", names.join(", "))
+                tr(lang, Msg::RvAccused, &[&names.join(", ")])
             };
+            let slot_w = tr(lang, Msg::LogSlot, &[&"    "]).chars().count();
             format!(
-                "verify  {:<16}           leak {}… ({} rows): {result}",
+                "{:<kind_w$}{:<16} {:slot_w$} {}",
+                t(Msg::LogKindVerify),
                 e.investigator,
-                &e.leak_blake3[..16],
-                e.rows_read
+                "",
+                tr(
+                    lang,
+                    Msg::LogLeak,
+                    &[
+                        &&e.leak_blake3[..16],
+                        &count(lang, Msg::Rows, e.rows_read),
+                        &result
+                    ],
+                )
             )
         }
-        _ => "an entry of a kind this version does not know".to_string(),
+        _ => t(Msg::LogUnknown),
     }
 }
 
@@ -159,20 +186,48 @@ struct ShowDoc<'a> {
 
 fn show(a: &LogShowArgs, printer: Printer) -> anyhow::Result<()> {
     let (state, log, _) = open(&a.state.state, None)?;
+    let lang = crate::output::lang();
+    let t = |m: Msg| tr(lang, m, &[]);
+    let w = [
+        Msg::LogLabelLog,
+        Msg::LogLabelPublicKey,
+        Msg::LogLabelEntries,
+    ]
+    .iter()
+    .map(|m| m.template(lang).chars().count())
+    .max()
+    .unwrap_or(0)
+        + 2;
     let mut s = String::new();
-    let _ = writeln!(s, "Log         {}", log.origin());
-    let _ = writeln!(s, "Public key  {}", log.verifier().to_vkey());
+    let _ = writeln!(s, "{:<w$}{}", t(Msg::LogLabelLog), log.origin());
     let _ = writeln!(
         s,
-        "Entries     {}, root {} (SHA-256, RFC 6962)",
-        log.size(),
-        hash_hex(&log.root())
+        "{:<w$}{}",
+        t(Msg::LogLabelPublicKey),
+        log.verifier().to_vkey()
     );
-    s.push_str("\n  INDEX TIME                 WHAT\n");
+    let _ = writeln!(
+        s,
+        "{:<w$}{}",
+        t(Msg::LogLabelEntries),
+        tr(
+            lang,
+            Msg::LogEntriesRoot,
+            &[&int(log.size()), &hash_hex(&log.root())]
+        )
+    );
+    let (index, time) = (t(Msg::LogColIndex), t(Msg::LogColTime));
+    let index_w = index.chars().count().max(5);
+    let time_w = time.chars().count().max(20);
+    let _ = writeln!(
+        s,
+        "\n  {index:<index_w$} {time:<time_w$} {}",
+        t(Msg::LogColWhat)
+    );
     for (i, e) in log.entries().enumerate() {
-        let _ = writeln!(s, "  {i:<5} {:<20} {}", e.time(), describe(e));
+        let _ = writeln!(s, "  {i:<index_w$} {:<time_w$} {}", e.time(), describe(e));
     }
-    s.push_str("\nLatest signed checkpoint:\n");
+    let _ = writeln!(s, "\n{}", t(Msg::LogLatestCheckpoint));
     s.push_str(&indent(log.checkpoint(), "  "));
     printer.text(&s)?;
     if let Some(u) = log.uncommitted() {
@@ -297,39 +352,54 @@ fn verify(a: &LogVerifyArgs, printer: Printer) -> anyhow::Result<()> {
     let witnesses = keys::key_check(&a.witness_keys, log.verifier())?
         .map(|k| k.check_state(&state, &log))
         .transpose()?;
-    let mut s = format!("The issuance log {} verifies.\n", log.origin());
-    let _ =
-        writeln!(
+    let lang = crate::output::lang();
+    let t = |m: Msg| tr(lang, m, &[]);
+    let mut s = tr(lang, Msg::LvVerifies, &[&log.origin()]);
+    s.push('\n');
+    let _ = writeln!(
         s,
-        "  {} entries; {} signed checkpoints (one per entry, and the empty tree), every signature \
-         checked with {}{}",
-        log.size(),
-        log.size() + 1,
-        log.verifier().to_vkey(),
-        if pinned { " (the key given)" } else { " (log/verifier.key)" }
+        "  {}",
+        tr(
+            lang,
+            Msg::LvEntries,
+            &[
+                &count(lang, Msg::Entries, log.size()),
+                &int(log.size() + 1),
+                &log.verifier().to_vkey(),
+                &if pinned {
+                    t(Msg::LvKeyGiven)
+                } else {
+                    " (log/verifier.key)".to_string()
+                },
+            ],
+        )
     );
-    let _ = writeln!(s, "  root at {}: {}", log.size(), hash_hex(&log.root()));
-    let _ = writeln!(s, "  signing key: {}", signing.1);
-    match files.policies {
-        Some(n) => {
-            let _ = writeln!(
-                s,
-                "  policies: the {n} the entries name are stored and unchanged"
-            );
-        }
-        None => s.push_str("  policies: not in this directory, not checked\n"),
-    }
-    match files.canary_lists {
-        Some(n) => {
-            let _ = writeln!(
-                s,
-                "  canary lists: the {n} the entries record are present and unchanged"
-            );
-        }
-        None => {
-            s.push_str("  canary lists: not in this directory (they are secret), not checked\n")
-        }
-    }
+    let _ = writeln!(
+        s,
+        "  {}",
+        tr(
+            lang,
+            Msg::LvRoot,
+            &[&int(log.size()), &hash_hex(&log.root())]
+        )
+    );
+    let signing_text = t(match signing.0 {
+        "matches" => Msg::LvSigningMatches,
+        "absent" => Msg::LvSigningAbsent,
+        "unreadable" => Msg::LvSigningUnreadable,
+        _ => Msg::LvNotChecked,
+    });
+    let _ = writeln!(s, "  {}", tr(lang, Msg::LvSigningKey, &[&signing_text]));
+    let line = match files.policies {
+        Some(n) => trn(lang, Msg::LvPolicies, n as u64, &[&n]),
+        None => t(Msg::LvPoliciesNot),
+    };
+    let _ = writeln!(s, "  {line}");
+    let line = match files.canary_lists {
+        Some(n) => trn(lang, Msg::LvCanaries, n as u64, &[&n]),
+        None => t(Msg::LvCanariesNot),
+    };
+    let _ = writeln!(s, "  {line}");
     if let Some(w) = &witnesses {
         let _ = writeln!(s, "  {}", w.text());
     }
@@ -411,49 +481,56 @@ fn prove(a: &LogProveArgs, printer: Printer) -> anyhow::Result<()> {
         std::fs::write(path, receipt.to_json())
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    let mut s = format!(
-        "Entry {index} of log {} is in its signed checkpoint of {} entries.\n",
-        log.origin(),
-        log.size()
+    let lang = crate::output::lang();
+    let t = |m: Msg| tr(lang, m, &[]);
+    let mut s = tr(
+        lang,
+        Msg::LpInCheckpoint,
+        &[
+            &index,
+            &log.origin(),
+            &count(lang, Msg::Entries, log.size()),
+        ],
     );
+    s.push('\n');
     let _ = writeln!(
         s,
         "  {}",
         describe(log.entry(index).expect("a found entry"))
     );
-    let _ = writeln!(s, "  entry      {}", receipt.entry);
+    let (entry, leaf) = (t(Msg::LpEntry), t(Msg::LpLeafHash));
+    let w = entry.chars().count().max(leaf.chars().count()) + 2;
+    let _ = writeln!(s, "  {entry:<w$}{}", receipt.entry);
     let _ = writeln!(
         s,
-        "  leaf hash  {}",
+        "  {leaf:<w$}{}",
         hash_hex(&log.leaf_hash(index).expect("entry in tree"))
     );
     let _ = writeln!(
         s,
-        "  inclusion proof (RFC 9162), {} hash{}:",
-        receipt.inclusion_proof.len(),
-        if receipt.inclusion_proof.len() == 1 {
-            ""
-        } else {
-            "es"
-        }
+        "  {}",
+        tr(
+            lang,
+            Msg::LpInclusion,
+            &[&count(
+                lang,
+                Msg::Hashes,
+                receipt.inclusion_proof.len() as u64
+            )]
+        )
     );
     for h in &receipt.inclusion_proof {
         let _ = writeln!(s, "    {}", hash_hex(h));
     }
-    s.push_str("  checkpoint:\n");
+    let _ = writeln!(s, "  {}", t(Msg::LpCheckpoint));
     s.push_str(&indent(&receipt.checkpoint, "    "));
     match &a.output {
         Some(p) => {
-            let _ = writeln!(
-                s,
-                "Receipt written to {}; check it with `watermark log verify-receipt {} --pubkey KEY`.",
-                p.display(),
-                p.display()
-            );
+            let _ = writeln!(s, "{}", tr(lang, Msg::LpWritten, &[&p.display()]));
         }
-        None => s.push_str(
-            "Keep it with `-o FILE` (or --json) and check it with `watermark log verify-receipt`.\n",
-        ),
+        None => {
+            let _ = writeln!(s, "{}", t(Msg::LpKeep));
+        }
     }
     printer.text(&s)?;
     printer.json(&receipt)?;
@@ -492,33 +569,43 @@ fn consistency(a: &LogConsistencyArgs, printer: Printer) -> anyhow::Result<()> {
     let c = log
         .consistency(&old)
         .with_context(|| format!("{}", a.old.display()))?;
-    let mut s = format!(
-        "The log extends the old checkpoint: its first {} entries are the ones {} signed.\n",
-        c.old.size,
-        a.old.display()
+    let lang = crate::output::lang();
+    let t = |m: Msg| tr(lang, m, &[]);
+    let mut s = tr(
+        lang,
+        Msg::LcExtends,
+        &[&count(lang, Msg::Entries, c.old.size), &a.old.display()],
     );
+    s.push('\n');
+    let (old_label, new_label) = (t(Msg::LcOld), t(Msg::LcNew));
+    let w = old_label.chars().count().max(new_label.chars().count()) + 2;
+    for (label, size, root) in [
+        (&old_label, c.old.size, &c.old.root),
+        (&new_label, c.new.size, &c.new.root),
+    ] {
+        let _ = writeln!(
+            s,
+            "  {label:<w$}{}",
+            tr(
+                lang,
+                Msg::LcSizeRoot,
+                &[&format!("{size:<6}"), &hash_hex(root)]
+            )
+        );
+    }
     let _ = writeln!(
         s,
-        "  old  size {:<6} root {}",
-        c.old.size,
-        hash_hex(&c.old.root)
-    );
-    let _ = writeln!(
-        s,
-        "  new  size {:<6} root {}",
-        c.new.size,
-        hash_hex(&c.new.root)
-    );
-    let _ = writeln!(
-        s,
-        "  consistency proof (RFC 9162), {} hash{}:",
-        c.proof.len(),
-        if c.proof.len() == 1 { "" } else { "es" }
+        "  {}",
+        tr(
+            lang,
+            Msg::LcProof,
+            &[&count(lang, Msg::Hashes, c.proof.len() as u64)]
+        )
     );
     for h in &c.proof {
         let _ = writeln!(s, "    {}", hash_hex(h));
     }
-    s.push_str("Latest signed checkpoint:\n");
+    let _ = writeln!(s, "{}", t(Msg::LogLatestCheckpoint));
     s.push_str(&indent(log.checkpoint(), "  "));
     printer.text(&s)?;
     printer.json(&ConsistencyDoc {
@@ -595,15 +682,21 @@ fn restore(a: &LogRestoreArgs, printer: Printer) -> anyhow::Result<()> {
         .restore_checkpoints(&lock, &note)
         .with_context(|| format!("restoring from {}", a.from.display()))?;
     let still = log.orphaned().map_or(0, |o| o.lines.len());
+    let lang = crate::output::lang();
     printer.text(&format!(
-        "Restored the checkpoints of {restored} entr{} of {}: it now holds {} signed entries \
-         (root {}).{}\n",
-        if restored == 1 { "y" } else { "ies" },
-        log.origin(),
-        log.size(),
-        hash_hex(&log.root()),
+        "{}{}\n",
+        tr(
+            lang,
+            Msg::LrRestored,
+            &[
+                &count(lang, Msg::Entries, restored),
+                &log.origin(),
+                &count(lang, Msg::SignedEntries, log.size()),
+                &hash_hex(&log.root()),
+            ]
+        ),
         if still > 0 {
-            format!(" {still} line(s) after them are still unsigned: restore from a later checkpoint, or find out who wrote them.")
+            trn(lang, Msg::LrStill, still as u64, &[&int(still as u64)])
         } else {
             String::new()
         }
@@ -683,17 +776,21 @@ fn verify_receipt(a: &VerifyReceiptArgs, printer: Printer) -> anyhow::Result<()>
             Some(true)
         }
     };
-    let mut s = format!(
-        "The receipt verifies: entry {} is in the checkpoint of {} entries of log {}, signed by {}+{:08x}.\n",
-        v.index,
-        v.checkpoint.size,
-        v.checkpoint.origin,
-        verifier.name(),
-        verifier.key_id()
+    let lang = crate::output::lang();
+    let mut s = tr(
+        lang,
+        Msg::VrVerifies,
+        &[
+            &v.index,
+            &count(lang, Msg::Entries, v.checkpoint.size),
+            &v.checkpoint.origin,
+            &format!("{}+{:08x}", verifier.name(), verifier.key_id()),
+        ],
     );
+    s.push('\n');
     let _ = writeln!(s, "  {}  {}", v.entry.time(), describe(&v.entry));
     if let (Some(path), Some(true)) = (&a.copy, copy_matches) {
-        let _ = writeln!(s, "  {} is that copy (same BLAKE3).", path.display());
+        let _ = writeln!(s, "  {}", tr(lang, Msg::VrSameCopy, &[&path.display()]));
     }
     let witnesses = keys::key_check(&a.witness_keys, &verifier)?
         .map(|k| k.check(&receipt.checkpoint, Some(v.checkpoint.size)));

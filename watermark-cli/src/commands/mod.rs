@@ -8,6 +8,7 @@
 
 pub mod demo;
 pub mod init;
+pub mod install;
 pub mod issue;
 pub mod keys;
 pub mod log;
@@ -23,6 +24,8 @@ use crate::output::Printer;
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let quiet = cli.quiet;
+    crate::output::set_lang(cli.lang.unwrap_or_else(watermark_app::Lang::from_env));
+    let lang = crate::output::lang();
     match cli.command {
         Command::Init(a) => init::run(
             &a.state.state,
@@ -39,7 +42,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let report =
                 watermark_app::issue::run(&watermark_app::issue::Settings::from(a), printer)?;
-            printer.text(&report.to_text())?;
+            printer.text(&report.to_text_in(lang))?;
             printer.json(&report)?;
             Ok(())
         }
@@ -70,16 +73,18 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 witnesses.as_deref(),
                 printer,
             )?;
-            printer.text(&report.to_text())?;
+            printer.text(&report.to_text_in(lang))?;
             printer.json(&report)?;
             if let (Some(path), Some(signer)) = (signed, signer) {
-                let html = watermark_app::report::sign(&report, &signer)?;
+                let html = watermark_app::report::sign_in(&report, &signer, lang)?;
                 watermark_app::report::write_new(&path, html.as_bytes())?;
                 printer.text(&format!(
-                    "\nSigned report written to {}; anyone with the log's public key (`watermark \
-                     log pubkey`) can check it: `watermark report verify {} --pubkey KEY`.\n",
-                    path.display(),
-                    path.display()
+                    "\n{}\n",
+                    watermark_app::messages::tr(
+                        lang,
+                        watermark_app::messages::Msg::ReportWritten,
+                        &[&path.display()]
+                    )
                 ))?;
             }
             Ok(())
@@ -92,5 +97,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(a) => demo::run(a, quiet),
         Command::Synth(a) => synth::run(a),
         Command::Witness(cmd) => witness::run(cmd, quiet),
+        Command::Completions(a) => install::completions(&a),
+        Command::Man(a) => install::man(&a),
     }
 }

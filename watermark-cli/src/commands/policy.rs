@@ -34,8 +34,12 @@ pub fn suggest(args: SuggestArgs, printer: Printer) -> anyhow::Result<()> {
         Some(path) => {
             std::fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?;
             printer.text(&format!(
-                "Wrote the suggested policy to {}\n",
-                path.display()
+                "{}\n",
+                watermark_app::messages::tr(
+                    crate::output::lang(),
+                    watermark_app::messages::Msg::PolicyWrote,
+                    &[&path.display()]
+                )
             ))?;
         }
         None => {

@@ -16,8 +16,9 @@ use crate::cli::{ReportCommand, ReportVerifyArgs};
 use crate::commands::keys::{self, CosignaturesDoc};
 use crate::commands::log::parse_pubkey;
 use crate::output::Printer;
+use watermark_app::messages::{count, tr, trn, Msg};
 use watermark_app::report::{self, Rejected};
-use watermark_app::text::{bound, recorded_bound, wrap};
+use watermark_app::text::{bound, int, recorded_bound, wrap};
 
 pub fn run(cmd: ReportCommand, quiet: bool) -> anyhow::Result<()> {
     match cmd {
@@ -425,91 +426,118 @@ fn printable(s: &str) -> String {
 }
 
 /// One labelled line, wrapped at 92 columns under its label.
-fn item(s: &mut String, label: &str, text: &str) {
-    let indent = " ".repeat(14);
+fn item(s: &mut String, width: usize, label: &str, text: &str) {
+    let indent = " ".repeat(width + 2);
     let wrapped = wrap(text, 92, &indent);
-    let _ = write!(s, "  {label:<12}{}", &wrapped[indent.len()..]);
+    let _ = write!(s, "  {label:<width$}{}", &wrapped[indent.len()..]);
 }
 
 fn text(a: &ReportVerifyArgs, doc: &ReportVerifyDoc, source: &str) -> String {
-    let mut s = format!("The report {} verifies.\n", a.report.display());
+    let lang = crate::output::lang();
+    let t = |m: Msg| tr(lang, m, &[]);
+    let width = [
+        Msg::RvLabelSignature,
+        Msg::RvLabelTrust,
+        Msg::RvLabelLeakedFile,
+        Msg::RvLabelResult,
+        Msg::RvLabelRecorded,
+        Msg::RvLabelReceipts,
+        Msg::RvLabelCheckpoint,
+        Msg::RvLabelWitnesses,
+        Msg::RvLabelSaved,
+    ]
+    .iter()
+    .map(|m| m.template(lang).chars().count())
+    .max()
+    .unwrap_or(10)
+        + 2;
+    let mut s = tr(lang, Msg::RvVerifies, &[&a.report.display()]);
+    s.push('\n');
     let key_short = format!("{}+{}", doc.signature.key_name, doc.signature.key_id);
     item(
         &mut s,
-        "Signature",
-        &format!(
-            "Ed25519 by {key_short}, the key {}; it covers the context line \"{}\" and the {} \
-             bytes of the file before its signature line",
-            if source == "--pubkey" {
-                "given with --pubkey".to_string()
-            } else {
-                format!("in {source}")
-            },
-            doc.signature.context,
-            doc.signature.signed_bytes.unwrap_or(0),
+        width,
+        &t(Msg::RvLabelSignature),
+        &tr(
+            lang,
+            Msg::RvSignature,
+            &[
+                &key_short,
+                &if source == "--pubkey" {
+                    t(Msg::RvKeyGiven)
+                } else {
+                    tr(lang, Msg::RvKeyIn, &[&source])
+                },
+                &doc.signature.context,
+                &count(lang, Msg::Bytes, doc.signature.signed_bytes.unwrap_or(0)),
+            ],
         ),
     );
     item(
         &mut s,
-        "Trust",
-        &format!(
-            "only that key was used: the public key printed inside the report proves nothing by \
-             itself (it {} the key given)",
-            if doc.embedded_key_matches == Some(true) {
-                "matches"
-            } else {
-                "does not match"
-            }
-        ),
+        width,
+        &t(Msg::RvLabelTrust),
+        &t(if doc.embedded_key_matches == Some(true) {
+            Msg::RvTrustMatches
+        } else {
+            Msg::RvTrustDiffers
+        }),
     );
     if let Some(l) = &doc.leak {
         let mut text = format!(
-            "{}, BLAKE3 {} ({} bytes)",
+            "{}, BLAKE3 {} ({})",
             printable(&l.file),
             l.blake3,
-            l.bytes
+            count(lang, Msg::Bytes, l.bytes)
         );
         if doc.leaked_file_matches == Some(true) {
-            let _ = write!(
-                text,
-                "; {} is that file (same BLAKE3)",
-                a.leaked.as_deref().unwrap_or(Path::new("")).display()
-            );
+            text.push_str(&tr(
+                lang,
+                Msg::RvSameFile,
+                &[&a.leaked.as_deref().unwrap_or(Path::new("")).display()],
+            ));
         }
-        item(&mut s, "Leaked file", &text);
+        item(&mut s, width, &t(Msg::RvLabelLeakedFile), &text);
     }
     let result = if doc.accused.is_empty() {
-        format!(
-            "no one accused (threshold {})",
-            doc.threshold.map(bound).unwrap_or_default()
+        tr(
+            lang,
+            Msg::RvNoOne,
+            &[&doc.threshold.map(bound).unwrap_or_default()],
         )
     } else {
         let names: Vec<String> = doc
             .accused
             .iter()
             .map(|x| {
-                format!(
-                    "{} (bound {})",
-                    x.recipient,
-                    recorded_bound(&x.recorded_bound)
+                tr(
+                    lang,
+                    Msg::RvAccusedItem,
+                    &[&x.recipient, &recorded_bound(&x.recorded_bound)],
                 )
             })
             .collect();
-        format!("accused {}", names.join(", "))
+        tr(lang, Msg::RvAccused, &[&names.join(", ")])
     };
-    item(&mut s, "Result", &result);
-    if let (Some(t), Some(who)) = (&doc.verified_at, &doc.investigator) {
+    item(&mut s, width, &t(Msg::RvLabelResult), &result);
+    if let (Some(time), Some(who)) = (&doc.verified_at, &doc.investigator) {
         let verification = doc.receipts.first().map(|r| r.index).unwrap_or(0);
         item(
             &mut s,
-            "Recorded",
-            &format!(
-                "{t} by {}, entry {verification} of log {}",
-                printable(who),
-                doc.checkpoint
-                    .as_ref()
-                    .map(|c| c.origin.as_str())
-                    .unwrap_or("?")
+            width,
+            &t(Msg::RvLabelRecorded),
+            &tr(
+                lang,
+                Msg::RvRecorded,
+                &[
+                    time,
+                    &printable(who),
+                    &verification,
+                    &doc.checkpoint
+                        .as_ref()
+                        .map(|c| c.origin.as_str())
+                        .unwrap_or("?"),
+                ],
             ),
         );
     }
@@ -518,52 +546,61 @@ fn text(a: &ReportVerifyArgs, doc: &ReportVerifyDoc, source: &str) -> String {
         .iter()
         .filter(|r| r.what == "copy")
         .map(|r| {
-            format!(
-                "entry {} ({}'s copy)",
-                r.index,
-                r.recipient.as_deref().unwrap_or("?")
+            tr(
+                lang,
+                Msg::RvCopyEntry,
+                &[&r.index, &r.recipient.as_deref().unwrap_or("?")],
             )
         })
         .collect();
     item(
         &mut s,
-        "Receipts",
-        &format!(
-            "{} inclusion proof{} check out against the log's signed checkpoints: entry {} (this \
-             verification){}",
-            doc.receipts.len(),
-            if doc.receipts.len() == 1 { "" } else { "s" },
-            doc.receipts.first().map(|r| r.index).unwrap_or(0),
-            if copies.is_empty() {
-                String::new()
-            } else {
-                format!("; {}", copies.join(", "))
-            }
+        width,
+        &t(Msg::RvLabelReceipts),
+        &trn(
+            lang,
+            Msg::RvReceipts,
+            doc.receipts.len() as u64,
+            &[
+                &int(doc.receipts.len() as u64),
+                &doc.receipts.first().map(|r| r.index).unwrap_or(0),
+                &if copies.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", copies.join(", "))
+                },
+            ],
         ),
     );
     if let Some(c) = &doc.checkpoint {
         item(
             &mut s,
-            "Checkpoint",
-            &format!("signed, {} entries, root {}", c.size, c.root),
+            width,
+            &t(Msg::RvLabelCheckpoint),
+            &tr(
+                lang,
+                Msg::RvCheckpoint,
+                &[&count(lang, Msg::Entries, c.size), &c.root],
+            ),
         );
     }
     if let Some(w) = &doc.witnesses {
-        item(&mut s, "Witnesses", &w.text()["witnesses: ".len()..]);
+        item(&mut s, width, &t(Msg::RvLabelWitnesses), &w.summary());
     }
     if !doc.saved.is_empty() {
         let dir = a.save_receipts.as_deref().unwrap_or(Path::new("."));
         item(
             &mut s,
-            "Saved",
-            &format!(
-                "{} receipt{} and the checkpoint in {}: `watermark log verify-receipt FILE \
-                 --pubkey KEY` checks a receipt, `watermark log consistency --state STATE {}` \
-                 that the log still extends the checkpoint",
-                doc.saved.len() - 1,
-                if doc.saved.len() == 2 { "" } else { "s" },
-                dir.display(),
-                dir.join("checkpoint").display()
+            width,
+            &t(Msg::RvLabelSaved),
+            &tr(
+                lang,
+                Msg::RvSaved,
+                &[
+                    &count(lang, Msg::Receipts, doc.saved.len() as u64 - 1),
+                    &dir.display(),
+                    &dir.join("checkpoint").display(),
+                ],
             ),
         );
     }

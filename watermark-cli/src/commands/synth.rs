@@ -10,7 +10,8 @@ use crate::cli::SynthArgs;
 pub fn run(args: SynthArgs) -> anyhow::Result<()> {
     let kind: Kind = args.kind.parse().map_err(|_| {
         anyhow!(
-            "unknown --kind {:?}: use electoral-roll, pensioners or name-list",
+            "unknown --kind {:?}: use electoral-roll, pensioners, name-list, job-seekers or \
+             staff-roster",
             args.kind
         )
     })?;

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use serde::Serialize;
+use watermark_app::messages::{tr, Msg};
 use watermark_app::{AddCheckpointError, Trusted, Witness};
 use watermark_log::tlog::{witness, Refusal, Verifier};
 
@@ -45,16 +46,21 @@ struct InitDoc {
 
 fn init(a: &WitnessInitArgs, printer: Printer) -> anyhow::Result<()> {
     let vkey = Witness::init(&a.dir.dir, &a.name)?;
+    let lang = crate::output::lang();
     printer.text(&format!(
-        "Witness {} created in {} (its signing key: {}, mode 0600).\n\
-         Its verifier key, for the logs' witness lists and for whoever checks cosignatures:\n  {}\n\
-         Next: `watermark witness trust --dir {} LOG_KEY` for each log, then `watermark witness \
-         serve`.\n",
-        vkey.name(),
-        a.dir.dir.display(),
-        a.dir.dir.join("witness.key").display(),
+        "{}\n{}\n  {}\n{}\n",
+        tr(
+            lang,
+            Msg::WitnessCreated,
+            &[
+                &vkey.name(),
+                &a.dir.dir.display(),
+                &a.dir.dir.join("witness.key").display()
+            ]
+        ),
+        tr(lang, Msg::WitnessVerifierKey, &[]),
         vkey.to_vkey(),
-        a.dir.dir.display()
+        tr(lang, Msg::WitnessNext, &[&a.dir.dir.display()])
     ))?;
     printer.json(&InitDoc {
         dir: a.dir.dir.clone(),
@@ -79,16 +85,16 @@ fn trust(a: &WitnessTrustArgs, printer: Printer) -> anyhow::Result<()> {
     let added = w.trust(&log)? == Trusted::Added;
     let logs = w.trusted_logs()?;
     printer.text(&format!(
-        "Witness {} {} log {} (key {}). It cosigns a checkpoint of it only if it extends the \
-         last one it cosigned; the first it is sent is taken as it is.\n",
-        w.verifier().name(),
-        if added {
-            "now witnesses"
-        } else {
-            "already witnessed"
-        },
-        log.name(),
-        log.to_vkey()
+        "{}\n",
+        tr(
+            crate::output::lang(),
+            if added {
+                Msg::WitnessTrustNow
+            } else {
+                Msg::WitnessTrustAlready
+            },
+            &[&w.verifier().name(), &log.name(), &log.to_vkey()]
+        )
     ))?;
     printer.json(&TrustDoc {
         origin: log.name().to_owned(),
@@ -237,20 +243,32 @@ fn serve(a: &WitnessServeArgs, printer: Printer) -> anyhow::Result<()> {
             .with_context(|| format!("listening on {}", a.listen))?;
         let addr = listener.local_addr().context("the address listened on")?;
         let vkey = witness.verifier();
+        let lang = crate::output::lang();
         printer.text(&format!(
-            "Witness {} listening on http://{addr}\n  verifier key {}\n  logs: {}\n  \
-             logs submit checkpoints to POST http://{addr}{}\n",
-            vkey.name(),
-            vkey.to_vkey(),
-            if logs.is_empty() {
-                "none yet".to_owned()
-            } else {
-                logs.iter()
-                    .map(|l| l.name().to_owned())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            },
-            witness::ADD_CHECKPOINT_PATH
+            "{}\n  {}\n  {}\n  {}\n",
+            tr(
+                lang,
+                Msg::WitnessListening,
+                &[&vkey.name(), &format!("http://{addr}")]
+            ),
+            tr(lang, Msg::WitnessServeKey, &[&vkey.to_vkey()]),
+            tr(
+                lang,
+                Msg::WitnessServeLogs,
+                &[&if logs.is_empty() {
+                    tr(lang, Msg::WitnessNoneYet, &[])
+                } else {
+                    logs.iter()
+                        .map(|l| l.name().to_owned())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }]
+            ),
+            tr(
+                lang,
+                Msg::WitnessSubmit,
+                &[&format!("http://{addr}{}", witness::ADD_CHECKPOINT_PATH)]
+            ),
         ))?;
         let shared = Arc::new(Shared { witness, printer });
         axum::serve(listener, app(shared))

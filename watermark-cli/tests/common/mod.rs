@@ -12,6 +12,13 @@ pub fn wm() -> Command {
     let mut c = Command::cargo_bin("watermark").unwrap();
     c.env_remove("WATERMARK_STATE");
     c.env_remove("WATERMARK_WITNESSES");
+    // Verifications are logged under a name given or configured.
+    c.env("WATERMARK_INVESTIGATOR", "fiscalia-pruebas");
+    // English, whatever the locale of whoever runs the tests.
+    c.env_remove("WATERMARK_LANG");
+    c.env_remove("LC_ALL");
+    c.env_remove("LC_MESSAGES");
+    c.env("LANG", "C");
     c
 }
 

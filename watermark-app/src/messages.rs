@@ -1,0 +1,1248 @@
+//! The message catalogue: every sentence people read in the verify output,
+//! the evidence report and the verify service's upload page, in English and
+//! in Spanish (es-MX, formal register), in one place.
+//!
+//! A message is a template: `{0}`, `{1}`… are filled with the arguments
+//! given ([`tr`]), already written for the reader (numbers with
+//! separators, names, HTML where the caller renders HTML). A message with
+//! two forms, `singular|plural`, is told by a count ([`trn`]): the
+//! singular for exactly 1, the plural otherwise, in both languages. The
+//! templates hold no markup: [`tr_html`] escapes them for HTML.
+//!
+//! The test of a translation ([`english_fragments`]) takes the text
+//! between the arguments of every English template, and a Spanish output
+//! must contain none of three words or more.
+
+use std::fmt::Display;
+
+use crate::Lang;
+
+macro_rules! catalogue {
+    ($( $(#[$doc:meta])* $name:ident { en: $en:literal, es: $es:literal $(,)? } )*) => {
+        /// A message of the catalogue.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Msg {
+            $( $(#[$doc])* #[allow(missing_docs)] $name, )*
+        }
+
+        impl Msg {
+            /// Every message, in catalogue order.
+            pub const ALL: &'static [Msg] = &[ $( Msg::$name, )* ];
+
+            /// The template in a language.
+            pub fn template(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $(
+                        (Msg::$name, Lang::En) => $en,
+                        (Msg::$name, Lang::Es) => $es,
+                    )*
+                }
+            }
+        }
+    };
+}
+
+/// The form of a `singular|plural` template for a count (the template
+/// itself if it has one form).
+fn form(template: &str, n: u64) -> &str {
+    match template.split_once('|') {
+        Some((one, _)) if n == 1 => one,
+        Some((_, other)) => other,
+        None => template,
+    }
+}
+
+/// Fills `{0}`…`{9}` with the arguments.
+fn fill(template: &str, args: &[&dyn Display]) -> String {
+    let mut out = String::with_capacity(template.len() + 16 * args.len());
+    let mut rest = template;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let bytes = after.as_bytes();
+        if bytes.len() >= 2 && bytes[0].is_ascii_digit() && bytes[1] == b'}' {
+            let k = usize::from(bytes[0] - b'0');
+            match args.get(k) {
+                Some(a) => out.push_str(&a.to_string()),
+                None => debug_assert!(false, "{template}: no argument {k}"),
+            }
+            rest = &after[2..];
+        } else {
+            out.push('{');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A message in a language, its arguments filled in.
+pub fn tr(lang: Lang, msg: Msg, args: &[&dyn Display]) -> String {
+    fill(form(msg.template(lang), 1), args)
+}
+
+/// A message with singular and plural forms, in the form for `n`.
+pub fn trn(lang: Lang, msg: Msg, n: u64, args: &[&dyn Display]) -> String {
+    fill(form(msg.template(lang), n), args)
+}
+
+/// [`tr`] for HTML: the template escaped, the arguments as given (HTML).
+pub fn tr_html(lang: Lang, msg: Msg, args: &[&dyn Display]) -> String {
+    fill(&crate::html::escape(form(msg.template(lang), 1)), args)
+}
+
+/// [`trn`] for HTML.
+pub fn trn_html(lang: Lang, msg: Msg, n: u64, args: &[&dyn Display]) -> String {
+    fill(&crate::html::escape(form(msg.template(lang), n)), args)
+}
+
+/// A count and its noun (a `singular|plural` message whose `{0}` is the
+/// count): "1 row", "1,234 rows", "1 fila", "1,234 filas".
+pub fn count(lang: Lang, msg: Msg, n: u64) -> String {
+    trn(lang, msg, n, &[&crate::numbers::int(n)])
+}
+
+/// The text of every English template between its arguments and its
+/// `quoted commands`, of `words` words or more, whitespace collapsed: what
+/// must not appear in a Spanish output. A word has a lower-case letter:
+/// "(SHA-256, RFC 6962)" has none, and is the same in both languages.
+pub fn english_fragments(words: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for msg in Msg::ALL {
+        // Commands in backquotes are the same in both languages.
+        let mut template = String::new();
+        for (i, part) in msg.template(Lang::En).split('`').enumerate() {
+            template.push_str(if i % 2 == 0 { part } else { "{_}" });
+        }
+        for f in template.split('|') {
+            let mut rest = f;
+            let mut pieces = Vec::new();
+            while let Some(i) = rest.find('{') {
+                pieces.push(&rest[..i]);
+                rest = rest[i..].get(3..).unwrap_or("");
+            }
+            pieces.push(rest);
+            for p in pieces {
+                let p: Vec<&str> = p.split_whitespace().collect();
+                let real = p
+                    .iter()
+                    .filter(|w| w.chars().any(|c| c.is_lowercase()))
+                    .count();
+                if real >= words {
+                    out.push(p.join(" "));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The messages the verify service's upload page uses in its script.
+pub const PAGE_SCRIPT: &[Msg] = &[
+    Msg::NoEvidence,
+    Msg::LessThanOneIn,
+    Msg::Bytes,
+    Msg::Rows,
+    Msg::Positions,
+    Msg::MarkedPositions,
+    Msg::DistinctPositions,
+    Msg::Recipients,
+    Msg::Scores,
+    Msg::NoOneIsAccused,
+    Msg::NoCopyMatches,
+    Msg::OnlyFew,
+    Msg::AccusedBig,
+    Msg::MatchesAt,
+    Msg::ChanceAtMost,
+    Msg::CanaryHeld,
+    Msg::ThLeakRow,
+    Msg::ThMarks,
+    Msg::EvidenceCountsAll,
+    Msg::EvidenceCounts,
+    Msg::PageChosen,
+    Msg::PageResultFor,
+    Msg::PageSummary,
+    Msg::PageEvidence,
+    Msg::PageEveryScore,
+    Msg::PageBarsNote,
+    Msg::PageBoundOf,
+    Msg::PageEntryOf,
+    Msg::PageChooseFirst,
+    Msg::PageVerifying,
+    Msg::PageError,
+    Msg::PageRequest,
+    Msg::PageNoReport,
+    Msg::PageFailed,
+];
+
+/// The English fragments ([`english_fragments`]) found in a text,
+/// whitespace collapsed: empty for a text that is Spanish throughout.
+pub fn english_in(text: &str, words: usize) -> Vec<String> {
+    let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    english_fragments(words)
+        .into_iter()
+        .filter(|f| text.contains(f.as_str()))
+        .collect()
+}
+
+catalogue! {
+    // ---- Nouns with their counts ({0} is the count). ----
+    Rows { en: "{0} row|{0} rows", es: "{0} fila|{0} filas" }
+    Bytes { en: "{0} byte|{0} bytes", es: "{0} byte|{0} bytes" }
+    Positions { en: "{0} position|{0} positions", es: "{0} posición|{0} posiciones" }
+    MarkedPositions {
+        en: "{0} marked position|{0} marked positions",
+        es: "{0} posición marcada|{0} posiciones marcadas",
+    }
+    DistinctPositions {
+        en: "{0} distinct marked position|{0} distinct marked positions",
+        es: "{0} posición marcada distinta|{0} posiciones marcadas distintas",
+    }
+    CanaryRows { en: "{0} canary row|{0} canary rows", es: "{0} fila canario|{0} filas canario" }
+    Recipients { en: "{0} recipient|{0} recipients", es: "{0} destinatario|{0} destinatarios" }
+    Scores { en: "{0} score|{0} scores", es: "{0} puntuación|{0} puntuaciones" }
+    Entries { en: "{0} entry|{0} entries", es: "{0} entrada|{0} entradas" }
+    Hashes { en: "{0} hash|{0} hashes", es: "{0} hash|{0} hashes" }
+
+    // ---- Odds in words. ----
+    NoEvidence {
+        en: "no evidence against them",
+        es: "sin evidencia en su contra",
+    }
+    LessThanOneIn { en: "less than 1 in {0}", es: "menos de 1 en {0}" }
+
+    // ---- Scores described. ----
+    OverAll { en: "all the evidence", es: "toda la evidencia" }
+    OverCanaries { en: "the canary rows alone", es: "las filas canario por sí solas" }
+    OverColumn { en: "column {0} alone", es: "la columna {0} por sí sola" }
+    ScoreTardos { en: "Tardos score", es: "puntuación de Tardos" }
+    ScoreSingle { en: "single-leaker score", es: "puntuación de filtrador único" }
+    ScoreSingleStrict {
+        en: "single-leaker score without edits",
+        es: "puntuación de filtrador único sin ediciones",
+    }
+    ScoreTardosFlipped {
+        en: "Tardos score of the flipped marks",
+        es: "puntuación de Tardos de las marcas invertidas",
+    }
+    ScoreSingleFlipped {
+        en: "single-leaker score of the flipped marks",
+        es: "puntuación de filtrador único de las marcas invertidas",
+    }
+    ScoreMixture {
+        en: "mixture score (rows from elsewhere tolerated)",
+        es: "puntuación de mezcla (tolera filas de otro origen)",
+    }
+    ScoreMinority3 {
+        en: "minority-vote score (a coalition of 3)",
+        es: "puntuación de voto minoritario (una coalición de 3)",
+    }
+    ScoreMinority5 {
+        en: "minority-vote score (a coalition of 5)",
+        es: "puntuación de voto minoritario (una coalición de 5)",
+    }
+    ScoreOther { en: "score", es: "puntuación" }
+    ScoreOver { en: "{0}, {1}", es: "{1}, sobre {0}" }
+
+    // ---- The method. ----
+    Method {
+        en: "Each copy hides one bit per marked slot (equivalent address spellings, the last \
+decimal of amounts), drawn for each recipient from a keyed Tardos fingerprinting code. Every \
+recipient is scored on the distinct marked slots found in the leak: a symmetric Tardos score \
+(robust to collusion), a single-leaker likelihood ratio, minority-vote likelihood ratios for \
+coalitions of 3 and 5, and a per-row mixture score that tolerates rows from elsewhere, over all \
+the evidence; and each evidence group (each carrier column, the canary rows) alone and with \
+every mark flipped, so that noise in one group or a complemented column cannot hide the leaker. \
+For a recipient who did not leak, each slot's contribution is independent with a known \
+distribution whatever the leaker did, so a Chernoff bound gives the chance of scoring as high. \
+Each score has a fixed share of the budget, and the reported bound is the smallest of its bounds \
+divided by its share, times the number of recipients: a union bound over every recipient and \
+every score tried. Repeated rows count once. Canary rows (synthetic people, each in the copies \
+whose bit is 1) found in the leak read as 1; canaries the leak lacks are not read, since which \
+canaries a sample keeps says nothing about innocent recipients. A carrier column the leak writes \
+in one spelling throughout was normalised by the leaker and is left out.",
+        es: "Cada copia oculta un bit por cada posición marcada (grafías equivalentes de un \
+domicilio, el último decimal de los importes), tomado para cada destinatario de un código de \
+huellas de Tardos con clave. Cada destinatario se puntúa sobre las posiciones marcadas distintas \
+halladas en la filtración: una puntuación simétrica de Tardos (resistente a la colusión), una \
+razón de verosimilitud de filtrador único, razones de verosimilitud de voto minoritario para \
+coaliciones de 3 y de 5, y una puntuación de mezcla por fila que tolera filas de otro origen, \
+sobre toda la evidencia; y cada grupo de evidencia (cada columna portadora, las filas canario) \
+por separado y con todas sus marcas invertidas, de modo que el ruido en un grupo o una columna \
+complementada no puedan ocultar a quien filtró. Para un destinatario que no filtró, la \
+aportación de cada posición es independiente y de distribución conocida, haga lo que haga quien \
+filtró, por lo que una cota de Chernoff acota la probabilidad de obtener una puntuación tan alta. \
+Cada puntuación tiene una parte fija del presupuesto, y la cota informada es la menor de sus \
+cotas dividida entre su parte, multiplicada por el número de destinatarios: una cota de la unión \
+sobre todos los destinatarios y todas las puntuaciones probadas. Las filas repetidas cuentan una \
+sola vez. Las filas canario (personas sintéticas, cada una presente en las copias cuyo bit es 1) \
+halladas en la filtración se leen como 1; las que faltan no se leen, pues qué filas canario \
+conserva una muestra no dice nada sobre los destinatarios inocentes. Una columna portadora que \
+la filtración escribe con una sola grafía en todas sus filas fue normalizada por quien filtró y \
+se excluye.",
+    }
+
+    // ---- `watermark verify`, as text. ----
+    LabelLeakedFile { en: "Leaked file", es: "Archivo filtrado" }
+    LabelRead { en: "Read", es: "Lectura" }
+    LabelCanaries { en: "Canaries", es: "Canarios" }
+    LabelLeftOut { en: "Left out", es: "Excluidas" }
+    LabelMaster { en: "Master", es: "Extracto maestro" }
+    LabelMatched { en: "Matched", es: "Cotejo" }
+    LabelNotCompared { en: "Not compared", es: "Sin comparar" }
+    LabelNotInFile { en: "Not in file", es: "Ausentes" }
+    ReadLine {
+        en: "{0} read, {1} carried marks; {2} ({3})",
+        es: "{0} leídas, {1} con marcas; {2} ({3})",
+    }
+    NoCarrierColumn { en: "no carrier column", es: "ninguna columna portadora" }
+    CanariesFound {
+        en: "{0} of {1} found (synthetic people that only some copies hold)",
+        es: "encontradas: {0} de {1} (personas sintéticas que solo algunas copias contienen)",
+    }
+    LeftOutWhy {
+        en: "{0}: the file writes every slot in one spelling (the leaker normalised the column), \
+so it says nothing about who leaked",
+        es: "{0}: el archivo escribe todas las posiciones con una sola grafía (quien filtró \
+normalizó la columna), por lo que no indica nada sobre quién filtró",
+    }
+    Repeated {
+        en: "{0} position repeated in the file was counted once|{0} positions repeated in the \
+file were counted once",
+        es: "{0} posición repetida en el archivo se contó una sola vez|{0} posiciones repetidas \
+en el archivo se contaron una sola vez",
+    }
+    Disagreed {
+        en: " ({0} disagreed: copies were mixed)",
+        es: " ({0} con lecturas discrepantes: se mezclaron copias)",
+    }
+    MatchedToMaster {
+        en: "{0} of {1} matched to the master on {2}",
+        es: "{0} de {1} cotejadas con el extracto maestro por {2}",
+    }
+    NotUsed {
+        en: "; not used: {0} matching no row, {1} matching rows of different people",
+        es: "; no usadas: {0} sin fila correspondiente, {1} con filas de personas distintas",
+    }
+    MasterNotNeeded {
+        en: "not needed: the file has the identity columns",
+        es: "no fue necesario: el archivo tiene las columnas de identidad",
+    }
+    NotComparedWhy {
+        en: "{0} (copies under policy {1}): {2}",
+        es: "{0} (copias bajo la política {1}): {2}",
+    }
+    IdentityWarning {
+        en: "WARNING: only {0} of {1} rows have an identity value that reads as a valid {2}. The \
+identity column may have been altered or replaced; rows whose identity differs from the \
+extract's carry no readable mark.",
+        es: "ADVERTENCIA: solo {0} de {1} filas tienen un valor de identidad válido como {2}. La \
+columna de identidad pudo haber sido alterada o sustituida; las filas cuya identidad difiere de \
+la del extracto no llevan marca legible.",
+    }
+    NoOneAccused {
+        en: "NO ONE ACCUSED: no recipient's copy matches this file strongly enough for the \
+threshold of {0}.",
+        es: "NO SE ACUSA A NADIE: la copia de ningún destinatario coincide con este archivo con \
+la fuerza que exige el umbral de {0}.",
+    }
+    OnlyFew {
+        en: "Only {0} marked position was found; a larger sample may decide.|Only {0} marked \
+positions were found; a larger sample may decide.",
+        es: "Solo se encontró {0} posición marcada; una muestra mayor podría decidir.|Solo se \
+encontraron {0} posiciones marcadas; una muestra mayor podría decidir.",
+    }
+    AccusedLine { en: "ACCUSED: {0}", es: "ACUSADO: {0}" }
+    MatchesAt {
+        en: "The file matches {0}'s copy at {1} of {2}.",
+        es: "El archivo coincide con la copia de {0} en {1} de {2}.",
+    }
+    ChanceAtMost {
+        en: "The chance that a recipient who did not leak would match this well is at most {0} \
+({1}), counting all {2} and the {3} tried.",
+        es: "La cota de falsa acusación (la probabilidad de que un destinatario que no filtró \
+coincida en esta medida) es a lo sumo {0} ({1}), contando a los {2} y las {3} probadas.",
+    }
+    DecidedBy { en: "Decided by {0}.", es: "Lo determina la {0}." }
+    AgreeingAll {
+        en: "Marks agreeing with this copy: {0}",
+        es: "Marcas que coinciden con esta copia: {0}",
+    }
+    AgreeingFirst {
+        en: "Marks agreeing with this copy: {0} in all; the first {1}, which the JSON lists too: {2}",
+        es: "Marcas que coinciden con esta copia: {0} en total; las primeras {1}, que también \
+enumera el JSON: {2}",
+    }
+    RowWith { en: "row {0} ({1})", es: "fila {0} ({1})" }
+    CanaryHeld {
+        en: "a canary row this copy holds",
+        es: "una fila canario que esta copia contiene",
+    }
+    AllRecipients {
+        en: "All recipients (accused when the bound is at most {0}):",
+        es: "Todos los destinatarios (se acusa cuando la cota es a lo sumo {0}):",
+    }
+    ColRank { en: "RANK", es: "LUGAR" }
+    ColRecipient { en: "RECIPIENT", es: "DESTINATARIO" }
+    ColScore { en: "SCORE", es: "PUNTUACIÓN" }
+    ColMatching { en: "MATCHING", es: "COINCIDENCIAS" }
+    ColBound { en: "BOUND", es: "COTA" }
+    AccusedMark { en: "accused", es: "acusado" }
+    MethodHeading { en: "Method:", es: "Método:" }
+    RecheckHeading { en: "Re-check:", es: "Para volver a comprobar:" }
+    RecheckText {
+        en: "anyone holding the state directory can run `{0}` on the file with BLAKE3 {1}{2}; the \
+same key and policy give the same numbers.",
+        es: "cualquiera que tenga el directorio de estado puede ejecutar `{0}` sobre el archivo \
+con BLAKE3 {1}{2}; la misma clave y la misma política dan las mismas cifras.",
+    }
+    AndMaster {
+        en: " and the master extract with BLAKE3 {0}",
+        es: " y el extracto maestro con BLAKE3 {0}",
+    }
+    LogHeading {
+        en: "Issuance log {0} (signed checkpoint of {1}):",
+        es: "Bitácora de emisión {0} (punto de control firmado de {1}):",
+    }
+    ReceivedCopy {
+        en: "{0} received copy {1}… on {2}",
+        es: "{0} recibió la copia {1}… el {2}",
+    }
+    AnEntry { en: "{0}: an entry", es: "{0}: una entrada" }
+    EntryProved {
+        en: "{0}: entry {1}, inclusion proof of {2} verified.",
+        es: "{0}: entrada {1}, prueba de inclusión de {2} verificada.",
+    }
+    NoIssueEntry {
+        en: "{0}: no issuance entry found.",
+        es: "{0}: no se encontró ninguna entrada de emisión.",
+    }
+    ThisVerification {
+        en: "This verification is entry {0} (by {1}).",
+        es: "Esta verificación es la entrada {0} (por {1}).",
+    }
+    ProofsInJson {
+        en: "The proofs and the checkpoint are in --json; anyone with the log's public key \
+(`watermark log pubkey`) can check them offline with `watermark log verify-receipt`.",
+        es: "Las pruebas y el punto de control están en --json; cualquiera que tenga la clave \
+pública de la bitácora (`watermark log pubkey`) puede comprobarlos sin conexión con \
+`watermark log verify-receipt`.",
+    }
+    ReportWritten {
+        en: "Signed report written to {0}; anyone with the log's public key (`watermark log \
+pubkey`) can check it: `watermark report verify {0} --pubkey KEY`.",
+        es: "Informe firmado escrito en {0}; cualquiera que tenga la clave pública de la \
+bitácora (`watermark log pubkey`) puede comprobarlo: `watermark report verify {0} --pubkey KEY`.",
+    }
+    // ---- The signed evidence report (HTML). ----
+    ReportTitle { en: "Evidence report: {0}", es: "Informe de evidencia: {0}" }
+    Kicker { en: "Signed evidence report", es: "Informe de evidencia firmado" }
+    H1LeakedFile { en: "Leaked file {0}", es: "Archivo filtrado {0}" }
+    VerifiedBy {
+        en: "Verified {0} by {1} with {2}; recorded as entry {3} of the issuance log {4}.",
+        es: "Verificado el {0} por {1} con {2}; registrado como la entrada {3} de la bitácora de \
+emisión {4}.",
+    }
+    VerifiedWith {
+        en: "Verified with {0}; recorded as entry {1} of the issuance log {2}.",
+        es: "Verificado con {0}; registrado como la entrada {1} de la bitácora de emisión {2}.",
+    }
+    HConclusion { en: "Conclusion", es: "Conclusión" }
+    NoOneIsAccused { en: "No one is accused.", es: "No se acusa a nadie." }
+    NoCopyMatches {
+        en: "No recipient's copy matches this file strongly enough for the threshold of {0}.",
+        es: "La copia de ningún destinatario coincide con este archivo con la fuerza que exige \
+el umbral de {0}.",
+    }
+    Closest {
+        en: " The closest is {0}, with a bound of {1} ({2}).",
+        es: " El más cercano es {0}, con una cota de {1} ({2}).",
+    }
+    AccusedBig { en: "Accused: {0}", es: "Acusado: {0}" }
+    AccusedPara {
+        en: "The file matches {0}'s copy at {1} of {2}. The chance that a recipient who did not \
+leak would match this well is at most {3} ({4}), counting all {5} compared and {6} each. A \
+recipient is accused when this chance is at most {7}. Decided by {8}.",
+        es: "El archivo coincide con la copia de {0} en {1} de {2}. La cota de falsa acusación \
+(la probabilidad de que un destinatario que no filtró coincida en esta medida) es a lo sumo {3} \
+({4}), contando a los {5} comparados y {6} por cada uno. Se acusa a un destinatario cuando esta \
+probabilidad es a lo sumo {7}. Lo determina la {8}.",
+    }
+    HWhatWasRead { en: "What was read", es: "Qué se leyó" }
+    FactFile { en: "File", es: "Archivo" }
+    FactBlake3 { en: "BLAKE3", es: "BLAKE3" }
+    FactSize { en: "Size", es: "Tamaño" }
+    FactRows { en: "Rows", es: "Filas" }
+    FactIdentity { en: "Identity", es: "Identidad" }
+    FactMarkedPositions { en: "Marked positions", es: "Posiciones marcadas" }
+    FactCanaryRows { en: "Canary rows", es: "Filas canario" }
+    FactRepeats { en: "Repeats", es: "Repeticiones" }
+    FactColumnsLeftOut { en: "Columns left out", es: "Columnas excluidas" }
+    FactNotInFile { en: "Not in the file", es: "Ausentes del archivo" }
+    FactMaster { en: "Master extract", es: "Extracto maestro" }
+    FactCopiesCompared { en: "Copies compared", es: "Copias comparadas" }
+    FactNotCompared { en: "Not compared", es: "Sin comparar" }
+    RowsFact {
+        en: "{0} read; {1} of them carried marks not seen in an earlier row",
+        es: "{0} leídas; {1} de ellas llevaban marcas no vistas en una fila anterior",
+    }
+    NoIdentitySkipped {
+        en: "; {0} had no identity and was skipped|; {0} had no identity and were skipped",
+        es: "; {0} no tenía identidad y se omitió|; {0} no tenían identidad y se omitieron",
+    }
+    IdentityFact {
+        en: "{0} of {1} have a valid {2}",
+        es: "{0} de {1} tienen un valor válido como {2}",
+    }
+    IdentityAltered {
+        en: "the identity column may have been altered or replaced",
+        es: "la columna de identidad pudo haber sido alterada o sustituida",
+    }
+    IdentityNoMark {
+        en: "rows whose identity differs from the extract's carry no readable mark",
+        es: "las filas cuya identidad difiere de la del extracto no llevan marca legible",
+    }
+    PositionsFact {
+        en: "{0}, each counted once ({1})",
+        es: "{0}, cada una contada una sola vez ({1})",
+    }
+    NoCanaries {
+        en: "none were made for these copies",
+        es: "no se crearon para estas copias",
+    }
+    NoneOf { en: "none", es: "ninguna" }
+    GroupLine {
+        en: "{0} under key {1}, policy {2} ({3})",
+        es: "{0} bajo la clave {1}, política {2} ({3})",
+    }
+    HMethod { en: "How the attribution works", es: "Cómo funciona la atribución" }
+    InNumbers {
+        en: "In numbers: {0} was compared, with {1}; every bound below already counts it. A \
+recipient is accused only when their bound is at most {2}. The bound holds whatever the leaker \
+did to the file: an innocent recipient is accused with at most that chance.|In numbers: {0} were \
+compared, with {1} each; every bound below already counts all of them. A recipient is accused \
+only when their bound is at most {2}. The bound holds whatever the leaker did to the file: an \
+innocent recipient is accused with at most that chance.",
+        es: "En cifras: se comparó {0}, con {1}; cada cota de abajo ya lo cuenta. Solo se acusa a \
+un destinatario cuando su cota es a lo sumo {2}. La cota vale haga lo que haga quien filtró con \
+el archivo: un destinatario inocente resulta acusado con una probabilidad de a lo sumo ese \
+valor.|En cifras: se compararon {0}, con {1} cada uno; cada cota de abajo ya los cuenta a todos. \
+Solo se acusa a un destinatario cuando su cota es a lo sumo {2}. La cota vale haga lo que haga \
+quien filtró con el archivo: un destinatario inocente resulta acusado con una probabilidad de a \
+lo sumo ese valor.",
+    }
+    HRanking { en: "Every recipient", es: "Todos los destinatarios" }
+    RankingNote {
+        en: "Ranked by bound. Score: the symmetric Tardos score (0 on average for a recipient \
+who did not leak). Matching: positions where the file reads this recipient's bit, of {0}. \
+Accused when the bound is at most {1}. In words: what the bound means; a bound of 1% or more is \
+no evidence against the recipient.",
+        es: "Ordenados por cota. Puntuación: la puntuación simétrica de Tardos (0 en promedio \
+para un destinatario que no filtró). Coincidencias: posiciones en que el archivo lee el bit de \
+este destinatario, de {0}. Se acusa cuando la cota es a lo sumo {1}. En palabras: lo que \
+significa la cota; una cota de 1% o más no es evidencia contra el destinatario.",
+    }
+    ThRank { en: "Rank", es: "Lugar" }
+    ThRecipient { en: "Recipient", es: "Destinatario" }
+    ThScore { en: "Score", es: "Puntuación" }
+    ThSingleScore { en: "Single-leaker score", es: "Puntuación de filtrador único" }
+    ThMatching { en: "Matching", es: "Coincidencias" }
+    ThBound { en: "Bound", es: "Cota" }
+    ThInWords { en: "In words", es: "En palabras" }
+    ChartTitle {
+        en: "Score of {0}, highest bound last",
+        es: "Puntuación de {0}, la cota más alta al final",
+    }
+    ChartFirst {
+        en: "The chart shows the first {0} of {1}; the table lists them all.",
+        es: "La gráfica muestra los primeros {0} de {1}; la tabla los enumera a todos.",
+    }
+    HEvidence { en: "Evidence rows", es: "Filas de evidencia" }
+    EvidenceNote {
+        en: "Rows of the leaked file (1 is the first data row) whose marks agree with the \
+accused's copy: a carrier column whose spelling or last digit is the copy's, or a canary row the \
+copy holds.",
+        es: "Filas del archivo filtrado (1 es la primera fila de datos) cuyas marcas coinciden \
+con la copia del acusado: una columna portadora cuya grafía o último dígito es el de la copia, \
+o una fila canario que la copia contiene.",
+    }
+    AgreeingWith {
+        en: "Agreeing with {0}'s copy: {1}",
+        es: "Coincidencias con la copia de {0}: {1}",
+    }
+    EvidenceCountsAll { en: "{0}, in {1}", es: "{0}, en {1}" }
+    EvidenceCounts {
+        en: "{0} agree; the first {1}, in {2}, are listed here and in the embedded JSON",
+        es: "coinciden {0}; las primeras {1}, en {2}, se enumeran aquí y en el JSON incrustado",
+    }
+    ThLeakRow { en: "Leak row", es: "Fila de la filtración" }
+    ThMarks { en: "Marks", es: "Marcas" }
+    EvidenceFirstRows {
+        en: "The first {0} rows; the embedded JSON report lists all {1}.",
+        es: "Las primeras {0} filas; el informe JSON incrustado las enumera todas ({1}).",
+    }
+    FactEntry { en: "Entry", es: "Entrada" }
+    FactTime { en: "Time", es: "Fecha y hora" }
+    FactRecipient { en: "Recipient", es: "Destinatario" }
+    FactCopy { en: "Copy", es: "Copia" }
+    FactMadeFrom { en: "Made from", es: "Hecha a partir de" }
+    FactInvestigator { en: "Investigator", es: "Investigador" }
+    FactLeakedFile { en: "Leaked file", es: "Archivo filtrado" }
+    FactResult { en: "Result", es: "Resultado" }
+    FactEntryAsLogged { en: "Entry as logged", es: "Entrada tal como se registró" }
+    FactLeafHash { en: "Leaf hash", es: "Hash de hoja" }
+    FactInclusionProof { en: "Inclusion proof", es: "Prueba de inclusión" }
+    FactCheckpoint { en: "Checkpoint", es: "Punto de control" }
+    FactEntries { en: "Entries", es: "Entradas" }
+    FactPublicKey { en: "Public key", es: "Clave pública" }
+    SlotOf { en: "{0}, slot {1}", es: "{0}, ranura {1}" }
+    MadeFrom {
+        en: "input BLAKE3 {0} ({1}) under key {2}, policy {3}",
+        es: "BLAKE3 de entrada {0} ({1}) bajo la clave {2}, política {3}",
+    }
+    AccusedItem { en: "{0} (slot {1}, bound {2})", es: "{0} (ranura {1}, cota {2})" }
+    ResultNone {
+        en: "no one accused ({0} compared, threshold {1})|no one accused ({0} compared, \
+threshold {1})",
+        es: "no se acusa a nadie ({0} comparado, umbral {1})|no se acusa a nadie ({0} \
+comparados, umbral {1})",
+    }
+    ResultAccused {
+        en: "accused {0} ({1} compared, threshold {2})|accused {0} ({1} compared, threshold {2})",
+        es: "se acusa a {0} ({1} comparado, umbral {2})|se acusa a {0} ({1} comparados, umbral \
+{2})",
+    }
+    LeafHashNote {
+        en: "{0} (SHA-256 of 0x00 and the entry)",
+        es: "{0} (SHA-256 de 0x00 y la entrada)",
+    }
+    ProofNone {
+        en: "no hashes: the entry is the whole tree",
+        es: "sin hashes: la entrada es todo el árbol",
+    }
+    ProofSome { en: "{0} (RFC 9162), leaf to root:", es: "{0} (RFC 9162), de la hoja a la raíz:" }
+    CheckpointBelow {
+        en: "the signed checkpoint below",
+        es: "el punto de control firmado de abajo",
+    }
+    HLog { en: "The issuance log", es: "La bitácora de emisión" }
+    LogIntro {
+        en: "Every copy issued and every verification is an entry of the append-only issuance \
+log {0}, hashed into a Merkle tree (RFC 6962) whose root is signed after every entry. An \
+inclusion proof shows that an entry is in the tree a signed checkpoint names, so it cannot have \
+been changed or removed since without the signature failing.",
+        es: "Cada copia emitida y cada verificación es una entrada de la bitácora de emisión {0}, \
+a la que solo se añaden entradas, resumida en un árbol de Merkle (RFC 6962) cuya raíz se firma \
+después de cada entrada. Una prueba de inclusión muestra que una entrada está en el árbol que \
+nombra un punto de control firmado, por lo que no pudo haberse modificado ni eliminado desde \
+entonces sin que falle la firma.",
+    }
+    EntriesRoot { en: "{0}, root {1}", es: "{0}, raíz {1}" }
+    PublicKeyNote {
+        en: "{0} (as the report states it: check it against the key the registry publishes, not \
+against this page)",
+        es: "{0} (tal como la declara el informe: compárela con la clave que publica el \
+registro, no con esta página)",
+    }
+    HThisVerification { en: "This verification", es: "Esta verificación" }
+    NoIssueFor {
+        en: "No issuance entry was found for {0}.",
+        es: "No se encontró ninguna entrada de emisión para {0}.",
+    }
+    CopyIssuedTo { en: "Copy issued to {0}{1}", es: "Copia emitida a {0}{1}" }
+    OfN { en: " ({0} of {1})", es: " ({0} de {1})" }
+    HSignedCheckpoint { en: "Signed checkpoint", es: "Punto de control firmado" }
+    CheckpointNote {
+        en: "The log's latest checkpoint when the report was made (C2SP tlog-checkpoint, signed \
+note): origin, number of entries, root (base64), and the signature.",
+        es: "El último punto de control de la bitácora cuando se generó el informe (C2SP \
+tlog-checkpoint, nota firmada): origen, número de entradas, raíz (base64) y la firma.",
+    }
+    HRecheck {
+        en: "How anyone can check this report",
+        es: "Cómo cualquiera puede comprobar este informe",
+    }
+    RecheckStep1 {
+        en: "Get the issuance log's public key from the registry, not from this page (the \
+registry prints it with {0}). The key this report names is {1}. Then check the signature and the \
+log receipts the report carries (save this file as REPORT.html):",
+        es: "Obtenga la clave pública de la bitácora de emisión del registro, no de esta página \
+(el registro la imprime con {0}). La clave que nombra este informe es {1}. Después compruebe la \
+firma y los recibos de la bitácora que contiene el informe (guarde este archivo como \
+REPORT.html):",
+    }
+    RecheckStep2 {
+        en: "Check each log entry on its own: save the receipts and the checkpoint, then verify \
+each receipt (give {0} with a recipient's copy to check that it is the copy the entry names; \
+each copy's receipt was also written beside it when it was issued, as {1}):",
+        es: "Compruebe cada entrada de la bitácora por separado: guarde los recibos y el punto \
+de control, y luego verifique cada recibo (indique {0} con la copia de un destinatario para \
+comprobar que es la copia que nombra la entrada; el recibo de cada copia también se escribió \
+junto a ella al emitirla, como {1}):",
+    }
+    RecheckStep3 {
+        en: "Check that the log has not been rewritten since (whoever holds the log):",
+        es: "Compruebe que la bitácora no se ha reescrito desde entonces (quien tenga la \
+bitácora):",
+    }
+    RecheckStep4 {
+        en: "Re-run the attribution (whoever holds the state directory) on the file whose \
+BLAKE3 is {0}{1}; the same key and policy give the same numbers, and the run is logged as a new \
+verification. The file given here was {2}:",
+        es: "Vuelva a ejecutar la atribución (quien tenga el directorio de estado) sobre el \
+archivo cuyo BLAKE3 es {0}{1}; la misma clave y la misma política dan las mismas cifras, y la \
+ejecución se registra como una nueva verificación. El archivo indicado aquí fue {2}:",
+    }
+    AndMasterHtml {
+        en: " and the master extract whose BLAKE3 is {0}",
+        es: " y el extracto maestro cuyo BLAKE3 es {0}",
+    }
+    RecheckComment {
+        en: "# FILE is the file this report is about",
+        es: "# FILE es el archivo de este informe",
+    }
+    HSignature { en: "Signature", es: "Firma" }
+    SigPara1 {
+        en: "This file is signed with Ed25519 by the issuance log's key {0}, key id {1}: the key \
+that signs the log's checkpoints. The signature is the last line of the file, an HTML comment of \
+the form",
+        es: "Este archivo está firmado con Ed25519 por la clave de la bitácora de emisión {0}, \
+identificador de clave {1}: la clave que firma los puntos de control de la bitácora. La firma es \
+la última línea del archivo, un comentario HTML de la forma",
+    }
+    HexDigits { en: "128 HEX DIGITS", es: "128 DÍGITOS HEX" }
+    SigPara2 {
+        en: "followed by a newline and nothing else. It covers the context line {0} and a \
+newline, followed by every byte of this file before that last line, from {1} to the newline \
+after {2}. Changing any byte of the file, the signature line included, makes the check fail; so \
+does re-saving it with other line ends or another encoding. Keep it as it was received.",
+        es: "seguida de un salto de línea y nada más. Cubre la línea de contexto {0} y un salto \
+de línea, seguidos de cada byte de este archivo anterior a esa última línea, desde {1} hasta el \
+salto de línea posterior a {2}. Cambiar cualquier byte del archivo, incluida la línea de firma, \
+hace fallar la comprobación; también volver a guardarlo con otros finales de línea u otra \
+codificación. Consérvelo tal como se recibió.",
+    }
+    SigPara3 {
+        en: "The data of this report is also embedded, signed with the rest, as the JSON \
+document of {0} in the element with id {1}. The report holds no secret: no master key, signing \
+key or access token.",
+        es: "Los datos de este informe también van incrustados, firmados con el resto, como el \
+documento JSON de {0} en el elemento con id {1}. El informe no contiene ningún secreto: ni la \
+clave maestra, ni la clave de firma, ni tokens de acceso.",
+    }
+
+    // ---- The verify service's upload page. ----
+    PageTitle { en: "Verify a leaked extract", es: "Verificar un extracto filtrado" }
+    PageLanguage { en: "Language", es: "Idioma" }
+    PageIntro {
+        en: "The file is sent to this server, compared with every recipient's copy, and the \
+verification is recorded in the signed issuance log under your name (who, when, the file's \
+digest and the result; nothing from the file). The answer is an evidence report signed with the \
+log's key: keep it as downloaded, and anyone with the log's public key can check it with {0}.",
+        es: "El archivo se envía a este servidor, se compara con la copia de cada destinatario, \
+y la verificación se registra en la bitácora de emisión firmada a su nombre (quién, cuándo, el \
+resumen criptográfico del archivo y el resultado; nada del contenido del archivo). La respuesta \
+es un informe de evidencia firmado con la clave de la bitácora: consérvelo tal como se descargó; \
+cualquiera que tenga la clave pública de la bitácora puede comprobarlo con {0}.",
+    }
+    PageToken { en: "Your token", es: "Su token de acceso" }
+    PageFileLabel {
+        en: "The leaked file, as you received it (CSV or TSV in any common text encoding, Excel \
+             or OpenDocument workbook, JSON, NDJSON, Parquet, Arrow IPC, a zip archive of them, or \
+             any of them gzip- or zstd-compressed)",
+        es: "El archivo filtrado, tal como lo recibió (CSV o TSV en cualquier codificación de \
+             texto común, libro de Excel u OpenDocument, JSON, NDJSON, Parquet, Arrow IPC, un \
+             archivo zip que los contenga, o cualquiera de ellos comprimido con gzip o zstd)",
+    }
+    ReadAs { en: ", read as {0}", es: ", leído como {0}" }
+    LabelReadAs { en: "Read as", es: "Leído como" }
+    ReadTables { en: "; tables read: {0}", es: "; tablas leídas: {0}" }
+    ReadSkipped { en: "; skipped: {0}", es: "; no leídas: {0}" }
+    ReadNoHeader {
+        en: "; no header row: read with the extract's ({0})",
+        es: "; sin fila de encabezado: leído con el del extracto ({0})",
+    }
+    SkipNotATable { en: "not a table", es: "no es una tabla" }
+    SkipNestedArchive {
+        en: "an archive inside the archive is not opened",
+        es: "un archivo comprimido dentro del archivo no se abre",
+    }
+    SkipEmpty { en: "empty", es: "vacío" }
+    SkipNoPolicyColumns {
+        en: "names none of the policy's columns",
+        es: "no nombra ninguna columna de la política",
+    }
+    HeaderCheckIdentity {
+        en: "column {0} holds identifiers by its values, and is the extract's identity column {1}",
+        es: "la columna {0} contiene identificadores por sus valores y es la columna de identidad \
+             {1} del extracto",
+    }
+    HeaderCheckNoIdentifier {
+        en: "the columns' content shows no identifier to check them by",
+        es: "el contenido de las columnas no muestra ningún identificador con el cual comprobarlas",
+    }
+    HeaderCheckSeveral {
+        en: "the columns' content shows no single identifier column to check them by",
+        es: "el contenido de las columnas no muestra una sola columna de identificadores con la \
+             cual comprobarlas",
+    }
+    PageDrop {
+        en: "Drop the file here, or click to choose it",
+        es: "Suelte el archivo aquí o haga clic para elegirlo",
+    }
+    PageVerify { en: "Verify", es: "Verificar" }
+    PageDownloadJson { en: "Download the JSON report", es: "Descargar el informe JSON" }
+    PageDownloadSigned { en: "Download signed report", es: "Descargar el informe firmado" }
+    PageChosen { en: "{0} ({1})", es: "{0} ({1})" }
+    PageResultFor { en: "Result for {0}", es: "Resultado para {0}" }
+    PageSummary {
+        en: "BLAKE3 {0} ({1}); {2} read, {3}.",
+        es: "BLAKE3 {0} ({1}); {2} leídas, {3}.",
+    }
+    PageEvidence { en: "Evidence rows: {0}.", es: "Filas de evidencia: {0}." }
+    PageEveryScore { en: "Every recipient's score", es: "Puntuación de cada destinatario" }
+    PageBarsNote {
+        en: "Accused when the bound is at most {0}. Bars: the symmetric Tardos score (0 on \
+average for a recipient who did not leak).",
+        es: "Se acusa cuando la cota es a lo sumo {0}. Barras: la puntuación simétrica de \
+Tardos (0 en promedio para un destinatario que no filtró).",
+    }
+    PageBoundOf { en: "bound {0}", es: "cota {0}" }
+    PageEntryOf {
+        en: "This verification is entry {0} of the issuance log {1}.",
+        es: "Esta verificación es la entrada {0} de la bitácora de emisión {1}.",
+    }
+    PageChooseFirst { en: "Choose a file first.", es: "Primero elija un archivo." }
+    PageVerifying { en: "Verifying {0}…", es: "Verificando {0}…" }
+    PageError { en: "Error {0}: {1}", es: "Error {0}: {1}" }
+    PageRequest { en: " (request {0})", es: " (solicitud {0})" }
+    PageNoReport {
+        en: "the answer carries no report",
+        es: "la respuesta no contiene ningún informe",
+    }
+    PageFailed { en: "The request failed: {0}", es: "La solicitud falló: {0}" }
+    // ---- `watermark issue`. ----
+    Copies { en: "{0} copy|{0} copies", es: "{0} copia|{0} copias" }
+    MarkedSlots {
+        en: "{0} marked slot|{0} marked slots",
+        es: "{0} posición marcada|{0} posiciones marcadas",
+    }
+    IssuedHead {
+        en: "Issued {0} of {1} ({2}, {3}; key {4}, policy {5}):|Issued {0} of {1} ({2}, {3}; key \
+{4}, policy {5}):",
+        es: "Se emitió {0} de {1} ({2}, {3}; clave {4}, política {5}):|Se emitieron {0} de {1} \
+({2}, {3}; clave {4}, política {5}):",
+    }
+    SlotsCanaryOnly {
+        en: "no carrier cells, canary rows only",
+        es: "sin celdas portadoras, solo filas canario",
+    }
+    SlotsEach { en: "{0} each", es: "{0} en cada una" }
+    CanariesMade {
+        en: "{0} canary row was made for this extract; each copy holds it if its recipient's code \
+selects it.|{0} canary rows were made for this extract; each copy holds those its recipient's \
+code selects.",
+        es: "Se creó {0} fila canario para este extracto; cada copia la contiene si el código de \
+su destinatario la selecciona.|Se crearon {0} filas canario para este extracto; cada copia \
+contiene las que selecciona el código de su destinatario.",
+    }
+    CopyLine {
+        en: "(slot {0}, log entry {1}{2}{3})",
+        es: "(ranura {0}, entrada {1} de la bitácora{2}{3})",
+    }
+    AlreadyLogged {
+        en: "; the same copy was logged before, not logged again",
+        es: "; la misma copia ya se había registrado y no se registró de nuevo",
+    }
+    LoggedIn {
+        en: "Logged in {0} (now {1}, each with its signed checkpoint); each copy's receipt is \
+beside it as ID.receipt.",
+        es: "Registrado en {0} (ahora {1}, cada una con su punto de control firmado); el recibo \
+de cada copia está junto a ella como ID.receipt.",
+    }
+
+    // ---- `watermark init`. ----
+    InitCreated { en: "Created state {0}", es: "Estado creado en {0}" }
+    InitMasterKey {
+        en: "master key {0} in master.key (mode 0600)",
+        es: "clave maestra {0} en master.key (permisos 0600)",
+    }
+    InitLog {
+        en: "issuance log {0} in log/, signed with log/signing.key (mode 0600)",
+        es: "bitácora de emisión {0} en log/, firmada con log/signing.key (permisos 0600)",
+    }
+    InitPubkey {
+        en: "log public key, for auditors: {0}",
+        es: "clave pública de la bitácora, para los auditores: {0}",
+    }
+    InitKeep {
+        en: "Keep this directory private and backed up: without its key no copy can be \
+attributed.",
+        es: "Mantenga este directorio en privado y respaldado: sin su clave no se puede atribuir \
+ninguna copia.",
+    }
+
+    // ---- `watermark demo`. ----
+    DemoRoll {
+        en: "A synthetic electoral roll of {0} (names, CURP, addresses, sections): {1}",
+        es: "Un padrón electoral sintético de {0} (nombres, CURP, domicilios, secciones): {1}",
+    }
+    DemoInit {
+        en: "A new master key ({0}), kept private with mode 0600.",
+        es: "Una nueva clave maestra ({0}), guardada en privado con permisos 0600.",
+    }
+    DemoPolicy {
+        en: "Identity: {0}. Marks go in: {1}.",
+        es: "Identidad: {0}. Las marcas van en: {1}.",
+    }
+    DemoIssued {
+        en: "{0}, one pass over the roll, {1} in each.",
+        es: "{0}, una sola lectura del padrón, {1} en cada una.",
+    }
+    DemoLeaks {
+        en: "{0}'s copy leaks: {1} random row, posted online: {2}|{0}'s copy leaks: {1} random \
+rows, shuffled, posted online: {2}",
+        es: "Se filtra la copia de {0}: {1} fila al azar, publicada en línea: {2}|Se filtra la \
+copia de {0}: {1} filas al azar, en desorden, publicadas en línea: {2}",
+    }
+    DemoCorrect {
+        en: "The leak came from {0}: the verdict is correct.",
+        es: "La filtración provino de {0}: el veredicto es correcto.",
+    }
+    DemoWrong {
+        en: "The leak came from {0}: the verdict is NOT correct.",
+        es: "La filtración provino de {0}: el veredicto NO es correcto.",
+    }
+    DemoFilesIn { en: "The demo's files are in {0}.", es: "Los archivos de la demostración están en {0}." }
+    DemoFilesRemoved {
+        en: "The demo's files were in a temporary directory, now removed (keep them with --dir \
+DIR).",
+        es: "Los archivos de la demostración estaban en un directorio temporal, ya eliminado \
+(consérvelos con --dir DIR).",
+    }
+    // ---- `watermark report verify`. ----
+    Receipts { en: "{0} receipt|{0} receipts", es: "{0} recibo|{0} recibos" }
+    RvVerifies {
+        en: "The report {0} verifies.",
+        es: "El informe {0} se verificó correctamente.",
+    }
+    RvLabelSignature { en: "Signature", es: "Firma" }
+    RvLabelTrust { en: "Trust", es: "Confianza" }
+    RvLabelLeakedFile { en: "Leaked file", es: "Archivo filtrado" }
+    RvLabelResult { en: "Result", es: "Resultado" }
+    RvLabelRecorded { en: "Recorded", es: "Registro" }
+    RvLabelReceipts { en: "Receipts", es: "Recibos" }
+    RvLabelCheckpoint { en: "Checkpoint", es: "Punto de control" }
+    RvLabelWitnesses { en: "Witnesses", es: "Testigos" }
+    RvLabelSaved { en: "Saved", es: "Guardado" }
+    RvSignature {
+        en: "Ed25519 by {0}, the key {1}; it covers the context line \"{2}\" and the {3} of the \
+file before its signature line",
+        es: "Ed25519 con la clave {0}, {1}; cubre la línea de contexto \"{2}\" y los {3} del \
+archivo anteriores a su línea de firma",
+    }
+    RvKeyGiven { en: "given with --pubkey", es: "indicada con --pubkey" }
+    RvKeyIn { en: "in {0}", es: "contenida en {0}" }
+    RvTrustMatches {
+        en: "only that key was used: the public key printed inside the report proves nothing by \
+itself (it matches the key given)",
+        es: "solo se usó esa clave: la clave pública impresa dentro del informe no prueba nada \
+por sí misma (coincide con la clave indicada)",
+    }
+    RvTrustDiffers {
+        en: "only that key was used: the public key printed inside the report proves nothing by \
+itself (it does not match the key given)",
+        es: "solo se usó esa clave: la clave pública impresa dentro del informe no prueba nada \
+por sí misma (no coincide con la clave indicada)",
+    }
+    RvSameFile { en: "; {0} is that file (same BLAKE3)", es: "; {0} es ese archivo (mismo BLAKE3)" }
+    RvNoOne { en: "no one accused (threshold {0})", es: "no se acusa a nadie (umbral {0})" }
+    RvAccusedItem { en: "{0} (bound {1})", es: "{0} (cota {1})" }
+    RvAccused { en: "accused {0}", es: "se acusa a {0}" }
+    RvRecorded {
+        en: "{0} by {1}, entry {2} of log {3}",
+        es: "{0} por {1}, entrada {2} de la bitácora {3}",
+    }
+    RvCopyEntry { en: "entry {0} ({1}'s copy)", es: "entrada {0} (copia de {1})" }
+    RvReceipts {
+        en: "{0} inclusion proof checks out against the log's signed checkpoints: entry {1} (this \
+verification){2}|{0} inclusion proofs check out against the log's signed checkpoints: entry {1} \
+(this verification){2}",
+        es: "{0} prueba de inclusión se comprueba contra los puntos de control firmados de la \
+bitácora: entrada {1} (esta verificación){2}|{0} pruebas de inclusión se comprueban contra los \
+puntos de control firmados de la bitácora: entrada {1} (esta verificación){2}",
+    }
+    RvCheckpoint { en: "signed, {0}, root {1}", es: "firmado, {0}, raíz {1}" }
+    RvSaved {
+        en: "{0} and the checkpoint in {1}: `watermark log verify-receipt FILE --pubkey KEY` \
+checks a receipt, `watermark log consistency --state STATE {2}` that the log still extends the \
+checkpoint",
+        es: "{0} y el punto de control en {1}: `watermark log verify-receipt FILE --pubkey KEY` \
+comprueba un recibo, y `watermark log consistency --state STATE {2}` que la bitácora todavía \
+extiende el punto de control",
+    }
+    // ---- `watermark log`. ----
+    LogKindIssue { en: "issue", es: "emisión" }
+    LogKindVerify { en: "verify", es: "verificación" }
+    LogSlot { en: "slot {0}", es: "ranura {0}" }
+    LogCopyOf {
+        en: "copy {0}… ({1}, {2}) of input {3}…",
+        es: "copia {0}… ({1}, {2}) del extracto {3}…",
+    }
+    LogLeak { en: "leak {0}… ({1}): {2}", es: "filtración {0}… ({1}): {2}" }
+    LogNoOne { en: "no one accused", es: "no se acusa a nadie" }
+    LogAccusedItem { en: "{0} ({1})", es: "{0} ({1})" }
+    LogUnknown {
+        en: "an entry of a kind this version does not know",
+        es: "una entrada de un tipo que esta versión no conoce",
+    }
+    LogLabelLog { en: "Log", es: "Bitácora" }
+    LogLabelPublicKey { en: "Public key", es: "Clave pública" }
+    LogLabelEntries { en: "Entries", es: "Entradas" }
+    LogEntriesRoot {
+        en: "{0}, root {1} (SHA-256, RFC 6962)",
+        es: "{0}, raíz {1} (SHA-256, RFC 6962)",
+    }
+    LogColIndex { en: "INDEX", es: "ÍNDICE" }
+    LogColTime { en: "TIME", es: "FECHA Y HORA" }
+    LogColWhat { en: "WHAT", es: "QUÉ" }
+    LogLatestCheckpoint { en: "Latest signed checkpoint:", es: "Último punto de control firmado:" }
+    LvVerifies {
+        en: "The issuance log {0} verifies.",
+        es: "La bitácora de emisión {0} se verificó correctamente.",
+    }
+    LvEntries {
+        en: "{0}; {1} signed checkpoints (one per entry, and the empty tree), every signature \
+checked with {2}{3}",
+        es: "{0}; {1} puntos de control firmados (uno por entrada, y el del árbol vacío), cada \
+firma comprobada con {2}{3}",
+    }
+    LvKeyGiven { en: " (the key given)", es: " (la clave indicada)" }
+    LvRoot { en: "root at {0}: {1}", es: "raíz en el tamaño {0}: {1}" }
+    LvSigningKey { en: "signing key: {0}", es: "clave de firma: {0}" }
+    LvSigningMatches {
+        en: "private (mode 0600) and the key of the public key",
+        es: "privada (permisos 0600) y la clave de la clave pública",
+    }
+    LvSigningAbsent {
+        en: "not present (an auditor's copy): not checked",
+        es: "no está presente (la copia de un auditor): no se comprobó",
+    }
+    LvSigningUnreadable {
+        en: "not readable by this user: not checked",
+        es: "este usuario no puede leerla: no se comprobó",
+    }
+    LvNotChecked { en: "not checked", es: "no se comprobó" }
+    LvPolicies {
+        en: "policies: the {0} the entries name are stored and unchanged|policies: the {0} the \
+entries name are stored and unchanged",
+        es: "políticas: la {0} que nombran las entradas está guardada y sin cambios|políticas: \
+las {0} que nombran las entradas están guardadas y sin cambios",
+    }
+    LvPoliciesNot {
+        en: "policies: not in this directory, not checked",
+        es: "políticas: no están en este directorio, no se comprobaron",
+    }
+    LvCanaries {
+        en: "canary lists: the {0} the entries record are present and unchanged|canary lists: \
+the {0} the entries record are present and unchanged",
+        es: "listas de canarios: la {0} que registran las entradas está presente y sin \
+cambios|listas de canarios: las {0} que registran las entradas están presentes y sin cambios",
+    }
+    LvCanariesNot {
+        en: "canary lists: not in this directory (they are secret), not checked",
+        es: "listas de canarios: no están en este directorio (son secretas), no se comprobaron",
+    }
+    VrVerifies {
+        en: "The receipt verifies: entry {0} is in the checkpoint of {1} of log {2}, signed by {3}.",
+        es: "El recibo se verificó correctamente: la entrada {0} está en el punto de control de \
+{1} de la bitácora {2}, firmado por {3}.",
+    }
+    VrSameCopy { en: "{0} is that copy (same BLAKE3).", es: "{0} es esa copia (mismo BLAKE3)." }
+    // ---- `watermark witness`, witness checks, `policy suggest`. ----
+    KeysWitnesses { en: "witnesses: {0}", es: "testigos: {0}" }
+    KeysCosigned {
+        en: "{0} of the {1} required cosigned it ({2})",
+        es: "{0} de los {1} requeridos lo cofirmaron ({2})",
+    }
+    WitnessCreated {
+        en: "Witness {0} created in {1} (its signing key: {2}, mode 0600).",
+        es: "Testigo {0} creado en {1} (su clave de firma: {2}, permisos 0600).",
+    }
+    WitnessVerifierKey {
+        en: "Its verifier key, for the logs' witness lists and for whoever checks cosignatures:",
+        es: "Su clave de verificación, para las listas de testigos de las bitácoras y para quien \
+compruebe las cofirmas:",
+    }
+    WitnessNext {
+        en: "Next: `watermark witness trust --dir {0} LOG_KEY` for each log, then `watermark \
+witness serve`.",
+        es: "Después: `watermark witness trust --dir {0} LOG_KEY` para cada bitácora, y luego \
+`watermark witness serve`.",
+    }
+    WitnessTrustNow {
+        en: "Witness {0} now witnesses log {1} (key {2}). It cosigns a checkpoint of it only if it \
+extends the last one it cosigned; the first it is sent is taken as it is.",
+        es: "El testigo {0} ahora atestigua la bitácora {1} (clave {2}). Solo cofirma un punto de \
+control de ella si extiende el último que cofirmó; el primero que recibe se toma tal cual.",
+    }
+    WitnessTrustAlready {
+        en: "Witness {0} already witnessed log {1} (key {2}). It cosigns a checkpoint of it only \
+if it extends the last one it cosigned; the first it is sent is taken as it is.",
+        es: "El testigo {0} ya atestiguaba la bitácora {1} (clave {2}). Solo cofirma un punto de \
+control de ella si extiende el último que cofirmó; el primero que recibe se toma tal cual.",
+    }
+    WitnessListening { en: "Witness {0} listening on {1}", es: "Testigo {0} escuchando en {1}" }
+    WitnessServeKey { en: "verifier key {0}", es: "clave de verificación {0}" }
+    WitnessServeLogs { en: "logs: {0}", es: "bitácoras: {0}" }
+    WitnessNoneYet { en: "none yet", es: "ninguna todavía" }
+    WitnessSubmit {
+        en: "logs submit checkpoints to POST {0}",
+        es: "las bitácoras envían sus puntos de control a POST {0}",
+    }
+    PolicyWrote {
+        en: "Wrote the suggested policy to {0}",
+        es: "Se escribió la política sugerida en {0}",
+    }
+    // ---- `watermark log prove`, `log consistency`, `log restore`. ----
+    LpInCheckpoint {
+        en: "Entry {0} of log {1} is in its signed checkpoint of {2}.",
+        es: "La entrada {0} de la bitácora {1} está en su punto de control firmado de {2}.",
+    }
+    LpEntry { en: "entry", es: "entrada" }
+    LpLeafHash { en: "leaf hash", es: "hash de hoja" }
+    LpInclusion {
+        en: "inclusion proof (RFC 9162), {0}:",
+        es: "prueba de inclusión (RFC 9162), {0}:",
+    }
+    LpCheckpoint { en: "checkpoint:", es: "punto de control:" }
+    LpWritten {
+        en: "Receipt written to {0}; check it with `watermark log verify-receipt {0} --pubkey KEY`.",
+        es: "Recibo escrito en {0}; compruébelo con `watermark log verify-receipt {0} --pubkey \
+KEY`.",
+    }
+    LpKeep {
+        en: "Keep it with `-o FILE` (or --json) and check it with `watermark log verify-receipt`.",
+        es: "Consérvelo con `-o FILE` (o --json) y compruébelo con `watermark log \
+verify-receipt`.",
+    }
+    LcExtends {
+        en: "The log extends the old checkpoint: its first {0} are the ones {1} signed.",
+        es: "La bitácora extiende el punto de control anterior: sus primeras {0} son las que \
+firmó {1}.",
+    }
+    LcOld { en: "old", es: "anterior" }
+    LcNew { en: "new", es: "nuevo" }
+    LcSizeRoot { en: "size {0} root {1}", es: "tamaño {0} raíz {1}" }
+    LcProof {
+        en: "consistency proof (RFC 9162), {0}:",
+        es: "prueba de consistencia (RFC 9162), {0}:",
+    }
+    LrRestored {
+        en: "Restored the checkpoints of {0} of {1}: it now holds {2} (root {3}).",
+        es: "Se restauraron los puntos de control de {0} de {1}: ahora contiene {2} (raíz {3}).",
+    }
+    SignedEntries {
+        en: "{0} signed entry|{0} signed entries",
+        es: "{0} entrada firmada|{0} entradas firmadas",
+    }
+    LrStill {
+        en: " {0} line after them is still unsigned: restore from a later checkpoint, or find \
+out who wrote it.| {0} lines after them are still unsigned: restore from a later checkpoint, or \
+find out who wrote them.",
+        es: " {0} línea posterior sigue sin firmar: restaure desde un punto de control posterior, \
+o averigüe quién la escribió.| {0} líneas posteriores siguen sin firmar: restaure desde un punto \
+de control posterior, o averigüe quién las escribió.",
+    }
+    // ---- `watermark log witness`. ----
+    WrHead {
+        en: "Checkpoint of {0} of log {1} (witness list {2}):",
+        es: "Punto de control de {0} de la bitácora {1} (lista de testigos {2}):",
+    }
+    WrCosigned { en: "cosigned", es: "cofirmó" }
+    WrBehind {
+        en: "REFUSED: it cosigned a checkpoint of {0}, more than the {1} of this log",
+        es: "RECHAZADO: cofirmó un punto de control de {0}, más que las {1} de esta bitácora",
+    }
+    WrForked {
+        en: "REFUSED: it cosigned another root for {0}: this log is forked from the one it saw",
+        es: "RECHAZADO: cofirmó otra raíz para {0}: esta bitácora se bifurcó de la que vio",
+    }
+    WrRefused { en: "refused ({0}): {1}{2}", es: "rechazado ({0}): {1}{2}" }
+    WrHint404 {
+        en: " (it does not witness this log: `watermark witness trust` adds it)",
+        es: " (no atestigua esta bitácora: `watermark witness trust` la agrega)",
+    }
+    WrHint403 {
+        en: " (it trusts another key for this log)",
+        es: " (confía en otra clave para esta bitácora)",
+    }
+    WrUnreachable { en: "not reached: {0}", es: "no se pudo contactar: {0}" }
+    WrSummary {
+        en: "{0} of {1} witnesses cosigned it ({2} required)",
+        es: "{0} de {1} testigos lo cofirmaron ({2} requeridos)",
+    }
+    WrKept { en: "; kept in {0}.", es: "; guardado en {0}." }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_fill_and_plurals_agree() {
+        assert_eq!(count(Lang::En, Msg::Rows, 1), "1 row");
+        assert_eq!(count(Lang::En, Msg::Rows, 0), "0 rows");
+        assert_eq!(count(Lang::En, Msg::Rows, 1_234_567), "1,234,567 rows");
+        assert_eq!(count(Lang::Es, Msg::Rows, 1), "1 fila");
+        assert_eq!(count(Lang::Es, Msg::Rows, 2), "2 filas");
+        assert_eq!(count(Lang::En, Msg::CanaryRows, 1), "1 canary row");
+        assert_eq!(count(Lang::Es, Msg::CanaryRows, 3), "3 filas canario");
+        assert_eq!(count(Lang::En, Msg::Entries, 1), "1 entry");
+        assert_eq!(count(Lang::En, Msg::Entries, 12), "12 entries");
+        assert_eq!(
+            trn(Lang::Es, Msg::OnlyFew, 1, &[&1]),
+            "Solo se encontró 1 posición marcada; una muestra mayor podría decidir."
+        );
+        assert_eq!(tr(Lang::Es, Msg::AccusedLine, &[&"PAN"]), "ACUSADO: PAN");
+        assert_eq!(
+            tr_html(Lang::En, Msg::MatchesAt, &[&"<b>A</b>", &1, &2]),
+            "The file matches <b>A</b>&#39;s copy at 1 of 2."
+        );
+    }
+
+    #[test]
+    fn every_message_has_both_languages_with_the_same_arguments_and_forms() {
+        for msg in Msg::ALL {
+            let (en, es) = (msg.template(Lang::En), msg.template(Lang::Es));
+            assert!(!en.is_empty() && !es.is_empty(), "{msg:?}");
+            assert_eq!(
+                en.matches('|').count(),
+                es.matches('|').count(),
+                "{msg:?}: singular and plural forms"
+            );
+            for k in 0..10 {
+                let p = format!("{{{k}}}");
+                assert_eq!(en.contains(&p), es.contains(&p), "{msg:?}: argument {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_english_check_finds_an_untranslated_sentence() {
+        let fragments = english_fragments(3);
+        assert!(fragments
+            .iter()
+            .any(|f| f.starts_with("The chance that a recipient who did not leak")));
+        // A Spanish text with one English sentence left in it is caught.
+        let mixed = format!(
+            "{}\n{}",
+            tr(Lang::Es, Msg::AccusedLine, &[&"PAN"]),
+            tr(Lang::En, Msg::NoOneAccused, &[&"1e-9"])
+        );
+        assert!(!english_in(&mixed, 3).is_empty());
+        assert!(english_in(&tr(Lang::Es, Msg::NoOneAccused, &[&"1e-9"]), 3).is_empty());
+    }
+}
