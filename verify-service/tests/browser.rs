@@ -10,6 +10,8 @@
 //! environment variable is set: then it fails, so that CI never skips it
 //! silently.
 
+#[path = "../../watermark-cli/tests/received/mod.rs"]
+mod received;
 mod support;
 
 use std::io::{BufRead as _, BufReader};
@@ -227,51 +229,62 @@ fn the_page_uploads_a_leak_and_shows_the_accused_and_the_chart() {
     let shot = dir.join("upload-page.png");
     std::fs::write(&shot, &png).unwrap();
 
-    // The same leak as the investigator received it, gzip-compressed: the
-    // page takes it as it is and names the same recipient.
-    let gz_leak = dir.join(format!("{leak_name}.gz"));
-    {
-        use std::io::Write as _;
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        e.write_all(&std::fs::read(&leak).unwrap()).unwrap();
-        std::fs::write(&gz_leak, e.finish().unwrap()).unwrap();
-    }
-    let gz_name = gz_leak.file_name().unwrap().to_str().unwrap().to_owned();
-    let file = driver.find("#file");
-    driver.element_post(
-        &file,
-        "/value",
-        json!({ "text": gz_leak.to_str().unwrap() }),
-    );
-    driver.element_post(&driver.find("#go"), "/click", json!({}));
-    let deadline = Instant::now() + RESULT_TIMEOUT;
-    loop {
-        if let Some(error) = driver.find_all(".error").first() {
-            panic!(
-                "the page shows an error for {gz_name}: {}",
-                driver.text(error)
+    // The same leak as investigators receive it, in every form the
+    // command reads (a workbook with a sheet of notes, compressed, in an
+    // archive, JSON, NDJSON, Windows-1252 with `;` and CRLF, UTF-16 with a
+    // BOM, header-less): the page takes each as it is, names the same
+    // recipient, and the log keeps the BLAKE3 of the bytes uploaded.
+    let (header, rows) = {
+        let mut r = csv::Reader::from_path(&leak).unwrap();
+        let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+        let rows: Vec<Vec<String>> = r
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        (header, rows)
+    };
+    let mut digests = Vec::new();
+    for (name, bytes, _, _) in received::leak_files(&header, &rows) {
+        let path = dir.join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        digests.push((name, blake3::hash(&bytes).to_hex().to_string()));
+        let file = driver.find("#file");
+        driver.element_post(&file, "/value", json!({ "text": path.to_str().unwrap() }));
+        driver.element_post(&driver.find("#go"), "/click", json!({}));
+        let deadline = Instant::now() + RESULT_TIMEOUT;
+        loop {
+            if let Some(error) = driver.find_all(".error").first() {
+                panic!("the page shows an error for {name}: {}", driver.text(error));
+            }
+            let heading = driver.find_all("#result h2");
+            if heading
+                .first()
+                .is_some_and(|h| driver.text(h) == format!("Result for {name}"))
+            {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no result for {name} after {RESULT_TIMEOUT:?}; the status reads {:?}",
+                driver.text(&driver.find("#status"))
             );
+            std::thread::sleep(Duration::from_millis(100));
         }
-        let heading = driver.find_all("#result h2");
-        if heading
-            .first()
-            .is_some_and(|h| driver.text(h) == format!("Result for {gz_name}"))
-        {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no result for {gz_name} after {RESULT_TIMEOUT:?}; the status reads {:?}",
-            driver.text(&driver.find("#status"))
+        let boxes = driver.find_all("#result .accused");
+        assert_eq!(boxes.len(), 1, "one accused for {name}");
+        assert_eq!(
+            driver.text(&driver.find_in(&boxes[0], "h3")),
+            format!("Accused: {}", fixture.recipients[accused]),
+            "{name}"
         );
-        std::thread::sleep(Duration::from_millis(100));
     }
-    let boxes = driver.find_all("#result .accused");
-    assert_eq!(boxes.len(), 1, "one accused for {gz_name}");
-    assert_eq!(
-        driver.text(&driver.find_in(&boxes[0], "h3")),
-        format!("Accused: {}", fixture.recipients[accused])
-    );
+    let entries = std::fs::read_to_string(fixture.state.join("log/entries")).unwrap();
+    for (name, digest) in &digests {
+        assert!(
+            entries.contains(&format!("\"leak_blake3\":\"{digest}\"")),
+            "{name}: the log has no verification of BLAKE3 {digest}"
+        );
+    }
     // The page never tells its user to run a command.
     let page_text = driver.text(&driver.find("body"));
     assert!(!page_text.contains("iconv"), "{page_text}");
