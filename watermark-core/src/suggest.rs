@@ -122,6 +122,22 @@ fn is_degree(v: &str) -> bool {
     ) && words.next().is_some()
 }
 
+/// Whether a value looks like an e-mail address: `local@domain.tld`, no
+/// spaces.
+fn is_email(v: &str) -> bool {
+    match v.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !v.contains(char::is_whitespace)
+                && !domain.contains('@')
+        }
+        None => false,
+    }
+}
+
 fn header_key(h: &str) -> String {
     crate::fold(h)
         .chars()
@@ -594,12 +610,34 @@ pub fn suggest_policy(
                 clave_elector: column(CanaryRole::ClaveElector),
                 nss: column(CanaryRole::Nss),
             };
+            // A canary's free columns come from real rows: an e-mail address
+            // or a telephone number written as people type it would be a
+            // real person's, under a synthetic name, where a recipient
+            // could write to or call them. Plain numbers are drawn anew.
+            let contacts: Vec<&str> = (0..header.len())
+                .filter(|&i| {
+                    let values = &columns[i];
+                    share(values, is_email) >= 0.5
+                        || (share(values, crate::carrier::is_phone) >= 0.5
+                            && share(values, |v| !v.bytes().all(|b| b.is_ascii_digit())) >= 0.1)
+                })
+                .map(|i| header[i].as_str())
+                .collect();
             if c.given_names.is_none() && c.full_name.is_none() {
                 notes.push(
                     "No canary rows: no column is named as given names or full name \
                      (NOMBRE, NOMBRES, NOMBRE_COMPLETO, …) with values that look like names."
                         .into(),
                 );
+                None
+            } else if !contacts.is_empty() {
+                notes.push(format!(
+                    "No canary rows: {} hold{} e-mail addresses or telephone numbers as people \
+                     type them, and a canary would carry a real person's under a synthetic name. \
+                     Canaries that make up their own contact details are not built yet.",
+                    contacts.join(", "),
+                    if contacts.len() == 1 { "s" } else { "" }
+                ));
                 None
             } else {
                 Some(c)
@@ -932,6 +970,20 @@ mod tests {
                 );
             }
             round_trips(&sug);
+        }
+        // Canaries would carry real people's e-mail addresses and phones:
+        // none are proposed, and the note says why.
+        for kind in [Kind::JobSeekers, Kind::StaffRoster] {
+            let (header, rows) = synth(kind, 3000);
+            let sug = suggest_policy(&header, &rows, None, ON).unwrap();
+            assert_eq!(sug.policy.canaries, None, "{kind}");
+            assert!(
+                sug.notes
+                    .iter()
+                    .any(|n| n.contains("No canary rows") && n.contains("CORREO")),
+                "{kind}: {:?}",
+                sug.notes
+            );
         }
         // The earlier kinds' suggestions use the address dictionary only.
         for kind in [Kind::ElectoralRoll, Kind::Pensioners, Kind::NameList] {
