@@ -149,7 +149,8 @@ pub struct InitArgs {
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
-Formats: the input is CSV, Parquet or Arrow IPC (file or stream), told by its first bytes. The
+Formats: the input is CSV (UTF-8, UTF-16 or Windows-1252; copies keep its encoding, delimiter
+and line ends), Parquet or Arrow IPC (file or stream), told by its first bytes. The
 copies are in the input's format unless --format names another: OUT/ID.csv, OUT/ID.parquet,
 OUT/ID.arrow (Arrow IPC file) or OUT/ID.arrows (Arrow IPC stream). A Parquet or Arrow copy has
 the input's schema (names, types, nullability, metadata), row groups or batches, and codecs.
@@ -180,8 +181,8 @@ pub struct IssueArgs {
     /// The marking policy (see `watermark policy suggest`).
     #[arg(long, value_name = "FILE")]
     pub policy: PathBuf,
-    /// The extract to copy: CSV (the delimiter and line ends are detected), Parquet, or Arrow IPC
-    /// file or stream, told by its first bytes.
+    /// The extract to copy: CSV (the encoding, delimiter and line ends are detected and kept),
+    /// Parquet, or Arrow IPC file or stream, told by its first bytes.
     #[arg(value_name = "INPUT")]
     pub input: PathBuf,
     /// A recipient id; repeat for several. Letters, digits, '.', '_' and '-'; ids that differ
@@ -242,19 +243,26 @@ when the chance that someone who did not leak would score as high is at most the
 Each verification is recorded in the issuance log (who, when, the file's BLAKE3, the result;\n\
 nothing from the file). The report lists the log entries of the accused's copies with their\n\
 inclusion proofs against the latest signed checkpoint.\n\n\
-The leaked file and the master extract may each be CSV, Parquet, or Arrow IPC (file or stream),\n\
-told by their first bytes, whatever the format the copies were issued in: cells are compared in\n\
-their text form. The file's BLAKE3 is that of its bytes.\n\n\
+The leaked file is read as it was received, told by its bytes: CSV or TSV in UTF-8, UTF-16\n\
+(with a byte-order mark) or Windows-1252; an Excel (xlsx, xlsb, xls) or OpenDocument (ods)\n\
+workbook, every sheet that has the policy's columns; JSON (an array of objects) or NDJSON;\n\
+Parquet or Arrow IPC; a zip archive of them; any of them gzip- or zstd-compressed; `-` for\n\
+standard input. A table without a header row is read with the extract's header when its\n\
+content agrees. Cells are compared in their text form, whatever the format the copies were\n\
+issued in. The log and the report keep the BLAKE3 of the bytes given and name what they were\n\
+read as.\n\n\
 Examples:\n  \
 watermark verify --state st leaked.csv\n  \
+watermark verify --state st padron.xlsx --lang es\n  \
+curl -s https://example.invalid/dump.csv.gz | watermark verify --state st -\n  \
 watermark verify --state st leaked.parquet --json > report.json\n  \
 watermark verify --state st --master roll.parquet names-only.arrow"
 )]
 pub struct VerifyArgs {
     #[command(flatten)]
     pub state: StateArg,
-    /// The leaked file: CSV, Parquet, or Arrow IPC file or stream (any column order, any subset
-    /// that keeps the identity, or with --master one that lacks it).
+    /// The leaked file as received, or - for standard input (any format above; any column
+    /// order, any subset that keeps the identity, or with --master one that lacks it).
     #[arg(value_name = "LEAKED")]
     pub leaked: PathBuf,
     /// Accuse only below this bound instead of the policy's threshold.
