@@ -129,7 +129,18 @@ pub fn strip_accents(t: &Table) -> Table {
 /// Rewrites every token of the named columns that the `mx-address`
 /// dictionary knows into its full form (`expand`) or its abbreviation.
 pub fn normalise_abbreviations(t: &Table, columns: &[&str], expand: bool) -> Table {
-    let spellings = Spellings::new();
+    normalise_abbreviations_in(t, columns, watermark_core::mx_address(), expand)
+}
+
+/// [`normalise_abbreviations`] with another dictionary's words (`mx-jobs`,
+/// `mx-degrees`).
+pub fn normalise_abbreviations_in(
+    t: &Table,
+    columns: &[&str],
+    dictionary: Vec<watermark_core::VariantGroup>,
+    expand: bool,
+) -> Table {
+    let spellings = Spellings::of(dictionary);
     let mut out = t.clone();
     for c in columns {
         let i = t.column(c).unwrap_or_else(|| panic!("no column {c}"));
@@ -161,9 +172,14 @@ struct Spellings {
 
 impl Spellings {
     fn new() -> Spellings {
+        Spellings::of(watermark_core::mx_address())
+    }
+
+    /// The spellings of any dictionary's groups.
+    fn of(dictionary: Vec<watermark_core::VariantGroup>) -> Spellings {
         let mut map = std::collections::HashMap::new();
         let mut groups = Vec::new();
-        for g in watermark_core::mx_address() {
+        for g in dictionary {
             let mut spellings: Vec<String> = Vec::new();
             for s in g.full.iter().chain(&g.short) {
                 map.insert(Self::key(s), groups.len());
@@ -296,7 +312,18 @@ pub fn format_identity(t: &Table, column: &str, rng: &mut impl Rng) -> Table {
 /// detector cannot tell the column was rewritten by seeing one spelling
 /// throughout, and every re-spelled slot reads a coin flip.
 pub fn respell_randomly(t: &Table, columns: &[&str], rng: &mut impl Rng) -> Table {
-    let spellings = Spellings::new();
+    respell_randomly_in(t, columns, watermark_core::mx_address(), rng)
+}
+
+/// [`respell_randomly`] with another dictionary's words (`mx-jobs`,
+/// `mx-degrees`).
+pub fn respell_randomly_in(
+    t: &Table,
+    columns: &[&str],
+    dictionary: Vec<watermark_core::VariantGroup>,
+    rng: &mut impl Rng,
+) -> Table {
+    let spellings = Spellings::of(dictionary);
     let mut out = t.clone();
     for c in columns {
         let i = t.column(c).unwrap_or_else(|| panic!("no column {c}"));
@@ -581,11 +608,96 @@ fn delete_agreed_tokens(cell: &str, cells: &[&str], spellings: &Spellings) -> St
         .join(" ")
 }
 
+/// Writes every telephone number of the named columns with its digits
+/// together (`(55) 1234-5678` becomes `5512345678`; an extension after it
+/// stays), as a leaker who knows the separators carry marks would.
+pub fn phones_digits_only(t: &Table, columns: &[&str]) -> Table {
+    map_phones(t, columns, |number| {
+        number.chars().filter(char::is_ascii_digit).collect()
+    })
+}
+
+/// Writes the separators of every telephone number of the named columns
+/// as spaces or as hyphens, drawn at random for each number (the space
+/// after a parenthesised area code stays): the column keeps both styles,
+/// so it does not read as normalised, and every slot reads a coin flip.
+pub fn respell_phones_randomly(t: &Table, columns: &[&str], rng: &mut impl Rng) -> Table {
+    map_phones(t, columns, |number| {
+        let to = if rng.gen_bool(0.5) { '-' } else { ' ' };
+        let mut out = String::with_capacity(number.len());
+        let mut after_paren = false;
+        for c in number.chars() {
+            match c {
+                ' ' | '-' if !after_paren => out.push(to),
+                c => out.push(c),
+            }
+            after_paren = c == ')';
+        }
+        out
+    })
+}
+
+/// Rewrites the number part of every cell of the named columns with `f`:
+/// a `+52 ` before it and an extension after it (` EXT. 123`) stay.
+fn map_phones(t: &Table, columns: &[&str], mut f: impl FnMut(&str) -> String) -> Table {
+    let mut out = t.clone();
+    for c in columns {
+        let i = t.column(c).unwrap_or_else(|| panic!("no column {c}"));
+        for row in &mut out.rows {
+            let cell = &row[i];
+            let (number, rest) = cell.split_at(cell.find(" EXT").unwrap_or(cell.len()));
+            let (prefix, number) = match number.strip_prefix("+52 ") {
+                Some(n) => ("+52 ", n),
+                None => ("", number),
+            };
+            row[i] = format!("{prefix}{}{rest}", f(number));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn phone_attacks_keep_the_digits_and_change_only_separators() {
+        let cells = [
+            "55 1234 5678",
+            "(667) 320-4911",
+            "+52 55 1234 5678",
+            "938 247 1946 EXT. 85467",
+            "5512345678",
+        ];
+        let rows: Vec<&[&str]> = cells.iter().map(std::slice::from_ref).collect();
+        let t = table(&["TELEFONO"], &rows);
+        let digits = phones_digits_only(&t, &["TELEFONO"]);
+        let got: Vec<&str> = digits.rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(
+            got,
+            [
+                "5512345678",
+                "6673204911",
+                "+52 5512345678",
+                "9382471946 EXT. 85467",
+                "5512345678"
+            ]
+        );
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut styles = std::collections::HashSet::new();
+        for _ in 0..20 {
+            let r = respell_phones_randomly(&t, &["TELEFONO"], &mut rng);
+            for (before, after) in t.rows.iter().zip(&r.rows) {
+                let strip = |s: &str| s.replace([' ', '-'], "");
+                assert_eq!(strip(&before[0]), strip(&after[0]));
+            }
+            styles.insert(r.rows[0][0].clone());
+            assert!(r.rows[1][0].starts_with("(667) 320"), "{}", r.rows[1][0]);
+        }
+        assert_eq!(styles.len(), 2, "{styles:?}");
+    }
 
     fn table(header: &[&str], rows: &[&[&str]]) -> Table {
         Table {
