@@ -12,6 +12,15 @@ use watermark_suite::attack;
 use watermark_suite::Scenario;
 use watermark_synth::Kind;
 
+/// What a fraudster keeps of a job seeker: name, phone and job title.
+const NAME_PHONE_TITLE: [&str; 5] = [
+    "NOMBRE",
+    "APELLIDO_PATERNO",
+    "APELLIDO_MATERNO",
+    "TELEFONO",
+    "PUESTO_SOLICITADO",
+];
+
 fn summary(a: &Attribution) -> String {
     let ranked: Vec<String> = a
         .recipients
@@ -83,16 +92,7 @@ fn job_seekers_name_phone_and_title_name_the_recipient() {
     for r in [0, 7, 19] {
         // 50 rows of name, phone and job title: no CURP, so the rows are
         // matched to the extract on what survived.
-        let leak = attack::project(
-            &s.leak(r, 50, &mut rng),
-            &[
-                "NOMBRE",
-                "APELLIDO_PATERNO",
-                "APELLIDO_MATERNO",
-                "TELEFONO",
-                "PUESTO_SOLICITADO",
-            ],
-        );
+        let leak = attack::project(&s.leak(r, 50, &mut rng), &NAME_PHONE_TITLE);
         let (a, found) = s.verify_with_master(&leak.to_csv());
         assert!(found.used && found.rows_matched >= 45, "{found:?}");
         assert_names(s, &a, r, "50 rows of name, phone and title");
@@ -162,28 +162,10 @@ fn a_knowledgeable_leaker_of_the_job_portal_accuses_no_innocent() {
         // name the leaker.
         assert_names(s, &a, r, "400 rows re-spelled at random, amounts kept");
         // Padded with nine times as many unmarked rows of the extract.
-        let small = attack::project(
-            &s.leak(r, 60, &mut rng),
-            &[
-                "NOMBRE",
-                "APELLIDO_PATERNO",
-                "APELLIDO_MATERNO",
-                "TELEFONO",
-                "PUESTO_SOLICITADO",
-            ],
-        );
+        let small = attack::project(&s.leak(r, 60, &mut rng), &NAME_PHONE_TITLE);
         let padded = attack::pad(
             &small,
-            &attack::project(
-                s.master(),
-                &[
-                    "NOMBRE",
-                    "APELLIDO_PATERNO",
-                    "APELLIDO_MATERNO",
-                    "TELEFONO",
-                    "PUESTO_SOLICITADO",
-                ],
-            ),
+            &attack::project(s.master(), &NAME_PHONE_TITLE),
             540,
             &mut rng,
         );

@@ -243,6 +243,15 @@ pub(crate) fn phone(rng: &mut Rng, area: &str) -> String {
     }
 }
 
+/// A name as a word of an e-mail address: its ASCII letters, lower case
+/// (`MUÑOZ` gives `muoz`, as mail providers make people write it).
+pub(crate) fn mail_word(s: &str) -> String {
+    s.chars()
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
 /// An e-mail address made from a person's names, as people choose them:
 /// `maria.hernandez87@gmail.com`, `mghl_1990@hotmail.com`,
 /// `jlopez2@outlook.com`; `suffix`, when given, is appended to the local
@@ -255,12 +264,7 @@ pub(crate) fn email(
     birth_year: u16,
     suffix: Option<u32>,
 ) -> String {
-    let lower = |s: &str| -> String {
-        s.chars()
-            .filter(char::is_ascii_alphabetic)
-            .map(|c| c.to_ascii_lowercase())
-            .collect()
-    };
+    let lower = mail_word;
     let first_given = given.split(' ').next().unwrap_or(given);
     let initial = |s: &str| lower(s).chars().next().unwrap_or('x');
     let local = match rng.below(4) {

@@ -220,12 +220,7 @@ impl StaffRoster {
             let area = self.rng.pick(crate::data::PLACES[state_index].area_codes);
             jobs::phone(&mut self.rng, area)
         };
-        let lower = |s: &str| -> String {
-            s.chars()
-                .filter(char::is_ascii_alphabetic)
-                .map(|c| c.to_ascii_lowercase())
-                .collect()
-        };
+        let lower = jobs::mail_word;
         let first_given = person.given.split(' ').next().unwrap_or("");
         let base_mail = format!("{}.{}", lower(first_given), lower(person.first_surname));
         let mut n = 1;
