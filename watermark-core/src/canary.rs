@@ -62,6 +62,8 @@ use crate::policy::{Canaries, Policy};
 use crate::rows::{self, Progress, Row, RowBatch, RowSource};
 use crate::scheme::Scheme;
 
+mod contact;
+
 /// Rows examined to find the sort key.
 const SORT_SAMPLE: usize = 50_000;
 /// Longest sort key considered.
@@ -299,6 +301,9 @@ struct Roles {
     curp: Option<usize>,
     clave: Option<usize>,
     nss: Option<usize>,
+    email: Option<usize>,
+    phone: Option<usize>,
+    codes: Vec<usize>,
 }
 
 impl Roles {
@@ -315,6 +320,10 @@ impl Roles {
                 }
                 .into());
             };
+            if role == "codes" {
+                roles.codes.push(i);
+                continue;
+            }
             let slot = match role {
                 "given_names" => &mut roles.given,
                 "first_surname" => &mut roles.first,
@@ -324,6 +333,8 @@ impl Roles {
                 "birth_date" => &mut roles.birth,
                 "curp" => &mut roles.curp,
                 "clave_elector" => &mut roles.clave,
+                "email" => &mut roles.email,
+                "phone" => &mut roles.phone,
                 _ => &mut roles.nss,
             };
             *slot = Some(i);
@@ -343,10 +354,45 @@ impl Roles {
             self.curp,
             self.clave,
             self.nss,
+            self.email,
+            self.phone,
         ]
         .into_iter()
         .flatten()
+        .chain(self.codes.iter().copied())
         .collect()
+    }
+
+    /// A row's names and birth year, as its name, birth-date and CURP
+    /// columns give them (what an e-mail address is made of).
+    fn person(&self, row: &[String]) -> Option<contact::Person> {
+        let (mut given, mut first, mut second) = match self.full {
+            Some(i) => split_full_name(&row[i]),
+            None => Default::default(),
+        };
+        if let Some(i) = self.given {
+            given = row[i].clone();
+        }
+        if let Some(i) = self.first {
+            first = row[i].clone();
+        }
+        if let Some(i) = self.second {
+            second = row[i].clone();
+        }
+        if given.trim().is_empty() {
+            return None;
+        }
+        let year = self
+            .birth
+            .and_then(|i| parse_date(&row[i]))
+            .or_else(|| self.curp.and_then(|i| curp_birth(&fold(&row[i]))))
+            .map(|b| b.0);
+        Some(contact::Person {
+            given,
+            first,
+            second,
+            year,
+        })
     }
 
     /// Columns whose folded value must be unique to a canary.
@@ -1140,6 +1186,25 @@ pub fn make_canaries_from_rows<S: RowSource>(
         .iter()
         .map(|row| free.iter().map(|f| fold(&f.value(row))).collect())
         .collect();
+    let built: Vec<usize> = roles
+        .email
+        .iter()
+        .chain(&roles.phone)
+        .chain(&roles.codes)
+        .copied()
+        .collect();
+    let others: Vec<usize> = (0..header.len()).filter(|c| !built.contains(c)).collect();
+    let person = |row: &[String]| roles.person(row);
+    let contact = contact::Contact::learn(
+        roles.email,
+        roles.phone,
+        &roles.codes,
+        &others,
+        &spec.contact_domains,
+        &spec.phone_prefixes,
+        &model_sample,
+        &person,
+    );
     drop(model_sample);
     let model = Model::learn(free, &folded);
     drop(folded);
@@ -1166,7 +1231,15 @@ pub fn make_canaries_from_rows<S: RowSource>(
     // uniformly, and spares for canaries that cannot be built from their
     // first draw.
     let mut draws = Draws::new(&scheme.keys, b"draws", input_blake3, &digest);
-    let attempts = wanted + wanted / 4 + 8;
+    let mut contact_draws = Draws::new(&scheme.keys, b"contact", input_blake3, &digest);
+    // Canaries dropped for their e-mail address (see `contact::Mode`) are
+    // made up for by building more, the first `wanted` kept.
+    let build = if contact.drops_some() {
+        wanted * 3
+    } else {
+        wanted
+    };
+    let attempts = build + build / 4 + 8;
     let mut picks: Vec<Attempt> = (0..attempts)
         .map(|_| {
             let roles: [u64; 5] = std::array::from_fn(|_| 1 + draws.below(rows));
@@ -1403,19 +1476,30 @@ pub fn make_canaries_from_rows<S: RowSource>(
         sources: Vec<u64>,
         key: Vec<String>,
         alive: bool,
+        proposals: Vec<contact::Proposal>,
     }
     let mut made: Vec<Candidate> = Vec::new();
     let mut claimed: HashMap<String, usize> = HashMap::new();
     for pick in &picks {
-        if made.len() as u64 == wanted {
+        if made.len() as u64 == build {
             break;
         }
         if !pick.ok {
             continue;
         }
         let src = pick.roles.map(|r| source[&r].as_slice());
-        let Some(values) = build_canary(&roles, src, &model, &pick.values, &mut draws) else {
+        let Some(mut values) = build_canary(&roles, src, &model, &pick.values, &mut draws) else {
             continue;
+        };
+        // Contact details and codes by rule (each with spare candidates,
+        // chosen once the real rows' values are known, in pass 4).
+        let proposals = if contact.is_empty() {
+            Vec::new()
+        } else {
+            match contact.propose(&mut values, &person, &mut contact_draws) {
+                Some(p) => p,
+                None => continue,
+            }
         };
         // Unique among canaries by identity and by every identifier.
         let mut keys = vec![format!("id:{}", identity_key(&binding.identity, &values))];
@@ -1435,6 +1519,7 @@ pub fn make_canaries_from_rows<S: RowSource>(
             values,
             sources: pick.sources.clone(),
             alive: true,
+            proposals,
         });
     }
     drop(source);
@@ -1446,6 +1531,26 @@ pub fn make_canaries_from_rows<S: RowSource>(
     // Pass 4: drop canaries that collide with a real row, check the sort key
     // holds on every row, and find each canary's run: the rows whose key
     // equals its own (after row `start`, through row `end`).
+    // Every candidate of every built value, by its column and key; pass 4
+    // marks those a real row holds.
+    let mut wanted_keys: HashMap<(usize, String), Vec<(usize, usize, usize)>> = HashMap::new();
+    let mut taken: Vec<Vec<Vec<bool>>> = Vec::with_capacity(made.len());
+    let mut built_columns: Vec<(usize, contact::KeyKind)> = Vec::new();
+    for (c, m) in made.iter().enumerate() {
+        let mut per = Vec::with_capacity(m.proposals.len());
+        for (k, p) in m.proposals.iter().enumerate() {
+            if !built_columns.contains(&(p.col, p.kind)) {
+                built_columns.push((p.col, p.kind));
+            }
+            for (j, cand) in p.candidates.iter().enumerate() {
+                if let Some(key) = contact::key_of(p.kind, cand) {
+                    wanted_keys.entry((p.col, key)).or_default().push((c, k, j));
+                }
+            }
+            per.push(vec![false; p.candidates.len()]);
+        }
+        taken.push(per);
+    }
     let mut sorted = !chain.is_empty();
     let mut prev_key: Vec<String> = Vec::new();
     let mut start = vec![rows; made.len()];
@@ -1465,6 +1570,15 @@ pub fn make_canaries_from_rows<S: RowSource>(
             check(format!("id:{}", identity_key(&binding.identity, &values)));
             for i in roles.identifiers() {
                 check(format!("{i}:{}", fold(values[i])));
+            }
+            for &(col, kind) in &built_columns {
+                if let Some(key) = contact::key_of(kind, values[col]) {
+                    if let Some(hits) = wanted_keys.get(&(col, key)) {
+                        for &(c, k, j) in hits {
+                            taken[c][k][j] = true;
+                        }
+                    }
+                }
             }
             if sorted {
                 key.clear();
@@ -1492,6 +1606,68 @@ pub fn make_canaries_from_rows<S: RowSource>(
         },
         &mut |p| progress(4, p),
     )?;
+    drop(wanted_keys);
+    // Each built value: its first candidate that no real row and no earlier
+    // canary holds. A canary whose value had to change where it is part of
+    // the identity or the sort key (rare: the first candidates are new
+    // numbers, and addresses are seldom either) is dropped, as its place
+    // and identity were found with the first.
+    let mut held: std::collections::HashSet<(usize, String)> = std::collections::HashSet::new();
+    for &c in &order {
+        if !made[c].alive || made[c].proposals.is_empty() {
+            continue;
+        }
+        let mut chosen = Vec::with_capacity(made[c].proposals.len());
+        for (k, p) in made[c].proposals.iter().enumerate() {
+            let free = |j: usize| -> Option<String> {
+                let key = contact::key_of(p.kind, &p.candidates[j])?;
+                (!taken[c][k][j] && !held.contains(&(p.col, key.clone()))).then_some(key)
+            };
+            let pick = (0..p.candidates.len()).find_map(|j| free(j).map(|key| (j, key)));
+            let keep = match (&pick, p.mode) {
+                (None, _) => false,
+                (Some((j, _)), _)
+                    if *j > 0 && (chain.contains(&p.col) || binding.identity.contains(&p.col)) =>
+                {
+                    false
+                }
+                (Some(_), contact::Mode::Plain) | (Some((0, _)), _) => true,
+                (Some(_), contact::Mode::Numbered) => contact_draws.below(2) == 0,
+                (Some((j, _)), contact::Mode::Sequence) => {
+                    // Never after a number another canary holds.
+                    let joined = (0..*j).any(|i| {
+                        contact::key_of(p.kind, &p.candidates[i])
+                            .is_some_and(|key| held.contains(&(p.col, key)))
+                    });
+                    !joined && contact_draws.below(2 * *j as u64 + 3) < 2
+                }
+            };
+            match pick {
+                Some((j, key)) if keep => chosen.push((p.col, j, key)),
+                _ => {
+                    made[c].alive = false;
+                    break;
+                }
+            }
+        }
+        if !made[c].alive {
+            continue;
+        }
+        for (k, (col, j, key)) in chosen.into_iter().enumerate() {
+            made[c].values[col] = made[c].proposals[k].candidates[j].clone();
+            held.insert((col, key));
+        }
+    }
+    if build > wanted {
+        let mut kept = 0u64;
+        for m in made.iter_mut().filter(|m| m.alive) {
+            if kept == wanted {
+                m.alive = false;
+            } else {
+                kept += 1;
+            }
+        }
+    }
     if sorted {
         list.sort_columns = chain.iter().map(|&c| header[c].clone()).collect();
     } else {

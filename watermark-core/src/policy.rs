@@ -124,6 +124,35 @@ pub struct Canaries {
     /// IMSS NSS, built with a valid check digit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nss: Option<String>,
+    /// E-mail address, built from the canary's own names in the shapes the
+    /// column's addresses take (`nombre.apellido87`, initials and a year),
+    /// at a domain drawn as the column's are (or from `contact_domains`),
+    /// and absent from the extract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Telephone number, with an area code of the canary's place (or a
+    /// block of `phone_prefixes`), new subscriber digits absent from the
+    /// column, written as a real row of the column writes its number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Unique codes the registry issues (staff numbers, contract numbers
+    /// such as `B-09-2014-004512`): each part that repeats another column
+    /// (the hiring kind, the delegation, the year of a date) is taken from
+    /// the canary's own columns, the serial digits are new, and the code is
+    /// absent from the extract.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<String>,
+    /// Mail domains the registry controls, for canaries' e-mail addresses
+    /// instead of the column's own domains: a message to a canary then
+    /// reaches the registry, but a domain few real rows have is easier to
+    /// spot.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contact_domains: Vec<String>,
+    /// Leading digits of number blocks the registry holds (`"5550"`), for
+    /// canaries' telephone numbers instead of an area code of their place:
+    /// a call reaches the registry, but the block is easier to spot.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phone_prefixes: Vec<String>,
 }
 
 impl Canaries {
@@ -139,9 +168,12 @@ impl Canaries {
             ("curp", &self.curp),
             ("clave_elector", &self.clave_elector),
             ("nss", &self.nss),
+            ("email", &self.email),
+            ("phone", &self.phone),
         ]
         .into_iter()
         .filter_map(|(role, c)| c.as_deref().map(|c| (role, c)))
+        .chain(self.codes.iter().map(|c| ("codes", c.as_str())))
         .collect()
     }
 }
@@ -332,15 +364,48 @@ impl Policy {
                         "column {column:?} has two canary roles (one is `{role}`)"
                     )));
                 }
-                if self
-                    .carriers
-                    .iter()
-                    .any(|k| crate::normalize::fold(&k.column) == folded)
-                {
+                // A canary's telephone number is built, then marked like
+                // any row's by the separators its copy gives it.
+                if self.carriers.iter().any(|k| {
+                    crate::normalize::fold(&k.column) == folded
+                        && !(role == "phone" && k.kind == CarrierKind::Phone)
+                }) {
                     return Err(Error::policy(format!(
                         "column {column:?} carries marks and cannot also be the canaries' `{role}`"
                     )));
                 }
+            }
+        }
+        if let Some(c) = &self.canaries {
+            if !c.contact_domains.is_empty() && c.email.is_none() {
+                return Err(Error::policy(
+                    "`canaries.contact_domains` needs the `email` role",
+                ));
+            }
+            if let Some(d) = c.contact_domains.iter().find(|d| {
+                d.contains('@')
+                    || !d.contains('.')
+                    || d.starts_with('.')
+                    || d.ends_with('.')
+                    || d.contains(char::is_whitespace)
+            }) {
+                return Err(Error::policy(format!(
+                    "`canaries.contact_domains`: {d:?} is not a mail domain"
+                )));
+            }
+            if !c.phone_prefixes.is_empty() && c.phone.is_none() {
+                return Err(Error::policy(
+                    "`canaries.phone_prefixes` needs the `phone` role",
+                ));
+            }
+            if let Some(p) = c
+                .phone_prefixes
+                .iter()
+                .find(|p| !(2..=8).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_digit()))
+            {
+                return Err(Error::policy(format!(
+                    "`canaries.phone_prefixes`: {p:?} is not 2 to 8 digits"
+                )));
             }
         }
         if self.carriers.is_empty() && self.canaries.is_none() {

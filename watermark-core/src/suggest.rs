@@ -122,6 +122,47 @@ fn is_degree(v: &str) -> bool {
     ) && words.next().is_some()
 }
 
+/// Whether a column holds telephone numbers as people type them (not only
+/// digits).
+fn is_typed_phone(values: &[&str]) -> bool {
+    share(values, crate::carrier::is_phone) >= 0.5
+        && share(values, |v| !v.bytes().all(|b| b.is_ascii_digit())) >= 0.1
+}
+
+/// Why a column holds unique codes (a staff or contract number): values
+/// all different, of 6 to 24 characters (longer than a postal code),
+/// without spaces, with digits, and neither dates,
+/// amounts nor telephone numbers; `None` otherwise.
+fn unique_code(values: &[&str]) -> Option<String> {
+    let filled: Vec<&str> = values
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .collect();
+    if filled.len() < 100 || (filled.len() as f64) < 0.95 * values.len() as f64 {
+        return None;
+    }
+    let distinct: std::collections::HashSet<&str> = filled.iter().copied().collect();
+    let unique = distinct.len() as f64 / filled.len() as f64;
+    let code = |v: &str| {
+        (6..=24).contains(&v.len())
+            && v.bytes().any(|b| b.is_ascii_digit())
+            && !v.contains(char::is_whitespace)
+            && !v.contains('@')
+    };
+    let looks = share(&filled, code);
+    let other = share(&filled, |v| {
+        parse_date(v).is_some() || is_amount(v) || crate::carrier::is_phone(v)
+    });
+    (unique >= 0.99 && looks >= 0.99 && other < 0.5).then(|| {
+        format!(
+            "{} of values are different codes with digits; a canary's is new and agrees with \
+             its own columns",
+            pct(unique)
+        )
+    })
+}
+
 /// Whether a value looks like an e-mail address: `local@domain.tld`, no
 /// spaces.
 fn is_email(v: &str) -> bool {
@@ -594,11 +635,12 @@ pub fn suggest_policy(
         }
     };
 
+    let mut extra: Vec<Option<(&'static str, String)>> = vec![None; header.len()];
     let canaries = match canary_rate {
         None => None,
         Some(rate) => {
             let column = |role| found.column_of(role).map(|i| header[i].clone());
-            let c = Canaries {
+            let mut c = Canaries {
                 rate,
                 given_names: column(CanaryRole::GivenNames),
                 first_surname: column(CanaryRole::FirstSurname),
@@ -609,19 +651,61 @@ pub fn suggest_policy(
                 curp: column(CanaryRole::Curp),
                 clave_elector: column(CanaryRole::ClaveElector),
                 nss: column(CanaryRole::Nss),
+                ..Canaries::default()
             };
             // A canary's free columns come from real rows: an e-mail address
             // or a telephone number written as people type it would be a
             // real person's, under a synthetic name, where a recipient
-            // could write to or call them. Plain numbers are drawn anew.
-            let contacts: Vec<&str> = (0..header.len())
-                .filter(|&i| {
-                    let values = &columns[i];
-                    share(values, is_email) >= 0.5
-                        || (share(values, crate::carrier::is_phone) >= 0.5
-                            && share(values, |v| !v.bytes().all(|b| b.is_ascii_digit())) >= 0.1)
-                })
-                .map(|i| header[i].as_str())
+            // could write to or call them. The first of each is built by
+            // rule instead (the `email` and `phone` roles); any other keeps
+            // canaries off. Plain numbers are drawn anew.
+            let taken = |i: usize| found.roles[i].is_some() || identity_cols.contains(&i);
+            let emails: Vec<usize> = (0..header.len())
+                .filter(|&i| !taken(i) && share(&columns[i], is_email) >= 0.5)
+                .collect();
+            let phones: Vec<usize> = (0..header.len())
+                .filter(|&i| !taken(i) && is_typed_phone(&columns[i]))
+                .collect();
+            if let Some(&i) = emails.first() {
+                c.email = Some(header[i].clone());
+                extra[i] = Some((
+                    "email",
+                    format!(
+                        "{} of values are e-mail addresses; a canary's is made from its own names",
+                        pct(share(&columns[i], is_email))
+                    ),
+                ));
+            }
+            if let Some(&i) = phones.first() {
+                c.phone = Some(header[i].clone());
+                extra[i] = Some((
+                    "phone",
+                    format!(
+                        "{} of values are telephone numbers as people type them; a canary's \
+                         has an area code of its place and new digits",
+                        pct(share(&columns[i], crate::carrier::is_phone))
+                    ),
+                ));
+            }
+            // Unique codes (staff and contract numbers): a canary's repeats
+            // none and agrees with its own columns.
+            for i in 0..header.len() {
+                if taken(i) || extra[i].is_some() || emails.contains(&i) || phones.contains(&i) {
+                    continue;
+                }
+                if found.section.as_ref().is_some_and(|(s, _)| *s == i) {
+                    continue;
+                }
+                if let Some(why) = unique_code(&columns[i]) {
+                    c.codes.push(header[i].clone());
+                    extra[i] = Some(("codes", why));
+                }
+            }
+            let contacts: Vec<&str> = emails
+                .iter()
+                .skip(1)
+                .chain(phones.iter().skip(1))
+                .map(|&i| header[i].as_str())
                 .collect();
             if c.given_names.is_none() && c.full_name.is_none() {
                 notes.push(
@@ -632,9 +716,9 @@ pub fn suggest_policy(
                 None
             } else if !contacts.is_empty() {
                 notes.push(format!(
-                    "No canary rows: {} hold{} e-mail addresses or telephone numbers as people \
-                     type them, and a canary would carry a real person's under a synthetic name. \
-                     Canaries that make up their own contact details are not built yet.",
+                    "No canary rows: {} also hold{} e-mail addresses or telephone numbers as \
+                     people type them; a canary builds its own for one column of each, and would \
+                     carry a real person's in the others.",
                     contacts.join(", "),
                     if contacts.len() == 1 { "s" } else { "" }
                 ));
@@ -644,6 +728,9 @@ pub fn suggest_policy(
             }
         }
     };
+    if canaries.is_none() {
+        extra.iter_mut().for_each(|e| *e = None);
+    }
     let has_canaries = canaries.is_some();
 
     let mut roles: Vec<ColumnRole> = header
@@ -653,10 +740,12 @@ pub fn suggest_policy(
             let canary = found.roles[i]
                 .as_ref()
                 .filter(|_| has_canaries)
-                .map(|(r, _)| r.name());
+                .map(|(r, _)| r.name())
+                .or(extra[i].as_ref().map(|e| e.0));
             let reason = reasons[i]
                 .take()
                 .or_else(|| canary.and_then(|_| found.reason(i)).map(str::to_string))
+                .or_else(|| extra[i].as_ref().map(|e| e.1.clone()))
                 .unwrap_or_else(|| "no carrier found in its values".into());
             ColumnRole {
                 column: h.clone(),
@@ -678,7 +767,8 @@ pub fn suggest_policy(
     let mut scratch = String::new();
     let mut slots = Vec::new();
     for i in 0..header.len() {
-        if identity_cols.contains(&i) || roles[i].canary.is_some() {
+        // A canary's telephone number is built, then marked like any row's.
+        if identity_cols.contains(&i) || roles[i].canary.is_some_and(|r| r != "phone") {
             continue;
         }
         let values = &columns[i];
@@ -971,19 +1061,53 @@ mod tests {
             }
             round_trips(&sug);
         }
-        // Canaries would carry real people's e-mail addresses and phones:
-        // none are proposed, and the note says why.
-        for kind in [Kind::JobSeekers, Kind::StaffRoster] {
+        // Canaries build their own e-mail address, telephone number and
+        // codes: the roles are bound by content, and the telephone column
+        // still carries marks.
+        for (kind, codes) in [
+            (Kind::JobSeekers, vec![]),
+            (Kind::StaffRoster, vec!["MATRICULA", "NUM_CONTRATO"]),
+        ] {
+            // Names are known by their headers; the rest by content.
             let (header, rows) = synth(kind, 3000);
-            let sug = suggest_policy(&header, &rows, None, ON).unwrap();
-            assert_eq!(sug.policy.canaries, None, "{kind}");
+            let renamed: Vec<String> = header
+                .iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    if h.starts_with("NOMBRE") || h.starts_with("APELLIDO") {
+                        h.clone()
+                    } else {
+                        format!("C{i}")
+                    }
+                })
+                .collect();
+            let named = |c: &str| renamed[header.iter().position(|h| h == c).unwrap()].clone();
+            let sug = suggest_policy(&renamed, &rows, None, ON).unwrap();
+            let c = sug.policy.canaries.clone().expect("canaries");
+            assert_eq!(c.email, Some(named("CORREO")), "{kind}");
+            assert_eq!(c.phone, Some(named("TELEFONO")), "{kind}");
+            let codes: Vec<String> = codes.iter().map(|c| named(c)).collect();
+            assert_eq!(c.codes, codes, "{kind}");
             assert!(
-                sug.notes
+                sug.policy
+                    .carriers
                     .iter()
-                    .any(|n| n.contains("No canary rows") && n.contains("CORREO")),
-                "{kind}: {:?}",
-                sug.notes
+                    .any(|k| k.column == named("TELEFONO") && k.kind == CarrierKind::Phone),
+                "{kind}"
             );
+            assert_eq!(role_of(&sug, &named("CORREO")).canary, Some("email"));
+            round_trips(&sug);
+        }
+        // The earlier kinds get none of the new roles: their suggested
+        // canaries are the same as before.
+        for kind in [Kind::ElectoralRoll, Kind::Pensioners, Kind::NameList] {
+            let (header, rows) = synth(kind, 3000);
+            let c = suggest_policy(&header, &rows, None, ON)
+                .unwrap()
+                .policy
+                .canaries
+                .unwrap();
+            assert_eq!((c.email, c.phone, c.codes.len()), (None, None, 0), "{kind}");
         }
         // The earlier kinds' suggestions use the address dictionary only.
         for kind in [Kind::ElectoralRoll, Kind::Pensioners, Kind::NameList] {
@@ -1052,6 +1176,7 @@ mod tests {
                 curp: Some("CURP".into()),
                 clave_elector: Some("CLAVE_ELECTOR".into()),
                 nss: None,
+                ..Canaries::default()
             }
         );
         // The address still carries marks; no canary column does.
