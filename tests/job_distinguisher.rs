@@ -502,7 +502,7 @@ fn job_seekers_canaries_cannot_be_told_from_real_rows() {
             t.rows.iter().map(|r| r[email].len() as f64).collect(),
             t.rows
                 .iter()
-                .map(|r| year(r).map_or(0.0, |y| f64::from(y)))
+                .map(|r| year(r).map_or(0.0, f64::from))
                 .collect(),
         ];
         (rules, extra)

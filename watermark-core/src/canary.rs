@@ -1533,7 +1533,9 @@ pub fn make_canaries_from_rows<S: RowSource>(
     // equals its own (after row `start`, through row `end`).
     // Every candidate of every built value, by its column and key; pass 4
     // marks those a real row holds.
-    let mut wanted_keys: HashMap<(usize, String), Vec<(usize, usize, usize)>> = HashMap::new();
+    // (column, key) → (canary, proposal, candidate).
+    type Wanted = HashMap<(usize, String), Vec<(usize, usize, usize)>>;
+    let mut wanted_keys: Wanted = HashMap::new();
     let mut taken: Vec<Vec<Vec<bool>>> = Vec::with_capacity(made.len());
     let mut built_columns: Vec<(usize, contact::KeyKind)> = Vec::new();
     for (c, m) in made.iter().enumerate() {
