@@ -1277,3 +1277,190 @@ Ejemplos:
   sudo watermark man --dir /usr/local/share/man/man1   # watermark.1, watermark-verify.1, ...",
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every English text of `cmd` (at `path`): (where, English, Spanish).
+    fn pairs(cmd: &Command, path: &str, out: &mut Vec<(String, String, Option<String>)>) {
+        let mut text = |what: String, en: Option<String>| {
+            if let Some(en) = en {
+                let es = spanish(&en).map(str::to_owned);
+                out.push((what, en, es));
+            }
+        };
+        text(
+            format!("{path:?} about"),
+            cmd.get_about().map(|s| s.to_string()),
+        );
+        text(
+            format!("{path:?} long_about"),
+            cmd.get_long_about().map(|s| s.to_string()),
+        );
+        for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+            let id = arg.get_id();
+            text(
+                format!("{path:?} {id}"),
+                arg.get_help().map(|s| s.to_string()),
+            );
+            text(
+                format!("{path:?} {id} (long)"),
+                arg.get_long_help().map(|s| s.to_string()),
+            );
+            for v in arg.get_possible_values() {
+                text(
+                    format!("{path:?} {id}={}", v.get_name()),
+                    v.get_help().map(|s| s.to_string()),
+                );
+            }
+        }
+        if let Some(en) = cmd.get_after_help() {
+            out.push((
+                format!("{path:?} after_help"),
+                en.to_string(),
+                after_help(path).map(str::to_owned),
+            ));
+        }
+        for sub in cmd.get_subcommands() {
+            let sub_path = if path.is_empty() {
+                sub.get_name().to_owned()
+            } else {
+                format!("{path} {}", sub.get_name())
+            };
+            pairs(sub, &sub_path, out);
+        }
+    }
+
+    fn all_pairs() -> Vec<(String, String, Option<String>)> {
+        let mut out = Vec::new();
+        pairs(&Cli::command(), "", &mut out);
+        out
+    }
+
+    /// A command, argument or value added or reworded in English without
+    /// its Spanish text fails here.
+    #[test]
+    fn every_text_has_a_spanish_one() {
+        let missing: Vec<String> = all_pairs()
+            .into_iter()
+            .filter(|(_, _, es)| es.is_none())
+            .map(|(what, en, _)| format!("{what}: {en:?}"))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "no Spanish text (add it to help_es::TEXTS or AFTER_HELP):\n{}",
+            missing.join("\n")
+        );
+    }
+
+    /// No Spanish text is left over from an English one that changed.
+    #[test]
+    fn every_spanish_text_is_used() {
+        let pairs = all_pairs();
+        for (en, _) in TEXTS {
+            assert!(
+                pairs.iter().any(|(_, e, _)| e == en),
+                "TEXTS has an English text no command has: {en:?}"
+            );
+        }
+        for (path, _) in AFTER_HELP {
+            assert!(
+                pairs
+                    .iter()
+                    .any(|(w, _, _)| *w == format!("{path:?} after_help")),
+                "AFTER_HELP has a command with no after_help: {path:?}"
+            );
+        }
+    }
+
+    /// Flags, exit statuses and example command lines are the same in
+    /// both languages: a translation that drops or misspells one, or an
+    /// English text that gained one, fails here.
+    #[test]
+    fn the_spanish_texts_name_the_same_flags_statuses_and_examples() {
+        fn flags(text: &str) -> std::collections::BTreeSet<String> {
+            text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .filter(|w| w.starts_with("--") && w.len() > 2)
+                .map(str::to_owned)
+                .collect()
+        }
+        fn statuses(text: &str) -> Vec<String> {
+            text.lines()
+                .filter(|l| l.len() > 4 && l.starts_with("  ") && l[2..3].parse::<u8>().is_ok())
+                .map(|l| l[..5].to_owned())
+                .collect()
+        }
+        fn examples(text: &str) -> Vec<String> {
+            text.lines()
+                .map(|l| l.split("  #").next().unwrap_or("").trim_end())
+                .filter(|l| l.trim_start().starts_with("watermark ") || l.contains("| watermark"))
+                .map(str::to_owned)
+                .collect()
+        }
+        for (what, en, es) in all_pairs() {
+            let es = es.unwrap_or_default();
+            assert_eq!(flags(&en), flags(&es), "{what}");
+            assert_eq!(statuses(&en), statuses(&es), "{what}");
+            assert_eq!(examples(&en), examples(&es), "{what}");
+        }
+    }
+
+    #[test]
+    fn the_language_is_decided_before_parsing() {
+        let es = |args: &[&str], env: Option<&str>, locale: Lang| {
+            let args = std::iter::once("watermark").chain(args.iter().copied());
+            lang_of(args, env, locale)
+        };
+        assert_eq!(es(&["verify", "--help"], None, Lang::En), Lang::En);
+        assert_eq!(es(&["verify", "--help"], None, Lang::Es), Lang::Es);
+        assert_eq!(
+            es(&["verify", "--help", "--lang", "es"], None, Lang::En),
+            Lang::Es
+        );
+        assert_eq!(es(&["--lang=es_MX", "verify"], None, Lang::En), Lang::Es);
+        assert_eq!(es(&["--lang", "en", "-h"], Some("es"), Lang::Es), Lang::En);
+        assert_eq!(es(&["-h"], Some("es"), Lang::En), Lang::Es);
+        assert_eq!(es(&["-h"], Some("en"), Lang::Es), Lang::En);
+        // Not a language, or after `--`: the environment decides.
+        assert_eq!(es(&["--lang", "fr", "-h"], None, Lang::Es), Lang::Es);
+        assert_eq!(es(&["-h"], Some(""), Lang::Es), Lang::Es);
+        assert_eq!(
+            es(&["verify", "--", "--lang", "es"], None, Lang::En),
+            Lang::En
+        );
+    }
+
+    /// The Spanish command passes clap's own checks and parses what the
+    /// English one parses, into the same arguments.
+    #[test]
+    fn the_spanish_command_parses_as_the_english_one() {
+        let es = command(Lang::Es);
+        es.clone().debug_assert();
+        let line = [
+            "watermark",
+            "verify",
+            "--state",
+            "st",
+            "leak.csv",
+            "--threshold",
+            "1e-6",
+            "--lang",
+            "es",
+        ];
+        let m = es.clone().try_get_matches_from(line).unwrap();
+        let cli = Cli::from_arg_matches(&m).unwrap();
+        let english = <Cli as clap::Parser>::try_parse_from(line).unwrap();
+        assert_eq!(format!("{cli:?}"), format!("{english:?}"));
+        let err = es
+            .try_get_matches_from(["watermark", "verify"])
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let text = err.apply::<Spanish>().render().to_string();
+        assert!(
+            text.contains("faltan los siguientes argumentos obligatorios"),
+            "{text}"
+        );
+        assert!(text.contains("Uso: watermark verify"), "{text}");
+    }
+}
