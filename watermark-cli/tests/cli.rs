@@ -2311,3 +2311,35 @@ fn command_line_errors_are_spanish_when_the_output_is() {
         .success()
         .stdout(contains("watermark "));
 }
+
+/// `watermark man --lang es` writes the pages from the Spanish help.
+#[test]
+fn man_pages_are_spanish_when_the_output_is() {
+    let out = wm().args(["man", "--lang", "es"]).assert().success();
+    let page = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    for words in [
+        ".SH NOMBRE",
+        ".SH SINOPSIS",
+        ".SH OPCIONES",
+        "Estado de salida",
+        "Muestra la ayuda",
+    ] {
+        assert!(page.contains(words), "{words}: {page:.600}");
+    }
+    assert!(
+        !page.contains("Exit status") && !page.contains(".SH NAME"),
+        "{page:.600}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    wm().args(["man", "--dir"])
+        .arg(dir.path())
+        .env("LANG", "es_MX.UTF-8")
+        .assert()
+        .success()
+        .stderr(contains("páginas de manual"));
+    let verify = std::fs::read_to_string(dir.path().join("watermark-verify.1")).unwrap();
+    assert!(
+        verify.contains("Quién verifica") && verify.contains("investigator"),
+        "{verify:.600}"
+    );
+}
