@@ -253,7 +253,7 @@ pub fn open_rows_in(
 ) -> watermark_core::Result<Box<dyn RowSource>> {
     let file = File::open(path).map_err(|source| {
         Error::from(ErrorKind::Io {
-            context: format!("opening {}", path.display()),
+            context: format!("opening {}", path.display()).into(),
             source,
         })
     })?;

@@ -102,6 +102,81 @@ pub fn count(lang: Lang, msg: Msg, n: u64) -> String {
     trn(lang, msg, n, &[&crate::numbers::int(n)])
 }
 
+/// A sentence of the catalogue with its arguments, as an error value: it
+/// displays in English, as logs and other programs read errors, and a
+/// front end that knows its reader's language writes it in theirs
+/// ([`Said::in_lang`]). It may have a cause ([`Said::because`]), which is
+/// its [`source`](std::error::Error::source): a front end writes the
+/// sentence, then the cause's own text.
+#[derive(Debug)]
+pub struct Said {
+    msg: Msg,
+    count: Option<u64>,
+    args: Vec<String>,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Said {
+    /// The sentence `msg` with its arguments, already written for the
+    /// reader (numbers with separators, names, paths).
+    pub fn new(msg: Msg, args: Vec<String>) -> Said {
+        Said {
+            msg,
+            count: None,
+            args,
+            source: None,
+        }
+    }
+
+    /// A `singular|plural` sentence in the form for `n`.
+    pub fn counted(msg: Msg, n: u64, args: Vec<String>) -> Said {
+        Said {
+            count: Some(n),
+            ..Said::new(msg, args)
+        }
+    }
+
+    /// The same sentence, caused by `source`.
+    pub fn because(mut self, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Said {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// The sentence.
+    pub fn msg(&self) -> Msg {
+        self.msg
+    }
+
+    /// The sentence in `lang`, without its cause.
+    pub fn in_lang(&self, lang: Lang) -> String {
+        let args: Vec<&dyn Display> = self.args.iter().map(|a| a as &dyn Display).collect();
+        fill(form(self.msg.template(lang), self.count.unwrap_or(1)), &args)
+    }
+}
+
+impl Display for Said {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.in_lang(Lang::En))
+    }
+}
+
+impl std::error::Error for Said {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// A [`Said`] of a catalogue message and its arguments, each written with
+/// `Display`: `said!(Msg::Opening, path.display())`.
+#[macro_export]
+macro_rules! said {
+    ($msg:expr $(, $arg:expr)* $(,)?) => {
+        $crate::Said::new($msg, vec![$(($arg).to_string()),*])
+    };
+}
+
 /// The text of every English template between its arguments and its
 /// `quoted commands`, of `words` words or more, whitespace collapsed: what
 /// must not appear in a Spanish output. A word has a lower-case letter:
