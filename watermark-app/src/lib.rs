@@ -66,10 +66,10 @@ pub use issuing::{
     copy_path, copy_path_as, receipt_path, IssuedCopy, LostCopy, PendingIssue, Recovery,
     COPY_EXTENSIONS,
 };
-pub use watermark_text::{messages, Lang};
-use watermark_text::{html, numbers};
 pub use reporter::{hidden, Hidden, ProgressSink, Quiet, Reporter};
 pub use state::{now_rfc3339, Appended, FilesChecked, Groups, State, StateLock};
+use watermark_text::{html, numbers};
+pub use watermark_text::{messages, Lang};
 pub use witness::{
     cosign_receipts, read_cosigned, store_cosigned, AddCheckpointError, Cosigned, CosignedState,
     Trusted, Witness, WitnessConfig, WitnessEntry, COSIGNED_FILE, WITNESSES_FILE,

@@ -22,4 +22,4 @@ pub mod messages;
 pub mod numbers;
 
 pub use lang::Lang;
-pub use messages::{Msg, Said};
+pub use messages::{Msg, Said, SaidContext};
