@@ -10,6 +10,8 @@ use clap::CommandFactory as _;
 use watermark_app::Lang;
 
 use crate::cli::{Cli, CompletionsArgs, ManArgs};
+use watermark_text::Msg;
+use watermark_text::{said, SaidContext as _};
 
 /// Prints the completion script for a shell.
 pub fn completions(a: &CompletionsArgs) -> anyhow::Result<()> {
@@ -69,8 +71,7 @@ fn write_tree(
         .title(name.to_uppercase())
         .render(&mut page)
         .context("rendering the man page")?;
-    std::fs::write(&path, in_language(page))
-        .with_context(|| format!("writing {}", path.display()))?;
+    std::fs::write(&path, in_language(page)).said(|| said!(Msg::CtxWriting, path.display()))?;
     *written += 1;
     for sub in cmd.get_subcommands() {
         if sub.get_name() == "help" {
