@@ -1173,15 +1173,7 @@ impl Report {
 
 /// Why a member or sheet was not read, in words.
 pub fn skip_reason(lang: Lang, reason: watermark_formats::SkipReason) -> String {
-    use watermark_formats::SkipReason;
-    let msg = match reason {
-        SkipReason::NotATable => Msg::SkipNotATable,
-        SkipReason::NestedArchive => Msg::SkipNestedArchive,
-        SkipReason::Empty => Msg::SkipEmpty,
-        SkipReason::NoPolicyColumns => Msg::SkipNoPolicyColumns,
-        _ => return reason.to_string(),
-    };
-    tr(lang, msg, &[])
+    tr(lang, reason.msg(), &[])
 }
 
 /// How a header-less table's columns were checked, in words.

@@ -123,6 +123,7 @@ pub struct Said {
 enum Arg {
     Text(String),
     Sentence(Box<Said>),
+    List(Vec<Said>, &'static str),
 }
 
 impl Said {
@@ -163,6 +164,12 @@ impl Said {
         self
     }
 
+    /// The next argument, sentences joined by `separator`.
+    pub fn list(mut self, items: Vec<Said>, separator: &'static str) -> Said {
+        self.args.push(Arg::List(items, separator));
+        self
+    }
+
     /// The sentence.
     pub fn msg(&self) -> Msg {
         self.msg
@@ -176,6 +183,11 @@ impl Said {
             .map(|a| match a {
                 Arg::Text(t) => t.clone(),
                 Arg::Sentence(s) => s.in_lang(lang),
+                Arg::List(items, separator) => items
+                    .iter()
+                    .map(|s| s.in_lang(lang))
+                    .collect::<Vec<_>>()
+                    .join(separator),
             })
             .collect();
         let args: Vec<&dyn Display> = args.iter().map(|a| a as &dyn Display).collect();
@@ -1698,6 +1710,112 @@ archivo",
         en: "cannot write the report {0}: {1} is not a directory",
         es: "no se puede escribir el informe {0}: {1} no es un directorio",
     }
+
+    // ---- Files as received: what was being done, and refusals. ----
+    RfOpening { en: "opening the file", es: "al abrir el archivo" }
+    RfReading { en: "reading the file", es: "al leer el archivo" }
+    RfReadingAs { en: "reading the file as {0}", es: "al leer el archivo como {0}" }
+    RfZip { en: "reading the zip archive", es: "al leer el archivo zip" }
+    RfZipMember {
+        en: "reading member {0} of the zip archive",
+        es: "al leer el miembro {0} del archivo zip",
+    }
+    RfWorkbook { en: "reading the workbook", es: "al leer el libro de cálculo" }
+    RfJson { en: "reading the JSON file", es: "al leer el archivo JSON" }
+    RfTable { en: "reading the table", es: "al leer la tabla" }
+    RfDecompressing { en: "decompressing the {0} stream", es: "al descomprimir el flujo {0}" }
+    RfNoTable { en: "it holds no table", es: "no contiene ninguna tabla" }
+    RfNoReadableTable {
+        en: "it holds no table that can be read: {0}",
+        es: "no contiene ninguna tabla que se pueda leer: {0}",
+    }
+    RfSkipped { en: "{0} ({1})", es: "{0} ({1})" }
+    RfStreamBomb {
+        en: "it decompresses to more than {0} bytes ({1} compressed): refused as a decompression \
+bomb",
+        es: "se descomprime en más de {0} bytes ({1} comprimidos): rechazado como bomba de \
+descompresión",
+    }
+    RfMemberBomb {
+        en: "it decompresses to more than {0} bytes (it declares {1}): refused as a \
+decompression bomb",
+        es: "se descomprime en más de {0} bytes (declara {1}): rechazado como bomba de \
+descompresión",
+    }
+    RfZipBomb {
+        en: "its members declare more than {0} bytes uncompressed: refused as a decompression bomb",
+        es: "sus miembros declaran más de {0} bytes sin comprimir: rechazado como bomba de \
+descompresión",
+    }
+    RfRatioBomb {
+        en: "member {0} declares {1} bytes from {2} compressed, a ratio over {3}: refused as a \
+decompression bomb",
+        es: "el miembro {0} declara {1} bytes a partir de {2} comprimidos, una proporción mayor \
+que {3}: rechazado como bomba de descompresión",
+    }
+    RfTruncated {
+        en: "the compressed file is cut short (truncated): its end is missing",
+        es: "el archivo comprimido está incompleto (truncado): le falta el final",
+    }
+    RfDoublyCompressed {
+        en: "it holds another compressed stream: decompress it once before verifying",
+        es: "contiene otro flujo comprimido: descomprímalo una vez antes de verificar",
+    }
+    RfNotAZip { en: "not a readable zip archive: {0}", es: "no es un archivo zip legible: {0}" }
+    RfMember { en: "member {0}: {1}", es: "miembro {0}: {1}" }
+    RfPathTrick {
+        en: "member {0} has a name that points outside the archive (absolute, or with ..): refused",
+        es: "el miembro {0} tiene un nombre que apunta fuera del archivo (absoluto, o con ..): \
+rechazado",
+    }
+    RfWorkbookTooBig {
+        en: "it has {0} bytes, over the {1} a workbook may have",
+        es: "tiene {0} bytes, más de los {1} que puede tener un libro de cálculo",
+    }
+    RfSheet { en: "sheet {0}: {1}", es: "hoja {0}: {1}" }
+    RfVerbatim { en: "{0}", es: "{0}" }
+    RfNested { en: "an archive inside is not opened", es: "no se abre un archivo dentro de otro" }
+    RfNotJsonTable {
+        en: "it holds neither an array of objects nor one object per line",
+        es: "no contiene ni un arreglo de objetos ni un objeto por línea",
+    }
+    RfHeaderless {
+        en: "its first row is data, not a header: it names none of the policy's columns ({0}), \
+and its columns cannot be told: it has {1} columns where the extracts issued had {2}",
+        es: "su primera fila son datos, no un encabezado: no nombra ninguna de las columnas de la \
+política ({0}), y sus columnas no se pueden identificar: tiene {1} columnas, y los extractos \
+emitidos tenían {2}",
+    }
+    RfHeaderlessUnrecorded {
+        en: "its first row is data, not a header: it names none of the policy's columns ({0}), \
+and its columns cannot be told: it has {1} columns, and no extract issued recorded its header",
+        es: "su primera fila son datos, no un encabezado: no nombra ninguna de las columnas de la \
+política ({0}), y sus columnas no se pueden identificar: tiene {1} columnas, y ningún extracto \
+emitido registró su encabezado",
+    }
+    RfColumnsOutOfOrder {
+        en: "it has no header row, and its columns are not in the order of the extract's header: \
+column {0} holds identifiers by its values, where the extract has {1} (identity: {2})",
+        es: "no tiene fila de encabezado, y sus columnas no están en el orden del encabezado del \
+extracto: la columna {0} contiene identificadores según sus valores, donde el extracto tiene {1} \
+(identidad: {2})",
+    }
+    RfByteNotUtf8 {
+        en: "byte {0} is not valid UTF-8: give the file's encoding (--encoding windows-1252, \
+utf-16le, ...)",
+        es: "el byte {0} no es UTF-8 válido: indique la codificación del archivo (--encoding \
+windows-1252, utf-16le, ...)",
+    }
+    RfEndsInsideUtf8 {
+        en: "it ends inside a UTF-8 character: it is cut short or in another encoding",
+        es: "termina a la mitad de un carácter UTF-8: está incompleto o en otra codificación",
+    }
+    RfByteNotIn {
+        en: "byte {0} is not valid {1}: give the file's encoding",
+        es: "el byte {0} no es {1} válido: indique la codificación del archivo",
+    }
+    RfNoKeys { en: "it holds no object with a key", es: "no contiene ningún objeto con una clave" }
+    RfObject { en: "object {0}: {1}", es: "objeto {0}: {1}" }
 }
 
 #[cfg(test)]
