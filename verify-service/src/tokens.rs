@@ -14,6 +14,8 @@ use std::path::Path;
 use anyhow::{bail, Context as _};
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
+use watermark_text::Msg;
+use watermark_text::{said, SaidContext as _};
 
 /// Shortest token accepted: 16 characters (use e.g. `openssl rand -hex 32`).
 pub const MIN_TOKEN_LEN: usize = 16;
@@ -49,8 +51,7 @@ impl Tokens {
     /// Reads a tokens file, refusing one the group or others can access.
     pub fn load(path: &Path) -> anyhow::Result<Tokens> {
         check_private(path)?;
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(path).said(|| said!(Msg::CtxReading, path.display()))?;
         Tokens::parse(&text).with_context(|| path.display().to_string())
     }
 
@@ -131,7 +132,7 @@ impl Tokens {
 /// Refuses a secret file that its group or others can read or write (the
 /// check `watermark` makes of key files).
 pub fn check_private(path: &Path) -> anyhow::Result<()> {
-    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    let meta = std::fs::metadata(path).said(|| said!(Msg::CtxReading, path.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;

@@ -88,6 +88,13 @@ impl Error {
         watermark_core::bounded(&crate::text::error_text(&self.error), MESSAGE_MAX).into_owned()
     }
 
+    /// [`Error::message`] in a language: the message a front end shows
+    /// its reader ([`text::error_text_in`](crate::text::error_text_in)).
+    pub fn message_in(&self, lang: crate::Lang) -> String {
+        watermark_core::bounded(&crate::text::error_text_in(lang, &self.error), MESSAGE_MAX)
+            .into_owned()
+    }
+
     /// The first error of type `T` among the error and its causes: for
     /// instance a [`Behind`](crate::witnessing::Behind), for which the
     /// command line has an exit status of its own.
@@ -138,8 +145,16 @@ impl<T, E: Into<anyhow::Error>> Blame<T> for std::result::Result<T, E> {
     }
 }
 
-/// Returns an error of the given fault made like [`anyhow::anyhow!`].
+/// Returns an error of the given fault: a sentence of the catalogue and its
+/// arguments (`fail!(Input, Msg::ReportExists, path.display())`), or text
+/// made like [`anyhow::anyhow!`].
 macro_rules! fail {
+    ($fault:ident, Msg::$msg:ident $(, $arg:expr)* $(,)?) => {
+        return Err($crate::Error::new(
+            $crate::Fault::$fault,
+            watermark_text::said!($crate::messages::Msg::$msg $(, $arg)*),
+        ))
+    };
     ($fault:ident, $($arg:tt)*) => {
         return Err($crate::Error::new(
             $crate::Fault::$fault,

@@ -46,7 +46,9 @@ use watermark_formats::{
 };
 
 use crate::error::{fail, Blame as _};
+use crate::messages::{tr, Msg};
 use crate::{hidden, ProgressSink, Reporter, Result};
+use watermark_text::{said, SaidContext as _};
 
 /// The format of an extract, a copy or a leak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -113,19 +115,14 @@ impl FileFormat {
     /// is refused here, before any other work.
     pub fn detect(path: &Path) -> Result<FileFormat> {
         let mut file = File::open(path)
-            .with_context(|| format!("opening {}", path.display()))
+            .said(|| said!(Msg::CtxOpening, path.display()))
             .input()?;
         let first = first_bytes(&mut file)
-            .with_context(|| format!("reading {}", path.display()))
+            .said(|| said!(Msg::CtxReading, path.display()))
             .input()?;
         let format = match FileFormat::from_first_bytes(&first) {
             FileFormat::Csv => match Format::from_extension(path) {
-                Some(Format::Parquet) => fail!(
-                    Input,
-                    "{}: not a Parquet file: it does not start with the bytes PAR1 (it is \
-                     damaged, cut short, or in another format)",
-                    path.display()
-                ),
+                Some(Format::Parquet) => fail!(Input, Msg::NotParquet, path.display()),
                 Some(Format::ArrowIpc) => FileFormat::ArrowStream,
                 _ => FileFormat::Csv,
             },
@@ -133,10 +130,10 @@ impl FileFormat {
         };
         if let Some(columnar) = format.columnar() {
             file.seek(SeekFrom::Start(0))
-                .with_context(|| format!("reading {}", path.display()))
+                .said(|| said!(Msg::CtxReading, path.display()))
                 .input()?;
             ColumnarRows::open(columnar, file)
-                .with_context(|| format!("{}: cannot be read as {format}", path.display()))
+                .said(|| said!(Msg::CannotReadAs, path.display(), format))
                 .input()?;
         }
         Ok(format)
@@ -208,7 +205,7 @@ impl<R: Seek> Seek for Progressed<R> {
 /// A file the caller named, opened, and its size.
 fn open(path: &Path) -> Result<(File, u64)> {
     let file = File::open(path)
-        .with_context(|| format!("opening {}", path.display()))
+        .said(|| said!(Msg::CtxOpening, path.display()))
         .input()?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     Ok((file, size))
@@ -217,10 +214,10 @@ fn open(path: &Path) -> Result<(File, u64)> {
 /// The BLAKE3 of a file's bytes and their number, with a progress meter.
 pub fn blake3_file(path: &Path, reporter: impl Reporter) -> Result<(String, u64)> {
     let (file, size) = open(path)?;
-    let bar = reporter.progress(size, "hashing");
+    let bar = reporter.progress(size, &tr(reporter.lang(), Msg::ProgressHashing, &[]));
     let mut reader = HashingReader::new(Progressed::new(file, bar.clone()));
     io::copy(&mut reader, &mut io::sink())
-        .with_context(|| format!("reading {}", path.display()))
+        .said(|| said!(Msg::CtxReading, path.display()))
         .input()?;
     bar.finish();
     Ok(reader.digest())
@@ -253,7 +250,7 @@ pub fn open_rows_in(
 ) -> watermark_core::Result<Box<dyn RowSource>> {
     let file = File::open(path).map_err(|source| {
         Error::from(ErrorKind::Io {
-            context: format!("opening {}", path.display()),
+            context: format!("opening {}", path.display()).into(),
             source,
         })
     })?;
@@ -300,7 +297,7 @@ pub fn make_canaries_in(
     reporter: impl Reporter,
 ) -> Result<CanaryList> {
     let (_, size) = open(input)?;
-    let bar = reporter.progress(4 * size, "making canaries");
+    let bar = reporter.progress(4 * size, &tr(reporter.lang(), Msg::ProgressCanaries, &[]));
     // Each pass moves the bar over a quarter of it, by the bytes read.
     let hidden = hidden();
     let list = make_canaries_from_rows(
@@ -387,7 +384,7 @@ pub fn issue_copies<W: Write + Send>(
     match (from.columnar(), to.columnar()) {
         (None, None) if encoding != TextEncoding::Utf8 => {
             let (file, size) = open(input)?;
-            let bar = reporter.progress(size, "issuing");
+            let bar = reporter.progress(size, &tr(reporter.lang(), Msg::ProgressIssuing, &[]));
             let mut reader = DecodingReader::new(
                 HashingReader::new(Progressed::new(file, bar.clone())),
                 encoding,
@@ -418,7 +415,7 @@ pub fn issue_copies<W: Write + Send>(
         }
         (None, None) => {
             let (file, size) = open(input)?;
-            let bar = reporter.progress(size, "issuing");
+            let bar = reporter.progress(size, &tr(reporter.lang(), Msg::ProgressIssuing, &[]));
             let mut reader = HashingReader::new(Progressed::new(file, bar.clone()));
             let summary = issue_csv(embedder, &mut reader, outputs, &mut |_| {})
                 .with_context(name)
@@ -429,7 +426,8 @@ pub fn issue_copies<W: Write + Send>(
         (None, Some(target)) => {
             // Convert once, hashing the CSV as it is read.
             let (file, size) = open(input)?;
-            let bar = reporter.progress(size, &format!("converting to {to}"));
+            let bar =
+                reporter.progress(size, &tr(reporter.lang(), Msg::ProgressConverting, &[&to]));
             let mut reader = HashingReader::new(Progressed::new(file, bar.clone()));
             let mut decoded;
             let text: &mut dyn Read = if encoding == TextEncoding::Utf8 {
@@ -460,7 +458,7 @@ pub fn issue_copies<W: Write + Send>(
         (Some(source), None) => {
             let blake3 = digest(known_blake3)?;
             let (file, size) = open(input)?;
-            let bar = reporter.progress(size, "issuing");
+            let bar = reporter.progress(size, &tr(reporter.lang(), Msg::ProgressIssuing, &[]));
             let rows = ColumnarRows::open(source, Progressed::new(file, bar.clone()))
                 .with_context(name)
                 .input()?;
@@ -482,7 +480,8 @@ pub fn issue_copies<W: Write + Send>(
         (Some(source), Some(target)) => {
             let blake3 = digest(known_blake3)?;
             let (file, size) = open(input)?;
-            let bar = reporter.progress(size, &format!("converting to {to}"));
+            let bar =
+                reporter.progress(size, &tr(reporter.lang(), Msg::ProgressConverting, &[&to]));
             let mut converted = scratch()?;
             let options = ConvertOptions {
                 ipc_stream: to == FileFormat::ArrowStream,
@@ -509,12 +508,7 @@ pub fn issue_copies<W: Write + Send>(
                 .input()?
                 .schema();
             if let Some(change) = schema_change(&want, &got) {
-                fail!(
-                    Input,
-                    "{}: {to} copies of this {from} extract cannot keep its schema: {change}; \
-                     issue them as {from} (the default)",
-                    name()
-                );
+                fail!(Input, Msg::SchemaChange, name(), to, from, change);
             }
             let summary = issue_columnar(embedder, target, converted, outputs, reporter)
                 .with_context(name)
@@ -556,7 +550,7 @@ fn issue_columnar<W: Write + Send>(
     file.seek(SeekFrom::Start(0))
         .context("reading the extract")?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let bar = reporter.progress(size, "issuing");
+    let bar = reporter.progress(size, &tr(reporter.lang(), Msg::ProgressIssuing, &[]));
     let mut progress = |p: Progress| bar.set_position(p.bytes);
     let options = IssueOptions::default();
     let summary = match format {
@@ -646,7 +640,7 @@ impl VerifyFile {
         let first = {
             let (mut file, _) = open(path)?;
             first_bytes(&mut file)
-                .with_context(|| format!("reading {}", path.display()))
+                .said(|| said!(Msg::CtxReading, path.display()))
                 .input()?
         };
         if !watermark_formats::is_container(&first) {

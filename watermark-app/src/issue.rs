@@ -24,6 +24,7 @@ use crate::{
     copy_path_as, now_rfc3339, receipt_path, witnessing, Error, Fault, Lang, Recovery, Reporter,
     Result, State, StateLock,
 };
+use watermark_text::{said, SaidContext as _};
 
 /// What issuing needs.
 #[derive(Debug, Clone)]
@@ -201,45 +202,45 @@ pub fn report_recovery(reporter: impl Reporter, rec: &Recovery) -> Result<()> {
 }
 
 fn report_recovery_to(reporter: &dyn Reporter, rec: &Recovery) -> std::io::Result<()> {
+    let lang = reporter.lang();
     if let Some(u) = &rec.removed_from_log {
-        reporter.notice(&format!(
-            "note: removed an interrupted append from the log: {} byte(s) after its last signed \
-             entry ({} unsigned entr{}) and {} after its last checkpoint",
-            u.entry_bytes,
-            u.entry_lines,
-            if u.entry_lines == 1 { "y" } else { "ies" },
-            u.checkpoint_bytes
-        ))?;
+        reporter.notice(&removed_append(lang, Msg::NoteRemovedAppend, u))?;
     }
     for path in &rec.completed {
-        reporter.notice(&format!(
-            "note: completed an interrupted issuance: {} is in place with its receipt",
-            path.display()
-        ))?;
+        reporter.notice(&tr(lang, Msg::NoteCompletedIssuance, &[&path.display()]))?;
     }
     if !rec.undone.is_empty() {
-        reporter.notice(&format!(
-            "note: undid an interrupted issuance that was never logged (copies for {}): \
-             its files were removed",
-            rec.undone.join(", ")
-        ))?;
+        reporter.notice(&tr(lang, Msg::NoteUndidIssuance, &[&rec.undone.join(", ")]))?;
     }
     for lost in &rec.lost {
-        reporter.notice(&format!(
-            "warning: log entry {} says a copy was made for {}, but it never reached {} and its \
-             temporary file is gone; issue it again (the same input gives the same bytes)",
-            lost.index,
-            lost.recipient,
-            lost.path.display()
+        reporter.notice(&tr(
+            lang,
+            Msg::WarnLostCopy,
+            &[&lost.index, &lost.recipient, &lost.path.display()],
         ))?;
     }
     if rec.partials_removed > 0 {
-        reporter.notice(&format!(
-            "note: removed {} temporary file(s) of an interrupted issuance",
-            rec.partials_removed
+        reporter.notice(&tr(
+            lang,
+            Msg::NoteRemovedTemporaries,
+            &[&rec.partials_removed],
         ))?;
     }
     Ok(())
+}
+
+/// The notice for an interrupted append removed from the log (`msg`, one
+/// of [`Msg::NoteRemovedAppend`] and [`Msg::NoteRemovedAppendFirst`]).
+pub(crate) fn removed_append(lang: Lang, msg: Msg, u: &crate::Uncommitted) -> String {
+    tr(
+        lang,
+        msg,
+        &[
+            &count(lang, Msg::Bytes, u.entry_bytes),
+            &count(lang, Msg::UnsignedEntries, u.entry_lines),
+            &count(lang, Msg::Bytes, u.checkpoint_bytes),
+        ],
+    )
 }
 
 /// Issues a copy of the extract to every recipient: completes or undoes
@@ -261,7 +262,7 @@ pub fn run(settings: &Settings, reporter: impl Reporter) -> Result<Report> {
         witnessing::before_issue(&state, &lock, settings.witnesses.as_deref(), reporter)?;
     let key = state.master_key().server()?;
     let policy_text = std::fs::read_to_string(&settings.policy)
-        .with_context(|| format!("reading policy {}", settings.policy.display()))
+        .said(|| said!(Msg::CtxReadingPolicy, settings.policy.display()))
         .input()?;
     let policy = Policy::from_toml(&policy_text)
         .with_context(|| format!("{}", settings.policy.display()))
@@ -293,11 +294,7 @@ pub fn run(settings: &Settings, reporter: impl Reporter) -> Result<Report> {
             .map(|r| copy_path_as(&settings.out_dir, &r.id, format.extension()))
             .find(|p| p.exists())
         {
-            fail!(
-                Input,
-                "{} already exists; pass --force to replace it",
-                existing.display()
-            );
+            fail!(Input, Msg::ExistsUseForce, existing.display());
         }
     }
     // A copy in another format shares OUT/ID.receipt with this one, and
@@ -311,8 +308,7 @@ pub fn run(settings: &Settings, reporter: impl Reporter) -> Result<Report> {
         {
             fail!(
                 Input,
-                "{} already exists, and {} is its receipt: issue the {} copies to another \
-                 --out-dir, or move it away",
+                Msg::ExistsWithReceipt,
                 other.display(),
                 receipt_path(&settings.out_dir, &r.id).display(),
                 format
@@ -366,11 +362,7 @@ pub fn run(settings: &Settings, reporter: impl Reporter) -> Result<Report> {
     if summary.rows == 0 {
         // Nothing is logged: a copy of no rows carries no mark, and a log
         // entry for one would say a recipient holds what they do not.
-        fail!(
-            Input,
-            "{}: the extract has a header but no data rows: there is nothing to issue",
-            settings.input.display()
-        );
+        fail!(Input, Msg::NoDataRows, settings.input.display());
     }
 
     let time = now_rfc3339();

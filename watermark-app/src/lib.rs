@@ -48,14 +48,10 @@
 mod error;
 mod files;
 pub mod formats;
-mod html;
 mod issuance_log;
 pub mod issue;
 mod issuing;
 pub mod key_file;
-mod lang;
-pub mod messages;
-mod numbers;
 pub mod report;
 mod reporter;
 mod state;
@@ -70,9 +66,10 @@ pub use issuing::{
     copy_path, copy_path_as, receipt_path, IssuedCopy, LostCopy, PendingIssue, Recovery,
     COPY_EXTENSIONS,
 };
-pub use lang::Lang;
 pub use reporter::{hidden, Hidden, ProgressSink, Quiet, Reporter};
 pub use state::{now_rfc3339, Appended, FilesChecked, Groups, State, StateLock};
+use watermark_text::{html, numbers};
+pub use watermark_text::{messages, Lang};
 pub use witness::{
     cosign_receipts, read_cosigned, store_cosigned, AddCheckpointError, Cosigned, CosignedState,
     Trusted, Witness, WitnessConfig, WitnessEntry, COSIGNED_FILE, WITNESSES_FILE,

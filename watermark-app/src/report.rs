@@ -59,6 +59,7 @@ use crate::messages::{count, tr, tr_html, trn_html, Msg};
 use crate::text::{bound, decimal, describe_score, int, score_bound, score_odds};
 use crate::verify::Report;
 use crate::{Error, Lang, Result};
+use watermark_text::{said, SaidContext as _};
 
 /// The context line signed before the payload (domain separation).
 pub const CONTEXT: &str = "watermark evidence report v1\n";
@@ -176,16 +177,15 @@ pub fn sign_in(report: &Report, signer: &Signer, lang: Lang) -> Result<String> {
     if key.to_vkey() != report.log.public_key {
         fail!(
             Server,
-            "the signing key {}+{:08x} is not the key of the log the report names ({})",
-            key.name(),
-            key.key_id(),
+            Msg::SigningKeyNotLogs,
+            format!("{}+{:08x}", key.name(), key.key_id()),
             report.log.public_key
         );
     }
     let mut file = render_in(report, &key, lang);
     let signature = signer
         .sign_detached(CONTEXT, file.as_bytes())
-        .context("signing the report")
+        .said(|| said!(Msg::CtxSigningReport))
         .server()?;
     file.push_str(&signature_line(&key, &signature));
     file.push('\n');
@@ -288,20 +288,11 @@ pub fn embedded_json(payload: &[u8]) -> Result<serde_json::Value, Rejected> {
 /// not logged for a report that cannot be written.
 pub fn check_destination(path: &Path) -> Result<()> {
     if path.exists() {
-        fail!(
-            Input,
-            "{} already exists; a report is evidence and is never replaced: give another file name",
-            path.display()
-        );
+        fail!(Input, Msg::ReportExists, path.display());
     }
     let dir = parent_dir(path);
     if !dir.is_dir() {
-        fail!(
-            Input,
-            "cannot write the report {}: {} is not a directory",
-            path.display(),
-            dir.display()
-        );
+        fail!(Input, Msg::ReportDirMissing, path.display(), dir.display());
     }
     Ok(())
 }
@@ -322,11 +313,11 @@ pub fn write_new(path: &Path, contents: &[u8]) -> Result<()> {
         .prefix(".watermark-report-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))
+        .said(|| said!(Msg::CtxTempFileIn, dir.display()))
         .server()?;
     tmp.write_all(contents)
         .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("writing {}", tmp.path().display()))
+        .said(|| said!(Msg::CtxWriting, tmp.path().display()))
         .server()?;
     #[cfg(unix)]
     {
@@ -337,11 +328,7 @@ pub fn write_new(path: &Path, contents: &[u8]) -> Result<()> {
     }
     tmp.persist_noclobber(path).map_err(|e| {
         if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::input(anyhow::anyhow!(
-                "{} already exists; a report is evidence and is never replaced: give another \
-                 file name",
-                path.display()
-            ))
+            Error::input(said!(Msg::ReportExists, path.display()))
         } else {
             Error::server(
                 anyhow::Error::new(e.error).context(format!("writing {}", path.display())),

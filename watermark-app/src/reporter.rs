@@ -8,6 +8,8 @@
 use std::io;
 use std::sync::Arc;
 
+use crate::Lang;
+
 /// Where a workflow's notices and progress go.
 pub trait Reporter {
     /// A diagnostic line, `note: …` or `warning: …`. An error writing it
@@ -17,6 +19,12 @@ pub trait Reporter {
     /// A meter of progress over `total_bytes` bytes of work, described as
     /// `what` ("hashing", "issuing", "verifying").
     fn progress(&self, total_bytes: u64, what: &str) -> Arc<dyn ProgressSink>;
+
+    /// The language notices and progress are written in (English unless
+    /// the front end says otherwise).
+    fn lang(&self) -> Lang {
+        Lang::En
+    }
 }
 
 impl<R: Reporter + ?Sized> Reporter for &R {
@@ -26,6 +34,10 @@ impl<R: Reporter + ?Sized> Reporter for &R {
 
     fn progress(&self, total_bytes: u64, what: &str) -> Arc<dyn ProgressSink> {
         (**self).progress(total_bytes, what)
+    }
+
+    fn lang(&self) -> Lang {
+        (**self).lang()
     }
 }
 

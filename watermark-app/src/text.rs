@@ -4,7 +4,7 @@
 
 use watermark_core::RecipientScore;
 
-use crate::messages::{tr, Msg};
+use crate::messages::{tr, Msg, Said};
 pub use crate::numbers::{decimal, int};
 use crate::Lang;
 
@@ -140,6 +140,187 @@ pub fn error_text(err: &anyhow::Error) -> String {
         before = text;
     }
     out
+}
+
+/// [`error_text`] in a language: each cause that is a sentence of the
+/// catalogue ([`Said`](crate::messages::Said), or one inside the scheme's
+/// error or an I/O error), each of the scheme's errors and its place (row,
+/// line, column), and the common I/O failures are written in `lang`; text
+/// from elsewhere (a library's own message, a file's name) is quoted as it
+/// is. In English it is [`error_text`].
+pub fn error_text_in(lang: Lang, err: &anyhow::Error) -> String {
+    if lang == Lang::En {
+        return error_text(err);
+    }
+    let mut out = String::new();
+    let mut before = String::new();
+    for cause in err.chain() {
+        let english = cause.to_string();
+        if !before.is_empty() && before.ends_with(&english) {
+            before = english;
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        // A workflow's error is the end of the chain: its own causes are
+        // written here.
+        if let Some(e) = cause.downcast_ref::<crate::Error>() {
+            out.push_str(&e.message_in(lang));
+            break;
+        }
+        // A typed error (a witness's refusal, say) that says a sentence of
+        // the catalogue has it as its source: the sentence, once.
+        if let Some(said) = cause.source().and_then(|c| c.downcast_ref::<Said>()) {
+            if said.to_string() == english {
+                out.push_str(&said.in_lang(lang));
+                before = english;
+                continue;
+            }
+        }
+        out.push_str(&cause_in(lang, cause));
+        before = english;
+    }
+    out
+}
+
+/// One cause in `lang`, without its own causes.
+fn cause_in(lang: Lang, cause: &(dyn std::error::Error + 'static)) -> String {
+    if let Some(s) = cause.downcast_ref::<Said>() {
+        return s.in_lang(lang);
+    }
+    if let Some(e) = cause.downcast_ref::<watermark_core::Error>() {
+        return watermark_core::bounded(&core_error_in(lang, e), 1000).into_owned();
+    }
+    if let Some(e) = cause.downcast_ref::<std::io::Error>() {
+        return io_error_in(lang, e);
+    }
+    cause.to_string()
+}
+
+/// A message of the scheme's errors in `lang`.
+fn message_in(lang: Lang, m: &watermark_core::Message) -> String {
+    cause_in(lang, m.inner())
+}
+
+/// The scheme's error in `lang`: its place, then what went wrong.
+fn core_error_in(lang: Lang, e: &watermark_core::Error) -> String {
+    use watermark_core::ErrorKind as K;
+    let mut place = match (e.row(), e.line()) {
+        (Some(r), Some(l)) => tr(lang, Msg::ErrAtRowLine, &[&int(r), &int(l)]),
+        (None, Some(l)) => tr(lang, Msg::ErrAtLine, &[&int(l)]),
+        (Some(r), None) => tr(lang, Msg::ErrAtRow, &[&int(r)]),
+        (None, None) => String::new(),
+    };
+    if let Some(c) = e.column() {
+        if !place.is_empty() {
+            place.push_str(", ");
+        }
+        place.push_str(&tr(lang, Msg::ErrInColumn, &[&c]));
+    }
+    let what = match e.kind() {
+        K::Io { context, source } => format!(
+            "{}: {}",
+            message_in(lang, context),
+            io_error_in(lang, source)
+        ),
+        K::Csv(detail) => tr(lang, Msg::ErrCsv, &[detail]),
+        K::UnequalLengths { expected, found } => tr(
+            lang,
+            Msg::ErrUnequalLengths,
+            &[&int(*found), &int(*expected)],
+        ),
+        K::Utf8 => tr(lang, Msg::ErrUtf8, &[]),
+        K::EmptyInput => tr(lang, Msg::ErrEmptyInput, &[]),
+        K::MissingColumn {
+            column,
+            role,
+            available,
+        } => {
+            let role = match *role {
+                "identity" => tr(lang, Msg::RoleIdentity, &[]),
+                "carrier" => tr(lang, Msg::RoleCarrier, &[]),
+                "canary" => tr(lang, Msg::RoleCanary, &[]),
+                "matching" => tr(lang, Msg::RoleMatching, &[]),
+                other => (*other).to_owned(),
+            };
+            tr(
+                lang,
+                Msg::ErrMissingColumn,
+                &[&role, &format!("{column:?}"), available],
+            )
+        }
+        K::EmptyIdentity => tr(lang, Msg::ErrEmptyIdentity, &[]),
+        K::Policy(m) => tr(lang, Msg::ErrPolicy, &[&message_in(lang, m)]),
+        K::KeyPermissions { path, mode } => tr(
+            lang,
+            Msg::ErrKeyPermissions,
+            &[path, &format!("{mode:03o}")],
+        ),
+        K::InvalidRecipient(id) => tr(lang, Msg::ErrInvalidRecipient, &[&format!("{id:?}")]),
+        K::Key(m) | K::State(m) | K::Altered(m) => message_in(lang, m),
+        K::Log(damage) => log_damage_in(lang, damage),
+        other => other.to_string(),
+    };
+    if place.is_empty() {
+        what
+    } else {
+        format!("{place}: {what}")
+    }
+}
+
+/// Damage to a file of the log in `lang`: the file, where in it, and what
+/// is wrong (in the log's own words, which name the parts of its formats).
+fn log_damage_in(lang: Lang, d: &watermark_core::LogDamage) -> String {
+    let mut where_ = Vec::new();
+    if let Some(l) = d.line {
+        where_.push(tr(lang, Msg::ErrAtLine, &[&int(l)]));
+    }
+    if let Some(b) = d.byte {
+        where_.push(tr(lang, Msg::ErrAtByte, &[&int(b)]));
+    }
+    let head = match (d.entry, d.checkpoint) {
+        (Some(e), _) => Some(tr(lang, Msg::ErrAtEntry, &[&e])),
+        (None, Some(c)) => Some(tr(lang, Msg::ErrAtCheckpoint, &[&c])),
+        (None, None) => None,
+    };
+    let place = match (head, where_.is_empty()) {
+        (Some(h), true) => format!("{h}: "),
+        (Some(h), false) => format!("{h} ({}): ", where_.join(", ")),
+        (None, false) => format!("{}: ", where_.join(", ")),
+        (None, true) => String::new(),
+    };
+    format!("{}: {}{}", d.file.display(), place, d.message)
+}
+
+/// An I/O error in `lang`: a sentence of the catalogue it carries, or the
+/// common failures in words, or the system's own text.
+fn io_error_in(lang: Lang, e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    if let Some(inner) = e.get_ref() {
+        if let Some(s) = inner.downcast_ref::<Said>() {
+            return s.in_lang(lang);
+        }
+    }
+    if lang == Lang::En {
+        return e.to_string();
+    }
+    let msg = match e.kind() {
+        K::NotFound => Msg::IoNotFound,
+        K::PermissionDenied => Msg::IoPermissionDenied,
+        K::AlreadyExists => Msg::IoAlreadyExists,
+        K::IsADirectory => Msg::IoIsADirectory,
+        K::NotADirectory => Msg::IoNotADirectory,
+        K::StorageFull => Msg::IoStorageFull,
+        K::UnexpectedEof => Msg::IoUnexpectedEof,
+        K::ConnectionRefused => Msg::IoConnectionRefused,
+        K::TimedOut => Msg::IoTimedOut,
+        K::ReadOnlyFilesystem => Msg::IoReadOnly,
+        K::DirectoryNotEmpty => Msg::IoDirectoryNotEmpty,
+        K::AddrInUse => Msg::IoAddrInUse,
+        _ => return e.to_string(),
+    };
+    tr(lang, msg, &[])
 }
 
 /// Text from elsewhere (a witness, a request, an argument), for a message:

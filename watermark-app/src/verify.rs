@@ -29,6 +29,7 @@ use crate::formats::VerifyFile;
 use crate::messages::{count, tr, trn, Msg};
 use crate::text::{bound, decimal, describe_score, int, score_bound, score_odds, wrap};
 use crate::{hidden, now_rfc3339, Fault, Lang, Reporter, Result, State};
+use watermark_text::{said, SaidContext as _};
 
 /// What a verification needs: the state, the leak, and who verifies.
 #[derive(Debug, Clone)]
@@ -113,11 +114,6 @@ pub struct MasterSection {
     pub columns: Vec<String>,
 }
 
-/// What to say when a file lacks the identity columns and no master was given.
-const MASTER_HINT: &str = "To attribute a file without its identity columns, give \
---master FILE, the extract the copies were made from: its rows are matched to the file's on \
-the columns they share.";
-
 /// Whether the error is a missing identity column.
 fn lacks_identity(e: &Error) -> bool {
     matches!(
@@ -149,11 +145,11 @@ fn master_error(e: MasterError, leaked: &Path, master: &Path) -> crate::Error {
 /// The BLAKE3 digest of a file the caller named.
 fn blake3_of(path: &Path) -> Result<String> {
     let file = File::open(path)
-        .with_context(|| format!("opening {}", path.display()))
+        .said(|| said!(Msg::CtxOpening, path.display()))
         .input()?;
     let mut input = HashingReader::new(file);
     std::io::copy(&mut input, &mut std::io::sink())
-        .with_context(|| format!("reading {}", path.display()))
+        .said(|| said!(Msg::CtxReading, path.display()))
         .input()?;
     Ok(input.digest().0)
 }
@@ -161,10 +157,10 @@ fn blake3_of(path: &Path) -> Result<String> {
 /// Standard input, copied to an unnamed temporary file.
 fn spool_stdin() -> Result<tempfile::NamedTempFile> {
     let mut spooled = tempfile::NamedTempFile::new()
-        .context("creating a temporary file for standard input")
+        .said(|| said!(Msg::CtxStdinTemp))
         .server()?;
     std::io::copy(&mut std::io::stdin().lock(), spooled.as_file_mut())
-        .context("reading standard input")
+        .said(|| said!(Msg::CtxReadingStdin))
         .input()?;
     Ok(spooled)
 }
@@ -303,28 +299,19 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
     let reporter: &dyn Reporter = &reporter;
     let who = &settings.investigator;
     if who.is_empty() {
-        fail!(
-            Input,
-            "no investigator is named: the log records who is answerable for each \
-             verification; give --investigator NAME, or set WATERMARK_INVESTIGATOR once"
-        );
+        fail!(Input, Msg::NoInvestigator);
     }
     if who.chars().count() > 64 || who.chars().any(char::is_control) {
         fail!(
             Input,
-            "investigator {:?} cannot be logged: give --investigator NAME, 1 to 64 characters \
-             without control characters",
-            watermark_core::bounded(who, 200)
+            Msg::BadInvestigator,
+            format!("{:?}", watermark_core::bounded(who, 200))
         );
     }
     let key = state.master_key().server()?;
     let (groups, attribution_log) = state.recipient_groups().server()?;
     if groups.is_empty() {
-        fail!(
-            Server,
-            "{} has issued no copies yet: there is no one to attribute to",
-            settings.state.display()
-        );
+        fail!(Server, Msg::NoCopiesYet, settings.state.display());
     }
     let comparisons: u64 = groups.values().map(|g| g.len() as u64).sum();
     // Standard input is spooled to an unnamed temporary file (hashed as
@@ -390,7 +377,8 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
         if *key_id != key.id().to_hex() {
             fail!(
                 Server,
-                "copies were issued under key {key_id}, which {} does not hold (it holds {})",
+                Msg::KeyNotHeld,
+                key_id,
                 settings.state.display(),
                 key.id()
             );
@@ -414,7 +402,7 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
         };
         let detector = builder.build().map_err(|e| crate::Error::new(fault, e))?;
         let file = File::open(leaked)
-            .with_context(|| format!("opening {}", settings.leaked.display()))
+            .said(|| said!(Msg::CtxOpening, settings.leaked.display()))
             .input()?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         // Copies made under another policy whose identity columns this file
@@ -424,7 +412,8 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
         let mut input;
         let attribution = match &settings.master {
             None => {
-                let bar = reporter.progress(size, "verifying");
+                let bar =
+                    reporter.progress(size, &tr(reporter.lang(), Msg::ProgressVerifying, &[]));
                 input = leak_source
                     .open(file, &bar)
                     .with_context(|| settings.leaked.display().to_string())
@@ -438,7 +427,9 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
                         None
                     }
                     Err(e) if lacks_identity(&e) => {
-                        fail!(Input, "{}: {e}. {MASTER_HINT}", settings.leaked.display())
+                        return Err(crate::Error::input(
+                            said!(Msg::NeedsMaster, settings.leaked.display()).because(e),
+                        ));
                     }
                     Err(e) => {
                         return Err(crate::Error::input(
@@ -449,10 +440,13 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
             }
             Some(master) => {
                 let master_file = File::open(master)
-                    .with_context(|| format!("opening {}", master.display()))
+                    .said(|| said!(Msg::CtxOpening, master.display()))
                     .input()?;
                 let master_size = master_file.metadata().map(|m| m.len()).unwrap_or(0);
-                let bar = reporter.progress(master_size, "matching to the master");
+                let bar = reporter.progress(
+                    master_size,
+                    &tr(reporter.lang(), Msg::ProgressMatching, &[]),
+                );
                 input = leak_source
                     .open_rows(file, &hidden())
                     .with_context(|| settings.leaked.display().to_string())
@@ -527,21 +521,16 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
         attributions.push(attribution);
     }
     let Some(first) = attributions.first() else {
-        fail!(
-            Input,
-            "{}: none of the policies copies were issued under can read it: {}{}",
+        let msg = match settings.master {
+            None => Msg::NoPolicyReadsNeedsMaster,
+            Some(_) => Msg::NoPolicyReads,
+        };
+        let reasons: Vec<&str> = not_compared.iter().map(|n| n.reason.as_str()).collect();
+        return Err(crate::Error::input(said!(
+            msg,
             settings.leaked.display(),
-            not_compared
-                .iter()
-                .map(|n| n.reason.as_str())
-                .collect::<Vec<_>>()
-                .join("; "),
-            if settings.master.is_none() {
-                format!(". {MASTER_HINT}")
-            } else {
-                String::new()
-            }
-        );
+            reasons.join("; ")
+        )));
     };
     let master = match &settings.master {
         None => None,
@@ -692,18 +681,15 @@ fn record(
     let lock = state.lock().server()?;
     let appended = state
         .append(&lock, &[entry])
-        .context("recording the verification in the issuance log")
+        .said(|| said!(Msg::CtxRecordingVerification))
         .server()?;
     drop(lock);
     if let Some(u) = &appended.removed {
         reporter
-            .notice(&format!(
-            "note: removed an interrupted append from the log first: {} byte(s) after its last \
-             signed entry ({} unsigned entr{}) and {} after its last checkpoint",
-            u.entry_bytes,
-            u.entry_lines,
-            if u.entry_lines == 1 { "y" } else { "ies" },
-            u.checkpoint_bytes
+            .notice(&crate::issue::removed_append(
+                reporter.lang(),
+                Msg::NoteRemovedAppendFirst,
+                u,
             ))
             .server()?;
     }
@@ -1187,15 +1173,7 @@ impl Report {
 
 /// Why a member or sheet was not read, in words.
 pub fn skip_reason(lang: Lang, reason: watermark_formats::SkipReason) -> String {
-    use watermark_formats::SkipReason;
-    let msg = match reason {
-        SkipReason::NotATable => Msg::SkipNotATable,
-        SkipReason::NestedArchive => Msg::SkipNestedArchive,
-        SkipReason::Empty => Msg::SkipEmpty,
-        SkipReason::NoPolicyColumns => Msg::SkipNoPolicyColumns,
-        _ => return reason.to_string(),
-    };
-    tr(lang, msg, &[])
+    tr(lang, reason.msg(), &[])
 }
 
 /// How a header-less table's columns were checked, in words.

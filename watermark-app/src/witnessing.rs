@@ -20,45 +20,57 @@ use serde::Serialize;
 use watermark_log::tlog::{self, witness, AddCheckpoint, CosignatureStatus};
 
 use crate::error::{fail, Blame as _};
-use crate::messages::{count, tr, Msg};
+use crate::messages::{count, tr, Msg, Said};
 use crate::text::{int, quoted};
 use crate::verify::LogSection;
 use crate::{
     cosign_receipts, read_cosigned, store_cosigned, CosignedState, Error, IssuedCopy, Lang, Log,
     Reporter, Result, State, StateLock, WitnessConfig, WitnessEntry, COSIGNED_FILE,
 };
+use watermark_text::said;
 
 /// The state is behind what a witness cosigned, or forked from it
 /// (`watermark` exits with status 4 for it).
 #[derive(Debug)]
 pub struct Behind {
     /// What was found, and what to do.
-    pub message: String,
+    pub said: Said,
 }
 
 impl std::fmt::Display for Behind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
+        self.said.fmt(f)
     }
 }
 
-impl std::error::Error for Behind {}
+/// The sentence is the source, for a front end to write in its reader's
+/// language.
+impl std::error::Error for Behind {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.said)
+    }
+}
 
 /// Fewer witnesses cosigned than required (`watermark` exits with status 5
 /// for it).
 #[derive(Debug)]
 pub struct TooFewCosignatures {
     /// How many did, of which, and why the others did not.
-    pub message: String,
+    pub said: Said,
 }
 
 impl std::fmt::Display for TooFewCosignatures {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
+        self.said.fmt(f)
     }
 }
 
-impl std::error::Error for TooFewCosignatures {}
+/// The sentence is the source, as [`Behind`]'s.
+impl std::error::Error for TooFewCosignatures {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.said)
+    }
+}
 
 /// Largest answer read from a witness.
 const ANSWER_LIMIT: u64 = 64 * 1024;
@@ -231,46 +243,44 @@ impl Round {
     /// The error for a state that a witness shows to be behind or forked.
     fn behind(&self, state: &Path) -> Option<Behind> {
         let w = self.refusals().next()?;
-        let message = match w.outcome {
-            Outcome::Behind { witness_size } => format!(
-                "the state is behind its witness {}: the witness has cosigned a checkpoint of \
-                 {witness_size} entries of log {}, but the log in {} holds only {}. The state \
-                 was restored from an older backup, or its log was cut back: restore the latest \
-                 log (the state's log/ directory) before issuing; issuing from this state could \
-                 give a code slot twice",
+        let said = match w.outcome {
+            Outcome::Behind { witness_size } => said!(
+                Msg::BehindWitness,
                 w.name,
+                witness_size,
                 self.origin,
                 state.display(),
                 self.size
             ),
-            Outcome::Forked { witness_size } => format!(
-                "the log in {} is forked from what its witness {} saw: the witness cosigned \
-                 another root for the first {witness_size} entries of log {} (the log holds {}). \
-                 A copy of the state issued on its own, or the log was rewritten: restore the \
-                 log the witnesses saw before issuing",
+            Outcome::Forked { witness_size } => said!(
+                Msg::ForkedWitness,
                 state.display(),
                 w.name,
+                witness_size,
                 self.origin,
                 self.size
             ),
             _ => return None,
         };
-        Some(Behind { message })
+        Some(Behind { said })
     }
 
-    fn shortfall(&self) -> String {
+    fn shortfall(&self, lang: Lang) -> String {
         let failed: Vec<String> = self
             .witnesses
             .iter()
             .filter(|w| !matches!(w.outcome, Outcome::Cosigned))
-            .map(|w| format!("{}: {}", w.name, w.outcome.describe(Lang::En, self.size)))
+            .map(|w| format!("{}: {}", w.name, w.outcome.describe(lang, self.size)))
             .collect();
-        format!(
-            "{} of the {} required witnesses cosigned the checkpoint of {} entries ({})",
-            self.cosignatures,
-            self.required,
-            self.size,
-            failed.join("; ")
+        tr(
+            lang,
+            Msg::Shortfall,
+            &[
+                &self.cosignatures,
+                &self.required,
+                &self.size,
+                &failed.join("; "),
+            ],
         )
     }
 
@@ -518,28 +528,23 @@ fn round(
 /// diverges from it.
 fn behind_own_record(state: &State, log: &Log, cosigned: &CosignedState) -> Option<Behind> {
     let path = state.dir().join("log").join(COSIGNED_FILE);
-    let message = match cosigned {
-        CosignedState::Ahead(c) => format!(
-            "the state is behind its own record of witnessing: {} holds a checkpoint of {} \
-             entries of log {} cosigned by its witnesses, but the log holds only {}. The log was \
-             cut back, or restored from an older backup: restore the latest log (the state's \
-             log/ directory) before issuing; issuing from this state could give a code slot twice",
+    let said = match cosigned {
+        CosignedState::Ahead(c) => said!(
+            Msg::BehindOwnRecord,
             path.display(),
             c.checkpoint.size,
             log.origin(),
             log.size()
         ),
-        CosignedState::Diverges(c) => format!(
-            "the log in {} is forked from its own record of witnessing: {} holds another root \
-             for its first {} entries. The log was rewritten: restore the log the witnesses saw \
-             before issuing",
+        CosignedState::Diverges(c) => said!(
+            Msg::ForkedOwnRecord,
             state.dir().display(),
             path.display(),
             c.checkpoint.size
         ),
         _ => return None,
     };
-    Some(Behind { message })
+    Some(Behind { said })
 }
 
 /// What `issue` learnt from the witnesses before assigning slots, for
@@ -562,7 +567,7 @@ pub fn before_issue(
     explicit: Option<&Path>,
     reporter: impl Reporter,
 ) -> Result<Option<BeforeIssue>> {
-    before(state, lock, explicit, &reporter, "issued")
+    before(state, lock, explicit, &reporter, Msg::NothingIssuedOnly)
 }
 
 /// A logged verification as every front end runs it: [`before_verify`]
@@ -594,7 +599,7 @@ pub fn before_verify(
     explicit: Option<&Path>,
     reporter: impl Reporter,
 ) -> Result<()> {
-    before(state, lock, explicit, &reporter, "verified").map(|_| ())
+    before(state, lock, explicit, &reporter, Msg::NothingVerifiedOnly).map(|_| ())
 }
 
 /// [`before_issue`] and [`before_verify`]: nothing is `what` (issued,
@@ -604,17 +609,15 @@ fn before(
     lock: &StateLock,
     explicit: Option<&Path>,
     reporter: &dyn Reporter,
-    what: &str,
+    nothing_done: Msg,
 ) -> Result<Option<BeforeIssue>> {
+    let lang = reporter.lang();
     let log = state.log().server()?;
     let Some(witnesses) = load(state, &log, explicit).server()? else {
         if !matches!(read_cosigned(state, &log).server()?, CosignedState::Absent) {
             fail!(
                 Server,
-                "this state's log has been witnessed ({} exists), but no witness list was found \
-                 ({} or --witnesses FILE / WATERMARK_WITNESSES): without it, nothing would \
-                 check that the state is not an older backup. Give the list, or remove log/{} \
-                 to stop witnessing",
+                Msg::WitnessedNoList,
                 state.dir().join("log").join(COSIGNED_FILE).display(),
                 state.dir().join(crate::WITNESSES_FILE).display(),
                 COSIGNED_FILE
@@ -631,22 +634,22 @@ fn before(
     }
     if round.cosignatures < round.required {
         return Err(Error::server(TooFewCosignatures {
-            message: format!(
-                "nothing was {what}: only {}, so the state cannot be shown to be the latest \
-                 (an older backup would reuse code slots). Retry when the witnesses can be \
-                 reached, or lower `required` in {}",
-                round.shortfall(),
+            said: said!(
+                nothing_done,
+                round.shortfall(lang),
                 witnesses.path.display()
             ),
         }));
     }
     reporter
-        .notice(&format!(
-            "note: {} of {} witnesses confirm that this log's checkpoint of {} entries is the \
-             latest they have seen",
-            round.cosignatures,
-            witnesses.config.witnesses.len(),
-            round.size
+        .notice(&tr(
+            lang,
+            Msg::NoteWitnessesConfirm,
+            &[
+                &round.cosignatures,
+                &witnesses.config.witnesses.len(),
+                &round.size,
+            ],
         ))
         .server()?;
     let seen = round.witnesses.iter().map(|w| w.holds).collect();
@@ -679,36 +682,40 @@ pub fn after_issue(
         };
         Ok((round, rewritten))
     })();
+    let lang = reporter.lang();
     let warn = |why: String| {
         reporter
-            .notice(&format!(
-                "warning: the copies are issued and logged (their entries are signed), but \
-                 {why}; run `watermark log witness --state {}` when the witnesses can be reached",
-                state.dir().display()
+            .notice(&tr(
+                lang,
+                Msg::WarnIssuedNotWitnessed,
+                &[&why, &state.dir().display()],
             ))
             .server()
     };
     match done {
         Err(e) => {
-            warn(format!(
-                "their checkpoint could not be witnessed: {}",
-                crate::text::error_text(&e)
+            warn(tr(
+                lang,
+                Msg::WhyNotWitnessed,
+                &[&crate::text::error_text_in(lang, &e)],
             ))?;
             Ok(None)
         }
         Ok((round, rewritten)) => {
             if let Some(b) = round.behind(state.dir()) {
-                warn(b.message)?;
+                warn(b.said.in_lang(lang))?;
             } else if round.cosignatures < round.required {
-                warn(format!("only {}", round.shortfall()))?;
+                warn(tr(lang, Msg::WhyOnly, &[&round.shortfall(lang)]))?;
             } else {
                 reporter
-                    .notice(&format!(
-                        "note: {} witnesses cosigned the checkpoint of {} entries; the receipts \
-                         of the {rewritten} cop{} carry their cosignatures",
-                        round.cosignatures,
-                        round.size,
-                        if rewritten == 1 { "y" } else { "ies" }
+                    .notice(&tr(
+                        lang,
+                        Msg::NoteCosignedReceipts,
+                        &[
+                            &round.cosignatures,
+                            &round.size,
+                            &count(lang, Msg::Copies, rewritten as u64),
+                        ],
                     ))
                     .server()?;
             }
@@ -728,6 +735,7 @@ pub fn after_verify(
     reporter: impl Reporter,
 ) -> Result<()> {
     let state_dir = state.dir();
+    let lang = reporter.lang();
     let done = (|| -> anyhow::Result<Option<Round>> {
         let lock = state.lock()?;
         let log = state.log()?;
@@ -741,10 +749,10 @@ pub fn after_verify(
         Ok(Some(r)) => r,
         Err(e) => {
             reporter
-                .notice(&format!(
-                    "warning: the verification is logged, but its checkpoint could not be \
-                     witnessed: {}",
-                    crate::text::error_text(&e)
+                .notice(&tr(
+                    lang,
+                    Msg::WarnVerifyNotWitnessed,
+                    &[&crate::text::error_text_in(lang, &e)],
                 ))
                 .server()?;
             return Ok(());
@@ -752,18 +760,11 @@ pub fn after_verify(
     };
     if let Some(b) = round.behind(state_dir) {
         reporter
-            .notice(&format!(
-                "warning: the verification is logged, but {}",
-                b.message
-            ))
+            .notice(&tr(lang, Msg::WarnVerifyBut, &[&b.said.in_lang(lang)]))
             .server()?;
     } else if round.cosignatures < round.required {
         reporter
-            .notice(&format!(
-                "warning: the verification is logged, but only {}; `watermark log witness` \
-                 catches up",
-                round.shortfall()
-            ))
+            .notice(&tr(lang, Msg::WarnVerifyOnly, &[&round.shortfall(lang)]))
             .server()?;
     }
     if let Some(note) = &round.cosigned {
@@ -791,15 +792,18 @@ pub fn after_verify(
 /// itself, shows the state to be behind or forked; a
 /// [`TooFewCosignatures`] when fewer witnesses cosigned than the list
 /// requires.
-pub fn log_witness(state_dir: &Path, explicit: Option<&Path>) -> Result<(Round, Result<()>)> {
+pub fn log_witness(
+    state_dir: &Path,
+    explicit: Option<&Path>,
+    lang: Lang,
+) -> Result<(Round, Result<()>)> {
     let state = State::open_for_audit(state_dir).server()?;
     let lock = state.lock().server()?;
     let log = state.log().server()?;
     let Some(witnesses) = load(&state, &log, explicit).server()? else {
         fail!(
             Server,
-            "{} has no witness list: write one (see `watermark log witness --help`) or give \
-             --witnesses FILE",
+            Msg::NoWitnessList,
             state.dir().join(crate::WITNESSES_FILE).display()
         );
     };
@@ -809,7 +813,7 @@ pub fn log_witness(state_dir: &Path, explicit: Option<&Path>) -> Result<(Round, 
         Err(Error::server(b))
     } else if round.cosignatures < round.required {
         Err(Error::server(TooFewCosignatures {
-            message: format!("only {}", round.shortfall()),
+            said: said!(Msg::WhyOnly, round.shortfall(lang)),
         }))
     } else {
         Ok(())

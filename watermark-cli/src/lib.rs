@@ -25,4 +25,5 @@
 
 pub mod cli;
 pub mod commands;
+pub mod help_es;
 pub mod output;

@@ -4,13 +4,15 @@
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
 use watermark_app::report::Rejected;
 use watermark_app::witnessing::{Behind, TooFewCosignatures};
-use watermark_cli::{cli, commands};
+use watermark_cli::{commands, help_es};
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    // `--help` and clap's errors are in the language of the rest of the
+    // output, decided before clap parses (`--lang` may follow the
+    // subcommand).
+    let cli = help_es::parse(help_es::lang_from_env());
     // A damaged Parquet or Arrow file is refused with an error naming it;
     // the reader's own panic message would only be noise.
     watermark_formats::silence_reader_panics();
@@ -28,7 +30,7 @@ fn main() -> ExitCode {
             {
                 eprintln!(
                     "watermark: error: {}",
-                    watermark_app::text::error_text(&err)
+                    watermark_app::text::error_text_in(watermark_cli::output::lang(), &err)
                 );
             }
             // A report that does not verify is an answer, not a failure to

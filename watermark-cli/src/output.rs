@@ -109,6 +109,10 @@ impl Reporter for Printer {
     fn progress(&self, total_bytes: u64, what: &str) -> Arc<dyn ProgressSink> {
         Arc::new(Bar(Printer::progress(self, total_bytes, what)))
     }
+
+    fn lang(&self) -> Lang {
+        lang()
+    }
 }
 
 /// A progress bar as a workflow's meter.

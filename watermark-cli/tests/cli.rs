@@ -2069,3 +2069,277 @@ fn completions_and_man_pages_cover_every_command() {
         .code(1)
         .stderr(contains("not a directory"));
 }
+
+/// The English fragments of three words or more in the definitions' own
+/// texts (abouts, argument help, after_help) and clap's own words, that
+/// Spanish help must not contain. Quoted and backquoted text (commands,
+/// literal values) is the same in both languages and left out.
+fn english_help_fragments() -> Vec<String> {
+    use clap::CommandFactory as _;
+    fn texts(cmd: &clap::Command, out: &mut Vec<String>) {
+        let mut push = |t: Option<&clap::builder::StyledStr>| out.extend(t.map(|t| t.to_string()));
+        push(cmd.get_about());
+        push(cmd.get_long_about());
+        push(cmd.get_after_help());
+        for a in cmd.get_arguments() {
+            out.extend(a.get_help().map(|t| t.to_string()));
+            out.extend(a.get_long_help().map(|t| t.to_string()));
+            for v in a.get_possible_values() {
+                out.extend(v.get_help().map(|t| t.to_string()));
+            }
+        }
+        for s in cmd.get_subcommands() {
+            texts(s, out);
+        }
+    }
+    let mut all = Vec::new();
+    texts(&watermark_cli::cli::Cli::command(), &mut all);
+    let mut fragments: Vec<String> = all.iter().flat_map(|t| word_runs(t, 3)).collect();
+    // clap's words.
+    fragments.extend(
+        [
+            "Usage:",
+            "Options:",
+            "Commands:",
+            "Arguments:",
+            "Print help",
+            "Print version",
+            "[OPTIONS]",
+            "<COMMAND>",
+            "[env:",
+            "[default:",
+            "possible values",
+            "Possible values",
+            "For more information",
+        ]
+        .map(str::to_owned),
+    );
+    fragments.sort();
+    fragments.dedup();
+    fragments
+}
+
+/// Runs of `n` or more words (letters only, some lower-case) in `text`
+/// outside quotes and backquotes, whitespace collapsed.
+fn word_runs(text: &str, n: usize) -> Vec<String> {
+    let mut prose = String::new();
+    let mut quoted = None;
+    // Example command lines are the same in both languages; their
+    // comments are not.
+    let text: Vec<&str> = text
+        .lines()
+        .map(|l| {
+            let start = l.trim_start();
+            if ["watermark ", "sudo ", "curl "]
+                .iter()
+                .any(|p| start.starts_with(p))
+            {
+                l.split_once(" # ").map_or("", |(_, comment)| comment)
+            } else {
+                l
+            }
+        })
+        .collect();
+    for c in text.join("\n").chars() {
+        match (quoted, c) {
+            (None, '`' | '"') => quoted = Some(c),
+            (Some(q), c) if c == q => quoted = None,
+            (None, c) => prose.push(c),
+            _ => {}
+        }
+    }
+    let mut runs = Vec::new();
+    let mut run: Vec<&str> = Vec::new();
+    let mut flush = |run: &mut Vec<&str>| {
+        if run.len() >= n {
+            runs.push(run.join(" "));
+        }
+        run.clear();
+    };
+    for token in prose.split_inclusive(|c: char| !(c.is_alphabetic() || c == '\'')) {
+        let word = token.trim_end_matches(|c: char| !(c.is_alphabetic() || c == '\''));
+        let ends_here = token.len() != word.len() && !token.ends_with(' ');
+        if word.is_empty() {
+            if !token.trim().is_empty() {
+                flush(&mut run);
+            }
+            continue;
+        }
+        if word.chars().any(char::is_lowercase)
+            && word.chars().all(|c| c.is_alphabetic() || c == '\'')
+        {
+            run.push(word);
+        } else {
+            flush(&mut run);
+        }
+        if ends_here {
+            flush(&mut run);
+        }
+    }
+    flush(&mut run);
+    runs
+}
+
+/// The English fragments found in a help text.
+fn english_in_help(help: &str, fragments: &[String]) -> Vec<String> {
+    let help: String = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    fragments
+        .iter()
+        .filter(|f| help.contains(f.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// `--help` is in Spanish when the output is, chosen as the output
+/// chooses it: `--lang es` anywhere on the line (also after the
+/// subcommand), `WATERMARK_LANG`, or a Spanish locale.
+#[test]
+fn help_is_spanish_when_the_output_is() {
+    let fragments = english_help_fragments();
+    assert!(fragments.len() > 100, "{}", fragments.len());
+    let stdout = |c: &mut Command| {
+        let out = c.assert().success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let english = stdout(wm().args(["verify", "--help"]));
+    assert!(english_in_help(&english, &fragments).len() > 10);
+
+    let lines: [&[&str]; 12] = [
+        &["--help"],
+        &["-h"],
+        &["verify", "--help"],
+        &["verify", "-h"],
+        &["issue", "--help"],
+        &["log", "verify", "--help"],
+        &["log", "-h"],
+        &["report", "verify", "--help"],
+        &["policy", "suggest", "--help"],
+        &["witness", "serve", "--help"],
+        &["help", "verify"],
+        &["completions", "--help"],
+    ];
+    // `watermark help` takes no options after it: there the flag goes first.
+    let with_lang = |args: &[&str], lang: &'static str| -> Vec<String> {
+        let flag = ["--lang", lang];
+        let line: Vec<&str> = if args[0] == "help" {
+            flag.iter().chain(args).copied().collect()
+        } else {
+            args.iter().chain(&flag).copied().collect()
+        };
+        line.into_iter().map(str::to_owned).collect()
+    };
+    for args in lines {
+        let by_flag = stdout(wm().args(with_lang(args, "es")));
+        let by_locale = stdout(wm().args(args).env("LANG", "es_MX.UTF-8"));
+        let by_variable = stdout(wm().args(args).env("WATERMARK_LANG", "es"));
+        assert_eq!(by_flag, by_locale, "{args:?}");
+        assert_eq!(by_flag, by_variable, "{args:?}");
+        let found = english_in_help(&by_flag, &fragments);
+        assert!(
+            found.is_empty(),
+            "{args:?}: English in the Spanish help: {found:?}\n{by_flag}"
+        );
+        assert!(by_flag.contains("Uso: watermark"), "{args:?}\n{by_flag}");
+        assert!(
+            by_flag.contains("Muestra la ayuda") || args[0] == "help",
+            "{args:?}"
+        );
+        // `--lang en` wins over a Spanish locale.
+        let english = stdout(wm().args(with_lang(args, "en")).env("LANG", "es_MX.UTF-8"));
+        assert!(english.contains("Usage: watermark"), "{args:?}\n{english}");
+    }
+    let top = stdout(wm().args(["--help", "--lang", "es"]));
+    for status in ["  0  ", "  2  ", "  6  "] {
+        assert!(top.contains(status), "{top}");
+    }
+    assert!(
+        top.contains("Estado de salida:") && top.contains("Comandos:"),
+        "{top}"
+    );
+    let verify = stdout(wm().args(["verify", "--help"]).env("LANG", "es_MX.UTF-8"));
+    for words in [
+        "Argumentos:",
+        "Opciones:",
+        "[variable de entorno: WATERMARK_STATE]",
+        "Ejemplos:",
+    ] {
+        assert!(verify.contains(words), "{words}\n{verify}");
+    }
+}
+
+/// clap's errors follow the language, with the same exit status 2.
+#[test]
+fn command_line_errors_are_spanish_when_the_output_is() {
+    wm().args(["verify", "--lang", "es"])
+        .assert()
+        .code(2)
+        .stderr(
+            contains("faltan los siguientes argumentos obligatorios")
+                .and(contains("--state <DIR>"))
+                .and(contains("Uso: watermark verify"))
+                .and(contains("Para más información")),
+        );
+    wm().args(["verify", "--stat", "st", "x"])
+        .env("LANG", "es_MX.UTF-8")
+        .assert()
+        .code(2)
+        .stderr(contains("argumento inesperado '--stat'").and(contains("'--state'")));
+    wm().args(["frobnicate"])
+        .env("WATERMARK_LANG", "es")
+        .assert()
+        .code(2)
+        .stderr(contains("subcomando no reconocido 'frobnicate'"));
+    wm().args([
+        "policy", "suggest", "x.csv", "--rows", "muchas", "--lang", "es",
+    ])
+    .assert()
+    .code(2)
+    .stderr(contains(
+        "valor no válido 'muchas' para '--rows <N>': no es un número entero",
+    ));
+    wm().args(["verify", "--lang", "fr"])
+        .env("LANG", "es_MX.UTF-8")
+        .assert()
+        .code(2)
+        .stderr(contains("\"fr\" no es un idioma: indique es o en"));
+    // And in English as before.
+    wm().args(["verify"]).assert().code(2).stderr(contains(
+        "the following required arguments were not provided",
+    ));
+    wm().args(["--version", "--lang", "es"])
+        .assert()
+        .success()
+        .stdout(contains("watermark "));
+}
+
+/// `watermark man --lang es` writes the pages from the Spanish help.
+#[test]
+fn man_pages_are_spanish_when_the_output_is() {
+    let out = wm().args(["man", "--lang", "es"]).assert().success();
+    let page = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    for words in [
+        ".SH NOMBRE",
+        ".SH SINOPSIS",
+        ".SH OPCIONES",
+        "Estado de salida",
+        "Muestra la ayuda",
+    ] {
+        assert!(page.contains(words), "{words}: {page:.600}");
+    }
+    assert!(
+        !page.contains("Exit status") && !page.contains(".SH NAME"),
+        "{page:.600}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    wm().args(["man", "--dir"])
+        .arg(dir.path())
+        .env("LANG", "es_MX.UTF-8")
+        .assert()
+        .success()
+        .stderr(contains("páginas de manual"));
+    let verify = std::fs::read_to_string(dir.path().join("watermark-verify.1")).unwrap();
+    assert!(
+        verify.contains("Quién verifica") && verify.contains("investigator"),
+        "{verify:.600}"
+    );
+}

@@ -18,7 +18,7 @@ pub enum ErrorKind {
     #[error("{context}: {source}")]
     Io {
         /// What was being done.
-        context: String,
+        context: Message,
         /// The underlying error.
         #[source]
         source: std::io::Error,
@@ -58,10 +58,10 @@ pub enum ErrorKind {
     EmptyIdentity,
     /// The policy is invalid.
     #[error("invalid policy: {0}")]
-    Policy(String),
+    Policy(Message),
     /// A key file is missing, malformed, or not for this use.
     #[error("{0}")]
-    Key(String),
+    Key(Message),
     /// A key file can be read by other users.
     #[error(
         "key file {path} has mode {mode:03o}: it must be readable by its owner only (chmod 600)"
@@ -77,7 +77,7 @@ pub enum ErrorKind {
     InvalidRecipient(String),
     /// The state directory is missing, malformed or inconsistent.
     #[error("{0}")]
-    State(String),
+    State(Message),
     /// The issuance log is damaged or does not verify.
     #[error("{0}")]
     Log(Box<LogDamage>),
@@ -85,7 +85,64 @@ pub enum ErrorKind {
     /// canary list) is no longer what was logged: it was changed after
     /// issuance.
     #[error("{0}")]
-    Altered(String),
+    Altered(Message),
+}
+
+/// The text of an error that is a sentence of its own ([`ErrorKind::Policy`],
+/// [`ErrorKind::Key`], [`ErrorKind::State`], [`ErrorKind::Altered`]): plain
+/// text, or an error value of a layer above whose `Display` is the English
+/// text and which that layer can render in another language
+/// ([`Message::inner`] gives it back to downcast).
+pub struct Message(Box<dyn std::error::Error + Send + Sync>);
+
+impl Message {
+    /// A message that is an error value of its own (for instance a
+    /// sentence of a message catalogue with its arguments).
+    pub fn from_error(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Message(Box::new(e))
+    }
+
+    /// The value the message was made from: a `String`'s text is an error
+    /// whose `Display` is that text.
+    pub fn inner(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.0
+    }
+}
+
+impl From<String> for Message {
+    fn from(s: String) -> Self {
+        Message(s.into())
+    }
+}
+
+impl From<&String> for Message {
+    fn from(s: &String) -> Self {
+        Message(s.as_str().into())
+    }
+}
+
+impl From<&str> for Message {
+    fn from(s: &str) -> Self {
+        Message(s.into())
+    }
+}
+
+impl From<watermark_text::Said> for Message {
+    fn from(s: watermark_text::Said) -> Self {
+        Message::from_error(s)
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0.to_string(), f)
+    }
 }
 
 /// Where a stored file of the issuance log fails to verify, and why.
@@ -194,7 +251,7 @@ impl Error {
     }
 
     /// Reading or writing failed while doing `context`.
-    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+    pub fn io(context: impl Into<Message>, source: std::io::Error) -> Self {
         Error::new(ErrorKind::Io {
             context: context.into(),
             source,
@@ -202,17 +259,17 @@ impl Error {
     }
 
     /// An invalid policy.
-    pub fn policy(msg: impl Into<String>) -> Self {
+    pub fn policy(msg: impl Into<Message>) -> Self {
         Error::new(ErrorKind::Policy(msg.into()))
     }
 
     /// A missing, malformed or inconsistent state directory.
-    pub fn state(msg: impl Into<String>) -> Self {
+    pub fn state(msg: impl Into<Message>) -> Self {
         Error::new(ErrorKind::State(msg.into()))
     }
 
     /// A file the issuance log binds, changed after issuance.
-    pub fn altered(msg: impl Into<String>) -> Self {
+    pub fn altered(msg: impl Into<Message>) -> Self {
         Error::new(ErrorKind::Altered(msg.into()))
     }
 
@@ -229,7 +286,7 @@ impl Error {
     }
 
     /// A key that is missing, malformed, or not for this use.
-    pub fn key(msg: impl Into<String>) -> Self {
+    pub fn key(msg: impl Into<Message>) -> Self {
         Error::new(ErrorKind::Key(msg.into()))
     }
 

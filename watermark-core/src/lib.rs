@@ -98,7 +98,7 @@ pub use detect::{
 };
 pub use dictionary::{mx_address, mx_degrees, mx_jobs, TokenPlace, VariantGroup};
 pub use embed::{Embedder, EmbedderBuilder, PlacedCanaries, RowMarker};
-pub use error::{bounded, Error, ErrorKind, LogDamage, Result};
+pub use error::{bounded, Error, ErrorKind, LogDamage, Message, Result};
 pub use key::{hex, unhex, KeyId, MasterKey, Subkeys, KEY_FILE_TAG};
 pub use master::{
     verify_rows, verify_rows_with_master, ExtraRows, MasterError, MasterIndex, MasterLookup,

@@ -149,7 +149,7 @@ impl std::fmt::Display for Format {
 /// A read or write failure of the Arrow or Parquet layer. Their messages
 /// describe structure (types, offsets, lengths), never cell values: the
 /// conversions that could quote a value build their own errors.
-fn format_error(context: impl Into<String>, e: impl std::fmt::Display) -> Error {
+fn format_error(context: impl Into<watermark_core::Message>, e: impl std::fmt::Display) -> Error {
     Error::io(
         context,
         io::Error::new(io::ErrorKind::InvalidData, e.to_string()),
@@ -225,7 +225,7 @@ impl<I: Iterator<Item = Result<RecordBatch>>> Iterator for Guarded<I> {
     }
 }
 
-fn arrow_error(context: impl Into<String>, e: ArrowError) -> Error {
+fn arrow_error(context: impl Into<watermark_core::Message>, e: ArrowError) -> Error {
     match e {
         ArrowError::IoError(_, source) => Error::io(context, source),
         ArrowError::ExternalError(inner) => match inner.downcast::<io::Error>() {
@@ -236,7 +236,7 @@ fn arrow_error(context: impl Into<String>, e: ArrowError) -> Error {
     }
 }
 
-fn parquet_error(context: impl Into<String>, e: ParquetError) -> Error {
+fn parquet_error(context: impl Into<watermark_core::Message>, e: ParquetError) -> Error {
     match e {
         ParquetError::External(inner) => match inner.downcast::<io::Error>() {
             Ok(source) => Error::io(context, *source),

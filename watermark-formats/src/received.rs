@@ -40,6 +40,7 @@ use serde_json::value::RawValue;
 use watermark_core::{Error, ErrorKind, Result, RowBatch, RowSource};
 
 use crate::{ColumnarRows, CsvRows, Format};
+use watermark_text::{said, Msg, Said};
 
 /// A text encoding of a delimited or JSON table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -184,14 +185,21 @@ pub enum SkipReason {
     NoPolicyColumns,
 }
 
+impl SkipReason {
+    /// The reason in words, a sentence of the catalogue.
+    pub fn msg(&self) -> Msg {
+        match self {
+            SkipReason::NotATable => Msg::SkipNotATable,
+            SkipReason::NestedArchive => Msg::SkipNestedArchive,
+            SkipReason::Empty => Msg::SkipEmpty,
+            SkipReason::NoPolicyColumns => Msg::SkipNoPolicyColumns,
+        }
+    }
+}
+
 impl std::fmt::Display for SkipReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            SkipReason::NotATable => "not a table",
-            SkipReason::NestedArchive => "an archive inside the archive is not opened",
-            SkipReason::Empty => "empty",
-            SkipReason::NoPolicyColumns => "names none of the policy's columns",
-        })
+        f.write_str(self.msg().template(watermark_text::Lang::En))
     }
 }
 
@@ -288,12 +296,13 @@ pub struct Received {
     _temps: Vec<tempfile::NamedTempFile>,
 }
 
-fn fail(context: &str, msg: impl Into<String>) -> Error {
-    Error::io(context.to_string(), io::Error::other(msg.into()))
+/// A refusal: what was being done, and why it cannot go on.
+fn fail(context: Said, why: Said) -> Error {
+    Error::io(context, io::Error::other(why))
 }
 
-fn io_err(context: &str) -> impl FnOnce(io::Error) -> Error + '_ {
-    move |e| Error::io(context.to_string(), e)
+fn io_err(context: Msg) -> impl FnOnce(io::Error) -> Error {
+    move |e| Error::io(Said::new(context), e)
 }
 
 const GZIP: &[u8] = &[0x1f, 0x8b];
@@ -303,7 +312,7 @@ const ZIP_EMPTY: &[u8] = b"PK\x05\x06";
 const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
 fn first_bytes(path: &Path, n: usize) -> Result<Vec<u8>> {
-    let mut f = File::open(path).map_err(io_err("opening the file"))?;
+    let mut f = File::open(path).map_err(io_err(Msg::RfOpening))?;
     let mut buf = vec![0u8; n];
     let mut got = 0;
     while got < n {
@@ -311,7 +320,7 @@ fn first_bytes(path: &Path, n: usize) -> Result<Vec<u8>> {
             Ok(0) => break,
             Ok(k) => got += k,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(Error::io("reading the file", e)),
+            Err(e) => return Err(Error::io(Said::new(Msg::RfReading), e)),
         }
     }
     buf.truncate(got);
@@ -334,8 +343,8 @@ fn bounded_copy(
     from: &mut impl Read,
     to: &mut impl Write,
     limit: u64,
-    context: &str,
-    over: impl FnOnce() -> String,
+    context: &Said,
+    over: impl FnOnce() -> Said,
 ) -> Result<u64> {
     let mut buf = vec![0u8; 1 << 16];
     let mut total = 0u64;
@@ -344,21 +353,21 @@ fn bounded_copy(
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::io(context.to_string(), e)),
+            Err(e) => return Err(Error::io(context.clone(), e)),
         };
         total += n as u64;
         if total > limit {
-            return Err(fail(context, over()));
+            return Err(fail(context.clone(), over()));
         }
         to.write_all(&buf[..n])
-            .map_err(io_err("writing a temporary file"))?;
+            .map_err(io_err(Msg::CtxWritingTemp))?;
     }
-    to.flush().map_err(io_err("writing a temporary file"))?;
+    to.flush().map_err(io_err(Msg::CtxWritingTemp))?;
     Ok(total)
 }
 
 fn temp() -> Result<tempfile::NamedTempFile> {
-    tempfile::NamedTempFile::new().map_err(io_err("creating a temporary file"))
+    tempfile::NamedTempFile::new().map_err(io_err(Msg::CtxTempFile))
 }
 
 impl Received {
@@ -395,14 +404,14 @@ impl Received {
                 .reading
                 .skipped
                 .iter()
-                .map(|s| format!("{} ({})", s.name, s.reason))
+                .map(|s| said!(Msg::RfSkipped, s.name).sentence(Said::new(s.reason.msg())))
                 .collect::<Vec<_>>();
             return Err(fail(
-                "reading the file",
+                Said::new(Msg::RfReading),
                 if skipped.is_empty() {
-                    "it holds no table".to_string()
+                    Said::new(Msg::RfNoTable)
                 } else {
-                    format!("it holds no table that can be read: {}", skipped.join("; "))
+                    Said::new(Msg::RfNoReadableTable).list(skipped, "; ")
                 },
             ));
         }
@@ -479,18 +488,13 @@ impl Received {
         } else {
             return Ok((None, ""));
         };
-        let file = File::open(path).map_err(io_err("opening the file"))?;
+        let file = File::open(path).map_err(io_err(Msg::RfOpening))?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         let limits = options.limits;
         let allowed = limits.allowed(size);
         let mut out = temp()?;
-        let context = format!("decompressing the {name} stream");
-        let over = || {
-            format!(
-                "it decompresses to more than {allowed} bytes ({size} compressed): refused as a \
-                 decompression bomb"
-            )
-        };
+        let context = said!(Msg::RfDecompressing, name);
+        let over = || said!(Msg::RfStreamBomb, allowed, size);
         let result = if name == "gzip" {
             let mut d = flate2::read::MultiGzDecoder::new(BufReader::new(file));
             bounded_copy(&mut d, out.as_file_mut(), allowed, &context, over)
@@ -502,10 +506,7 @@ impl Received {
         if let Err(e) = result {
             if let ErrorKind::Io { source, .. } = e.kind() {
                 if source.kind() == io::ErrorKind::UnexpectedEof {
-                    return Err(fail(
-                        &context,
-                        "the compressed file is cut short (truncated): its end is missing",
-                    ));
+                    return Err(fail(context, Said::new(Msg::RfTruncated)));
                 }
             }
             return Err(e);
@@ -514,10 +515,7 @@ impl Received {
         self._temps.push(out);
         let again = first_bytes(&inner, 4)?;
         if again.starts_with(GZIP) || again.starts_with(ZSTD) {
-            return Err(fail(
-                &context,
-                "it holds another compressed stream: decompress it once before verifying",
-            ));
+            return Err(fail(context, Said::new(Msg::RfDoublyCompressed)));
         }
         Ok((Some(inner), suffix))
     }
@@ -528,20 +526,20 @@ impl Received {
         path: &Path,
         limit: u64,
         limits: &Limits,
-        what: &str,
+        what: Msg,
     ) -> Result<zip::ZipArchive<BufReader<File>>> {
-        let context = format!("reading the {what}");
-        let file = File::open(path).map_err(io_err("opening the file"))?;
+        let context = Said::new(what);
+        let file = File::open(path).map_err(io_err(Msg::RfOpening))?;
         let mut archive = zip::ZipArchive::new(BufReader::new(file))
-            .map_err(|e| fail(&context, format!("not a readable zip archive: {e}")))?;
+            .map_err(|e| fail(context.clone(), said!(Msg::RfNotAZip, e)))?;
         let mut total = 0u64;
         for i in 0..archive.len() {
             let m = archive
                 .by_index_raw(i)
-                .map_err(|e| fail(&context, format!("member {i}: {e}")))?;
+                .map_err(|e| fail(context.clone(), said!(Msg::RfMember, i, e)))?;
             let name = m
                 .name()
-                .map_err(|e| fail(&context, format!("member {i}: {e}")))?
+                .map_err(|e| fail(context.clone(), said!(Msg::RfMember, i, e)))?
                 .to_string();
             let unsafe_name = m.enclosed_name().is_none()
                 || name.starts_with('/')
@@ -550,33 +548,25 @@ impl Received {
                 || name.contains(':');
             if unsafe_name {
                 return Err(fail(
-                    &context,
-                    format!(
-                        "member {:?} has a name that points outside the archive (absolute, or \
-                         with ..): refused",
-                        watermark_core::bounded(&name, 200)
+                    context,
+                    said!(
+                        Msg::RfPathTrick,
+                        format!("{:?}", watermark_core::bounded(&name, 200))
                     ),
                 ));
             }
             total = total.saturating_add(m.size());
             if total > limit {
-                return Err(fail(
-                    &context,
-                    format!(
-                        "its members declare more than {limit} bytes uncompressed: refused as a \
-                         decompression bomb"
-                    ),
-                ));
+                return Err(fail(context, said!(Msg::RfZipBomb, limit)));
             }
             if m.size() > limits.ratio_floor
                 && m.size() / m.compressed_size().max(1) > limits.max_ratio
             {
                 return Err(fail(
-                    &context,
-                    format!(
-                        "member {:?} declares {} bytes from {} compressed, a ratio over {}: \
-                         refused as a decompression bomb",
-                        watermark_core::bounded(&name, 200),
+                    context,
+                    said!(
+                        Msg::RfRatioBomb,
+                        format!("{:?}", watermark_core::bounded(&name, 200)),
                         m.size(),
                         m.compressed_size(),
                         limits.max_ratio
@@ -591,7 +581,7 @@ impl Received {
     fn zip(&mut self, path: &Path, shown: &Path, options: &ReceiveOptions) -> Result<String> {
         let limits = &options.limits;
         let names: Vec<String> = {
-            let archive = Self::check_zip(path, limits.max_bytes, limits, "zip archive")?;
+            let archive = Self::check_zip(path, limits.max_bytes, limits, Msg::RfZip)?;
             zip_names(&archive)
         };
         if let Some(kind) = workbook_kind(&names) {
@@ -599,18 +589,18 @@ impl Received {
             self.workbook(path, String::new(), kind, options)?;
             return Ok(kind.to_string());
         }
-        let mut archive = Self::check_zip(path, limits.max_bytes, limits, "zip archive")?;
+        let mut archive = Self::check_zip(path, limits.max_bytes, limits, Msg::RfZip)?;
         let mut budget = limits.max_bytes;
         for i in 0..archive.len() {
             let mut m = archive
                 .by_index(i)
-                .map_err(|e| fail("reading the zip archive", format!("member {i}: {e}")))?;
+                .map_err(|e| fail(Said::new(Msg::RfZip), said!(Msg::RfMember, i, e)))?;
             if m.is_dir() {
                 continue;
             }
             let name = m
                 .name()
-                .map_err(|e| fail("reading the zip archive", format!("member {i}: {e}")))?
+                .map_err(|e| fail(Said::new(Msg::RfZip), said!(Msg::RfMember, i, e)))?
                 .to_string();
             let ext = extension(&name);
             if !TABLE_EXTENSIONS.contains(&ext.as_str()) {
@@ -633,12 +623,9 @@ impl Received {
                 .min(budget)
                 .min(declared);
             let mut out = temp()?;
-            let context = format!("reading member {name:?} of the zip archive");
+            let context = said!(Msg::RfZipMember, format!("{name:?}"));
             let written = bounded_copy(&mut m, out.as_file_mut(), allowed, &context, || {
-                format!(
-                    "it decompresses to more than {allowed} bytes (it declares {declared}): \
-                     refused as a decompression bomb"
-                )
+                said!(Msg::RfMemberBomb, allowed, declared)
             })?;
             budget -= written;
             drop(m);
@@ -649,7 +636,12 @@ impl Received {
             let first = first_bytes(&inner, 8)?;
             if first.starts_with(ZIP) || first.starts_with(ZIP_EMPTY) {
                 let names: Vec<String> = {
-                    let a = Self::check_zip(&inner, limits.max_workbook_bytes, limits, "workbook")?;
+                    let a = Self::check_zip(
+                        &inner,
+                        limits.max_workbook_bytes,
+                        limits,
+                        Msg::RfWorkbook,
+                    )?;
                     zip_names(&a)
                 };
                 match workbook_kind(&names) {
@@ -680,15 +672,16 @@ impl Received {
                 path,
                 options.limits.max_workbook_bytes,
                 &options.limits,
-                "workbook",
+                Msg::RfWorkbook,
             )?;
         } else {
             let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
             if size > options.limits.max_workbook_bytes {
                 return Err(fail(
-                    "reading the workbook",
-                    format!(
-                        "it has {size} bytes, over the {} a workbook may have",
+                    Said::new(Msg::RfWorkbook),
+                    said!(
+                        Msg::RfWorkbookTooBig,
+                        size,
                         options.limits.max_workbook_bytes
                     ),
                 ));
@@ -701,9 +694,12 @@ impl Received {
             } else {
                 format!("{name}#{sheet}")
             };
-            let range = book
-                .worksheet_range(&sheet)
-                .map_err(|e| fail("reading the workbook", format!("sheet {sheet:?}: {e}")))?;
+            let range = book.worksheet_range(&sheet).map_err(|e| {
+                fail(
+                    Said::new(Msg::RfWorkbook),
+                    said!(Msg::RfSheet, format!("{sheet:?}"), e),
+                )
+            })?;
             let mut rows = SheetRows::new(range, Vec::new());
             let Some(first) = rows.next_nonempty() else {
                 self.reading.skipped.push(Skipped {
@@ -740,7 +736,7 @@ impl Received {
             return Ok("xls".into());
         }
         if first.starts_with(ZIP) || first.starts_with(ZIP_EMPTY) {
-            return Err(fail("reading the file", "an archive inside is not opened"));
+            return Err(fail(Said::new(Msg::RfReading), Said::new(Msg::RfNested)));
         }
         let sniffed = Format::sniff(first);
         let by_name = if top {
@@ -758,7 +754,7 @@ impl Received {
             other => Some(other),
         };
         if let Some(format) = columnar {
-            let file = File::open(path).map_err(io_err("opening the file"))?;
+            let file = File::open(path).map_err(io_err(Msg::RfOpening))?;
             let rows = ColumnarRows::open(format, file)?;
             let label = match format {
                 Format::Parquet => "parquet",
@@ -803,7 +799,7 @@ impl Received {
         }
         // JSON or NDJSON by the first character that is not blank.
         let lead = {
-            let mut r = BufReader::new(File::open(&utf8).map_err(io_err("opening the file"))?);
+            let mut r = BufReader::new(File::open(&utf8).map_err(io_err(Msg::RfOpening))?);
             skip_bom(&mut r)?;
             skip_blank(&mut r)?;
             peek(&mut r)?
@@ -813,17 +809,14 @@ impl Received {
             Some(b'[') => (PartKind::Json { ndjson: false }, "json"),
             Some(b'{') => (PartKind::Json { ndjson: true }, "ndjson"),
             _ if ext == "json" || ext == "ndjson" || ext == "jsonl" => {
-                return Err(fail(
-                    "reading the JSON file",
-                    "it holds neither an array of objects nor one object per line",
-                ))
+                return Err(fail(Said::new(Msg::RfJson), Said::new(Msg::RfNotJsonTable)))
             }
             _ => (PartKind::Csv, "csv"),
         };
         let header = match kind {
             PartKind::Json { ndjson } => JsonRows::keys(&utf8, ndjson)?,
             _ => {
-                let file = File::open(&utf8).map_err(io_err("opening the file"))?;
+                let file = File::open(&utf8).map_err(io_err(Msg::RfOpening))?;
                 CsvRows::new(file)?.header().to_vec()
             }
         };
@@ -912,19 +905,21 @@ impl Received {
                     .map(|h| h.len().to_string())
                     .collect();
                 return Err(fail(
-                    "reading the table",
-                    format!(
-                        "its first row is data, not a header: it names none of the policy's \
-                         columns ({}), and its columns cannot be told: it has {} columns where \
-                         the extracts issued had {}",
-                        options.columns.join(", "),
-                        part.header.len(),
-                        if widths.is_empty() {
-                            "none recorded".into()
-                        } else {
-                            widths.join(" or ")
-                        },
-                    ),
+                    Said::new(Msg::RfTable),
+                    if widths.is_empty() {
+                        said!(
+                            Msg::RfHeaderlessUnrecorded,
+                            options.columns.join(", "),
+                            part.header.len()
+                        )
+                    } else {
+                        said!(
+                            Msg::RfHeaderless,
+                            options.columns.join(", "),
+                            part.header.len(),
+                            widths.join(" / ")
+                        )
+                    },
                 ));
             }
         }
@@ -981,12 +976,11 @@ fn check_by_content(part: &Part, options: &ReceiveOptions) -> Result<HeaderCheck
         })
     } else {
         Err(fail(
-            "reading the table",
-            format!(
-                "it has no header row, and its columns are not in the order of the extract's \
-                 header: column {} holds identifiers by its values, where the extract has {name} \
-                 (identity: {})",
+            Said::new(Msg::RfTable),
+            said!(
+                Msg::RfColumnsOutOfOrder,
                 i + 1,
+                name,
                 options.identity.join(", ")
             ),
         ))
@@ -1028,14 +1022,14 @@ fn workbook_kind(names: &[String]) -> Option<&'static str> {
 
 /// A workbook, read into memory (its size was checked against the limits).
 fn open_book(path: &Path) -> Result<calamine::Sheets<io::Cursor<Vec<u8>>>> {
-    let bytes = std::fs::read(path).map_err(io_err("reading the workbook"))?;
+    let bytes = std::fs::read(path).map_err(io_err(Msg::RfWorkbook))?;
     calamine::open_workbook_auto_from_rs(io::Cursor::new(bytes))
-        .map_err(|e| fail("reading the workbook", e.to_string()))
+        .map_err(|e| fail(Said::new(Msg::RfWorkbook), said!(Msg::RfVerbatim, e)))
 }
 
 impl Part {
     fn open(&self) -> Result<Box<dyn RowSource>> {
-        let file = || File::open(&self.path).map_err(io_err("opening the file"));
+        let file = || File::open(&self.path).map_err(io_err(Msg::RfOpening));
         Ok(match &self.kind {
             PartKind::Csv => {
                 let rows = CsvRows::new(file()?)?;
@@ -1056,9 +1050,12 @@ impl Part {
             PartKind::Columnar(format) => Box::new(ColumnarRows::open(*format, file()?)?),
             PartKind::Sheet(sheet) => {
                 let mut book = open_book(&self.path)?;
-                let range = book
-                    .worksheet_range(sheet)
-                    .map_err(|e| fail("reading the workbook", format!("sheet {sheet:?}: {e}")))?;
+                let range = book.worksheet_range(sheet).map_err(|e| {
+                    fail(
+                        Said::new(Msg::RfWorkbook),
+                        said!(Msg::RfSheet, format!("{sheet:?}"), e),
+                    )
+                })?;
                 let mut rows = SheetRows::new(range, self.header.clone());
                 if !self.headerless {
                     rows.next_nonempty();
@@ -1110,12 +1107,12 @@ fn detect_encoding(path: &Path) -> Result<TextEncoding> {
 /// The UTF-8 characters of more than one byte in a file, and the byte
 /// sequences that are not UTF-8.
 fn utf8_census(path: &Path) -> Result<(u64, u64)> {
-    let mut f = BufReader::new(File::open(path).map_err(io_err("opening the file"))?);
+    let mut f = BufReader::new(File::open(path).map_err(io_err(Msg::RfOpening))?);
     let mut carry: Vec<u8> = Vec::new();
     let (mut multibyte, mut invalid) = (0u64, 0u64);
     let count = |b: &[u8]| b.iter().filter(|&&c| c >= 0xC0).count() as u64;
     loop {
-        let buf = f.fill_buf().map_err(io_err("reading the file"))?;
+        let buf = f.fill_buf().map_err(io_err(Msg::RfReading))?;
         let end = buf.is_empty();
         let n = buf.len();
         carry.extend_from_slice(buf);
@@ -1156,11 +1153,11 @@ fn utf8_census(path: &Path) -> Result<(u64, u64)> {
 
 /// Checks that a file is UTF-8 throughout.
 fn check_utf8(path: &Path) -> Result<()> {
-    let mut f = BufReader::new(File::open(path).map_err(io_err("opening the file"))?);
+    let mut f = BufReader::new(File::open(path).map_err(io_err(Msg::RfOpening))?);
     let mut carry: Vec<u8> = Vec::new();
     let mut offset = 0u64;
     loop {
-        let buf = f.fill_buf().map_err(io_err("reading the file"))?;
+        let buf = f.fill_buf().map_err(io_err(Msg::RfReading))?;
         if buf.is_empty() {
             break;
         }
@@ -1179,20 +1176,16 @@ fn check_utf8(path: &Path) -> Result<()> {
             }
             Err(e) => {
                 return Err(fail(
-                    "reading the file",
-                    format!(
-                        "byte {} is not valid UTF-8: give the file's encoding (--encoding \
-                         windows-1252, utf-16le, ...)",
-                        offset + e.valid_up_to() as u64
-                    ),
+                    Said::new(Msg::RfReading),
+                    said!(Msg::RfByteNotUtf8, offset + e.valid_up_to() as u64),
                 ))
             }
         }
     }
     if !carry.is_empty() {
         return Err(fail(
-            "reading the file",
-            "it ends inside a UTF-8 character: it is cut short or in another encoding",
+            Said::new(Msg::RfReading),
+            Said::new(Msg::RfEndsInsideUtf8),
         ));
     }
     Ok(())
@@ -1201,12 +1194,12 @@ fn check_utf8(path: &Path) -> Result<()> {
 /// Writes the text of `path`, in `encoding`, as UTF-8 to `out` (a
 /// byte-order mark dropped).
 fn transcode(path: &Path, encoding: TextEncoding, out: &mut File) -> Result<()> {
-    let mut input = File::open(path).map_err(io_err("opening the file"))?;
+    let mut input = File::open(path).map_err(io_err(Msg::RfOpening))?;
     let mut out = io::BufWriter::new(out);
     let mut decoder = encoding.encoding().new_decoder_with_bom_removal();
     let mut inbuf = vec![0u8; 1 << 16];
     let mut outbuf = vec![0u8; (1 << 18) + 16];
-    let context = format!("reading the file as {encoding}");
+    let context = said!(Msg::RfReadingAs, encoding);
     let mut offset = 0u64;
     loop {
         let n = match input.read(&mut inbuf) {
@@ -1220,17 +1213,14 @@ fn transcode(path: &Path, encoding: TextEncoding, out: &mut File) -> Result<()> 
             let (result, read, written) =
                 decoder.decode_to_utf8_without_replacement(src, &mut outbuf, last);
             out.write_all(&outbuf[..written])
-                .map_err(io_err("writing a temporary file"))?;
+                .map_err(io_err(Msg::CtxWritingTemp))?;
             src = &src[read..];
             offset += read as u64;
             match result {
                 encoding_rs::DecoderResult::InputEmpty => break,
                 encoding_rs::DecoderResult::OutputFull => {}
                 encoding_rs::DecoderResult::Malformed(_, _) => {
-                    return Err(fail(
-                        &context,
-                        format!("byte {offset} is not valid {encoding}: give the file's encoding"),
-                    ))
+                    return Err(fail(context, said!(Msg::RfByteNotIn, offset, encoding)))
                 }
             }
         }
@@ -1238,12 +1228,12 @@ fn transcode(path: &Path, encoding: TextEncoding, out: &mut File) -> Result<()> 
             break;
         }
     }
-    out.flush().map_err(io_err("writing a temporary file"))?;
+    out.flush().map_err(io_err(Msg::CtxWritingTemp))?;
     Ok(())
 }
 
 fn skip_bom(r: &mut impl BufRead) -> Result<()> {
-    let buf = r.fill_buf().map_err(io_err("reading the file"))?;
+    let buf = r.fill_buf().map_err(io_err(Msg::RfReading))?;
     if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
         r.consume(3);
     }
@@ -1252,7 +1242,7 @@ fn skip_bom(r: &mut impl BufRead) -> Result<()> {
 
 fn skip_blank(r: &mut impl BufRead) -> Result<()> {
     loop {
-        let buf = r.fill_buf().map_err(io_err("reading the file"))?;
+        let buf = r.fill_buf().map_err(io_err(Msg::RfReading))?;
         if buf.is_empty() {
             return Ok(());
         }
@@ -1269,7 +1259,7 @@ fn skip_blank(r: &mut impl BufRead) -> Result<()> {
 }
 
 fn peek(r: &mut impl BufRead) -> Result<Option<u8>> {
-    let buf = r.fill_buf().map_err(io_err("reading the file"))?;
+    let buf = r.fill_buf().map_err(io_err(Msg::RfReading))?;
     Ok(buf.first().copied())
 }
 
@@ -1336,7 +1326,7 @@ impl JsonRows {
 
     /// The union of the objects' keys, first seen first.
     fn keys(path: &Path, ndjson: bool) -> Result<Vec<String>> {
-        let file = File::open(path).map_err(io_err("opening the file"))?;
+        let file = File::open(path).map_err(io_err(Msg::RfOpening))?;
         let mut rows = JsonRows::new(file, &[], ndjson)?;
         let mut keys = Vec::new();
         let mut seen = std::collections::HashSet::new();
@@ -1348,18 +1338,15 @@ impl JsonRows {
             }
         }
         if keys.is_empty() {
-            return Err(fail(
-                "reading the JSON file",
-                "it holds no object with a key",
-            ));
+            return Err(fail(Said::new(Msg::RfJson), Said::new(Msg::RfNoKeys)));
         }
         Ok(keys)
     }
 
     fn error(&self, msg: impl std::fmt::Display) -> Error {
         fail(
-            "reading the JSON file",
-            format!("object {}: {msg}", self.rows + 1),
+            Said::new(Msg::RfJson),
+            said!(Msg::RfObject, self.rows + 1, msg),
         )
     }
 

@@ -18,6 +18,7 @@ use crate::cli::DemoArgs;
 use watermark_app::{issue, verify};
 
 use crate::output::Printer;
+use watermark_text::{said, SaidContext as _};
 
 const PARTIES: [&str; 10] = [
     "partido-azul",
@@ -55,7 +56,7 @@ pub fn run(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
     let temp;
     let dir: &Path = match &args.dir {
         Some(d) => {
-            std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
+            std::fs::create_dir_all(d).said(|| said!(Msg::CtxCreating, d.display()))?;
             d
         }
         None => {
@@ -70,9 +71,8 @@ pub fn run(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
     );
 
     let roll = dir.join("roll.csv");
-    let mut out = BufWriter::new(
-        File::create(&roll).with_context(|| format!("creating {}", roll.display()))?,
-    );
+    let mut out =
+        BufWriter::new(File::create(&roll).said(|| said!(Msg::CtxCreating, roll.display()))?);
     watermark_synth::write_csv(Kind::ElectoralRoll, args.seed, args.rows, &mut out)?;
     out.flush()?;
     drop(out);
@@ -240,13 +240,11 @@ fn sample_rows(
     n: usize,
     rng: &mut impl rand::Rng,
 ) -> anyhow::Result<usize> {
-    let mut rdr =
-        csv::Reader::from_path(copy).with_context(|| format!("reading {}", copy.display()))?;
+    let mut rdr = csv::Reader::from_path(copy).said(|| said!(Msg::CtxReading, copy.display()))?;
     let header = rdr.byte_headers()?.clone();
     let rows: Vec<csv::ByteRecord> = rdr.byte_records().collect::<Result<_, _>>()?;
     let picked: Vec<&csv::ByteRecord> = rows.choose_multiple(rng, n.min(rows.len())).collect();
-    let mut w =
-        csv::Writer::from_path(leak).with_context(|| format!("writing {}", leak.display()))?;
+    let mut w = csv::Writer::from_path(leak).said(|| said!(Msg::CtxWriting, leak.display()))?;
     w.write_byte_record(&header)?;
     for r in &picked {
         w.write_byte_record(r)?;

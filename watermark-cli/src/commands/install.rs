@@ -7,8 +7,11 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use clap::CommandFactory as _;
+use watermark_app::Lang;
 
 use crate::cli::{Cli, CompletionsArgs, ManArgs};
+use watermark_text::Msg;
+use watermark_text::{said, SaidContext as _};
 
 /// Prints the completion script for a shell.
 pub fn completions(a: &CompletionsArgs) -> anyhow::Result<()> {
@@ -18,16 +21,17 @@ pub fn completions(a: &CompletionsArgs) -> anyhow::Result<()> {
     write_stdout(&script)
 }
 
-/// Prints `watermark.1`, or writes every page into `a.dir`.
+/// Prints `watermark.1`, or writes every page into `a.dir`: in Spanish
+/// when the output is (`--lang es`), from the Spanish help.
 pub fn man(a: &ManArgs) -> anyhow::Result<()> {
-    let cmd = Cli::command();
+    let cmd = crate::help_es::command(crate::output::lang());
     match &a.dir {
         None => {
             let mut page = Vec::new();
             clap_mangen::Man::new(cmd)
                 .render(&mut page)
                 .context("rendering the man page")?;
-            write_stdout(&page)
+            write_stdout(&in_language(page))
         }
         Some(dir) => write_pages(cmd, dir),
     }
@@ -43,7 +47,13 @@ fn write_pages(cmd: clap::Command, dir: &Path) -> anyhow::Result<()> {
     write_tree(cmd, "watermark", dir, &mut written)?;
     #[allow(clippy::print_stderr)]
     {
-        eprintln!("watermark: wrote {written} man pages to {}", dir.display());
+        match crate::output::lang() {
+            Lang::Es => eprintln!(
+                "watermark: se escribieron {written} páginas de manual en {}",
+                dir.display()
+            ),
+            Lang::En => eprintln!("watermark: wrote {written} man pages to {}", dir.display()),
+        }
     }
     Ok(())
 }
@@ -61,7 +71,7 @@ fn write_tree(
         .title(name.to_uppercase())
         .render(&mut page)
         .context("rendering the man page")?;
-    std::fs::write(&path, page).with_context(|| format!("writing {}", path.display()))?;
+    std::fs::write(&path, in_language(page)).said(|| said!(Msg::CtxWriting, path.display()))?;
     *written += 1;
     for sub in cmd.get_subcommands() {
         if sub.get_name() == "help" {
@@ -71,6 +81,46 @@ fn write_tree(
         write_tree(sub.clone(), &sub_name, dir, written)?;
     }
     Ok(())
+}
+
+/// A rendered page with the section titles clap_mangen writes in English
+/// (NAME, SYNOPSIS, ...) in the output's language, and the lists of
+/// possible values of the Spanish help one value a line; English pages as
+/// they are.
+fn in_language(page: Vec<u8>) -> Vec<u8> {
+    if crate::output::lang() == Lang::En {
+        return page;
+    }
+    let text = String::from_utf8_lossy(&page);
+    let titles = [
+        ("NAME", "NOMBRE"),
+        ("SYNOPSIS", "SINOPSIS"),
+        ("DESCRIPTION", "DESCRIPCIÓN"),
+        ("Comandos", "COMANDOS"),
+        ("EXTRA", "NOTAS"),
+        ("VERSION", "VERSIÓN"),
+        ("AUTHORS", "AUTORES"),
+    ];
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let title = line.trim_end().strip_prefix(".SH ");
+        match title.and_then(|t| titles.iter().find(|(en, _)| *en == t.trim_matches('"'))) {
+            Some((_, es)) => {
+                out.push_str(".SH ");
+                out.push_str(es);
+                out.push('\n');
+            }
+            None => {
+                // The list of possible values in an argument's help: one
+                // value a line, as in --help.
+                if line.starts_with("\\- ") {
+                    out.push_str(".br\n");
+                }
+                out.push_str(line);
+            }
+        }
+    }
+    out.into_bytes()
 }
 
 /// Writes to stdout; a reader that went away (`| head`) is not an error.

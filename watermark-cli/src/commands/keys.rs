@@ -4,12 +4,13 @@
 
 use anyhow::bail;
 use serde::Serialize;
-use watermark_app::messages::{tr, Msg};
+use watermark_app::messages::{tr, Msg, Said};
 use watermark_app::read_cosigned;
 use watermark_app::text::quoted;
 use watermark_app::witnessing::TooFewCosignatures;
 use watermark_app::{CosignedState, Log, State, COSIGNED_FILE};
 use watermark_log::tlog::{self, CosignatureStatus, Verifier};
+use watermark_text::said;
 
 use crate::cli::WitnessKeysArg;
 
@@ -127,6 +128,9 @@ pub struct CosignaturesDoc {
     pub required: usize,
     pub witnesses: Vec<WitnessDoc>,
     pub problem: Option<String>,
+    /// The problem, for people.
+    #[serde(skip)]
+    pub problem_said: Option<Said>,
 }
 
 impl CosignaturesDoc {
@@ -145,8 +149,8 @@ impl CosignaturesDoc {
             .filter(|w| w.cosignature == "valid")
             .map(|w| w.name.as_str())
             .collect();
-        match &self.problem {
-            Some(p) => p.clone(),
+        match &self.problem_said {
+            Some(p) => p.in_lang(crate::output::lang()),
             None => tr(
                 crate::output::lang(),
                 Msg::KeysCosigned,
@@ -156,15 +160,13 @@ impl CosignaturesDoc {
     }
 
     /// The error for a check that failed.
-    pub fn failure(&self, what: &str) -> TooFewCosignatures {
+    pub fn failure(&self, what: Said) -> TooFewCosignatures {
+        let why = self
+            .problem_said
+            .clone()
+            .unwrap_or_else(|| said!(Msg::OnlyCosignedIt, self.valid, self.required));
         TooFewCosignatures {
-            message: format!(
-                "{what}: {}",
-                self.problem.clone().unwrap_or_else(|| format!(
-                    "only {} of the {} required witnesses cosigned it",
-                    self.valid, self.required
-                ))
-            ),
+            said: Said::new(Msg::WhatWhy).sentence(what).sentence(why),
         }
     }
 }
@@ -175,7 +177,7 @@ impl KeyCheck {
     pub fn check(&self, note: &str, size: Option<u64>) -> CosignaturesDoc {
         let checks = match tlog::check_cosignatures(note.as_bytes(), &self.keys) {
             Ok(c) => c,
-            Err(e) => return self.problem(format!("the checkpoint is not a signed note: {e}")),
+            Err(e) => return self.problem(said!(Msg::NotASignedNote, e)),
         };
         let witnesses: Vec<WitnessDoc> = checks
             .iter()
@@ -204,18 +206,20 @@ impl KeyCheck {
             required: self.require,
             witnesses,
             problem: None,
+            problem_said: None,
         }
     }
 
     /// A failed check that found no checkpoint to count on.
-    pub fn problem(&self, problem: String) -> CosignaturesDoc {
+    pub fn problem(&self, problem: Said) -> CosignaturesDoc {
         CosignaturesDoc {
             ok: false,
             size: None,
             valid: 0,
             required: self.require,
             witnesses: Vec::new(),
-            problem: Some(problem),
+            problem: Some(problem.to_string()),
+            problem_said: Some(problem),
         }
     }
 
@@ -227,28 +231,20 @@ impl KeyCheck {
             CosignedState::Matches(c) if c.checkpoint.size == log.size() => {
                 self.check(&c.note, Some(c.checkpoint.size))
             }
-            CosignedState::Matches(c) => self.problem(format!(
-                "the latest checkpoint, of {} entries, is not cosigned: {} is the checkpoint of \
-                 {} (run `watermark log witness`)",
+            CosignedState::Matches(c) => self.problem(said!(
+                Msg::LatestNotCosigned,
                 log.size(),
                 path.display(),
                 c.checkpoint.size
             )),
-            CosignedState::Absent => self.problem(format!(
-                "the log's checkpoints were never cosigned (no {}; run `watermark log witness`)",
-                path.display()
-            )),
-            CosignedState::Ahead(c) => self.problem(format!(
-                "{} holds a cosigned checkpoint of {} entries but the log only {}: the log was \
-                 cut back",
+            CosignedState::Absent => self.problem(said!(Msg::NeverCosigned, path.display())),
+            CosignedState::Ahead(c) => self.problem(said!(
+                Msg::CosignedAhead,
                 path.display(),
                 c.checkpoint.size,
                 log.size()
             )),
-            _ => self.problem(format!(
-                "{} holds a cosigned checkpoint the log no longer matches: the log was rewritten",
-                path.display()
-            )),
+            _ => self.problem(said!(Msg::CosignedRewritten, path.display())),
         })
     }
 }

@@ -12,6 +12,7 @@ use watermark_core::ErrorKind;
 use watermark_formats::HashingReader;
 use watermark_log::tlog::{Checkpoint, Verifier};
 use watermark_log::{hash_hex, Entry, Receipt};
+use watermark_text::{said, SaidContext as _};
 
 use crate::cli::{
     LogCommand, LogConsistencyArgs, LogPlainArgs, LogProveArgs, LogRestoreArgs, LogShowArgs,
@@ -44,8 +45,11 @@ pub fn parse_pubkey(arg: &str) -> anyhow::Result<Verifier> {
 
 /// `watermark log witness`: the round, then its verdict.
 fn witness(a: &LogWitnessArgs, printer: Printer) -> anyhow::Result<()> {
-    let (round, verdict) =
-        watermark_app::witnessing::log_witness(&a.state.state, a.witnesses.witnesses.as_deref())?;
+    let (round, verdict) = watermark_app::witnessing::log_witness(
+        &a.state.state,
+        a.witnesses.witnesses.as_deref(),
+        crate::output::lang(),
+    )?;
     printer.text(&round.text_in(crate::output::lang()))?;
     printer.json(&round)?;
     Ok(verdict?)
@@ -139,14 +143,15 @@ fn indent(text: &str, by: &str) -> String {
 }
 
 fn uncommitted_note(u: &Uncommitted) -> String {
-    format!(
-        "an interrupted append left {} byte(s) after the last signed entry ({} complete \
-         unsigned entr{}) and {} byte(s) after the last checkpoint; they are not part of the \
-         log, and the next `watermark issue` or `watermark verify` removes them",
-        u.entry_bytes,
-        u.entry_lines,
-        if u.entry_lines == 1 { "y" } else { "ies" },
-        u.checkpoint_bytes
+    let lang = crate::output::lang();
+    tr(
+        lang,
+        Msg::NoteUncommitted,
+        &[
+            &count(lang, Msg::Bytes, u.entry_bytes),
+            &count(lang, Msg::UnsignedEntries, u.entry_lines),
+            &count(lang, Msg::Bytes, u.checkpoint_bytes),
+        ],
     )
 }
 
@@ -231,12 +236,10 @@ fn show(a: &LogShowArgs, printer: Printer) -> anyhow::Result<()> {
     s.push_str(&indent(log.checkpoint(), "  "));
     printer.text(&s)?;
     if let Some(u) = log.uncommitted() {
-        printer.notice(&format!("note: {}", uncommitted_note(u)))?;
+        printer.notice(&uncommitted_note(u))?;
     }
     if state.has_interrupted_issue() {
-        printer.notice(
-            "note: an issuance was interrupted; the next `watermark issue` completes or undoes it",
-        )?;
+        printer.notice(&tr(crate::output::lang(), Msg::NoteInterruptedIssue, &[]))?;
     }
     printer.json(&ShowDoc {
         origin: log.origin(),
@@ -405,18 +408,19 @@ fn verify(a: &LogVerifyArgs, printer: Printer) -> anyhow::Result<()> {
     }
     printer.text(&s)?;
     if let Some(u) = log.uncommitted() {
-        printer.notice(&format!("note: {}", uncommitted_note(u)))?;
+        printer.notice(&uncommitted_note(u))?;
     }
     if state.has_interrupted_issue() {
-        printer.notice(
-            "note: an issuance was interrupted after its journal was written; the next \
-             `watermark issue` completes the copies that were logged and removes the others",
-        )?;
+        printer.notice(&tr(
+            crate::output::lang(),
+            Msg::NoteInterruptedIssueJournal,
+            &[],
+        ))?;
     }
     let failure = witnesses
         .as_ref()
         .filter(|w| !w.ok)
-        .map(|w| w.failure("the latest checkpoint is not cosigned as required"));
+        .map(|w| w.failure(said!(Msg::LatestNotCosignedAsRequired)));
     printer.json(&VerifyDoc {
         ok: failure.is_none(),
         origin: Some(log.origin().to_owned()),
@@ -436,7 +440,7 @@ fn verify(a: &LogVerifyArgs, printer: Printer) -> anyhow::Result<()> {
             checkpoint: None,
             line: None,
             byte: None,
-            message: f.message.clone(),
+            message: f.said.to_string(),
         }),
         witnesses,
     })?;
@@ -478,8 +482,7 @@ fn prove(a: &LogProveArgs, printer: Printer) -> anyhow::Result<()> {
     let receipt = log.receipt(index)?;
     receipt.verify(log.verifier())?;
     if let Some(path) = &a.output {
-        std::fs::write(path, receipt.to_json())
-            .with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(path, receipt.to_json()).said(|| said!(Msg::CtxWriting, path.display()))?;
     }
     let lang = crate::output::lang();
     let t = |m: Msg| tr(lang, m, &[]);
@@ -564,8 +567,7 @@ struct ConsistencyDoc<'a> {
 
 fn consistency(a: &LogConsistencyArgs, printer: Printer) -> anyhow::Result<()> {
     let (_, log, _) = open(&a.state.state, a.pubkey.pubkey.as_deref())?;
-    let old =
-        std::fs::read_to_string(&a.old).with_context(|| format!("reading {}", a.old.display()))?;
+    let old = std::fs::read_to_string(&a.old).said(|| said!(Msg::CtxReading, a.old.display()))?;
     let c = log
         .consistency(&old)
         .with_context(|| format!("{}", a.old.display()))?;
@@ -657,8 +659,7 @@ struct RestoredDoc<'a> {
 
 fn restore(a: &LogRestoreArgs, printer: Printer) -> anyhow::Result<()> {
     const MAX: u64 = 1 << 20;
-    let file =
-        std::fs::File::open(&a.from).with_context(|| format!("reading {}", a.from.display()))?;
+    let file = std::fs::File::open(&a.from).said(|| said!(Msg::CtxReading, a.from.display()))?;
     let mut text = String::new();
     std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX + 1), &mut text)
         .with_context(|| format!("reading {}: not UTF-8 text", a.from.display()))?;
@@ -743,8 +744,8 @@ fn verify_receipt(a: &VerifyReceiptArgs, printer: Printer) -> anyhow::Result<()>
         (None, Some(dir)) => State::open_for_audit(dir)?.log_verifier()?,
         (None, None) => bail!("give the log's public key with --pubkey KEY"),
     };
-    let text = std::fs::read_to_string(&a.receipt)
-        .with_context(|| format!("reading {}", a.receipt.display()))?;
+    let text =
+        std::fs::read_to_string(&a.receipt).said(|| said!(Msg::CtxReading, a.receipt.display()))?;
     let receipt = Receipt::from_json(&text).with_context(|| format!("{}", a.receipt.display()))?;
     let v = receipt
         .verify(&verifier)
@@ -759,11 +760,10 @@ fn verify_receipt(a: &VerifyReceiptArgs, printer: Printer) -> anyhow::Result<()>
                     v.index
                 );
             };
-            let file =
-                std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+            let file = std::fs::File::open(path).said(|| said!(Msg::CtxOpening, path.display()))?;
             let mut reader = HashingReader::new(file);
             std::io::copy(&mut reader, &mut std::io::sink())
-                .with_context(|| format!("reading {}", path.display()))?;
+                .said(|| said!(Msg::CtxReading, path.display()))?;
             let (digest, _) = reader.digest();
             if digest != issue.output_blake3 {
                 bail!(
@@ -798,8 +798,8 @@ fn verify_receipt(a: &VerifyReceiptArgs, printer: Printer) -> anyhow::Result<()>
         let _ = writeln!(s, "  {}", w.text());
     }
     let failure = witnesses.as_ref().filter(|w| !w.ok).map(|w| {
-        w.failure(&format!(
-            "{}: its checkpoint is not cosigned as required",
+        w.failure(said!(
+            Msg::ReceiptNotCosignedAsRequired,
             a.receipt.display()
         ))
     });

@@ -7,6 +7,7 @@ use watermark_app::formats::{self, FileFormat};
 
 use crate::cli::SuggestArgs;
 use crate::output::Printer;
+use watermark_text::{said, Msg, SaidContext as _};
 
 pub fn suggest(args: SuggestArgs, printer: Printer) -> anyhow::Result<()> {
     let format = FileFormat::detect(&args.input)?;
@@ -32,7 +33,7 @@ pub fn suggest(args: SuggestArgs, printer: Printer) -> anyhow::Result<()> {
     };
     match &args.output {
         Some(path) => {
-            std::fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?;
+            std::fs::write(path, &text).said(|| said!(Msg::CtxWriting, path.display()))?;
             printer.text(&format!(
                 "{}\n",
                 watermark_app::messages::tr(

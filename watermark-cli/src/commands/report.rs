@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 use serde::Serialize;
 use serde_json::Value;
 use watermark_app::State;
@@ -19,6 +19,7 @@ use crate::output::Printer;
 use watermark_app::messages::{count, tr, trn, Msg};
 use watermark_app::report::{self, Rejected};
 use watermark_app::text::{bound, int, recorded_bound, wrap};
+use watermark_text::{said, SaidContext as _};
 
 pub fn run(cmd: ReportCommand, quiet: bool) -> anyhow::Result<()> {
     match cmd {
@@ -123,8 +124,7 @@ fn verify(a: &ReportVerifyArgs, printer: Printer) -> anyhow::Result<()> {
         ),
         (None, None) => bail!("give the log's public key with --pubkey KEY, or --state DIR"),
     };
-    let bytes =
-        std::fs::read(&a.report).with_context(|| format!("reading {}", a.report.display()))?;
+    let bytes = std::fs::read(&a.report).said(|| said!(Msg::CtxReading, a.report.display()))?;
     let leaked_blake3 = match &a.leaked {
         Some(path) => Some(blake3_of(path)?),
         None => None,
@@ -176,12 +176,9 @@ fn verify(a: &ReportVerifyArgs, printer: Printer) -> anyhow::Result<()> {
             doc.checkpoint.as_ref().map(|c| c.size),
         );
         if !w.ok {
-            let failure = w.failure(&format!(
-                "{} verifies, but its checkpoint is not cosigned as required",
-                a.report.display()
-            ));
+            let failure = w.failure(said!(Msg::ReportNotCosignedAsRequired, a.report.display()));
             doc.ok = false;
-            doc.problem = Some(failure.message.clone());
+            doc.problem = Some(failure.said.to_string());
             doc.witnesses = Some(w);
             printer.json(&doc)?;
             return Err(failure.into());
@@ -197,10 +194,10 @@ fn verify(a: &ReportVerifyArgs, printer: Printer) -> anyhow::Result<()> {
 }
 
 fn blake3_of(path: &Path) -> anyhow::Result<String> {
-    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let file = std::fs::File::open(path).said(|| said!(Msg::CtxOpening, path.display()))?;
     let mut reader = HashingReader::new(file);
     std::io::copy(&mut reader, &mut std::io::sink())
-        .with_context(|| format!("reading {}", path.display()))?;
+        .said(|| said!(Msg::CtxReading, path.display()))?;
     Ok(reader.digest().0)
 }
 
@@ -405,17 +402,16 @@ fn check(
 /// Writes the receipts as DIR/entry-N.receipt and the checkpoint as
 /// DIR/checkpoint.
 fn save(dir: &Path, contents: &Contents) -> anyhow::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::create_dir_all(dir).said(|| said!(Msg::CtxCreating, dir.display()))?;
     let mut saved = Vec::new();
     for (receipt, _) in &contents.receipts {
         let path = dir.join(format!("entry-{}.receipt", receipt.index));
-        std::fs::write(&path, receipt.to_json())
-            .with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(&path, receipt.to_json()).said(|| said!(Msg::CtxWriting, path.display()))?;
         saved.push(path);
     }
     let path = dir.join("checkpoint");
     std::fs::write(&path, &contents.checkpoint_text)
-        .with_context(|| format!("writing {}", path.display()))?;
+        .said(|| said!(Msg::CtxWriting, path.display()))?;
     saved.push(path);
     Ok(saved)
 }

@@ -2,10 +2,12 @@
 
 use std::io::Write as _;
 
-use anyhow::{anyhow, Context as _};
+use anyhow::anyhow;
 use watermark_synth::Kind;
 
 use crate::cli::SynthArgs;
+use watermark_text::Msg;
+use watermark_text::{said, SaidContext as _};
 
 pub fn run(args: SynthArgs) -> anyhow::Result<()> {
     let kind: Kind = args.kind.parse().map_err(|_| {
@@ -17,12 +19,12 @@ pub fn run(args: SynthArgs) -> anyhow::Result<()> {
     })?;
     match &args.output {
         Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("creating {}", path.display()))?;
+            let file =
+                std::fs::File::create(path).said(|| said!(Msg::CtxCreating, path.display()))?;
             let mut out = std::io::BufWriter::new(file);
             watermark_synth::write_csv(kind, args.seed, args.rows, &mut out)
                 .and_then(|_| out.flush())
-                .with_context(|| format!("writing {}", path.display()))?;
+                .said(|| said!(Msg::CtxWriting, path.display()))?;
         }
         None => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -102,6 +102,138 @@ pub fn count(lang: Lang, msg: Msg, n: u64) -> String {
     trn(lang, msg, n, &[&crate::numbers::int(n)])
 }
 
+/// A sentence of the catalogue with its arguments, as an error value: it
+/// displays in English, as logs, JSON documents and other programs read
+/// errors, and a front end that knows its reader's language writes it in
+/// theirs ([`Said::in_lang`]). An argument may itself be a sentence
+/// ([`Said::sentence`]), written in the same language. It may have a cause
+/// ([`Said::because`]), which is its [`source`](std::error::Error::source):
+/// a front end writes the sentence, then the cause's own text.
+#[derive(Debug, Clone)]
+pub struct Said {
+    msg: Msg,
+    count: Option<u64>,
+    args: Vec<Arg>,
+    source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+/// An argument of a [`Said`]: text written for the reader already, or a
+/// sentence to write in the reader's language.
+#[derive(Debug, Clone)]
+enum Arg {
+    Text(String),
+    Sentence(Box<Said>),
+    List(Vec<Said>, &'static str),
+}
+
+impl Said {
+    /// The sentence `msg`, its arguments to come ([`Said::arg`]).
+    pub fn new(msg: Msg) -> Said {
+        Said {
+            msg,
+            count: None,
+            args: Vec::new(),
+            source: None,
+        }
+    }
+
+    /// A `singular|plural` sentence in the form for `n`.
+    pub fn counted(msg: Msg, n: u64) -> Said {
+        Said {
+            count: Some(n),
+            ..Said::new(msg)
+        }
+    }
+
+    /// The next argument, written for the reader already (a number with
+    /// separators, a name, a path).
+    pub fn arg(mut self, a: impl Display) -> Said {
+        self.args.push(Arg::Text(a.to_string()));
+        self
+    }
+
+    /// The next argument, a sentence of its own.
+    pub fn sentence(mut self, s: Said) -> Said {
+        self.args.push(Arg::Sentence(Box::new(s)));
+        self
+    }
+
+    /// The same sentence, caused by `source`.
+    pub fn because(mut self, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Said {
+        self.source = Some(source.into().into());
+        self
+    }
+
+    /// The next argument, sentences joined by `separator`.
+    pub fn list(mut self, items: Vec<Said>, separator: &'static str) -> Said {
+        self.args.push(Arg::List(items, separator));
+        self
+    }
+
+    /// The sentence.
+    pub fn msg(&self) -> Msg {
+        self.msg
+    }
+
+    /// The sentence in `lang`, without its cause.
+    pub fn in_lang(&self, lang: Lang) -> String {
+        let args: Vec<String> = self
+            .args
+            .iter()
+            .map(|a| match a {
+                Arg::Text(t) => t.clone(),
+                Arg::Sentence(s) => s.in_lang(lang),
+                Arg::List(items, separator) => items
+                    .iter()
+                    .map(|s| s.in_lang(lang))
+                    .collect::<Vec<_>>()
+                    .join(separator),
+            })
+            .collect();
+        let args: Vec<&dyn Display> = args.iter().map(|a| a as &dyn Display).collect();
+        fill(
+            form(self.msg.template(lang), self.count.unwrap_or(1)),
+            &args,
+        )
+    }
+}
+
+impl Display for Said {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.in_lang(Lang::En))
+    }
+}
+
+impl std::error::Error for Said {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// A [`Said`] of a catalogue message and its arguments, each written with
+/// `Display`: `said!(Msg::CtxOpening, path.display())`.
+#[macro_export]
+macro_rules! said {
+    ($msg:expr $(, $arg:expr)* $(,)?) => {
+        $crate::Said::new($msg)$(.arg(&$arg))*
+    };
+}
+
+/// Gives an error the sentence that says what was being done:
+/// `File::open(p).said(|| said!(Msg::CtxOpening, p.display()))`.
+pub trait SaidContext<T> {
+    /// The error, if any, becomes the cause of the sentence `f` makes.
+    fn said(self, f: impl FnOnce() -> Said) -> Result<T, Said>;
+}
+
+impl<T, E: Into<Box<dyn std::error::Error + Send + Sync>>> SaidContext<T> for Result<T, E> {
+    fn said(self, f: impl FnOnce() -> Said) -> Result<T, Said> {
+        self.map_err(|e| f().because(e))
+    }
+}
+
 /// The text of every English template between its arguments and its
 /// `quoted commands`, of `words` words or more, whitespace collapsed: what
 /// must not appear in a Spanish output. A word has a lower-case letter:
@@ -1185,6 +1317,505 @@ de control posterior, o averigüe quién las escribió.",
         es: "{0} de {1} testigos lo cofirmaron ({2} requeridos)",
     }
     WrKept { en: "; kept in {0}.", es: "; guardado en {0}." }
+
+    // ---- Errors: where in the input, and the scheme's errors. ----
+    ErrAtRowLine { en: "row {0} (line {1})", es: "fila {0} (línea {1})" }
+    ErrAtLine { en: "line {0}", es: "línea {0}" }
+    ErrAtRow { en: "row {0}", es: "fila {0}" }
+    ErrInColumn { en: "column {0}", es: "columna {0}" }
+    ErrAtByte { en: "byte {0}", es: "byte {0}" }
+    ErrAtEntry { en: "entry {0}", es: "entrada {0}" }
+    ErrAtCheckpoint { en: "checkpoint {0}", es: "punto de control {0}" }
+    ErrCsv { en: "malformed CSV: {0}", es: "CSV mal formado: {0}" }
+    ErrUnequalLengths {
+        en: "row has {0} fields but the header has {1}",
+        es: "la fila tiene {0} campos, pero el encabezado tiene {1}",
+    }
+    ErrUtf8 {
+        en: "not valid UTF-8: the text is in another encoding than the one it was read in (give \
+its encoding: utf-8, utf-16le, utf-16be, windows-1252), or this is not a table",
+        es: "no es UTF-8 válido: el texto está en otra codificación que la usada para leerlo \
+(indique su codificación: utf-8, utf-16le, utf-16be, windows-1252), o no es una tabla",
+    }
+    ErrEmptyInput {
+        en: "the input is empty: expected a header row",
+        es: "la entrada está vacía: se esperaba una fila de encabezado",
+    }
+    ErrMissingColumn {
+        en: "the policy's {0} column {1} is not in the input (columns: {2})",
+        es: "la columna {1}, que la política usa como {0}, no está en la entrada (columnas: {2})",
+    }
+    RoleIdentity { en: "identity", es: "identidad" }
+    RoleCarrier { en: "carrier", es: "portadora" }
+    RoleCanary { en: "canary", es: "canario" }
+    RoleMatching { en: "matching", es: "cotejo" }
+    ErrEmptyIdentity { en: "identity value is empty", es: "el valor de identidad está vacío" }
+    ErrPolicy { en: "invalid policy: {0}", es: "política no válida: {0}" }
+    ErrKeyPermissions {
+        en: "key file {0} has mode {1}: it must be readable by its owner only (chmod 600)",
+        es: "el archivo de clave {0} tiene permisos {1}: solo su dueño debe poder leerlo \
+(chmod 600)",
+    }
+    ErrInvalidRecipient {
+        en: "recipient id {0} is not allowed: use 1-64 characters from A-Z a-z 0-9 . _ -, \
+starting with a letter or digit, and not a device name (CON, NUL, COM1 ...)",
+        es: "el identificador de destinatario {0} no es válido: use de 1 a 64 caracteres de \
+A-Z a-z 0-9 . _ -, que empiece con una letra o un dígito y que no sea un nombre de dispositivo \
+(CON, NUL, COM1 ...)",
+    }
+
+    // ---- Errors: the system's, in words. ----
+    IoNotFound { en: "no such file or directory", es: "no existe el archivo o directorio" }
+    IoPermissionDenied { en: "permission denied", es: "permiso denegado" }
+    IoAlreadyExists { en: "it exists already", es: "ya existe" }
+    IoIsADirectory { en: "it is a directory", es: "es un directorio" }
+    IoNotADirectory { en: "not a directory", es: "no es un directorio" }
+    IoStorageFull { en: "no space left on the device", es: "no queda espacio en el dispositivo" }
+    IoUnexpectedEof {
+        en: "the file ends before its end (cut short)",
+        es: "el archivo termina antes de tiempo (está incompleto)",
+    }
+    IoConnectionRefused { en: "connection refused", es: "conexión rechazada" }
+    IoTimedOut { en: "timed out", es: "se agotó el tiempo de espera" }
+    IoReadOnly { en: "read-only file system", es: "sistema de archivos de solo lectura" }
+    IoDirectoryNotEmpty { en: "directory not empty", es: "el directorio no está vacío" }
+    IoAddrInUse { en: "address already in use", es: "la dirección ya está en uso" }
+
+    // ---- Errors: what was being done. ----
+    CtxOpening { en: "opening {0}", es: "al abrir {0}" }
+    CtxReading { en: "reading {0}", es: "al leer {0}" }
+    CtxWriting { en: "writing {0}", es: "al escribir {0}" }
+    CtxCreating { en: "creating {0}", es: "al crear {0}" }
+    CtxReadingPolicy { en: "reading policy {0}", es: "al leer la política {0}" }
+    CtxMatching { en: "matching {0} to {1}", es: "al cotejar {0} con {1}" }
+    CtxTempFileIn { en: "creating a temporary file in {0}", es: "al crear un archivo temporal en {0}" }
+    CtxTempFile { en: "creating a temporary file", es: "al crear un archivo temporal" }
+    CtxWritingTemp { en: "writing a temporary file", es: "al escribir un archivo temporal" }
+    CtxStdinTemp {
+        en: "creating a temporary file for standard input",
+        es: "al crear un archivo temporal para la entrada estándar",
+    }
+    CtxReadingStdin { en: "reading standard input", es: "al leer la entrada estándar" }
+    CtxRecordingVerification {
+        en: "recording the verification in the issuance log",
+        es: "al registrar la verificación en la bitácora de emisión",
+    }
+
+    // ---- Progress bars. ----
+    ProgressHashing { en: "hashing", es: "calculando el resumen" }
+    ProgressIssuing { en: "issuing", es: "emitiendo" }
+    ProgressVerifying { en: "verifying", es: "verificando" }
+    ProgressCanaries { en: "making canaries", es: "creando canarios" }
+    ProgressConverting { en: "converting to {0}", es: "convirtiendo a {0}" }
+    ProgressMatching { en: "matching to the master", es: "cotejando con el extracto maestro" }
+
+    // ---- Notices: what an earlier, killed run left. ----
+    UnsignedEntries {
+        en: "{0} unsigned entry|{0} unsigned entries",
+        es: "{0} entrada sin firmar|{0} entradas sin firmar",
+    }
+    NoteRemovedAppend {
+        en: "note: removed an interrupted append from the log: {0} after its last signed entry \
+({1}) and {2} after its last checkpoint",
+        es: "nota: se eliminó de la bitácora una escritura interrumpida: {0} después de su \
+última entrada firmada ({1}) y {2} después de su último punto de control",
+    }
+    NoteRemovedAppendFirst {
+        en: "note: removed an interrupted append from the log first: {0} after its last signed \
+entry ({1}) and {2} after its last checkpoint",
+        es: "nota: primero se eliminó de la bitácora una escritura interrumpida: {0} después \
+de su última entrada firmada ({1}) y {2} después de su último punto de control",
+    }
+    NoteCompletedIssuance {
+        en: "note: completed an interrupted issuance: {0} is in place with its receipt",
+        es: "nota: se completó una emisión interrumpida: {0} está en su lugar con su recibo",
+    }
+    NoteUndidIssuance {
+        en: "note: undid an interrupted issuance that was never logged (copies for {0}): its \
+files were removed",
+        es: "nota: se deshizo una emisión interrumpida que nunca se registró (copias para \
+{0}): sus archivos se eliminaron",
+    }
+    WarnLostCopy {
+        en: "warning: log entry {0} says a copy was made for {1}, but it never reached {2} and \
+its temporary file is gone; issue it again (the same input gives the same bytes)",
+        es: "aviso: la entrada {0} de la bitácora dice que se hizo una copia para {1}, pero \
+nunca llegó a {2} y su archivo temporal ya no existe; emítala de nuevo (la misma entrada da los \
+mismos bytes)",
+    }
+    NoteRemovedTemporaries {
+        en: "note: removed {0} temporary file(s) of an interrupted issuance",
+        es: "nota: se eliminaron {0} archivo(s) temporal(es) de una emisión interrumpida",
+    }
+    NoteUncommitted {
+        en: "note: an interrupted append left {0} after the last signed entry ({1} complete) \
+and {2} after the last checkpoint; they are not part of the log, and the next `watermark issue` \
+or `watermark verify` removes them",
+        es: "nota: una escritura interrumpida dejó {0} después de la última entrada firmada \
+({1} completas) y {2} después del último punto de control; no forman parte de la bitácora, y el \
+siguiente `watermark issue` o `watermark verify` los elimina",
+    }
+    NoteInterruptedIssue {
+        en: "note: an issuance was interrupted; the next `watermark issue` completes or undoes it",
+        es: "nota: se interrumpió una emisión; el siguiente `watermark issue` la completa o la \
+deshace",
+    }
+    NoteInterruptedIssueJournal {
+        en: "note: an issuance was interrupted after its journal was written; the next \
+`watermark issue` completes the copies that were logged and removes the others",
+        es: "nota: se interrumpió una emisión después de escribir su diario; el siguiente \
+`watermark issue` completa las copias que se registraron y elimina las demás",
+    }
+
+    // ---- Witnesses: notices and refusals. ----
+    NoteWitnessesConfirm {
+        en: "note: {0} of {1} witnesses confirm that this log's checkpoint of {2} entries is the \
+latest they have seen",
+        es: "nota: {0} de {1} testigos confirman que el punto de control de {2} entradas de esta \
+bitácora es el más reciente que han visto",
+    }
+    WarnIssuedNotWitnessed {
+        en: "warning: the copies are issued and logged (their entries are signed), but {0}; run \
+`watermark log witness --state {1}` when the witnesses can be reached",
+        es: "aviso: las copias están emitidas y registradas (sus entradas están firmadas), pero \
+{0}; ejecute `watermark log witness --state {1}` cuando se pueda contactar a los testigos",
+    }
+    WhyNotWitnessed {
+        en: "their checkpoint could not be witnessed: {0}",
+        es: "su punto de control no pudo ser atestiguado: {0}",
+    }
+    WhyOnly { en: "only {0}", es: "solo {0}" }
+    NoteCosignedReceipts {
+        en: "note: {0} witnesses cosigned the checkpoint of {1} entries; the receipts of the {2} \
+carry their cosignatures",
+        es: "nota: {0} testigos cofirmaron el punto de control de {1} entradas; los recibos de \
+las {2} llevan sus cofirmas",
+    }
+    WarnVerifyNotWitnessed {
+        en: "warning: the verification is logged, but its checkpoint could not be witnessed: {0}",
+        es: "aviso: la verificación está registrada, pero su punto de control no pudo ser \
+atestiguado: {0}",
+    }
+    WarnVerifyBut {
+        en: "warning: the verification is logged, but {0}",
+        es: "aviso: la verificación está registrada, pero {0}",
+    }
+    WarnVerifyOnly {
+        en: "warning: the verification is logged, but only {0}; `watermark log witness` catches up",
+        es: "aviso: la verificación está registrada, pero solo {0}; `watermark log witness` lo \
+pone al día",
+    }
+    Shortfall {
+        en: "{0} of the {1} required witnesses cosigned the checkpoint of {2} entries ({3})",
+        es: "{0} de los {1} testigos requeridos cofirmaron el punto de control de {2} entradas \
+({3})",
+    }
+    BehindWitness {
+        en: "the state is behind its witness {0}: the witness has cosigned a checkpoint of {1} \
+entries of log {2}, but the log in {3} holds only {4}. The state was restored from an older \
+backup, or its log was cut back: restore the latest log (the state's log/ directory) before \
+issuing; issuing from this state could give a code slot twice",
+        es: "el estado está atrasado respecto de su testigo {0}: el testigo cofirmó un punto de \
+control de {1} entradas de la bitácora {2}, pero la bitácora en {3} solo tiene {4}. El estado \
+se restauró de un respaldo anterior, o su bitácora se recortó: restaure la bitácora más reciente \
+(el directorio log/ del estado) antes de emitir; emitir desde este estado podría asignar dos \
+veces una posición del código",
+    }
+    ForkedWitness {
+        en: "the log in {0} is forked from what its witness {1} saw: the witness cosigned \
+another root for the first {2} entries of log {3} (the log holds {4}). A copy of the state \
+issued on its own, or the log was rewritten: restore the log the witnesses saw before issuing",
+        es: "la bitácora en {0} se bifurcó de lo que vio su testigo {1}: el testigo cofirmó \
+otra raíz para las primeras {2} entradas de la bitácora {3} (la bitácora tiene {4}). Una copia \
+del estado emitió por su cuenta, o la bitácora se reescribió: restaure la bitácora que vieron \
+los testigos antes de emitir",
+    }
+    BehindOwnRecord {
+        en: "the state is behind its own record of witnessing: {0} holds a checkpoint of {1} \
+entries of log {2} cosigned by its witnesses, but the log holds only {3}. The log was cut back, \
+or restored from an older backup: restore the latest log (the state's log/ directory) before \
+issuing; issuing from this state could give a code slot twice",
+        es: "el estado está atrasado respecto de su propio registro de atestiguación: {0} \
+tiene un punto de control de {1} entradas de la bitácora {2} cofirmado por sus testigos, pero \
+la bitácora solo tiene {3}. La bitácora se recortó, o se restauró de un respaldo anterior: \
+restaure la bitácora más reciente (el directorio log/ del estado) antes de emitir; emitir desde \
+este estado podría asignar dos veces una posición del código",
+    }
+    ForkedOwnRecord {
+        en: "the log in {0} is forked from its own record of witnessing: {1} holds another root \
+for its first {2} entries. The log was rewritten: restore the log the witnesses saw before \
+issuing",
+        es: "la bitácora en {0} se bifurcó de su propio registro de atestiguación: {1} tiene \
+otra raíz para sus primeras {2} entradas. La bitácora se reescribió: restaure la bitácora que \
+vieron los testigos antes de emitir",
+    }
+    WitnessedNoList {
+        en: "this state's log has been witnessed ({0} exists), but no witness list was found \
+({1} or --witnesses FILE / WATERMARK_WITNESSES): without it, nothing would check that the state \
+is not an older backup. Give the list, or remove log/{2} to stop witnessing",
+        es: "la bitácora de este estado ha sido atestiguada (existe {0}), pero no se encontró \
+una lista de testigos ({1} o --witnesses ARCHIVO / WATERMARK_WITNESSES): sin ella, nada \
+comprobaría que el estado no es un respaldo anterior. Indique la lista, o elimine log/{2} para \
+dejar de atestiguar",
+    }
+    NothingIssuedOnly {
+        en: "nothing was issued: only {0}, so the state cannot be shown to be the latest (an \
+older backup would reuse code slots). Retry when the witnesses can be reached, or lower \
+`required` in {1}",
+        es: "no se emitió nada: solo {0}, así que no se puede demostrar que el estado es el \
+más reciente (un respaldo anterior reutilizaría posiciones del código). Reintente cuando se \
+pueda contactar a los testigos, o reduzca `required` en {1}",
+    }
+    NothingVerifiedOnly {
+        en: "nothing was verified: only {0}, so the state cannot be shown to be the latest (an \
+older backup would reuse code slots). Retry when the witnesses can be reached, or lower \
+`required` in {1}",
+        es: "no se verificó nada: solo {0}, así que no se puede demostrar que el estado es el \
+más reciente (un respaldo anterior reutilizaría posiciones del código). Reintente cuando se \
+pueda contactar a los testigos, o reduzca `required` en {1}",
+    }
+    NoWitnessList {
+        en: "{0} has no witness list: write one (see `watermark log witness --help`) or give \
+--witnesses FILE",
+        es: "{0} no tiene lista de testigos: escriba una (vea `watermark log witness --help`) o \
+indique --witnesses ARCHIVO",
+    }
+
+    // ---- Cosignatures checked against witness keys. ----
+    WhatWhy { en: "{0}: {1}", es: "{0}: {1}" }
+    OnlyCosignedIt {
+        en: "only {0} of the {1} required witnesses cosigned it",
+        es: "solo {0} de los {1} testigos requeridos lo cofirmaron",
+    }
+    NotASignedNote {
+        en: "the checkpoint is not a signed note: {0}",
+        es: "el punto de control no es una nota firmada: {0}",
+    }
+    LatestNotCosigned {
+        en: "the latest checkpoint, of {0} entries, is not cosigned: {1} is the checkpoint of {2} \
+(run `watermark log witness`)",
+        es: "el punto de control más reciente, de {0} entradas, no está cofirmado: {1} es el \
+punto de control de {2} (ejecute `watermark log witness`)",
+    }
+    NeverCosigned {
+        en: "the log's checkpoints were never cosigned (no {0}; run `watermark log witness`)",
+        es: "los puntos de control de la bitácora nunca se cofirmaron (no existe {0}; ejecute \
+`watermark log witness`)",
+    }
+    CosignedAhead {
+        en: "{0} holds a cosigned checkpoint of {1} entries but the log only {2}: the log was cut \
+back",
+        es: "{0} tiene un punto de control cofirmado de {1} entradas, pero la bitácora solo {2}: \
+la bitácora se recortó",
+    }
+    CosignedRewritten {
+        en: "{0} holds a cosigned checkpoint the log no longer matches: the log was rewritten",
+        es: "{0} tiene un punto de control cofirmado con el que la bitácora ya no coincide: la \
+bitácora se reescribió",
+    }
+    LatestNotCosignedAsRequired {
+        en: "the latest checkpoint is not cosigned as required",
+        es: "el punto de control más reciente no está cofirmado como se requiere",
+    }
+    ReceiptNotCosignedAsRequired {
+        en: "{0}: its checkpoint is not cosigned as required",
+        es: "{0}: su punto de control no está cofirmado como se requiere",
+    }
+    ReportNotCosignedAsRequired {
+        en: "{0} verifies, but its checkpoint is not cosigned as required",
+        es: "{0} se verifica, pero su punto de control no está cofirmado como se requiere",
+    }
+
+    // ---- Errors of the workflows. ----
+    ExistsUseForce {
+        en: "{0} already exists; pass --force to replace it",
+        es: "{0} ya existe; use --force para reemplazarlo",
+    }
+    ExistsWithReceipt {
+        en: "{0} already exists, and {1} is its receipt: issue the {2} copies to another \
+--out-dir, or move it away",
+        es: "{0} ya existe, y {1} es su recibo: emita las copias {2} en otro --out-dir, o \
+muévalo a otro lugar",
+    }
+    NoDataRows {
+        en: "{0}: the extract has a header but no data rows: there is nothing to issue",
+        es: "{0}: el extracto tiene encabezado pero ninguna fila de datos: no hay nada que emitir",
+    }
+    NotParquet {
+        en: "{0}: not a Parquet file: it does not start with the bytes PAR1 (it is damaged, cut \
+short, or in another format)",
+        es: "{0}: no es un archivo Parquet: no empieza con los bytes PAR1 (está dañado, \
+incompleto o en otro formato)",
+    }
+    CannotReadAs { en: "{0}: cannot be read as {1}", es: "{0}: no se puede leer como {1}" }
+    SchemaChange {
+        en: "{0}: {1} copies of this {2} extract cannot keep its schema: {3}; issue them as {2} \
+(the default)",
+        es: "{0}: las copias {1} de este extracto {2} no pueden conservar su esquema: {3}; \
+emítalas como {2} (lo predeterminado)",
+    }
+    NoInvestigator {
+        en: "no investigator is named: the log records who is answerable for each verification; \
+give --investigator NAME, or set WATERMARK_INVESTIGATOR once",
+        es: "no se indicó un investigador: la bitácora registra quién responde por cada \
+verificación; indique --investigator NOMBRE, o defina WATERMARK_INVESTIGATOR una vez",
+    }
+    BadInvestigator {
+        en: "investigator {0} cannot be logged: give --investigator NAME, 1 to 64 characters \
+without control characters",
+        es: "el investigador {0} no se puede registrar: indique --investigator NOMBRE, de 1 a 64 \
+caracteres sin caracteres de control",
+    }
+    NoCopiesYet {
+        en: "{0} has issued no copies yet: there is no one to attribute to",
+        es: "{0} aún no ha emitido copias: no hay a quién atribuir",
+    }
+    KeyNotHeld {
+        en: "copies were issued under key {0}, which {1} does not hold (it holds {2})",
+        es: "las copias se emitieron con la clave {0}, que {1} no tiene (tiene {2})",
+    }
+    NeedsMaster {
+        en: "{0}: the file lacks the identity columns the copies were marked by. To attribute \
+it, give --master FILE, the extract the copies were made from: its rows are matched to the \
+file's on the columns they share",
+        es: "{0}: al archivo le faltan las columnas de identidad con que se marcaron las copias. \
+Para atribuirlo, indique --master ARCHIVO, el extracto del que se hicieron las copias: sus filas \
+se cotejan con las del archivo en las columnas que comparten",
+    }
+    NoPolicyReads {
+        en: "{0}: none of the policies copies were issued under can read it: {1}",
+        es: "{0}: ninguna de las políticas con que se emitieron las copias puede leerlo: {1}",
+    }
+    NoPolicyReadsNeedsMaster {
+        en: "{0}: none of the policies copies were issued under can read it: {1}. To attribute a \
+file without its identity columns, give --master FILE, the extract the copies were made from: \
+its rows are matched to the file's on the columns they share",
+        es: "{0}: ninguna de las políticas con que se emitieron las copias puede leerlo: {1}. \
+Para atribuir un archivo sin sus columnas de identidad, indique --master ARCHIVO, el extracto \
+del que se hicieron las copias: sus filas se cotejan con las del archivo en las columnas que \
+comparten",
+    }
+    SigningKeyNotLogs {
+        en: "the signing key {0} is not the key of the log the report names ({1})",
+        es: "la clave de firma {0} no es la clave de la bitácora que nombra el informe ({1})",
+    }
+    CtxSigningReport { en: "signing the report", es: "al firmar el informe" }
+    ReportExists {
+        en: "{0} already exists; a report is evidence and is never replaced: give another file \
+name",
+        es: "{0} ya existe; un informe es evidencia y nunca se reemplaza: indique otro nombre de \
+archivo",
+    }
+    ReportDirMissing {
+        en: "cannot write the report {0}: {1} is not a directory",
+        es: "no se puede escribir el informe {0}: {1} no es un directorio",
+    }
+
+    // ---- Files as received: what was being done, and refusals. ----
+    RfOpening { en: "opening the file", es: "al abrir el archivo" }
+    RfReading { en: "reading the file", es: "al leer el archivo" }
+    RfReadingAs { en: "reading the file as {0}", es: "al leer el archivo como {0}" }
+    RfZip { en: "reading the zip archive", es: "al leer el archivo zip" }
+    RfZipMember {
+        en: "reading member {0} of the zip archive",
+        es: "al leer el miembro {0} del archivo zip",
+    }
+    RfWorkbook { en: "reading the workbook", es: "al leer el libro de cálculo" }
+    RfJson { en: "reading the JSON file", es: "al leer el archivo JSON" }
+    RfTable { en: "reading the table", es: "al leer la tabla" }
+    RfDecompressing { en: "decompressing the {0} stream", es: "al descomprimir el flujo {0}" }
+    RfNoTable { en: "it holds no table", es: "no contiene ninguna tabla" }
+    RfNoReadableTable {
+        en: "it holds no table that can be read: {0}",
+        es: "no contiene ninguna tabla que se pueda leer: {0}",
+    }
+    RfSkipped { en: "{0} ({1})", es: "{0} ({1})" }
+    RfStreamBomb {
+        en: "it decompresses to more than {0} bytes ({1} compressed): refused as a decompression \
+bomb",
+        es: "se descomprime en más de {0} bytes ({1} comprimidos): rechazado como bomba de \
+descompresión",
+    }
+    RfMemberBomb {
+        en: "it decompresses to more than {0} bytes (it declares {1}): refused as a \
+decompression bomb",
+        es: "se descomprime en más de {0} bytes (declara {1}): rechazado como bomba de \
+descompresión",
+    }
+    RfZipBomb {
+        en: "its members declare more than {0} bytes uncompressed: refused as a decompression bomb",
+        es: "sus miembros declaran más de {0} bytes sin comprimir: rechazado como bomba de \
+descompresión",
+    }
+    RfRatioBomb {
+        en: "member {0} declares {1} bytes from {2} compressed, a ratio over {3}: refused as a \
+decompression bomb",
+        es: "el miembro {0} declara {1} bytes a partir de {2} comprimidos, una proporción mayor \
+que {3}: rechazado como bomba de descompresión",
+    }
+    RfTruncated {
+        en: "the compressed file is cut short (truncated): its end is missing",
+        es: "el archivo comprimido está incompleto (truncado): le falta el final",
+    }
+    RfDoublyCompressed {
+        en: "it holds another compressed stream: decompress it once before verifying",
+        es: "contiene otro flujo comprimido: descomprímalo una vez antes de verificar",
+    }
+    RfNotAZip { en: "not a readable zip archive: {0}", es: "no es un archivo zip legible: {0}" }
+    RfMember { en: "member {0}: {1}", es: "miembro {0}: {1}" }
+    RfPathTrick {
+        en: "member {0} has a name that points outside the archive (absolute, or with ..): refused",
+        es: "el miembro {0} tiene un nombre que apunta fuera del archivo (absoluto, o con ..): \
+rechazado",
+    }
+    RfWorkbookTooBig {
+        en: "it has {0} bytes, over the {1} a workbook may have",
+        es: "tiene {0} bytes, más de los {1} que puede tener un libro de cálculo",
+    }
+    RfSheet { en: "sheet {0}: {1}", es: "hoja {0}: {1}" }
+    RfVerbatim { en: "{0}", es: "{0}" }
+    RfNested { en: "an archive inside is not opened", es: "no se abre un archivo dentro de otro" }
+    RfNotJsonTable {
+        en: "it holds neither an array of objects nor one object per line",
+        es: "no contiene ni un arreglo de objetos ni un objeto por línea",
+    }
+    RfHeaderless {
+        en: "its first row is data, not a header: it names none of the policy's columns ({0}), \
+and its columns cannot be told: it has {1} columns where the extracts issued had {2}",
+        es: "su primera fila son datos, no un encabezado: no nombra ninguna de las columnas de la \
+política ({0}), y sus columnas no se pueden identificar: tiene {1} columnas, y los extractos \
+emitidos tenían {2}",
+    }
+    RfHeaderlessUnrecorded {
+        en: "its first row is data, not a header: it names none of the policy's columns ({0}), \
+and its columns cannot be told: it has {1} columns, and no extract issued recorded its header",
+        es: "su primera fila son datos, no un encabezado: no nombra ninguna de las columnas de la \
+política ({0}), y sus columnas no se pueden identificar: tiene {1} columnas, y ningún extracto \
+emitido registró su encabezado",
+    }
+    RfColumnsOutOfOrder {
+        en: "it has no header row, and its columns are not in the order of the extract's header: \
+column {0} holds identifiers by its values, where the extract has {1} (identity: {2})",
+        es: "no tiene fila de encabezado, y sus columnas no están en el orden del encabezado del \
+extracto: la columna {0} contiene identificadores según sus valores, donde el extracto tiene {1} \
+(identidad: {2})",
+    }
+    RfByteNotUtf8 {
+        en: "byte {0} is not valid UTF-8: give the file's encoding (--encoding windows-1252, \
+utf-16le, ...)",
+        es: "el byte {0} no es UTF-8 válido: indique la codificación del archivo (--encoding \
+windows-1252, utf-16le, ...)",
+    }
+    RfEndsInsideUtf8 {
+        en: "it ends inside a UTF-8 character: it is cut short or in another encoding",
+        es: "termina a la mitad de un carácter UTF-8: está incompleto o en otra codificación",
+    }
+    RfByteNotIn {
+        en: "byte {0} is not valid {1}: give the file's encoding",
+        es: "el byte {0} no es {1} válido: indique la codificación del archivo",
+    }
+    RfNoKeys { en: "it holds no object with a key", es: "no contiene ningún objeto con una clave" }
+    RfObject { en: "object {0}: {1}", es: "objeto {0}: {1}" }
 }
 
 #[cfg(test)]

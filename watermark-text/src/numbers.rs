@@ -1,6 +1,5 @@
 //! Numbers written for people: thousands separators as es-MX and English
-//! both write them. Kept apart from [`text`](crate::text) so that the
-//! message catalogue can use them without depending on what uses it.
+//! both write them.
 
 /// A count with thousands separators, as es-MX and English both write
 /// it: `1,234,567`.
