@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use rand::seq::index;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use watermark_core::{Attribution, CarrierKind, Policy, DEFAULT_CANARY_RATE};
+use watermark_core::{Attribution, CarrierKind, Policy, VariantGroup, DEFAULT_CANARY_RATE};
 use watermark_synth::Kind;
 
 use crate::attack::{self, Merge};
@@ -41,6 +41,22 @@ pub struct Config {
     /// Rows of the pensioner roll (identity NSS) the amount attacks run on;
     /// 0 leaves them out.
     pub pensioner_rows: usize,
+    /// The job-portal tables, each issued to its own recipients under the
+    /// policy `watermark policy suggest` proposes; empty leaves them out.
+    pub job_tables: Vec<JobTableConfig>,
+}
+
+/// One table of the job-portal kind: how big, to whom, how many trials.
+#[derive(Clone, Debug)]
+pub struct JobTableConfig {
+    /// Job seekers' registrations or a staff roster.
+    pub kind: Kind,
+    /// Rows in the synthetic extract.
+    pub rows: usize,
+    /// Recipients issued a copy.
+    pub recipients: usize,
+    /// Random trials per attack and leak size.
+    pub trials: usize,
 }
 
 impl Config {
@@ -57,6 +73,20 @@ impl Config {
             seed: 2026,
             canary_rate: Some(DEFAULT_CANARY_RATE),
             pensioner_rows: 100_000,
+            job_tables: vec![
+                JobTableConfig {
+                    kind: Kind::JobSeekers,
+                    rows: 100_000,
+                    recipients: 20,
+                    trials: 20,
+                },
+                JobTableConfig {
+                    kind: Kind::StaffRoster,
+                    rows: 50_000,
+                    recipients: 8,
+                    trials: 20,
+                },
+            ],
         }
     }
 
@@ -73,6 +103,20 @@ impl Config {
             seed: 2026,
             canary_rate: Some(DEFAULT_CANARY_RATE),
             pensioner_rows: 10_000,
+            job_tables: vec![
+                JobTableConfig {
+                    kind: Kind::JobSeekers,
+                    rows: 10_000,
+                    recipients: 20,
+                    trials: 4,
+                },
+                JobTableConfig {
+                    kind: Kind::StaffRoster,
+                    rows: 10_000,
+                    recipients: 8,
+                    trials: 4,
+                },
+            ],
         }
     }
 }
@@ -139,6 +183,490 @@ impl Attack {
     }
 }
 
+/// The columns a fraudster keeps of a job-portal table (names, a phone or
+/// a contract number, the job): no identity column among them, so the
+/// rows are matched to the unmarked extract as `verify --master` does.
+pub fn fraudster_columns(kind: Kind) -> (&'static str, &'static [&'static str]) {
+    match kind {
+        Kind::StaffRoster => (
+            "name + contract number + position",
+            &[
+                "NOMBRE",
+                "APELLIDO_PATERNO",
+                "APELLIDO_MATERNO",
+                "NUM_CONTRATO",
+                "PUESTO",
+            ],
+        ),
+        _ => (
+            "name + phone + job title",
+            &[
+                "NOMBRE",
+                "APELLIDO_PATERNO",
+                "APELLIDO_MATERNO",
+                "TELEFONO",
+                "PUESTO_SOLICITADO",
+            ],
+        ),
+    }
+}
+
+/// What the dictionary carriers of a job-portal table hold.
+fn titles_word(kind: Kind) -> &'static str {
+    match kind {
+        Kind::StaffRoster => "position",
+        _ => "title/degree",
+    }
+}
+
+/// An attack on a job-portal table (job seekers' registrations, a staff
+/// roster) by a leaker who knows the scheme but not the key, applied after
+/// subsetting and shuffling. Titles, degrees and positions are rewritten
+/// with their carrier's own dictionary (`mx-jobs`, `mx-degrees`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum JobAttack {
+    /// Random rows, shuffled.
+    Subset,
+    /// Only the columns of [`fraudster_columns`], verified with the master.
+    FraudsterColumns,
+    /// [`JobAttack::FraudsterColumns`], with every title token and every
+    /// phone's separators re-spelled at random.
+    FraudsterColumnsRespelled,
+    /// Every title and degree abbreviation expanded (`true`) or contracted.
+    Abbreviations(bool),
+    /// Every title and degree token re-spelled at random
+    /// (see [`attack::respell_randomly_in`]).
+    RespellTitles,
+    /// Every phone written with its digits together
+    /// (see [`attack::phones_digits_only`]).
+    PhonesDigitsOnly,
+    /// Every phone's separators drawn at random
+    /// (see [`attack::respell_phones_randomly`]).
+    RespellPhones,
+    /// Every abbreviation expanded and every phone written as digits only:
+    /// no title or phone mark is left.
+    NormaliseAll,
+    /// Every title, degree and phone re-spelled at random.
+    RespellAll,
+    /// The given share of the leak's rows from the copy, the rest from
+    /// the unmarked extract.
+    Pad(f64),
+}
+
+impl JobAttack {
+    /// Every single-leaker attack of the job tables, in the order they run.
+    pub const ALL: [JobAttack; 11] = [
+        JobAttack::Subset,
+        JobAttack::FraudsterColumns,
+        JobAttack::FraudsterColumnsRespelled,
+        JobAttack::Abbreviations(true),
+        JobAttack::Abbreviations(false),
+        JobAttack::RespellTitles,
+        JobAttack::PhonesDigitsOnly,
+        JobAttack::RespellPhones,
+        JobAttack::NormaliseAll,
+        JobAttack::RespellAll,
+        JobAttack::Pad(0.1),
+    ];
+
+    fn name(&self, kind: Kind) -> String {
+        let (columns, _) = fraudster_columns(kind);
+        let titles = titles_word(kind);
+        match self {
+            JobAttack::Subset => "random rows, shuffled".into(),
+            JobAttack::FraudsterColumns => format!("{columns} only, matched with the master"),
+            JobAttack::FraudsterColumnsRespelled => {
+                format!("{columns} only, re-spelled at random, matched with the master")
+            }
+            JobAttack::Abbreviations(true) => format!("every {titles} abbreviation expanded"),
+            JobAttack::Abbreviations(false) => format!("every {titles} abbreviation contracted"),
+            JobAttack::RespellTitles => format!("every {titles} token re-spelled at random"),
+            JobAttack::PhonesDigitsOnly => "phones written as digits only".into(),
+            JobAttack::RespellPhones => "phone separators re-spelled at random".into(),
+            JobAttack::NormaliseAll => "abbreviations expanded and phones digits only".into(),
+            JobAttack::RespellAll => format!("every {titles} token and phone re-spelled at random"),
+            JobAttack::Pad(f) => format!("{:.0}% of rows from the copy, rest unmarked", f * 100.0),
+        }
+    }
+
+    /// Whether the leak has no identity column and is verified with the
+    /// unmarked extract.
+    fn with_master(&self) -> bool {
+        matches!(
+            self,
+            JobAttack::FraudsterColumns | JobAttack::FraudsterColumnsRespelled
+        )
+    }
+}
+
+/// The policy's dictionary carriers that `t` has, each with its dictionary.
+fn dictionary_columns(policy: &Policy, t: &Table) -> Vec<(String, Vec<VariantGroup>)> {
+    policy
+        .carriers
+        .iter()
+        .filter(|c| c.kind == CarrierKind::Variants && t.column(&c.column).is_some())
+        .map(|c| {
+            let groups = match c.dictionary.as_deref() {
+                Some("mx-jobs") => watermark_core::mx_jobs(),
+                Some("mx-degrees") => watermark_core::mx_degrees(),
+                _ => watermark_core::mx_address(),
+            };
+            (c.column.clone(), groups)
+        })
+        .collect()
+}
+
+/// The policy's phone carriers that `t` has.
+fn phone_columns<'a>(policy: &'a Policy, t: &Table) -> Vec<&'a str> {
+    policy
+        .carriers
+        .iter()
+        .filter(|c| c.kind == CarrierKind::Phone && t.column(&c.column).is_some())
+        .map(|c| c.column.as_str())
+        .collect()
+}
+
+fn abbreviations(policy: &Policy, t: &Table, expand: bool) -> Table {
+    let mut t = t.clone();
+    for (column, groups) in dictionary_columns(policy, &t) {
+        t = attack::normalise_abbreviations_in(&t, &[column.as_str()], groups, expand);
+    }
+    t
+}
+
+fn respell_titles(policy: &Policy, t: &Table, rng: &mut impl Rng) -> Table {
+    let mut t = t.clone();
+    for (column, groups) in dictionary_columns(policy, &t) {
+        t = attack::respell_randomly_in(&t, &[column.as_str()], groups, rng);
+    }
+    t
+}
+
+/// Applies a job-table attack to `n` rows of recipient `r`'s copy of `s`,
+/// an extract of `kind`.
+pub fn job_leak(
+    s: &Scenario,
+    kind: Kind,
+    r: usize,
+    n: usize,
+    attack: &JobAttack,
+    rng: &mut impl Rng,
+) -> Table {
+    let p = &s.policy;
+    let leak = match attack {
+        JobAttack::Pad(f) => s.leak(r, ((n as f64 * f).round() as usize).max(1), rng),
+        _ => s.leak(r, n, rng),
+    };
+    match attack {
+        JobAttack::Subset => leak,
+        JobAttack::FraudsterColumns => attack::project(&leak, fraudster_columns(kind).1),
+        JobAttack::FraudsterColumnsRespelled => {
+            let t = respell_titles(p, &attack::project(&leak, fraudster_columns(kind).1), rng);
+            attack::respell_phones_randomly(&t, &phone_columns(p, &t), rng)
+        }
+        JobAttack::Abbreviations(expand) => abbreviations(p, &leak, *expand),
+        JobAttack::RespellTitles => respell_titles(p, &leak, rng),
+        JobAttack::PhonesDigitsOnly => attack::phones_digits_only(&leak, &phone_columns(p, &leak)),
+        JobAttack::RespellPhones => {
+            attack::respell_phones_randomly(&leak, &phone_columns(p, &leak), rng)
+        }
+        JobAttack::NormaliseAll => {
+            let t = abbreviations(p, &leak, true);
+            attack::phones_digits_only(&t, &phone_columns(p, &t))
+        }
+        JobAttack::RespellAll => {
+            let t = respell_titles(p, &leak, rng);
+            attack::respell_phones_randomly(&t, &phone_columns(p, &t), rng)
+        }
+        JobAttack::Pad(_) => {
+            let filler = n.saturating_sub(leak.rows.len());
+            attack::pad(&leak, s.master(), filler, rng)
+        }
+    }
+}
+
+/// The evaluation of one job-portal table.
+#[derive(Clone, Debug)]
+pub struct JobReport {
+    /// What was run.
+    pub config: JobTableConfig,
+    /// The policy's identity columns.
+    pub identity: Vec<String>,
+    /// The policy's carriers, described (`PUESTO (mx-jobs)`, `TELEFONO (phone)`).
+    pub carriers: Vec<String>,
+    /// The columns canaries build by the table's rules (e-mail, phone, codes).
+    pub canary_roles: Vec<String>,
+    /// Canary rows in the first recipient's copy.
+    pub canaries_per_copy: usize,
+    /// Marked slots per row, on average.
+    pub slots_per_row: f64,
+    /// Per attack and size.
+    pub outcomes: Vec<Outcome>,
+    /// Wall time of this table.
+    pub elapsed: Duration,
+}
+
+impl JobReport {
+    /// A title for the table.
+    pub fn title(&self) -> &'static str {
+        match self.config.kind {
+            Kind::StaffRoster => "Staff roster shared with contractors",
+            _ => "Job seekers of a job portal",
+        }
+    }
+
+    /// The table, in a sentence.
+    fn phrase(&self) -> &'static str {
+        match self.config.kind {
+            Kind::StaffRoster => "a staff roster shared with contractors",
+            _ => "a job portal's registered job seekers",
+        }
+    }
+
+    /// The smallest leak size at which at least 95% of trials named a leaker.
+    pub fn rows_for_95(&self, attack: &str, leakers: usize) -> Option<usize> {
+        rows_for_95(&self.outcomes, attack, leakers)
+    }
+
+    /// Trials in which anyone innocent was accused.
+    pub fn innocent_accusations(&self) -> usize {
+        self.outcomes.iter().map(|o| o.innocent_accused).sum()
+    }
+
+    /// Trials run.
+    pub fn trials(&self) -> usize {
+        self.outcomes.iter().map(|o| o.trials).sum()
+    }
+}
+
+fn rows_for_95(outcomes: &[Outcome], attack: &str, leakers: usize) -> Option<usize> {
+    outcomes
+        .iter()
+        .filter(|o| o.attack == attack && o.leakers == leakers)
+        .find(|o| o.named as f64 >= 0.95 * o.trials as f64)
+        .map(|o| o.rows)
+}
+
+fn attacks_in(outcomes: &[Outcome]) -> Vec<(String, usize)> {
+    let mut v: Vec<(String, usize)> = Vec::new();
+    for o in outcomes {
+        if !v.iter().any(|(a, l)| *a == o.attack && *l == o.leakers) {
+            v.push((o.attack.clone(), o.leakers));
+        }
+    }
+    v
+}
+
+/// The coalitions the job tables are attacked by: of each size of
+/// `cfg.coalitions` up to 3, the merge of a coalition that has read the
+/// code (the minority spelling where its copies differ).
+fn job_coalitions(cfg: &Config) -> Vec<usize> {
+    cfg.coalitions.iter().copied().filter(|&c| c <= 3).collect()
+}
+
+/// Issues the job table `jc` and runs every job attack on it.
+pub fn run_job_table(
+    cfg: &Config,
+    jc: &JobTableConfig,
+    progress: &mut dyn FnMut(&str),
+) -> JobReport {
+    let start = Instant::now();
+    let kind = jc.kind;
+    let s = Scenario::suggested(
+        kind,
+        jc.rows,
+        jc.recipients,
+        cfg.seed,
+        None,
+        cfg.canary_rate,
+    );
+    let tag = kind as u64;
+    let slots_per_row = {
+        let mut rng = trial_rng(cfg.seed, &[5, tag]);
+        let a = s.verify_table(&s.leak(0, 2000.min(jc.rows), &mut rng));
+        a.positions_read as f64 / a.rows_read.max(1) as f64
+    };
+    let mut outcomes = Vec::new();
+    for (ai, attack) in JobAttack::ALL.iter().enumerate() {
+        for &n in &cfg.sizes {
+            let (mut named, mut innocent, mut positions) = (0, 0, Vec::new());
+            for t in 0..jc.trials {
+                let mut rng = trial_rng(cfg.seed, &[6, tag, ai as u64, n as u64, t as u64]);
+                let r = t % jc.recipients;
+                let leak = job_leak(&s, kind, r, n, attack, &mut rng).to_csv();
+                let a = if attack.with_master() {
+                    s.verify_with_master(&leak).0
+                } else {
+                    s.verify(&leak)
+                };
+                let (nm, inn) = judge(&a, &[r]);
+                named += usize::from(nm);
+                innocent += usize::from(inn);
+                positions.push(a.positions_read);
+            }
+            outcomes.push(Outcome {
+                attack: attack.name(kind),
+                leakers: 1,
+                rows: n,
+                trials: jc.trials,
+                named,
+                innocent_accused: innocent,
+                median_positions: median(positions),
+            });
+        }
+        progress(&format!("{kind}: {}", attack.name(kind)));
+    }
+    for c in job_coalitions(cfg) {
+        let how = Merge::Minority;
+        for &n in &cfg.coalition_sizes {
+            let (mut named, mut innocent, mut positions) = (0, 0, Vec::new());
+            for t in 0..jc.trials {
+                let mut rng = trial_rng(cfg.seed, &[7, tag, c as u64, n as u64, t as u64]);
+                let colluders: Vec<usize> = index::sample(&mut rng, jc.recipients, c).into_vec();
+                let a = s.verify_table(&coalition_leak(&s, &colluders, n, how, &mut rng));
+                let (nm, inn) = judge(&a, &colluders);
+                named += usize::from(nm);
+                innocent += usize::from(inn);
+                positions.push(a.positions_read);
+            }
+            outcomes.push(Outcome {
+                attack: format!("coalition: {}", how.name()),
+                leakers: c,
+                rows: n,
+                trials: jc.trials,
+                named,
+                innocent_accused: innocent,
+                median_positions: median(positions),
+            });
+        }
+        progress(&format!("{kind}: coalition of {c}: {}", how.name()));
+    }
+    let carriers = s
+        .policy
+        .carriers
+        .iter()
+        .map(|c| {
+            let how = match c.kind {
+                CarrierKind::Variants => {
+                    c.dictionary.clone().unwrap_or_else(|| "mx-address".into())
+                }
+                CarrierKind::Numeric => "amount".into(),
+                CarrierKind::Phone => "phone".into(),
+                _ => "other".into(),
+            };
+            format!("{} ({how})", c.column)
+        })
+        .collect();
+    let canary_roles = s
+        .policy
+        .canaries
+        .iter()
+        .flat_map(|c| {
+            c.email
+                .iter()
+                .map(|e| format!("{e} (e-mail)"))
+                .chain(c.phone.iter().map(|p| format!("{p} (phone)")))
+                .chain(c.codes.iter().map(|k| format!("{k} (code)")))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    JobReport {
+        config: jc.clone(),
+        identity: s.policy.identity.clone(),
+        carriers,
+        canary_roles,
+        canaries_per_copy: s.copy_len(0) - s.rows(),
+        slots_per_row,
+        outcomes,
+        elapsed: start.elapsed(),
+    }
+}
+
+impl JobReport {
+    /// The table's section of the report.
+    fn write_markdown(&self, s: &mut String, c: &Config) {
+        let j = &self.config;
+        let (columns, kept) = fraudster_columns(j.kind);
+        let what = match j.kind {
+            Kind::StaffRoster => "A synthetic staff roster (an institute's employees, as shared with the contractors that run its systems)",
+            _ => "A synthetic job portal's registrations (CVs: contact, schooling, job sought, work history, salaries)",
+        };
+        let _ = writeln!(s, "\n## {}\n", self.title());
+        let _ = writeln!(
+            s,
+            "{what} of **{} rows** (identity {}; carriers {}, {:.2} marked slots per row on average; canaries \
+             build {} by the table's rules, {} canary rows per copy) is issued to **N = {} recipients** under the \
+             policy `watermark policy suggest` proposes{}. Each cell is **{} random trials** (the copy's recipient \
+             goes round), verified against all {} recipients with the default threshold. Leak sizes: {:?} rows \
+             (single leaker), {:?} rows (coalitions). Generating, issuing and attacking this table took {:.0} s.\n",
+            j.rows,
+            self.identity.join(" + "),
+            self.carriers.join(", "),
+            self.slots_per_row,
+            if self.canary_roles.is_empty() {
+                "nothing".to_string()
+            } else {
+                self.canary_roles.join(", ")
+            },
+            self.canaries_per_copy,
+            j.recipients,
+            match c.canary_rate {
+                Some(r) => format!(" (canary rate {r})"),
+                None => " (without canaries)".to_string(),
+            },
+            j.trials,
+            j.recipients,
+            c.sizes,
+            c.coalition_sizes,
+            self.elapsed.as_secs_f64()
+        );
+        let _ = writeln!(
+            s,
+            "Attacks: the columns a fraudster keeps ({columns}: {}, no identity column), matched to the \
+             unmarked extract and the canary list as `watermark verify --master` does, as they are and with \
+             every {titles} token and phone re-spelled at random; every {titles} abbreviation expanded, \
+             or contracted, or each token re-spelled at random with its own dictionary; phones written as \
+             digits only, or with separators drawn at random; both rewritings at once; the copy's rows hidden \
+             among unmarked rows; and coalitions that take the minority spelling where their copies differ.\n",
+            kept.join(", "),
+            titles = titles_word(j.kind)
+        );
+        let _ = writeln!(
+            s,
+            "**Innocent recipients accused: {} in {} trials** of this table.\n",
+            self.innocent_accusations(),
+            self.trials()
+        );
+        let _ = writeln!(s, "| attack | leakers | rows for 95% named |");
+        let _ = writeln!(s, "|---|---|---|");
+        for (a, l) in attacks_in(&self.outcomes) {
+            let rows = self
+                .rows_for_95(&a, l)
+                .map_or("-".to_string(), |r| r.to_string());
+            let _ = writeln!(s, "| {a} | {l} | {rows} |");
+        }
+        let _ = writeln!(s, "\n### Every attack and size\n");
+        let _ = writeln!(
+            s,
+            "| attack | leakers | rows | named | innocent | positions |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---|---|");
+        for o in &self.outcomes {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {}/{} | {} | {} |",
+                o.attack,
+                o.leakers,
+                o.rows,
+                o.named,
+                o.trials,
+                o.innocent_accused,
+                o.median_positions
+            );
+        }
+    }
+}
+
 /// One row of the results.
 #[derive(Clone, Debug)]
 pub struct Outcome {
@@ -187,6 +715,8 @@ pub struct Report {
     pub outcomes: Vec<Outcome>,
     /// Per cutoff.
     pub tradeoff: Vec<Tradeoff>,
+    /// Per job-portal table of `config.job_tables`.
+    pub job_tables: Vec<JobReport>,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -560,11 +1090,18 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Report {
         progress(&format!("cutoff {cutoff}"));
     }
 
+    let job_tables = cfg
+        .job_tables
+        .iter()
+        .map(|jc| run_job_table(cfg, jc, progress))
+        .collect();
+
     Report {
         config: cfg.clone(),
         slots_per_row,
         outcomes,
         tradeoff,
+        job_tables,
         elapsed: start.elapsed(),
     }
 }
@@ -572,25 +1109,17 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Report {
 impl Report {
     /// Attacks in the order they ran, with leakers.
     fn attacks(&self) -> Vec<(String, usize)> {
-        let mut v: Vec<(String, usize)> = Vec::new();
-        for o in &self.outcomes {
-            if !v.iter().any(|(a, l)| *a == o.attack && *l == o.leakers) {
-                v.push((o.attack.clone(), o.leakers));
-            }
-        }
-        v
+        attacks_in(&self.outcomes)
     }
 
-    /// The smallest leak size at which at least 95% of trials named a leaker.
+    /// The smallest leak size at which at least 95% of trials named a
+    /// leaker, on the electoral roll (and the pensioner roll).
     pub fn rows_for_95(&self, attack: &str, leakers: usize) -> Option<usize> {
-        self.outcomes
-            .iter()
-            .filter(|o| o.attack == attack && o.leakers == leakers)
-            .find(|o| o.named as f64 >= 0.95 * o.trials as f64)
-            .map(|o| o.rows)
+        rows_for_95(&self.outcomes, attack, leakers)
     }
 
-    /// Trials, over every attack, in which anyone innocent was accused.
+    /// Trials, over every attack and every table, in which anyone innocent
+    /// was accused.
     pub fn innocent_accusations(&self) -> usize {
         self.outcomes
             .iter()
@@ -601,12 +1130,18 @@ impl Report {
                 .iter()
                 .map(|t| t.innocent_accused)
                 .sum::<usize>()
+            + self
+                .job_tables
+                .iter()
+                .map(JobReport::innocent_accusations)
+                .sum::<usize>()
     }
 
-    /// Total trials run.
+    /// Total trials run, over every table.
     pub fn trials(&self) -> usize {
         self.outcomes.iter().map(|o| o.trials).sum::<usize>()
             + self.tradeoff.len() * TRADEOFF.len() * self.config.trials
+            + self.job_tables.iter().map(JobReport::trials).sum::<usize>()
     }
 
     /// The report as Markdown.
@@ -658,6 +1193,27 @@ impl Report {
              the copy is given); one centavo added to every amount; and coalitions that take the minority spelling \
              where their copies differ, and also delete every dictionary token their copies agree on.\n"
         );
+        if !self.job_tables.is_empty() {
+            let names: Vec<String> = self
+                .job_tables
+                .iter()
+                .map(|j| {
+                    format!(
+                        "{} ({} rows, {} recipients)",
+                        j.phrase(),
+                        j.config.rows,
+                        j.config.recipients
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                s,
+                "Two tables of another kind close the document: {}, each issued under the policy \
+                 `watermark policy suggest` proposes for it, attacked by a leaker who keeps only the columns a \
+                 fraudster needs, rewrites every job title and phone, or hides the copy among unmarked rows.\n",
+                names.join(" and ")
+            );
+        }
         let _ = writeln!(
             s,
             "**Innocent recipients accused: {} in {} trials**, over every attack and every setting below.\n",
@@ -733,6 +1289,9 @@ impl Report {
              the verdict is then \"no one accused\", never a wrong accusation. Canary rows are the defence there.",
             c.cutoffs[0]
         );
+        for j in &self.job_tables {
+            j.write_markdown(&mut s, c);
+        }
         s
     }
 
@@ -756,6 +1315,22 @@ impl Report {
                 o.innocent_accused,
                 o.median_positions
             );
+        }
+        for j in &self.job_tables {
+            let _ = writeln!(s, "{}", j.title());
+            for o in &j.outcomes {
+                let _ = writeln!(
+                    s,
+                    "{:<56} {:>7} {:>6} {:>5}/{:<2} {:>9} {:>9}",
+                    o.attack,
+                    o.leakers,
+                    o.rows,
+                    o.named,
+                    o.trials,
+                    o.innocent_accused,
+                    o.median_positions
+                );
+            }
         }
         let _ = writeln!(
             s,

@@ -79,6 +79,9 @@ fn single_leaker_is_named_from_fifty_rows_after_each_attack() {
 fn reduced_evaluation_accuses_no_innocent() {
     let mut cfg = Config::quick();
     cfg.trials = 3;
+    for j in &mut cfg.job_tables {
+        j.trials = 3;
+    }
     let report = eval::run(&cfg, &mut |_| {});
     assert_eq!(report.innocent_accusations(), 0, "{}", report.to_text());
     assert!(report.trials() > 200);
@@ -87,4 +90,24 @@ fn reduced_evaluation_accuses_no_innocent() {
     let md = report.to_markdown();
     assert!(md.contains("N = 10 recipients") && md.contains("Rows needed"));
     assert!(md.contains("| coalition: majority vote | 3 |"));
+    // The job-portal tables: random rows and the columns a fraudster
+    // keeps (matched with the master) name the leaker within the sizes
+    // tried, and each table says what it ran.
+    assert_eq!(report.job_tables.len(), 2);
+    for j in &report.job_tables {
+        let (columns, _) = eval::fraudster_columns(j.config.kind);
+        for attack in [
+            "random rows, shuffled".to_string(),
+            format!("{columns} only, matched with the master"),
+        ] {
+            assert!(
+                j.rows_for_95(&attack, 1).is_some(),
+                "{}: {attack}\n{}",
+                j.title(),
+                report.to_text()
+            );
+        }
+        assert!(md.contains(&format!("## {}", j.title())));
+        assert!(md.contains(&format!("N = {} recipients", j.config.recipients)));
+    }
 }
