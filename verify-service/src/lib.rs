@@ -442,6 +442,8 @@ async fn openapi() -> impl IntoResponse {
 struct ApiError {
     status: StatusCode,
     message: String,
+    /// The message in the language the request asked for, when it has one.
+    localized: Option<String>,
     headers: Vec<(header::HeaderName, HeaderValue)>,
 }
 
@@ -450,6 +452,7 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            localized: None,
             headers: Vec::new(),
         }
     }
@@ -495,7 +498,10 @@ impl ApiError {
     fn into_response(self, request_id: &str) -> Response {
         let mut res = (
             self.status,
-            Json(json!({ "error": self.message, "request_id": request_id })),
+            Json(match self.localized {
+                Some(m) => json!({ "error": self.message, "message": m, "request_id": request_id }),
+                None => json!({ "error": self.message, "request_id": request_id }),
+            }),
         )
             .into_response();
         for (name, value) in self.headers {
@@ -886,7 +892,7 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
             )
                 .into_response())
         }
-        Err(e) => Err(verify_error(&e, &spool_path, &name)),
+        Err(e) => Err(verify_error(&e, &spool_path, &name, lang)),
     }
 }
 
@@ -987,13 +993,14 @@ fn signed_report(
 /// the row and column, and the upload by its name, never the spool file.
 /// The server's (the state, its key, its log, the disk): 500 with the
 /// request id only; the reason goes to the server's log.
-fn verify_error(e: &watermark_app::Error, spool: &Path, name: &str) -> ApiError {
+fn verify_error(e: &watermark_app::Error, spool: &Path, name: &str, lang: Lang) -> ApiError {
     let text = e.message();
+    let spool = spool.display().to_string();
     match e.fault() {
-        Fault::Input => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            text.replace(&spool.display().to_string(), name),
-        ),
+        Fault::Input => ApiError {
+            localized: Some(e.message_in(lang).replace(&spool, name)),
+            ..ApiError::new(StatusCode::BAD_REQUEST, text.replace(&spool, name))
+        },
         Fault::Server => {
             tracing::error!(error = %text, "verification failed");
             ApiError::new(

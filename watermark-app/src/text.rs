@@ -290,7 +290,12 @@ fn log_damage_in(lang: Lang, d: &watermark_core::LogDamage) -> String {
         (None, false) => format!("{}: ", where_.join(", ")),
         (None, true) => String::new(),
     };
-    format!("{}: {}{}", d.file.display(), place, d.message)
+    format!(
+        "{}: {}{}",
+        d.file.display(),
+        place,
+        message_in(lang, &d.message)
+    )
 }
 
 /// An I/O error in `lang`: a sentence of the catalogue it carries, or the
