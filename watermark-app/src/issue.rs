@@ -144,7 +144,7 @@ impl Report {
             ],
         );
         s.push('\n');
-        if let Some(note) = formats::conversion_note(self.input_format, self.format) {
+        if let Some(note) = formats::conversion_note(lang, self.input_format, self.format) {
             s.push_str(&note);
             s.push('\n');
         }

@@ -152,9 +152,22 @@ pub fn error_text_in(lang: Lang, err: &anyhow::Error) -> String {
     if lang == Lang::En {
         return error_text(err);
     }
+    causes_in(lang, err.chain())
+}
+
+/// An error and its sources in `lang`, as [`error_text_in`] writes them.
+pub fn error_in(lang: Lang, err: &(dyn std::error::Error + 'static)) -> String {
+    causes_in(lang, std::iter::successors(Some(err), |e| e.source()))
+}
+
+/// Causes, outermost first, in `lang`, each said once.
+fn causes_in<'a>(
+    lang: Lang,
+    causes: impl Iterator<Item = &'a (dyn std::error::Error + 'static)>,
+) -> String {
     let mut out = String::new();
     let mut before = String::new();
-    for cause in err.chain() {
+    for cause in causes {
         let english = cause.to_string();
         if !before.is_empty() && before.ends_with(&english) {
             before = english;
@@ -178,7 +191,11 @@ pub fn error_text_in(lang: Lang, err: &anyhow::Error) -> String {
                 continue;
             }
         }
-        out.push_str(&cause_in(lang, cause));
+        if lang == Lang::En {
+            out.push_str(&english);
+        } else {
+            out.push_str(&cause_in(lang, cause));
+        }
         before = english;
     }
     out

@@ -2131,6 +2131,26 @@ key (key {1}); the log may have been replaced by one signed with another key",
         es: "falta: nada muestra que la clave de la bitácora ({0}) se hizo con la clave maestra \
 de este estado (clave {1}); la bitácora pudo reemplazarse por otra firmada con otra clave",
     }
+    ConvertedFromCsv {
+        en: "The copies are {0}, converted from the CSV input: one nullable string (Utf8) column \
+per CSV column, each value as the CSV writes it (an empty field is an empty string, not a null).",
+        es: "Las copias están en {0}, convertidas de la entrada CSV: una columna de texto (Utf8) \
+que admite nulos por cada columna del CSV, cada valor como lo escribe el CSV (un campo vacío es \
+un texto vacío, no un nulo).",
+    }
+    ConvertedToCsv {
+        en: "The copies are CSV, from the {0} input: each cell in its text form (decimals at their \
+scale, dates as YYYY-MM-DD, a null as an empty cell), every field quoted.",
+        es: "Las copias están en CSV, de la entrada {0}: cada celda en su forma de texto (decimales \
+con su escala, fechas como AAAA-MM-DD, un nulo como celda vacía), todos los campos entre \
+comillas.",
+    }
+    ConvertedKeepingSchema {
+        en: "The copies are {0}, converted from the {1} input with its schema unchanged (names, \
+types, nullability, metadata).",
+        es: "Las copias están en {0}, convertidas de la entrada {1} con su esquema sin cambios \
+(nombres, tipos, nulabilidad, metadatos).",
+    }
 }
 
 #[cfg(test)]
