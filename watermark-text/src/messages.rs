@@ -2151,6 +2151,84 @@ types, nullability, metadata).",
         es: "Las copias están en {0}, convertidas de la entrada {1} con su esquema sin cambios \
 (nombres, tipos, nulabilidad, metadatos).",
     }
+
+    // ---- A policy that cannot be used. ----
+    PoVersion {
+        en: "version {0} is not supported (expected 1)",
+        es: "la versión {0} no es compatible (se esperaba 1)",
+    }
+    PoNoIdentity { en: "`identity` names no column", es: "`identity` no nombra ninguna columna" }
+    PoThreshold {
+        en: "`threshold` must be between 0 and 1",
+        es: "`threshold` debe estar entre 0 y 1",
+    }
+    PoCutoff { en: "`code.cutoff` must be in (0, 0.5)", es: "`code.cutoff` debe estar en (0, 0.5)" }
+    PoActiveFraction {
+        en: "`code.active_fraction` must be in (0, 1]",
+        es: "`code.active_fraction` debe estar en (0, 1]",
+    }
+    PoFlipRate {
+        en: "`code.flip_rate` must be in (0, 0.5)",
+        es: "`code.flip_rate` debe estar en (0, 0.5)",
+    }
+    PoIdentityCarrier {
+        en: "column {0} is an identity column and cannot carry marks",
+        es: "la columna {0} es de identidad y no puede llevar marcas",
+    }
+    PoTwoCarriers { en: "column {0} has two carriers", es: "la columna {0} tiene dos portadoras" }
+    PoUnknownDictionary {
+        en: "unknown dictionary {0} for column {1} (built in: mx-address, mx-jobs, mx-degrees)",
+        es: "diccionario {0} desconocido para la columna {1} (incluidos: mx-address, mx-jobs, \
+mx-degrees)",
+    }
+    PoDecimalsNotNumeric {
+        en: "`decimals` is for numeric carriers, not column {0}",
+        es: "`decimals` es para portadoras numéricas, no para la columna {0}",
+    }
+    PoDecimalsRange {
+        en: "numeric carrier {0} needs `decimals` between 0 and 6",
+        es: "la portadora numérica {0} necesita `decimals` entre 0 y 6",
+    }
+    PoPhoneOptions {
+        en: "phone carrier {0} takes neither `dictionary` nor `decimals`",
+        es: "la portadora telefónica {0} no admite `dictionary` ni `decimals`",
+    }
+    PoCanaryRate {
+        en: "`canaries.rate` must be in (0, 0.2]",
+        es: "`canaries.rate` debe estar en (0, 0.2]",
+    }
+    PoCanaryNames {
+        en: "`[canaries]` needs `given_names` or `full_name`: a canary is a new person",
+        es: "`[canaries]` necesita `given_names` o `full_name`: un canario es una persona nueva",
+    }
+    PoTwoCanaryRoles {
+        en: "column {0} has two canary roles (one is `{1}`)",
+        es: "la columna {0} tiene dos papeles de canario (uno es `{1}`)",
+    }
+    PoCarrierAndCanary {
+        en: "column {0} carries marks and cannot also be the canaries' `{1}`",
+        es: "la columna {0} lleva marcas y no puede ser también `{1}` de los canarios",
+    }
+    PoDomainsNeedEmail {
+        en: "`canaries.contact_domains` needs the `email` role",
+        es: "`canaries.contact_domains` necesita el papel `email`",
+    }
+    PoNotADomain {
+        en: "`canaries.contact_domains`: {0} is not a mail domain",
+        es: "`canaries.contact_domains`: {0} no es un dominio de correo",
+    }
+    PoPrefixesNeedPhone {
+        en: "`canaries.phone_prefixes` needs the `phone` role",
+        es: "`canaries.phone_prefixes` necesita el papel `phone`",
+    }
+    PoNotAPrefix {
+        en: "`canaries.phone_prefixes`: {0} is not 2 to 8 digits",
+        es: "`canaries.phone_prefixes`: {0} no tiene de 2 a 8 dígitos",
+    }
+    PoNothingMarked {
+        en: "no `[[carrier]]` column and no `[canaries]`: nothing could be marked",
+        es: "ninguna columna `[[carrier]]` y ningún `[canaries]`: no se podría marcar nada",
+    }
 }
 
 #[cfg(test)]
