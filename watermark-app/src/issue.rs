@@ -204,7 +204,7 @@ pub fn report_recovery(reporter: impl Reporter, rec: &Recovery) -> Result<()> {
 fn report_recovery_to(reporter: &dyn Reporter, rec: &Recovery) -> std::io::Result<()> {
     let lang = reporter.lang();
     if let Some(u) = &rec.removed_from_log {
-        reporter.notice(&removed_append(lang, Msg::NoteRemovedAppend, u))?;
+        reporter.notice(&u.notice(lang, Msg::NoteRemovedAppend))?;
     }
     for path in &rec.completed {
         reporter.notice(&tr(lang, Msg::NoteCompletedIssuance, &[&path.display()]))?;
@@ -227,20 +227,6 @@ fn report_recovery_to(reporter: &dyn Reporter, rec: &Recovery) -> std::io::Resul
         ))?;
     }
     Ok(())
-}
-
-/// The notice for an interrupted append removed from the log (`msg`, one
-/// of [`Msg::NoteRemovedAppend`] and [`Msg::NoteRemovedAppendFirst`]).
-pub(crate) fn removed_append(lang: Lang, msg: Msg, u: &crate::Uncommitted) -> String {
-    tr(
-        lang,
-        msg,
-        &[
-            &count(lang, Msg::Bytes, u.entry_bytes),
-            &count(lang, Msg::UnsignedEntries, u.entry_lines),
-            &count(lang, Msg::Bytes, u.checkpoint_bytes),
-        ],
-    )
 }
 
 /// Issues a copy of the extract to every recipient: completes or undoes

@@ -700,11 +700,7 @@ fn record(
     drop(lock);
     if let Some(u) = &appended.removed {
         reporter
-            .notice(&crate::issue::removed_append(
-                reporter.lang(),
-                Msg::NoteRemovedAppendFirst,
-                u,
-            ))
+            .notice(&u.notice(reporter.lang(), Msg::NoteRemovedAppendFirst))
             .server()?;
     }
     let log = appended.log;

@@ -138,6 +138,18 @@ impl PartialEq for Message {
 
 impl Eq for Message {}
 
+impl From<watermark_text::Msg> for Message {
+    fn from(m: watermark_text::Msg) -> Self {
+        Message::from_error(watermark_text::Said::new(m))
+    }
+}
+
+impl From<&watermark_text::Said> for Message {
+    fn from(s: &watermark_text::Said) -> Self {
+        Message::from_error(s.clone())
+    }
+}
+
 impl From<watermark_text::Said> for Message {
     fn from(s: watermark_text::Said) -> Self {
         Message::from_error(s)

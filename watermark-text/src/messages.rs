@@ -2229,6 +2229,116 @@ mx-degrees)",
         en: "no `[[carrier]]` column and no `[canaries]`: nothing could be marked",
         es: "ninguna columna `[[carrier]]` y ningún `[canaries]`: no se podría marcar nada",
     }
+
+    // ---- Parquet and Arrow IPC. ----
+    CfReadingParquet { en: "reading Parquet", es: "al leer Parquet" }
+    CfReadingArrow { en: "reading Arrow IPC", es: "al leer Arrow IPC" }
+    CfWritingParquet { en: "writing Parquet", es: "al escribir Parquet" }
+    CfWritingArrow { en: "writing Arrow IPC", es: "al escribir Arrow IPC" }
+    CfBuildingCanaries { en: "building canary rows", es: "al construir las filas canario" }
+    CfBuildingCopy { en: "building a copy", es: "al construir una copia" }
+    CfPlacingCanaries { en: "placing canary rows", es: "al colocar las filas canario" }
+    CfWritingCopy { en: "writing the copy for {0}", es: "al escribir la copia para {0}" }
+    CfReaderFailed {
+        en: "the file is damaged: the reader failed on it ({0})",
+        es: "el archivo está dañado: el lector falló con él ({0})",
+    }
+    CfDamaged { en: "the file is damaged: {0}", es: "el archivo está dañado: {0}" }
+
+    // ---- The verify service's refusals. ----
+    SvTooLarge {
+        en: "the request body is larger than the limit of {0} bytes",
+        es: "el cuerpo de la solicitud es mayor que el límite de {0} bytes",
+    }
+    SvStalled {
+        en: "the upload stalled: no part of the body came for {0} seconds",
+        es: "la carga se detuvo: no llegó ninguna parte del cuerpo durante {0} segundos",
+    }
+    SvTimeout {
+        en: "the request took longer than {0} seconds (upload and verification)",
+        es: "la solicitud tardó más de {0} segundos (carga y verificación)",
+    }
+    SvWrongType {
+        en: "the body was sent as {0} ({1}), but its first bytes are {2}: send it as {3} or \
+application/octet-stream",
+        es: "el cuerpo se envió como {0} ({1}), pero sus primeros bytes son {2}: envíelo como \
+{3} o application/octet-stream",
+    }
+    SvFirstBytesCsv {
+        en: "no Parquet or Arrow IPC file's (so CSV)",
+        es: "los de ningún archivo Parquet o Arrow IPC (así que CSV)",
+    }
+    SvFirstBytesParquet { en: "a Parquet file's", es: "los de un archivo Parquet" }
+    SvFirstBytesArrow { en: "an Arrow IPC file's", es: "los de un archivo Arrow IPC" }
+    SvFirstBytesArrowStream { en: "an Arrow IPC stream's", es: "los de un flujo Arrow IPC" }
+    SvLockedOut {
+        en: "too many wrong tokens from this address: retry in {0} s",
+        es: "demasiados tokens incorrectos desde esta dirección: reintente en {0} s",
+    }
+    SvNoToken {
+        en: "an Authorization: Bearer TOKEN header is required",
+        es: "se requiere un encabezado Authorization: Bearer TOKEN",
+    }
+    SvBadToken { en: "the bearer token is not valid", es: "el token no es válido" }
+    SvRateLimited {
+        en: "more than {0} requests a minute with this token: retry in {1} s",
+        es: "más de {0} solicitudes por minuto con este token: reintente en {1} s",
+    }
+    SvMultipartType {
+        en: "malformed multipart/form-data content type: {0}",
+        es: "tipo de contenido multipart/form-data mal formado: {0}",
+    }
+    SvUnsupportedType {
+        en: "send the leaked file (CSV, a workbook, JSON, Parquet, Arrow IPC, an archive or a \
+compressed file) as the body with Content-Type: text/csv, application/vnd.apache.parquet, \
+application/vnd.apache.arrow.file, application/vnd.apache.arrow.stream, the type of a workbook, \
+JSON, zip, gzip or zstd file, or application/octet-stream, or as the field `file` of a \
+multipart/form-data upload (got {0})",
+        es: "envíe el archivo filtrado (CSV, un libro de cálculo, JSON, Parquet, Arrow IPC, un \
+archivo comprimido o empaquetado) como el cuerpo con Content-Type: text/csv, \
+application/vnd.apache.parquet, application/vnd.apache.arrow.file, \
+application/vnd.apache.arrow.stream, el tipo de un libro de cálculo, JSON, zip, gzip o zstd, o \
+application/octet-stream, o como el campo `file` de una carga multipart/form-data (se recibió \
+{0})",
+    }
+    SvNoContentType { en: "no content type", es: "ningún tipo de contenido" }
+    SvOpeningSpool { en: "opening the spool file", es: "al abrir el archivo de carga" }
+    SvReadingSpool { en: "reading the spool file", es: "al leer el archivo de carga" }
+    SvWritingSpool { en: "writing the spool file", es: "al escribir el archivo de carga" }
+    SvMultipartBody {
+        en: "malformed multipart/form-data body: {0}",
+        es: "cuerpo multipart/form-data mal formado: {0}",
+    }
+    SvTwoFiles {
+        en: "the multipart/form-data upload has more than one field named `file`: send one file \
+per verification",
+        es: "la carga multipart/form-data tiene más de un campo llamado `file`: envíe un archivo \
+por verificación",
+    }
+    SvNoFile {
+        en: "the multipart/form-data upload has no field named `file`",
+        es: "la carga multipart/form-data no tiene ningún campo llamado `file`",
+    }
+    SvFailed {
+        en: "the verification failed on the server; its log has the reason under this request id",
+        es: "la verificación falló en el servidor; su registro tiene el motivo con este \
+identificador de solicitud",
+    }
+    SvStopped {
+        en: "the verification stopped on the server; its log has the reason under this request id",
+        es: "la verificación se detuvo en el servidor; su registro tiene el motivo con este \
+identificador de solicitud",
+    }
+    SvSerialising { en: "serialising the report", es: "al serializar el informe" }
+    SvFormat {
+        en: "format must be json or html, not {0}",
+        es: "format debe ser json o html, no {0}",
+    }
+    SvNotSigned {
+        en: "the report could not be signed; the server's log has the reason under this request id",
+        es: "el informe no se pudo firmar; el registro del servidor tiene el motivo con este \
+identificador de solicitud",
+    }
 }
 
 #[cfg(test)]

@@ -73,6 +73,24 @@ pub struct Uncommitted {
     pub checkpoint_bytes: u64,
 }
 
+impl Uncommitted {
+    /// The notice that says what it is (`msg`: one of
+    /// [`Msg::NoteRemovedAppend`], [`Msg::NoteRemovedAppendFirst`] and
+    /// [`Msg::NoteUncommitted`]), in `lang`.
+    pub fn notice(&self, lang: crate::Lang, msg: Msg) -> String {
+        use crate::messages::{count, tr};
+        tr(
+            lang,
+            msg,
+            &[
+                &count(lang, Msg::Bytes, self.entry_bytes),
+                &count(lang, Msg::UnsignedEntries, self.entry_lines),
+                &count(lang, Msg::Bytes, self.checkpoint_bytes),
+            ],
+        )
+    }
+}
+
 /// Entries after the last checkpoint that no append was writing: a signed
 /// entry lost its checkpoint (deleted, cut short, or a state restored from
 /// an inconsistent backup), or lines were added by someone without the

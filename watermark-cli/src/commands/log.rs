@@ -143,16 +143,7 @@ fn indent(text: &str, by: &str) -> String {
 }
 
 fn uncommitted_note(u: &Uncommitted) -> String {
-    let lang = crate::output::lang();
-    tr(
-        lang,
-        Msg::NoteUncommitted,
-        &[
-            &count(lang, Msg::Bytes, u.entry_bytes),
-            &count(lang, Msg::UnsignedEntries, u.entry_lines),
-            &count(lang, Msg::Bytes, u.checkpoint_bytes),
-        ],
-    )
+    u.notice(crate::output::lang(), Msg::NoteUncommitted)
 }
 
 #[derive(Debug, Serialize)]
