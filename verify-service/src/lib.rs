@@ -62,8 +62,9 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 use watermark_app::formats::FileFormat;
-use watermark_app::messages::{self, Msg};
+use watermark_app::messages::{self, Msg, Said};
 use watermark_app::{verify, witnessing, Fault, Lang, Quiet};
+use watermark_text::said;
 
 use crate::lockout::Lockouts;
 use crate::ratelimit::RateLimiter;
@@ -441,17 +442,29 @@ async fn openapi() -> impl IntoResponse {
 #[derive(Debug)]
 struct ApiError {
     status: StatusCode,
-    message: String,
+    /// What went wrong, a sentence of the catalogue: `error` in English,
+    /// `message` in the request's language.
+    said: Said,
+    /// The message in the request's language when it is not `said`'s (a
+    /// workflow's error, written with its causes).
+    localized: Option<String>,
     headers: Vec<(header::HeaderName, HeaderValue)>,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+    fn new(status: StatusCode, said: Said) -> ApiError {
         ApiError {
             status,
-            message: message.into(),
+            said,
+            localized: None,
             headers: Vec::new(),
         }
+    }
+
+    /// The English message with its causes, for the `error` field and the
+    /// server's log.
+    fn message(&self) -> String {
+        watermark_app::text::error_in(Lang::En, &self.said)
     }
 
     fn with_header(mut self, name: header::HeaderName, value: &'static str) -> ApiError {
@@ -460,42 +473,39 @@ impl ApiError {
     }
 
     /// A 429 with `Retry-After: secs`.
-    fn too_many(message: String, secs: u64) -> ApiError {
-        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, message);
+    fn too_many(said: Said, secs: u64) -> ApiError {
+        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, said);
         e.headers
             .push((header::RETRY_AFTER, HeaderValue::from(secs)));
         e
     }
 
-    fn unauthorized(message: &str, error: &'static str) -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, message)
-            .with_header(header::WWW_AUTHENTICATE, error)
+    fn unauthorized(said: Said, error: &'static str) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, said).with_header(header::WWW_AUTHENTICATE, error)
     }
 
     fn too_large(limit: u64) -> ApiError {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the request body is larger than the limit of {limit} bytes"),
-        )
-        // The rest of the body is not read: the connection is closed.
-        .with_header(header::CONNECTION, "close")
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, said!(Msg::SvTooLarge, limit))
+            // The rest of the body is not read: the connection is closed.
+            .with_header(header::CONNECTION, "close")
     }
 
     fn stalled(idle: Duration) -> ApiError {
         ApiError::new(
             StatusCode::REQUEST_TIMEOUT,
-            format!(
-                "the upload stalled: no part of the body came for {} seconds",
-                idle.as_secs_f64()
-            ),
+            said!(Msg::SvStalled, idle.as_secs_f64()),
         )
         .with_header(header::CONNECTION, "close")
     }
 
-    fn into_response(self, request_id: &str) -> Response {
+    fn into_response(self, request_id: &str, lang: Lang) -> Response {
+        let message = self
+            .localized
+            .clone()
+            .unwrap_or_else(|| watermark_app::text::error_in(lang, &self.said));
         let mut res = (
             self.status,
-            Json(json!({ "error": self.message, "request_id": request_id })),
+            Json(json!({ "error": self.message(), "message": message, "request_id": request_id })),
         )
             .into_response();
         for (name, value) in self.headers {
@@ -519,27 +529,25 @@ async fn verify_handler(
     req: Request,
 ) -> Response {
     let id = request_id(req.headers());
+    let lang = lang_of(req.uri().query(), req.headers());
     let timeout = app.config.timeout;
     let client = lockout::client_address(peer.ip(), req.headers(), &app.config.trusted_proxies);
     match tokio::time::timeout(timeout, verify_request(app, client, req)).await {
         Ok(Ok(res)) => res,
         Ok(Err(e)) => {
             if e.status.is_server_error() {
-                tracing::error!(error = %e.message, "verification failed");
+                tracing::error!(error = %e.message(), "verification failed");
             } else {
-                tracing::info!(status = e.status.as_u16(), error = %e.message, "refused");
+                tracing::info!(status = e.status.as_u16(), error = %e.message(), "refused");
             }
-            e.into_response(&id)
+            e.into_response(&id, lang)
         }
         Err(_) => ApiError::new(
             StatusCode::REQUEST_TIMEOUT,
-            format!(
-                "the request took longer than {} seconds (upload and verification)",
-                timeout.as_secs()
-            ),
+            said!(Msg::SvTimeout, timeout.as_secs()),
         )
         .with_header(header::CONNECTION, "close")
-        .into_response(&id),
+        .into_response(&id, lang),
     }
 }
 
@@ -590,19 +598,18 @@ fn raw_body_format(essence: &str) -> Option<Option<FileFormat>> {
 /// content type declares.
 fn format_mismatch(declared: FileFormat, found: FileFormat) -> ApiError {
     let what = match found {
-        FileFormat::Csv => "no Parquet or Arrow IPC file's (so CSV)",
-        FileFormat::Parquet => "a Parquet file's",
-        FileFormat::Arrow => "an Arrow IPC file's",
-        FileFormat::ArrowStream => "an Arrow IPC stream's",
+        FileFormat::Csv => Msg::SvFirstBytesCsv,
+        FileFormat::Parquet => Msg::SvFirstBytesParquet,
+        FileFormat::Arrow => Msg::SvFirstBytesArrow,
+        FileFormat::ArrowStream => Msg::SvFirstBytesArrowStream,
     };
     ApiError::new(
         StatusCode::BAD_REQUEST,
-        format!(
-            "the body was sent as {} ({declared}), but its first bytes are {what}: send it as {} \
-             or application/octet-stream",
-            declared.media_type(),
-            found.media_type()
-        ),
+        Said::new(Msg::SvWrongType)
+            .arg(declared.media_type())
+            .arg(declared)
+            .sentence(Said::new(what))
+            .arg(found.media_type()),
     )
 }
 
@@ -622,16 +629,13 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
     // a lockout starts.
     if let Err(left) = app.lockouts.check(client) {
         let secs = whole_seconds(left);
-        return Err(ApiError::too_many(
-            format!("too many wrong tokens from this address: retry in {secs} s"),
-            secs,
-        ));
+        return Err(ApiError::too_many(said!(Msg::SvLockedOut, secs), secs));
     }
 
     // Who is asking.
     let Some(auth) = parts.headers.get(header::AUTHORIZATION) else {
         return Err(ApiError::unauthorized(
-            "an Authorization: Bearer TOKEN header is required",
+            Said::new(Msg::SvNoToken),
             "Bearer realm=\"verify-service\"",
         ));
     };
@@ -651,7 +655,7 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
             );
         }
         return Err(ApiError::unauthorized(
-            "the bearer token is not valid",
+            Said::new(Msg::SvBadToken),
             "Bearer realm=\"verify-service\", error=\"invalid_token\"",
         ));
     };
@@ -659,10 +663,7 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
     if let Err(wait) = app.limiter.check(index) {
         let secs = wait.as_secs() + 1;
         return Err(ApiError::too_many(
-            format!(
-                "more than {} requests a minute with this token: retry in {secs} s",
-                config.rate_limit
-            ),
+            said!(Msg::SvRateLimited, config.rate_limit, secs),
             secs,
         ));
     }
@@ -691,7 +692,7 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
             Err(e) => {
                 return Err(ApiError::new(
                     StatusCode::BAD_REQUEST,
-                    format!("malformed multipart/form-data content type: {e}"),
+                    said!(Msg::SvMultipartType, e),
                 ))
             }
         },
@@ -699,19 +700,11 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
         _ => {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                format!(
-                    "send the leaked file (CSV, a workbook, JSON, Parquet, Arrow IPC, an archive \
-                     or a compressed file) as the body with Content-Type: text/csv, \
-                     application/vnd.apache.parquet, application/vnd.apache.arrow.file, \
-                     application/vnd.apache.arrow.stream, the type of a workbook, JSON, zip, \
-                     gzip or zstd file, or application/octet-stream, or as the field `file` of a \
-                     multipart/form-data upload (got {:?})",
-                    if essence.is_empty() {
-                        "no content type"
-                    } else {
-                        essence.as_str()
-                    }
-                ),
+                if essence.is_empty() {
+                    Said::new(Msg::SvUnsupportedType).sentence(Said::new(Msg::SvNoContentType))
+                } else {
+                    said!(Msg::SvUnsupportedType, format!("{:?}", essence.as_str()))
+                },
             ))
         }
     };
@@ -736,13 +729,13 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
         .map_err(|e| {
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                format!("creating a spool file in {}: {e}", spool_dir.display()),
+                said!(Msg::CtxFileIn, spool_dir.display()).because(e),
             )
         })?;
     let file = spool.as_file().try_clone().map_err(|e| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            format!("opening the spool file: {e}"),
+            Said::new(Msg::SvOpeningSpool).because(e),
         )
     })?;
     let mut out = tokio::fs::File::from_std(file);
@@ -767,10 +760,7 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
                 } else if ended.stalled.load(Ordering::SeqCst) {
                     ApiError::stalled(idle)
                 } else {
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        format!("malformed multipart/form-data body: {e}"),
-                    )
+                    ApiError::new(StatusCode::BAD_REQUEST, said!(Msg::SvMultipartBody, e))
                 }
             };
             while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
@@ -779,8 +769,7 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
                     // Which of two files was verified would be a guess.
                     return Err(ApiError::new(
                         StatusCode::BAD_REQUEST,
-                        "the multipart/form-data upload has more than one field named `file`: \
-                         send one file per verification",
+                        Said::new(Msg::SvTwoFiles),
                     ));
                 }
                 if is_file {
@@ -792,12 +781,7 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
                     }
                 }
             }
-            name.ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "the multipart/form-data upload has no field named `file`",
-                )
-            })?
+            name.ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, Said::new(Msg::SvNoFile)))?
         }
     };
     out.flush().await.map_err(spool_error)?;
@@ -832,10 +816,7 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
     };
     let state = app.state().map_err(|e| {
         tracing::error!(error = %e, "opening the state");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the verification failed on the server; its log has the reason under this request id",
-        )
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, Said::new(Msg::SvFailed))
     })?;
     let result = tokio::task::spawn_blocking(move || {
         // The key that signs the HTML report, loaded before verifying so
@@ -858,10 +839,7 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
         // A panic's message may quote the server's files: it goes to the
         // server's log, not to the client.
         tracing::error!(error = %e, "the verification stopped");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the verification stopped on the server; its log has the reason under this request id",
-        )
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, Said::new(Msg::SvStopped))
     })?;
     match result {
         Ok((mut report, signer)) => {
@@ -876,7 +854,7 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
             let json = serde_json::to_vec(&report).map_err(|e| {
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("serialising the report: {e}"),
+                    Said::new(Msg::SvSerialising).because(e),
                 )
             })?;
             Ok((
@@ -886,7 +864,7 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
             )
                 .into_response())
         }
-        Err(e) => Err(verify_error(&e, &spool_path, &name)),
+        Err(e) => Err(verify_error(&e, &spool_path, &name, lang)),
     }
 }
 
@@ -906,9 +884,9 @@ fn wants_html(parts: &axum::http::request::Parts) -> Result<bool, ApiError> {
         Some(other) => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
-                format!(
-                    "format must be json or html, not {:?}",
-                    other.chars().take(40).collect::<String>()
+                said!(
+                    Msg::SvFormat,
+                    format!("{:?}", other.chars().take(40).collect::<String>())
                 ),
             ))
         }
@@ -954,7 +932,7 @@ fn signed_report(
         tracing::error!(error = %format!("{e:#}"), "signing the report failed");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "the report could not be signed; the server's log has the reason under this request id",
+            Said::new(Msg::SvNotSigned),
         )
     })?;
     let disposition = format!(
@@ -987,20 +965,20 @@ fn signed_report(
 /// the row and column, and the upload by its name, never the spool file.
 /// The server's (the state, its key, its log, the disk): 500 with the
 /// request id only; the reason goes to the server's log.
-fn verify_error(e: &watermark_app::Error, spool: &Path, name: &str) -> ApiError {
+fn verify_error(e: &watermark_app::Error, spool: &Path, name: &str, lang: Lang) -> ApiError {
     let text = e.message();
+    let spool = spool.display().to_string();
     match e.fault() {
-        Fault::Input => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            text.replace(&spool.display().to_string(), name),
-        ),
+        Fault::Input => ApiError {
+            localized: Some(e.message_in(lang).replace(&spool, name)),
+            ..ApiError::new(
+                StatusCode::BAD_REQUEST,
+                said!(Msg::RfVerbatim, text.replace(&spool, name)),
+            )
+        },
         Fault::Server => {
             tracing::error!(error = %text, "verification failed");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the verification failed on the server; its log has the reason under this \
-                 request id",
-            )
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, Said::new(Msg::SvFailed))
         }
     }
 }
@@ -1024,7 +1002,7 @@ async fn first_bytes(spool: &mut tokio::fs::File) -> Result<Vec<u8>, ApiError> {
     let read_error = |e: std::io::Error| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            format!("reading the spool file: {e}"),
+            Said::new(Msg::SvReadingSpool).because(e),
         )
     };
     spool
@@ -1124,7 +1102,10 @@ async fn spool_stream(
             Err(BodyError::TooLarge) => return Err(ApiError::too_large(limit)),
             Err(BodyError::Stalled) => return Err(ApiError::stalled(idle)),
             Err(e @ BodyError::Read(_)) => {
-                return Err(ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    said!(Msg::RfVerbatim, e),
+                ))
             }
         }
     }
@@ -1138,6 +1119,6 @@ async fn write_chunk(out: &mut tokio::fs::File, chunk: &[u8]) -> Result<(), ApiE
 fn spool_error(e: std::io::Error) -> ApiError {
     ApiError::new(
         StatusCode::INTERNAL_SERVER_ERROR,
-        format!("writing the spool file: {e}"),
+        Said::new(Msg::SvWritingSpool).because(e),
     )
 }

@@ -896,5 +896,44 @@ async fn the_page_and_the_report_are_spanish_for_a_spanish_browser() {
     let payload = report::check_signature(&bytes, &key).unwrap();
     let json = report::embedded_json(payload).unwrap();
     assert_eq!(json["accused"][0]["recipient"], f.recipients[2].as_str());
+
+    // A refusal for a Spanish browser: `error` in English, `message` in
+    // Spanish, with the row and the upload's name.
+    let mut bad = csv.clone();
+    bad.extend_from_slice(b"A,B\n");
+    let (status, _, body) = upload(
+        server.addr,
+        "/v1/verify",
+        ALICE,
+        "fuga.csv",
+        &bad,
+        &[("accept-language", "es-MX")],
+    )
+    .await;
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+    let err: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let (english, spanish) = (
+        err["error"].as_str().unwrap(),
+        err["message"].as_str().unwrap(),
+    );
+    assert!(english.contains("fields but the header has"), "{english}");
+    assert!(
+        spanish.starts_with("fuga.csv: fila ") && spanish.contains("campos, pero el encabezado"),
+        "{spanish}"
+    );
+    assert!(english_in(spanish, 3).is_empty(), "{spanish}");
+    // One the service itself refuses.
+    let (status, _, body) = send(
+        server.addr,
+        "POST",
+        "/v1/verify?lang=es",
+        &[("authorization", "Bearer nonsense")],
+        full("x"),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let err: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(err["error"], "the bearer token is not valid");
+    assert_eq!(err["message"], "el token no es válido");
     server.stop().await;
 }

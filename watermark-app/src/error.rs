@@ -89,10 +89,9 @@ impl Error {
     }
 
     /// [`Error::message`] in a language: the message a front end shows
-    /// its reader ([`text::error_text_in`](crate::text::error_text_in)).
+    /// its reader ([`error_text_in`]).
     pub fn message_in(&self, lang: crate::Lang) -> String {
-        watermark_core::bounded(&crate::text::error_text_in(lang, &self.error), MESSAGE_MAX)
-            .into_owned()
+        watermark_core::bounded(&error_text_in(lang, &self.error), MESSAGE_MAX).into_owned()
     }
 
     /// The first error of type `T` among the error and its causes: for
@@ -124,6 +123,19 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// [`text::error_text`](crate::text::error_text) in a language: each
+/// cause written in `lang` as [`text::causes_in`](crate::text::causes_in)
+/// writes it, a workflow's [`Error`] with its own causes. In English it is
+/// `error_text`.
+pub fn error_text_in(lang: crate::Lang, err: &anyhow::Error) -> String {
+    if lang == crate::Lang::En {
+        return crate::text::error_text(err);
+    }
+    crate::text::causes_in(lang, err.chain(), &|cause| {
+        cause.downcast_ref::<Error>().map(|e| e.message_in(lang))
+    })
+}
 
 /// Gives a step's error its fault: `.input()?` for a step that reads what
 /// the caller gave, `.server()?` for one that uses the state, its log or

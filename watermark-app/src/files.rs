@@ -7,6 +7,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use watermark_core::{Error, Result};
+use watermark_text::{said, Msg};
 
 /// Writes a file that must not exist yet, and syncs it: mode 0600 if
 /// `private`, else 0644.
@@ -22,10 +23,10 @@ pub(crate) fn write_new(path: &Path, data: &[u8], private: bool) -> Result<()> {
     let _ = private;
     let mut f = opts
         .open(path)
-        .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
+        .map_err(|e| Error::io(said!(Msg::CtxCreating, path.display()), e))?;
     f.write_all(data)
         .and_then(|_| f.sync_all())
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e))
+        .map_err(|e| Error::io(said!(Msg::CtxWriting, path.display()), e))
 }
 
 /// Syncs a directory, so that files created or renamed in it survive a
@@ -35,7 +36,7 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     {
         File::open(dir)
             .and_then(|d| d.sync_all())
-            .map_err(|e| Error::io(format!("syncing {}", dir.display()), e))?;
+            .map_err(|e| Error::io(said!(Msg::CtxSyncing, dir.display()), e))?;
     }
     #[cfg(not(unix))]
     let _ = dir;
@@ -61,9 +62,9 @@ pub(crate) fn lock_file(path: &Path) -> Result<File> {
         .truncate(false)
         .write(true)
         .open(path)
-        .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+        .map_err(|e| Error::io(said!(Msg::CtxOpening, path.display()), e))?;
     file.lock()
-        .map_err(|e| Error::io(format!("locking {}", path.display()), e))?;
+        .map_err(|e| Error::io(said!(Msg::CtxLocking, path.display()), e))?;
     Ok(file)
 }
 
@@ -71,7 +72,7 @@ pub(crate) fn lock_file(path: &Path) -> Result<File> {
 pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
     private_dir_builder(true)
         .create(dir)
-        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))
+        .map_err(|e| Error::io(said!(Msg::CtxCreating, dir.display()), e))
 }
 
 /// Creates `dir` (mode 0700) in a parent that must exist: inside a
@@ -80,5 +81,5 @@ pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
 pub(crate) fn create_private_subdir(dir: &Path) -> Result<()> {
     private_dir_builder(false)
         .create(dir)
-        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))
+        .map_err(|e| Error::io(said!(Msg::CtxCreating, dir.display()), e))
 }

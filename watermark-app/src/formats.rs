@@ -317,24 +317,14 @@ pub fn make_canaries_in(
 
 /// What `issue` should say about how the copies were made, when their
 /// format is not the input's.
-pub fn conversion_note(from: FileFormat, to: FileFormat) -> Option<String> {
+pub fn conversion_note(lang: crate::Lang, from: FileFormat, to: FileFormat) -> Option<String> {
     if from == to {
         return None;
     }
     Some(match (from.columnar(), to.columnar()) {
-        (None, Some(_)) => format!(
-            "The copies are {to}, converted from the CSV input: one nullable string (Utf8) \
-             column per CSV column, each value as the CSV writes it (an empty field is an empty \
-             string, not a null)."
-        ),
-        (Some(_), None) => format!(
-            "The copies are CSV, from the {from} input: each cell in its text form (decimals at \
-             their scale, dates as YYYY-MM-DD, a null as an empty cell), every field quoted."
-        ),
-        _ => format!(
-            "The copies are {to}, converted from the {from} input with its schema unchanged \
-             (names, types, nullability, metadata)."
-        ),
+        (None, Some(_)) => tr(lang, Msg::ConvertedFromCsv, &[&to]),
+        (Some(_), None) => tr(lang, Msg::ConvertedToCsv, &[&from]),
+        _ => tr(lang, Msg::ConvertedKeepingSchema, &[&to, &from]),
     })
 }
 

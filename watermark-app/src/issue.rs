@@ -144,7 +144,7 @@ impl Report {
             ],
         );
         s.push('\n');
-        if let Some(note) = formats::conversion_note(self.input_format, self.format) {
+        if let Some(note) = formats::conversion_note(lang, self.input_format, self.format) {
             s.push_str(&note);
             s.push('\n');
         }
@@ -204,7 +204,7 @@ pub fn report_recovery(reporter: impl Reporter, rec: &Recovery) -> Result<()> {
 fn report_recovery_to(reporter: &dyn Reporter, rec: &Recovery) -> std::io::Result<()> {
     let lang = reporter.lang();
     if let Some(u) = &rec.removed_from_log {
-        reporter.notice(&removed_append(lang, Msg::NoteRemovedAppend, u))?;
+        reporter.notice(&u.notice(lang, Msg::NoteRemovedAppend))?;
     }
     for path in &rec.completed {
         reporter.notice(&tr(lang, Msg::NoteCompletedIssuance, &[&path.display()]))?;
@@ -227,20 +227,6 @@ fn report_recovery_to(reporter: &dyn Reporter, rec: &Recovery) -> std::io::Resul
         ))?;
     }
     Ok(())
-}
-
-/// The notice for an interrupted append removed from the log (`msg`, one
-/// of [`Msg::NoteRemovedAppend`] and [`Msg::NoteRemovedAppendFirst`]).
-pub(crate) fn removed_append(lang: Lang, msg: Msg, u: &crate::Uncommitted) -> String {
-    tr(
-        lang,
-        msg,
-        &[
-            &count(lang, Msg::Bytes, u.entry_bytes),
-            &count(lang, Msg::UnsignedEntries, u.entry_lines),
-            &count(lang, Msg::Bytes, u.checkpoint_bytes),
-        ],
-    )
 }
 
 /// Issues a copy of the extract to every recipient: completes or undoes
@@ -478,4 +464,77 @@ fn canaries_for(
     )?;
     state.store_canaries(lock, &list).server()?;
     Ok(list)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::issuance_log::Uncommitted;
+    use crate::{hidden, LostCopy, ProgressSink};
+
+    /// Keeps the notices, in its language.
+    struct Kept(Lang, RefCell<Vec<String>>);
+
+    impl Reporter for Kept {
+        fn notice(&self, text: &str) -> std::io::Result<()> {
+            self.1.borrow_mut().push(text.to_owned());
+            Ok(())
+        }
+        fn progress(&self, _: u64, _: &str) -> Arc<dyn ProgressSink> {
+            hidden()
+        }
+        fn lang(&self) -> Lang {
+            self.0
+        }
+    }
+
+    #[test]
+    fn recovery_notices_are_in_the_reporters_language() {
+        let rec = Recovery {
+            removed_from_log: Some(Uncommitted {
+                entry_bytes: 1_234,
+                entry_lines: 1,
+                checkpoint_bytes: 0,
+            }),
+            completed: vec![PathBuf::from("copias/PAN.csv")],
+            undone: vec!["PRI".into(), "MC".into()],
+            lost: vec![LostCopy {
+                index: 7,
+                recipient: "PT".into(),
+                path: PathBuf::from("copias/PT.csv"),
+            }],
+            partials_removed: 2,
+        };
+        let notices = |lang| {
+            let r = Kept(lang, RefCell::new(Vec::new()));
+            report_recovery_to(&r, &rec).unwrap();
+            r.1.into_inner()
+        };
+        let en = notices(Lang::En);
+        assert_eq!(
+            en[0],
+            "note: removed an interrupted append from the log: 1,234 bytes after its last signed \
+             entry (1 unsigned entry) and 0 bytes after its last checkpoint"
+        );
+        assert!(en[4].contains("removed 2 temporary file(s)"), "{en:?}");
+        let es = notices(Lang::Es);
+        assert_eq!(es.len(), 5);
+        assert_eq!(
+            es[0],
+            "nota: se eliminó de la bitácora una escritura interrumpida: 1,234 bytes después de \
+             su última entrada firmada (1 entrada sin firmar) y 0 bytes después de su último \
+             punto de control"
+        );
+        assert!(es[1].contains("copias/PAN.csv está en su lugar con su recibo"));
+        assert!(es[2].contains("PRI, MC"));
+        assert!(es[3].starts_with("aviso: la entrada 7 de la bitácora"));
+        for n in &es {
+            let found = crate::messages::english_in(n, 3);
+            assert!(found.is_empty(), "{n}: {found:?}");
+        }
+    }
 }

@@ -39,6 +39,7 @@ use crate::issuance_log::{self, Entry, IssueEntry, Log, Receipt, Uncommitted};
 use crate::state::{State, StateLock};
 use watermark_core::Recipient;
 use watermark_core::{Error, Result};
+use watermark_text::{said, Msg, Said};
 
 const JOURNAL_FILE: &str = "issue.journal";
 
@@ -216,10 +217,10 @@ impl State {
             )));
         }
         fs::create_dir_all(out_dir)
-            .map_err(|e| Error::io(format!("creating {}", out_dir.display()), e))?;
+            .map_err(|e| Error::io(said!(Msg::CtxCreating, out_dir.display()), e))?;
         let out_dir = out_dir
             .canonicalize()
-            .map_err(|e| Error::io(format!("resolving {}", out_dir.display()), e))?;
+            .map_err(|e| Error::io(said!(Msg::CtxResolving, out_dir.display()), e))?;
         let ids: Vec<String> = recipients.iter().map(|r| r.id.clone()).collect();
         remove_partials(&out_dir, &ids)?;
         write_journal(
@@ -245,7 +246,7 @@ impl State {
                 .prefix(&format!(".{}.{extension}.", r.id))
                 .suffix(".partial")
                 .tempfile_in(&out_dir)
-                .map_err(|e| Error::io(format!("creating a file in {}", out_dir.display()), e))?;
+                .map_err(|e| Error::io(said!(Msg::CtxFileIn, out_dir.display()), e))?;
             temps.push(tmp);
         }
         Ok((pending, temps))
@@ -324,7 +325,7 @@ impl PendingIssue<'_> {
             // decides what becomes of it.
             tmp.into_temp_path()
                 .keep()
-                .map_err(|e| Error::io("keeping a temporary copy", e.error))?;
+                .map_err(|e| Error::io(Said::new(Msg::CtxKeepingTemp), e.error))?;
         }
         self.journal_owns_copies = true;
         write_journal(self.state, &journal)?;
@@ -390,9 +391,9 @@ fn write_journal(state: &State, journal: &Journal) -> Result<()> {
         .map_err(|e| Error::io(format!("creating a file in {}", state.dir().display()), e))?;
     tmp.write_all(text.as_bytes())
         .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+        .map_err(|e| Error::io(said!(Msg::CtxWriting, path.display()), e))?;
     tmp.persist(&path)
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
+        .map_err(|e| Error::io(said!(Msg::CtxWriting, path.display()), e.error))?;
     crate::files::sync_dir(state.dir())
 }
 
@@ -401,7 +402,7 @@ fn remove_journal(state: &State) -> Result<()> {
     match fs::remove_file(&path) {
         Ok(()) => crate::files::sync_dir(state.dir()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::io(format!("removing {}", path.display()), e)),
+        Err(e) => Err(Error::io(said!(Msg::CtxRemoving, path.display()), e)),
     }
 }
 
@@ -437,12 +438,12 @@ fn write_receipt(path: &Path, receipt: &Receipt) -> Result<()> {
         .prefix(&format!(".{name}."))
         .suffix(".partial")
         .tempfile_in(dir)
-        .map_err(|e| Error::io(format!("creating a file in {}", dir.display()), e))?;
+        .map_err(|e| Error::io(said!(Msg::CtxFileIn, dir.display()), e))?;
     tmp.write_all(receipt.to_json().as_bytes())
         .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+        .map_err(|e| Error::io(said!(Msg::CtxWriting, path.display()), e))?;
     tmp.persist(path)
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
+        .map_err(|e| Error::io(said!(Msg::CtxWriting, path.display()), e.error))?;
     Ok(())
 }
 
@@ -451,12 +452,12 @@ fn file_blake3(path: &Path) -> Result<Option<String>> {
     let file = match fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+        Err(e) => return Err(Error::io(said!(Msg::CtxReading, path.display()), e)),
     };
     let mut hasher = blake3::Hasher::new();
     hasher
         .update_reader(file)
-        .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        .map_err(|e| Error::io(said!(Msg::CtxReading, path.display()), e))?;
     Ok(Some(hasher.finalize().to_hex().to_string()))
 }
 
@@ -481,18 +482,18 @@ fn remove_temporaries(out_dir: &Path, prefixes: &[String]) -> Result<u64> {
     let entries = match fs::read_dir(out_dir) {
         Ok(d) => d,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(Error::io(format!("listing {}", out_dir.display()), e)),
+        Err(e) => return Err(Error::io(said!(Msg::CtxListing, out_dir.display()), e)),
     };
     let mut removed = 0;
     for entry in entries {
-        let entry = entry.map_err(|e| Error::io(format!("listing {}", out_dir.display()), e))?;
+        let entry = entry.map_err(|e| Error::io(said!(Msg::CtxListing, out_dir.display()), e))?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         let ours = name.ends_with(".partial") && prefixes.iter().any(|p| name.starts_with(p));
         if ours {
             let path = entry.path();
             fs::remove_file(&path)
-                .map_err(|e| Error::io(format!("removing {}", path.display()), e))?;
+                .map_err(|e| Error::io(said!(Msg::CtxRemoving, path.display()), e))?;
             removed += 1;
         }
     }
@@ -590,7 +591,7 @@ fn recover(state: &State) -> Result<Recovery> {
     let text = match fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(rec),
-        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+        Err(e) => return Err(Error::io(said!(Msg::CtxReading, path.display()), e)),
     };
     let journal: Journal = serde_json::from_str(&text).map_err(|e| {
         Error::state(format!(
@@ -616,7 +617,7 @@ fn recover(state: &State) -> Result<Recovery> {
             match fs::remove_file(&c.temp) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io(format!("removing {}", c.temp.display()), e)),
+                Err(e) => return Err(Error::io(said!(Msg::CtxRemoving, c.temp.display()), e)),
             }
             rec.undone.push(c.recipient.clone());
             continue;

@@ -5,6 +5,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use watermark_core::{Error, ErrorKind, MasterKey, Result};
+use watermark_text::{said, Msg};
 use zeroize::Zeroizing;
 
 /// Writes `key` to a new key file, refusing to overwrite one, with mode 0600.
@@ -18,10 +19,10 @@ pub fn write_new(key: &MasterKey, path: &Path) -> Result<()> {
     }
     let mut f = opts
         .open(path)
-        .map_err(|e| Error::io(format!("creating key file {}", path.display()), e))?;
+        .map_err(|e| Error::io(said!(Msg::CtxCreatingKey, path.display()), e))?;
     f.write_all(key.to_text().as_bytes())
         .and_then(|_| f.sync_all())
-        .map_err(|e| Error::io(format!("writing key file {}", path.display()), e))?;
+        .map_err(|e| Error::io(said!(Msg::CtxWritingKey, path.display()), e))?;
     Ok(())
 }
 
@@ -30,7 +31,7 @@ pub fn load(path: &Path) -> Result<MasterKey> {
     check_private(path)?;
     let text = Zeroizing::new(
         std::fs::read_to_string(path)
-            .map_err(|e| Error::io(format!("reading key file {}", path.display()), e))?,
+            .map_err(|e| Error::io(said!(Msg::CtxReadingKey, path.display()), e))?,
     );
     MasterKey::from_text(&text).map_err(|e| match e.kind() {
         ErrorKind::Key(msg) => Error::key(format!("{}: {msg}", path.display())),
@@ -44,7 +45,7 @@ pub fn check_private(path: &Path) -> Result<()> {
     {
         use std::os::unix::fs::PermissionsExt;
         let meta = std::fs::metadata(path)
-            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+            .map_err(|e| Error::io(said!(Msg::CtxReading, path.display()), e))?;
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
             return Err(Error::new(ErrorKind::KeyPermissions {

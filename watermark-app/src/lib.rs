@@ -60,7 +60,7 @@ pub mod verify;
 mod witness;
 pub mod witnessing;
 
-pub use error::{Error, Fault, Result};
+pub use error::{error_text_in, Error, Fault, Result};
 pub use issuance_log::{Consistency, Log, Orphaned, SigningKeyCheck, Uncommitted};
 pub use issuing::{
     copy_path, copy_path_as, receipt_path, IssuedCopy, LostCopy, PendingIssue, Recovery,

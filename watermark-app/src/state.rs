@@ -28,6 +28,7 @@ use watermark_core::Recipient;
 use watermark_core::{Error, Result};
 use watermark_log::tlog::{Signer, Verifier};
 use watermark_log::{Entry, IssueEntry};
+use watermark_text::{said, Msg, Said};
 
 const KEY_FILE: &str = "master.key";
 const POLICY_DIR: &str = "policies";
@@ -97,17 +98,15 @@ impl State {
     pub fn init_with_log_origin(dir: &Path, log_origin: Option<&str>) -> Result<State> {
         let key_path = dir.join(KEY_FILE);
         if key_path.exists() {
-            return Err(Error::state(format!(
-                "{} already holds a state (it has {KEY_FILE}); refusing to replace its key",
-                dir.display()
+            return Err(Error::state(said!(
+                Msg::StAlreadyState,
+                dir.display(),
+                KEY_FILE
             )));
         }
         if let Ok(mut entries) = fs::read_dir(dir) {
             if entries.next().is_some() {
-                return Err(Error::state(format!(
-                    "{} exists and is not empty: a new state goes in a new or empty directory",
-                    dir.display()
-                )));
+                return Err(Error::state(said!(Msg::StNotEmpty, dir.display())));
             }
         } else if dir.is_dir() {
             // Made between the two looks: another run's rename won.
@@ -117,10 +116,7 @@ impl State {
                 dir.display()
             )));
         } else if dir.exists() {
-            return Err(Error::state(format!(
-                "{} exists and is not a directory",
-                dir.display()
-            )));
+            return Err(Error::state(said!(Msg::StNotADirectory, dir.display())));
         }
         let origin = match log_origin {
             Some(o) => o.to_owned(),
@@ -140,7 +136,7 @@ impl State {
         let tmp = tempfile::Builder::new()
             .prefix(&prefix)
             .tempdir_in(&parent)
-            .map_err(|e| Error::io(format!("creating a directory in {}", parent.display()), e))?;
+            .map_err(|e| Error::io(said!(Msg::CtxDirIn, parent.display()), e))?;
         let building = Building::lock(tmp, dir)?;
         let tmp = building.tmp.path();
         let made = (|| {
@@ -148,7 +144,7 @@ impl State {
             {
                 use std::os::unix::fs::PermissionsExt as _;
                 fs::set_permissions(tmp, fs::Permissions::from_mode(0o700))
-                    .map_err(|e| Error::io(format!("protecting {}", tmp.display()), e))?;
+                    .map_err(|e| Error::io(said!(Msg::CtxProtecting, tmp.display()), e))?;
             }
             create_private_subdir(&tmp.join(POLICY_DIR))?;
             let key = MasterKey::generate()?;
@@ -169,7 +165,7 @@ impl State {
         // Renaming onto an empty directory replaces it; onto anything else
         // (made since the check above) it fails, and nothing is replaced.
         if let Err(e) = fs::rename(tmp, dir) {
-            let e = Error::io(format!("moving the new state into {}", dir.display()), e);
+            let e = Error::io(said!(Msg::CtxMovingState, dir.display()), e);
             return Err(building.failed(e));
         }
         let Building { tmp, lock, .. } = building;
@@ -185,24 +181,22 @@ impl State {
     /// Opens an existing state directory.
     pub fn open(dir: &Path) -> Result<State> {
         if !dir.join(KEY_FILE).exists() {
-            return Err(Error::state(format!(
-                "{} is not a state directory (no {KEY_FILE}); create one with `watermark init --state {}`",
+            return Err(Error::state(said!(
+                Msg::StNotAState,
                 dir.display(),
+                KEY_FILE,
                 dir.display()
             )));
         }
         if !dir.join(issuance_log::LOG_DIR).exists() {
             let why = if dir.join(OLD_RECORD_FILE).exists() {
-                format!(
-                    "it keeps the plain {OLD_RECORD_FILE} of an earlier version, not a signed log"
-                )
+                said!(Msg::StOldRecord, OLD_RECORD_FILE)
             } else {
-                "it has no log/ directory".to_owned()
+                Said::new(Msg::StNoLogDir)
             };
-            return Err(Error::state(format!(
-                "{} is not a complete state directory: {why}",
-                dir.display()
-            )));
+            return Err(Error::state(
+                said!(Msg::StIncomplete, dir.display()).sentence(why),
+            ));
         }
         Ok(State {
             dir: dir.to_path_buf(),
@@ -215,10 +209,7 @@ impl State {
     /// will do.
     pub fn open_for_audit(dir: &Path) -> Result<State> {
         if !dir.join(issuance_log::LOG_DIR).is_dir() {
-            return Err(Error::state(format!(
-                "{} holds no issuance log (no log/ directory)",
-                dir.display()
-            )));
+            return Err(Error::state(said!(Msg::StNoLog, dir.display())));
         }
         Ok(State {
             dir: dir.to_path_buf(),
@@ -234,9 +225,8 @@ impl State {
             // A state (it has its master key) keeps the policies its copies
             // were made with; without them no copy can be verified.
             if self.dir.join(KEY_FILE).exists() && log.issues().next().is_some() {
-                return Err(Error::state(format!(
-                    "{} is missing: the log's copies were made with policies kept there, and \
-                     none of them can be verified without; put it back from a backup",
+                return Err(Error::state(said!(
+                    Msg::StPoliciesMissing,
                     self.dir.join(POLICY_DIR).display()
                 )));
             }
@@ -280,12 +270,12 @@ impl State {
             self.policy(&digest)?;
         } else {
             let tmp = tempfile::NamedTempFile::new_in(self.dir.join(POLICY_DIR))
-                .map_err(|e| Error::io("creating a policy file", e))?;
+                .map_err(|e| Error::io(Said::new(Msg::CtxCreatingPolicy), e))?;
             fs::write(tmp.path(), policy.to_toml())
                 .and_then(|_| tmp.as_file().sync_all())
-                .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+                .map_err(|e| Error::io(said!(Msg::CtxWriting, path.display()), e))?;
             tmp.persist(&path)
-                .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
+                .map_err(|e| Error::io(said!(Msg::CtxWriting, path.display()), e.error))?;
             crate::files::sync_dir(&self.dir.join(POLICY_DIR))?;
         }
         Ok(digest)
@@ -295,16 +285,12 @@ impl State {
     pub fn policy(&self, digest: &str) -> Result<Policy> {
         let path = self.dir.join(POLICY_DIR).join(format!("{digest}.toml"));
         let text = fs::read_to_string(&path)
-            .map_err(|e| Error::io(format!("reading policy {}", path.display()), e))?;
-        let policy = Policy::from_toml(&text).map_err(|e| {
-            Error::altered(format!(
-                "{} was changed after issuance: {e}",
-                path.display()
-            ))
-        })?;
+            .map_err(|e| Error::io(said!(Msg::CtxReadingPolicy, path.display()), e))?;
+        let policy = Policy::from_toml(&text)
+            .map_err(|e| Error::altered(said!(Msg::AlChanged, path.display(), e)))?;
         if policy.digest() != digest {
-            return Err(Error::altered(format!(
-                "{} was changed after issuance: its digest is now {}",
+            return Err(Error::altered(said!(
+                Msg::AlDigestNow,
                 path.display(),
                 policy.digest()
             )));
@@ -314,10 +300,11 @@ impl State {
         let canonical = policy.to_toml();
         if canonical != text {
             let at = issuance_log::first_difference(canonical.as_bytes(), text.as_bytes());
-            return Err(Error::altered(format!(
-                "{} was changed after issuance: byte {at} is not what the policy with digest \
-                 {digest} was stored as",
-                path.display()
+            return Err(Error::altered(said!(
+                Msg::AlByteDiffers,
+                path.display(),
+                at,
+                digest
             )));
         }
         Ok(policy)
@@ -355,9 +342,8 @@ impl State {
     ) -> Result<CanaryList> {
         let path = self.canary_path(input_blake3, policy_digest);
         if !path.exists() {
-            return Err(Error::state(format!(
-                "{} is missing: log entry {} records the canary list its copy was made with \
-                 (BLAKE3 {}); put it back from a backup of the state",
+            return Err(Error::state(said!(
+                Msg::StCanaryListMissing,
                 path.display(),
                 r.index,
                 r.digest
@@ -365,12 +351,13 @@ impl State {
         }
         crate::key_file::check_private(&path)?;
         let data =
-            fs::read(&path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+            fs::read(&path).map_err(|e| Error::io(said!(Msg::CtxReading, path.display()), e))?;
         let digest = blake3::hash(&data).to_hex().to_string();
         if digest != r.digest {
-            return Err(Error::altered(format!(
-                "{} was changed after issuance: its BLAKE3 is {digest}, log entry {} records {}",
+            return Err(Error::altered(said!(
+                Msg::AlBlake3,
                 path.display(),
+                digest,
                 r.index,
                 r.digest
             )));
@@ -382,10 +369,7 @@ impl State {
         // Written as the list's one canonical text, so the next copy made
         // with it records the same digest.
         if list.to_json() != text {
-            return Err(Error::altered(format!(
-                "{} is not in the form it was written in",
-                path.display()
-            )));
+            return Err(Error::altered(said!(Msg::AlNotCanonical, path.display())));
         }
         Ok(list)
     }
@@ -430,12 +414,12 @@ impl State {
         let dir = self.dir.join(CANARY_DIR);
         if !dir.exists() {
             fs::create_dir(&dir)
-                .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+                .map_err(|e| Error::io(said!(Msg::CtxCreating, dir.display()), e))?;
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt as _;
                 fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))
-                    .map_err(|e| Error::io(format!("protecting {}", dir.display()), e))?;
+                    .map_err(|e| Error::io(said!(Msg::CtxProtecting, dir.display()), e))?;
             }
         }
         let path = self.canary_path(list.input_blake3(), list.policy_digest());
@@ -445,13 +429,13 @@ impl State {
             .prefix(".canaries.")
             .suffix(".partial")
             .tempfile_in(&dir)
-            .map_err(|e| Error::io(format!("creating a file in {}", dir.display()), e))?;
+            .map_err(|e| Error::io(said!(Msg::CtxFileIn, dir.display()), e))?;
         use std::io::Write as _;
         tmp.write_all(list.to_json().as_bytes())
             .and_then(|_| tmp.as_file().sync_all())
-            .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+            .map_err(|e| Error::io(said!(Msg::CtxWriting, path.display()), e))?;
         tmp.persist(&path)
-            .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
+            .map_err(|e| Error::io(said!(Msg::CtxWriting, path.display()), e.error))?;
         crate::files::sync_dir(&dir)?;
         Ok(path)
     }
@@ -488,25 +472,16 @@ impl State {
         };
         let path = self.dir.join(issuance_log::LOG_DIR).join(LOG_KEY_BINDING);
         let vkey = log.verifier().to_vkey();
-        let damage = |msg: String| Err(Error::log(watermark_core::LogDamage::new(&path, msg)));
+        let damage = |msg: Said| Err(Error::log(watermark_core::LogDamage::new(&path, msg)));
         let text = match fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return damage(format!(
-                    "is missing: nothing shows that the log's key ({vkey}) was made with this \
-                     state's master key (key {}); the log may have been replaced by one signed \
-                     with another key",
-                    key.id()
-                ));
+                return damage(said!(Msg::LgBindingMissing, vkey, key.id()));
             }
-            Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+            Err(e) => return Err(Error::io(said!(Msg::CtxReading, path.display()), e)),
         };
         if text.trim_end() != key.log_key_binding(&vkey) {
-            return damage(format!(
-                "does not tie the log's key ({vkey}) to this state's master key (key {}): the \
-                 log's keys were replaced, or this file was changed",
-                key.id()
-            ));
+            return damage(said!(Msg::LgBindingBroken, vkey, key.id()));
         }
         Ok(())
     }
@@ -569,14 +544,13 @@ impl State {
     pub fn assign_slots(&self, ids: &[String]) -> Result<Vec<Recipient>> {
         for (i, id) in ids.iter().enumerate() {
             if ids[..i].contains(id) {
-                return Err(Error::policy(format!("recipient {id:?} named twice")));
+                return Err(Error::policy(said!(Msg::RecipientTwice, format!("{id:?}"))));
             }
             if let Some(other) = ids[..i].iter().find(|o| o.eq_ignore_ascii_case(id)) {
-                return Err(Error::policy(format!(
-                    "recipients {other:?} and {id:?} differ only in case: on a case-insensitive \
-                     file system (macOS, Windows) their copies would be one file, and a leak of \
-                     it could accuse the wrong one; give recipients ids that differ in more \
-                     than case"
+                return Err(Error::policy(said!(
+                    Msg::RecipientsDifferInCase,
+                    format!("{other:?}"),
+                    format!("{id:?}")
                 )));
             }
         }
@@ -586,12 +560,11 @@ impl State {
                 .issues()
                 .find(|(_, e)| e.recipient != *id && e.recipient.eq_ignore_ascii_case(id));
             if let Some((index, e)) = clash {
-                return Err(Error::policy(format!(
-                    "recipient {id:?} differs only in case from {:?}, who holds a copy (log \
-                     entry {index}): on a case-insensitive file system (macOS, Windows) their \
-                     copies would be one file, and a leak of it could accuse the wrong one; \
-                     give {id:?} an id that differs in more than case, or issue to {:?}",
-                    e.recipient, e.recipient
+                return Err(Error::policy(said!(
+                    Msg::RecipientDiffersFromHolder,
+                    format!("{id:?}"),
+                    format!("{:?}", e.recipient),
+                    index
                 )));
             }
         }
@@ -709,10 +682,10 @@ impl<'a> Building<'a> {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists || !tmp.path().exists() => {
                 return Err(taken(dir, tmp.path()))
             }
-            Err(e) => return Err(Error::io(format!("creating {}", path.display()), e)),
+            Err(e) => return Err(Error::io(said!(Msg::CtxCreating, path.display()), e)),
         };
         lock.lock()
-            .map_err(|e| Error::io(format!("locking {}", path.display()), e))?;
+            .map_err(|e| Error::io(said!(Msg::CtxLocking, path.display()), e))?;
         // Another run may have taken the lock between its creation and
         // ours and removed the directory.
         if !path.exists() {

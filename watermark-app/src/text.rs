@@ -142,19 +142,31 @@ pub fn error_text(err: &anyhow::Error) -> String {
     out
 }
 
-/// [`error_text`] in a language: each cause that is a sentence of the
-/// catalogue ([`Said`](crate::messages::Said), or one inside the scheme's
-/// error or an I/O error), each of the scheme's errors and its place (row,
-/// line, column), and the common I/O failures are written in `lang`; text
-/// from elsewhere (a library's own message, a file's name) is quoted as it
-/// is. In English it is [`error_text`].
-pub fn error_text_in(lang: Lang, err: &anyhow::Error) -> String {
-    if lang == Lang::En {
-        return error_text(err);
-    }
+/// An error and its sources in `lang`, as
+/// [`error_text_in`](crate::error_text_in) writes them.
+pub fn error_in(lang: Lang, err: &(dyn std::error::Error + 'static)) -> String {
+    causes_in(
+        lang,
+        std::iter::successors(Some(err), |e| e.source()),
+        &|_| None,
+    )
+}
+
+/// Causes, outermost first, in `lang`, each said once: each cause that is
+/// a sentence of the catalogue ([`Said`], or one inside the scheme's error
+/// or an I/O error), each of the scheme's errors and its place (row, line,
+/// column), and the common I/O failures are written in `lang`; text from
+/// elsewhere (a library's own message, a file's name) is quoted as it is.
+/// `whole` writes a cause that says its own causes already (and ends the
+/// chain), or declines with `None`.
+pub fn causes_in<'a>(
+    lang: Lang,
+    causes: impl Iterator<Item = &'a (dyn std::error::Error + 'static)>,
+    whole: &dyn Fn(&(dyn std::error::Error + 'static)) -> Option<String>,
+) -> String {
     let mut out = String::new();
     let mut before = String::new();
-    for cause in err.chain() {
+    for cause in causes {
         let english = cause.to_string();
         if !before.is_empty() && before.ends_with(&english) {
             before = english;
@@ -163,10 +175,8 @@ pub fn error_text_in(lang: Lang, err: &anyhow::Error) -> String {
         if !out.is_empty() {
             out.push_str(": ");
         }
-        // A workflow's error is the end of the chain: its own causes are
-        // written here.
-        if let Some(e) = cause.downcast_ref::<crate::Error>() {
-            out.push_str(&e.message_in(lang));
+        if let Some(text) = whole(cause) {
+            out.push_str(&text);
             break;
         }
         // A typed error (a witness's refusal, say) that says a sentence of
@@ -178,7 +188,11 @@ pub fn error_text_in(lang: Lang, err: &anyhow::Error) -> String {
                 continue;
             }
         }
-        out.push_str(&cause_in(lang, cause));
+        if lang == Lang::En {
+            out.push_str(&english);
+        } else {
+            out.push_str(&cause_in(lang, cause));
+        }
         before = english;
     }
     out
@@ -290,7 +304,12 @@ fn log_damage_in(lang: Lang, d: &watermark_core::LogDamage) -> String {
         (None, false) => format!("{}: ", where_.join(", ")),
         (None, true) => String::new(),
     };
-    format!("{}: {}{}", d.file.display(), place, d.message)
+    format!(
+        "{}: {}{}",
+        d.file.display(),
+        place,
+        message_in(lang, &d.message)
+    )
 }
 
 /// An I/O error in `lang`: a sentence of the catalogue it carries, or the

@@ -14,6 +14,7 @@
 use std::fmt::Write as _;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use serde::Serialize;
@@ -176,6 +177,9 @@ pub struct NotCompared {
     pub recipients: Vec<String>,
     /// Why the file could not be read under that policy.
     pub reason: String,
+    /// The error that says why, to write in the reader's language.
+    #[serde(skip)]
+    pub cause: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 /// Recipients marked under one key and policy.
@@ -408,7 +412,7 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
         // Copies made under another policy whose identity columns this file
         // (or the master extract) lacks cannot be compared; the others still
         // can. This is why, when it is.
-        let mut skip = None;
+        let mut skip: Option<Arc<dyn std::error::Error + Send + Sync>> = None;
         let mut input;
         let attribution = match &settings.master {
             None => {
@@ -423,7 +427,7 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
                 match result {
                     Ok(a) => Some(a),
                     Err(e) if groups.len() > 1 && lacks_identity(&e) => {
-                        skip = Some(e.to_string());
+                        skip = Some(Arc::new(e));
                         None
                     }
                     Err(e) if lacks_identity(&e) => {
@@ -490,11 +494,13 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
                         Some(a)
                     }
                     Err(MasterError::Master(e)) if groups.len() > 1 && lacks_identity(&e) => {
-                        skip = Some(format!("{}: {e}", master.display()));
+                        skip = Some(Arc::new(
+                            said!(Msg::RfVerbatim, master.display()).because(e),
+                        ));
                         None
                     }
                     Err(e @ MasterError::NoSharedColumn { .. }) if groups.len() > 1 => {
-                        skip = Some(e.to_string());
+                        skip = Some(Arc::new(e));
                         None
                     }
                     Err(e) => return Err(master_error(e, &settings.leaked, master)),
@@ -506,7 +512,8 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
                 key_id: key_id.clone(),
                 policy_digest: digest.clone(),
                 recipients: recipients.iter().map(|r| r.id.clone()).collect(),
-                reason: skip.unwrap_or_default(),
+                reason: skip.as_ref().map(ToString::to_string).unwrap_or_default(),
+                cause: skip,
             });
             continue;
         };
@@ -525,7 +532,14 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
             None => Msg::NoPolicyReadsNeedsMaster,
             Some(_) => Msg::NoPolicyReads,
         };
-        let reasons: Vec<&str> = not_compared.iter().map(|n| n.reason.as_str()).collect();
+        let lang = reporter.lang();
+        let reasons: Vec<String> = not_compared
+            .iter()
+            .map(|n| match &n.cause {
+                Some(c) => crate::text::error_in(lang, c.as_ref()),
+                None => n.reason.clone(),
+            })
+            .collect();
         return Err(crate::Error::input(said!(
             msg,
             settings.leaked.display(),
@@ -686,11 +700,7 @@ fn record(
     drop(lock);
     if let Some(u) = &appended.removed {
         reporter
-            .notice(&crate::issue::removed_append(
-                reporter.lang(),
-                Msg::NoteRemovedAppendFirst,
-                u,
-            ))
+            .notice(&u.notice(reporter.lang(), Msg::NoteRemovedAppendFirst))
             .server()?;
     }
     let log = appended.log;
@@ -896,7 +906,14 @@ impl Report {
                 &tr(
                     lang,
                     Msg::NotComparedWhy,
-                    &[&nc.recipients.join(", "), &nc.policy_digest, &nc.reason],
+                    &[
+                        &nc.recipients.join(", "),
+                        &nc.policy_digest,
+                        &match &nc.cause {
+                            Some(c) => crate::text::error_in(lang, c.as_ref()),
+                            None => nc.reason.clone(),
+                        },
+                    ],
                 ),
             );
         }

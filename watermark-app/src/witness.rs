@@ -40,6 +40,7 @@ use crate::issuing::IssuedCopy;
 use crate::state::{State, StateLock};
 use watermark_core::{bounded, Error, Result};
 use watermark_log::tlog::{self, AddCheckpoint, Checkpoint, Refusal, Signer, Verifier};
+use watermark_text::{said, Msg};
 use {crate::key_file::check_private, watermark_core::hex};
 
 const KEY_FILE: &str = "witness.key";
@@ -96,25 +97,25 @@ fn write_atomic(path: &Path, data: &[u8], mode: u32) -> Result<()> {
         .prefix(&format!(".{name}."))
         .suffix(".partial")
         .tempfile_in(dir)
-        .map_err(|e| Error::io(format!("creating a file in {}", dir.display()), e))?;
+        .map_err(|e| Error::io(said!(Msg::CtxFileIn, dir.display()), e))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
         fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode))
-            .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+            .map_err(|e| Error::io(said!(Msg::CtxWriting, path.display()), e))?;
     }
     #[cfg(not(unix))]
     let _ = mode;
     tmp.write_all(data)
         .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+        .map_err(|e| Error::io(said!(Msg::CtxWriting, path.display()), e))?;
     tmp.persist(path)
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
+        .map_err(|e| Error::io(said!(Msg::CtxWriting, path.display()), e.error))?;
     crate::files::sync_dir(dir)
 }
 
 fn read_to_string(path: &Path) -> Result<String> {
-    fs::read_to_string(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))
+    fs::read_to_string(path).map_err(|e| Error::io(said!(Msg::CtxReading, path.display()), e))
 }
 
 /// A note's text: everything before the blank line that precedes its
@@ -171,7 +172,7 @@ impl Witness {
         check_private(&key_path)?;
         let data = Zeroizing::new(
             fs::read(&key_path)
-                .map_err(|e| Error::io(format!("reading {}", key_path.display()), e))?,
+                .map_err(|e| Error::io(said!(Msg::CtxReading, key_path.display()), e))?,
         );
         // Never quote the key file in an error.
         let text = std::str::from_utf8(&data)
@@ -211,7 +212,7 @@ impl Witness {
         let path = self.dir.join(LOGS_FILE);
         let text = match fs::read_to_string(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            other => other.map_err(|e| Error::io(format!("reading {}", path.display()), e))?,
+            other => other.map_err(|e| Error::io(said!(Msg::CtxReading, path.display()), e))?,
         };
         text.lines()
             .enumerate()
@@ -259,7 +260,7 @@ impl Witness {
         let path = self.checkpoint_path(log.name());
         let note = match fs::read_to_string(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            other => other.map_err(|e| Error::io(format!("reading {}", path.display()), e))?,
+            other => other.map_err(|e| Error::io(said!(Msg::CtxReading, path.display()), e))?,
         };
         // A record that does not verify is never taken for "no record":
         // that would let the log start over.
@@ -612,7 +613,7 @@ pub fn read_cosigned(state: &State, log: &Log) -> Result<CosignedState> {
     let path = cosigned_path(state);
     let note = match fs::read_to_string(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(CosignedState::Absent),
-        other => other.map_err(|e| Error::io(format!("reading {}", path.display()), e))?,
+        other => other.map_err(|e| Error::io(said!(Msg::CtxReading, path.display()), e))?,
     };
     let checkpoint = tlog::open_checkpoint(&note, log.verifier())
         .map_err(|e| Error::state(format!("{} does not verify: {e}", path.display())))?;

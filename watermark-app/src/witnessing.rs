@@ -697,7 +697,7 @@ pub fn after_issue(
             warn(tr(
                 lang,
                 Msg::WhyNotWitnessed,
-                &[&crate::text::error_text_in(lang, &e)],
+                &[&crate::error_text_in(lang, &e)],
             ))?;
             Ok(None)
         }
@@ -752,7 +752,7 @@ pub fn after_verify(
                 .notice(&tr(
                     lang,
                     Msg::WarnVerifyNotWitnessed,
-                    &[&crate::text::error_text_in(lang, &e)],
+                    &[&crate::error_text_in(lang, &e)],
                 ))
                 .server()?;
             return Ok(());

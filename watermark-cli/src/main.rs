@@ -30,7 +30,7 @@ fn main() -> ExitCode {
             {
                 eprintln!(
                     "watermark: error: {}",
-                    watermark_app::text::error_text_in(watermark_cli::output::lang(), &err)
+                    watermark_app::error_text_in(watermark_cli::output::lang(), &err)
                 );
             }
             // A report that does not verify is an answer, not a failure to

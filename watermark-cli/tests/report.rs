@@ -694,3 +694,168 @@ fn init_issue_log_and_demo_speak_spanish_too() {
         "English in the Spanish demo: {found:?}\n{demo}"
     );
 }
+
+/// The errors people meet, under `--lang es`: each is Spanish (no sentence
+/// of the English catalogue, none of the system's English words), says
+/// where (file, row, column), and keeps its exit status; the same command
+/// in English still says it in English.
+#[test]
+fn errors_are_written_in_the_readers_language() {
+    use watermark_app::messages::english_in;
+    let f = Fixture::new();
+    let p = |name: &str| f.p(name);
+    // A CSV cut in the middle of a row, and a truncated gzip.
+    let leak = std::fs::read_to_string(p("leak.csv")).unwrap();
+    let mut lines: Vec<&str> = leak.lines().collect();
+    lines[5] = "MAL,FORMADA";
+    std::fs::write(p("bad.csv"), lines.join("\n") + "\n").unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, leak.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    std::fs::write(p("cut.csv.gz"), &gz[..gz.len() / 2]).unwrap();
+    // A stored policy changed after issuance: tampering.
+    let tampered = p("tampered");
+    copy_dir(&p("state"), &tampered);
+    let policy = std::fs::read_dir(tampered.join("policies"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut text = std::fs::read_to_string(&policy).unwrap();
+    text.push_str("\n# changed\n");
+    std::fs::write(&policy, text).unwrap();
+
+    let verify = |state: &Path, leak: &Path| {
+        let mut c = wm();
+        c.arg("verify").arg("--state").arg(state).arg(leak);
+        c
+    };
+    let cases: Vec<(&str, Command, i32, &[&str])> = vec![
+        (
+            "no state",
+            verify(&p("nowhere"), &p("leak.csv")),
+            1,
+            &["no es un directorio de estado", "watermark init --state"],
+        ),
+        (
+            "no leak file",
+            verify(&p("state"), &p("missing.csv")),
+            1,
+            &[
+                "al abrir",
+                "missing.csv",
+                "no existe el archivo o directorio",
+            ],
+        ),
+        (
+            "malformed row",
+            verify(&p("state"), &p("bad.csv")),
+            1,
+            &["fila 5 (línea 6)", "campos", "encabezado"],
+        ),
+        (
+            "truncated gzip",
+            verify(&p("state"), &p("cut.csv.gz")),
+            1,
+            &["al descomprimir el flujo gzip", "incompleto (truncado)"],
+        ),
+        (
+            "no investigator",
+            {
+                let mut c = verify(&p("state"), &p("leak.csv"));
+                c.env_remove("WATERMARK_INVESTIGATOR");
+                c
+            },
+            1,
+            &["no se indicó un investigador", "--investigator"],
+        ),
+        (
+            "copy exists",
+            issue(
+                &p("state"),
+                &p("policy.toml"),
+                &p("roll.csv"),
+                &["PAN"],
+                &p("copies"),
+            ),
+            1,
+            &["ya existe", "--force"],
+        ),
+        (
+            "recipient twice",
+            issue(
+                &p("state"),
+                &p("policy.toml"),
+                &p("roll.csv"),
+                &["MC", "MC"],
+                &p("more"),
+            ),
+            1,
+            &["política no válida", "se nombró dos veces"],
+        ),
+        (
+            "no policy file",
+            issue(
+                &p("state"),
+                &p("absent.toml"),
+                &p("roll.csv"),
+                &["MC"],
+                &p("more"),
+            ),
+            1,
+            &["al leer la política", "no existe el archivo o directorio"],
+        ),
+        (
+            "tampered policy",
+            {
+                let mut c = wm();
+                c.args(["log", "verify", "--state"]).arg(&tampered);
+                c
+            },
+            6,
+            &["se modificó después de la emisión"],
+        ),
+    ];
+    for (what, mut cmd, status, spanish) in cases {
+        let english = cmd.output().unwrap();
+        let english_err = String::from_utf8(english.stderr).unwrap();
+        let out = cmd.args(["--lang", "es"]).assert().code(status);
+        let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        assert!(err.starts_with("watermark: error: "), "{what}: {err}");
+        for s in spanish {
+            assert!(err.contains(s), "{what}: no {s:?} in\n{err}");
+        }
+        let found = english_in(&err, 3);
+        assert!(found.is_empty(), "{what}: English {found:?} in\n{err}");
+        for word in [
+            "No such file",
+            "os error",
+            " the ",
+            " is not ",
+            "reading ",
+            "opening ",
+        ] {
+            assert!(!err.contains(word), "{what}: {word:?} in\n{err}");
+        }
+        // The English run of the same command fails the same way, in English.
+        assert_eq!(english.status.code(), Some(status), "{what}: {english_err}");
+        assert!(
+            english_err.starts_with("watermark: error: ") && english_err != err,
+            "{what}: {english_err}"
+        );
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}

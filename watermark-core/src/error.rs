@@ -93,13 +93,14 @@ pub enum ErrorKind {
 /// text, or an error value of a layer above whose `Display` is the English
 /// text and which that layer can render in another language
 /// ([`Message::inner`] gives it back to downcast).
-pub struct Message(Box<dyn std::error::Error + Send + Sync>);
+#[derive(Clone)]
+pub struct Message(std::sync::Arc<dyn std::error::Error + Send + Sync>);
 
 impl Message {
     /// A message that is an error value of its own (for instance a
     /// sentence of a message catalogue with its arguments).
     pub fn from_error(e: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Message(Box::new(e))
+        Message(std::sync::Arc::new(e))
     }
 
     /// The value the message was made from: a `String`'s text is an error
@@ -111,19 +112,41 @@ impl Message {
 
 impl From<String> for Message {
     fn from(s: String) -> Self {
-        Message(s.into())
+        let b: Box<dyn std::error::Error + Send + Sync> = s.into();
+        Message(b.into())
     }
 }
 
 impl From<&String> for Message {
     fn from(s: &String) -> Self {
-        Message(s.as_str().into())
+        Message::from(s.clone())
     }
 }
 
 impl From<&str> for Message {
     fn from(s: &str) -> Self {
-        Message(s.into())
+        Message::from(s.to_owned())
+    }
+}
+
+/// Two messages are equal when they say the same (in English).
+impl PartialEq for Message {
+    fn eq(&self, other: &Message) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for Message {}
+
+impl From<watermark_text::Msg> for Message {
+    fn from(m: watermark_text::Msg) -> Self {
+        Message::from_error(watermark_text::Said::new(m))
+    }
+}
+
+impl From<&watermark_text::Said> for Message {
+    fn from(s: &watermark_text::Said) -> Self {
+        Message::from_error(s.clone())
     }
 }
 
@@ -164,12 +187,12 @@ pub struct LogDamage {
     /// The 0-based byte offset in the file, when known.
     pub byte: Option<u64>,
     /// What is wrong.
-    pub message: String,
+    pub message: Message,
 }
 
 impl LogDamage {
     /// Damage in `file`, described by `message`.
-    pub fn new(file: &std::path::Path, message: impl Into<String>) -> Self {
+    pub fn new(file: &std::path::Path, message: impl Into<Message>) -> Self {
         LogDamage {
             file: file.to_path_buf(),
             entry: None,
@@ -226,7 +249,7 @@ impl fmt::Display for LogDamage {
             (None, false) => write!(f, "{}: ", place.join(", "))?,
             (None, true) => {}
         }
-        f.write_str(&self.message)
+        write!(f, "{}", self.message)
     }
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dictionary::{self, VariantGroup};
 use crate::error::{Error, Result};
+use watermark_text::{said, Msg, Said};
 
 /// The first line of what a policy digest hashes: names the encoding, so a
 /// later one cannot give a v1 digest.
@@ -271,26 +272,23 @@ impl Policy {
     /// Checks the policy for mistakes a user can make.
     pub fn validate(&self) -> Result<()> {
         if self.version != 1 {
-            return Err(Error::policy(format!(
-                "version {} is not supported (expected 1)",
-                self.version
-            )));
+            return Err(Error::policy(said!(Msg::PoVersion, self.version)));
         }
         if self.identity.is_empty() {
-            return Err(Error::policy("`identity` names no column"));
+            return Err(Error::policy(Said::new(Msg::PoNoIdentity)));
         }
         if !(self.threshold > 0.0 && self.threshold < 1.0) {
-            return Err(Error::policy("`threshold` must be between 0 and 1"));
+            return Err(Error::policy(Said::new(Msg::PoThreshold)));
         }
         let c = &self.code;
         if !(c.cutoff > 0.0 && c.cutoff < 0.5) {
-            return Err(Error::policy("`code.cutoff` must be in (0, 0.5)"));
+            return Err(Error::policy(Said::new(Msg::PoCutoff)));
         }
         if !(c.active_fraction > 0.0 && c.active_fraction <= 1.0) {
-            return Err(Error::policy("`code.active_fraction` must be in (0, 1]"));
+            return Err(Error::policy(Said::new(Msg::PoActiveFraction)));
         }
         if !(c.flip_rate > 0.0 && c.flip_rate < 0.5) {
-            return Err(Error::policy("`code.flip_rate` must be in (0, 0.5)"));
+            return Err(Error::policy(Said::new(Msg::PoFlipRate)));
         }
         let mut seen = std::collections::HashSet::new();
         for carrier in &self.carriers {
@@ -300,48 +298,48 @@ impl Policy {
                 .iter()
                 .any(|i| crate::normalize::fold(i) == folded)
             {
-                return Err(Error::policy(format!(
-                    "column {:?} is an identity column and cannot carry marks",
-                    carrier.column
+                return Err(Error::policy(said!(
+                    Msg::PoIdentityCarrier,
+                    format!("{:?}", carrier.column)
                 )));
             }
             if !seen.insert(folded) {
-                return Err(Error::policy(format!(
-                    "column {:?} has two carriers",
-                    carrier.column
+                return Err(Error::policy(said!(
+                    Msg::PoTwoCarriers,
+                    format!("{:?}", carrier.column)
                 )));
             }
             match carrier.kind {
                 CarrierKind::Variants => {
                     let name = carrier.dictionary.as_deref().unwrap_or("mx-address");
                     if dictionary::builtin(name).is_none() {
-                        return Err(Error::policy(format!(
-                            "unknown dictionary {name:?} for column {:?} (built in: mx-address, mx-jobs, \
-                             mx-degrees)",
-                            carrier.column
+                        return Err(Error::policy(said!(
+                            Msg::PoUnknownDictionary,
+                            format!("{name:?}"),
+                            format!("{:?}", carrier.column)
                         )));
                     }
                     if carrier.decimals.is_some() {
-                        return Err(Error::policy(format!(
-                            "`decimals` is for numeric carriers, not column {:?}",
-                            carrier.column
+                        return Err(Error::policy(said!(
+                            Msg::PoDecimalsNotNumeric,
+                            format!("{:?}", carrier.column)
                         )));
                     }
                 }
                 CarrierKind::Numeric => match carrier.decimals {
                     Some(0..=6) => {}
                     _ => {
-                        return Err(Error::policy(format!(
-                            "numeric carrier {:?} needs `decimals` between 0 and 6",
-                            carrier.column
+                        return Err(Error::policy(said!(
+                            Msg::PoDecimalsRange,
+                            format!("{:?}", carrier.column)
                         )))
                     }
                 },
                 CarrierKind::Phone => {
                     if carrier.decimals.is_some() || carrier.dictionary.is_some() {
-                        return Err(Error::policy(format!(
-                            "phone carrier {:?} takes neither `dictionary` nor `decimals`",
-                            carrier.column
+                        return Err(Error::policy(said!(
+                            Msg::PoPhoneOptions,
+                            format!("{:?}", carrier.column)
                         )));
                     }
                 }
@@ -349,19 +347,19 @@ impl Policy {
         }
         if let Some(c) = &self.canaries {
             if !(c.rate > 0.0 && c.rate <= 0.2) {
-                return Err(Error::policy("`canaries.rate` must be in (0, 0.2]"));
+                return Err(Error::policy(Said::new(Msg::PoCanaryRate)));
             }
             if c.given_names.is_none() && c.full_name.is_none() {
-                return Err(Error::policy(
-                    "`[canaries]` needs `given_names` or `full_name`: a canary is a new person",
-                ));
+                return Err(Error::policy(Said::new(Msg::PoCanaryNames)));
             }
             let mut seen = std::collections::HashSet::new();
             for (role, column) in c.roles() {
                 let folded = crate::normalize::fold(column);
                 if !seen.insert(folded.clone()) {
-                    return Err(Error::policy(format!(
-                        "column {column:?} has two canary roles (one is `{role}`)"
+                    return Err(Error::policy(said!(
+                        Msg::PoTwoCanaryRoles,
+                        format!("{column:?}"),
+                        role
                     )));
                 }
                 // A canary's telephone number is built, then marked like
@@ -370,17 +368,17 @@ impl Policy {
                     crate::normalize::fold(&k.column) == folded
                         && !(role == "phone" && k.kind == CarrierKind::Phone)
                 }) {
-                    return Err(Error::policy(format!(
-                        "column {column:?} carries marks and cannot also be the canaries' `{role}`"
+                    return Err(Error::policy(said!(
+                        Msg::PoCarrierAndCanary,
+                        format!("{column:?}"),
+                        role
                     )));
                 }
             }
         }
         if let Some(c) = &self.canaries {
             if !c.contact_domains.is_empty() && c.email.is_none() {
-                return Err(Error::policy(
-                    "`canaries.contact_domains` needs the `email` role",
-                ));
+                return Err(Error::policy(Said::new(Msg::PoDomainsNeedEmail)));
             }
             if let Some(d) = c.contact_domains.iter().find(|d| {
                 d.contains('@')
@@ -389,29 +387,21 @@ impl Policy {
                     || d.ends_with('.')
                     || d.contains(char::is_whitespace)
             }) {
-                return Err(Error::policy(format!(
-                    "`canaries.contact_domains`: {d:?} is not a mail domain"
-                )));
+                return Err(Error::policy(said!(Msg::PoNotADomain, format!("{d:?}"))));
             }
             if !c.phone_prefixes.is_empty() && c.phone.is_none() {
-                return Err(Error::policy(
-                    "`canaries.phone_prefixes` needs the `phone` role",
-                ));
+                return Err(Error::policy(Said::new(Msg::PoPrefixesNeedPhone)));
             }
             if let Some(p) = c
                 .phone_prefixes
                 .iter()
                 .find(|p| !(2..=8).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_digit()))
             {
-                return Err(Error::policy(format!(
-                    "`canaries.phone_prefixes`: {p:?} is not 2 to 8 digits"
-                )));
+                return Err(Error::policy(said!(Msg::PoNotAPrefix, format!("{p:?}"))));
             }
         }
         if self.carriers.is_empty() && self.canaries.is_none() {
-            return Err(Error::policy(
-                "no `[[carrier]]` column and no `[canaries]`: nothing could be marked",
-            ));
+            return Err(Error::policy(Said::new(Msg::PoNothingMarked)));
         }
         // Compile the dictionaries once to catch ambiguous extra variants.
         for carrier in &self.carriers {

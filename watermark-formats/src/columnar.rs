@@ -59,6 +59,7 @@ use crate::csv_io::{field, header, reader, sniff, utf8_fields, IssueOptions, Iss
 use watermark_core::{Attribution, Detector};
 use watermark_core::{Embedder, RowMarker};
 use watermark_core::{Progress, RowBatch, RowSource};
+use watermark_text::{said, Msg, Said};
 use {
     crate::csv_error::from_csv,
     watermark_core::{Error, ErrorKind, Result},
@@ -182,7 +183,7 @@ pub fn silence_reader_panics() {
 /// end of a buffer, say) instead of returning one, and a damaged leak must
 /// be refused, not bring the program or the service down. (See
 /// [`silence_reader_panics`] to keep such panics off stderr.)
-fn guarded<T>(context: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+fn guarded<T>(context: Msg, f: impl FnOnce() -> Result<T>) -> Result<T> {
     let outer = GUARDED.with(|g| g.replace(true));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     GUARDED.with(|g| g.set(outer));
@@ -192,17 +193,14 @@ fn guarded<T>(context: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
             .map(|s| (*s).to_owned())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "no reason given".to_owned());
-        Err(format_error(
-            context,
-            format!("the file is damaged: the reader failed on it ({why})"),
-        ))
+        Err(format_error(context, said!(Msg::CfReaderFailed, why)))
     })
 }
 
 /// The batches of a reader, each read under [`guarded`].
 struct Guarded<I> {
     inner: I,
-    context: &'static str,
+    context: Msg,
     failed: bool,
 }
 
@@ -282,7 +280,7 @@ impl<R: Read + Seek> SharedInput<R> {
     fn new(mut input: R, count: ByteCount) -> Result<Self> {
         let len = input
             .seek(SeekFrom::End(0))
-            .map_err(|e| Error::io("reading Parquet", e))?;
+            .map_err(|e| Error::io(Msg::CfReadingParquet, e))?;
         Ok(SharedInput {
             inner: Arc::new(Mutex::new(input)),
             len,
@@ -396,7 +394,7 @@ enum SourceKind {
 fn open_parquet<R: Read + Seek + Send + 'static>(input: R, batch_rows: usize) -> Result<Source> {
     let count = ByteCount::default();
     let shared = SharedInput::new(input, count.clone())?;
-    let context = "reading Parquet";
+    let context = Msg::CfReadingParquet;
     let builder = guarded(context, || {
         ParquetRecordBatchReaderBuilder::try_new(shared).map_err(|e| parquet_error(context, e))
     })?
@@ -425,7 +423,7 @@ fn open_parquet<R: Read + Seek + Send + 'static>(input: R, batch_rows: usize) ->
 }
 
 fn open_arrow_ipc<R: Read + Seek + 'static>(mut input: R) -> Result<Source> {
-    let context = "reading Arrow IPC";
+    let context = Msg::CfReadingArrow;
     let mut magic = [0u8; 6];
     let mut got = 0;
     while got < magic.len() {
@@ -500,14 +498,9 @@ fn open_arrow_ipc<R: Read + Seek + 'static>(mut input: R) -> Result<Source> {
 /// from its message header: what the copies are written with. `None` when
 /// uncompressed or not found.
 fn ipc_layout<R: Read + Seek>(input: &mut R, file: bool) -> Result<Option<CompressionType>> {
-    let context = "reading Arrow IPC";
+    let context = Msg::CfReadingArrow;
     let io_error = |e| Error::io(context, e);
-    let damaged = |what: String| {
-        Err(format_error(
-            context,
-            format!("the file is damaged: {what}"),
-        ))
-    };
+    let damaged = |what: String| Err(format_error(context, said!(Msg::CfDamaged, what)));
     /// A batch message's compression: `Some(None)` when it is uncompressed;
     /// `None` when the message is not a batch.
     fn of_message(message: &arrow_ipc::Message<'_>) -> Option<Option<CompressionType>> {
@@ -1844,7 +1837,7 @@ fn canary_batch(plan: &Plan, canaries: &[&[String]]) -> Result<RecordBatch> {
     }
     let options = arrow_array::RecordBatchOptions::new().with_row_count(Some(canaries.len()));
     RecordBatch::try_new_with_options(Arc::clone(&plan.schema), columns, &options)
-        .map_err(|e| arrow_error("building canary rows", e))
+        .map_err(|e| arrow_error(Msg::CfBuildingCanaries, e))
 }
 
 /// One batch of the input, handed to a marking thread.
@@ -1895,7 +1888,7 @@ fn mark_job(
         let columns = copy_columns(plan, batch, per_carrier)?;
         copies.push(
             RecordBatch::try_new(batch.schema(), columns)
-                .map_err(|e| arrow_error("building a copy", e))?,
+                .map_err(|e| arrow_error(Msg::CfBuildingCopy, e))?,
         );
     }
 
@@ -1931,7 +1924,7 @@ fn mark_job(
         for (r, copy) in copies.into_iter().enumerate() {
             let columns = copy_columns(plan, &canary_rows, &canary_changes[r])?;
             let marked = RecordBatch::try_new(batch.schema(), columns)
-                .map_err(|e| arrow_error("building canary rows", e))?;
+                .map_err(|e| arrow_error(Msg::CfBuildingCanaries, e))?;
             let mut out = Vec::new();
             let mut cursor = 0usize;
             let mut g = 0;
@@ -1956,7 +1949,7 @@ fn mark_job(
                 }
                 canaries[r] += idx.len() as u64;
                 let rows = arrow_select::take::take_record_batch(&marked, &UInt32Array::from(idx))
-                    .map_err(|e| arrow_error("placing canary rows", e))?;
+                    .map_err(|e| arrow_error(Msg::CfPlacingCanaries, e))?;
                 out.push(rows);
             }
             if cursor < len || out.is_empty() {
@@ -1993,12 +1986,12 @@ struct Sink<W: Write + Send> {
 }
 
 impl<W: Write + Send> Sink<W> {
-    fn context(&self) -> String {
-        format!("writing the copy for {}", self.id)
+    fn context(&self) -> Said {
+        said!(Msg::CfWritingCopy, self.id)
     }
 
     fn write(&mut self, pieces: &[RecordBatch]) -> Result<()> {
-        let context = || format!("writing the copy for {}", self.id);
+        let context = || said!(Msg::CfWritingCopy, self.id);
         match &mut self.kind {
             SinkKind::Parquet(w) => {
                 for p in pieces {
@@ -2093,7 +2086,7 @@ fn open_sinks<W: Write + Send>(
         .enumerate()
         .map(|(r, out)| {
             let id = embedder.recipients()[r].id.clone();
-            let context = format!("writing the copy for {id}");
+            let context = said!(Msg::CfWritingCopy, id);
             let kind = match &source.kind {
                 SourceKind::Parquet(metadata) => {
                     let props = parquet_properties(metadata);
@@ -2647,7 +2640,7 @@ pub fn csv_to_parquet<R: Read, W: Write + Send>(
             let out = out.take().expect("opened once");
             *writer = Some(
                 ArrowWriter::try_new(out, Arc::clone(schema), Some(props.clone()))
-                    .map_err(|e| parquet_error("writing Parquet", e))?,
+                    .map_err(|e| parquet_error(Msg::CfWritingParquet, e))?,
             );
         }
         Ok(())
@@ -2658,13 +2651,13 @@ pub fn csv_to_parquet<R: Read, W: Write + Send>(
             .as_mut()
             .expect("opened")
             .write(&batch)
-            .map_err(|e| parquet_error("writing Parquet", e))
+            .map_err(|e| parquet_error(Msg::CfWritingParquet, e))
     })?;
     open(&schema, &mut writer)?;
     writer
         .expect("opened")
         .into_inner()
-        .map_err(|e| parquet_error("writing Parquet", e))?;
+        .map_err(|e| parquet_error(Msg::CfWritingParquet, e))?;
     Ok(rows)
 }
 
@@ -2676,7 +2669,7 @@ pub fn csv_to_arrow_ipc<R: Read, W: Write>(csv: R, out: W, options: ConvertOptio
         File(FileWriter<BufWriter<W>>),
         Stream(StreamWriter<BufWriter<W>>),
     }
-    let context = "writing Arrow IPC";
+    let context = Msg::CfWritingArrow;
     let mut writer: Option<Ipc<W>> = None;
     let mut out = Some(out);
     let stream = options.ipc_stream;
@@ -2757,7 +2750,7 @@ where
     let mut rows = 0u64;
     match to {
         Format::Parquet => {
-            let context = "writing Parquet";
+            let context = Msg::CfWritingParquet;
             let props = WriterProperties::builder()
                 .set_compression(options.codec.parquet())
                 .set_max_row_group_row_count(Some(options.row_group_rows.max(1)))
@@ -2775,7 +2768,7 @@ where
             writer.into_inner().map_err(|e| parquet_error(context, e))?;
         }
         Format::ArrowIpc => {
-            let context = "writing Arrow IPC";
+            let context = Msg::CfWritingArrow;
             let out = BufWriter::with_capacity(1 << 16, out);
             let ipc = ipc_options(options.codec.ipc()).map_err(|e| arrow_error(context, e))?;
             let buffered = if options.ipc_stream {

@@ -158,9 +158,10 @@ impl Said {
         self
     }
 
-    /// The same sentence, caused by `source`.
-    pub fn because(mut self, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Said {
-        self.source = Some(source.into().into());
+    /// The same sentence, caused by `source`: an error value of its own
+    /// type, which a front end can still tell by downcasting the causes.
+    pub fn because(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Said {
+        self.source = Some(std::sync::Arc::new(source));
         self
     }
 
@@ -228,7 +229,7 @@ pub trait SaidContext<T> {
     fn said(self, f: impl FnOnce() -> Said) -> Result<T, Said>;
 }
 
-impl<T, E: Into<Box<dyn std::error::Error + Send + Sync>>> SaidContext<T> for Result<T, E> {
+impl<T, E: std::error::Error + Send + Sync + 'static> SaidContext<T> for Result<T, E> {
     fn said(self, f: impl FnOnce() -> Said) -> Result<T, Said> {
         self.map_err(|e| f().because(e))
     }
@@ -1816,6 +1817,528 @@ windows-1252, utf-16le, ...)",
     }
     RfNoKeys { en: "it holds no object with a key", es: "no contiene ningún objeto con una clave" }
     RfObject { en: "object {0}: {1}", es: "objeto {0}: {1}" }
+
+    // ---- Errors of the state directory. ----
+    CtxFileIn { en: "creating a file in {0}", es: "al crear un archivo en {0}" }
+    CtxDirIn { en: "creating a directory in {0}", es: "al crear un directorio en {0}" }
+    CtxRemoving { en: "removing {0}", es: "al eliminar {0}" }
+    CtxProtecting { en: "protecting {0}", es: "al proteger {0}" }
+    CtxLocking { en: "locking {0}", es: "al bloquear {0}" }
+    CtxListing { en: "listing {0}", es: "al listar {0}" }
+    CtxSyncing { en: "syncing {0}", es: "al sincronizar {0} con el disco" }
+    CtxResolving { en: "resolving {0}", es: "al resolver la ruta {0}" }
+    CtxWritingKey { en: "writing key file {0}", es: "al escribir el archivo de clave {0}" }
+    CtxReadingKey { en: "reading key file {0}", es: "al leer el archivo de clave {0}" }
+    CtxCreatingKey { en: "creating key file {0}", es: "al crear el archivo de clave {0}" }
+    CtxMovingState {
+        en: "moving the new state into {0}",
+        es: "al mover el estado nuevo a {0}",
+    }
+    CtxAppending { en: "appending to {0}", es: "al añadir a {0}" }
+    CtxKeepingTemp { en: "keeping a temporary copy", es: "al conservar una copia temporal" }
+    CtxCreatingPolicy { en: "creating a policy file", es: "al crear un archivo de política" }
+    StAlreadyState {
+        en: "{0} already holds a state (it has {1}); refusing to replace its key",
+        es: "{0} ya contiene un estado (tiene {1}); no se reemplaza su clave",
+    }
+    StNotEmpty {
+        en: "{0} exists and is not empty: a new state goes in a new or empty directory",
+        es: "{0} existe y no está vacío: un estado nuevo va en un directorio nuevo o vacío",
+    }
+    StNotADirectory {
+        en: "{0} exists and is not a directory",
+        es: "{0} existe y no es un directorio",
+    }
+    StNotAState {
+        en: "{0} is not a state directory (no {1}); create one with `watermark init --state {2}`",
+        es: "{0} no es un directorio de estado (no tiene {1}); cree uno con `watermark init \
+--state {2}`",
+    }
+    StOldRecord {
+        en: "it keeps the plain {0} of an earlier version, not a signed log",
+        es: "guarda el {0} simple de una versión anterior, no una bitácora firmada",
+    }
+    StNoLogDir { en: "it has no log/ directory", es: "no tiene directorio log/" }
+    StIncomplete {
+        en: "{0} is not a complete state directory: {1}",
+        es: "{0} no es un directorio de estado completo: {1}",
+    }
+    StNoLog {
+        en: "{0} holds no issuance log (no log/ directory)",
+        es: "{0} no contiene una bitácora de emisión (no tiene directorio log/)",
+    }
+    StPoliciesMissing {
+        en: "{0} is missing: the log's copies were made with policies kept there, and none of \
+them can be verified without; put it back from a backup",
+        es: "falta {0}: las copias de la bitácora se hicieron con políticas guardadas ahí, y \
+ninguna se puede verificar sin ellas; restáurelo de un respaldo",
+    }
+    StCanaryListMissing {
+        en: "{0} is missing: log entry {1} records the canary list its copy was made with \
+(BLAKE3 {2}); put it back from a backup of the state",
+        es: "falta {0}: la entrada {1} de la bitácora registra la lista de canarios con que se \
+hizo su copia (BLAKE3 {2}); restáurela de un respaldo del estado",
+    }
+    AlChanged {
+        en: "{0} was changed after issuance: {1}",
+        es: "{0} se modificó después de la emisión: {1}",
+    }
+    AlDigestNow {
+        en: "{0} was changed after issuance: its digest is now {1}",
+        es: "{0} se modificó después de la emisión: su resumen ahora es {1}",
+    }
+    AlByteDiffers {
+        en: "{0} was changed after issuance: byte {1} is not what the policy with digest {2} was \
+stored as",
+        es: "{0} se modificó después de la emisión: el byte {1} no es el que se guardó para la \
+política con resumen {2}",
+    }
+    AlBlake3 {
+        en: "{0} was changed after issuance: its BLAKE3 is {1}, log entry {2} records {3}",
+        es: "{0} se modificó después de la emisión: su BLAKE3 es {1}, y la entrada {2} de la \
+bitácora registra {3}",
+    }
+    AlNotCanonical {
+        en: "{0} is not in the form it was written in",
+        es: "{0} no está en la forma en que se escribió",
+    }
+    RecipientTwice { en: "recipient {0} named twice", es: "el destinatario {0} se nombró dos veces" }
+    RecipientsDifferInCase {
+        en: "recipients {0} and {1} differ only in case: on a case-insensitive file system \
+(macOS, Windows) their copies would be one file, and a leak of it could accuse the wrong one; \
+give recipients ids that differ in more than case",
+        es: "los destinatarios {0} y {1} solo difieren en mayúsculas y minúsculas: en un sistema \
+de archivos que no las distingue (macOS, Windows) sus copias serían un solo archivo, y una \
+filtración de él podría acusar al equivocado; use identificadores que difieran en algo más",
+    }
+    RecipientDiffersFromHolder {
+        en: "recipient {0} differs only in case from {1}, who holds a copy (log entry {2}): on a \
+case-insensitive file system (macOS, Windows) their copies would be one file, and a leak of it \
+could accuse the wrong one; give {0} an id that differs in more than case, or issue to {1}",
+        es: "el destinatario {0} solo difiere en mayúsculas y minúsculas de {1}, que tiene una \
+copia (entrada {2} de la bitácora): en un sistema de archivos que no las distingue (macOS, \
+Windows) sus copias serían un solo archivo, y una filtración de él podría acusar al \
+equivocado; dé a {0} un identificador que difiera en algo más, o emita a {1}",
+    }
+
+    // ---- Errors of the command line. ----
+    KyPrivateOnLine {
+        en: "{0} is a private key ({1}+…), not a verifier key: give the verifier key \
+(NAME+ID+BASE64, as witness.pub or log/verifier.key holds it). Treat that private key as \
+exposed: it is on this command line, and may be in the shell's history and the process list",
+        es: "{0} es una clave privada ({1}+…), no una clave verificadora: indique la clave \
+verificadora (NOMBRE+ID+BASE64, como la guardan witness.pub o log/verifier.key). Considere \
+expuesta esa clave privada: está en esta línea de comandos, y puede estar en el historial del \
+shell y en la lista de procesos",
+    }
+    KyNotAKey {
+        en: "{0} is not a verifier key (NAME+ID+BASE64): {1}; nor is it a readable file",
+        es: "{0} no es una clave verificadora (NOMBRE+ID+BASE64): {1}; ni es un archivo legible",
+    }
+    KyNeither {
+        en: "{0} {1} is neither a verifier key (NAME+ID+BASE64) nor a readable file",
+        es: "{0} {1} no es una clave verificadora (NOMBRE+ID+BASE64) ni un archivo legible",
+    }
+    KyFilePrivate {
+        en: "{0} {1} holds a private key ({2}+…), not a verifier key: give the file that holds \
+its verifier key (witness.pub, log/verifier.key)",
+        es: "{0} {1} contiene una clave privada ({2}+…), no una clave verificadora: indique el \
+archivo que contiene su clave verificadora (witness.pub, log/verifier.key)",
+    }
+    KyFileNotOne {
+        en: "{0} {1} does not hold one verifier key (NAME+ID+BASE64): {2}",
+        es: "{0} {1} no contiene una sola clave verificadora (NOMBRE+ID+BASE64): {2}",
+    }
+    KyOwnKey {
+        en: "--witness-key {0} is the log's own key: a log cannot witness itself",
+        es: "--witness-key {0} es la clave de la propia bitácora: una bitácora no puede \
+atestiguarse a sí misma",
+    }
+    KyRequire {
+        en: "--require {0} must be between 1 and the {1} distinct witness key(s) given",
+        es: "--require {0} debe estar entre 1 y las {1} claves de testigo distintas indicadas",
+    }
+    UnknownKind {
+        en: "unknown --kind {0}: use electoral-roll, pensioners, name-list, job-seekers or \
+staff-roster",
+        es: "--kind {0} desconocido: use electoral-roll, pensioners, name-list, job-seekers o \
+staff-roster",
+    }
+    CtxInitialising { en: "initialising {0}", es: "al inicializar {0}" }
+    CtxTempDir { en: "creating a temporary directory", es: "al crear un directorio temporal" }
+    RecipientsAtLeastOne {
+        en: "--recipients must be at least 1",
+        es: "--recipients debe ser al menos 1",
+    }
+    CtxRuntime {
+        en: "starting the HTTP server's runtime",
+        es: "al iniciar el entorno de ejecución del servidor HTTP",
+    }
+    CtxListening { en: "listening on {0}", es: "al escuchar en {0}" }
+    CtxServing { en: "serving", es: "al atender solicitudes" }
+    CtxEntryIndex { en: "entry index", es: "índice de entrada" }
+    NoSuchEntry {
+        en: "the log has no entry {0}: it holds {1}",
+        es: "la bitácora no tiene la entrada {0}: tiene {1}",
+    }
+    EntrySpec {
+        en: "ENTRY must be an entry index or a 64-digit BLAKE3 digest, not {0}",
+        es: "ENTRY debe ser un índice de entrada o un resumen BLAKE3 de 64 dígitos, no {0}",
+    }
+    NoEntryNames {
+        en: "no entry of the log names a file with BLAKE3 {0}",
+        es: "ninguna entrada de la bitácora nombra un archivo con BLAKE3 {0}",
+    }
+    CtxReadingNotUtf8 {
+        en: "reading {0}: not UTF-8 text",
+        es: "al leer {0}: no es texto UTF-8",
+    }
+    TooLargeForReceipt {
+        en: "{0}: larger than a receipt or a checkpoint can be ({1} bytes)",
+        es: "{0}: es más grande de lo que puede ser un recibo o un punto de control ({1} bytes)",
+    }
+    JsonNoCheckpoint {
+        en: "{0}: JSON without a \"checkpoint\"",
+        es: "{0}: JSON sin \"checkpoint\"",
+    }
+    CtxRestoring { en: "restoring from {0}", es: "al restaurar desde {0}" }
+    GivePubkey {
+        en: "give the log's public key with --pubkey KEY",
+        es: "indique la clave pública de la bitácora con --pubkey CLAVE",
+    }
+    GivePubkeyOrState {
+        en: "give the log's public key with --pubkey KEY, or --state DIR",
+        es: "indique la clave pública de la bitácora con --pubkey CLAVE, o --state DIR",
+    }
+    NotAnIssuedCopy {
+        en: "{0}: entry {1} is not an issued copy, so --copy has nothing to match",
+        es: "{0}: la entrada {1} no es una copia emitida, así que --copy no tiene con qué \
+coincidir",
+    }
+    NotTheCopy {
+        en: "{0} is not the copy entry {1} names: its BLAKE3 is {2}, the entry's {3}",
+        es: "{0} no es la copia que nombra la entrada {1}: su BLAKE3 es {2}, el de la entrada \
+{3}",
+    }
+    NotADirectoryPath { en: "{0}: not a directory", es: "{0}: no es un directorio" }
+    CanaryRateRange {
+        en: "--canary-rate must be above 0 and at most 0.2 (got {0}); use --no-canaries for none",
+        es: "--canary-rate debe ser mayor que 0 y como máximo 0.2 (se indicó {0}); use \
+--no-canaries para no tener canarios",
+    }
+
+    // ---- Damage to the issuance log's files. ----
+    LgOtherKey {
+        en: "holds key {0}, not the key given ({1})",
+        es: "contiene la clave {0}, no la clave indicada ({1})",
+    }
+    LgNoFirstCheckpoint {
+        en: "is not a complete signed checkpoint (the log starts with the checkpoint of the empty \
+tree)",
+        es: "no es un punto de control firmado completo (la bitácora empieza con el punto de \
+control del árbol vacío)",
+    }
+    LgNotUtf8 { en: "not valid UTF-8", es: "no es UTF-8 válido" }
+    LgDoesNotVerify { en: "does not verify: {0}", es: "no se verifica: {0}" }
+    LgOtherLog { en: "is for log {0}, not {1}", es: "es de la bitácora {0}, no de {1}" }
+    LgWrongSize {
+        en: "signs a tree of {0} entries where the checkpoint of {1} was expected: checkpoints \
+were removed, repeated or reordered",
+        es: "firma un árbol de {0} entradas donde se esperaba el punto de control de {1}: se \
+eliminaron, repitieron o reordenaron puntos de control",
+    }
+    LgEntryChanged {
+        en: "was changed after it was logged: checkpoint {0} ({1} line {2}) signs a root its \
+first {0} entries no longer give, while checkpoint {3} still matches the entries before it",
+        es: "se modificó después de registrarse: el punto de control {0} ({1} línea {2}) firma \
+una raíz que sus primeras {0} entradas ya no dan, mientras que el punto de control {3} aún \
+coincide con las entradas anteriores",
+    }
+    LgOtherAppend {
+        en: "{0} names another append ({1} entries after entry {2})",
+        es: "{0} nombra otra escritura ({1} entradas después de la entrada {2})",
+    }
+    LgNoAppend {
+        en: "no append was under way (there is no {0})",
+        es: "no había ninguna escritura en curso (no existe {0})",
+    }
+    LgUnsigned {
+        en: "entry {0} is signed by no checkpoint, and {1}: the log holds {2} ({3} bytes) after \
+its last checkpoint, which only a checkpoint removed or cut short, or a state restored from an \
+inconsistent backup, leaves (or someone without the log's key wrote them). Signed entries are \
+never removed, and unsigned ones never used: put the checkpoint back from any receipt or \
+evidence report made since, or from the checkpoint the log's witnesses cosigned (`watermark log \
+restore --state DIR --from FILE`), or restore log/checkpoints from a backup",
+        es: "ningún punto de control firma la entrada {0}, y {1}: la bitácora tiene {2} ({3} \
+bytes) después de su último punto de control, lo que solo deja un punto de control eliminado o \
+recortado, o un estado restaurado de un respaldo inconsistente (o alguien sin la clave de la \
+bitácora las escribió). Las entradas firmadas nunca se eliminan, y las no firmadas nunca se \
+usan: restaure el punto de control de cualquier recibo o informe de evidencia hecho desde \
+entonces, o del punto de control que cofirmaron los testigos de la bitácora (`watermark log \
+restore --state DIR --from FILE`), o restaure log/checkpoints de un respaldo",
+    }
+    LgEntriesMissing {
+        en: "is missing or cut short: checkpoint {0} ({1} line {2}) signs {0} entries, but the \
+file holds only {3} complete ones",
+        es: "falta o está recortado: el punto de control {0} ({1} línea {2}) firma {0} entradas, \
+pero el archivo solo tiene {3} completas",
+    }
+    LgBadEntry { en: "{0}", es: "entrada mal formada: {0}" }
+    LgTornNoEntry {
+        en: "follows the last checkpoint but is not a complete signed checkpoint, and no entry \
+follows the ones signed",
+        es: "sigue al último punto de control pero no es un punto de control firmado completo, y \
+ninguna entrada sigue a las firmadas",
+    }
+    LgTornChanged {
+        en: "is neither a complete signed checkpoint nor the start of the one that would sign the \
+next entry: the file was changed",
+        es: "no es ni un punto de control firmado completo ni el inicio del que firmaría la \
+siguiente entrada: el archivo se modificó",
+    }
+    LgSignatureNotBase64 {
+        en: "a checkpoint's signature line is not base64: the file was changed",
+        es: "la línea de firma de un punto de control no es base64: el archivo se modificó",
+    }
+    LgSignatureEnd {
+        en: "a checkpoint's signature line does not end where it should: the file was changed",
+        es: "la línea de firma de un punto de control no termina donde debe: el archivo se \
+modificó",
+    }
+    LgNoNewline { en: "does not end with a newline", es: "no termina con un salto de línea" }
+    LgMoreThanOneLine { en: "holds more than one line", es: "tiene más de una línea" }
+    LgNotCanonical {
+        en: "is not in canonical form (hex digits must be lower case)",
+        es: "no está en forma canónica (los dígitos hexadecimales deben ir en minúsculas)",
+    }
+    LgNotTheSigningKey {
+        en: "is not the signing key of {0} (it signs as {1})",
+        es: "no es la clave de firma de {0} (firma como {1})",
+    }
+    LgBindingBroken {
+        en: "does not tie the log's key ({0}) to this state's master key (key {1}): the log's \
+keys were replaced, or this file was changed",
+        es: "no vincula la clave de la bitácora ({0}) con la clave maestra de este estado (clave \
+{1}): las claves de la bitácora se reemplazaron, o este archivo se modificó",
+    }
+    LogDoesNotVerify {
+        en: "the issuance log in {0} does not verify",
+        es: "la bitácora de emisión en {0} no se verifica",
+    }
+    LgBindingMissing {
+        en: "is missing: nothing shows that the log's key ({0}) was made with this state's master \
+key (key {1}); the log may have been replaced by one signed with another key",
+        es: "falta: nada muestra que la clave de la bitácora ({0}) se hizo con la clave maestra \
+de este estado (clave {1}); la bitácora pudo reemplazarse por otra firmada con otra clave",
+    }
+    ConvertedFromCsv {
+        en: "The copies are {0}, converted from the CSV input: one nullable string (Utf8) column \
+per CSV column, each value as the CSV writes it (an empty field is an empty string, not a null).",
+        es: "Las copias están en {0}, convertidas de la entrada CSV: una columna de texto (Utf8) \
+que admite nulos por cada columna del CSV, cada valor como lo escribe el CSV (un campo vacío es \
+un texto vacío, no un nulo).",
+    }
+    ConvertedToCsv {
+        en: "The copies are CSV, from the {0} input: each cell in its text form (decimals at their \
+scale, dates as YYYY-MM-DD, a null as an empty cell), every field quoted.",
+        es: "Las copias están en CSV, de la entrada {0}: cada celda en su forma de texto (decimales \
+con su escala, fechas como AAAA-MM-DD, un nulo como celda vacía), todos los campos entre \
+comillas.",
+    }
+    ConvertedKeepingSchema {
+        en: "The copies are {0}, converted from the {1} input with its schema unchanged (names, \
+types, nullability, metadata).",
+        es: "Las copias están en {0}, convertidas de la entrada {1} con su esquema sin cambios \
+(nombres, tipos, nulabilidad, metadatos).",
+    }
+
+    // ---- A policy that cannot be used. ----
+    PoVersion {
+        en: "version {0} is not supported (expected 1)",
+        es: "la versión {0} no es compatible (se esperaba 1)",
+    }
+    PoNoIdentity { en: "`identity` names no column", es: "`identity` no nombra ninguna columna" }
+    PoThreshold {
+        en: "`threshold` must be between 0 and 1",
+        es: "`threshold` debe estar entre 0 y 1",
+    }
+    PoCutoff { en: "`code.cutoff` must be in (0, 0.5)", es: "`code.cutoff` debe estar en (0, 0.5)" }
+    PoActiveFraction {
+        en: "`code.active_fraction` must be in (0, 1]",
+        es: "`code.active_fraction` debe estar en (0, 1]",
+    }
+    PoFlipRate {
+        en: "`code.flip_rate` must be in (0, 0.5)",
+        es: "`code.flip_rate` debe estar en (0, 0.5)",
+    }
+    PoIdentityCarrier {
+        en: "column {0} is an identity column and cannot carry marks",
+        es: "la columna {0} es de identidad y no puede llevar marcas",
+    }
+    PoTwoCarriers { en: "column {0} has two carriers", es: "la columna {0} tiene dos portadoras" }
+    PoUnknownDictionary {
+        en: "unknown dictionary {0} for column {1} (built in: mx-address, mx-jobs, mx-degrees)",
+        es: "diccionario {0} desconocido para la columna {1} (incluidos: mx-address, mx-jobs, \
+mx-degrees)",
+    }
+    PoDecimalsNotNumeric {
+        en: "`decimals` is for numeric carriers, not column {0}",
+        es: "`decimals` es para portadoras numéricas, no para la columna {0}",
+    }
+    PoDecimalsRange {
+        en: "numeric carrier {0} needs `decimals` between 0 and 6",
+        es: "la portadora numérica {0} necesita `decimals` entre 0 y 6",
+    }
+    PoPhoneOptions {
+        en: "phone carrier {0} takes neither `dictionary` nor `decimals`",
+        es: "la portadora telefónica {0} no admite `dictionary` ni `decimals`",
+    }
+    PoCanaryRate {
+        en: "`canaries.rate` must be in (0, 0.2]",
+        es: "`canaries.rate` debe estar en (0, 0.2]",
+    }
+    PoCanaryNames {
+        en: "`[canaries]` needs `given_names` or `full_name`: a canary is a new person",
+        es: "`[canaries]` necesita `given_names` o `full_name`: un canario es una persona nueva",
+    }
+    PoTwoCanaryRoles {
+        en: "column {0} has two canary roles (one is `{1}`)",
+        es: "la columna {0} tiene dos papeles de canario (uno es `{1}`)",
+    }
+    PoCarrierAndCanary {
+        en: "column {0} carries marks and cannot also be the canaries' `{1}`",
+        es: "la columna {0} lleva marcas y no puede ser también `{1}` de los canarios",
+    }
+    PoDomainsNeedEmail {
+        en: "`canaries.contact_domains` needs the `email` role",
+        es: "`canaries.contact_domains` necesita el papel `email`",
+    }
+    PoNotADomain {
+        en: "`canaries.contact_domains`: {0} is not a mail domain",
+        es: "`canaries.contact_domains`: {0} no es un dominio de correo",
+    }
+    PoPrefixesNeedPhone {
+        en: "`canaries.phone_prefixes` needs the `phone` role",
+        es: "`canaries.phone_prefixes` necesita el papel `phone`",
+    }
+    PoNotAPrefix {
+        en: "`canaries.phone_prefixes`: {0} is not 2 to 8 digits",
+        es: "`canaries.phone_prefixes`: {0} no tiene de 2 a 8 dígitos",
+    }
+    PoNothingMarked {
+        en: "no `[[carrier]]` column and no `[canaries]`: nothing could be marked",
+        es: "ninguna columna `[[carrier]]` y ningún `[canaries]`: no se podría marcar nada",
+    }
+
+    // ---- Parquet and Arrow IPC. ----
+    CfReadingParquet { en: "reading Parquet", es: "al leer Parquet" }
+    CfReadingArrow { en: "reading Arrow IPC", es: "al leer Arrow IPC" }
+    CfWritingParquet { en: "writing Parquet", es: "al escribir Parquet" }
+    CfWritingArrow { en: "writing Arrow IPC", es: "al escribir Arrow IPC" }
+    CfBuildingCanaries { en: "building canary rows", es: "al construir las filas canario" }
+    CfBuildingCopy { en: "building a copy", es: "al construir una copia" }
+    CfPlacingCanaries { en: "placing canary rows", es: "al colocar las filas canario" }
+    CfWritingCopy { en: "writing the copy for {0}", es: "al escribir la copia para {0}" }
+    CfReaderFailed {
+        en: "the file is damaged: the reader failed on it ({0})",
+        es: "el archivo está dañado: el lector falló con él ({0})",
+    }
+    CfDamaged { en: "the file is damaged: {0}", es: "el archivo está dañado: {0}" }
+
+    // ---- The verify service's refusals. ----
+    SvTooLarge {
+        en: "the request body is larger than the limit of {0} bytes",
+        es: "el cuerpo de la solicitud es mayor que el límite de {0} bytes",
+    }
+    SvStalled {
+        en: "the upload stalled: no part of the body came for {0} seconds",
+        es: "la carga se detuvo: no llegó ninguna parte del cuerpo durante {0} segundos",
+    }
+    SvTimeout {
+        en: "the request took longer than {0} seconds (upload and verification)",
+        es: "la solicitud tardó más de {0} segundos (carga y verificación)",
+    }
+    SvWrongType {
+        en: "the body was sent as {0} ({1}), but its first bytes are {2}: send it as {3} or \
+application/octet-stream",
+        es: "el cuerpo se envió como {0} ({1}), pero sus primeros bytes son {2}: envíelo como \
+{3} o application/octet-stream",
+    }
+    SvFirstBytesCsv {
+        en: "no Parquet or Arrow IPC file's (so CSV)",
+        es: "los de ningún archivo Parquet o Arrow IPC (así que CSV)",
+    }
+    SvFirstBytesParquet { en: "a Parquet file's", es: "los de un archivo Parquet" }
+    SvFirstBytesArrow { en: "an Arrow IPC file's", es: "los de un archivo Arrow IPC" }
+    SvFirstBytesArrowStream { en: "an Arrow IPC stream's", es: "los de un flujo Arrow IPC" }
+    SvLockedOut {
+        en: "too many wrong tokens from this address: retry in {0} s",
+        es: "demasiados tokens incorrectos desde esta dirección: reintente en {0} s",
+    }
+    SvNoToken {
+        en: "an Authorization: Bearer TOKEN header is required",
+        es: "se requiere un encabezado Authorization: Bearer TOKEN",
+    }
+    SvBadToken { en: "the bearer token is not valid", es: "el token no es válido" }
+    SvRateLimited {
+        en: "more than {0} requests a minute with this token: retry in {1} s",
+        es: "más de {0} solicitudes por minuto con este token: reintente en {1} s",
+    }
+    SvMultipartType {
+        en: "malformed multipart/form-data content type: {0}",
+        es: "tipo de contenido multipart/form-data mal formado: {0}",
+    }
+    SvUnsupportedType {
+        en: "send the leaked file (CSV, a workbook, JSON, Parquet, Arrow IPC, an archive or a \
+compressed file) as the body with Content-Type: text/csv, application/vnd.apache.parquet, \
+application/vnd.apache.arrow.file, application/vnd.apache.arrow.stream, the type of a workbook, \
+JSON, zip, gzip or zstd file, or application/octet-stream, or as the field `file` of a \
+multipart/form-data upload (got {0})",
+        es: "envíe el archivo filtrado (CSV, un libro de cálculo, JSON, Parquet, Arrow IPC, un \
+archivo comprimido o empaquetado) como el cuerpo con Content-Type: text/csv, \
+application/vnd.apache.parquet, application/vnd.apache.arrow.file, \
+application/vnd.apache.arrow.stream, el tipo de un libro de cálculo, JSON, zip, gzip o zstd, o \
+application/octet-stream, o como el campo `file` de una carga multipart/form-data (se recibió \
+{0})",
+    }
+    SvNoContentType { en: "no content type", es: "ningún tipo de contenido" }
+    SvOpeningSpool { en: "opening the spool file", es: "al abrir el archivo de carga" }
+    SvReadingSpool { en: "reading the spool file", es: "al leer el archivo de carga" }
+    SvWritingSpool { en: "writing the spool file", es: "al escribir el archivo de carga" }
+    SvMultipartBody {
+        en: "malformed multipart/form-data body: {0}",
+        es: "cuerpo multipart/form-data mal formado: {0}",
+    }
+    SvTwoFiles {
+        en: "the multipart/form-data upload has more than one field named `file`: send one file \
+per verification",
+        es: "la carga multipart/form-data tiene más de un campo llamado `file`: envíe un archivo \
+por verificación",
+    }
+    SvNoFile {
+        en: "the multipart/form-data upload has no field named `file`",
+        es: "la carga multipart/form-data no tiene ningún campo llamado `file`",
+    }
+    SvFailed {
+        en: "the verification failed on the server; its log has the reason under this request id",
+        es: "la verificación falló en el servidor; su registro tiene el motivo con este \
+identificador de solicitud",
+    }
+    SvStopped {
+        en: "the verification stopped on the server; its log has the reason under this request id",
+        es: "la verificación se detuvo en el servidor; su registro tiene el motivo con este \
+identificador de solicitud",
+    }
+    SvSerialising { en: "serialising the report", es: "al serializar el informe" }
+    SvFormat {
+        en: "format must be json or html, not {0}",
+        es: "format debe ser json o html, no {0}",
+    }
+    SvNotSigned {
+        en: "the report could not be signed; the server's log has the reason under this request id",
+        es: "el informe no se pudo firmar; el registro del servidor tiene el motivo con este \
+identificador de solicitud",
+    }
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ use std::path::Path;
 
 use watermark_core::{Error, Result};
 use watermark_log::tlog::{base64, Signer, Verifier};
+use watermark_text::{said, Msg};
 
 /// File name, in the log directory.
 pub(crate) const INTENT_FILE: &str = "append.intent";
@@ -75,12 +76,12 @@ pub(crate) fn write(
         .prefix(".append.intent.")
         .suffix(".partial")
         .tempfile_in(log_dir)
-        .map_err(|e| Error::io(format!("creating a file in {}", log_dir.display()), e))?;
+        .map_err(|e| Error::io(said!(Msg::CtxFileIn, log_dir.display()), e))?;
     tmp.write_all(file.as_bytes())
         .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+        .map_err(|e| Error::io(said!(Msg::CtxWriting, path.display()), e))?;
     tmp.persist(&path)
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e.error))?;
+        .map_err(|e| Error::io(said!(Msg::CtxWriting, path.display()), e.error))?;
     crate::files::sync_dir(log_dir)
 }
 
@@ -92,7 +93,7 @@ pub(crate) fn remove(log_dir: &Path) -> Result<()> {
     match fs::remove_file(&path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::io(format!("removing {}", path.display()), e)),
+        Err(e) => Err(Error::io(said!(Msg::CtxRemoving, path.display()), e)),
     }
 }
 
@@ -103,7 +104,7 @@ pub(crate) fn read(log_dir: &Path, verifier: &Verifier) -> Result<Option<Intent>
     let data = match fs::read(&path) {
         Ok(d) => d,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+        Err(e) => return Err(Error::io(said!(Msg::CtxReading, path.display()), e)),
     };
     parse(&data, verifier).map(Some).map_err(|why| {
         Error::state(format!(

@@ -46,6 +46,7 @@ pub(crate) use self::cache::Cache;
 use self::cache::Verified;
 use watermark_core::{Error, LogDamage, Result};
 use watermark_log::tlog::{self, Checkpoint, Hash, Tree, Verifier};
+use watermark_text::{said, Msg, Said};
 
 /// The log's directory inside a state directory.
 pub(crate) const LOG_DIR: &str = "log";
@@ -70,6 +71,24 @@ pub struct Uncommitted {
     pub entry_lines: u64,
     /// Bytes of `log/checkpoints` after the last complete checkpoint.
     pub checkpoint_bytes: u64,
+}
+
+impl Uncommitted {
+    /// The notice that says what it is (`msg`: one of
+    /// [`Msg::NoteRemovedAppend`], [`Msg::NoteRemovedAppendFirst`] and
+    /// [`Msg::NoteUncommitted`]), in `lang`.
+    pub fn notice(&self, lang: crate::Lang, msg: Msg) -> String {
+        use crate::messages::{count, tr};
+        tr(
+            lang,
+            msg,
+            &[
+                &count(lang, Msg::Bytes, self.entry_bytes),
+                &count(lang, Msg::UnsignedEntries, self.entry_lines),
+                &count(lang, Msg::Bytes, self.checkpoint_bytes),
+            ],
+        )
+    }
 }
 
 /// Entries after the last checkpoint that no append was writing: a signed
@@ -343,11 +362,7 @@ impl Log {
             if *pinned != verifier {
                 return Err(Error::log(LogDamage::new(
                     &dir.join(VERIFIER_KEY_FILE),
-                    format!(
-                        "holds key {}, not the key given ({})",
-                        verifier.to_vkey(),
-                        pinned.to_vkey()
-                    ),
+                    said!(Msg::LgOtherKey, verifier.to_vkey(), pinned.to_vkey()),
                 )));
             }
         }
@@ -399,19 +414,15 @@ impl Log {
             cache.resumed();
         } else if spans.is_empty() {
             return Err(Error::log(
-                LogDamage::new(
-                    &checkpoints_path,
-                    "is not a complete signed checkpoint (the log starts with the checkpoint \
-                     of the empty tree)",
-                )
-                .checkpoint(0)
-                .line(1)
-                .byte(0),
+                LogDamage::new(&checkpoints_path, Said::new(Msg::LgNoFirstCheckpoint))
+                    .checkpoint(0)
+                    .line(1)
+                    .byte(0),
             ));
         }
         for (j, span) in spans.iter().enumerate() {
             let k = (checkpoints_from.index + j) as u64;
-            let damage = |msg: String| {
+            let damage = |msg: Said| {
                 Error::log(
                     LogDamage::new(&checkpoints_path, msg)
                         .checkpoint(k)
@@ -422,27 +433,23 @@ impl Log {
             let bytes = &checkpoints_data[span.start..span.end];
             let note = std::str::from_utf8(bytes).map_err(|e| {
                 Error::log(
-                    LogDamage::new(&checkpoints_path, "not valid UTF-8")
+                    LogDamage::new(&checkpoints_path, Said::new(Msg::LgNotUtf8))
                         .checkpoint(k)
                         .line(span.line)
                         .byte((span.start + e.valid_up_to()) as u64),
                 )
             })?;
             let cp = tlog::open_checkpoint(note, &log.verifier)
-                .map_err(|e| damage(format!("does not verify: {e}")))?;
+                .map_err(|e| damage(said!(Msg::LgDoesNotVerify, e)))?;
             if cp.origin != log.verifier.name() {
-                return Err(damage(format!(
-                    "is for log {:?}, not {:?}",
-                    cp.origin,
-                    log.verifier.name()
+                return Err(damage(said!(
+                    Msg::LgOtherLog,
+                    format!("{:?}", cp.origin),
+                    format!("{:?}", log.verifier.name())
                 )));
             }
             if cp.size != k {
-                return Err(damage(format!(
-                    "signs a tree of {} entries where the checkpoint of {k} was expected: \
-                     checkpoints were removed, repeated or reordered",
-                    cp.size
-                )));
+                return Err(damage(said!(Msg::LgWrongSize, cp.size, k)));
             }
             if k > 0 {
                 log.push_committed(
@@ -460,12 +467,12 @@ impl Log {
                 return Err(Error::log(
                     LogDamage::new(
                         &entries_path,
-                        format!(
-                            "was changed after it was logged: checkpoint {k} ({} line {}) signs a \
-                             root its first {k} entries no longer give, while checkpoint {i} \
-                             still matches the entries before it",
+                        said!(
+                            Msg::LgEntryChanged,
+                            k,
                             checkpoints_path.display(),
-                            span.line
+                            span.line,
+                            i
                         ),
                     )
                     .entry(i)
@@ -526,13 +533,10 @@ impl Log {
             Ok(Some(i)) if i.origin == self.origin() && self.intent_names_tail(&i, tail) => {
                 return Ok(());
             }
-            Ok(Some(i)) => format!(
-                "{INTENT_FILE} names another append ({} entries after entry {})",
-                i.entries, i.size
-            ),
-            Ok(None) => format!("no append was under way (there is no {INTENT_FILE})"),
+            Ok(Some(i)) => said!(Msg::LgOtherAppend, INTENT_FILE, i.entries, i.size),
+            Ok(None) => said!(Msg::LgNoAppend, INTENT_FILE),
             Err(e) if matches!(e.kind(), watermark_core::ErrorKind::Io { .. }) => return Err(e),
-            Err(e) => e.to_string(),
+            Err(e) => said!(Msg::RfVerbatim, e),
         };
         let u = self.uncommitted.take().expect("called with a tail");
         let orphan_lines: Vec<String> = (size..lines.count())
@@ -541,19 +545,11 @@ impl Log {
             .collect();
         let damage = LogDamage::new(
             entries_path,
-            format!(
-                "entry {size} is signed by no checkpoint, and {why}: the log holds {} unsigned \
-                 entr{} ({} bytes) after its last checkpoint, which only a checkpoint removed or \
-                 cut short, or a state restored from an inconsistent backup, leaves (or \
-                 someone without the log's key wrote them). Signed entries are never removed, \
-                 and unsigned ones never used: put the checkpoint back from any receipt or \
-                 evidence report made since, or from the checkpoint the log's witnesses \
-                 cosigned (`watermark log restore --state DIR --from FILE`), or restore \
-                 log/checkpoints from a backup",
-                u.entry_lines,
-                if u.entry_lines == 1 { "y" } else { "ies" },
-                u.entry_bytes
-            ),
+            Said::new(Msg::LgUnsigned)
+                .arg(size)
+                .sentence(why)
+                .sentence(Said::counted(Msg::UnsignedEntries, u.entry_lines).arg(u.entry_lines))
+                .arg(u.entry_bytes),
         )
         .entry(size)
         .line(size + 1)
@@ -604,12 +600,11 @@ impl Log {
             return Err(Error::log(
                 LogDamage::new(
                     entries_path,
-                    format!(
-                        "is missing or cut short: checkpoint {} ({} line {checkpoint_line}) \
-                         signs {} entries, but the file holds only {} complete ones",
+                    said!(
+                        Msg::LgEntriesMissing,
                         i + 1,
                         checkpoints_path.display(),
-                        i + 1,
+                        checkpoint_line,
                         lines.count()
                     ),
                 )
@@ -618,7 +613,7 @@ impl Log {
                 .byte(fragment as u64),
             ));
         };
-        let damage = |offset: Option<usize>, msg: String| {
+        let damage = |offset: Option<usize>, msg: Said| {
             Error::log(
                 LogDamage::new(entries_path, msg)
                     .entry(i)
@@ -627,8 +622,9 @@ impl Log {
             )
         };
         let text = std::str::from_utf8(line.bytes)
-            .map_err(|e| damage(Some(e.valid_up_to()), "not valid UTF-8".into()))?;
-        let entry = Entry::parse_line(text).map_err(|e| damage(e.column, e.message))?;
+            .map_err(|e| damage(Some(e.valid_up_to()), Said::new(Msg::LgNotUtf8)))?;
+        let entry = Entry::parse_line(text)
+            .map_err(|e| damage(e.column, said!(Msg::LgBadEntry, e.message)))?;
         self.tree.push_entry(line.bytes);
         self.lines.push(Arc::from(text));
         self.entries.push(Arc::new(entry));
@@ -646,7 +642,7 @@ impl Log {
         lines: &Lines<'_>,
     ) -> Result<()> {
         let size = self.size();
-        let fail = |at: usize, msg: &str| {
+        let fail = |at: usize, msg: Msg| {
             let line = 1
                 + self
                     .notes
@@ -655,7 +651,7 @@ impl Log {
                     .sum::<u64>()
                 + tail[..at].iter().filter(|&&b| b == b'\n').count() as u64;
             Err(Error::log(
-                LogDamage::new(checkpoints_path, msg.to_owned())
+                LogDamage::new(checkpoints_path, Said::new(msg))
                     .checkpoint(size + 1)
                     .line(line)
                     .byte((start + at) as u64),
@@ -663,11 +659,7 @@ impl Log {
         };
         // The next checkpoint can only exist once its entry was written.
         let Some(next) = lines.get(size as usize) else {
-            return fail(
-                0,
-                "follows the last checkpoint but is not a complete signed checkpoint, and no \
-                 entry follows the ones signed",
-            );
+            return fail(0, Msg::LgTornNoEntry);
         };
         let mut tree = self.tree.clone();
         tree.push_entry(next.bytes);
@@ -679,25 +671,15 @@ impl Log {
         expected.push(b' ');
         let fixed = expected.len().min(tail.len());
         if let Some(at) = (0..fixed).find(|&i| tail[i] != expected[i]) {
-            return fail(
-                at,
-                "is neither a complete signed checkpoint nor the start of the one that would \
-                 sign the next entry: the file was changed",
-            );
+            return fail(at, Msg::LgTornChanged);
         }
         let sig = &tail[fixed..];
         let b64 = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
         if let Some(at) = sig.iter().position(|b| !b64(b)) {
-            return fail(
-                fixed + at,
-                "a checkpoint's signature line is not base64: the file was changed",
-            );
+            return fail(fixed + at, Msg::LgSignatureNotBase64);
         }
         if sig.len() > SIG_B64_LEN {
-            return fail(
-                fixed + SIG_B64_LEN,
-                "a checkpoint's signature line does not end where it should: the file was changed",
-            );
+            return fail(fixed + SIG_B64_LEN, Msg::LgSignatureEnd);
         }
         Ok(())
     }
@@ -900,34 +882,31 @@ pub struct Consistency {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))
+    std::fs::read(path).map_err(|e| Error::io(said!(Msg::CtxReading, path.display()), e))
 }
 
 /// Reads a verifier key file: exactly one key line and its newline.
 pub(crate) fn read_verifier(path: &Path) -> Result<Verifier> {
     let data = read(path)?;
     let damage =
-        |msg: String, byte: usize| Error::log(LogDamage::new(path, msg).line(1).byte(byte as u64));
+        |msg: Said, byte: usize| Error::log(LogDamage::new(path, msg).line(1).byte(byte as u64));
     let text = std::str::from_utf8(&data)
-        .map_err(|e| damage("not valid UTF-8".into(), e.valid_up_to()))?;
+        .map_err(|e| damage(Said::new(Msg::LgNotUtf8), e.valid_up_to()))?;
     let Some(key) = text.strip_suffix('\n') else {
-        return Err(damage("does not end with a newline".into(), data.len()));
+        return Err(damage(Said::new(Msg::LgNoNewline), data.len()));
     };
     if let Some(at) = key.find('\n') {
         return Err(Error::log(
-            LogDamage::new(path, "holds more than one line".to_owned())
+            LogDamage::new(path, Said::new(Msg::LgMoreThanOneLine))
                 .line(2)
                 .byte(at as u64 + 1),
         ));
     }
-    let verifier = Verifier::from_vkey(key).map_err(|e| damage(e.to_string(), 0))?;
+    let verifier = Verifier::from_vkey(key).map_err(|e| damage(said!(Msg::RfVerbatim, e), 0))?;
     let canonical = verifier.to_vkey();
     if canonical != key {
         let at = first_difference(canonical.as_bytes(), key.as_bytes());
-        return Err(damage(
-            "is not in canonical form (hex digits must be lower case)".into(),
-            at,
-        ));
+        return Err(damage(Said::new(Msg::LgNotCanonical), at));
     }
     Ok(verifier)
 }

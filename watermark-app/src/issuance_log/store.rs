@@ -18,6 +18,7 @@ use super::{
 };
 use watermark_core::{Error, LogDamage, Result};
 use watermark_log::tlog::{self, Checkpoint, Signer, Verifier};
+use watermark_text::{said, Msg, Said};
 use {crate::key_file::check_private, watermark_core::hex};
 
 /// A fresh origin (and key name) for a new log: `watermark/issuance/<16 hex>`.
@@ -79,27 +80,24 @@ pub(crate) fn create(state_dir: &Path, new: NewLog) -> Result<()> {
 /// quote the file.
 fn parse_signer(path: &Path, data: &[u8]) -> Result<Signer> {
     let damage =
-        |msg: String, byte: usize| Error::log(LogDamage::new(path, msg).line(1).byte(byte as u64));
-    let text =
-        std::str::from_utf8(data).map_err(|e| damage("not valid UTF-8".into(), e.valid_up_to()))?;
+        |msg: Said, byte: usize| Error::log(LogDamage::new(path, msg).line(1).byte(byte as u64));
+    let text = std::str::from_utf8(data)
+        .map_err(|e| damage(Said::new(Msg::LgNotUtf8), e.valid_up_to()))?;
     let Some(key) = text.strip_suffix('\n') else {
-        return Err(damage("does not end with a newline".into(), data.len()));
+        return Err(damage(Said::new(Msg::LgNoNewline), data.len()));
     };
     if let Some(at) = key.find('\n') {
         return Err(Error::log(
-            LogDamage::new(path, "holds more than one line")
+            LogDamage::new(path, Said::new(Msg::LgMoreThanOneLine))
                 .line(2)
                 .byte(at as u64 + 1),
         ));
     }
-    let signer = Signer::from_skey(key).map_err(|e| damage(e.to_string(), 0))?;
+    let signer = Signer::from_skey(key).map_err(|e| damage(said!(Msg::RfVerbatim, e), 0))?;
     let canonical = signer.to_skey();
     if canonical.as_str() != key {
         let at = super::first_difference(canonical.as_bytes(), key.as_bytes());
-        return Err(damage(
-            "is not in canonical form (hex digits must be lower case)".into(),
-            at,
-        ));
+        return Err(damage(Said::new(Msg::LgNotCanonical), at));
     }
     Ok(signer)
 }
@@ -108,10 +106,10 @@ fn check_matches(path: &Path, signer: &Signer, verifier: &Verifier) -> Result<()
     if signer.verifier() != *verifier {
         return Err(Error::log(LogDamage::new(
             path,
-            format!(
-                "is not the signing key of {VERIFIER_KEY_FILE} (it signs as {}+{:08x})",
-                signer.name(),
-                signer.key_id()
+            said!(
+                Msg::LgNotTheSigningKey,
+                VERIFIER_KEY_FILE,
+                format!("{}+{:08x}", signer.name(), signer.key_id())
             ),
         )));
     }
@@ -123,7 +121,7 @@ fn check_matches(path: &Path, signer: &Signer, verifier: &Verifier) -> Result<()
 pub(crate) fn check_signing_key(path: &Path, verifier: &Verifier) -> Result<SigningKeyCheck> {
     match fs::metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(SigningKeyCheck::Absent),
-        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+        Err(e) => return Err(Error::io(said!(Msg::CtxReading, path.display()), e)),
         Ok(_) => {}
     }
     check_private(path)?;
@@ -131,7 +129,7 @@ pub(crate) fn check_signing_key(path: &Path, verifier: &Verifier) -> Result<Sign
         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
             return Ok(SigningKeyCheck::Unreadable)
         }
-        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+        Err(e) => return Err(Error::io(said!(Msg::CtxReading, path.display()), e)),
         Ok(d) => Zeroizing::new(d),
     };
     let signer = parse_signer(path, &data)?;
@@ -144,7 +142,7 @@ pub(crate) fn check_signing_key(path: &Path, verifier: &Verifier) -> Result<Sign
 pub(crate) fn load_signer(path: &Path, verifier: &Verifier) -> Result<Signer> {
     check_private(path)?;
     let data = Zeroizing::new(
-        fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?,
+        fs::read(path).map_err(|e| Error::io(said!(Msg::CtxReading, path.display()), e))?,
     );
     let signer = parse_signer(path, &data)?;
     check_matches(path, &signer, verifier)?;
@@ -171,7 +169,7 @@ fn truncate(path: &Path, len: u64) -> Result<()> {
     let f = OpenOptions::new()
         .write(true)
         .open(path)
-        .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+        .map_err(|e| Error::io(said!(Msg::CtxOpening, path.display()), e))?;
     f.set_len(len)
         .and_then(|_| f.sync_all())
         .map_err(|e| Error::io(format!("cutting {} back to {len} bytes", path.display()), e))
@@ -181,10 +179,10 @@ fn append_synced(path: &Path, data: &[u8]) -> Result<()> {
     let mut f = OpenOptions::new()
         .append(true)
         .open(path)
-        .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+        .map_err(|e| Error::io(said!(Msg::CtxOpening, path.display()), e))?;
     f.write_all(data)
         .and_then(|_| f.sync_all())
-        .map_err(|e| Error::io(format!("appending to {}", path.display()), e))
+        .map_err(|e| Error::io(said!(Msg::CtxAppending, path.display()), e))
 }
 
 /// Appends `entries`, then one signed checkpoint per entry, syncing each

@@ -660,7 +660,7 @@ fn a_signed_entry_that_loses_its_checkpoint_is_damage_never_cleanup() {
         assert_eq!(d.entry, Some(3), "cut at {cut}: {d:?}");
         assert_eq!(d.line, Some(4));
         assert!(
-            d.message.contains("signed by no checkpoint"),
+            d.message.to_string().contains("signed by no checkpoint"),
             "{}",
             d.message
         );

@@ -350,6 +350,7 @@ fn full_sample(signer: &Signer) -> Report {
         policy_digest: "p".into(),
         recipients: vec!["MC".into()],
         reason: "CURP".into(),
+        cause: None,
     }];
     r
 }

@@ -4,7 +4,6 @@ use std::fs::File;
 use std::io::{BufWriter, Write as _};
 use std::path::Path;
 
-use anyhow::Context as _;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::Serialize;
@@ -60,11 +59,13 @@ pub fn run(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
             d
         }
         None => {
-            temp = tempfile::tempdir().context("creating a temporary directory")?;
+            temp = tempfile::tempdir().said(|| said!(Msg::CtxTempDir))?;
             temp.path()
         }
     };
-    anyhow::ensure!(args.recipients >= 1, "--recipients must be at least 1");
+    if args.recipients < 1 {
+        return Err(said!(Msg::RecipientsAtLeastOne).into());
+    }
     anyhow::ensure!(
         args.leak_rows >= 1 && args.leak_rows <= args.rows,
         "--leak-rows must be between 1 and --rows"

@@ -2,12 +2,12 @@
 
 use std::path::Path;
 
-use anyhow::Context as _;
 use serde::Serialize;
 use watermark_app::messages::{tr, Msg};
 use watermark_app::State;
 
 use crate::output::Printer;
+use watermark_text::{said, SaidContext as _};
 
 #[derive(Debug, Serialize)]
 struct Created<'a> {
@@ -19,7 +19,7 @@ struct Created<'a> {
 
 pub fn run(dir: &Path, log_origin: Option<&str>, printer: Printer) -> anyhow::Result<()> {
     let state = State::init_with_log_origin(dir, log_origin)
-        .with_context(|| format!("initialising {}", dir.display()))?;
+        .said(|| said!(Msg::CtxInitialising, dir.display()))?;
     let key_id = state.master_key()?.id().to_hex();
     let verifier = state.log_verifier()?;
     let lang = crate::output::lang();

@@ -41,7 +41,7 @@ pub fn man(a: &ManArgs) -> anyhow::Result<()> {
 /// into `dir` (which must exist), named as `man` looks them up.
 fn write_pages(cmd: clap::Command, dir: &Path) -> anyhow::Result<()> {
     if !dir.is_dir() {
-        anyhow::bail!("{}: not a directory", dir.display());
+        return Err(said!(Msg::NotADirectoryPath, dir.display()).into());
     }
     let mut written = 0usize;
     write_tree(cmd, "watermark", dir, &mut written)?;

@@ -2,7 +2,6 @@
 //! `--witness-key`, `--require`), and the cosignatures they find on a
 //! checkpoint.
 
-use anyhow::bail;
 use serde::Serialize;
 use watermark_app::messages::{tr, Msg, Said};
 use watermark_app::read_cosigned;
@@ -31,42 +30,38 @@ pub fn parse_key(arg: &str, what: &str) -> anyhow::Result<Verifier> {
         Err(e) => e,
     };
     if arg.trim_start().starts_with(PRIVATE) {
-        bail!(
-            "{what} is a private key ({PRIVATE}+…), not a verifier key: give the verifier key \
-             (NAME+ID+BASE64, as witness.pub or log/verifier.key holds it). Treat that private \
-             key as exposed: it is on this command line, and may be in the shell's history and \
-             the process list"
-        );
+        return Err(said!(Msg::KyPrivateOnLine, what, PRIVATE).into());
     }
     let text = match std::fs::read_to_string(arg) {
         Ok(text) => text,
         // Shaped like a key (or long enough to be a secret): said to be
         // wrong, not quoted.
         Err(_) if arg.contains('+') || arg.len() >= 32 => {
-            bail!(
-                "{what} is not a verifier key (NAME+ID+BASE64): {}; nor is it a readable file",
-                unquoted(key)
-            );
+            return Err(said!(Msg::KyNotAKey, what, unquoted(key)).into());
         }
-        Err(e) => bail!(
-            "{what} {:?} is neither a verifier key (NAME+ID+BASE64) nor a readable file: {e}",
-            quoted(arg)
-        ),
+        Err(e) => {
+            return Err(said!(Msg::KyNeither, what, format!("{:?}", quoted(arg)))
+                .because(e)
+                .into())
+        }
     };
     if text.trim_start().starts_with(PRIVATE) {
-        bail!(
-            "{what} {:?} holds a private key ({PRIVATE}+…), not a verifier key: give the file \
-             that holds its verifier key (witness.pub, log/verifier.key)",
-            quoted(arg)
-        );
+        return Err(said!(
+            Msg::KyFilePrivate,
+            what,
+            format!("{:?}", quoted(arg)),
+            PRIVATE
+        )
+        .into());
     }
     // The file's text is never quoted.
     Verifier::from_vkey(text.trim_end_matches('\n')).map_err(|e| {
-        anyhow::anyhow!(
-            "{what} {:?} does not hold one verifier key (NAME+ID+BASE64): {}",
-            quoted(arg),
+        anyhow::Error::new(said!(
+            Msg::KyFileNotOne,
+            what,
+            format!("{:?}", quoted(arg)),
             unquoted(e)
-        )
+        ))
     })
 }
 
@@ -88,10 +83,7 @@ pub fn key_check(arg: &WitnessKeysArg, log: &Verifier) -> anyhow::Result<Option<
     for k in &arg.witness_keys {
         let v = parse_key(k, "--witness-key")?;
         if v.public_key() == log.public_key() {
-            bail!(
-                "--witness-key {} is the log's own key: a log cannot witness itself",
-                v.name()
-            );
+            return Err(said!(Msg::KyOwnKey, v.name()).into());
         }
         if !keys.iter().any(|o| o.public_key() == v.public_key()) {
             keys.push(v);
@@ -99,10 +91,7 @@ pub fn key_check(arg: &WitnessKeysArg, log: &Verifier) -> anyhow::Result<Option<
     }
     let require = arg.require.unwrap_or(keys.len());
     if require == 0 || require > keys.len() {
-        bail!(
-            "--require {require} must be between 1 and the {} distinct witness key(s) given",
-            keys.len()
-        );
+        return Err(said!(Msg::KyRequire, require, keys.len()).into());
     }
     Ok(Some(KeyCheck { keys, require }))
 }

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context as _};
+use anyhow::Context as _;
 use serde::Serialize;
 use watermark_app::messages::{count, tr, trn, Msg};
 use watermark_app::text::int;
@@ -143,16 +143,7 @@ fn indent(text: &str, by: &str) -> String {
 }
 
 fn uncommitted_note(u: &Uncommitted) -> String {
-    let lang = crate::output::lang();
-    tr(
-        lang,
-        Msg::NoteUncommitted,
-        &[
-            &count(lang, Msg::Bytes, u.entry_bytes),
-            &count(lang, Msg::UnsignedEntries, u.entry_lines),
-            &count(lang, Msg::Bytes, u.checkpoint_bytes),
-        ],
-    )
+    u.notice(crate::output::lang(), Msg::NoteUncommitted)
 }
 
 #[derive(Debug, Serialize)]
@@ -310,7 +301,7 @@ fn verify(a: &LogVerifyArgs, printer: Printer) -> anyhow::Result<()> {
                     checkpoint: d.checkpoint,
                     line: d.line,
                     byte: d.byte,
-                    message: d.message.clone(),
+                    message: d.message.to_string(),
                 },
                 _ => Problem {
                     file: None,
@@ -337,10 +328,13 @@ fn verify(a: &LogVerifyArgs, printer: Printer) -> anyhow::Result<()> {
                 witnesses: None,
                 problem: Some(problem),
             })?;
-            return Err(err.context(format!(
-                "the issuance log in {} does not verify",
-                a.state.state.display()
-            )));
+            let said = said!(Msg::LogDoesNotVerify, a.state.state.display());
+            // The scheme's error keeps its type under the sentence, for the
+            // exit status and to be written in the reader's language.
+            return Err(match err.downcast::<watermark_core::Error>() {
+                Ok(e) => anyhow::Error::new(said.because(e)),
+                Err(err) => err.context(said),
+            });
         }
     };
     let signing = match log.signing_key() {
@@ -454,15 +448,15 @@ fn verify(a: &LogVerifyArgs, printer: Printer) -> anyhow::Result<()> {
 /// (the latest entry naming it).
 fn find_entry(log: &Log, spec: &str) -> anyhow::Result<u64> {
     if !spec.is_empty() && spec.bytes().all(|b| b.is_ascii_digit()) {
-        let index: u64 = spec.parse().context("entry index")?;
+        let index: u64 = spec.parse().said(|| said!(Msg::CtxEntryIndex))?;
         if index >= log.size() {
-            bail!("the log has no entry {index}: it holds {}", log.size());
+            return Err(said!(Msg::NoSuchEntry, index, log.size()).into());
         }
         return Ok(index);
     }
     let digest = spec.to_ascii_lowercase();
     if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
-        bail!("ENTRY must be an entry index or a 64-digit BLAKE3 digest, not {spec:?}");
+        return Err(said!(Msg::EntrySpec, format!("{spec:?}")).into());
     }
     log.entries()
         .enumerate()
@@ -473,7 +467,7 @@ fn find_entry(log: &Log, spec: &str) -> anyhow::Result<u64> {
             _ => false,
         })
         .map(|(i, _)| i as u64)
-        .ok_or_else(|| anyhow!("no entry of the log names a file with BLAKE3 {digest}"))
+        .ok_or_else(|| said!(Msg::NoEntryNames, digest).into())
 }
 
 fn prove(a: &LogProveArgs, printer: Printer) -> anyhow::Result<()> {
@@ -662,26 +656,23 @@ fn restore(a: &LogRestoreArgs, printer: Printer) -> anyhow::Result<()> {
     let file = std::fs::File::open(&a.from).said(|| said!(Msg::CtxReading, a.from.display()))?;
     let mut text = String::new();
     std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX + 1), &mut text)
-        .with_context(|| format!("reading {}: not UTF-8 text", a.from.display()))?;
+        .said(|| said!(Msg::CtxReadingNotUtf8, a.from.display()))?;
     if text.len() as u64 > MAX {
-        bail!(
-            "{}: larger than a receipt or a checkpoint can be ({MAX} bytes)",
-            a.from.display()
-        );
+        return Err(said!(Msg::TooLargeForReceipt, a.from.display(), MAX).into());
     }
     // A receipt carries its checkpoint; any other file is the checkpoint.
     let note = match serde_json::from_str::<serde_json::Value>(&text) {
         Ok(v) => v["checkpoint"]
             .as_str()
             .map(str::to_owned)
-            .ok_or_else(|| anyhow!("{}: JSON without a \"checkpoint\"", a.from.display()))?,
+            .ok_or_else(|| anyhow::Error::new(said!(Msg::JsonNoCheckpoint, a.from.display())))?,
         Err(_) => text,
     };
     let state = State::open_for_audit(&a.state.state)?;
     let lock = state.lock()?;
     let (log, restored) = state
         .restore_checkpoints(&lock, &note)
-        .with_context(|| format!("restoring from {}", a.from.display()))?;
+        .said(|| said!(Msg::CtxRestoring, a.from.display()))?;
     let still = log.orphaned().map_or(0, |o| o.lines.len());
     let lang = crate::output::lang();
     printer.text(&format!(
@@ -742,7 +733,7 @@ fn verify_receipt(a: &VerifyReceiptArgs, printer: Printer) -> anyhow::Result<()>
     let verifier = match (&a.pubkey, &a.state) {
         (Some(k), _) => parse_pubkey(k)?,
         (None, Some(dir)) => State::open_for_audit(dir)?.log_verifier()?,
-        (None, None) => bail!("give the log's public key with --pubkey KEY"),
+        (None, None) => return Err(said!(Msg::GivePubkey).into()),
     };
     let text =
         std::fs::read_to_string(&a.receipt).said(|| said!(Msg::CtxReading, a.receipt.display()))?;
@@ -754,11 +745,7 @@ fn verify_receipt(a: &VerifyReceiptArgs, printer: Printer) -> anyhow::Result<()>
         None => None,
         Some(path) => {
             let Entry::Issue(issue) = &v.entry else {
-                bail!(
-                    "{}: entry {} is not an issued copy, so --copy has nothing to match",
-                    a.receipt.display(),
-                    v.index
-                );
+                return Err(said!(Msg::NotAnIssuedCopy, a.receipt.display(), v.index).into());
             };
             let file = std::fs::File::open(path).said(|| said!(Msg::CtxOpening, path.display()))?;
             let mut reader = HashingReader::new(file);
@@ -766,12 +753,14 @@ fn verify_receipt(a: &VerifyReceiptArgs, printer: Printer) -> anyhow::Result<()>
                 .said(|| said!(Msg::CtxReading, path.display()))?;
             let (digest, _) = reader.digest();
             if digest != issue.output_blake3 {
-                bail!(
-                    "{} is not the copy entry {} names: its BLAKE3 is {digest}, the entry's {}",
+                return Err(said!(
+                    Msg::NotTheCopy,
                     path.display(),
                     v.index,
+                    digest,
                     issue.output_blake3
-                );
+                )
+                .into());
             }
             Some(true)
         }

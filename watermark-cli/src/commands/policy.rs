@@ -14,10 +14,7 @@ pub fn suggest(args: SuggestArgs, printer: Printer) -> anyhow::Result<()> {
     let identity = (!args.identity.is_empty()).then_some(args.identity.as_slice());
     let rate_ok = args.canary_rate > 0.0 && args.canary_rate <= 0.2;
     if !args.no_canaries && !rate_ok {
-        anyhow::bail!(
-            "--canary-rate must be above 0 and at most 0.2 (got {}); use --no-canaries for none",
-            args.canary_rate
-        );
+        return Err(said!(Msg::CanaryRateRange, args.canary_rate).into());
     }
     let canary_rate = (!args.no_canaries).then_some(args.canary_rate);
     // Any format is examined as rows of its cells' text form, the form

@@ -4,7 +4,6 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::bail;
 use serde::Serialize;
 use serde_json::Value;
 use watermark_app::State;
@@ -122,7 +121,7 @@ fn verify(a: &ReportVerifyArgs, printer: Printer) -> anyhow::Result<()> {
             State::open_for_audit(dir)?.log_verifier()?,
             format!("{}", dir.join("log").join("verifier.key").display()),
         ),
-        (None, None) => bail!("give the log's public key with --pubkey KEY, or --state DIR"),
+        (None, None) => return Err(said!(Msg::GivePubkeyOrState).into()),
     };
     let bytes = std::fs::read(&a.report).said(|| said!(Msg::CtxReading, a.report.display()))?;
     let leaked_blake3 = match &a.leaked {

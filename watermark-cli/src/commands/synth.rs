@@ -2,7 +2,6 @@
 
 use std::io::Write as _;
 
-use anyhow::anyhow;
 use watermark_synth::Kind;
 
 use crate::cli::SynthArgs;
@@ -10,13 +9,10 @@ use watermark_text::Msg;
 use watermark_text::{said, SaidContext as _};
 
 pub fn run(args: SynthArgs) -> anyhow::Result<()> {
-    let kind: Kind = args.kind.parse().map_err(|_| {
-        anyhow!(
-            "unknown --kind {:?}: use electoral-roll, pensioners, name-list, job-seekers or \
-             staff-roster",
-            args.kind
-        )
-    })?;
+    let kind: Kind = args
+        .kind
+        .parse()
+        .map_err(|_| anyhow::Error::new(said!(Msg::UnknownKind, format!("{:?}", args.kind))))?;
     match &args.output {
         Some(path) => {
             let file =

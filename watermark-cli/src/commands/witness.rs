@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::{anyhow, Context as _};
+use anyhow::Context as _;
 use axum::body::Body;
 use axum::extract::State as AxumState;
 use axum::http::{header, StatusCode};
@@ -19,6 +19,7 @@ use watermark_log::tlog::{witness, Refusal, Verifier};
 use crate::cli::{WitnessCommand, WitnessInitArgs, WitnessServeArgs, WitnessTrustArgs};
 use crate::output::Printer;
 use watermark_app::text::quoted;
+use watermark_text::{said, SaidContext as _};
 
 /// Largest request body read: a checkpoint with 100 signatures and 63 proof
 /// lines is well under it.
@@ -236,11 +237,11 @@ fn serve(a: &WitnessServeArgs, printer: Printer) -> anyhow::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .context("starting the HTTP server's runtime")?;
+        .said(|| said!(Msg::CtxRuntime))?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(&a.listen)
             .await
-            .with_context(|| format!("listening on {}", a.listen))?;
+            .said(|| said!(Msg::CtxListening, a.listen))?;
         let addr = listener.local_addr().context("the address listened on")?;
         let vkey = witness.verifier();
         let lang = crate::output::lang();
@@ -274,6 +275,7 @@ fn serve(a: &WitnessServeArgs, printer: Printer) -> anyhow::Result<()> {
         axum::serve(listener, app(shared))
             .with_graceful_shutdown(shutdown_signal())
             .await
-            .map_err(|e| anyhow!("serving: {e}"))
+            .said(|| said!(Msg::CtxServing))
+            .map_err(anyhow::Error::new)
     })
 }
