@@ -23,7 +23,6 @@
 //! file), and keeps the latest checkpoint they cosigned in `log/cosigned`
 //! ([`read_cosigned`], [`store_cosigned`]).
 
-use std::fmt::Write as _;
 use std::fs::{self, File};
 
 use crate::files::write_new;
@@ -40,7 +39,7 @@ use crate::issuing::IssuedCopy;
 use crate::state::{State, StateLock};
 use watermark_core::{bounded, Error, Result};
 use watermark_log::tlog::{self, AddCheckpoint, Checkpoint, Refusal, Signer, Verifier};
-use watermark_text::{said, Msg};
+use watermark_text::{said, Msg, Said};
 use {crate::key_file::check_private, watermark_core::hex};
 
 const KEY_FILE: &str = "witness.key";
@@ -132,13 +131,13 @@ impl Witness {
     pub fn init(dir: &Path, name: &str) -> Result<Verifier> {
         let key_path = dir.join(KEY_FILE);
         if key_path.exists() {
-            return Err(Error::state(format!(
-                "{} already holds a witness (it has {KEY_FILE}); refusing to replace its key",
-                dir.display()
+            return Err(Error::state(said!(
+                Msg::WtAlreadyWitness,
+                dir.display(),
+                KEY_FILE
             )));
         }
-        let signer = Signer::generate(name)
-            .map_err(|e| Error::state(format!("the witness name cannot be used: {e}")))?;
+        let signer = Signer::generate(name).map_err(|e| Error::state(said!(Msg::WtBadName, e)))?;
         create_private_dir(dir)?;
         create_private_dir(&dir.join(CHECKPOINTS_DIR))?;
         let mut skey = Zeroizing::new(String::new());
@@ -162,10 +161,10 @@ impl Witness {
     pub fn open(dir: &Path) -> Result<Witness> {
         let key_path = dir.join(KEY_FILE);
         if !key_path.exists() {
-            return Err(Error::state(format!(
-                "{} is not a witness directory (no {KEY_FILE}); create one with `watermark \
-                 witness init --dir {} --name NAME`",
+            return Err(Error::state(said!(
+                Msg::WtNotWitnessDir,
                 dir.display(),
+                KEY_FILE,
                 dir.display()
             )));
         }
@@ -178,14 +177,9 @@ impl Witness {
         let text = std::str::from_utf8(&data)
             .ok()
             .and_then(|t| t.strip_suffix('\n'))
-            .ok_or_else(|| {
-                Error::key(format!(
-                    "{} is not one signer key line ending in a newline",
-                    key_path.display()
-                ))
-            })?;
+            .ok_or_else(|| Error::key(said!(Msg::WtKeyLine, key_path.display())))?;
         let signer = Signer::from_skey(text)
-            .map_err(|e| Error::key(format!("{}: {e}", key_path.display())))?;
+            .map_err(|e| Error::key(said!(Msg::WhatWhy, key_path.display(), e)))?;
         Ok(Witness {
             dir: dir.to_path_buf(),
             signer,
@@ -219,7 +213,7 @@ impl Witness {
             .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
             .map(|(i, l)| {
                 Verifier::from_vkey(l.trim())
-                    .map_err(|e| Error::state(format!("{} line {}: {e}", path.display(), i + 1)))
+                    .map_err(|e| Error::state(said!(Msg::WtLogLine, path.display(), i + 1, e)))
             })
             .collect()
     }
@@ -234,9 +228,9 @@ impl Witness {
             if known == log {
                 return Ok(Trusted::Already);
             }
-            return Err(Error::state(format!(
-                "this witness already witnesses log {:?} under key {}: a log has one key",
-                log.name(),
+            return Err(Error::state(said!(
+                Msg::WtOneKey,
+                format!("{:?}", log.name()),
                 known.to_vkey()
             )));
         }
@@ -264,18 +258,20 @@ impl Witness {
         };
         // A record that does not verify is never taken for "no record":
         // that would let the log start over.
-        let damaged = |why: String| {
-            Error::state(format!(
-                "{}: the record of the latest checkpoint of log {:?} cosigned {why}; the \
-                 witness refuses this log until it is restored",
-                path.display(),
-                log.name()
-            ))
+        let damaged = |why: Said| {
+            Error::state(
+                said!(
+                    Msg::WtRecordDamaged,
+                    path.display(),
+                    format!("{:?}", log.name())
+                )
+                .sentence(why),
+            )
         };
         let cp = tlog::open_checkpoint(&note, log)
-            .map_err(|e| damaged(format!("does not verify: {e}")))?;
+            .map_err(|e| damaged(said!(Msg::WtDoesNotVerify, e)))?;
         if cp.origin != log.name() {
-            return Err(damaged("is of another log".to_owned()));
+            return Err(damaged(Said::new(Msg::WtOfAnotherLog)));
         }
         Ok(Some(cp))
     }
@@ -304,11 +300,11 @@ impl Witness {
         let held = self.latest(log)?;
         let new = tlog::check_add_checkpoint(log, held.as_ref(), &req)?;
         let lines = tlog::cosign(&self.signer, &new, now)
-            .map_err(|e| Error::state(format!("cosigning: {e}")))?;
+            .map_err(|e| Error::state(said!(Msg::WtCosigning, e)))?;
         // Kept as the log signed it: the text and the log's own signatures.
         let verified = log
             .verify(req.checkpoint.as_bytes())
-            .map_err(|e| Error::state(format!("re-reading the checkpoint: {e}")))?;
+            .map_err(|e| Error::state(said!(Msg::WtRereading, e)))?;
         let mut record = verified.text.clone();
         record.push('\n');
         for sig in &verified.verified {
@@ -341,24 +337,21 @@ pub struct WitnessEntry {
 /// What `text` holds that must never be printed nor be in a witness list:
 /// a signer's private key (`PRIVATE+KEY+…`, as `witness.key` and
 /// `log/signing.key` hold it) or a watermark master key's text.
-fn key_material(text: &str) -> Option<&'static str> {
+fn key_material(text: &str) -> Option<Msg> {
     if text.contains("PRIVATE+KEY") {
-        Some("a private key (PRIVATE+KEY+…)")
+        Some(Msg::WtPrivateKey)
     } else if text.contains(watermark_core::KEY_FILE_TAG)
         || text.lines().any(|l| l.trim_start().starts_with("secret:"))
     {
-        Some("a watermark master key's text")
+        Some(Msg::WtMasterKeyText)
     } else {
         None
     }
 }
 
 /// `found` (where a private key was found), and what to do about it.
-fn exposed(found: &str) -> String {
-    format!(
-        "{found}, which must never be in a witness list (it lists witnesses' verifier keys): \
-         remove it, and treat that key as exposed to whoever could read the list"
-    )
+fn exposed(found: Said) -> Said {
+    Said::new(Msg::WtExposed).sentence(found)
 }
 
 /// A TOML error message with any long quoted part (a value from the list,
@@ -444,33 +437,43 @@ impl WitnessConfig {
     /// or a master key's text pasted into it would be printed): they say
     /// what is wrong and where.
     pub fn from_toml(text: &str) -> Result<WitnessConfig> {
+        WitnessConfig::parse(text).map_err(Error::state)
+    }
+
+    /// [`WitnessConfig::from_toml`], its refusal a sentence.
+    fn parse(text: &str) -> std::result::Result<WitnessConfig, Said> {
         let doc: ConfigDoc = toml::from_str(text).map_err(|e| {
-            let mut msg = format!(
-                "not a witness list: {}",
+            let mut msg = said!(
+                Msg::WtNotList,
                 redact(e.message().trim()).replace('\n', "; ")
             );
             if let Some(span) = e.span() {
                 let before = &text[..span.start.min(text.len())];
                 let line = before.matches('\n').count() + 1;
                 let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-                let _ = write!(msg, " (line {line}, column {column})");
+                msg = Said::new(Msg::WtAtLineColumn)
+                    .sentence(msg)
+                    .arg(line)
+                    .arg(column);
             }
             if let Some(what) = key_material(text) {
-                let _ = write!(msg, "; {}", exposed(&format!("it holds {what}")));
+                let found = Said::new(Msg::WtItHolds).sentence(Said::new(what));
+                msg = Said::new(Msg::WtAndThen)
+                    .sentence(msg)
+                    .sentence(exposed(found));
             }
-            Error::state(msg)
+            msg
         })?;
         if doc.witness.is_empty() {
-            return Err(Error::state(
-                "it lists no witness ([[witness]] with name, url and key)",
-            ));
+            return Err(Said::new(Msg::WtNoWitness));
         }
         let mut witnesses: Vec<WitnessEntry> = Vec::with_capacity(doc.witness.len());
         for (i, w) in doc.witness.into_iter().enumerate() {
-            let at = |msg: String| Error::state(format!("witness {}: {msg}", i + 1));
+            let at = |msg: Said| said!(Msg::WtWitnessAt, i + 1).sentence(msg);
             for (field, value) in [("key", &w.key), ("name", &w.name), ("url", &w.url)] {
                 if let Some(what) = key_material(value) {
-                    return Err(at(exposed(&format!("its {field} is {what}"))));
+                    let found = said!(Msg::WtItsFieldIs, field).sentence(Said::new(what));
+                    return Err(at(exposed(found)));
                 }
             }
             // Never quoted: whatever was pasted here may be secret.
@@ -479,16 +482,13 @@ impl WitnessConfig {
                     tlog::TlogError::InvalidKeyName { reason, .. } => reason.to_owned(),
                     e => e.to_string(),
                 };
-                at(format!(
-                    "its key is not a verifier key (NAME+ID+BASE64, as witness.pub holds \
-                     it): {why}"
-                ))
+                at(said!(Msg::WtNotVerifierKey, why))
             })?;
             if key.name() != w.name {
-                return Err(at(format!(
-                    "its name {:?} is not the name of its key, {:?}",
-                    bounded(&w.name, 100),
-                    key.name()
+                return Err(at(said!(
+                    Msg::WtNameNotKeys,
+                    format!("{:?}", bounded(&w.name, 100)),
+                    format!("{:?}", key.name())
                 )));
             }
             let url = w.url.trim_end_matches('/').to_owned();
@@ -497,18 +497,15 @@ impl WitnessConfig {
                 || url.len() > 2000
                 || url.chars().any(|c| c.is_whitespace() || c.is_control())
             {
-                return Err(at(format!(
-                    "url {:?} is not an http:// or https:// URL",
-                    bounded(&w.url, 200)
+                return Err(at(said!(
+                    Msg::WtBadUrl,
+                    format!("{:?}", bounded(&w.url, 200))
                 )));
             }
             if let Some(other) = witnesses.iter().find(|o| {
                 o.name == w.name || o.key.public_key() == key.public_key() || o.url == url
             }) {
-                return Err(at(format!(
-                    "it has the name, key or URL of witness {:?} again",
-                    other.name
-                )));
+                return Err(at(said!(Msg::WtRepeated, format!("{:?}", other.name))));
             }
             witnesses.push(WitnessEntry {
                 name: w.name,
@@ -518,10 +515,7 @@ impl WitnessConfig {
         }
         let required = doc.required.unwrap_or(witnesses.len());
         if required == 0 || required > witnesses.len() {
-            return Err(Error::state(format!(
-                "required = {required}, but it must be between 1 and the {} witness(es) listed",
-                witnesses.len()
-            )));
+            return Err(said!(Msg::WtRequired, required, witnesses.len()));
         }
         Ok(WitnessConfig {
             required,
@@ -532,8 +526,8 @@ impl WitnessConfig {
     /// Reads and parses a configuration file.
     pub fn load(path: &Path) -> Result<WitnessConfig> {
         let text = read_to_string(path)?;
-        WitnessConfig::from_toml(&text)
-            .map_err(|e| Error::state(format!("{}: {e}", path.display())))
+        WitnessConfig::parse(&text)
+            .map_err(|e| Error::state(said!(Msg::WhatWhy, path.display()).sentence(e)))
     }
 
     /// The configuration of a state: `explicit` if given (it must exist),
@@ -567,9 +561,9 @@ impl WitnessConfig {
             .iter()
             .find(|w| w.key.public_key() == log.public_key())
         {
-            Some(w) => Err(Error::state(format!(
-                "witness {:?} has the log's own key: a log cannot witness itself",
-                w.name
+            Some(w) => Err(Error::state(said!(
+                Msg::WtLogsOwnKey,
+                format!("{:?}", w.name)
             ))),
             None => Ok(()),
         }
@@ -616,13 +610,13 @@ pub fn read_cosigned(state: &State, log: &Log) -> Result<CosignedState> {
         other => other.map_err(|e| Error::io(said!(Msg::CtxReading, path.display()), e))?,
     };
     let checkpoint = tlog::open_checkpoint(&note, log.verifier())
-        .map_err(|e| Error::state(format!("{} does not verify: {e}", path.display())))?;
+        .map_err(|e| Error::state(said!(Msg::WtCpNotVerify, path.display(), e)))?;
     if checkpoint.origin != log.origin() {
-        return Err(Error::state(format!(
-            "{} is a checkpoint of log {:?}, not of {:?}",
+        return Err(Error::state(said!(
+            Msg::WtCpOtherLog,
             path.display(),
-            bounded(&checkpoint.origin, 100),
-            log.origin()
+            format!("{:?}", bounded(&checkpoint.origin, 100)),
+            format!("{:?}", log.origin())
         )));
     }
     let own = log.checkpoint_at(checkpoint.size);
@@ -638,15 +632,12 @@ pub fn read_cosigned(state: &State, log: &Log) -> Result<CosignedState> {
 /// the log's own checkpoints with cosignatures added. Hold the state's lock.
 pub fn store_cosigned(state: &State, _lock: &StateLock, log: &Log, note: &str) -> Result<Cosigned> {
     let checkpoint = tlog::open_checkpoint(note, log.verifier())
-        .map_err(|e| Error::state(format!("the cosigned checkpoint does not verify: {e}")))?;
+        .map_err(|e| Error::state(said!(Msg::WtCosignedNotVerify, e)))?;
     let matches = log
         .checkpoint_at(checkpoint.size)
         .is_some_and(|own| note_text(own) == note_text(note));
     if checkpoint.origin != log.origin() || !matches {
-        return Err(Error::state(format!(
-            "the cosigned checkpoint of {} entries is not one of the log's own checkpoints",
-            checkpoint.size
-        )));
+        return Err(Error::state(said!(Msg::WtCosignedNotOwn, checkpoint.size)));
     }
     write_atomic(&cosigned_path(state), note.as_bytes(), 0o644)?;
     Ok(Cosigned {

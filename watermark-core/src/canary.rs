@@ -61,6 +61,7 @@ use crate::normalize::fold;
 use crate::policy::{Canaries, Policy};
 use crate::rows::{self, Progress, Row, RowBatch, RowSource};
 use crate::scheme::Scheme;
+use watermark_text::{said, Msg};
 
 mod contact;
 
@@ -184,17 +185,13 @@ impl CanaryList {
 
     /// Parses a canary file. Errors never echo its content.
     pub fn from_json(text: &str) -> Result<CanaryList> {
-        let list: CanaryList = serde_json::from_str(text).map_err(|e| {
-            Error::state(format!(
-                "not a canary list (line {}, column {})",
-                e.line(),
-                e.column()
-            ))
-        })?;
+        let list: CanaryList = serde_json::from_str(text)
+            .map_err(|e| Error::state(said!(Msg::CoNotCanaryList, e.line(), e.column())))?;
         if list.version != LIST_VERSION {
-            return Err(Error::state(format!(
-                "canary list version {} is not supported (expected {LIST_VERSION})",
-                list.version
+            return Err(Error::state(said!(
+                Msg::CoCanaryListVersion,
+                list.version,
+                LIST_VERSION
             )));
         }
         let n = list.header.len();
@@ -208,7 +205,7 @@ impl CanaryList {
                 .last()
                 .is_some_and(|r| r.after_row > list.input_rows)
         {
-            return Err(Error::state("the canary list is damaged"));
+            return Err(Error::state(Msg::CoCanaryListDamaged));
         }
         Ok(list)
     }
@@ -1141,7 +1138,7 @@ pub fn make_canaries_from_rows<S: RowSource>(
     let mut batch = RowBatch::new();
     let scheme = Scheme::new(scheme_key, policy)?;
     let Some(spec) = policy.canaries.as_ref() else {
-        return Err(Error::policy("the policy has no [canaries] section"));
+        return Err(Error::policy(Msg::CoNoCanariesSection));
     };
     let digest = policy.digest();
 
@@ -1333,9 +1330,7 @@ pub fn make_canaries_from_rows<S: RowSource>(
         &mut |p| progress(2, p),
     )?;
     if source.len() != needed.len() {
-        return Err(Error::state(
-            "the extract changed while canaries were being made",
-        ));
+        return Err(Error::state(Msg::CoExtractChanged));
     }
     drop(needed);
 

@@ -11,6 +11,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::key::MasterKey;
 use crate::policy::Policy;
 use crate::scheme::{Binding, Recipient, RowBuffers, Scheme};
+use watermark_text::{said, Msg, Said};
 
 /// Observations kept to name evidence rows for the accused.
 const EVIDENCE_KEPT: usize = 100_000;
@@ -117,13 +118,13 @@ impl<'a> DetectorBuilder<'a> {
 
     /// Compiles the detector.
     pub fn build(self) -> Result<Detector> {
-        let key = self.key.ok_or_else(|| Error::key("no master key given"))?;
+        let key = self.key.ok_or_else(|| Error::key(Msg::CoNoKeyGiven))?;
         let policy = self
             .policy
-            .ok_or_else(|| Error::policy("no policy given"))?;
+            .ok_or_else(|| Error::policy(Msg::CoNoPolicyGiven))?;
         let threshold = self.threshold.unwrap_or(policy.threshold);
         if !(threshold > 0.0 && threshold < 1.0) {
-            return Err(Error::policy("the threshold must be between 0 and 1"));
+            return Err(Error::policy(Msg::CoThreshold));
         }
         let n = self.recipients.len() as u64;
         let comparisons = self.comparisons.unwrap_or(n).max(n).max(1);
@@ -134,9 +135,7 @@ impl<'a> DetectorBuilder<'a> {
         let mut canaries = FxHashMap::default();
         for list in self.canaries {
             if list.key_id() != key.id().to_hex() || list.policy_digest() != policy.digest() {
-                return Err(Error::policy(
-                    "a canary list was made under another key or policy",
-                ));
+                return Err(Error::policy(Msg::CoCanaryListOther));
             }
             for anchor in canary::canary_anchors(&scheme, list)? {
                 let pos = canary::presence_position(&scheme, &anchor);
@@ -789,16 +788,10 @@ impl Tally {
     /// same carrier columns: only then can the two be merged.
     fn check_compatible(&self, other: &Tally) -> Result<()> {
         if self.detector != other.detector || self.recipients != other.recipients {
-            return Err(Error::state(
-                "the tallies were made by different detectors (another key, policy, \
-                 recipient list or canary list): they cannot be merged",
-            ));
+            return Err(Error::state(Msg::CoTalliesDiffer));
         }
         if self.carriers != other.carriers {
-            return Err(Error::state(
-                "the tallies read headers with different carrier columns: they are not \
-                 parts of one leak",
-            ));
+            return Err(Error::state(Msg::CoTalliesCarriers));
         }
         Ok(())
     }
@@ -811,11 +804,8 @@ impl Tally {
     pub fn merge(&mut self, mut other: Tally) -> Result<()> {
         self.check_compatible(&other)?;
         // Rows read by both: checked first, so that a refusal changes nothing.
-        let rows = merge_ranges(&self.rows, &other.rows).map_err(|row| {
-            Error::state(format!(
-                "row {row} was read into both tallies: each row must be read once"
-            ))
-        })?;
+        let rows = merge_ranges(&self.rows, &other.rows)
+            .map_err(|row| Error::state(said!(Msg::CoRowInBoth, row)))?;
         // Into the larger map: the result is the same either way.
         if other.entries.len() > self.entries.len() {
             std::mem::swap(self, &mut other);
@@ -1033,19 +1023,19 @@ impl TryFrom<TallyWire> for Tally {
     type Error = Error;
 
     fn try_from(w: TallyWire) -> Result<Tally> {
-        let bad = |what: &str| Error::state(format!("not a valid tally: {what}"));
+        let bad = |what: Msg| Error::state(Said::new(Msg::CoBadTally).sentence(Said::new(what)));
         if w.version != TALLY_VERSION {
-            return Err(bad("an unknown version"));
+            return Err(bad(Msg::CoTallyVersion));
         }
         let detector: [u8; 32] = crate::key::unhex(&w.detector)
             .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| bad("a damaged detector id"))?;
+            .ok_or_else(|| bad(Msg::CoTallyDetectorId))?;
         let groups = w.carriers.len() + 1;
         let len = groups
             .checked_mul(w.recipients)
-            .ok_or_else(|| bad("too many recipients"))?;
+            .ok_or_else(|| bad(Msg::CoTallyRecipients))?;
         if w.sums.len() != len || !w.sums.lens_agree() || w.mixture.len() != w.recipients {
-            return Err(bad("sums of the wrong length"));
+            return Err(bad(Msg::CoTallySums));
         }
         let mut entries = FxHashMap::default();
         let mut listed: Vec<u64> = Vec::new();
@@ -1056,8 +1046,10 @@ impl TryFrom<TallyWire> for Tally {
             let key = crate::key::unhex(&hex)
                 .and_then(|b| b.try_into().ok())
                 .map(SealedAnchor)
-                .ok_or_else(|| bad("a damaged anchor"))?;
-            let (&(row, _, _), _) = reads.split_first().ok_or_else(|| bad("an empty anchor"))?;
+                .ok_or_else(|| bad(Msg::CoTallyAnchor))?;
+            let (&(row, _, _), _) = reads
+                .split_first()
+                .ok_or_else(|| bad(Msg::CoTallyEmptyAnchor))?;
             let entry = Entry {
                 row,
                 read: 0,
@@ -1070,7 +1062,7 @@ impl TryFrom<TallyWire> for Tally {
                 )),
             };
             if entries.insert(key, entry).is_some() {
-                return Err(bad("an anchor listed twice"));
+                return Err(bad(Msg::CoTallyAnchorTwice));
             }
         }
         let mut ranges = match w.rows {
@@ -1082,15 +1074,15 @@ impl TryFrom<TallyWire> for Tally {
             }
         };
         if ranges.iter().any(|r| r.0 > r.1) {
-            return Err(bad("a row range out of order"));
+            return Err(bad(Msg::CoTallyRangeOrder));
         }
         ranges.sort_unstable();
-        let rows = merge_ranges(&ranges, &[]).map_err(|_| bad("a row listed twice"))?;
+        let rows = merge_ranges(&ranges, &[]).map_err(|_| bad(Msg::CoTallyRowTwice))?;
         let mut counts = Counts::default();
         let limit = (groups as u64) << 17;
         let total: u64 = w.counts.iter().map(|c| c.1).fold(0, u64::saturating_add);
         if w.counts.iter().any(|&(k, _)| u64::from(k) >= limit) {
-            return Err(bad("a count key out of range"));
+            return Err(bad(Msg::CoTallyCountKey));
         }
         if total > 0 {
             counts.table = vec![0; groups << 17];
@@ -1905,15 +1897,10 @@ impl Detector {
         let k = self.scheme.carriers.len();
         let n = self.recipients.len();
         if tally.detector != self.tally_id || tally.recipients != n {
-            return Err(Error::state(
-                "the tally was made by another detector (another key, policy, recipient \
-                 list or canary list)",
-            ));
+            return Err(Error::state(Msg::CoTallyOther));
         }
         if tally.carriers.len() != k || tally.sums.len() != (k + 1) * n {
-            return Err(Error::state(
-                "the tally does not fit this detector's policy",
-            ));
+            return Err(Error::state(Msg::CoTallyMisfit));
         }
         Ok(self.finish_tally(tally, run))
     }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::normalize::fold_token_into;
+use watermark_text::{said, Msg, Said};
 
 /// Where in a cell a group's tokens may be marked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -179,37 +180,40 @@ impl Dictionary {
         let mut max_len = 0;
         let mut key = String::new();
         for (gi, group) in groups.iter().enumerate() {
-            let gi = u16::try_from(gi).map_err(|_| Error::policy("too many variant groups"))?;
+            let gi =
+                u16::try_from(gi).map_err(|_| Error::policy(Said::new(Msg::CoTooManyGroups)))?;
             let mut canon: [String; 2] = Default::default();
             for (vi, forms) in [&group.full, &group.short].into_iter().enumerate() {
                 let first = forms.first().ok_or_else(|| {
-                    Error::policy(format!(
-                        "variant group {:?}/{:?} has an empty list of spellings",
-                        group.full, group.short
+                    Error::policy(said!(
+                        Msg::CoEmptySpellings,
+                        format!("{:?}", group.full),
+                        format!("{:?}", group.short)
                     ))
                 })?;
                 canon[vi] = first.to_uppercase();
                 for form in forms {
                     fold_token_into(form, &mut key);
                     if key.is_empty() || key.contains(char::is_whitespace) {
-                        return Err(Error::policy(format!(
-                            "variant spelling {form:?} must be one word"
+                        return Err(Error::policy(said!(
+                            Msg::CoSpellingOneWord,
+                            format!("{form:?}")
                         )));
                     }
                     if key.contains('\0') {
-                        return Err(Error::policy(format!(
-                            "variant spelling {form:?} has a NUL character"
+                        return Err(Error::policy(said!(
+                            Msg::CoSpellingNul,
+                            format!("{form:?}")
                         )));
                     }
                     let packed = pack(key.as_bytes()).ok_or_else(|| {
-                        Error::policy(format!(
-                            "variant spelling {form:?} is longer than 16 letters"
-                        ))
+                        Error::policy(said!(Msg::CoSpellingLong, format!("{form:?}")))
                     })?;
                     match lookup.insert(packed, (gi, vi as u8)) {
                         Some((og, ov)) if (og, ov) != (gi, vi as u8) => {
-                            return Err(Error::policy(format!(
-                                "spelling {form:?} is in two variant groups or both variants of one"
+                            return Err(Error::policy(said!(
+                                Msg::CoSpellingTwoGroups,
+                                format!("{form:?}")
                             )))
                         }
                         _ => {}

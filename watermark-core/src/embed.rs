@@ -9,6 +9,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::key::MasterKey;
 use crate::policy::Policy;
 use crate::scheme::{Binding, Recipient, RowBuffers, Scheme};
+use watermark_text::{said, Msg};
 
 /// Marks rows for a set of recipients. Build one with [`Embedder::builder`].
 #[derive(Debug)]
@@ -72,30 +73,25 @@ impl<'a> EmbedderBuilder<'a> {
 
     /// Compiles the policy under the key.
     pub fn build(self) -> Result<Embedder> {
-        let key = self.key.ok_or_else(|| Error::key("no master key given"))?;
+        let key = self.key.ok_or_else(|| Error::key(Msg::CoNoKeyGiven))?;
         let policy = self
             .policy
-            .ok_or_else(|| Error::policy("no policy given"))?;
+            .ok_or_else(|| Error::policy(Msg::CoNoPolicyGiven))?;
         if self.recipients.is_empty() {
-            return Err(Error::policy("no recipient given"));
+            return Err(Error::policy(Msg::CoNoRecipient));
         }
         let mut seen = std::collections::HashSet::new();
         for r in &self.recipients {
             crate::scheme::validate_recipient_id(&r.id)?;
             if !seen.insert(r.slot) {
-                return Err(Error::policy(format!(
-                    "two recipients share code slot {}",
-                    r.slot
-                )));
+                return Err(Error::policy(said!(Msg::CoSharedSlot, r.slot)));
             }
         }
         let scheme = Scheme::new(key, policy)?;
         let canaries = match self.canaries {
             Some(list) => {
                 if list.key_id() != key.id().to_hex() || list.policy_digest() != policy.digest() {
-                    return Err(Error::policy(
-                        "the canary list was made under another key or policy",
-                    ));
+                    return Err(Error::policy(Msg::CoTheCanaryListOther));
                 }
                 let anchors = canary::canary_anchors(&scheme, &list)?;
                 let mut present = Vec::with_capacity(anchors.len() * self.recipients.len());

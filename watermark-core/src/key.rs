@@ -13,6 +13,7 @@ use ring::{hkdf, rand::SecureRandom};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use watermark_text::Msg;
 
 /// The line that marks a master key file.
 pub const KEY_FILE_TAG: &str = "watermark-master-key: v1";
@@ -84,7 +85,7 @@ impl MasterKey {
         let mut bytes = Zeroizing::new([0u8; 32]);
         ring::rand::SystemRandom::new()
             .fill(bytes.as_mut())
-            .map_err(|_| Error::key("the operating system's random source failed"))?;
+            .map_err(|_| Error::key(Msg::CoRandomFailed))?;
         Ok(MasterKey::from_bytes(*bytes))
     }
 
@@ -168,19 +169,17 @@ impl MasterKey {
             }
         }
         if !tag {
-            return Err(Error::key("not a watermark master key file"));
+            return Err(Error::key(Msg::CoNotKeyFile));
         }
         let secret = secret
             .filter(|s| s.len() == 32)
-            .ok_or_else(|| Error::key("master key file has no valid 32-byte secret"))?;
+            .ok_or_else(|| Error::key(Msg::CoNoSecret))?;
         let mut bytes = [0u8; 32];
         bytes.copy_from_slice(&secret);
         let key = MasterKey::from_bytes(bytes);
         bytes.iter_mut().for_each(|b| *b = 0);
         if id != Some(key.id) {
-            return Err(Error::key(
-                "master key file is damaged: its id does not match its secret",
-            ));
+            return Err(Error::key(Msg::CoKeyIdMismatch));
         }
         Ok(key)
     }

@@ -18,6 +18,8 @@ use serde::Serialize;
 
 use crate::detect::{Attribution, Detector};
 use crate::error::{Error, ErrorKind, Result};
+use watermark_text::{said, Msg};
+
 use crate::normalize::{fold, fold_into};
 use crate::rows::{for_each_row, Progress, RowBatch, RowSource, BATCH_ROWS};
 use crate::scheme::Scheme;
@@ -203,8 +205,9 @@ fn positions(folded: &[String], wanted: impl Fn(&str) -> bool) -> Result<FxHashM
             continue;
         }
         if out.insert(name.as_str(), i).is_some() {
-            return Err(Error::policy(format!(
-                "the input has more than one column named {name:?}"
+            return Err(Error::policy(said!(
+                Msg::CoDuplicateColumn,
+                format!("{name:?}")
             )));
         }
     }

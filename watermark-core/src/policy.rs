@@ -245,7 +245,8 @@ pub struct CarrierSpec {
 impl Policy {
     /// Parses and validates a policy from TOML.
     pub fn from_toml(text: &str) -> Result<Policy> {
-        let policy: Policy = toml::from_str(text).map_err(|e| Error::policy(e.to_string()))?;
+        let policy: Policy =
+            toml::from_str(text).map_err(|e| Error::policy(said!(Msg::RfVerbatim, e)))?;
         policy.validate()?;
         Ok(policy)
     }

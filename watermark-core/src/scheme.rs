@@ -12,6 +12,8 @@ use crate::carrier::{Carrier, Slot};
 use crate::code::{anchor, Anchor, Code, Position, RowHeads};
 use crate::dictionary::{self, Dictionary};
 use crate::error::{Error, ErrorKind, Result};
+use watermark_text::{said, Msg};
+
 use crate::key::{MasterKey, Subkeys};
 use crate::normalize::{fold, identity_into};
 use crate::policy::{CarrierKind, Policy};
@@ -219,8 +221,9 @@ impl Scheme {
             let mut hits = folded.iter().enumerate().filter(|(_, h)| *h == folded_name);
             let first = hits.next().map(|(i, _)| i);
             if hits.next().is_some() {
-                return Err(Error::policy(format!(
-                    "the input has more than one column named {name:?}"
+                return Err(Error::policy(said!(
+                    Msg::CoDuplicateColumn,
+                    format!("{name:?}")
                 )));
             }
             Ok(first)

@@ -23,6 +23,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::ids;
 use crate::policy::{Canaries, CarrierKind, CarrierSpec, CodeParams, Policy, DEFAULT_THRESHOLD};
 use crate::rows::{RowBatch, RowSource, BATCH_ROWS};
+use watermark_text::{Msg, Said};
 
 /// What a column was taken for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -585,9 +586,7 @@ pub fn suggest_policy(
                         },
                     };
                     if names.is_empty() {
-                        return Err(Error::policy(
-                            "no identifier column found (CURP, clave de elector or NSS); name the identity columns explicitly",
-                        ));
+                        return Err(Error::policy(Msg::CoNoIdentifierColumn));
                     }
                     let mut cols = names;
                     if let Some((s, _)) = &found.section {
@@ -865,14 +864,13 @@ pub fn suggest_policy(
     }
     if carriers.is_empty() && canaries.is_none() {
         let canaries = if canary_rate.is_none() {
-            "canary rows are turned off"
+            Msg::CoCanariesOff
         } else {
-            "no name column for canary rows"
+            Msg::CoNoNameColumn
         };
-        return Err(Error::policy(format!(
-            "no column can carry marks: no address words with equivalent spellings and no amounts with cents, \
-             and {canaries}"
-        )));
+        return Err(Error::policy(
+            Said::new(Msg::CoNoCarrierColumn).sentence(Said::new(canaries)),
+        ));
     }
     let policy = Policy {
         version: 1,

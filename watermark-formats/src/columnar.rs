@@ -725,8 +725,10 @@ impl Text {
                 let mut ends = Vec::with_capacity(array.len() + 1);
                 ends.push(0);
                 if render(array.as_ref(), &mut buf, &mut ends).is_none() {
-                    return Err(Error::policy(format!(
-                        "column {column:?} has type {other}, which has no text form to read"
+                    return Err(Error::policy(said!(
+                        Msg::FmNoTextForm,
+                        format!("{column:?}"),
+                        other
                     ))
                     .in_column(column));
                 }
@@ -1225,9 +1227,7 @@ impl ColumnarRows {
         match format {
             Format::Parquet => Self::parquet(input),
             Format::ArrowIpc => Self::arrow_ipc(input),
-            Format::Csv => Err(Error::policy(
-                "a CSV extract is read with the CSV functions, not as columnar rows",
-            )),
+            Format::Csv => Err(Error::policy(Msg::FmCsvNotColumnar)),
         }
     }
 
@@ -1286,8 +1286,9 @@ impl ColumnarRows {
             ends.clear();
             ends.push(out.text_mut().len());
             if render(array.as_ref(), out.text_mut(), ends).is_none() {
-                return Err(Error::policy(format!(
-                    "column {name:?} has type {}, which has no text form to read",
+                return Err(Error::policy(said!(
+                    Msg::FmNoTextForm,
+                    format!("{name:?}"),
                     array.data_type()
                 ))
                 .in_column(name));
@@ -1466,18 +1467,18 @@ impl Plan {
         for (j, field) in schema.fields().iter().enumerate() {
             let dt = field.data_type();
             if identity[j] && !has_text_form(dt) {
-                return Err(Error::policy(format!(
-                    "identity column {:?} has type {dt}, which has no text form to anchor rows on",
-                    field.name()
+                return Err(Error::policy(said!(
+                    Msg::FmIdentityNoText,
+                    format!("{:?}", field.name()),
+                    dt
                 ))
                 .in_column(field.name()));
             }
             if carrier[j] && !writable_carrier(dt) {
-                return Err(Error::policy(format!(
-                    "carrier column {:?} has type {dt}: marks can only be written into text \
-                     (Utf8, LargeUtf8, Utf8View), decimal or integer columns (store amounts as \
-                     Decimal128 to mark them)",
-                    field.name()
+                return Err(Error::policy(said!(
+                    Msg::FmCarrierType,
+                    format!("{:?}", field.name()),
+                    dt
                 ))
                 .in_column(field.name()));
             }
@@ -1610,8 +1611,10 @@ fn rebuild(array: &ArrayRef, changes: &Changes, column: &str) -> Result<ArrayRef
         DataType::UInt32 => rebuild_integers::<UInt32Type>(array, changes, column)?,
         DataType::UInt64 => rebuild_integers::<UInt64Type>(array, changes, column)?,
         other => {
-            return Err(Error::policy(format!(
-                "carrier column {column:?} has type {other}, which marks cannot be written into"
+            return Err(Error::policy(said!(
+                Msg::FmCarrierUnwritable,
+                format!("{column:?}"),
+                other
             ))
             .in_column(column))
         }
@@ -1639,10 +1642,7 @@ fn rebuild_strings<O: OffsetSizeTrait>(a: &GenericStringArray<O>, changes: &Chan
 /// expected (marks move a number by one unit of its last digit), and never
 /// quoting the value.
 fn unwritable(column: &str, dt: &DataType) -> Error {
-    Error::policy(format!(
-        "a marked value of carrier column {column:?} does not fit its type {dt}"
-    ))
-    .in_column(column)
+    Error::policy(said!(Msg::FmMarkedMisfit, format!("{column:?}"), dt)).in_column(column)
 }
 
 fn rebuild_decimal<T>(array: &ArrayRef, changes: &Changes, column: &str) -> Result<ArrayRef>
@@ -1814,24 +1814,19 @@ fn canary_batch(plan: &Plan, canaries: &[&[String]]) -> Result<RecordBatch> {
         let dt = field.data_type();
         let name = field.name();
         if !canary_type(dt) {
-            return Err(Error::policy(format!(
-                "column {name:?} has type {dt}: canary rows cannot be written into it"
-            ))
-            .in_column(name));
+            return Err(
+                Error::policy(said!(Msg::FmCanaryType, format!("{name:?}"), dt)).in_column(name),
+            );
         }
         values.clear();
         values.extend(canaries.iter().map(|c| c[j].as_str()));
         let column = canary_column(dt, &values).ok_or_else(|| {
-            Error::policy(format!(
-                "a canary value of column {name:?} is not a valid {dt}"
-            ))
-            .in_column(name)
+            Error::policy(said!(Msg::FmCanaryValue, format!("{name:?}"), dt)).in_column(name)
         })?;
         if !field.is_nullable() && column.null_count() > 0 {
-            return Err(Error::policy(format!(
-                "a canary row has no value for column {name:?}, which cannot hold nulls"
-            ))
-            .in_column(name));
+            return Err(
+                Error::policy(said!(Msg::FmCanaryNull, format!("{name:?}"))).in_column(name)
+            );
         }
         columns.push(column);
     }
@@ -2133,7 +2128,10 @@ fn ipc_options(compression: Option<CompressionType>) -> Result<IpcWriteOptions, 
 }
 
 fn worker_stopped() -> Error {
-    Error::io("marking rows", io::Error::other("a worker thread stopped"))
+    Error::io(
+        Msg::FmMarkingRows,
+        io::Error::other(watermark_text::Said::new(Msg::FmWorkerStopped)),
+    )
 }
 
 /// Running totals of an issuance.
@@ -2188,9 +2186,7 @@ fn issue<W: Write + Send>(
     let plan = Plan::for_embedder(embedder, &source.schema)?;
     if let Some(list) = embedder.canary_list() {
         if list.header() != plan.names.as_slice() {
-            return Err(Error::state(
-                "the canary list was made for an extract with other columns",
-            ));
+            return Err(Error::state(Msg::FmCanaryColumns));
         }
     }
     let sinks = open_sinks(embedder, &source, outputs)?;
@@ -2234,7 +2230,7 @@ fn issue<W: Write + Send>(
         .collect::<Result<Vec<_>>>()?;
     let mark = |marker: &mut RowMarker<'_>, job: Job| mark_job(marker, embedder, plan, job);
     let outputs = if threads <= 1 {
-        crate::pipeline::ordered("marking rows", markers, mark, next_job, |marked| {
+        crate::pipeline::ordered(Msg::FmMarkingRows, markers, mark, next_job, |marked| {
             write_marked(&mut sinks, &marked)?;
             totals.add(&marked);
             report(&marked);
@@ -2270,7 +2266,7 @@ fn issue<W: Write + Send>(
             }
             let to_writers_ref = &to_writers;
             let result =
-                crate::pipeline::ordered("marking rows", markers, mark, next_job, |marked| {
+                crate::pipeline::ordered(Msg::FmMarkingRows, markers, mark, next_job, |marked| {
                     totals.add(&marked);
                     report(&marked);
                     let marked = Arc::new(marked);
@@ -2310,8 +2306,8 @@ fn issue<W: Write + Send>(
     };
     if let Some(list) = embedder.canary_list() {
         if totals.canaries_placed != list.len() as u64 || totals.rows != list.input_rows() {
-            return Err(Error::state(format!(
-                "the canary list was made for an extract of {} rows; this one has {}",
+            return Err(Error::state(said!(
+                Msg::FmCanaryRows,
                 list.input_rows(),
                 totals.rows
             )));
@@ -2426,7 +2422,7 @@ fn verify(
     let mut since_report = 0u64;
     let (names, needed) = (&names, &needed);
     crate::pipeline::ordered(
-        "verifying rows",
+        Msg::FmVerifyingRows,
         observers,
         |observer, (batch, before): (RecordBatch, u64)| {
             let texts = texts(&batch, names, needed).map_err(|e| shift_row(e, before))?;
@@ -2589,7 +2585,7 @@ fn csv_batches<R: Read>(
             .map(|b| Arc::new(b.finish()) as ArrayRef)
             .collect();
         RecordBatch::try_new(Arc::clone(&schema), columns)
-            .map_err(|e| arrow_error("converting CSV", e))
+            .map_err(|e| arrow_error(Msg::FmConvertingCsv, e))
     };
     let mut rec = csv::ByteRecord::new();
     let mut rows = 0u64;
@@ -2734,7 +2730,7 @@ where
 {
     let not_columnar = || {
         Error::io(
-            "converting",
+            Msg::FmConverting,
             io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "CSV is converted with csv_to_parquet or csv_to_arrow_ipc",

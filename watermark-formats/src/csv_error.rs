@@ -25,7 +25,7 @@ pub(crate) fn from_csv(err: csv::Error, header_len: Option<usize>) -> Error {
             // (`ColumnarRows::into_csv`) reports its own errors, placed at
             // their row and column: pass them on as they are.
             Ok(inner) => return inner,
-            Err(e) => Error::io("reading CSV", e),
+            Err(e) => Error::io(watermark_text::Msg::FmReadingCsv, e),
         },
         csv::ErrorKind::Utf8 { err, .. } => {
             let _ = err;

@@ -18,6 +18,7 @@ use watermark_core::{Progress, RowBatch, RowSource};
 use {
     crate::csv_error::from_csv,
     watermark_core::{Error, ErrorKind, Result},
+    watermark_text::{said, Msg},
 };
 
 /// The dialect of a CSV file, sniffed from its header line.
@@ -42,7 +43,7 @@ impl Default for Dialect {
 pub fn sniff<R: BufRead>(input: &mut R) -> Result<Dialect> {
     let buf = input
         .fill_buf()
-        .map_err(|e| Error::io("reading the input", e))?;
+        .map_err(|e| Error::io(Msg::FmReadingInput, e))?;
     let line_end = buf.iter().position(|&b| b == b'\n').unwrap_or(buf.len());
     let line = &buf[..line_end];
     let crlf = line.last() == Some(&b'\r');
@@ -454,7 +455,7 @@ impl<R: Read> Scanner<R> {
                 match self.input.read(&mut self.chunk) {
                     Ok(n) => break n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(Error::io("reading CSV", e)),
+                    Err(e) => return Err(Error::io(Msg::FmReadingCsv, e)),
                 }
             };
             self.input_done = self.len == 0;
@@ -746,17 +747,12 @@ pub fn issue_csv_with<R: Read, W: Write>(
     drop(embedder.bind(&names)?);
     if let Some(list) = embedder.canary_list() {
         if list.header() != names.as_slice() {
-            return Err(Error::state(
-                "the canary list was made for an extract with other columns",
-            ));
+            return Err(Error::state(Msg::FmCanaryColumns));
         }
     }
     let mut outputs = outputs;
     let write_err = |r: usize, e: io::Error| {
-        Error::io(
-            format!("writing the copy for {}", embedder.recipients()[r].id),
-            e,
-        )
+        Error::io(said!(Msg::CfWritingCopy, embedder.recipients()[r].id), e)
     };
     for (r, out) in outputs.iter_mut().enumerate() {
         out.write_all(&head).map_err(|e| write_err(r, e))?;
@@ -775,7 +771,7 @@ pub fn issue_csv_with<R: Read, W: Write>(
     let spare = std::cell::RefCell::new(Vec::<Batch>::new());
     let mut eof = false;
     crate::pipeline::ordered(
-        "marking rows",
+        Msg::FmMarkingRows,
         markers,
         |marker, batch: Batch| mark_batch(marker, embedder, batch, names, dialect),
         || {
@@ -823,9 +819,10 @@ pub fn issue_csv_with<R: Read, W: Write>(
     )?;
     if let Some(list) = embedder.canary_list() {
         if canaries_placed != list.len() as u64 || rows != list.input_rows() {
-            return Err(Error::state(format!(
-                "the canary list was made for an extract of {} rows; this one has {rows}",
-                list.input_rows()
+            return Err(Error::state(said!(
+                Msg::FmCanaryRows,
+                list.input_rows(),
+                rows
             )));
         }
     }
@@ -1297,7 +1294,7 @@ pub fn verify_csv_with<R: Read>(
     let mut eof = false;
     let names = &names;
     crate::pipeline::ordered(
-        "verifying rows",
+        Msg::FmVerifyingRows,
         observers,
         |observer, batch: Batch| {
             let tally = read_batch(observer, &batch, names, dialect.delimiter)?;
@@ -1368,7 +1365,7 @@ pub fn make_canaries<R: Read>(
         key,
         policy,
         input_blake3,
-        || CsvRows::new(open().map_err(|e| Error::io("opening the extract", e))?),
+        || CsvRows::new(open().map_err(|e| Error::io(Msg::FmOpeningExtract, e))?),
         progress,
     )
 }

@@ -10,6 +10,7 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Mutex;
 
 use watermark_core::{Error, Result};
+use watermark_text::Msg;
 
 /// Items in flight per worker. With at most `threads * DEPTH` items in
 /// flight and channels that hold that many both ways, no send can block
@@ -33,7 +34,8 @@ pub(crate) fn threads(requested: usize) -> usize {
 /// or the first from `next` or `done`, stops the pipeline and is returned.
 /// `what` names the work in the error given if a worker panics.
 pub(crate) fn ordered<S, I, O>(
-    what: &str,
+    what: Msg,
+
     states: Vec<S>,
     work: impl Fn(&mut S, I) -> Result<O> + Sync,
     mut next: impl FnMut() -> Result<Option<I>>,
@@ -54,7 +56,12 @@ where
         return Ok(());
     }
     let limit = threads * DEPTH;
-    let stopped = || Error::io(what, io::Error::other("a worker thread stopped"));
+    let stopped = || {
+        Error::io(
+            what,
+            io::Error::other(watermark_text::Said::new(Msg::FmWorkerStopped)),
+        )
+    };
     let work = &work;
     let (to_workers, queue) = sync_channel::<(usize, I)>(limit);
     let queue: &Mutex<Receiver<(usize, I)>> = &Mutex::new(queue);
@@ -176,7 +183,7 @@ mod tests {
             let mut items = 0..1000u64;
             let mut out = Vec::new();
             ordered(
-                "squaring",
+                Msg::FmMarkingRows,
                 vec![(); threads],
                 |_, i: u64| {
                     if i.is_multiple_of(7) {
@@ -200,7 +207,7 @@ mod tests {
         let mut items = 0..1000u64;
         let mut seen = 0;
         let e = ordered(
-            "failing",
+            Msg::FmMarkingRows,
             vec![(); 3],
             |_, i: u64| {
                 if i == 500 {
@@ -226,7 +233,7 @@ mod tests {
             let mut items = 0..1000u64;
             let mut seen = 0;
             let e = ordered(
-                "panicking",
+                Msg::FmMarkingRows,
                 vec![(); threads],
                 |_, i: u64| {
                     assert!(i != 300, "a bug on item 300");
@@ -255,7 +262,7 @@ mod tests {
             .map(|_| std::sync::atomic::AtomicUsize::new(0))
             .collect();
         ordered(
-            "uneven",
+            Msg::FmMarkingRows,
             vec![0usize, 1],
             |&mut who, i: u64| {
                 taken[who].fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -181,7 +181,12 @@ impl Entry {
     /// Parses the canonical encoding, refusing anything else (other spacing,
     /// field order, escapes or number forms, unknown or missing fields).
     pub fn from_canonical(text: &str) -> Result<Entry, watermark_core::Error> {
-        Self::parse_line(text).map_err(|e| watermark_core::Error::state(e.message))
+        Self::parse_line(text).map_err(|e| {
+            watermark_core::Error::state(watermark_text::said!(
+                watermark_text::Msg::LgBadEntry,
+                e.message
+            ))
+        })
     }
 
     /// [`Entry::from_canonical`], saying where in the line it fails.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{hash_from_hex, hash_hex, Entry};
 use crate::tlog::{self, Checkpoint, Hash, Verifier};
 use watermark_core::{Error, Result};
+use watermark_text::{said, Msg};
 
 /// The `format` field of a receipt document.
 const FORMAT: &str = "watermark-log-receipt/v1";
@@ -115,7 +116,7 @@ impl Receipt {
 
     /// Parses a receipt document.
     pub fn from_json(text: &str) -> Result<Receipt> {
-        serde_json::from_str(text).map_err(|e| Error::state(format!("not a log receipt: {e}")))
+        serde_json::from_str(text).map_err(|e| Error::state(said!(Msg::RcNotReceipt, e)))
     }
 
     /// Checks the receipt with the log's public key alone: the checkpoint's
@@ -123,16 +124,16 @@ impl Receipt {
     /// leads from the entry's leaf hash to the checkpoint's root.
     pub fn verify(&self, verifier: &Verifier) -> Result<VerifiedReceipt> {
         let checkpoint = tlog::open_checkpoint(&self.checkpoint, verifier)
-            .map_err(|e| Error::state(format!("the receipt's checkpoint does not verify: {e}")))?;
+            .map_err(|e| Error::state(said!(Msg::RcCheckpointFails, e)))?;
         if checkpoint.origin != verifier.name() {
-            return Err(Error::state(format!(
-                "the receipt's checkpoint is for log {:?}, not {:?}",
-                checkpoint.origin,
-                verifier.name()
+            return Err(Error::state(said!(
+                Msg::RcOtherLog,
+                format!("{:?}", checkpoint.origin),
+                format!("{:?}", verifier.name())
             )));
         }
         let entry = Entry::parse_line(&self.entry)
-            .map_err(|e| Error::state(format!("the receipt's entry is {}", e.message)))?;
+            .map_err(|e| Error::state(said!(Msg::RcBadEntry, e.message)))?;
         let leaf_hash = tlog::leaf_hash(self.entry.as_bytes());
         tlog::verify_inclusion(
             &leaf_hash,
@@ -141,11 +142,7 @@ impl Receipt {
             &self.inclusion_proof,
             &checkpoint.root,
         )
-        .map_err(|e| {
-            Error::state(format!(
-                "the receipt's entry is not in the checkpoint it carries: {e}"
-            ))
-        })?;
+        .map_err(|e| Error::state(said!(Msg::RcNotIncluded, e)))?;
         Ok(VerifiedReceipt {
             index: self.index,
             entry,

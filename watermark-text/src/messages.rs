@@ -2339,6 +2339,324 @@ identificador de solicitud",
         es: "el informe no se pudo firmar; el registro del servidor tiene el motivo con este \
 identificador de solicitud",
     }
+
+    // ---- Errors of the core, formats, receipts, witness, issuing and the issuance log. ----
+    // The scheme's core: variant groups, builders, tallies, canary lists, keys.: variant groups, builders, tallies, canary lists, keys. ----
+    CoTooManyGroups { en: "too many variant groups", es: "demasiados grupos de variantes" }
+    CoEmptySpellings {
+        en: "variant group {0}/{1} has an empty list of spellings",
+        es: "el grupo de variantes {0}/{1} tiene una lista de grafías vacía",
+    }
+    CoSpellingOneWord {
+        en: "variant spelling {0} must be one word",
+        es: "la grafía de variante {0} debe ser una sola palabra",
+    }
+    CoSpellingNul {
+        en: "variant spelling {0} has a NUL character",
+        es: "la grafía de variante {0} contiene un carácter NUL",
+    }
+    CoSpellingLong {
+        en: "variant spelling {0} is longer than 16 letters",
+        es: "la grafía de variante {0} tiene más de 16 letras",
+    }
+    CoSpellingTwoGroups {
+        en: "spelling {0} is in two variant groups or both variants of one",
+        es: "la grafía {0} está en dos grupos de variantes o en ambas variantes de uno",
+    }
+    CoNoKeyGiven { en: "no master key given", es: "no se indicó la clave maestra" }
+    CoNoPolicyGiven { en: "no policy given", es: "no se indicó la política" }
+    CoNoRecipient { en: "no recipient given", es: "no se indicó ningún destinatario" }
+    CoThreshold {
+        en: "the threshold must be between 0 and 1",
+        es: "el umbral debe estar entre 0 y 1",
+    }
+    CoSharedSlot {
+        en: "two recipients share code slot {0}",
+        es: "dos destinatarios comparten la posición de código {0}",
+    }
+    CoCanaryListOther {
+        en: "a canary list was made under another key or policy",
+        es: "una lista de canarios se hizo con otra clave o con otra política",
+    }
+    CoTheCanaryListOther {
+        en: "the canary list was made under another key or policy",
+        es: "la lista de canarios se hizo con otra clave o con otra política",
+    }
+    CoTalliesDiffer {
+        en: "the tallies were made by different detectors (another key, policy, recipient list or \
+canary list): they cannot be merged",
+        es: "los conteos se hicieron con detectores distintos (otra clave, política, lista de \
+destinatarios o lista de canarios): no pueden combinarse",
+    }
+    CoTalliesCarriers {
+        en: "the tallies read headers with different carrier columns: they are not parts of one \
+leak",
+        es: "los conteos leyeron encabezados con columnas portadoras distintas: no son partes de \
+una misma filtración",
+    }
+    CoRowInBoth {
+        en: "row {0} was read into both tallies: each row must be read once",
+        es: "la fila {0} se leyó en ambos conteos: cada fila debe leerse una sola vez",
+    }
+    CoBadTally { en: "not a valid tally: {0}", es: "no es un conteo válido: {0}" }
+    CoTallyVersion { en: "an unknown version", es: "una versión desconocida" }
+    CoTallyDetectorId {
+        en: "a damaged detector id",
+        es: "un identificador de detector dañado",
+    }
+    CoTallyRecipients { en: "too many recipients", es: "demasiados destinatarios" }
+    CoTallySums { en: "sums of the wrong length", es: "sumas de longitud incorrecta" }
+    CoTallyAnchor { en: "a damaged anchor", es: "un ancla dañada" }
+    CoTallyEmptyAnchor { en: "an empty anchor", es: "un ancla vacía" }
+    CoTallyAnchorTwice { en: "an anchor listed twice", es: "un ancla listada dos veces" }
+    CoTallyRangeOrder {
+        en: "a row range out of order",
+        es: "un intervalo de filas fuera de orden",
+    }
+    CoTallyRowTwice { en: "a row listed twice", es: "una fila listada dos veces" }
+    CoTallyCountKey {
+        en: "a count key out of range",
+        es: "una clave de conteo fuera de intervalo",
+    }
+    CoTallyOther {
+        en: "the tally was made by another detector (another key, policy, recipient list or \
+canary list)",
+        es: "el conteo se hizo con otro detector (otra clave, política, lista de destinatarios o \
+lista de canarios)",
+    }
+    CoTallyMisfit {
+        en: "the tally does not fit this detector's policy",
+        es: "el conteo no corresponde a la política de este detector",
+    }
+    CoNotCanaryList {
+        en: "not a canary list (line {0}, column {1})",
+        es: "no es una lista de canarios (línea {0}, columna {1})",
+    }
+    CoCanaryListVersion {
+        en: "canary list version {0} is not supported (expected {1})",
+        es: "la versión {0} de la lista de canarios no es compatible (se esperaba la {1})",
+    }
+    CoCanaryListDamaged { en: "the canary list is damaged", es: "la lista de canarios está dañada" }
+    CoNoCanariesSection {
+        en: "the policy has no [canaries] section",
+        es: "la política no tiene sección [canaries]",
+    }
+    CoExtractChanged {
+        en: "the extract changed while canaries were being made",
+        es: "el extracto cambió mientras se creaban los canarios",
+    }
+    CoRandomFailed {
+        en: "the operating system's random source failed",
+        es: "falló la fuente de aleatoriedad del sistema operativo",
+    }
+    CoNotKeyFile {
+        en: "not a watermark master key file",
+        es: "no es un archivo de clave maestra de watermark",
+    }
+    CoNoSecret {
+        en: "master key file has no valid 32-byte secret",
+        es: "el archivo de clave maestra no tiene un secreto válido de 32 bytes",
+    }
+    CoKeyIdMismatch {
+        en: "master key file is damaged: its id does not match its secret",
+        es: "el archivo de clave maestra está dañado: su identificador no corresponde a su secreto",
+    }
+    CoNoIdentifierColumn {
+        en: "no identifier column found (CURP, clave de elector or NSS); name the identity \
+columns explicitly",
+        es: "no se encontró una columna de identificador (CURP, clave de elector o NSS); indique \
+explícitamente las columnas de identidad",
+    }
+    CoNoCarrierColumn {
+        en: "no column can carry marks: no address words with equivalent spellings and no amounts \
+with cents, and {0}",
+        es: "ninguna columna puede llevar marcas: no hay palabras de domicilio con grafías \
+equivalentes ni importes con centavos, y {0}",
+    }
+    CoCanariesOff { en: "canary rows are turned off", es: "las filas canario están desactivadas" }
+    CoNoNameColumn {
+        en: "no name column for canary rows",
+        es: "no hay columna de nombre para las filas canario",
+    }
+    CoDuplicateColumn {
+        en: "the input has more than one column named {0}",
+        es: "la entrada tiene más de una columna llamada {0}",
+    }
+    // Formats: columns of a type that cannot be read or written, canary lists, contexts.
+    FmNoTextForm {
+        en: "column {0} has type {1}, which has no text form to read",
+        es: "la columna {0} es de tipo {1}, que no tiene una forma de texto que leer",
+    }
+    FmCsvNotColumnar {
+        en: "a CSV extract is read with the CSV functions, not as columnar rows",
+        es: "un extracto CSV se lee con las funciones de CSV, no como filas columnares",
+    }
+    FmIdentityNoText {
+        en: "identity column {0} has type {1}, which has no text form to anchor rows on",
+        es: "la columna de identidad {0} es de tipo {1}, que no tiene una forma de texto en la que \
+anclar las filas",
+    }
+    FmCarrierType {
+        en: "carrier column {0} has type {1}: marks can only be written into text (Utf8, \
+LargeUtf8, Utf8View), decimal or integer columns (store amounts as Decimal128 to mark them)",
+        es: "la columna portadora {0} es de tipo {1}: solo se pueden escribir marcas en columnas \
+de texto (Utf8, LargeUtf8, Utf8View), decimales o enteras (guarde los importes como Decimal128 \
+para marcarlos)",
+    }
+    FmCarrierUnwritable {
+        en: "carrier column {0} has type {1}, which marks cannot be written into",
+        es: "la columna portadora {0} es de tipo {1}, en el que no se pueden escribir marcas",
+    }
+    FmMarkedMisfit {
+        en: "a marked value of carrier column {0} does not fit its type {1}",
+        es: "un valor marcado de la columna portadora {0} no cabe en su tipo {1}",
+    }
+    FmCanaryType {
+        en: "column {0} has type {1}: canary rows cannot be written into it",
+        es: "la columna {0} es de tipo {1}: no se pueden escribir filas canario en ella",
+    }
+    FmCanaryValue {
+        en: "a canary value of column {0} is not a valid {1}",
+        es: "un valor canario de la columna {0} no es un {1} válido",
+    }
+    FmCanaryNull {
+        en: "a canary row has no value for column {0}, which cannot hold nulls",
+        es: "una fila canario no tiene valor para la columna {0}, que no admite nulos",
+    }
+    FmCanaryColumns {
+        en: "the canary list was made for an extract with other columns",
+        es: "la lista de canarios se hizo para un extracto con otras columnas",
+    }
+    FmCanaryRows {
+        en: "the canary list was made for an extract of {0} rows; this one has {1}",
+        es: "la lista de canarios se hizo para un extracto de {0} filas; este tiene {1}",
+    }
+    FmMarkingRows { en: "marking rows", es: "al marcar las filas" }
+    FmVerifyingRows { en: "verifying rows", es: "al verificar las filas" }
+    FmWorkerStopped { en: "a worker thread stopped", es: "un hilo de trabajo se detuvo" }
+    FmConvertingCsv { en: "converting CSV", es: "al convertir el CSV" }
+    FmConverting { en: "converting", es: "al convertir" }
+    FmReadingInput { en: "reading the input", es: "al leer la entrada" }
+    FmReadingCsv { en: "reading CSV", es: "al leer el CSV" }
+    FmOpeningExtract { en: "opening the extract", es: "al abrir el extracto" }
+    // Log receipts.
+    RcNotReceipt { en: "not a log receipt: {0}", es: "no es un recibo de la bitácora: {0}" }
+    RcCheckpointFails {
+        en: "the receipt's checkpoint does not verify: {0}",
+        es: "el punto de control del recibo no se verifica: {0}",
+    }
+    RcOtherLog {
+        en: "the receipt's checkpoint is for log {0}, not {1}",
+        es: "el punto de control del recibo es de la bitácora {0}, no de {1}",
+    }
+    RcBadEntry {
+        en: "the receipt's entry is {0}",
+        es: "la entrada del recibo está mal formada: {0}",
+    }
+    RcNotIncluded {
+        en: "the receipt's entry is not in the checkpoint it carries: {0}",
+        es: "la entrada del recibo no está en el punto de control que lleva: {0}",
+    }
+    // The witness: its directory, its records, its list in a state.
+    WtAlreadyWitness {
+        en: "{0} already holds a witness (it has {1}); refusing to replace its key",
+        es: "{0} ya contiene un testigo (tiene {1}); no se reemplazará su clave",
+    }
+    WtBadName {
+        en: "the witness name cannot be used: {0}",
+        es: "el nombre del testigo no se puede usar: {0}",
+    }
+    WtNotWitnessDir {
+        en: "{0} is not a witness directory (no {1}); create one with `watermark witness init \
+--dir {2} --name NAME`",
+        es: "{0} no es un directorio de testigo (no tiene {1}); cree uno con `watermark witness \
+init --dir {2} --name NAME`",
+    }
+    WtKeyLine {
+        en: "{0} is not one signer key line ending in a newline",
+        es: "{0} no es una sola línea de clave de firma terminada en un salto de línea",
+    }
+    WtLogLine { en: "{0} line {1}: {2}", es: "{0}, línea {1}: {2}" }
+    WtOneKey {
+        en: "this witness already witnesses log {0} under key {1}: a log has one key",
+        es: "este testigo ya atestigua la bitácora {0} con la clave {1}: una bitácora tiene una \
+sola clave",
+    }
+    WtRecordDamaged {
+        en: "{0}: the record of the latest checkpoint of log {1} cosigned {2}; the witness \
+refuses this log until it is restored",
+        es: "{0}: el registro del último punto de control cofirmado de la bitácora {1} {2}; el \
+testigo rechaza esta bitácora hasta que se restaure",
+    }
+    WtDoesNotVerify { en: "does not verify: {0}", es: "no se verifica: {0}" }
+    WtOfAnotherLog { en: "is of another log", es: "es de otra bitácora" }
+    WtCosigning { en: "cosigning: {0}", es: "al cofirmar: {0}" }
+    WtRereading {
+        en: "re-reading the checkpoint: {0}",
+        es: "al volver a leer el punto de control: {0}",
+    }
+    WtPrivateKey { en: "a private key (PRIVATE+KEY+…)", es: "una clave privada (PRIVATE+KEY+…)" }
+    WtMasterKeyText {
+        en: "a watermark master key's text",
+        es: "el texto de una clave maestra de watermark",
+    }
+    WtExposed {
+        en: "{0}, which must never be in a witness list (it lists witnesses' verifier keys): \
+remove it, and treat that key as exposed to whoever could read the list",
+        es: "{0}, lo cual nunca debe estar en una lista de testigos (esta lista las claves de \
+verificación de los testigos): quítela y considere esa clave expuesta ante quien haya podido leer \
+la lista",
+    }
+    WtNotList { en: "not a witness list: {0}", es: "no es una lista de testigos: {0}" }
+    WtAtLineColumn { en: "{0} (line {1}, column {2})", es: "{0} (línea {1}, columna {2})" }
+    WtAndThen { en: "{0}; {1}", es: "{0}; {1}" }
+    WtItHolds { en: "it holds {0}", es: "contiene {0}" }
+    WtItsFieldIs { en: "its {0} is {1}", es: "su campo {0} es {1}" }
+    WtNoWitness {
+        en: "it lists no witness ([[witness]] with name, url and key)",
+        es: "no lista ningún testigo ([[witness]] con name, url y key)",
+    }
+    WtWitnessAt { en: "witness {0}: {1}", es: "testigo {0}: {1}" }
+    WtNotVerifierKey {
+        en: "its key is not a verifier key (NAME+ID+BASE64, as witness.pub holds it): {0}",
+        es: "su clave no es una clave de verificación (NAME+ID+BASE64, como la guarda \
+witness.pub): {0}",
+    }
+    WtNameNotKeys {
+        en: "its name {0} is not the name of its key, {1}",
+        es: "su nombre {0} no es el nombre de su clave, {1}",
+    }
+    WtBadUrl {
+        en: "url {0} is not an http:// or https:// URL",
+        es: "la url {0} no es una URL http:// o https://",
+    }
+    WtRepeated {
+        en: "it has the name, key or URL of witness {0} again",
+        es: "repite el nombre, la clave o la URL del testigo {0}",
+    }
+    WtRequired {
+        en: "required = {0}, but it must be between 1 and the {1} witness(es) listed",
+        es: "required = {0}, pero debe estar entre 1 y el número de testigos listados ({1})",
+    }
+    WtLogsOwnKey {
+        en: "witness {0} has the log's own key: a log cannot witness itself",
+        es: "el testigo {0} tiene la clave de la propia bitácora: una bitácora no puede \
+atestiguarse a sí misma",
+    }
+    WtCpNotVerify { en: "{0} does not verify: {1}", es: "{0} no se verifica: {1}" }
+    WtCpOtherLog {
+        en: "{0} is a checkpoint of log {1}, not of {2}",
+        es: "{0} es un punto de control de la bitácora {1}, no de {2}",
+    }
+    WtCosignedNotVerify {
+        en: "the cosigned checkpoint does not verify: {0}",
+        es: "el punto de control cofirmado no se verifica: {0}",
+    }
+    WtCosignedNotOwn {
+        en: "the cosigned checkpoint of {0} entries is not one of the log's own checkpoints",
+        es: "el punto de control cofirmado de {0} entradas no es uno de los puntos de control \
+propios de la bitácora",
+    }
 }
 
 #[cfg(test)]
