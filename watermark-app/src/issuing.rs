@@ -205,14 +205,15 @@ impl State {
         extension: &str,
     ) -> Result<(PendingIssue<'a>, Vec<NamedTempFile>)> {
         let Some(extension) = COPY_EXTENSIONS.iter().copied().find(|e| *e == extension) else {
-            return Err(Error::state(format!(
-                "copies cannot have the extension {extension:?} (only {})",
+            return Err(Error::state(said!(
+                Msg::IsExtension,
+                format!("{extension:?}"),
                 COPY_EXTENSIONS.join(", ")
             )));
         };
         if self.has_interrupted_issue() {
-            return Err(Error::state(format!(
-                "{} names an interrupted issuance: recover it first",
+            return Err(Error::state(said!(
+                Msg::IsInterrupted,
                 self.journal_path().display()
             )));
         }
@@ -265,22 +266,25 @@ impl PendingIssue<'_> {
     /// order.
     pub fn commit(mut self, copies: Vec<(NamedTempFile, IssueEntry)>) -> Result<Vec<IssuedCopy>> {
         if copies.len() != self.recipients.len() {
-            return Err(Error::state(format!(
-                "{} copies given for {} recipients",
+            return Err(Error::state(said!(
+                Msg::IsCopiesGiven,
                 copies.len(),
                 self.recipients.len()
             )));
         }
         for ((tmp, entry), r) in copies.iter().zip(&self.recipients) {
             if entry.recipient != r.id || entry.slot != r.slot {
-                return Err(Error::state(format!(
-                    "the entry for {} (slot {}) does not match recipient {} (slot {})",
-                    entry.recipient, entry.slot, r.id, r.slot
+                return Err(Error::state(said!(
+                    Msg::IsEntryMismatch,
+                    entry.recipient,
+                    entry.slot,
+                    r.id,
+                    r.slot
                 )));
             }
             tmp.as_file()
                 .sync_all()
-                .map_err(|e| Error::io(format!("writing {}", tmp.path().display()), e))?;
+                .map_err(|e| Error::io(said!(Msg::CtxWriting, tmp.path().display()), e))?;
         }
         let log = self.state.log()?;
         let first = log.size();
@@ -317,9 +321,8 @@ impl PendingIssue<'_> {
         }
         // Recovery refuses a journal naming any other file, so one is never
         // written: the copies must be the temporary files begin_issue made.
-        check_journal(&journal).map_err(|problem| {
-            Error::state(format!("these copies cannot be committed: {problem}"))
-        })?;
+        check_journal(&journal)
+            .map_err(|problem| Error::state(Said::new(Msg::IsCannotCommit).sentence(problem)))?;
         for (tmp, _) in copies {
             // From here the journal, not the drop of the temporary file,
             // decides what becomes of it.
@@ -344,9 +347,7 @@ impl PendingIssue<'_> {
         } else {
             let (log, at, _) = issuance_log::append(self.state.dir(), entries, self.state.cache())?;
             if at != first {
-                return Err(Error::state(format!(
-                    "the log grew from {first} to {at} entries while copies were being written"
-                )));
+                return Err(Error::state(said!(Msg::IsLogGrew, first, at)));
             }
             log
         };
@@ -383,12 +384,12 @@ impl Drop for PendingIssue<'_> {
 fn write_journal(state: &State, journal: &Journal) -> Result<()> {
     let path = state.journal_path();
     let text = serde_json::to_string_pretty(journal)
-        .map_err(|e| Error::state(format!("writing {}: {e}", path.display())))?;
+        .map_err(|e| Error::state(said!(Msg::IsWritingFailed, path.display(), e)))?;
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(".{JOURNAL_FILE}."))
         .suffix(".partial")
         .tempfile_in(state.dir())
-        .map_err(|e| Error::io(format!("creating a file in {}", state.dir().display()), e))?;
+        .map_err(|e| Error::io(said!(Msg::CtxFileIn, state.dir().display()), e))?;
     tmp.write_all(text.as_bytes())
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| Error::io(said!(Msg::CtxWriting, path.display()), e))?;
@@ -414,16 +415,7 @@ fn move_into_place(temp: &Path, dest: &Path, replace: bool) -> Result<()> {
         // A hard link fails if the name is taken, so nothing is replaced.
         fs::hard_link(temp, dest).and_then(|_| fs::remove_file(temp))
     };
-    result.map_err(|e| {
-        Error::io(
-            format!(
-                "moving the copy into place at {} (its entry is logged; move away whatever \
-                 holds that name and run `watermark issue` again to complete it)",
-                dest.display()
-            ),
-            e,
-        )
-    })
+    result.map_err(|e| Error::io(said!(Msg::IsMovingCopy, dest.display()), e))
 }
 
 fn write_receipt(path: &Path, receipt: &Receipt) -> Result<()> {
@@ -506,7 +498,7 @@ fn remove_temporaries(out_dir: &Path, prefixes: &[String]) -> Result<u64> {
 /// name is `OUT/ID.EXT` with EXT one of [`COPY_EXTENSIONS`], its receipt
 /// `OUT/ID.receipt` and its temporary file `OUT/.ID.EXT.*.partial`. Returns
 /// what is wrong.
-fn check_journal(journal: &Journal) -> std::result::Result<(), String> {
+fn check_journal(journal: &Journal) -> std::result::Result<(), Said> {
     let out = &journal.out_dir;
     let plain = out.is_absolute()
         && out.components().all(|c| {
@@ -518,39 +510,38 @@ fn check_journal(journal: &Journal) -> std::result::Result<(), String> {
             )
         });
     if !plain {
-        return Err(format!(
-            "its output directory {out:?} is not an absolute path without `.` or `..`"
-        ));
+        return Err(said!(Msg::IsJournalOutDir, format!("{out:?}")));
     }
     let not_an_id = |id: &str| watermark_core::validate_recipient_id(id).is_err();
     if let Some(id) = journal.recipients.iter().find(|id| not_an_id(id)) {
-        return Err(format!(
-            "its recipients include {id:?}, which is not a recipient id"
-        ));
+        return Err(said!(Msg::IsJournalRecipient, format!("{id:?}")));
     }
     for (k, c) in journal.copies.iter().enumerate() {
         let id = &c.recipient;
-        let what = format!("copy {} of {}", k + 1, journal.copies.len());
+        let what = || said!(Msg::IsCopyOf, k + 1, journal.copies.len());
         if not_an_id(id) {
-            return Err(format!("{what} is for {id:?}, which is not a recipient id"));
+            return Err(Said::new(Msg::IsCopyNotId)
+                .sentence(what())
+                .arg(format!("{id:?}")));
         }
         let Some(ext) = COPY_EXTENSIONS
             .iter()
             .find(|ext| c.copy == copy_path_as(out, id, ext))
         else {
-            return Err(format!(
-                "{what} (for {id}) is to be moved to {:?}, which is not {:?} (or .{})",
-                c.copy,
-                copy_path(out, id),
-                COPY_EXTENSIONS[1..].join(", .")
-            ));
+            return Err(Said::new(Msg::IsCopyMovedTo)
+                .sentence(what())
+                .arg(id)
+                .arg(format!("{:?}", c.copy))
+                .arg(format!("{:?}", copy_path(out, id)))
+                .arg(COPY_EXTENSIONS[1..].join(", .")));
         };
         let receipt = receipt_path(out, id);
         if c.receipt != receipt {
-            return Err(format!(
-                "{what} (for {id}) names {:?} as its receipt, which is not {receipt:?}",
-                c.receipt
-            ));
+            return Err(Said::new(Msg::IsCopyReceipt)
+                .sentence(what())
+                .arg(id)
+                .arg(format!("{:?}", c.receipt))
+                .arg(format!("{receipt:?}")));
         }
         let prefix = format!(".{id}.{ext}.");
         let temp_ok = c.temp.parent() == Some(out.as_path())
@@ -561,11 +552,11 @@ fn check_journal(journal: &Journal) -> std::result::Result<(), String> {
                 .and_then(|n| n.strip_suffix(".partial"))
                 .is_some_and(|random| !random.is_empty());
         if !temp_ok {
-            return Err(format!(
-                "{what} (for {id}) names {:?} as its temporary file, which is not {:?}",
-                c.temp,
-                out.join(format!("{prefix}*.partial"))
-            ));
+            return Err(Said::new(Msg::IsCopyTemp)
+                .sentence(what())
+                .arg(id)
+                .arg(format!("{:?}", c.temp))
+                .arg(format!("{:?}", out.join(format!("{prefix}*.partial")))));
         }
     }
     Ok(())
@@ -593,24 +584,13 @@ fn recover(state: &State) -> Result<Recovery> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(rec),
         Err(e) => return Err(Error::io(said!(Msg::CtxReading, path.display()), e)),
     };
-    let journal: Journal = serde_json::from_str(&text).map_err(|e| {
-        Error::state(format!(
-            "{}: damaged journal of an interrupted issuance ({e}); compare the copies it names \
-             with the log (`watermark log show`) and remove it",
-            path.display()
-        ))
-    })?;
+    let journal: Journal = serde_json::from_str(&text)
+        .map_err(|e| Error::state(said!(Msg::IsJournalDamaged, path.display(), e)))?;
     // Every path is checked before any is acted on: a journal is a file in
     // the state directory, and recovery removes, renames and writes the
     // files it names.
     check_journal(&journal).map_err(|problem| {
-        Error::state(format!(
-            "{}: refusing to recover the interrupted issuance this journal describes: \
-             {problem}. Nothing it names was touched. `watermark issue` never writes such a \
-             journal: find out how it came to be, compare the copies it names with the log \
-             (`watermark log show`), and remove it",
-            path.display()
-        ))
+        Error::state(said!(Msg::IsRefuseRecover, path.display()).sentence(problem))
     })?;
     for c in &journal.copies {
         if !is_logged(&log, c) {

@@ -34,7 +34,10 @@ pub fn load(path: &Path) -> Result<MasterKey> {
             .map_err(|e| Error::io(said!(Msg::CtxReadingKey, path.display()), e))?,
     );
     MasterKey::from_text(&text).map_err(|e| match e.kind() {
-        ErrorKind::Key(msg) => Error::key(format!("{}: {msg}", path.display())),
+        ErrorKind::Key(_) => {
+            Error::key(said!(Msg::WhatWhy, path.display()).sentence(crate::text::said_of(&e)))
+        }
+
         _ => e,
     })
 }

@@ -110,11 +110,7 @@ impl State {
             }
         } else if dir.is_dir() {
             // Made between the two looks: another run's rename won.
-            return Err(Error::state(format!(
-                "{} was made by another `watermark init` running at the same time; this run \
-                 made no state",
-                dir.display()
-            )));
+            return Err(Error::state(said!(Msg::StMadeMeanwhile, dir.display())));
         } else if dir.exists() {
             return Err(Error::state(said!(Msg::StNotADirectory, dir.display())));
         }
@@ -123,9 +119,10 @@ impl State {
             None => issuance_log::default_origin()?,
         };
         let new_log = issuance_log::new_log(&origin)?;
-        let name = dir.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
-            Error::state(format!("{} cannot name a state directory", dir.display()))
-        })?;
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| Error::state(said!(Msg::StCannotName, dir.display())))?;
         let parent = match dir.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -363,9 +360,11 @@ impl State {
             )));
         }
         let text = String::from_utf8(data)
-            .map_err(|_| Error::state(format!("{}: not valid UTF-8", path.display())))?;
-        let list = CanaryList::from_json(&text)
-            .map_err(|e| Error::state(format!("{}: {e}", path.display())))?;
+            .map_err(|_| Error::state(said!(Msg::StNotUtf8, path.display())))?;
+        let list = CanaryList::from_json(&text).map_err(|e| {
+            Error::state(said!(Msg::WhatWhy, path.display()).sentence(crate::text::said_of(&e)))
+        })?;
+
         // Written as the list's one canonical text, so the next copy made
         // with it records the same digest.
         if list.to_json() != text {
@@ -704,11 +703,10 @@ impl<'a> Building<'a> {
         if gone {
             taken(dir, &tmp)
         } else if dir.join(KEY_FILE).exists() {
-            Error::state(format!(
-                "{} was made by another `watermark init` running at the same time; this run \
-                 made no state ({e})",
-                dir.display()
-            ))
+            Error::state(
+                said!(Msg::StMadeMeanwhileBecause, dir.display())
+                    .sentence(crate::text::said_of(&e)),
+            )
         } else {
             e
         }
@@ -718,10 +716,8 @@ impl<'a> Building<'a> {
 /// The error of an `init` run whose temporary directory `tmp` another run
 /// removed before this one had locked it.
 fn taken(dir: &Path, tmp: &Path) -> Error {
-    Error::state(format!(
-        "another `watermark init` of {} removed this run's temporary directory {} before this \
-         run had locked it, taking it for a killed run's; this run made nothing: run \
-         `watermark init` again if {} holds no state now",
+    Error::state(said!(
+        Msg::StTempTaken,
         dir.display(),
         tmp.display(),
         dir.display()

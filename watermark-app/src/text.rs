@@ -212,6 +212,19 @@ fn cause_in(lang: Lang, cause: &(dyn std::error::Error + 'static)) -> String {
     cause.to_string()
 }
 
+/// The sentence a state's, a key's or a tampering error says, to quote in
+/// another sentence (`{0}: {1}`); any other error as its text.
+pub(crate) fn said_of(e: &watermark_core::Error) -> Said {
+    use watermark_core::ErrorKind as K;
+    let said = match e.kind() {
+        K::State(m) | K::Key(m) | K::Altered(m) if e.row().is_none() && e.line().is_none() => {
+            m.inner().downcast_ref::<Said>().cloned()
+        }
+        _ => None,
+    };
+    said.unwrap_or_else(|| Said::new(Msg::RfVerbatim).arg(e))
+}
+
 /// A message of the scheme's errors in `lang`.
 fn message_in(lang: Lang, m: &watermark_core::Message) -> String {
     cause_in(lang, m.inner())

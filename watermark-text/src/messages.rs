@@ -2657,6 +2657,196 @@ atestiguarse a sí misma",
         es: "el punto de control cofirmado de {0} entradas no es uno de los puntos de control \
 propios de la bitácora",
     }
+    // Issuing: copies, the journal of an interrupted issuance.
+    IsExtension {
+        en: "copies cannot have the extension {0} (only {1})",
+        es: "las copias no pueden tener la extensión {0} (solo {1})",
+    }
+    IsInterrupted {
+        en: "{0} names an interrupted issuance: recover it first",
+        es: "{0} describe una emisión interrumpida: recupérela primero",
+    }
+    IsCopiesGiven {
+        en: "{0} copies given for {1} recipients",
+        es: "se dieron {0} copias para {1} destinatarios",
+    }
+    IsEntryMismatch {
+        en: "the entry for {0} (slot {1}) does not match recipient {2} (slot {3})",
+        es: "la entrada de {0} (posición {1}) no corresponde al destinatario {2} (posición {3})",
+    }
+    IsCannotCommit {
+        en: "these copies cannot be committed: {0}",
+        es: "estas copias no se pueden confirmar: {0}",
+    }
+    IsLogGrew {
+        en: "the log grew from {0} to {1} entries while copies were being written",
+        es: "la bitácora pasó de {0} a {1} entradas mientras se escribían las copias",
+    }
+    IsWritingFailed { en: "writing {0}: {1}", es: "al escribir {0}: {1}" }
+    IsMovingCopy {
+        en: "moving the copy into place at {0} (its entry is logged; move away whatever holds \
+that name and run `watermark issue` again to complete it)",
+        es: "al colocar la copia en {0} (su entrada ya está en la bitácora; quite lo que ocupe \
+ese nombre y ejecute `watermark issue` de nuevo para completarla)",
+    }
+    IsJournalOutDir {
+        en: "its output directory {0} is not an absolute path without `.` or `..`",
+        es: "su directorio de salida {0} no es una ruta absoluta sin `.` ni `..`",
+    }
+    IsJournalRecipient {
+        en: "its recipients include {0}, which is not a recipient id",
+        es: "sus destinatarios incluyen {0}, que no es un identificador de destinatario",
+    }
+    IsCopyOf { en: "copy {0} of {1}", es: "la copia {0} de {1}" }
+    IsCopyNotId {
+        en: "{0} is for {1}, which is not a recipient id",
+        es: "{0} es para {1}, que no es un identificador de destinatario",
+    }
+    IsCopyMovedTo {
+        en: "{0} (for {1}) is to be moved to {2}, which is not {3} (or .{4})",
+        es: "{0} (para {1}) se movería a {2}, que no es {3} (ni .{4})",
+    }
+    IsCopyReceipt {
+        en: "{0} (for {1}) names {2} as its receipt, which is not {3}",
+        es: "{0} (para {1}) indica {2} como su recibo, que no es {3}",
+    }
+    IsCopyTemp {
+        en: "{0} (for {1}) names {2} as its temporary file, which is not {3}",
+        es: "{0} (para {1}) indica {2} como su archivo temporal, que no es {3}",
+    }
+    IsJournalDamaged {
+        en: "{0}: damaged journal of an interrupted issuance ({1}); compare the copies it names \
+with the log (`watermark log show`) and remove it",
+        es: "{0}: diario dañado de una emisión interrumpida ({1}); compare las copias que indica \
+con la bitácora (`watermark log show`) y elimínelo",
+    }
+    IsRefuseRecover {
+        en: "{0}: refusing to recover the interrupted issuance this journal describes: {1}. \
+Nothing it names was touched. `watermark issue` never writes such a journal: find out how it \
+came to be, compare the copies it names with the log (`watermark log show`), and remove it",
+        es: "{0}: no se recuperará la emisión interrumpida que describe este diario: {1}. No se \
+tocó nada de lo que indica. `watermark issue` nunca escribe un diario así: averigüe cómo llegó \
+ahí, compare las copias que indica con la bitácora (`watermark log show`) y elimínelo",
+    }
+    // The issuance log: its origin, appending, restoring, receipts, consistency, the intent.
+    LsBadOrigin {
+        en: "log origin {0} cannot be used: {1}",
+        es: "el origen de bitácora {0} no se puede usar: {1}",
+    }
+    LsCutting {
+        en: "cutting {0} back to {1} bytes",
+        es: "al recortar {0} a {1} bytes",
+    }
+    LsCannotLog {
+        en: "cannot log this entry: {0}",
+        es: "esta entrada no se puede registrar en la bitácora: {0}",
+    }
+    LsSigning { en: "signing a checkpoint: {0}", es: "al firmar un punto de control: {0}" }
+    LsNothingToRestore {
+        en: "the log has no entries without a checkpoint: there is nothing to restore",
+        es: "la bitácora no tiene entradas sin punto de control: no hay nada que restaurar",
+    }
+    LsNotOurs {
+        en: "the checkpoint given is not one of this log's (signed with {0}): {1}",
+        es: "el punto de control dado no es de esta bitácora (firmada con {0}): {1}",
+    }
+    LsOtherLog {
+        en: "the checkpoint given is for log {0}, not {1}",
+        es: "el punto de control dado es de la bitácora {0}, no de {1}",
+    }
+    LsWrongSize {
+        en: "the checkpoint given signs {0} entries; the log has {1} signed ones and {2} without \
+a checkpoint, so only a checkpoint of {3} to {4} entries can restore them",
+        es: "el punto de control dado firma {0} entradas; la bitácora tiene {1} firmadas y {2} \
+sin punto de control, así que solo un punto de control de {3} a {4} entradas puede restaurarlas",
+    }
+    LsOtherRoot {
+        en: "the checkpoint given does not sign these entries: the first {0} entries of the log \
+give another root, so the unsigned ones are not the entries it signed",
+        es: "el punto de control dado no firma estas entradas: las primeras {0} entradas de la \
+bitácora dan otra raíz, así que las no firmadas no son las entradas que firmó",
+    }
+    LsNoCheckpointOfSize {
+        en: "the log has no checkpoint of size {0} (it holds {1} entries)",
+        es: "la bitácora no tiene un punto de control de tamaño {0} (contiene {1} entradas)",
+    }
+    LsEntryWhy { en: "entry {0}: {1}", es: "entrada {0}: {1}" }
+    LsOldNotOurs {
+        en: "the old checkpoint is not one of this log's: {0}",
+        es: "el punto de control anterior no es de esta bitácora: {0}",
+    }
+    LsOldOtherLog {
+        en: "the old checkpoint is for log {0}, not {1}",
+        es: "el punto de control anterior es de la bitácora {0}, no de {1}",
+    }
+    LsOldCutBack {
+        en: "the old checkpoint signs {0} entries but the log now holds {1}: the log was cut \
+back since it was signed",
+        es: "el punto de control anterior firma {0} entradas, pero la bitácora ahora contiene \
+{1}: la bitácora se recortó después de firmarse",
+    }
+    LsRewritten {
+        en: "the log does not extend the old checkpoint (its first {0} entries are not the ones \
+that checkpoint signed: the log was rewritten): {1}",
+        es: "la bitácora no extiende el punto de control anterior (sus primeras {0} entradas no \
+son las que firmó ese punto de control: la bitácora se reescribió): {1}",
+    }
+    LsSigningIntent {
+        en: "signing the append intent: {0}",
+        es: "al firmar la intención de anexar: {0}",
+    }
+    LsNotIntent {
+        en: "{0} is not an append intent signed by this log's key: {1}",
+        es: "{0} no es una intención de anexar firmada con la clave de esta bitácora: {1}",
+    }
+    LsIntentNotUtf8 { en: "it is not UTF-8", es: "no es UTF-8" }
+    LsIntentFirstLine {
+        en: "its first line is not the intent's",
+        es: "su primera línea no es la de una intención",
+    }
+    LsIntentNoBlank { en: "it has no blank line", es: "no tiene una línea en blanco" }
+    LsIntentNoOrigin { en: "no origin line", es: "no tiene línea origin" }
+    LsIntentNoSize { en: "no size line", es: "no tiene línea size" }
+    LsIntentNoEntries { en: "no entries line", es: "no tiene línea entries" }
+    LsIntentNoSignature { en: "no signature line", es: "no tiene línea signature" }
+    LsIntentMoreLines {
+        en: "it has more lines than an intent",
+        es: "tiene más líneas que una intención",
+    }
+    LsIntentSignature {
+        en: "its signature does not verify",
+        es: "su firma no se verifica",
+    }
+    LsIntentEntries {
+        en: "it does not hold the number of entries it names",
+        es: "no contiene el número de entradas que indica",
+    }
+    // The state directory.
+    StMadeMeanwhile {
+        en: "{0} was made by another `watermark init` running at the same time; this run made no \
+state",
+        es: "{0} lo creó otro `watermark init` que se ejecutaba al mismo tiempo; esta ejecución \
+no creó ningún estado",
+    }
+    StMadeMeanwhileBecause {
+        en: "{0} was made by another `watermark init` running at the same time; this run made no \
+state ({1})",
+        es: "{0} lo creó otro `watermark init` que se ejecutaba al mismo tiempo; esta ejecución \
+no creó ningún estado ({1})",
+    }
+    StTempTaken {
+        en: "another `watermark init` of {0} removed this run's temporary directory {1} before \
+this run had locked it, taking it for a killed run's; this run made nothing: run `watermark init` \
+again if {2} holds no state now",
+        es: "otro `watermark init` de {0} eliminó el directorio temporal {1} de esta ejecución \
+antes de que esta lo bloqueara, tomándolo por el de una ejecución interrumpida; esta ejecución no \
+creó nada: ejecute `watermark init` de nuevo si {2} no contiene ningún estado ahora",
+    }
+    StCannotName {
+        en: "{0} cannot name a state directory",
+        es: "{0} no puede ser el nombre de un directorio de estado",
+    }
+    StNotUtf8 { en: "{0}: not valid UTF-8", es: "{0}: no es UTF-8 válido" }
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ use std::path::Path;
 
 use watermark_core::{Error, Result};
 use watermark_log::tlog::{base64, Signer, Verifier};
-use watermark_text::{said, Msg};
+use watermark_text::{said, Msg, Said};
 
 /// File name, in the log directory.
 pub(crate) const INTENT_FILE: &str = "append.intent";
@@ -63,7 +63,7 @@ pub(crate) fn write(
     let body = signed_part(signer.name(), size, entries, text);
     let sig = signer
         .sign_detached(CONTEXT, body.as_bytes())
-        .map_err(|e| Error::state(format!("signing the append intent: {e}")))?;
+        .map_err(|e| Error::state(said!(Msg::LsSigningIntent, e)))?;
     let (head, rest) = body
         .split_once("\n\n")
         .expect("signed_part has a blank line");
@@ -107,19 +107,14 @@ pub(crate) fn read(log_dir: &Path, verifier: &Verifier) -> Result<Option<Intent>
         Err(e) => return Err(Error::io(said!(Msg::CtxReading, path.display()), e)),
     };
     parse(&data, verifier).map(Some).map_err(|why| {
-        Error::state(format!(
-            "{} is not an append intent signed by this log's key: {why}",
-            path.display()
-        ))
+        Error::state(said!(Msg::LsNotIntent, path.display()).sentence(Said::new(why)))
     })
 }
 
-fn parse(data: &[u8], verifier: &Verifier) -> std::result::Result<Intent, &'static str> {
-    let text = std::str::from_utf8(data).map_err(|_| "it is not UTF-8")?;
-    let rest = text
-        .strip_prefix(CONTEXT)
-        .ok_or("its first line is not the intent's")?;
-    let (head, entries_text) = rest.split_once("\n\n").ok_or("it has no blank line")?;
+fn parse(data: &[u8], verifier: &Verifier) -> std::result::Result<Intent, Msg> {
+    let text = std::str::from_utf8(data).map_err(|_| Msg::LsIntentNotUtf8)?;
+    let rest = text.strip_prefix(CONTEXT).ok_or(Msg::LsIntentFirstLine)?;
+    let (head, entries_text) = rest.split_once("\n\n").ok_or(Msg::LsIntentNoBlank)?;
     let mut lines = head.lines();
     let mut field = |name: &str| {
         lines
@@ -127,25 +122,25 @@ fn parse(data: &[u8], verifier: &Verifier) -> std::result::Result<Intent, &'stat
             .and_then(|l| l.strip_prefix(name))
             .and_then(|l| l.strip_prefix(' '))
     };
-    let origin = field("origin").ok_or("no origin line")?.to_owned();
+    let origin = field("origin").ok_or(Msg::LsIntentNoOrigin)?.to_owned();
     let size: u64 = field("size")
         .and_then(|s| s.parse().ok())
-        .ok_or("no size line")?;
+        .ok_or(Msg::LsIntentNoSize)?;
     let entries: u64 = field("entries")
         .and_then(|s| s.parse().ok())
-        .ok_or("no entries line")?;
+        .ok_or(Msg::LsIntentNoEntries)?;
     let sig = field("signature")
         .and_then(|s| base64::decode(s).ok())
-        .ok_or("no signature line")?;
+        .ok_or(Msg::LsIntentNoSignature)?;
     if lines.next().is_some() {
-        return Err("it has more lines than an intent");
+        return Err(Msg::LsIntentMoreLines);
     }
     let body = signed_part(&origin, size, entries, entries_text);
     verifier
         .verify_detached(CONTEXT, body.as_bytes(), &sig)
-        .map_err(|_| "its signature does not verify")?;
+        .map_err(|_| Msg::LsIntentSignature)?;
     if entries_text.matches('\n').count() as u64 != entries || !entries_text.ends_with('\n') {
-        return Err("it does not hold the number of entries it names");
+        return Err(Msg::LsIntentEntries);
     }
     Ok(Intent {
         origin,

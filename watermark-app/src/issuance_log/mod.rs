@@ -808,16 +808,13 @@ impl Log {
     /// A receipt for entry `index` against the checkpoint of the first
     /// `size` entries.
     pub fn receipt_at(&self, index: u64, size: u64) -> Result<Receipt> {
-        let note = self.checkpoint_at(size).ok_or_else(|| {
-            Error::state(format!(
-                "the log has no checkpoint of size {size} (it holds {} entries)",
-                self.size()
-            ))
-        })?;
+        let note = self
+            .checkpoint_at(size)
+            .ok_or_else(|| Error::state(said!(Msg::LsNoCheckpointOfSize, size, self.size())))?;
         let proof = self
             .tree
             .inclusion_proof(index, size)
-            .map_err(|e| Error::state(format!("entry {index}: {e}")))?;
+            .map_err(|e| Error::state(said!(Msg::LsEntryWhy, index, e)))?;
         Ok(Receipt {
             index,
             entry: self.lines[index as usize].to_string(),
@@ -830,20 +827,18 @@ impl Log {
     /// returns the RFC 9162 consistency proof from that checkpoint to the
     /// latest one, verified.
     pub fn consistency(&self, old_signed: &str) -> Result<Consistency> {
-        let old = tlog::open_checkpoint(old_signed, &self.verifier).map_err(|e| {
-            Error::state(format!("the old checkpoint is not one of this log's: {e}"))
-        })?;
+        let old = tlog::open_checkpoint(old_signed, &self.verifier)
+            .map_err(|e| Error::state(said!(Msg::LsOldNotOurs, e)))?;
         if old.origin != self.origin() {
-            return Err(Error::state(format!(
-                "the old checkpoint is for log {:?}, not {:?}",
-                old.origin,
-                self.origin()
+            return Err(Error::state(said!(
+                Msg::LsOldOtherLog,
+                format!("{:?}", old.origin),
+                format!("{:?}", self.origin())
             )));
         }
         if old.size > self.size() {
-            return Err(Error::state(format!(
-                "the old checkpoint signs {} entries but the log now holds {}: \
-                 the log was cut back since it was signed",
+            return Err(Error::state(said!(
+                Msg::LsOldCutBack,
                 old.size,
                 self.size()
             )));
@@ -851,16 +846,9 @@ impl Log {
         let proof = self
             .tree
             .consistency_proof(old.size, self.size())
-            .map_err(|e| Error::state(e.to_string()))?;
-        tlog::verify_consistency(old.size, self.size(), &old.root, &self.root(), &proof).map_err(
-            |e| {
-                Error::state(format!(
-                    "the log does not extend the old checkpoint (its first {} entries are not \
-                     the ones that checkpoint signed: the log was rewritten): {e}",
-                    old.size
-                ))
-            },
-        )?;
+            .map_err(|e| Error::state(said!(Msg::RfVerbatim, e)))?;
+        tlog::verify_consistency(old.size, self.size(), &old.root, &self.root(), &proof)
+            .map_err(|e| Error::state(said!(Msg::LsRewritten, old.size, e)))?;
         Ok(Consistency {
             old,
             new: self.latest.clone(),

@@ -26,7 +26,7 @@ pub(crate) fn default_origin() -> Result<String> {
     let mut id = [0u8; 8];
     ring::rand::SystemRandom::new()
         .fill(&mut id)
-        .map_err(|_| Error::key("the operating system's random source failed"))?;
+        .map_err(|_| Error::key(Msg::CoRandomFailed))?;
     Ok(format!("watermark/issuance/{}", hex(&id)))
 }
 
@@ -46,8 +46,7 @@ impl NewLog {
 
 /// Makes a signing key for `origin` and signs the empty tree with it.
 pub(crate) fn new_log(origin: &str) -> Result<NewLog> {
-    let bad =
-        |e: tlog::TlogError| Error::state(format!("log origin {origin:?} cannot be used: {e}"));
+    let bad = |e: tlog::TlogError| Error::state(said!(Msg::LsBadOrigin, format!("{origin:?}"), e));
     let signer = Signer::generate(origin).map_err(bad)?;
     let empty = Checkpoint::new(origin, 0, tlog::EMPTY_ROOT);
     let note = tlog::sign_checkpoint(&empty, &signer).map_err(bad)?;
@@ -172,7 +171,7 @@ fn truncate(path: &Path, len: u64) -> Result<()> {
         .map_err(|e| Error::io(said!(Msg::CtxOpening, path.display()), e))?;
     f.set_len(len)
         .and_then(|_| f.sync_all())
-        .map_err(|e| Error::io(format!("cutting {} back to {len} bytes", path.display()), e))
+        .map_err(|e| Error::io(said!(Msg::LsCutting, path.display(), len), e))
 }
 
 fn append_synced(path: &Path, data: &[u8]) -> Result<()> {
@@ -198,7 +197,7 @@ pub(crate) fn append(
 ) -> Result<(Log, u64, Option<Uncommitted>)> {
     for e in entries {
         e.check()
-            .map_err(|msg| Error::state(format!("cannot log this entry: {msg}")))?;
+            .map_err(|msg| Error::state(said!(Msg::LsCannotLog, msg)))?;
     }
     let (mut log, removed) = repair(state_dir, cache)?;
     let signer = load_signer(&log.dir.join(SIGNING_KEY_FILE), &log.verifier)?;
@@ -215,7 +214,7 @@ pub(crate) fn append(
         text.push('\n');
         latest = Checkpoint::new(log.origin(), tree.size(), tree.root());
         let note = tlog::sign_checkpoint(&latest, &signer)
-            .map_err(|e| Error::state(format!("signing a checkpoint: {e}")))?;
+            .map_err(|e| Error::state(said!(Msg::LsSigning, e)))?;
         notes.push_str(&note);
         new_notes.push(note);
     }
@@ -252,30 +251,25 @@ pub(crate) fn append(
 pub(crate) fn restore(state_dir: &Path, note: &str, cache: &Cache) -> Result<(Log, u64)> {
     let log = Log::open_with(state_dir, None, cache, true)?;
     let Some(orphaned) = log.orphaned.as_ref() else {
-        return Err(Error::state(
-            "the log has no entries without a checkpoint: there is nothing to restore",
-        ));
+        return Err(Error::state(Msg::LsNothingToRestore));
     };
-    let cp = tlog::open_checkpoint(note, &log.verifier).map_err(|e| {
-        Error::state(format!(
-            "the checkpoint given is not one of this log's (signed with {}): {e}",
-            log.verifier.to_vkey()
-        ))
-    })?;
+    let cp = tlog::open_checkpoint(note, &log.verifier)
+        .map_err(|e| Error::state(said!(Msg::LsNotOurs, log.verifier.to_vkey(), e)))?;
     if cp.origin != log.origin() {
-        return Err(Error::state(format!(
-            "the checkpoint given is for log {:?}, not {:?}",
-            cp.origin,
-            log.origin()
+        return Err(Error::state(said!(
+            Msg::LsOtherLog,
+            format!("{:?}", cp.origin),
+            format!("{:?}", log.origin())
         )));
     }
     let signed = log.size();
     let unsigned = orphaned.lines.len() as u64;
     if cp.size <= signed || cp.size > signed + unsigned {
-        return Err(Error::state(format!(
-            "the checkpoint given signs {} entries; the log has {signed} signed ones and {unsigned} \
-             without a checkpoint, so only a checkpoint of {} to {} entries can restore them",
+        return Err(Error::state(said!(
+            Msg::LsWrongSize,
             cp.size,
+            signed,
+            unsigned,
             signed + 1,
             signed + unsigned
         )));
@@ -288,15 +282,11 @@ pub(crate) fn restore(state_dir: &Path, note: &str, cache: &Cache) -> Result<(Lo
         let c = Checkpoint::new(log.origin(), tree.size(), tree.root());
         notes.push_str(
             &tlog::sign_checkpoint(&c, &signer)
-                .map_err(|e| Error::state(format!("signing a checkpoint: {e}")))?,
+                .map_err(|e| Error::state(said!(Msg::LsSigning, e)))?,
         );
     }
     if tree.root() != cp.root {
-        return Err(Error::state(format!(
-            "the checkpoint given does not sign these entries: the first {} entries of the log \
-             give another root, so the unsigned ones are not the entries it signed",
-            cp.size
-        )));
+        return Err(Error::state(said!(Msg::LsOtherRoot, cp.size)));
     }
     let checkpoints = log.dir.join(CHECKPOINTS_FILE);
     truncate(&checkpoints, log.checkpoints_len)?;
