@@ -824,7 +824,7 @@ async fn verify_request(app: Arc<App>, client: IpAddr, req: Request) -> Result<R
         let signer = match html {
             true => Some(state.log_signer().map_err(|e| {
                 watermark_app::Error::server(
-                    anyhow::Error::new(e).context("loading the log's signing key"),
+                    anyhow::Error::new(e).context(Said::new(Msg::SvLoadingSigningKey)),
                 )
             })?),
             false => None,

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use clap::{CommandFactory as _, Parser};
 use verify_service::lockout::{self, DEFAULT_FAILURES};
 use verify_service::tokens::Tokens;
@@ -15,6 +14,7 @@ use verify_service::{
     serve, Config, DEFAULT_BODY_TIMEOUT_SECS, DEFAULT_HEADER_TIMEOUT_SECS, DEFAULT_MAX_BODY_BYTES,
     DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUT_SECS,
 };
+use watermark_text::{said, Msg, SaidContext as _};
 
 const AFTER_HELP: &str = "\
 Endpoints:
@@ -173,11 +173,11 @@ fn run(args: Args) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("starting the runtime")?;
+        .said(|| said!(Msg::SvRuntime))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
-            .with_context(|| format!("listening on {}", args.listen))?;
+            .said(|| said!(Msg::CtxListening, args.listen))?;
         tracing::info!(
             address = %listener.local_addr()?,
             state = %config.state.display(),
@@ -186,7 +186,8 @@ fn run(args: Args) -> anyhow::Result<()> {
         );
         serve(listener, config, shutdown_signal())
             .await
-            .context("serving")?;
+            .said(|| said!(Msg::CtxServing))?;
+
         tracing::info!("stopped");
         Ok(())
     })

@@ -11,7 +11,7 @@
 use std::fmt;
 use std::path::Path;
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 use watermark_text::Msg;
@@ -69,37 +69,28 @@ impl Tokens {
                 None => (line, None),
             };
             if token.len() < MIN_TOKEN_LEN {
-                bail!(
-                    "line {n}: the token is shorter than {MIN_TOKEN_LEN} characters \
-                     (make tokens with e.g. `openssl rand -hex 32`)"
-                );
+                return Err(said!(Msg::SvTokenShort, n, MIN_TOKEN_LEN).into());
             }
             if !token.bytes().all(|b| b.is_ascii_graphic()) {
-                bail!("line {n}: a token may hold only visible ASCII characters");
+                return Err(said!(Msg::SvTokenAscii, n).into());
             }
             // Each verification is logged under this name: it is who is
             // answerable for it, so a token without one is refused.
             let Some(name) = name.filter(|n| !n.is_empty()) else {
-                bail!(
-                    "line {n}: name the investigator after the token (`TOKEN NAME`): each \
-                     verification is logged under that name"
-                );
+                return Err(said!(Msg::SvTokenNoName, n).into());
             };
             if name.chars().count() > 64 || name.chars().any(char::is_control) {
-                bail!(
-                    "line {n}: the investigator's name must be 1 to 64 characters without \
-                     control characters"
-                );
+                return Err(said!(Msg::SvTokenName, n).into());
             }
             let name = name.to_owned();
             let digest = sha256(token);
             if investigators.iter().any(|i| i.digest == digest) {
-                bail!("line {n}: this token is given on an earlier line too");
+                return Err(said!(Msg::SvTokenTwice, n).into());
             }
             investigators.push(Investigator { digest, name });
         }
         if investigators.is_empty() {
-            bail!("no tokens: give one line per investigator, `TOKEN NAME`");
+            return Err(said!(Msg::SvNoTokens).into());
         }
         Ok(Tokens { investigators })
     }
@@ -138,12 +129,13 @@ pub fn check_private(path: &Path) -> anyhow::Result<()> {
         use std::os::unix::fs::PermissionsExt as _;
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            bail!(
-                "{} can be accessed by other users (mode {mode:04o}): it holds secrets, so \
-                 restrict it with `chmod 600 {}`",
+            return Err(said!(
+                Msg::SvTokensExposed,
                 path.display(),
+                format!("{mode:04o}"),
                 path.display()
-            );
+            )
+            .into());
         }
     }
     #[cfg(not(unix))]

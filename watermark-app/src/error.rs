@@ -158,8 +158,7 @@ impl<T, E: Into<anyhow::Error>> Blame<T> for std::result::Result<T, E> {
 }
 
 /// Returns an error of the given fault: a sentence of the catalogue and its
-/// arguments (`fail!(Input, Msg::ReportExists, path.display())`), or text
-/// made like [`anyhow::anyhow!`].
+/// arguments (`fail!(Input, Msg::ReportExists, path.display())`).
 macro_rules! fail {
     ($fault:ident, Msg::$msg:ident $(, $arg:expr)* $(,)?) => {
         return Err($crate::Error::new(
@@ -167,13 +166,8 @@ macro_rules! fail {
             watermark_text::said!($crate::messages::Msg::$msg $(, $arg)*),
         ))
     };
-    ($fault:ident, $($arg:tt)*) => {
-        return Err($crate::Error::new(
-            $crate::Fault::$fault,
-            anyhow::anyhow!($($arg)*),
-        ))
-    };
 }
+
 pub(crate) use fail;
 
 #[cfg(test)]

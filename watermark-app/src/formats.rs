@@ -31,7 +31,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use serde::Serialize;
 use watermark_core::{
     make_canaries_from_rows, Attribution, CanaryList, Detector, Embedder, Error, ErrorKind,
@@ -46,7 +46,8 @@ use watermark_formats::{
 };
 
 use crate::error::{fail, Blame as _};
-use crate::messages::{tr, Msg};
+use crate::messages::{tr, Msg, Said};
+
 use crate::{hidden, ProgressSink, Reporter, Result};
 use watermark_text::{said, SaidContext as _};
 
@@ -514,7 +515,7 @@ pub fn issue_copies<W: Write + Send>(
 fn carried(e: Error) -> anyhow::Error {
     if let ErrorKind::Io { source, .. } = e.kind() {
         if let Some(inner) = source.get_ref().and_then(|i| i.downcast_ref::<Error>()) {
-            return anyhow::anyhow!("{inner}");
+            return anyhow::Error::new(crate::text::said_of(inner));
         }
     }
     anyhow::Error::new(e)
@@ -522,10 +523,12 @@ fn carried(e: Error) -> anyhow::Error {
 
 /// Another handle on `file`, at its start.
 fn rewound(file: &File) -> anyhow::Result<File> {
-    let mut other = file.try_clone().context("reading the converted extract")?;
+    let mut other = file
+        .try_clone()
+        .said(|| Said::new(Msg::FmReadingConverted))?;
     other
         .seek(SeekFrom::Start(0))
-        .context("reading the converted extract")?;
+        .said(|| Said::new(Msg::FmReadingConverted))?;
     Ok(other)
 }
 
@@ -538,7 +541,7 @@ fn issue_columnar<W: Write + Send>(
     reporter: &dyn Reporter,
 ) -> anyhow::Result<IssueSummary<W>> {
     file.seek(SeekFrom::Start(0))
-        .context("reading the extract")?;
+        .said(|| Said::new(Msg::FmReadingExtract))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = reporter.progress(size, &tr(reporter.lang(), Msg::ProgressIssuing, &[]));
     let mut progress = |p: Progress| bar.set_position(p.bytes);
@@ -546,7 +549,7 @@ fn issue_columnar<W: Write + Send>(
     let summary = match format {
         Format::Parquet => issue_parquet(embedder, file, outputs, options, &mut progress)?,
         Format::ArrowIpc => issue_arrow_ipc(embedder, file, outputs, options, &mut progress)?,
-        Format::Csv => bail!("a CSV extract is issued as CSV"),
+        Format::Csv => return Err(Said::new(Msg::FmCsvIssuedAsCsv).into()),
     };
     bar.finish();
     Ok(summary)

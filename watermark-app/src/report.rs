@@ -50,7 +50,6 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 
-use anyhow::Context as _;
 use watermark_log::tlog::{Signer, Verifier};
 use watermark_log::{hash_hex, Entry};
 
@@ -323,7 +322,7 @@ pub fn write_new(path: &Path, contents: &[u8]) -> Result<()> {
     {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
-            .with_context(|| format!("setting the mode of {}", tmp.path().display()))
+            .said(|| said!(Msg::ApSettingMode, tmp.path().display()))
             .server()?;
     }
     tmp.persist_noclobber(path).map_err(|e| {
@@ -331,7 +330,7 @@ pub fn write_new(path: &Path, contents: &[u8]) -> Result<()> {
             Error::input(said!(Msg::ReportExists, path.display()))
         } else {
             Error::server(
-                anyhow::Error::new(e.error).context(format!("writing {}", path.display())),
+                anyhow::Error::new(e.error).context(said!(Msg::CtxWriting, path.display())),
             )
         }
     })?;

@@ -135,8 +135,8 @@ fn master_error(e: MasterError, leaked: &Path, master: &Path) -> crate::Error {
         MasterError::Master(e) => {
             crate::Error::input(anyhow::Error::new(e).context(master.display().to_string()))
         }
-        other => crate::Error::input(anyhow::Error::new(other).context(format!(
-            "matching {} to {}",
+        other => crate::Error::input(anyhow::Error::new(other).context(said!(
+            Msg::CtxMatching,
             leaked.display(),
             master.display()
         ))),

@@ -365,7 +365,7 @@ fn submit(client: &Client, w: &WitnessEntry, log: &Log, last_seen: Option<u64>) 
     let request = |old: u64| -> anyhow::Result<AddCheckpoint> {
         let old_note = log
             .checkpoint_at(old)
-            .ok_or_else(|| anyhow::anyhow!("the log has no checkpoint of {old} entries"))?;
+            .ok_or_else(|| said!(Msg::WgNoCheckpointOf, old))?;
         Ok(AddCheckpoint {
             old_size: old,
             proof: log.consistency(old_note)?.proof,
@@ -494,7 +494,8 @@ fn round(
     for (w, r) in witnesses.config.witnesses.iter().zip(&results) {
         if let Some(lines) = &r.lines {
             note = tlog::merge_cosignatures(&note, &w.key, lines)
-                .context("adding a witness's cosignature")?;
+                .context(Said::new(Msg::WgAddingCosignature))?;
+
             merged = true;
         }
     }

@@ -2847,6 +2847,76 @@ creó nada: ejecute `watermark init` de nuevo si {2} no contiene ningún estado 
         es: "{0} no puede ser el nombre de un directorio de estado",
     }
     StNotUtf8 { en: "{0}: not valid UTF-8", es: "{0}: no es UTF-8 válido" }
+    // The workflows, the command line and the verify service.
+    FmReadingConverted {
+        en: "reading the converted extract",
+        es: "al leer el extracto convertido",
+    }
+    FmReadingExtract { en: "reading the extract", es: "al leer el extracto" }
+    FmCsvIssuedAsCsv {
+        en: "a CSV extract is issued as CSV",
+        es: "un extracto CSV se emite como CSV",
+    }
+    WgNoCheckpointOf {
+        en: "the log has no checkpoint of {0} entries",
+        es: "la bitácora no tiene un punto de control de {0} entradas",
+    }
+    WgAddingCosignature {
+        en: "adding a witness's cosignature",
+        es: "al agregar la cofirma de un testigo",
+    }
+    ApSettingMode { en: "setting the mode of {0}", es: "al fijar los permisos de {0}" }
+    ClRenderingMan { en: "rendering the man page", es: "al generar la página de manual" }
+    ClWritingStdout {
+        en: "writing to standard output",
+        es: "al escribir en la salida estándar",
+    }
+    ClAddressListened {
+        en: "the address listened on",
+        es: "la dirección en la que se escucha",
+    }
+    ClReportNotVerify { en: "{0} does not verify", es: "{0} no se verifica" }
+    SvRuntime { en: "starting the runtime", es: "al iniciar el entorno de ejecución" }
+    SvLoadingSigningKey {
+        en: "loading the log's signing key",
+        es: "al cargar la clave de firma de la bitácora",
+    }
+    SvTokenShort {
+        en: "line {0}: the token is shorter than {1} characters (make tokens with e.g. `openssl \
+rand -hex 32`)",
+        es: "línea {0}: el token tiene menos de {1} caracteres (genere tokens, por ejemplo, con \
+`openssl rand -hex 32`)",
+    }
+    SvTokenAscii {
+        en: "line {0}: a token may hold only visible ASCII characters",
+        es: "línea {0}: un token solo puede contener caracteres ASCII visibles",
+    }
+    SvTokenNoName {
+        en: "line {0}: name the investigator after the token (`TOKEN NAME`): each verification \
+is logged under that name",
+        es: "línea {0}: indique el nombre del investigador después del token (`TOKEN NAME`): \
+cada verificación se registra con ese nombre",
+    }
+    SvTokenName {
+        en: "line {0}: the investigator's name must be 1 to 64 characters without control \
+characters",
+        es: "línea {0}: el nombre del investigador debe tener de 1 a 64 caracteres, sin \
+caracteres de control",
+    }
+    SvTokenTwice {
+        en: "line {0}: this token is given on an earlier line too",
+        es: "línea {0}: este token también aparece en una línea anterior",
+    }
+    SvNoTokens {
+        en: "no tokens: give one line per investigator, `TOKEN NAME`",
+        es: "no hay tokens: escriba una línea por investigador, `TOKEN NAME`",
+    }
+    SvTokensExposed {
+        en: "{0} can be accessed by other users (mode {1}): it holds secrets, so restrict it with \
+`chmod 600 {2}`",
+        es: "otros usuarios pueden acceder a {0} (permisos {1}): contiene secretos, así que \
+restrínjalo con `chmod 600 {2}`",
+    }
 }
 
 #[cfg(test)]

@@ -5,12 +5,12 @@
 use std::io::Write as _;
 use std::path::Path;
 
-use anyhow::Context as _;
 use clap::CommandFactory as _;
 use watermark_app::Lang;
 
 use crate::cli::{Cli, CompletionsArgs, ManArgs};
-use watermark_text::Msg;
+use watermark_text::{Msg, Said};
+
 use watermark_text::{said, SaidContext as _};
 
 /// Prints the completion script for a shell.
@@ -30,7 +30,7 @@ pub fn man(a: &ManArgs) -> anyhow::Result<()> {
             let mut page = Vec::new();
             clap_mangen::Man::new(cmd)
                 .render(&mut page)
-                .context("rendering the man page")?;
+                .said(|| Said::new(Msg::ClRenderingMan))?;
             write_stdout(&in_language(page))
         }
         Some(dir) => write_pages(cmd, dir),
@@ -70,7 +70,7 @@ fn write_tree(
     clap_mangen::Man::new(cmd.clone())
         .title(name.to_uppercase())
         .render(&mut page)
-        .context("rendering the man page")?;
+        .said(|| Said::new(Msg::ClRenderingMan))?;
     std::fs::write(&path, in_language(page)).said(|| said!(Msg::CtxWriting, path.display()))?;
     *written += 1;
     for sub in cmd.get_subcommands() {
@@ -128,7 +128,7 @@ fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(e).context("writing to standard output")
+            Err(Said::new(Msg::ClWritingStdout).because(e).into())
         }
         _ => Ok(()),
     }

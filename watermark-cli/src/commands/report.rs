@@ -165,7 +165,7 @@ fn verify(a: &ReportVerifyArgs, printer: Printer) -> anyhow::Result<()> {
             // closed standard output must not turn it into a success.
             let _ = printer.json(&doc);
             return Err(anyhow::Error::new(rejection)
-                .context(format!("{} does not verify", a.report.display())));
+                .context(said!(Msg::ClReportNotVerify, a.report.display())));
         }
     };
     doc.ok = true;

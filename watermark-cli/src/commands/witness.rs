@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::Context as _;
 use axum::body::Body;
 use axum::extract::State as AxumState;
 use axum::http::{header, StatusCode};
@@ -19,7 +18,7 @@ use watermark_log::tlog::{witness, Refusal, Verifier};
 use crate::cli::{WitnessCommand, WitnessInitArgs, WitnessServeArgs, WitnessTrustArgs};
 use crate::output::Printer;
 use watermark_app::text::quoted;
-use watermark_text::{said, SaidContext as _};
+use watermark_text::{said, Said, SaidContext as _};
 
 /// Largest request body read: a checkpoint with 100 signatures and 63 proof
 /// lines is well under it.
@@ -242,7 +241,10 @@ fn serve(a: &WitnessServeArgs, printer: Printer) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(&a.listen)
             .await
             .said(|| said!(Msg::CtxListening, a.listen))?;
-        let addr = listener.local_addr().context("the address listened on")?;
+        let addr = listener
+            .local_addr()
+            .said(|| Said::new(Msg::ClAddressListened))?;
+
         let vkey = witness.verifier();
         let lang = crate::output::lang();
         printer.text(&format!(
