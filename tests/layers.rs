@@ -7,7 +7,10 @@
 //! - dependencies between crates go one way, and the command line and the
 //!   service do not depend on each other;
 //! - inside every crate, no two top-level modules use each other (no module
-//!   cycle).
+//!   cycle);
+//! - no error is built from an English literal: errors people read are
+//!   sentences of the catalogue (`watermark-text`), written in their
+//!   language.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -353,4 +356,115 @@ fn the_cycle_finder_finds_cycles() {
     assert_eq!(cycle(&graph).unwrap(), ["a", "b", "c", "a"]);
     let refs = crate_refs("use crate::{a::B, c};\nlet x = crate::d::e();");
     assert_eq!(refs.into_iter().collect::<Vec<_>>(), ["a", "c", "d"]);
+}
+
+/// Where `code` builds an error from English text rather than from a
+/// sentence of the catalogue: `Error::state("…")`, `Error::policy(format!(…))`
+/// and the like (whitespace between the parenthesis and the text allowed),
+/// `LogDamage::new` with a literal or `format!` as an argument,
+/// `bail!`, `anyhow!`, `.context("…")` and `fail!` with text. Each found is
+/// the pattern and the line it starts on.
+fn english_errors(code: &str) -> Vec<(String, usize)> {
+    let mut found = Vec::new();
+    let squeezed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    // The line of every character of `squeezed`.
+    let mut lines = Vec::with_capacity(squeezed.len());
+    for (n, line) in code.lines().enumerate() {
+        lines.extend(line.chars().filter(|c| !c.is_whitespace()).map(|_| n + 1));
+    }
+    let line_at = |byte: usize| lines[squeezed[..byte].chars().count()];
+    let mut patterns = vec![
+        "bail!(".to_owned(),
+        "anyhow!(".to_owned(),
+        ".context(\"".to_owned(),
+        "fail!(Input,\"".to_owned(),
+        "fail!(Server,\"".to_owned(),
+    ];
+    for kind in ["policy", "state", "key", "altered", "io"] {
+        patterns.push(format!("Error::{kind}(\""));
+        patterns.push(format!("Error::{kind}(format!"));
+    }
+    for p in &patterns {
+        for (at, _) in squeezed.match_indices(p.as_str()) {
+            found.push((p.clone(), line_at(at)));
+        }
+    }
+    // `LogDamage::new(file, message)`: any argument text or `format!`.
+    let call = "LogDamage::new(";
+    for (at, _) in squeezed.match_indices(call) {
+        let mut depth = 1;
+        let mut args = vec![String::new()];
+        for c in squeezed[at + call.len()..].chars() {
+            match c {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                ',' if depth == 1 => {
+                    args.push(String::new());
+                    continue;
+                }
+                _ => {}
+            }
+            if depth == 0 {
+                break;
+            }
+            args.last_mut().unwrap().push(c);
+        }
+        if args
+            .iter()
+            .any(|a| a.starts_with('"') || a.starts_with("format!"))
+        {
+            found.push((call.to_owned(), line_at(at)));
+        }
+    }
+    found
+}
+
+#[test]
+fn no_error_is_built_from_an_english_literal() {
+    // (file, pattern): the few left as they are, and why.
+    let allowed: &[(&str, &str)] = &[];
+    let mut found = Vec::new();
+    for krate in [
+        "watermark-core",
+        "watermark-formats",
+        "watermark-log",
+        "watermark-app",
+        "watermark-cli",
+        "verify-service",
+    ] {
+        for file in rust_files(&root().join(krate).join("src")) {
+            let name = file.strip_prefix(root()).unwrap().display().to_string();
+            for (pattern, line) in english_errors(&code_of(&file)) {
+                if !allowed.contains(&(name.as_str(), pattern.as_str())) {
+                    found.push(format!("{name}:{line}: {pattern}"));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "errors built from English text (make them catalogue sentences, \
+         watermark_text::said!):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_english_error_finder_finds_them() {
+    let code = "let a = Error::state(said!(Msg::StNoLog, dir.display()));\n\
+                let b = Error::state(\"x\");\n\
+                let c = Error::policy(\n    format!(\"{n} columns\"),\n);\n\
+                let d = LogDamage::new(\n    path,\n    format!(\"bad\"));\n\
+                let e = LogDamage::new(path, Said::new(Msg::LgNotUtf8));\n\
+                bail!(\"no\");\n\
+                let f = x.context(\"reading\")?;\n\
+                let g = x.context(Said::new(Msg::CtxServing))?;\n\
+                fail!(Server, \"broken\");\n\
+                fail!(Input, Msg::ReportExists, p.display());";
+    let found = english_errors(code);
+    let lines: Vec<usize> = found.iter().map(|(_, l)| *l).collect();
+    assert_eq!(found.len(), 6, "{found:?}");
+    for line in [2, 3, 6, 10, 11, 13] {
+        assert!(lines.contains(&line), "line {line}: {found:?}");
+    }
 }
