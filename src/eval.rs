@@ -637,33 +637,36 @@ impl JobReport {
             self.innocent_accusations(),
             self.trials()
         );
-        let _ = writeln!(s, "| attack | leakers | rows for 95% named |");
-        let _ = writeln!(s, "|---|---|---|");
-        for (a, l) in attacks_in(&self.outcomes) {
-            let rows = self
-                .rows_for_95(&a, l)
-                .map_or("-".to_string(), |r| r.to_string());
-            let _ = writeln!(s, "| {a} | {l} | {rows} |");
-        }
+        write_rows_needed(s, &self.outcomes);
         let _ = writeln!(s, "\n### Every attack and size\n");
+        write_every_outcome(s, &self.outcomes);
+    }
+}
+
+/// The table of the smallest leak size that named a leaker in 95% of
+/// trials, per attack.
+fn write_rows_needed(s: &mut String, outcomes: &[Outcome]) {
+    let _ = writeln!(s, "| attack | leakers | rows for 95% named |");
+    let _ = writeln!(s, "|---|---|---|");
+    for (a, l) in attacks_in(outcomes) {
+        let rows = rows_for_95(outcomes, &a, l).map_or("-".to_string(), |r| r.to_string());
+        let _ = writeln!(s, "| {a} | {l} | {rows} |");
+    }
+}
+
+/// The table of every attack and leak size.
+fn write_every_outcome(s: &mut String, outcomes: &[Outcome]) {
+    let _ = writeln!(
+        s,
+        "| attack | leakers | rows | named | innocent | positions |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|");
+    for o in outcomes {
         let _ = writeln!(
             s,
-            "| attack | leakers | rows | named | innocent | positions |"
+            "| {} | {} | {} | {}/{} | {} | {} |",
+            o.attack, o.leakers, o.rows, o.named, o.trials, o.innocent_accused, o.median_positions
         );
-        let _ = writeln!(s, "|---|---|---|---|---|---|");
-        for o in &self.outcomes {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {}/{} | {} | {} |",
-                o.attack,
-                o.leakers,
-                o.rows,
-                o.named,
-                o.trials,
-                o.innocent_accused,
-                o.median_positions
-            );
-        }
     }
 }
 
@@ -1107,11 +1110,6 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Report {
 }
 
 impl Report {
-    /// Attacks in the order they ran, with leakers.
-    fn attacks(&self) -> Vec<(String, usize)> {
-        attacks_in(&self.outcomes)
-    }
-
     /// The smallest leak size at which at least 95% of trials named a
     /// leaker, on the electoral roll (and the pensioner roll).
     pub fn rows_for_95(&self, attack: &str, leakers: usize) -> Option<usize> {
@@ -1222,34 +1220,10 @@ impl Report {
         );
         let _ = writeln!(s, "## Rows needed\n");
         let _ = writeln!(s, "Smallest leak size at which at least 95% of trials named a leaker (a colluder, for coalitions); `-` when no size tried reached it.\n");
-        let _ = writeln!(s, "| attack | leakers | rows for 95% named |");
-        let _ = writeln!(s, "|---|---|---|");
-        for (a, l) in self.attacks() {
-            let rows = self
-                .rows_for_95(&a, l)
-                .map_or("-".to_string(), |r| r.to_string());
-            let _ = writeln!(s, "| {a} | {l} | {rows} |");
-        }
+        write_rows_needed(&mut s, &self.outcomes);
         let _ = writeln!(s, "\n## Every attack and size\n");
         let _ = writeln!(s, "`named`: trials in which at least one leaker was accused; `innocent`: trials in which anyone else was; `positions`: median distinct marked positions read.\n");
-        let _ = writeln!(
-            s,
-            "| attack | leakers | rows | named | innocent | positions |"
-        );
-        let _ = writeln!(s, "|---|---|---|---|---|---|");
-        for o in &self.outcomes {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {}/{} | {} | {} |",
-                o.attack,
-                o.leakers,
-                o.rows,
-                o.named,
-                o.trials,
-                o.innocent_accused,
-                o.median_positions
-            );
-        }
+        write_every_outcome(&mut s, &self.outcomes);
         let _ = writeln!(s, "\n## Bias cutoff: one leaker against coalitions\n");
         let _ = writeln!(
             s,

@@ -10,6 +10,7 @@
 
 pub mod attack;
 pub mod eval;
+pub mod logistic;
 pub mod scenario;
 mod table;
 

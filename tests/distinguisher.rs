@@ -22,6 +22,7 @@ use rand_chacha::ChaCha8Rng;
 use watermark_core::fold;
 use watermark_core::ids::{self, CurpInput, Sex};
 use watermark_formats::suggest_from_csv;
+use watermark_suite::logistic::Logistic;
 use watermark_suite::{attack, Scenario, Table};
 use watermark_synth::Kind;
 
@@ -310,69 +311,6 @@ fn features(t: &Table) -> Vec<Vec<f64>> {
         .collect()
 }
 
-/// Logistic regression by batch gradient descent on standardised features,
-/// the classes weighted equally.
-struct Logistic {
-    mean: Vec<f64>,
-    scale: Vec<f64>,
-    w: Vec<f64>,
-    b: f64,
-}
-
-impl Logistic {
-    fn train(x: &[&Vec<f64>], y: &[bool]) -> Logistic {
-        let d = x[0].len();
-        let n = x.len() as f64;
-        let mean: Vec<f64> = (0..d)
-            .map(|j| x.iter().map(|r| r[j]).sum::<f64>() / n)
-            .collect();
-        let scale: Vec<f64> = (0..d)
-            .map(|j| {
-                let v = x.iter().map(|r| (r[j] - mean[j]).powi(2)).sum::<f64>() / n;
-                if v > 1e-12 {
-                    1.0 / v.sqrt()
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        let z: Vec<Vec<f64>> = x
-            .iter()
-            .map(|r| (0..d).map(|j| (r[j] - mean[j]) * scale[j]).collect())
-            .collect();
-        let pos = y.iter().filter(|&&v| v).count().max(1) as f64;
-        let neg = (y.len() as f64 - pos).max(1.0);
-        let (wp, wn) = (0.5 / pos, 0.5 / neg);
-        let (mut w, mut b) = (vec![0.0; d], 0.0);
-        for _ in 0..300 {
-            let mut gw = vec![0.0; d];
-            let mut gb = 0.0;
-            for (zi, &yi) in z.iter().zip(y) {
-                let s: f64 = b + zi.iter().zip(&w).map(|(a, b)| a * b).sum::<f64>();
-                let p = 1.0 / (1.0 + (-s).exp());
-                let e = (p - f64::from(u8::from(yi))) * if yi { wp } else { wn };
-                gb += e;
-                for j in 0..d {
-                    gw[j] += e * zi[j];
-                }
-            }
-            for j in 0..d {
-                w[j] -= 2.0 * (gw[j] + 1e-4 * w[j]);
-            }
-            b -= 2.0 * gb;
-        }
-        Logistic { mean, scale, w, b }
-    }
-
-    fn score(&self, x: &[f64]) -> f64 {
-        self.b
-            + x.iter()
-                .enumerate()
-                .map(|(j, v)| (v - self.mean[j]) * self.scale[j] * self.w[j])
-                .sum::<f64>()
-    }
-}
-
 /// One line of the report; whether the rule stays within twice the share.
 fn report(name: &str, removed: &[bool], canary: &[bool]) -> bool {
     let k = canary.iter().filter(|&&c| c).count();
@@ -514,7 +452,7 @@ fn no_rule_or_classifier_tells_canaries_from_real_rows() {
     let model = Logistic::train(&x, &y);
     println!(
         "classifier weights (standardised features): {:.2?}",
-        model.w
+        model.weights()
     );
     let ft = features(t);
     let mut scored: Vec<(f64, usize)> = ft.iter().map(|f| model.score(f)).zip(0..).collect();
