@@ -654,6 +654,17 @@ fn write_rows_needed(s: &mut String, outcomes: &[Outcome]) {
     }
 }
 
+/// One plain-text line per outcome, for a terminal.
+fn text_lines(s: &mut String, outcomes: &[Outcome]) {
+    for o in outcomes {
+        let _ = writeln!(
+            s,
+            "{:<56} {:>7} {:>6} {:>5}/{:<2} {:>9} {:>9}",
+            o.attack, o.leakers, o.rows, o.named, o.trials, o.innocent_accused, o.median_positions
+        );
+    }
+}
+
 /// The table of every attack and leak size.
 fn write_every_outcome(s: &mut String, outcomes: &[Outcome]) {
     let _ = writeln!(
@@ -1277,34 +1288,10 @@ impl Report {
             "{:<56} {:>7} {:>6} {:>8} {:>9} {:>9}",
             "attack", "leakers", "rows", "named", "innocent", "positions"
         );
-        for o in &self.outcomes {
-            let _ = writeln!(
-                s,
-                "{:<56} {:>7} {:>6} {:>5}/{:<2} {:>9} {:>9}",
-                o.attack,
-                o.leakers,
-                o.rows,
-                o.named,
-                o.trials,
-                o.innocent_accused,
-                o.median_positions
-            );
-        }
+        text_lines(&mut s, &self.outcomes);
         for j in &self.job_tables {
             let _ = writeln!(s, "{}", j.title());
-            for o in &j.outcomes {
-                let _ = writeln!(
-                    s,
-                    "{:<56} {:>7} {:>6} {:>5}/{:<2} {:>9} {:>9}",
-                    o.attack,
-                    o.leakers,
-                    o.rows,
-                    o.named,
-                    o.trials,
-                    o.innocent_accused,
-                    o.median_positions
-                );
-            }
+            text_lines(&mut s, &j.outcomes);
         }
         let _ = writeln!(
             s,

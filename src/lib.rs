@@ -9,8 +9,8 @@
 #![deny(missing_docs)]
 
 pub mod attack;
+pub mod distinguish;
 pub mod eval;
-pub mod logistic;
 pub mod scenario;
 mod table;
 

@@ -22,7 +22,7 @@ use rand_chacha::ChaCha8Rng;
 use watermark_core::fold;
 use watermark_core::ids::{self, CurpInput, Sex};
 use watermark_formats::suggest_from_csv;
-use watermark_suite::logistic::Logistic;
+use watermark_suite::distinguish::{Dropped, Logistic};
 use watermark_suite::{attack, Scenario, Table};
 use watermark_synth::Kind;
 
@@ -313,22 +313,9 @@ fn features(t: &Table) -> Vec<Vec<f64>> {
 
 /// One line of the report; whether the rule stays within twice the share.
 fn report(name: &str, removed: &[bool], canary: &[bool]) -> bool {
-    let k = canary.iter().filter(|&&c| c).count();
-    let n = canary.len() - k;
-    let kc = removed.iter().zip(canary).filter(|(&r, &c)| r && c).count();
-    let kr = removed
-        .iter()
-        .zip(canary)
-        .filter(|(&r, &c)| r && !c)
-        .count();
-    let (sc, sr) = (kc as f64 / k as f64, kr as f64 / n as f64);
-    let ratio = if kc == 0 {
-        0.0
-    } else if kr == 0 {
-        f64::INFINITY
-    } else {
-        sc / sr
-    };
+    let d = Dropped::count(removed, canary);
+    let (k, n, kc, kr) = (d.canaries, d.real, d.canaries_dropped, d.real_dropped);
+    let (sc, sr, ratio) = (d.canary_share(), d.real_share(), d.ratio());
     // Fewer than ten canaries cannot show a factor of two over chance.
     let ok = ratio <= 2.0 || kc < MIN_EVIDENCE;
     println!(

@@ -26,7 +26,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use watermark_core::fold;
 use watermark_core::ids::{self, CurpInput, Sex};
-use watermark_suite::logistic::Logistic;
+use watermark_suite::distinguish::{Dropped, Logistic};
 use watermark_suite::{Scenario, Table};
 use watermark_synth::Kind;
 
@@ -259,22 +259,9 @@ type Limits = &'static [(&'static str, f64)];
 /// One line of the report; whether the rule stays within twice the share
 /// (or its known limit).
 fn report(name: &str, removed: &[bool], canary: &[bool], limit: f64) -> bool {
-    let k = canary.iter().filter(|&&c| c).count();
-    let n = canary.len() - k;
-    let kc = removed.iter().zip(canary).filter(|(&r, &c)| r && c).count();
-    let kr = removed
-        .iter()
-        .zip(canary)
-        .filter(|(&r, &c)| r && !c)
-        .count();
-    let (sc, sr) = (kc as f64 / k as f64, kr as f64 / n as f64);
-    let ratio = if kc == 0 {
-        0.0
-    } else if kr == 0 {
-        f64::INFINITY
-    } else {
-        sc / sr
-    };
+    let d = Dropped::count(removed, canary);
+    let (k, n, kc, kr) = (d.canaries, d.real, d.canaries_dropped, d.real_dropped);
+    let (sc, sr, ratio) = (d.canary_share(), d.real_share(), d.ratio());
     let ok = ratio <= limit || kc < MIN_EVIDENCE;
     println!(
         "{name:<52} canaries {kc:>4}/{k} ({:>6.2}%)  real {kr:>6}/{n} ({:>6.2}%)  ratio {ratio:>6.2}{}",

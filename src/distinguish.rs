@@ -1,6 +1,56 @@
-//! A logistic regression, for the distinguisher tests: can a leaker who
-//! trains a classifier on one issuance (whose canaries it knows) find the
-//! canaries of another?
+//! What the distinguisher tests measure: how much larger a share of a
+//! copy's canaries than of its real rows a leaker's rule drops, and a
+//! logistic regression a leaker trains on one issuance (whose canaries it
+//! knows) to find the canaries of another.
+
+/// What a rule dropped from one copy.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dropped {
+    /// Canaries dropped, of `canaries`.
+    pub canaries_dropped: usize,
+    /// Canaries in the copy.
+    pub canaries: usize,
+    /// Real rows dropped, of `real`.
+    pub real_dropped: usize,
+    /// Real rows in the copy.
+    pub real: usize,
+}
+
+impl Dropped {
+    /// Counts the rows `removed` drops, `canary` telling which are canaries.
+    pub fn count(removed: &[bool], canary: &[bool]) -> Dropped {
+        let canaries = canary.iter().filter(|&&c| c).count();
+        let pairs = || removed.iter().zip(canary);
+        Dropped {
+            canaries_dropped: pairs().filter(|(&r, &c)| r && c).count(),
+            canaries,
+            real_dropped: pairs().filter(|(&r, &c)| r && !c).count(),
+            real: canary.len() - canaries,
+        }
+    }
+
+    /// The share of canaries dropped.
+    pub fn canary_share(&self) -> f64 {
+        self.canaries_dropped as f64 / self.canaries as f64
+    }
+
+    /// The share of real rows dropped.
+    pub fn real_share(&self) -> f64 {
+        self.real_dropped as f64 / self.real as f64
+    }
+
+    /// The canaries' share over the real rows': 0 when no canary was
+    /// dropped, infinite when only canaries were.
+    pub fn ratio(&self) -> f64 {
+        if self.canaries_dropped == 0 {
+            0.0
+        } else if self.real_dropped == 0 {
+            f64::INFINITY
+        } else {
+            self.canary_share() / self.real_share()
+        }
+    }
+}
 
 /// Logistic regression by batch gradient descent on standardised features,
 /// the classes weighted equally.
