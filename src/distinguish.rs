@@ -108,6 +108,25 @@ impl Logistic {
         Logistic { mean, scale, w, b }
     }
 
+    /// Trained as a leaker would: on half the rows of another issuance
+    /// (drawn with `seed`), whose canaries it knows. Prints the weights.
+    #[allow(clippy::print_stdout)]
+    pub fn train_on_half(features: &[Vec<f64>], canary: &[bool], seed: u64) -> Logistic {
+        use rand::seq::SliceRandom;
+        use rand::SeedableRng;
+        let mut idx: Vec<usize> = (0..features.len()).collect();
+        idx.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+        idx.truncate(features.len() / 2);
+        let x: Vec<&Vec<f64>> = idx.iter().map(|&i| &features[i]).collect();
+        let y: Vec<bool> = idx.iter().map(|&i| canary[i]).collect();
+        let model = Logistic::train(&x, &y);
+        println!(
+            "classifier weights (standardised features): {:.2?}",
+            model.weights()
+        );
+        model
+    }
+
     /// The weight of each feature, standardised.
     pub fn weights(&self) -> &[f64] {
         &self.w

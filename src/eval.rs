@@ -519,25 +519,14 @@ pub fn run_job_table(
     for c in job_coalitions(cfg) {
         let how = Merge::Minority;
         for &n in &cfg.coalition_sizes {
-            let (mut named, mut innocent, mut positions) = (0, 0, Vec::new());
-            for t in 0..jc.trials {
-                let mut rng = trial_rng(cfg.seed, &[7, tag, c as u64, n as u64, t as u64]);
-                let colluders: Vec<usize> = index::sample(&mut rng, jc.recipients, c).into_vec();
-                let a = s.verify_table(&coalition_leak(&s, &colluders, n, how, &mut rng));
-                let (nm, inn) = judge(&a, &colluders);
-                named += usize::from(nm);
-                innocent += usize::from(inn);
-                positions.push(a.positions_read);
-            }
-            outcomes.push(Outcome {
-                attack: format!("coalition: {}", how.name()),
-                leakers: c,
-                rows: n,
-                trials: jc.trials,
-                named,
-                innocent_accused: innocent,
-                median_positions: median(positions),
-            });
+            outcomes.push(coalition_outcome(
+                &s,
+                (jc.recipients, jc.trials, cfg.seed),
+                c,
+                n,
+                how,
+                &[7, tag, c as u64, n as u64],
+            ));
         }
         progress(&format!("{kind}: coalition of {c}: {}", how.name()));
     }
@@ -843,6 +832,39 @@ fn judge(a: &Attribution, leakers: &[usize]) -> (bool, bool) {
     (named, innocent)
 }
 
+/// `trials` leaks of `n` rows merged by a coalition of `c` of the
+/// `recipients` with `how`; each trial's randomness is `tag` and its number.
+fn coalition_outcome(
+    s: &Scenario,
+    (recipients, trials, seed): (usize, usize, u64),
+    c: usize,
+    n: usize,
+    how: Merge,
+    tag: &[u64],
+) -> Outcome {
+    let (mut named, mut innocent, mut positions) = (0, 0, Vec::new());
+    for t in 0..trials {
+        let mut parts = tag.to_vec();
+        parts.push(t as u64);
+        let mut rng = trial_rng(seed, &parts);
+        let colluders: Vec<usize> = index::sample(&mut rng, recipients, c).into_vec();
+        let a = s.verify_table(&coalition_leak(s, &colluders, n, how, &mut rng));
+        let (nm, inn) = judge(&a, &colluders);
+        named += usize::from(nm);
+        innocent += usize::from(inn);
+        positions.push(a.positions_read);
+    }
+    Outcome {
+        attack: format!("coalition: {}", how.name()),
+        leakers: c,
+        rows: n,
+        trials,
+        named,
+        innocent_accused: innocent,
+        median_positions: median(positions),
+    }
+}
+
 fn median(mut v: Vec<u64>) -> u64 {
     v.sort_unstable();
     v.get(v.len() / 2).copied().unwrap_or(0)
@@ -1040,27 +1062,14 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Report {
     for &c in &cfg.coalitions {
         for (mi, how) in Merge::ALL.iter().chain(&Merge::KNOWLEDGEABLE).enumerate() {
             for &n in &cfg.coalition_sizes {
-                let (mut named, mut innocent, mut positions) = (0, 0, Vec::new());
-                for t in 0..cfg.trials {
-                    let mut rng =
-                        trial_rng(cfg.seed, &[2, c as u64, mi as u64, n as u64, t as u64]);
-                    let colluders: Vec<usize> =
-                        index::sample(&mut rng, cfg.recipients, c).into_vec();
-                    let a = s.verify_table(&coalition_leak(&s, &colluders, n, *how, &mut rng));
-                    let (nm, inn) = judge(&a, &colluders);
-                    named += usize::from(nm);
-                    innocent += usize::from(inn);
-                    positions.push(a.positions_read);
-                }
-                outcomes.push(Outcome {
-                    attack: format!("coalition: {}", how.name()),
-                    leakers: c,
-                    rows: n,
-                    trials: cfg.trials,
-                    named,
-                    innocent_accused: innocent,
-                    median_positions: median(positions),
-                });
+                outcomes.push(coalition_outcome(
+                    &s,
+                    (cfg.recipients, cfg.trials, cfg.seed),
+                    c,
+                    n,
+                    *how,
+                    &[2, c as u64, mi as u64, n as u64],
+                ));
             }
             progress(&format!("coalition of {c}: {}", how.name()));
         }

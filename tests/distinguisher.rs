@@ -16,9 +16,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use watermark_core::fold;
 use watermark_core::ids::{self, CurpInput, Sex};
 use watermark_formats::suggest_from_csv;
@@ -431,16 +428,7 @@ fn no_rule_or_classifier_tells_canaries_from_real_rows() {
     // canaries are known.
     let train = issue(42);
     let fx = features(&train.copy);
-    let mut idx: Vec<usize> = (0..fx.len()).collect();
-    idx.shuffle(&mut ChaCha8Rng::seed_from_u64(43));
-    idx.truncate(fx.len() / 2);
-    let x: Vec<&Vec<f64>> = idx.iter().map(|&i| &fx[i]).collect();
-    let y: Vec<bool> = idx.iter().map(|&i| train.canary[i]).collect();
-    let model = Logistic::train(&x, &y);
-    println!(
-        "classifier weights (standardised features): {:.2?}",
-        model.weights()
-    );
+    let model = Logistic::train_on_half(&fx, &train.canary, 43);
     let ft = features(t);
     let mut scored: Vec<(f64, usize)> = ft.iter().map(|f| model.score(f)).zip(0..).collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));

@@ -21,9 +21,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use watermark_core::fold;
 use watermark_core::ids::{self, CurpInput, Sex};
 use watermark_suite::distinguish::{Dropped, Logistic};
@@ -313,16 +310,7 @@ fn judge(
     let (mut found, extra) = rules(t);
     let (train_rules, train_extra) = rules(&train.copy);
     let fx = features(&train_rules, &train.copy, &train_extra);
-    let mut idx: Vec<usize> = (0..fx.len()).collect();
-    idx.shuffle(&mut ChaCha8Rng::seed_from_u64(43));
-    idx.truncate(fx.len() / 2);
-    let x: Vec<&Vec<f64>> = idx.iter().map(|&i| &fx[i]).collect();
-    let y: Vec<bool> = idx.iter().map(|&i| train.canary[i]).collect();
-    let model = Logistic::train(&x, &y);
-    println!(
-        "classifier weights (standardised features): {:.2?}",
-        model.weights()
-    );
+    let model = Logistic::train_on_half(&fx, &train.canary, 43);
     let ft = features(&found, t, &extra);
     let mut scored: Vec<(f64, usize)> = ft.iter().map(|f| model.score(f)).zip(0..).collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));

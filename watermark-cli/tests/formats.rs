@@ -9,7 +9,7 @@ use std::sync::Arc;
 mod common;
 
 use assert_cmd::Command;
-use common::{init, issue, synth, wm};
+use common::{issue, wm, Setup};
 use predicates::prelude::*;
 use predicates::str::contains;
 use rand::seq::SliceRandom as _;
@@ -29,25 +29,7 @@ use watermark_formats::reexport::parquet::basic::Compression;
 use watermark_formats::reexport::parquet::file::properties::WriterProperties;
 use watermark_formats::{csv_to_parquet, ConvertOptions};
 
-/// A directory with a synthetic roll (CSV) and a state.
-struct Setup {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-}
-
 impl Setup {
-    fn new(rows: usize) -> Setup {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().to_path_buf();
-        synth(rows, &root.join("roll.csv"));
-        init(&root.join("state"), None);
-        Setup { _dir: dir, root }
-    }
-
-    fn p(&self, name: &str) -> PathBuf {
-        self.root.join(name)
-    }
-
     fn suggest(&self, input: &str, extra: &[&str]) {
         common::suggest(&self.p(input), extra, &self.p("policy.toml"));
     }

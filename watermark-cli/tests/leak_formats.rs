@@ -4,33 +4,16 @@
 //! the digest of the very bytes given; and archive bombs, path tricks and
 //! cut-short files refused quickly.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 mod common;
 mod received;
 
-use common::{init, issue, synth, wm};
+use common::{issue, wm, Setup};
 use received::*;
 
-struct Setup {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-}
-
 impl Setup {
-    fn new(rows: usize) -> Setup {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().to_path_buf();
-        synth(rows, &root.join("roll.csv"));
-        init(&root.join("state"), None);
-        Setup { _dir: dir, root }
-    }
-
-    fn p(&self, name: &str) -> PathBuf {
-        self.root.join(name)
-    }
-
     fn verify(&self, leak: &Path) -> assert_cmd::Command {
         let mut c = wm();
         c.arg("verify")

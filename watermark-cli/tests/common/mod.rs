@@ -2,7 +2,7 @@
 //! a working directory (a synthetic roll, a policy, a state).
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
@@ -67,4 +67,26 @@ pub fn init(state: &Path, log_origin: Option<&str>) {
         c.args(["--log-origin", origin]);
     }
     c.arg("--state").arg(state).assert().success();
+}
+
+/// A directory with a synthetic roll (`roll.csv`) and a state (`state`).
+pub struct Setup {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+}
+
+impl Setup {
+    /// A roll of `rows` rows and a new state, in a new temporary directory.
+    pub fn new(rows: usize) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        synth(rows, &root.join("roll.csv"));
+        init(&root.join("state"), None);
+        Setup { _dir: dir, root }
+    }
+
+    /// A path in the directory.
+    pub fn p(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
 }
