@@ -349,3 +349,135 @@ fn any_changed_byte_of_the_fixtures_key_policy_or_copy_changes_the_known_answers
         other => panic!("{other:?}"),
     }
 }
+
+/// The job portal's and the staff roster's policies as `policy suggest`
+/// proposed them (comments left out): the phone carrier, the job and degree
+/// dictionaries, and canaries whose e-mail, phone and codes are built by the
+/// table's rules.
+const JOB_SEEKERS_POLICY: &str = r#"version = 1
+identity = ["CURP"]
+threshold = 0.000000001
+[code]
+cutoff = 0.15
+active_fraction = 1.0
+flip_rate = 0.1
+[[carrier]]
+column = "TELEFONO"
+kind = "phone"
+[[carrier]]
+column = "TITULO"
+kind = "variants"
+dictionary = "mx-degrees"
+[[carrier]]
+column = "PUESTO_SOLICITADO"
+kind = "variants"
+dictionary = "mx-jobs"
+[[carrier]]
+column = "EXPERIENCIA"
+kind = "variants"
+dictionary = "mx-jobs"
+[[carrier]]
+column = "ULTIMO_SALARIO"
+kind = "numeric"
+decimals = 2
+[canaries]
+rate = 0.01
+given_names = "NOMBRE"
+first_surname = "APELLIDO_PATERNO"
+second_surname = "APELLIDO_MATERNO"
+sex = "SEXO"
+birth_date = "FECHA_NACIMIENTO"
+curp = "CURP"
+email = "CORREO"
+phone = "TELEFONO"
+"#;
+const STAFF_ROSTER_POLICY: &str = r#"version = 1
+identity = ["CURP"]
+threshold = 0.000000001
+[code]
+cutoff = 0.15
+active_fraction = 1.0
+flip_rate = 0.1
+[[carrier]]
+column = "PUESTO"
+kind = "variants"
+dictionary = "mx-jobs"
+[[carrier]]
+column = "SALARIO_MENSUAL"
+kind = "numeric"
+decimals = 2
+[[carrier]]
+column = "TELEFONO"
+kind = "phone"
+[canaries]
+rate = 0.01
+given_names = "NOMBRE"
+first_surname = "APELLIDO_PATERNO"
+second_surname = "APELLIDO_MATERNO"
+curp = "CURP"
+email = "CORREO"
+phone = "TELEFONO"
+codes = ["MATRICULA", "NUM_CONTRATO"]
+"#;
+
+/// Copies of those tables are scheme v1 too: 2,000 generated rows of each,
+/// issued under a fixed key to three recipients, give these copies and this
+/// canary list, byte for byte (their BLAKE3). The generators' output is
+/// pinned by their own tests, so a failure here is a change to what such
+/// copies hold: a new scheme version, never a new pin.
+#[test]
+fn job_portal_and_staff_roster_copies_are_pinned() {
+    use watermark_synth::Kind;
+    let cases = [
+        (Kind::JobSeekers, JOB_SEEKERS_POLICY, JS_WANT),
+        (Kind::StaffRoster, STAFF_ROSTER_POLICY, ST_WANT),
+    ];
+    for (kind, policy, want) in cases {
+        let mut roll = Vec::new();
+        watermark_synth::write_csv(kind, 5, 2_000, &mut roll).unwrap();
+        let policy = Policy::from_toml(policy).unwrap();
+        let key = MasterKey::from_bytes([0x5a; 32]);
+        let list = make_canaries(
+            &key,
+            &policy,
+            &blake3_hex(&roll),
+            || Ok(roll.as_slice()),
+            &mut |_, _| {},
+        )
+        .unwrap();
+        assert!(list.len() > 20, "{kind:?}: {} canaries", list.len());
+        let mut got = vec![blake3_hex(list.to_json().as_bytes())];
+        let embedder = Embedder::builder()
+            .key(&key)
+            .policy(&policy)
+            .recipients(
+                RECIPIENTS
+                    .iter()
+                    .enumerate()
+                    .map(|(slot, id)| Recipient::new(*id, slot as u32).unwrap()),
+            )
+            .canaries(list)
+            .build()
+            .unwrap();
+        let issued =
+            issue_csv(&embedder, roll.as_slice(), vec![Vec::new(); 3], &mut |_| {}).unwrap();
+        got.extend(issued.outputs.iter().map(|c| blake3_hex(c)));
+        assert_eq!(
+            got, want,
+            "{kind:?}: canary list, then PAN's, PRI's and MORENA's copy"
+        );
+    }
+}
+
+const JS_WANT: [&str; 4] = [
+    "b3d71cee99d1adc898bd7c6f1d1fb7ae07814d17b08e9617bf2421d9c9530877",
+    "6bdb1c01ad18bf27f6cfcec736718ea8a27fc66e167f81e2db7a69aae81e73aa",
+    "a3be5e129bcbaea43ee296c92878a0ad342543d28804f2ecf3baba2fa3332ba4",
+    "05f30d9864bbab18f779c76150cdb72eaa3541d395db5a6f72c8c1945acab3d8",
+];
+const ST_WANT: [&str; 4] = [
+    "deef94b7e425b491856fdc606d83de8b583710ecb1c824d511eec649f08ee198",
+    "ff5d749eaa08e40922200fe215223359e5515f66727f13159d0fd2190b4e24a6",
+    "1147ddf530f38eecd2b55c176759d80a608c112abcc8227a0374f523aa93e612",
+    "40f93bd6f093273b40073dedcfef43386a8e1b0400d42f376383243eb4889bf6",
+];
