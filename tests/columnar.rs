@@ -129,7 +129,9 @@ fn rewrite_parquet(
                 .map(|(f, a)| {
                     let mut field = Field::new(f.name(), a.data_type().clone(), true);
                     if f.name() == field_metadata.0 {
-                        field = field.with_metadata([(field_metadata.1, field_metadata.2)]);
+                        field = field.with_metadata(
+                            [(field_metadata.1.to_owned(), field_metadata.2.to_owned())].into(),
+                        );
                     }
                     field
                 })

@@ -45,7 +45,7 @@ const JOURNAL_FILE: &str = "issue.journal";
 
 /// The file extensions a copy may have: CSV, Parquet, Arrow IPC file,
 /// Arrow IPC stream. Recovery removes the temporary files of all of them.
-pub const COPY_EXTENSIONS: [&str; 4] = ["csv", "parquet", "arrow", "arrows"];
+pub const COPY_EXTENSIONS: [&str; 5] = ["csv", "parquet", "arrow", "arrows", "manifest"];
 
 /// The journal of the issuance in progress.
 #[derive(Debug, Serialize, Deserialize)]

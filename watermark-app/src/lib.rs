@@ -54,6 +54,8 @@ mod issuing;
 pub mod key_file;
 pub mod report;
 mod reporter;
+mod runner;
+pub mod split;
 mod state;
 pub mod text;
 pub mod verify;

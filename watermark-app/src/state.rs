@@ -383,6 +383,36 @@ impl State {
             .collect()
     }
 
+    /// Where the canary lists of copies made under a policy are, each
+    /// with the digest the log records for it, checked as
+    /// [`State::canary_lists`] checks them: what a worker that reads them
+    /// itself (a cluster's executor) is told.
+    pub fn canary_list_files(
+        &self,
+        log: &Log,
+        policy_digest: &str,
+    ) -> Result<Vec<watermark_formats::split::FileRef>> {
+        recorded_canary_lists(log)
+            .iter()
+            .filter(|((_, p), _)| p == policy_digest)
+            .map(|((input, p), r)| {
+                self.load_recorded(input, p, r)?;
+                Ok(watermark_formats::split::FileRef {
+                    path: self.canary_path(input, p),
+                    blake3: r.digest.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// Where the canary list of an extract and policy is kept.
+    pub fn canary_list_file(&self, list: &CanaryList) -> watermark_formats::split::FileRef {
+        watermark_formats::split::FileRef {
+            path: self.canary_path(list.input_blake3(), list.policy_digest()),
+            blake3: list.file_blake3(),
+        }
+    }
+
     /// Checks every file the log's entries rely on: each policy they name is
     /// stored as its canonical text, and each canary list they record has
     /// the digest they record. Directories an auditor's copy lacks

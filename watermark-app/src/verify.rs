@@ -22,6 +22,7 @@ use watermark_core::{
     verify_rows_with_master, Attribution, ColumnCount, Detector, Error, ErrorKind, ExtraRows,
     MasterError, MasterMatch, RecipientScore,
 };
+use watermark_formats::split::{DetectorSpec, SpecRecipient, SplitExtract};
 use watermark_formats::{HashingReader, Reading, ReceiveOptions, TextEncoding};
 use watermark_log::{hash_hex, AccusedRecord, Entry, Receipt, VerifyEntry};
 
@@ -301,17 +302,7 @@ pub fn run(settings: &Settings, reporter: impl Reporter) -> Result<Report> {
 /// is then verified only as far as it grew since the last time.
 pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Result<Report> {
     let reporter: &dyn Reporter = &reporter;
-    let who = &settings.investigator;
-    if who.is_empty() {
-        fail!(Input, Msg::NoInvestigator);
-    }
-    if who.chars().count() > 64 || who.chars().any(char::is_control) {
-        fail!(
-            Input,
-            Msg::BadInvestigator,
-            format!("{:?}", watermark_core::bounded(who, 200))
-        );
-    }
+    check_investigator(&settings.investigator)?;
     let key = state.master_key().server()?;
     let (groups, attribution_log) = state.recipient_groups().server()?;
     if groups.is_empty() {
@@ -527,6 +518,71 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
         });
         attributions.push(attribution);
     }
+    conclude(
+        state,
+        settings,
+        reporter,
+        Attributed {
+            attributions,
+            compared,
+            not_compared,
+            leak,
+            comparisons,
+        },
+        || {
+            Ok(match &settings.master {
+                None => None,
+                Some(file) => {
+                    let m = matched.unwrap_or_default();
+                    Some(MasterSection {
+                        file: file.clone(),
+                        blake3: match master_blake3 {
+                            Some(b) => b,
+                            None => blake3_of(file)?,
+                        },
+                        used: m.used,
+                        rows_matched: m.rows_matched,
+                        rows_unmatched: m.rows_unmatched,
+                        rows_ambiguous: m.rows_ambiguous,
+                        columns: m.columns,
+                    })
+                }
+            })
+        },
+    )
+}
+
+/// What the comparisons of a leak gave, before they are concluded.
+struct Attributed {
+    /// One attribution per group compared.
+    attributions: Vec<Attribution>,
+    /// The groups compared, in the order of `attributions`.
+    compared: Groups,
+    /// The groups not compared, and why.
+    not_compared: Vec<NotCompared>,
+    /// The leak, once read.
+    leak: Option<Leak>,
+    /// Recipients compared, over every group.
+    comparisons: u64,
+}
+
+/// Turns the attributions into the report, and records the verification in
+/// the log; `master` gives the report's master section once the leak is
+/// known to have been compared.
+fn conclude(
+    state: &State,
+    settings: &Settings,
+    reporter: &dyn Reporter,
+    attributed: Attributed,
+    master: impl FnOnce() -> Result<Option<MasterSection>>,
+) -> Result<Report> {
+    let Attributed {
+        attributions,
+        compared,
+        not_compared,
+        leak,
+        comparisons,
+    } = attributed;
     let Some(first) = attributions.first() else {
         let msg = match settings.master {
             None => Msg::NoPolicyReadsNeedsMaster,
@@ -546,24 +602,7 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
             reasons.join("; ")
         )));
     };
-    let master = match &settings.master {
-        None => None,
-        Some(file) => {
-            let m = matched.unwrap_or_default();
-            Some(MasterSection {
-                file: file.clone(),
-                blake3: match master_blake3 {
-                    Some(b) => b,
-                    None => blake3_of(file)?,
-                },
-                used: m.used,
-                rows_matched: m.rows_matched,
-                rows_unmatched: m.rows_unmatched,
-                rows_ambiguous: m.rows_ambiguous,
-                columns: m.columns,
-            })
-        }
-    };
+    let master = master()?;
     let groups = compared;
     let mut recipients: Vec<RecipientScore> = attributions
         .iter()
@@ -636,6 +675,136 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
         ),
         log,
     })
+}
+
+/// Refuses an investigator's name the log cannot record.
+fn check_investigator(who: &str) -> Result<()> {
+    if who.is_empty() {
+        fail!(Input, Msg::NoInvestigator);
+    }
+    if who.chars().count() > 64 || who.chars().any(char::is_control) {
+        fail!(
+            Input,
+            Msg::BadInvestigator,
+            format!("{:?}", watermark_core::bounded(who, 200))
+        );
+    }
+    Ok(())
+}
+
+/// [`run_in`] for a leak split into several Parquet files (`settings.leaked`
+/// is their directory), compared by `runner`: on this machine
+/// ([`Local`](crate::runner::Local)) or on a cluster. The leak's digest is
+/// its manifest's ([`Manifest`](watermark_formats::split::Manifest)); its
+/// rows are numbered through the files in the order of their names, so the
+/// report is the one a single file of the same rows, in that order, gives.
+/// A master extract is not supported.
+pub fn run_split_in(
+    state: &State,
+    settings: &Settings,
+    runner: &dyn crate::runner::SplitRunner,
+    reporter: impl Reporter,
+) -> Result<Report> {
+    let reporter: &dyn Reporter = &reporter;
+    check_investigator(&settings.investigator)?;
+    if settings.master.is_some() {
+        fail!(Input, Msg::SplitNoMaster);
+    }
+    let key = state.master_key().server()?;
+    let (groups, attribution_log) = state.recipient_groups().server()?;
+    if groups.is_empty() {
+        fail!(Server, Msg::NoCopiesYet, settings.state.display());
+    }
+    let comparisons: u64 = groups.values().map(|g| g.len() as u64).sum();
+    let split = SplitExtract::open(&settings.leaked).input()?;
+    let bar = reporter.progress(
+        split.bytes(),
+        &tr(reporter.lang(), Msg::ProgressHashing, &[]),
+    );
+    let manifest = split.manifest(&mut |n| bar.set_position(n)).input()?;
+    bar.finish();
+    let mut attributions = Vec::new();
+    let mut compared = Groups::new();
+    let mut not_compared = Vec::new();
+    for ((key_id, digest), recipients) in &groups {
+        if *key_id != key.id().to_hex() {
+            fail!(
+                Server,
+                Msg::KeyNotHeld,
+                key_id,
+                settings.state.display(),
+                key.id()
+            );
+        }
+        let policy = state.policy(digest).server()?;
+        let spec = DetectorSpec {
+            key_id: key_id.clone(),
+            policy: policy.to_toml(),
+            recipients: recipients
+                .iter()
+                .map(|r| SpecRecipient {
+                    id: r.id.clone(),
+                    slot: r.slot,
+                })
+                .collect(),
+            canaries: state.canary_list_files(&attribution_log, digest).server()?,
+            comparisons,
+            threshold: settings.threshold,
+        };
+        // The builder's refusals, checked here where the key is, before
+        // any worker is asked.
+        let fault = match settings.threshold {
+            Some(t) if !(t > 0.0 && t < 1.0) => Fault::Input,
+            _ => Fault::Server,
+        };
+        let detector = spec
+            .detector(&key)
+            .map_err(|e| crate::Error::new(fault, e))?;
+        // Copies made under a policy whose identity columns the leak lacks
+        // cannot be compared; the others still can.
+        if let Err(e) = detector.bind(split.header()) {
+            if groups.len() > 1 && lacks_identity(&e) {
+                not_compared.push(NotCompared {
+                    key_id: key_id.clone(),
+                    policy_digest: digest.clone(),
+                    recipients: recipients.iter().map(|r| r.id.clone()).collect(),
+                    reason: e.to_string(),
+                    cause: Some(Arc::new(e)),
+                });
+                continue;
+            }
+            return Err(crate::Error::input(
+                said!(Msg::RfVerbatim, settings.leaked.display()).because(e),
+            ));
+        }
+        let tally = runner.tally(&spec, &split, reporter)?;
+        let a = detector.finish(tally).server()?;
+        compared.insert((key_id.clone(), digest.clone()), recipients.clone());
+        attributions.push(a);
+    }
+    let leak = Leak {
+        file: settings.leaked.clone(),
+        blake3: manifest.blake3(),
+        bytes: manifest.bytes(),
+        read: Reading {
+            format: "parquet".into(),
+            tables: manifest.files.iter().map(|f| f.name.clone()).collect(),
+            ..Reading::default()
+        },
+    };
+    conclude(
+        state,
+        settings,
+        reporter,
+        Attributed {
+            attributions,
+            compared,
+            not_compared,
+            leak: Some(leak),
+            comparisons,
+        },
+        || Ok(None),
+    )
 }
 
 /// ` --master FILE`, when a master was given.

@@ -582,11 +582,25 @@ pub fn verify(
     explicit: Option<&Path>,
     reporter: impl Reporter,
 ) -> Result<crate::verify::Report> {
+    verify_with(state, explicit, reporter, |r| {
+        crate::verify::run_in(state, settings, r)
+    })
+}
+
+/// [`verify`] with the verification `run` makes (for instance
+/// [`verify::run_split_in`](crate::verify::run_split_in) for a leak split
+/// into files), between the same witness round trips.
+pub fn verify_with(
+    state: &State,
+    explicit: Option<&Path>,
+    reporter: impl Reporter,
+    run: impl FnOnce(&dyn Reporter) -> Result<crate::verify::Report>,
+) -> Result<crate::verify::Report> {
     {
         let lock = state.lock().server()?;
         before_verify(state, &lock, explicit, &reporter)?;
     }
-    let mut report = crate::verify::run_in(state, settings, &reporter)?;
+    let mut report = run(&reporter)?;
     after_verify(state, explicit, &mut report.log, &reporter)?;
     Ok(report)
 }

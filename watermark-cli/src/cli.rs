@@ -170,11 +170,19 @@ nothing is issued (exit status 4). After the copies are logged the new checkpoin
 the receipts carry the cosignatures; a witness that cannot be reached then is warned of, the copies
 stand, and `watermark log witness` catches up.
 
+An extract split into Parquet files (a directory of them, read in the order of their names) is
+issued file by file: OUT/ID/ holds the recipient's files under the input's names, and
+OUT/ID.manifest lists each file's BLAKE3, size and rows; the log records the manifests' digests.
+With --cluster df://HOST:PORT the files are marked by a Ballista cluster's executors
+(watermark-executor, each holding the master key in its own file); the copies are the same bytes.
+
 Examples:
   watermark issue --state st --policy roll.toml roll.csv --to PAN --to PRI --out-dir copies/
   watermark issue --state st --policy roll.toml roll.parquet --to PAN --out-dir copies/
       # copies/PAN.parquet, with roll.parquet's schema
-  watermark issue --state st --policy roll.toml roll.csv --format parquet --to PAN --out-dir copies/")]
+  watermark issue --state st --policy roll.toml roll.csv --format parquet --to PAN --out-dir copies/
+  watermark issue --state st --policy roll.toml lake/roll/ --cluster df://10.0.0.5:50050 \\
+      --to PAN --to PRI --out-dir copies/      # copies/PAN/*.parquet, copies/PAN.manifest")]
 pub struct IssueArgs {
     #[command(flatten)]
     pub state: StateArg,
@@ -182,9 +190,14 @@ pub struct IssueArgs {
     #[arg(long, value_name = "FILE")]
     pub policy: PathBuf,
     /// The extract to copy: CSV (the encoding, delimiter and line ends are detected and kept),
-    /// Parquet, or Arrow IPC file or stream, told by its first bytes.
+    /// Parquet, or Arrow IPC file or stream, told by its first bytes; or a directory of Parquet
+    /// files, one extract split into files.
     #[arg(value_name = "INPUT")]
     pub input: PathBuf,
+    /// Issue on a Ballista cluster of watermark-executor processes, whose scheduler is at
+    /// df://HOST:PORT; INPUT is then a directory of Parquet files the executors can read.
+    #[arg(long, value_name = "df://HOST:PORT")]
+    pub cluster: Option<String>,
     /// A recipient id; repeat for several. Letters, digits, '.', '_' and '-'; ids that differ
     /// only in case (PAN, pan) are refused, as they name one file on macOS and Windows.
     #[arg(long = "to", value_name = "ID", required = true)]
@@ -265,6 +278,10 @@ pub struct VerifyArgs {
     /// order, any subset that keeps the identity, or with --master one that lacks it).
     #[arg(value_name = "LEAKED")]
     pub leaked: PathBuf,
+    /// Verify on a Ballista cluster of watermark-executor processes, whose scheduler is at
+    /// df://HOST:PORT; LEAKED is then a directory of Parquet files the executors can read.
+    #[arg(long, value_name = "df://HOST:PORT")]
+    pub cluster: Option<String>,
     /// Accuse only below this bound instead of the policy's threshold.
     #[arg(long, value_name = "P")]
     pub threshold: Option<f64>,

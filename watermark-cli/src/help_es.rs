@@ -765,10 +765,11 @@ pub const TEXTS: &[(&str, &str)] = &[
     ),
     (
         "The extract to copy: CSV (the encoding, delimiter and line ends are detected and kept), \
-         Parquet, or Arrow IPC file or stream, told by its first bytes",
+         Parquet, or Arrow IPC file or stream, told by its first bytes; or a directory of Parquet \
+         files, one extract split into files",
         "El extracto que se copia: CSV (se detectan y conservan la codificación, el delimitador \
          y los finales de línea), Parquet, o archivo o flujo Arrow IPC, reconocido por sus \
-         primeros bytes",
+         primeros bytes; o un directorio de archivos Parquet, un extracto dividido en archivos",
     ),
     (
         "A recipient id; repeat for several. Letters, digits, '.', '_' and '-'; ids that differ \
@@ -805,6 +806,14 @@ pub const TEXTS: &[(&str, &str)] = &[
     (
         "Replace copies that already exist in OUT",
         "Reemplaza las copias que ya existan en OUT",
+    ),
+    (
+        "Issue on a Ballista cluster of watermark-executor processes, whose scheduler is at df://HOST:PORT; INPUT is then a directory of Parquet files the executors can read",
+        "Emite en un clúster Ballista de procesos watermark-executor, cuyo planificador está en df://HOST:PORT; INPUT es entonces un directorio de archivos Parquet que los nodos pueden leer",
+    ),
+    (
+        "Verify on a Ballista cluster of watermark-executor processes, whose scheduler is at df://HOST:PORT; LEAKED is then a directory of Parquet files the executors can read",
+        "Verifica en un clúster Ballista de procesos watermark-executor, cuyo planificador está en df://HOST:PORT; LEAKED es entonces un directorio de archivos Parquet que los nodos pueden leer",
     ),
     // ---- verify ----
     (
@@ -1097,11 +1106,20 @@ las copias, se envía el nuevo punto de control y los recibos llevan las cofirma
 se puede contactar a un testigo, se advierte, las copias se mantienen y `watermark log witness`
 lo pone al día.
 
+Un extracto dividido en archivos Parquet (un directorio de ellos, leídos en el orden de sus
+nombres) se emite archivo por archivo: OUT/ID/ contiene los archivos del destinatario con los
+nombres de la entrada, y OUT/ID.manifest lista el BLAKE3, el tamaño y las filas de cada archivo;
+la bitácora registra los resúmenes de los manifiestos. Con --cluster df://HOST:PORT los archivos
+los marcan los nodos de un clúster Ballista (watermark-executor, cada uno con la llave maestra en
+su propio archivo); las copias son los mismos bytes.
+
 Ejemplos:
   watermark issue --state st --policy roll.toml roll.csv --to PAN --to PRI --out-dir copies/
   watermark issue --state st --policy roll.toml roll.parquet --to PAN --out-dir copies/
       # copies/PAN.parquet, con el esquema de roll.parquet
-  watermark issue --state st --policy roll.toml roll.csv --format parquet --to PAN --out-dir copies/",
+  watermark issue --state st --policy roll.toml roll.csv --format parquet --to PAN --out-dir copies/
+  watermark issue --state st --policy roll.toml lake/roll/ --cluster df://10.0.0.5:50050 \\
+      --to PAN --to PRI --out-dir copies/      # copies/PAN/*.parquet, copies/PAN.manifest",
     ),
     (
         "verify",

@@ -180,7 +180,7 @@ fn typed_roll(csv: &Path, out: &Path, photo: bool) -> (SchemaRef, Vec<RecordBatc
     for f in schema.fields() {
         fields.push(match f.name().as_str() {
             "SECCION" => Field::new("SECCION", DataType::Int64, false)
-                .with_metadata([("meaning", "electoral section")]),
+                .with_metadata([("meaning".to_owned(), "electoral section".to_owned())].into()),
             "FECHA_NACIMIENTO" => Field::new("FECHA_NACIMIENTO", DataType::Date32, true),
             _ => f.as_ref().clone(),
         });
@@ -190,7 +190,11 @@ fn typed_roll(csv: &Path, out: &Path, photo: bool) -> (SchemaRef, Vec<RecordBatc
     }
     let typed = Arc::new(Schema::new_with_metadata(
         fields,
-        [("registro", "padron-2026"), ("corte", "2026-03-31")],
+        [
+            ("registro".to_owned(), "padron-2026".to_owned()),
+            ("corte".to_owned(), "2026-03-31".to_owned()),
+        ]
+        .into(),
     ));
     let batches: Vec<RecordBatch> = batches
         .iter()

@@ -165,6 +165,16 @@ impl RowBatch {
         self.end_row(line);
     }
 
+    /// Renumbers the batch's rows `by` further on: a source that reads
+    /// several files one after the other numbers each file's rows after
+    /// the rows of the files before it.
+    pub fn shift_rows(&mut self, by: u64) {
+        self.first_row += by;
+        for line in &mut self.lines {
+            *line += by;
+        }
+    }
+
     fn end_row(&mut self, line: Option<u64>) {
         let row = self.first_row + self.rows as u64;
         self.lines.push(line.unwrap_or(row + 1));

@@ -1154,6 +1154,43 @@ fn texts(batch: &RecordBatch, names: &[String], needed: &[bool]) -> Result<Vec<T
         .collect()
 }
 
+/// Reads Arrow columns into `observer`, cell by cell in the text form
+/// issuance marks them in (see [`ColumnarRows`]): `columns[i]` is the
+/// column named `names[i]`, the header the observer was bound with, and
+/// `rows[k]` the number of the columns' row `k` in the whole leak. Only the
+/// columns `detector` reads are rendered. For engines that hand a
+/// verification its rows as record batches (a query's aggregate).
+pub fn observe_columns(
+    detector: &Detector,
+    observer: &mut watermark_core::Observer<'_>,
+    names: &[String],
+    columns: &[ArrayRef],
+    rows: &[u64],
+) -> Result<()> {
+    let mut needed = vec![false; names.len()];
+    for i in detector.fields_read(names)? {
+        needed[i] = true;
+    }
+    let texts = columns
+        .iter()
+        .zip(names)
+        .zip(&needed)
+        .map(|((a, name), &need)| {
+            if need {
+                Text::new(a, name)
+            } else {
+                Ok(Text::Unused)
+            }
+        })
+        .collect::<Result<Vec<_>>>()?;
+    for (k, &row) in rows.iter().enumerate() {
+        observer
+            .observe(row, |i| texts[i].get(k))
+            .map_err(|e| at_row(e, row))?;
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------
 // Rows of text: canaries, policy suggestion, matching to the master
 
@@ -2175,6 +2212,7 @@ fn issue<W: Write + Send>(
     source: Source,
     outputs: Vec<W>,
     options: IssueOptions,
+    part: Option<Part>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<IssueSummary<W>> {
     assert_eq!(
@@ -2201,7 +2239,8 @@ fn issue<W: Write + Send>(
 
     // Reads the next job, looking one batch ahead to know the last.
     let mut ahead = pieces.next().transpose()?;
-    let mut next_row = 1u64;
+    let (first_row, last_part) = part.map_or((1, true), |p| (p.first_row, p.last));
+    let mut next_row = first_row;
     let next_job = move || -> Result<Option<Job>> {
         let Some((batch, end_group)) = ahead.take() else {
             return Ok(None);
@@ -2212,7 +2251,7 @@ fn issue<W: Write + Send>(
         Ok(Some(Job {
             batch,
             first_row,
-            last: ahead.is_none(),
+            last: ahead.is_none() && last_part,
             end_group,
             bytes: count.get(),
         }))
@@ -2304,7 +2343,28 @@ fn issue<W: Write + Send>(
             Ok(outputs)
         })?
     };
-    if let Some(list) = embedder.canary_list() {
+    if let (Some(list), Some(_)) = (embedder.canary_list(), part) {
+        // A part places the canaries that fall among its rows (before one
+        // of them, or after the extract's last row in the last part).
+        let all = list.placed();
+        let lo = all.partition_point(|c| c.after_row + 1 < first_row);
+        let end_row = first_row + totals.rows;
+        let hi = if last_part {
+            all.len()
+        } else {
+            all.partition_point(|c| c.after_row + 1 < end_row)
+        };
+        if totals.canaries_placed != hi.saturating_sub(lo) as u64
+            || end_row - 1 > list.input_rows()
+            || (last_part && end_row - 1 != list.input_rows())
+        {
+            return Err(Error::state(said!(
+                Msg::FmCanaryRows,
+                list.input_rows(),
+                end_row - 1
+            )));
+        }
+    } else if let Some(list) = embedder.canary_list() {
         if totals.canaries_placed != list.len() as u64 || totals.rows != list.input_rows() {
             return Err(Error::state(said!(
                 Msg::FmCanaryRows,
@@ -2363,7 +2423,43 @@ where
     W: Write + Send,
 {
     let source = open_parquet(input, options.batch_rows)?;
-    issue(embedder, source, outputs, options, progress)
+    issue(embedder, source, outputs, options, None, progress)
+}
+
+/// Where a file sits in an extract split into several files (a directory
+/// of Parquet files, as data lakes keep them): the number its first row
+/// has in the whole extract, and whether it is the extract's last file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Part {
+    /// The number of the file's first row in the whole extract (1-based):
+    /// one more than the rows of the files before it.
+    pub first_row: u64,
+    /// Whether the file is the extract's last: the canaries placed after
+    /// the extract's last row go at its end.
+    pub last: bool,
+}
+
+/// [`issue_parquet`] for one file of an extract split into several: its
+/// rows are marked as rows `part.first_row...` of the whole extract, and
+/// each copy gets the canaries of the embedder's list that fall among them
+/// (before one of its rows; after its last row only in the last file, as
+/// the next file's first row takes the others). Issuing every file this
+/// way, in any order and on any machine, gives copies that hold, file by
+/// file, the rows one copy of the files read one after another would hold.
+pub fn issue_parquet_part<R, W>(
+    embedder: &Embedder,
+    input: R,
+    outputs: Vec<W>,
+    options: IssueOptions,
+    part: Part,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<IssueSummary<W>>
+where
+    R: Read + Seek + Send + 'static,
+    W: Write + Send,
+{
+    let source = open_parquet(input, options.batch_rows)?;
+    issue(embedder, source, outputs, options, Some(part), progress)
 }
 
 /// [`issue_parquet`] for an Arrow IPC extract: the file format (`.arrow`,
@@ -2384,7 +2480,7 @@ where
     W: Write + Send,
 {
     let source = open_arrow_ipc(input)?;
-    issue(embedder, source, outputs, options, progress)
+    issue(embedder, source, outputs, options, None, progress)
 }
 
 // ---------------------------------------------------------------------------
@@ -2569,7 +2665,10 @@ fn csv_batches<R: Read>(
         .iter()
         .map(|n| Field::new(n, DataType::Utf8, true))
         .collect();
-    let schema = Arc::new(Schema::new_with_metadata(fields, options.metadata.clone()));
+    let schema = Arc::new(Schema::new_with_metadata(
+        fields,
+        options.metadata.clone().into_iter().collect(),
+    ));
     let batch_rows = options.batch_rows.max(1);
     let mut builders: Vec<GenericStringBuilder<i32>> = Vec::new();
     let fresh = |names: &[String]| -> Vec<GenericStringBuilder<i32>> {
@@ -2968,14 +3067,15 @@ mod tests {
     #[test]
     fn conversions_between_columnar_formats_keep_the_schema_and_the_cells() {
         let fields = vec![
-            Field::new("NSS", DataType::Int64, false).with_metadata([("unit", "imss")]),
+            Field::new("NSS", DataType::Int64, false)
+                .with_metadata([("unit".to_owned(), "imss".to_owned())].into()),
             Field::new("MONTO", DataType::Decimal128(12, 2), true),
             Field::new("CALLE", DataType::Utf8, true),
             Field::new("ALTA", DataType::Date32, true),
         ];
         let schema = Arc::new(Schema::new_with_metadata(
             fields,
-            [("registro", "pensiones")],
+            [("registro".to_owned(), "pensiones".to_owned())].into(),
         ));
         let columns: Vec<ArrayRef> = vec![
             Arc::new(arrow_array::Int64Array::from(vec![12345678901, 2, 3])),

@@ -52,12 +52,13 @@ mod csv_error;
 mod csv_io;
 mod pipeline;
 mod received;
+pub mod split;
 mod transcode;
 
 pub use columnar::{
-    convert_columnar, csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_parquet, reexport,
-    silence_reader_panics, verify_arrow_ipc, verify_parquet, Codec, ColumnarCsv, ColumnarRows,
-    ConvertOptions, Format,
+    convert_columnar, csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_parquet,
+    issue_parquet_part, observe_columns, reexport, silence_reader_panics, verify_arrow_ipc,
+    verify_parquet, Codec, ColumnarCsv, ColumnarRows, ConvertOptions, Format, Part,
 };
 pub use csv_io::{
     issue_csv, issue_csv_with, make_canaries, sniff, suggest_from_csv, verify_csv, verify_csv_with,

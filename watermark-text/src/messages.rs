@@ -2917,6 +2917,31 @@ caracteres de control",
         es: "otros usuarios pueden acceder a {0} (permisos {1}): contiene secretos, así que \
 restrínjalo con `chmod 600 {2}`",
     }
+    // ---- Extracts split into several Parquet files, and clusters. ----
+    SpNotDirectory { en: "{0} is not a directory of Parquet files", es: "{0} no es un directorio de archivos Parquet" }
+    SpNoParquet { en: "{0} holds no .parquet file", es: "{0} no contiene ningún archivo .parquet" }
+    SpNotParquet { en: "{0} is not a Parquet file: {1}", es: "{0} no es un archivo Parquet: {1}" }
+    SpOtherColumns { en: "{0} has other columns than {1}: every file of a split extract has the same columns", es: "{0} tiene otras columnas que {1}: todos los archivos de un extracto dividido tienen las mismas columnas" }
+    SpBadManifest { en: "line {0} of the manifest is not in its form", es: "la línea {0} del manifiesto no tiene su forma" }
+    SpDigestDiffers { en: "{0} is not the canary list the order names (BLAKE3 {1})", es: "{0} no es la lista de canarios que indica la orden (BLAKE3 {1})" }
+    SpOtherKey { en: "the order is for master key {0}, and this worker holds key {1}", es: "la orden es para la llave maestra {0} y este nodo tiene la llave {1}" }
+    SpNoSuchPart { en: "the order has no file number {0} (it has {1})", es: "la orden no tiene el archivo número {0} (tiene {1})" }
+    SpRowsChanged { en: "{0} had {1} rows when the order was made and has {2} now", es: "{0} tenía {1} filas al hacerse la orden y ahora tiene {2}" }
+    SplitNoMaster { en: "a leak split into several files is read with its identity columns; --master is not supported for it", es: "una fuga dividida en varios archivos se lee con sus columnas de identidad; --master no se admite para ella" }
+    SplitCopyChanged { en: "{0} is not the file its worker marked", es: "{0} no es el archivo que marcó su nodo" }
+    SplitPartsMissing { en: "the workers returned {0} of the {1} files, each once", es: "los nodos entregaron {0} de los {1} archivos, cada uno una vez" }
+    SplitInputChanged { en: "{0} changed while the copies were made", es: "{0} cambió mientras se hacían las copias" }
+    SplitParquetOnly { en: "the copies of an extract split into Parquet files are Parquet files: --format and --encoding do not apply", es: "las copias de un extracto dividido en archivos Parquet son archivos Parquet: --format y --encoding no se aplican" }
+    ClNoKey { en: "this process holds no master key: the toolkit's operators run on executors started with --key-file", es: "este proceso no tiene la llave maestra: los operadores del sistema corren en nodos iniciados con --key-file" }
+    ClWholeResult { en: "an issuance's result is read whole", es: "el resultado de una emisión se lee completo" }
+    ClRowNumbers { en: "the first argument of watermark_tally is the rows' numbers (__row), with none missing", es: "el primer argumento de watermark_tally son los números de fila (__row), sin faltar ninguno" }
+    ClBadState { en: "a partial state of watermark_tally is not a tally", es: "un estado parcial de watermark_tally no es un conteo" }
+    ClUnknownFunction { en: "{0} is not a function of the registry watermark", es: "{0} no es una función del sistema de marcas" }
+    ClBadUrl { en: "{0} is not a cluster address: give it as df://HOST:PORT", es: "{0} no es la dirección de un clúster: indíquela como df://HOST:PUERTO" }
+    ClRuntime { en: "could not start the client's runtime", es: "no se pudo iniciar el entorno del cliente" }
+    ClJobFailed { en: "the job on {0} failed: {1}", es: "el trabajo en {0} falló: {1}" }
+    ClNoTally { en: "the cluster returned no tally", es: "el clúster no devolvió ningún conteo" }
+    ClPartsDisagree { en: "two results for {0} disagree", es: "dos resultados de {0} no coinciden" }
 }
 
 #[cfg(test)]

@@ -40,8 +40,22 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 json: a.json,
                 quiet,
             };
-            let report =
-                watermark_app::issue::run(&watermark_app::issue::Settings::from(a), printer)?;
+            let report = if issue::split(&a)? {
+                let runner = a
+                    .cluster
+                    .as_deref()
+                    .map(watermark_cluster::ClusterRunner::new)
+                    .transpose()?;
+                watermark_app::split::issue(
+                    &watermark_app::split::Settings::from(a),
+                    runner
+                        .as_ref()
+                        .map(|r| r as &dyn watermark_app::split::SplitRunner),
+                    printer,
+                )?
+            } else {
+                watermark_app::issue::run(&watermark_app::issue::Settings::from(a), printer)?
+            };
             printer.text(&report.to_text_in(lang))?;
             printer.json(&report)?;
             Ok(())
@@ -67,12 +81,36 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             // without it, and this verification's entry would fork the log
             // the witnesses saw. Checked as before issuing.
             let state = watermark_app::State::open(&state_dir)?;
-            let report = watermark_app::witnessing::verify(
-                &state,
-                &watermark_app::verify::Settings::from(a),
-                witnesses.as_deref(),
-                printer,
-            )?;
+            let split = a.cluster.is_some() || a.leaked.is_dir();
+            let runner = a
+                .cluster
+                .as_deref()
+                .map(watermark_cluster::ClusterRunner::new)
+                .transpose()?;
+            let settings = watermark_app::verify::Settings::from(a);
+            let report = if split {
+                watermark_app::witnessing::verify_with(
+                    &state,
+                    witnesses.as_deref(),
+                    printer,
+                    |reporter| {
+                        let local;
+                        let runner: &dyn watermark_app::split::SplitRunner = match &runner {
+                            Some(r) => r,
+                            None => {
+                                let key = state.master_key().map_err(|e| {
+                                    watermark_app::Error::new(watermark_app::Fault::Server, e)
+                                })?;
+                                local = watermark_app::split::Local::new(std::sync::Arc::new(key));
+                                &local
+                            }
+                        };
+                        watermark_app::verify::run_split_in(&state, &settings, runner, reporter)
+                    },
+                )?
+            } else {
+                watermark_app::witnessing::verify(&state, &settings, witnesses.as_deref(), printer)?
+            };
             printer.text(&report.to_text_in(lang))?;
             printer.json(&report)?;
             if let (Some(path), Some(signer)) = (signed, signer) {
