@@ -209,7 +209,7 @@ pub fn issue(
     for d in &staging.0 {
         remove_dir(d)?;
     }
-    let order = IssueOrder {
+    let mut order = IssueOrder {
         key_id: key.id().to_hex(),
         policy: policy.to_toml(),
         recipients: recipients
@@ -231,7 +231,10 @@ pub fn issue(
                 f
             })
             .collect(),
+        authorization: String::new(),
     };
+    // Executors mark only what an order authorised under the key asks.
+    order.authorize(&key);
     let local;
     let runner: &dyn SplitRunner = match runner {
         Some(r) => r,

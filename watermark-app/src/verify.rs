@@ -737,7 +737,7 @@ pub fn run_split_in(
             );
         }
         let policy = state.policy(digest).server()?;
-        let spec = DetectorSpec {
+        let mut spec = DetectorSpec {
             key_id: key_id.clone(),
             policy: policy.to_toml(),
             recipients: recipients
@@ -749,8 +749,10 @@ pub fn run_split_in(
                 .collect(),
             canaries: state.canary_list_files(&attribution_log, digest).server()?,
             comparisons,
-            threshold: settings.threshold,
+            threshold: settings.threshold.map(|t| t.to_string()),
+            authorization: String::new(),
         };
+        spec.authorize(&key);
         // The builder's refusals, checked here where the key is, before
         // any worker is asked.
         let fault = match settings.threshold {

@@ -657,6 +657,7 @@ fn watermark_cluster_plans(state: &Path, lake: &Path, policy: &Path) -> Vec<u8> 
         }],
         canaries: None,
         files: split.files().to_vec(),
+        authorization: String::new(),
     };
     let spec = DetectorSpec {
         key_id: key.id().to_hex(),
@@ -668,6 +669,7 @@ fn watermark_cluster_plans(state: &Path, lake: &Path, policy: &Path) -> Vec<u8> 
         canaries: Vec::new(),
         comparisons: 1,
         threshold: None,
+        authorization: String::new(),
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {

@@ -48,7 +48,7 @@ fn lake(root: &Path, files: usize) -> (SplitExtract, Policy) {
 }
 
 fn order(key: &MasterKey, policy: &Policy, split: &SplitExtract, out: &Path) -> IssueOrder {
-    IssueOrder {
+    let mut order = IssueOrder {
         key_id: key.id().to_hex(),
         policy: policy.to_toml(),
         recipients: ["PAN", "PRI"]
@@ -62,7 +62,10 @@ fn order(key: &MasterKey, policy: &Policy, split: &SplitExtract, out: &Path) -> 
             .collect(),
         canaries: None,
         files: split.files().to_vec(),
-    }
+        authorization: String::new(),
+    };
+    order.authorize(key);
+    order
 }
 
 fn session(partitions: usize) -> SessionContext {
@@ -100,7 +103,7 @@ async fn the_issuance_scan_marks_each_file_once_as_issuing_it_directly_does() {
         .collect();
     done.sort_by_key(|p| p.index);
     assert_eq!(done.len(), 5, "one result per file");
-    let direct_order = order_at(&order, &tmp.path().join("direct"));
+    let direct_order = order_at(&order, &tmp.path().join("direct"), &key);
     let embedder = direct_order.embedder(&key).unwrap();
     for (i, part) in done.iter().enumerate() {
         assert_eq!(part.index, i);
@@ -110,12 +113,65 @@ async fn the_issuance_scan_marks_each_file_once_as_issuing_it_directly_does() {
     }
 }
 
-fn order_at(order: &IssueOrder, out: &Path) -> IssueOrder {
+fn order_at(order: &IssueOrder, out: &Path, key: &MasterKey) -> IssueOrder {
     let mut o = order.clone();
     for r in &mut o.recipients {
         r.out_dir = out.join(&r.id);
     }
+    o.authorize(key);
     o
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_or_spec_not_authorised_under_the_key_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (split, policy) = lake(tmp.path(), 2);
+    let key = Arc::new(MasterKey::from_bytes([9; 32]));
+    let other = MasterKey::from_bytes([10; 32]);
+    let good = order(&key, &policy, &split, &tmp.path().join("out"));
+    assert!(good.embedder(&key).is_ok());
+    // Whoever reaches the cluster without the key: a copy for slot 1 under
+    // PAN's name, an order with no tag, one tagged under another key.
+    let mut moved = good.clone();
+    moved.recipients[0].slot = 1;
+    let mut untagged = good.clone();
+    untagged.authorization.clear();
+    let mut forged = good.clone();
+    forged.authorize(&other);
+    forged.key_id = key.id().to_hex();
+    for (what, bad) in [("moved", moved), ("untagged", untagged), ("forged", forged)] {
+        let refused = bad.embedder(&key).unwrap_err();
+        assert!(
+            refused.to_string().contains("not authorised"),
+            "{what}: {refused}"
+        );
+        // Through the engine: the scan fails and marks nothing.
+        let result = session(2)
+            .read_table(Arc::new(IssueTable::new(bad, Some(Arc::clone(&key)))))
+            .unwrap()
+            .collect()
+            .await;
+        assert!(result.is_err(), "{what} was issued");
+    }
+    assert!(!tmp.path().join("out").join("PAN").exists());
+    // A spec, likewise.
+    let mut spec = DetectorSpec {
+        key_id: key.id().to_hex(),
+        policy: policy.to_toml(),
+        recipients: vec![SpecRecipient {
+            id: "PAN".into(),
+            slot: 0,
+        }],
+        canaries: Vec::new(),
+        comparisons: 1,
+        threshold: None,
+        authorization: String::new(),
+    };
+    assert!(spec.detector(&key).is_err());
+    spec.authorize(&key);
+    assert!(spec.detector(&key).is_ok());
+    spec.comparisons = 2;
+    assert!(spec.detector(&key).is_err());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,7 +186,7 @@ async fn the_tally_aggregate_gives_one_passs_attribution_however_it_is_split() {
         issue_part(&embedder, &order, i, 1).unwrap();
     }
     let leak = SplitExtract::open(&tmp.path().join("copies").join("PRI")).unwrap();
-    let spec = DetectorSpec {
+    let mut spec = DetectorSpec {
         key_id: key.id().to_hex(),
         policy: policy.to_toml(),
         recipients: vec![
@@ -146,7 +202,9 @@ async fn the_tally_aggregate_gives_one_passs_attribution_however_it_is_split() {
         canaries: Vec::new(),
         comparisons: 2,
         threshold: None,
+        authorization: String::new(),
     };
+    spec.authorize(&key);
     let detector = spec.detector(&key).unwrap();
     let one_pass =
         watermark_core::verify_rows(&detector, leak.row_source().unwrap(), &mut |_| {}).unwrap();

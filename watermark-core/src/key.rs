@@ -125,6 +125,35 @@ impl MasterKey {
         }
     }
 
+    /// Authorises a work order for the processes that hold this key (a
+    /// cluster's executors): HMAC-SHA256, under a subkey of its own, of the
+    /// order's text, in hex. An executor marks or reads only what an order
+    /// carrying a valid tag asks, so whoever can reach the cluster without
+    /// the key cannot have it mark a copy for anyone.
+    pub fn authorize(&self, order: &str) -> String {
+        hex(&self.order_mac(order).finalize().into_bytes())
+    }
+
+    /// Whether `tag` is [`MasterKey::authorize`]'s for `order` (compared in
+    /// constant time).
+    pub fn is_authorized(&self, order: &str, tag: &str) -> bool {
+        use hmac::Mac as _;
+        match unhex(tag) {
+            Some(tag) => self.order_mac(order).verify_slice(&tag).is_ok(),
+            None => false,
+        }
+    }
+
+    fn order_mac(&self, order: &str) -> hmac::Hmac<sha2::Sha256> {
+        use hmac::Mac as _;
+        let mut sub = Zeroizing::new([0u8; 32]);
+        derive(&self.bytes, "work order", sub.as_mut());
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(sub.as_ref())
+            .expect("HMAC takes keys of any length");
+        mac.update(order.as_bytes());
+        mac
+    }
+
     /// What ties a log's public key to this master key: HMAC-SHA256, under
     /// a subkey of its own, of the key's text (`<origin>+<id>+<base64>`), in
     /// hex. Kept beside the log, it shows that the log was made for this

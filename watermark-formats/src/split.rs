@@ -414,14 +414,37 @@ pub struct IssueOrder {
     pub canaries: Option<FileRef>,
     /// The extract's files, in order.
     pub files: Vec<SplitFile>,
+    /// [`MasterKey::authorize`]'s tag of the rest of the order
+    /// ([`IssueOrder::authorize`]): a worker marks nothing for an order
+    /// without it.
+    #[serde(default)]
+    pub authorization: String,
 }
 
 impl IssueOrder {
+    /// The order's text, as authorised: its JSON without the tag.
+    fn text(&self) -> String {
+        let unsigned = IssueOrder {
+            authorization: String::new(),
+            ..self.clone()
+        };
+        serde_json::to_string(&unsigned).expect("orders serialise")
+    }
+
+    /// Authorises the order under `key` (the state's, where it is made).
+    pub fn authorize(&mut self, key: &MasterKey) {
+        self.authorization = key.authorize(&self.text());
+    }
+
     /// The embedder the order describes, under `key`: refused if the key
-    /// is not the one the order names, or the canary list's digest differs.
+    /// is not the one the order names, the order was not authorised under
+    /// it (or changed since), or the canary list's digest differs.
     pub fn embedder(&self, key: &MasterKey) -> Result<Embedder> {
         if key.id().to_hex() != self.key_id {
             return Err(Error::key(said!(Msg::SpOtherKey, self.key_id, key.id())));
+        }
+        if !key.is_authorized(&self.text(), &self.authorization) {
+            return Err(Error::key(Msg::SpUnauthorized));
         }
         let policy = Policy::from_toml(&self.policy)?;
         let recipients = self
@@ -594,16 +617,42 @@ pub struct DetectorSpec {
     pub canaries: Vec<FileRef>,
     /// Recipients compared in the whole verification.
     pub comparisons: u64,
-    /// Accuse only below this bound instead of the policy's threshold.
-    pub threshold: Option<f64>,
+    /// Accuse only below this bound instead of the policy's threshold,
+    /// written as Rust writes an `f64` (the shortest text that reads back
+    /// as the same number), so that the spec's text is the same wherever
+    /// it is read.
+    pub threshold: Option<String>,
+    /// [`MasterKey::authorize`]'s tag of the rest of the spec
+    /// ([`DetectorSpec::authorize`]): a worker reads nothing for a spec
+    /// without it.
+    #[serde(default)]
+    pub authorization: String,
 }
 
 impl DetectorSpec {
+    /// The spec's text, as authorised: its JSON without the tag.
+    fn text(&self) -> String {
+        let unsigned = DetectorSpec {
+            authorization: String::new(),
+            ..self.clone()
+        };
+        serde_json::to_string(&unsigned).expect("specs serialise")
+    }
+
+    /// Authorises the spec under `key` (the state's, where it is made).
+    pub fn authorize(&mut self, key: &MasterKey) {
+        self.authorization = key.authorize(&self.text());
+    }
+
     /// The detector the spec describes, under `key`: refused if the key is
-    /// not the one the spec names, or a canary list's digest differs.
+    /// not the one the spec names, the spec was not authorised under it (or
+    /// changed since), or a canary list's digest differs.
     pub fn detector(&self, key: &MasterKey) -> Result<watermark_core::Detector> {
         if key.id().to_hex() != self.key_id {
             return Err(Error::key(said!(Msg::SpOtherKey, self.key_id, key.id())));
+        }
+        if !key.is_authorized(&self.text(), &self.authorization) {
+            return Err(Error::key(Msg::SpUnauthorized));
         }
         let policy = Policy::from_toml(&self.policy)?;
         let recipients = self
@@ -622,7 +671,10 @@ impl DetectorSpec {
             .recipients(recipients)
             .canaries(&lists)
             .comparisons(self.comparisons);
-        if let Some(t) = self.threshold {
+        if let Some(t) = &self.threshold {
+            let t: f64 = t
+                .parse()
+                .map_err(|_| Error::policy(said!(Msg::SpBadThreshold, t)))?;
             builder = builder.threshold(t);
         }
         builder.build()

@@ -2927,6 +2927,8 @@ restrínjalo con `chmod 600 {2}`",
     SpOtherKey { en: "the order is for master key {0}, and this worker holds key {1}", es: "la orden es para la llave maestra {0} y este nodo tiene la llave {1}" }
     SpNoSuchPart { en: "the order has no file number {0} (it has {1})", es: "la orden no tiene el archivo número {0} (tiene {1})" }
     SpRowsChanged { en: "{0} had {1} rows when the order was made and has {2} now", es: "{0} tenía {1} filas al hacerse la orden y ahora tiene {2}" }
+    SpUnauthorized { en: "the order is not authorised under this master key: it was made without the key, or changed since", es: "la orden no está autorizada con esta llave maestra: se hizo sin la llave o cambió desde entonces" }
+    SpBadThreshold { en: "{0} is not a threshold", es: "{0} no es un umbral" }
     SplitNoMaster { en: "a leak split into several files is read with its identity columns; --master is not supported for it", es: "una fuga dividida en varios archivos se lee con sus columnas de identidad; --master no se admite para ella" }
     SplitCopyChanged { en: "{0} is not the file its worker marked", es: "{0} no es el archivo que marcó su nodo" }
     SplitPartsMissing { en: "the workers returned {0} of the {1} files, each once", es: "los nodos entregaron {0} de los {1} archivos, cada uno una vez" }
