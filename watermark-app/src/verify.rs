@@ -369,15 +369,7 @@ pub fn run_in(state: &State, settings: &Settings, reporter: impl Reporter) -> Re
     let mut matched: Option<MasterMatch> = None;
     let mut master_blake3: Option<String> = None;
     for ((key_id, digest), recipients) in &groups {
-        if *key_id != key.id().to_hex() {
-            fail!(
-                Server,
-                Msg::KeyNotHeld,
-                key_id,
-                settings.state.display(),
-                key.id()
-            );
-        }
+        check_key_held(key_id, &key, settings)?;
         let policy = state.policy(digest).server()?;
         let canary_lists = state.canary_lists(&attribution_log, digest).server()?;
         let mut builder = Detector::builder()
@@ -677,6 +669,24 @@ fn conclude(
     })
 }
 
+/// Refuses copies made under a key the state does not hold.
+fn check_key_held(
+    key_id: &str,
+    key: &watermark_core::MasterKey,
+    settings: &Settings,
+) -> Result<()> {
+    if key_id != key.id().to_hex() {
+        fail!(
+            Server,
+            Msg::KeyNotHeld,
+            key_id,
+            settings.state.display(),
+            key.id()
+        );
+    }
+    Ok(())
+}
+
 /// Refuses an investigator's name the log cannot record.
 fn check_investigator(who: &str) -> Result<()> {
     if who.is_empty() {
@@ -727,15 +737,7 @@ pub fn run_split_in(
     let mut compared = Groups::new();
     let mut not_compared = Vec::new();
     for ((key_id, digest), recipients) in &groups {
-        if *key_id != key.id().to_hex() {
-            fail!(
-                Server,
-                Msg::KeyNotHeld,
-                key_id,
-                settings.state.display(),
-                key.id()
-            );
-        }
+        check_key_held(key_id, &key, settings)?;
         let policy = state.policy(digest).server()?;
         let mut spec = DetectorSpec {
             key_id: key_id.clone(),

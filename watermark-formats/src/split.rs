@@ -387,6 +387,26 @@ impl FileRef {
     }
 }
 
+/// What a work order's tag covers: its JSON with the tag (the field
+/// `tag` gives) left empty.
+fn unsigned_text<T: Serialize + Clone>(order: &T, tag: fn(&mut T) -> &mut String) -> String {
+    let mut unsigned = order.clone();
+    tag(&mut unsigned).clear();
+    serde_json::to_string(&unsigned).expect("work orders serialise")
+}
+
+/// Refuses a work order for another key, or not authorised under `key`
+/// (or changed since).
+fn check_authorized(key: &MasterKey, key_id: &str, text: &str, tag: &str) -> Result<()> {
+    if key.id().to_hex() != key_id {
+        return Err(Error::key(said!(Msg::SpOtherKey, key_id, key.id())));
+    }
+    if !key.is_authorized(text, tag) {
+        return Err(Error::key(Msg::SpUnauthorized));
+    }
+    Ok(())
+}
+
 /// A recipient of an order, and where their copy's files go.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderRecipient {
@@ -422,30 +442,21 @@ pub struct IssueOrder {
 }
 
 impl IssueOrder {
-    /// The order's text, as authorised: its JSON without the tag.
-    fn text(&self) -> String {
-        let unsigned = IssueOrder {
-            authorization: String::new(),
-            ..self.clone()
-        };
-        serde_json::to_string(&unsigned).expect("orders serialise")
-    }
-
     /// Authorises the order under `key` (the state's, where it is made).
     pub fn authorize(&mut self, key: &MasterKey) {
-        self.authorization = key.authorize(&self.text());
+        self.authorization = key.authorize(&unsigned_text(self, |o| &mut o.authorization));
     }
 
     /// The embedder the order describes, under `key`: refused if the key
     /// is not the one the order names, the order was not authorised under
     /// it (or changed since), or the canary list's digest differs.
     pub fn embedder(&self, key: &MasterKey) -> Result<Embedder> {
-        if key.id().to_hex() != self.key_id {
-            return Err(Error::key(said!(Msg::SpOtherKey, self.key_id, key.id())));
-        }
-        if !key.is_authorized(&self.text(), &self.authorization) {
-            return Err(Error::key(Msg::SpUnauthorized));
-        }
+        check_authorized(
+            key,
+            &self.key_id,
+            &unsigned_text(self, |o| &mut o.authorization),
+            &self.authorization,
+        )?;
         let policy = Policy::from_toml(&self.policy)?;
         let recipients = self
             .recipients
@@ -630,30 +641,21 @@ pub struct DetectorSpec {
 }
 
 impl DetectorSpec {
-    /// The spec's text, as authorised: its JSON without the tag.
-    fn text(&self) -> String {
-        let unsigned = DetectorSpec {
-            authorization: String::new(),
-            ..self.clone()
-        };
-        serde_json::to_string(&unsigned).expect("specs serialise")
-    }
-
     /// Authorises the spec under `key` (the state's, where it is made).
     pub fn authorize(&mut self, key: &MasterKey) {
-        self.authorization = key.authorize(&self.text());
+        self.authorization = key.authorize(&unsigned_text(self, |s| &mut s.authorization));
     }
 
     /// The detector the spec describes, under `key`: refused if the key is
     /// not the one the spec names, the spec was not authorised under it (or
     /// changed since), or a canary list's digest differs.
     pub fn detector(&self, key: &MasterKey) -> Result<watermark_core::Detector> {
-        if key.id().to_hex() != self.key_id {
-            return Err(Error::key(said!(Msg::SpOtherKey, self.key_id, key.id())));
-        }
-        if !key.is_authorized(&self.text(), &self.authorization) {
-            return Err(Error::key(Msg::SpUnauthorized));
-        }
+        check_authorized(
+            key,
+            &self.key_id,
+            &unsigned_text(self, |s| &mut s.authorization),
+            &self.authorization,
+        )?;
         let policy = Policy::from_toml(&self.policy)?;
         let recipients = self
             .recipients
