@@ -29,6 +29,8 @@
 //! - [`witnessing`]: the state's checkpoints submitted to its witnesses
 //!   before and after issuing or verifying, and for `watermark log
 //!   witness`;
+//! - [`tables`]: tables a program holds (data frames, record batches)
+//!   issued and verified as files are, identified by their CSV form;
 //! - [`formats`]: CSV, Parquet and Arrow IPC told by their first bytes,
 //!   issued in and read from any of them;
 //! - [`text`]: what both front ends show in words (bounds, odds, wrapped
@@ -57,6 +59,7 @@ mod reporter;
 mod runner;
 pub mod split;
 mod state;
+pub mod tables;
 pub mod text;
 pub mod verify;
 mod witness;

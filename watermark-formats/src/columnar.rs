@@ -389,6 +389,8 @@ enum SourceKind {
     /// The file's custom metadata, and its batches' compression.
     IpcFile(Vec<(String, String)>, Option<CompressionType>),
     IpcStream(Option<CompressionType>),
+    /// Record batches a caller holds (a table in memory, a stream).
+    Memory,
 }
 
 fn open_parquet<R: Read + Seek + Send + 'static>(input: R, batch_rows: usize) -> Result<Source> {
@@ -1316,25 +1318,7 @@ impl ColumnarRows {
 
     /// Renders every cell of `piece` into `out`, column by column.
     fn fill(&mut self, piece: &RecordBatch, out: &mut RowBatch) -> Result<()> {
-        let rows = piece.num_rows();
-        out.start_columns(self.header.len(), rows, self.row + 1);
-        for (c, (array, name)) in piece.columns().iter().zip(&self.header).enumerate() {
-            let ends = &mut self.ends;
-            ends.clear();
-            ends.push(out.text_mut().len());
-            if render(array.as_ref(), out.text_mut(), ends).is_none() {
-                return Err(Error::policy(said!(
-                    Msg::FmNoTextForm,
-                    format!("{name:?}"),
-                    array.data_type()
-                ))
-                .in_column(name));
-            }
-            for (k, w) in ends.windows(2).enumerate() {
-                out.set_cell(k, c, w[0], w[1]);
-            }
-        }
-        Ok(())
+        fill_rows(&self.header, piece, self.row + 1, out, &mut self.ends)
     }
 
     /// The extract as CSV text (`,`-separated, every field quoted, `\n` line
@@ -1350,6 +1334,35 @@ impl ColumnarRows {
             done: false,
         }
     }
+}
+
+/// Renders every cell of `piece`, whose first row is `first_row`, into
+/// `out`, column by column; `ends` is scratch space.
+fn fill_rows(
+    header: &[String],
+    piece: &RecordBatch,
+    first_row: u64,
+    out: &mut RowBatch,
+    ends: &mut Vec<usize>,
+) -> Result<()> {
+    let rows = piece.num_rows();
+    out.start_columns(header.len(), rows, first_row);
+    for (c, (array, name)) in piece.columns().iter().zip(header).enumerate() {
+        ends.clear();
+        ends.push(out.text_mut().len());
+        if render(array.as_ref(), out.text_mut(), ends).is_none() {
+            return Err(Error::policy(said!(
+                Msg::FmNoTextForm,
+                format!("{name:?}"),
+                array.data_type()
+            ))
+            .in_column(name));
+        }
+        for (k, w) in ends.windows(2).enumerate() {
+            out.set_cell(k, c, w[0], w[1]);
+        }
+    }
+    Ok(())
 }
 
 /// An error found in a batch, with a row numbered within it, renumbered
@@ -2010,6 +2023,22 @@ enum SinkKind<W: Write + Send> {
     IpcStream(StreamWriter<BufWriter<W>>),
 }
 
+/// Where a copy's marked batches go, in input order: a file being
+/// written ([`Sink`]), or a caller's table ([`TableSink`]).
+trait CopySink: Send {
+    /// What the copy is once finished.
+    type Out: Send;
+    /// The recipient's index.
+    fn recipient(&self) -> usize;
+    /// The next pieces of the copy: an input batch's rows, marked, with
+    /// the canaries placed among them.
+    fn write(&mut self, pieces: &[RecordBatch]) -> Result<()>;
+    /// A Parquet row group of the input ends here.
+    fn end_group(&mut self) -> Result<()>;
+    /// Every batch is written.
+    fn finish(self) -> Result<Self::Out>;
+}
+
 /// A copy being written, and whose it is (for errors).
 struct Sink<W: Write + Send> {
     recipient: usize,
@@ -2020,6 +2049,14 @@ struct Sink<W: Write + Send> {
 impl<W: Write + Send> Sink<W> {
     fn context(&self) -> Said {
         said!(Msg::CfWritingCopy, self.id)
+    }
+}
+
+impl<W: Write + Send> CopySink for Sink<W> {
+    type Out = W;
+
+    fn recipient(&self) -> usize {
+        self.recipient
     }
 
     fn write(&mut self, pieces: &[RecordBatch]) -> Result<()> {
@@ -2142,10 +2179,15 @@ fn open_sinks<W: Write + Send>(
                     }
                     SinkKind::IpcFile(w)
                 }
-                SourceKind::IpcStream(compression) => {
+                // A table in memory is written as an Arrow IPC stream.
+                SourceKind::IpcStream(_) | SourceKind::Memory => {
+                    let compression = match &source.kind {
+                        SourceKind::IpcStream(c) => *c,
+                        _ => None,
+                    };
                     let out = BufWriter::with_capacity(1 << 16, out);
                     SinkKind::IpcStream(
-                        ipc_options(*compression)
+                        ipc_options(compression)
                             .and_then(|o| StreamWriter::try_new_with_options(out, schema, o))
                             .map_err(|e| arrow_error(context, e))?,
                     )
@@ -2192,9 +2234,9 @@ impl Totals {
 }
 
 /// Writes one marked batch to some of the copies.
-fn write_marked<W: Write + Send>(sinks: &mut [Sink<W>], marked: &Marked) -> Result<()> {
+fn write_marked<S: CopySink>(sinks: &mut [S], marked: &Marked) -> Result<()> {
     for sink in sinks.iter_mut() {
-        sink.write(&marked.pieces[sink.recipient])?;
+        sink.write(&marked.pieces[sink.recipient()])?;
         if marked.end_group {
             sink.end_group()?;
         }
@@ -2207,27 +2249,23 @@ fn write_marked<W: Write + Send>(sinks: &mut [Sink<W>], marked: &Marked) -> Resu
 /// pipeline the CSV path uses too), and writes each copy on writer threads,
 /// batches in input order, so the bytes do not depend on the number of
 /// threads.
-fn issue<W: Write + Send>(
+fn issue<S: CopySink>(
     embedder: &Embedder,
     source: Source,
-    outputs: Vec<W>,
+    open: impl FnOnce(&Source) -> Result<Vec<S>>,
     options: IssueOptions,
     part: Option<Part>,
     progress: &mut dyn FnMut(Progress),
-) -> Result<IssueSummary<W>> {
-    assert_eq!(
-        outputs.len(),
-        embedder.recipients().len(),
-        "one output per recipient"
-    );
-    let n = outputs.len();
+) -> Result<IssueSummary<S::Out>> {
+    let n = embedder.recipients().len();
     let plan = Plan::for_embedder(embedder, &source.schema)?;
     if let Some(list) = embedder.canary_list() {
         if list.header() != plan.names.as_slice() {
             return Err(Error::state(Msg::FmCanaryColumns));
         }
     }
-    let sinks = open_sinks(embedder, &source, outputs)?;
+    let sinks = open(&source)?;
+    assert_eq!(sinks.len(), n, "one output per recipient");
     let count = source.count.clone();
     let mut pieces = source.pieces();
     let threads = crate::pipeline::threads(options.threads);
@@ -2281,17 +2319,17 @@ fn issue<W: Write + Send>(
         // threads encode the copies, copy r on writer r % writers, each
         // batch as the pipeline hands them back, in input order.
         let writers = threads.min(n).max(1);
-        std::thread::scope(|scope| -> Result<Vec<(usize, W)>> {
-            let mut groups: Vec<Vec<Sink<W>>> = (0..writers).map(|_| Vec::new()).collect();
+        std::thread::scope(|scope| -> Result<Finished<S>> {
+            let mut groups: Vec<Vec<S>> = (0..writers).map(|_| Vec::new()).collect();
             for sink in sinks.drain(..) {
-                groups[sink.recipient % writers].push(sink);
+                groups[sink.recipient() % writers].push(sink);
             }
             let mut to_writers: Vec<SyncSender<Option<Arc<Marked>>>> = Vec::with_capacity(writers);
             let mut handles = Vec::with_capacity(writers);
             for mut group in groups {
                 let (tx, rx) = sync_channel::<Option<Arc<Marked>>>(crate::pipeline::DEPTH);
                 to_writers.push(tx);
-                handles.push(scope.spawn(move || -> Result<Option<Vec<(usize, W)>>> {
+                handles.push(scope.spawn(move || -> Result<Option<Finished<S>>> {
                     for marked in rx {
                         match marked {
                             Some(marked) => write_marked(&mut group, &marked)?,
@@ -2384,11 +2422,14 @@ fn issue<W: Write + Send>(
     })
 }
 
-fn finish_all<W: Write + Send>(sinks: Vec<Sink<W>>) -> Result<Vec<(usize, W)>> {
+/// Finished copies, each with its recipient's index.
+type Finished<S> = Vec<(usize, <S as CopySink>::Out)>;
+
+fn finish_all<S: CopySink>(sinks: Vec<S>) -> Result<Finished<S>> {
     sinks
         .into_iter()
         .map(|s| {
-            let r = s.recipient;
+            let r = s.recipient();
             s.finish().map(|w| (r, w))
         })
         .collect()
@@ -2423,7 +2464,14 @@ where
     W: Write + Send,
 {
     let source = open_parquet(input, options.batch_rows)?;
-    issue(embedder, source, outputs, options, None, progress)
+    issue(
+        embedder,
+        source,
+        |s| open_sinks(embedder, s, outputs),
+        options,
+        None,
+        progress,
+    )
 }
 
 /// Where a file sits in an extract split into several files (a directory
@@ -2459,7 +2507,14 @@ where
     W: Write + Send,
 {
     let source = open_parquet(input, options.batch_rows)?;
-    issue(embedder, source, outputs, options, Some(part), progress)
+    issue(
+        embedder,
+        source,
+        |s| open_sinks(embedder, s, outputs),
+        options,
+        Some(part),
+        progress,
+    )
 }
 
 /// [`issue_parquet`] for an Arrow IPC extract: the file format (`.arrow`,
@@ -2480,7 +2535,251 @@ where
     W: Write + Send,
 {
     let source = open_arrow_ipc(input)?;
-    issue(embedder, source, outputs, options, None, progress)
+    issue(
+        embedder,
+        source,
+        |s| open_sinks(embedder, s, outputs),
+        options,
+        None,
+        progress,
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Tables a caller holds
+
+/// Record batches a caller hands over, all of one schema: a table in
+/// memory, or a stream of batches from another library (read once, in
+/// order). The batches are used as they are, never copied.
+pub type BatchStream = Box<dyn Iterator<Item = std::result::Result<RecordBatch, ArrowError>>>;
+
+fn memory_source(schema: SchemaRef, batches: BatchStream) -> Source {
+    let count = ByteCount::default();
+    let counted = count.clone();
+    let expected = Arc::clone(&schema);
+    let context = Msg::CfReadingTable;
+    let mut row = 0u64;
+    let batches = batches.map(move |b| {
+        let b = b.map_err(|e| arrow_error(context, e))?;
+        if b.schema().fields() != expected.fields() {
+            return Err(format_error(context, said!(Msg::CfBatchSchema, row + 1)));
+        }
+        row += b.num_rows() as u64;
+        counted.add(b.get_array_memory_size());
+        Ok(b)
+    });
+    Source {
+        schema,
+        batches: Box::new(batches),
+        groups: Vec::new(),
+        count,
+        kind: SourceKind::Memory,
+    }
+}
+
+impl ColumnarRows {
+    /// Reads a caller's record batches as rows of text.
+    pub fn from_batches(schema: SchemaRef, batches: BatchStream) -> ColumnarRows {
+        Self::from_source(memory_source(schema, batches))
+    }
+}
+
+/// A table's CSV form, written batch by batch: a header of the column
+/// names, then every row's cells in their text form (see
+/// [`ColumnarRows`]), `,`-separated, quoted only where a field needs it,
+/// each line ended by `\n`. These are the bytes of a plain CSV export of
+/// the same cells, so a table read from such a file (every column as text)
+/// has the file's bytes as its CSV form: the digest of a table, in the log
+/// and in reports, is the BLAKE3 of its CSV form.
+pub struct CsvForm<W: Write> {
+    csv: csv::Writer<W>,
+    header: Vec<String>,
+    rows: RowBatch,
+    ends: Vec<usize>,
+    row: u64,
+}
+
+impl<W: Write> std::fmt::Debug for CsvForm<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsvForm")
+            .field("columns", &self.header.len())
+            .field("rows", &self.row)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<W: Write> CsvForm<W> {
+    /// Starts the CSV form of a table with these columns: writes the header.
+    pub fn new(header: Vec<String>, out: W) -> Result<Self> {
+        let mut csv = csv::WriterBuilder::new()
+            .quote_style(csv::QuoteStyle::Necessary)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(out);
+        csv.write_record(&header)
+            .map_err(|e| Error::io(Msg::CfReadingTable, e.into()))?;
+        Ok(CsvForm {
+            csv,
+            header,
+            rows: RowBatch::new(),
+            ends: Vec::new(),
+            row: 0,
+        })
+    }
+
+    /// Writes the rows of `batch`.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        fill_rows(
+            &self.header,
+            batch,
+            self.row + 1,
+            &mut self.rows,
+            &mut self.ends,
+        )?;
+        for row in self.rows.rows() {
+            self.csv
+                .write_record(row.iter())
+                .map_err(|e| Error::io(Msg::CfReadingTable, e.into()))?;
+        }
+        self.row += batch.num_rows() as u64;
+        Ok(())
+    }
+
+    /// Data rows written.
+    pub fn rows(&self) -> u64 {
+        self.row
+    }
+
+    /// Flushes the form and hands back its writer.
+    pub fn finish(self) -> Result<W> {
+        self.csv
+            .into_inner()
+            .map_err(|e| Error::io(Msg::CfReadingTable, e.into_error()))
+    }
+}
+
+/// A table's digest: the BLAKE3 of its [`CsvForm`] in hex, the form's size
+/// in bytes, and the table's rows. One pass over the batches.
+pub fn table_blake3(
+    schema: SchemaRef,
+    batches: BatchStream,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(String, u64, u64)> {
+    let header = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let mut source = memory_source(schema, batches);
+    let mut form = CsvForm::new(header, crate::HashingWriter::new(io::sink()))?;
+    for batch in source.batches.by_ref() {
+        let batch = batch?;
+        form.write(&batch).map_err(|e| shift_row(e, form.rows()))?;
+        progress(Progress {
+            rows: form.rows(),
+            bytes: source.count.get(),
+        });
+    }
+    let rows = form.rows();
+    let (blake3, bytes) = form.finish()?.digest();
+    Ok((blake3, bytes, rows))
+}
+
+/// Where a copy of a table goes, batch by batch, in order.
+pub trait Deliver: Send {
+    /// Takes the copy's next batch.
+    fn deliver(&mut self, batch: RecordBatch) -> Result<()>;
+}
+
+/// A copy kept in memory, as its batches.
+impl Deliver for Vec<RecordBatch> {
+    fn deliver(&mut self, batch: RecordBatch) -> Result<()> {
+        self.push(batch);
+        Ok(())
+    }
+}
+
+/// A copy of a table issued by [`issue_table`]: where it went, and its
+/// digest (the BLAKE3 of its [`CsvForm`]).
+#[derive(Debug)]
+pub struct TableCopy<D> {
+    /// Where the copy's batches went.
+    pub delivered: D,
+    /// The BLAKE3 of the copy's CSV form, in hex.
+    pub blake3: String,
+    /// The size of the copy's CSV form in bytes.
+    pub bytes: u64,
+    /// The copy's data rows (the table's and the canaries).
+    pub rows: u64,
+}
+
+struct TableSink<D> {
+    recipient: usize,
+    form: CsvForm<crate::HashingWriter<io::Sink>>,
+    deliver: D,
+}
+
+impl<D: Deliver> CopySink for TableSink<D> {
+    type Out = TableCopy<D>;
+
+    fn recipient(&self) -> usize {
+        self.recipient
+    }
+
+    fn write(&mut self, pieces: &[RecordBatch]) -> Result<()> {
+        for piece in pieces.iter().filter(|p| p.num_rows() > 0) {
+            self.form.write(piece)?;
+            self.deliver.deliver(piece.clone())?;
+        }
+        Ok(())
+    }
+
+    fn end_group(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    fn finish(self) -> Result<TableCopy<D>> {
+        let rows = self.form.rows();
+        let (blake3, bytes) = self.form.finish()?.digest();
+        Ok(TableCopy {
+            delivered: self.deliver,
+            blake3,
+            bytes,
+            rows,
+        })
+    }
+}
+
+/// [`issue_parquet`] for a table a caller holds: reads `batches` once and
+/// hands each recipient's copy, batch by batch, to `deliveries[r]` (for
+/// `embedder.recipients()[r]`). A copy's batches share every column but the
+/// carriers with the input's (nothing else is copied), and are cut where
+/// canaries are placed. Each copy's digest is taken from its CSV form as
+/// it is delivered. With `part`, the batches are rows `part.first_row...`
+/// of a larger extract, as in [`issue_parquet_part`].
+pub fn issue_table<D: Deliver>(
+    embedder: &Embedder,
+    schema: SchemaRef,
+    batches: BatchStream,
+    deliveries: Vec<D>,
+    options: IssueOptions,
+    part: Option<Part>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<IssueSummary<TableCopy<D>>> {
+    let header: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let source = memory_source(schema, batches);
+    let open = |_: &Source| -> Result<Vec<TableSink<D>>> {
+        deliveries
+            .into_iter()
+            .enumerate()
+            .map(|(r, deliver)| {
+                Ok(TableSink {
+                    recipient: r,
+                    form: CsvForm::new(header.clone(), crate::HashingWriter::new(io::sink()))?,
+                    deliver,
+                })
+            })
+            .collect()
+    };
+    issue(embedder, source, open, options, part, progress)
 }
 
 // ---------------------------------------------------------------------------

@@ -2233,6 +2233,11 @@ mx-degrees)",
     // ---- Parquet and Arrow IPC. ----
     CfReadingParquet { en: "reading Parquet", es: "al leer Parquet" }
     CfReadingArrow { en: "reading Arrow IPC", es: "al leer Arrow IPC" }
+    CfReadingTable { en: "reading the table", es: "al leer la tabla" }
+    CfBatchSchema {
+        en: "the record batch that starts at row {0} has other columns than the table's schema",
+        es: "el lote de registros que empieza en la fila {0} tiene otras columnas que el esquema de la tabla",
+    }
     CfWritingParquet { en: "writing Parquet", es: "al escribir Parquet" }
     CfWritingArrow { en: "writing Arrow IPC", es: "al escribir Arrow IPC" }
     CfBuildingCanaries { en: "building canary rows", es: "al construir las filas canario" }

@@ -1,0 +1,509 @@
+//! `watermark._watermark`: the Python package's native module.
+//!
+//! Tables come in through the Arrow C stream interface (PyArrow, pandas,
+//! Polars, DuckDB: anything with `__arrow_c_stream__`) and are used where
+//! they are: the batches share the caller's buffers, and copies share every
+//! column but the carriers with the table. Every call releases the GIL
+//! while it reads, marks, hashes or logs. Results are JSON documents (the
+//! ones `watermark issue --json` and `watermark verify --json` print),
+//! which the Python layer turns into dicts; errors are `WatermarkError`s
+//! that carry the fault, the row and the column.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use arrow_pyarrow::{FromPyArrow, PyArrowType, Table};
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use watermark_app::tables::{self, InMemory, TableSource};
+use watermark_app::{hidden, Fault, Lang, ProgressSink, Reporter};
+use watermark_formats::reexport::arrow_array::ffi_stream::ArrowArrayStreamReader;
+use watermark_formats::reexport::arrow_array::{RecordBatch, RecordBatchReader as _};
+use watermark_formats::reexport::arrow_schema::SchemaRef;
+use watermark_formats::{BatchStream, Deliver};
+
+pyo3::create_exception!(
+    _watermark,
+    WatermarkError,
+    PyException,
+    "An issuance or a verification that could not be done. `fault` is \"input\" when the \
+     table, policy, recipients or arguments are at fault and \"state\" when the state \
+     directory, its key, log or witnesses are; `row` and `column` say where in the table, \
+     when known."
+);
+
+/// Notices of a workflow (recovery, witnesses), kept for the caller.
+#[derive(Default)]
+struct Notices {
+    lang: Option<Lang>,
+    kept: Mutex<Vec<String>>,
+}
+
+impl Reporter for Notices {
+    fn notice(&self, text: &str) -> std::io::Result<()> {
+        self.kept
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(text.to_owned());
+        Ok(())
+    }
+
+    fn progress(&self, _: u64, _: &str) -> std::sync::Arc<dyn ProgressSink> {
+        hidden()
+    }
+
+    fn lang(&self) -> Lang {
+        self.lang.unwrap_or(Lang::En)
+    }
+}
+
+impl Notices {
+    fn new(lang: Option<&str>) -> PyResult<Notices> {
+        Ok(Notices {
+            lang: Some(parse_lang(lang)?),
+            kept: Mutex::default(),
+        })
+    }
+
+    fn take(self) -> Vec<String> {
+        self.kept.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn parse_lang(lang: Option<&str>) -> PyResult<Lang> {
+    match lang {
+        None => Ok(Lang::from_env()),
+        Some(tag) => Lang::parse(tag).ok_or_else(|| {
+            pyo3::exceptions::PyValueError::new_err(format!(
+                "lang must be \"en\" or \"es\", not {:?}",
+                watermark_core::bounded(tag, 40)
+            ))
+        }),
+    }
+}
+
+/// A workflow's error as a `WatermarkError`, with its fault, row and column,
+/// in the caller's language. Never holds the key or a cell's value: the
+/// workflows' messages do not.
+fn py_error(py: Python<'_>, e: watermark_app::Error, lang: Lang) -> PyErr {
+    let err = WatermarkError::new_err(e.message_in(lang));
+    let core = e.find::<watermark_core::Error>();
+    let value = err.value(py);
+    let fault = match e.fault() {
+        Fault::Input => "input",
+        _ => "state",
+    };
+    let _ = value.setattr("fault", fault);
+    let _ = value.setattr("row", core.and_then(|c| c.row()));
+    let column = core.and_then(|c| match (c.column(), c.kind()) {
+        (Some(column), _) => Some(column.to_owned()),
+        (None, watermark_core::ErrorKind::MissingColumn { column, .. }) => Some(column.clone()),
+        _ => None,
+    });
+    let _ = value.setattr("column", column);
+    err
+}
+
+fn json<T: serde::Serialize>(value: &T) -> PyResult<String> {
+    serde_json::to_string(value)
+        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
+}
+
+/// A table read once from its stream into batches (no cell is copied).
+fn read_table(reader: ArrowArrayStreamReader, name: String) -> Result<InMemory, String> {
+    let schema = reader.schema();
+    let batches = reader
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{name}: reading the table: {e}"))?;
+    Ok(InMemory {
+        schema,
+        batches,
+        name,
+    })
+}
+
+fn stream_of(table: &Bound<'_, PyAny>) -> PyResult<ArrowArrayStreamReader> {
+    if !table.hasattr("__arrow_c_stream__")? {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "expected a table with the Arrow PyCapsule interface (__arrow_c_stream__: a \
+             pyarrow.Table, RecordBatchReader, pandas or Polars DataFrame, DuckDB result), \
+             got {}",
+            table.get_type().name()?
+        )));
+    }
+    ArrowArrayStreamReader::from_pyarrow_bound(table)
+}
+
+fn in_memory(py: Python<'_>, table: &Bound<'_, PyAny>, name: String) -> PyResult<InMemory> {
+    let reader = stream_of(table)?;
+    py.detach(|| read_table(reader, name))
+        .map_err(WatermarkError::new_err)
+}
+
+/// Creates a state directory (master key, empty signed log); returns its
+/// description as JSON.
+#[pyfunction]
+#[pyo3(signature = (state, log_origin=None))]
+fn init(py: Python<'_>, state: PathBuf, log_origin: Option<String>) -> PyResult<String> {
+    let created = py.detach(|| -> watermark_app::Result<serde_json::Value> {
+        let s = watermark_app::State::init_with_log_origin(&state, log_origin.as_deref())
+            .map_err(watermark_app::Error::server)?;
+        describe_state(&s)
+    });
+    created
+        .map_err(|e| py_error(py, e, Lang::from_env()))
+        .and_then(|v| json(&v))
+}
+
+/// Describes an existing state directory as JSON.
+#[pyfunction]
+fn open_state(py: Python<'_>, state: PathBuf) -> PyResult<String> {
+    py.detach(|| {
+        let s = watermark_app::State::open(&state).map_err(watermark_app::Error::server)?;
+        describe_state(&s)
+    })
+    .map_err(|e| py_error(py, e, Lang::from_env()))
+    .and_then(|v| json(&v))
+}
+
+fn describe_state(s: &watermark_app::State) -> watermark_app::Result<serde_json::Value> {
+    let key_id = s
+        .master_key()
+        .map_err(watermark_app::Error::server)?
+        .id()
+        .to_hex();
+    let log = s.log().map_err(watermark_app::Error::server)?;
+    Ok(serde_json::json!({
+        "state": s.dir(),
+        "key_id": key_id,
+        "log_origin": log.origin(),
+        "log_public_key": log.verifier().to_vkey(),
+        "log_size": log.size(),
+    }))
+}
+
+/// Suggests a marking policy for a table; returns commented TOML.
+#[pyfunction]
+#[pyo3(signature = (table, name, rows=10_000, identity=None, canaries=true, canary_rate=None))]
+fn suggest_policy(
+    py: Python<'_>,
+    table: &Bound<'_, PyAny>,
+    name: String,
+    rows: usize,
+    identity: Option<Vec<String>>,
+    canaries: bool,
+    canary_rate: Option<f64>,
+) -> PyResult<String> {
+    let rate = canary_rate.unwrap_or(watermark_core::DEFAULT_CANARY_RATE);
+    if canaries && !(rate > 0.0 && rate <= 0.2) {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "canary_rate must be more than 0 and at most 0.2, not {rate}"
+        )));
+    }
+    let canary_rate = canaries.then_some(rate);
+    let reader = stream_of(table)?;
+    let schema = reader.schema();
+    let source = Streamed::once(schema, reader, name);
+    py.detach(|| tables::suggest_policy(&source, rows, identity.as_deref(), canary_rate))
+        .map_err(|e| py_error(py, e, Lang::from_env()))
+}
+
+/// A table read from a stream exactly once.
+struct Streamed {
+    schema: SchemaRef,
+    reader: Mutex<Option<ArrowArrayStreamReader>>,
+    name: String,
+}
+
+impl Streamed {
+    fn once(schema: SchemaRef, reader: ArrowArrayStreamReader, name: String) -> Streamed {
+        Streamed {
+            schema,
+            reader: Mutex::new(Some(reader)),
+            name,
+        }
+    }
+}
+
+impl TableSource for Streamed {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn open(&self) -> watermark_app::Result<BatchStream> {
+        let reader = self
+            .reader
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .ok_or_else(|| {
+                watermark_app::Error::input(anyhow_msg(format!(
+                    "{}: a stream of batches can be read only once",
+                    self.name
+                )))
+            })?;
+        Ok(Box::new(reader))
+    }
+
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+}
+
+fn anyhow_msg(s: String) -> std::io::Error {
+    std::io::Error::other(s)
+}
+
+/// A table read from the start each time by calling a Python function
+/// that returns a fresh stream (`lambda: pq.ParquetFile(p).iter_batches()`
+/// wrapped in a reader, a dataset's scanner...).
+struct Reopened {
+    schema: SchemaRef,
+    open: Py<PyAny>,
+    name: String,
+}
+
+impl TableSource for Reopened {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn open(&self) -> watermark_app::Result<BatchStream> {
+        let reader = Python::attach(|py| -> PyResult<ArrowArrayStreamReader> {
+            let stream = self.open.call0(py)?;
+            stream_of(stream.bind(py))
+        })
+        .map_err(|e| {
+            watermark_app::Error::input(anyhow_msg(format!(
+                "{}: the function that opens the table failed: {e}",
+                self.name
+            )))
+        })?;
+        if reader.schema().fields() != self.schema.fields() {
+            return Err(watermark_app::Error::input(anyhow_msg(format!(
+                "{}: the function that opens the table gave another schema the second time",
+                self.name
+            ))));
+        }
+        Ok(Box::new(reader))
+    }
+
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+}
+
+/// A copy handed to a Python function, batch by batch, as
+/// `sink(recipient, pyarrow.RecordBatch)`.
+struct PySink {
+    recipient: String,
+    sink: Py<PyAny>,
+}
+
+impl Deliver for PySink {
+    fn deliver(&mut self, batch: RecordBatch) -> watermark_core::Result<()> {
+        Python::attach(|py| {
+            self.sink
+                .call1(py, (self.recipient.as_str(), PyArrowType(batch)))
+                .map(|_| ())
+        })
+        .map_err(|e| {
+            watermark_core::Error::io(
+                watermark_text::Msg::CfReadingTable,
+                std::io::Error::other(format!("the sink refused {}'s copy: {e}", self.recipient)),
+            )
+        })
+    }
+}
+
+fn issue_settings(
+    state: PathBuf,
+    policy: PathBuf,
+    recipients: Vec<String>,
+    witnesses: Option<PathBuf>,
+) -> tables::IssueSettings {
+    tables::IssueSettings {
+        state,
+        policy,
+        recipients,
+        witnesses,
+    }
+}
+
+/// Issues a table held in memory to every recipient; returns the report
+/// (JSON), each copy as a `pyarrow.Table` (in the recipients' order), and
+/// the notices.
+#[pyfunction]
+#[pyo3(signature = (table, name, state, policy, recipients, witnesses=None, lang=None))]
+#[allow(clippy::too_many_arguments)]
+fn issue(
+    py: Python<'_>,
+    table: &Bound<'_, PyAny>,
+    name: String,
+    state: PathBuf,
+    policy: PathBuf,
+    recipients: Vec<String>,
+    witnesses: Option<PathBuf>,
+    lang: Option<&str>,
+) -> PyResult<(String, Vec<PyArrowType<Table>>, Vec<String>)> {
+    let notices = Notices::new(lang)?;
+    let lang = notices.lang();
+    let source = in_memory(py, table, name)?;
+    let settings = issue_settings(state, policy, recipients, witnesses);
+    let deliveries = vec![Vec::<RecordBatch>::new(); settings.recipients.len()];
+    let (report, copies) = py
+        .detach(|| tables::issue(&settings, &source, deliveries, &notices))
+        .map_err(|e| py_error(py, e, lang))?;
+    let tables = copies
+        .into_iter()
+        .map(|batches| {
+            Table::try_new(batches, source.schema.clone())
+                .map(PyArrowType)
+                .map_err(|e| WatermarkError::new_err(e.to_string()))
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok((json(&report)?, tables, notices.take()))
+}
+
+/// Issues a table read through `open()` (called once per pass) to every
+/// recipient, handing each copy's batches to `sink(recipient, batch)` as
+/// they are marked; returns the report (JSON) and the notices.
+#[pyfunction]
+#[pyo3(signature = (open, sink, name, state, policy, recipients, witnesses=None, lang=None))]
+#[allow(clippy::too_many_arguments)]
+fn issue_stream(
+    py: Python<'_>,
+    open: Py<PyAny>,
+    sink: Py<PyAny>,
+    name: String,
+    state: PathBuf,
+    policy: PathBuf,
+    recipients: Vec<String>,
+    witnesses: Option<PathBuf>,
+    lang: Option<&str>,
+) -> PyResult<(String, Vec<String>)> {
+    let notices = Notices::new(lang)?;
+    let lang = notices.lang();
+    let schema = {
+        let first = open.call0(py)?;
+        stream_of(first.bind(py))?.schema()
+    };
+    let source = Reopened { schema, open, name };
+    let settings = issue_settings(state, policy, recipients, witnesses);
+    let deliveries = settings
+        .recipients
+        .iter()
+        .map(|r| PySink {
+            recipient: r.clone(),
+            sink: sink.clone_ref(py),
+        })
+        .collect();
+    let (report, _) = py
+        .detach(|| tables::issue(&settings, &source, deliveries, &notices))
+        .map_err(|e| py_error(py, e, lang))?;
+    Ok((json(&report)?, notices.take()))
+}
+
+/// Verifies a leaked table; returns the report (JSON, what `watermark
+/// verify --json` prints) and the notices. With `html`, also writes the
+/// signed HTML evidence report there (refusing to overwrite a file).
+#[pyfunction]
+#[pyo3(signature = (table, name, state, investigator, master=None, threshold=None, witnesses=None, html=None, lang=None))]
+#[allow(clippy::too_many_arguments)]
+fn verify(
+    py: Python<'_>,
+    table: &Bound<'_, PyAny>,
+    name: String,
+    state: PathBuf,
+    investigator: String,
+    master: Option<PathBuf>,
+    threshold: Option<f64>,
+    witnesses: Option<PathBuf>,
+    html: Option<PathBuf>,
+    lang: Option<&str>,
+) -> PyResult<(String, Vec<String>)> {
+    let notices = Notices::new(lang)?;
+    let lang = notices.lang();
+    let reader = stream_of(table)?;
+    let schema = reader.schema();
+    let source = Streamed::once(schema, reader, name);
+    let settings = tables::VerifySettings {
+        state: state.clone(),
+        threshold,
+        investigator: investigator.trim().to_owned(),
+        master,
+        witnesses,
+    };
+    let report = py
+        .detach(|| -> watermark_app::Result<_> {
+            if let Some(path) = &html {
+                // Before anything is logged: a report that cannot be
+                // written is found out first.
+                watermark_app::report::check_destination(path)?;
+            }
+            let report = tables::verify(&settings, &source, &notices)?;
+            if let Some(path) = &html {
+                let signer = watermark_app::State::open(&state)
+                    .and_then(|s| s.log_signer())
+                    .map_err(watermark_app::Error::server)?;
+                let page = watermark_app::report::sign_in(&report, &signer, lang)?;
+                watermark_app::report::write_new(path, page.as_bytes())?;
+            }
+            Ok(report)
+        })
+        .map_err(|e| py_error(py, e, lang))?;
+    Ok((json(&report)?, notices.take()))
+}
+
+/// The digest of a table: the BLAKE3 of its CSV form, in hex.
+#[pyfunction]
+fn digest(py: Python<'_>, table: &Bound<'_, PyAny>, name: String) -> PyResult<String> {
+    let reader = stream_of(table)?;
+    let source = Streamed::once(reader.schema(), reader, name);
+    py.detach(|| tables::digest(&source))
+        .map_err(|e| py_error(py, e, Lang::from_env()))
+}
+
+/// Writes a table's CSV form to a new file; returns its data rows.
+#[pyfunction]
+fn write_csv(
+    py: Python<'_>,
+    table: &Bound<'_, PyAny>,
+    name: String,
+    path: PathBuf,
+) -> PyResult<u64> {
+    let reader = stream_of(table)?;
+    let source = Streamed::once(reader.schema(), reader, name);
+    py.detach(|| -> watermark_app::Result<u64> {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| {
+                watermark_app::Error::input(anyhow_msg(format!("{}: {e}", path.display())))
+            })?;
+        tables::write_csv_form(&source, std::io::BufWriter::new(file))
+    })
+    .map_err(|e| py_error(py, e, Lang::from_env()))
+}
+
+/// The package's version and the scheme version it marks under.
+fn versions(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("SCHEME_VERSION", watermark_core::SCHEME_VERSION)?;
+    Ok(())
+}
+
+#[pymodule]
+fn _watermark(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("WatermarkError", m.py().get_type::<WatermarkError>())?;
+    m.add_function(wrap_pyfunction!(init, m)?)?;
+    m.add_function(wrap_pyfunction!(open_state, m)?)?;
+    m.add_function(wrap_pyfunction!(suggest_policy, m)?)?;
+    m.add_function(wrap_pyfunction!(issue, m)?)?;
+    m.add_function(wrap_pyfunction!(issue_stream, m)?)?;
+    m.add_function(wrap_pyfunction!(verify, m)?)?;
+    m.add_function(wrap_pyfunction!(digest, m)?)?;
+    m.add_function(wrap_pyfunction!(write_csv, m)?)?;
+    versions(m)
+}
