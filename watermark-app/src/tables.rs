@@ -15,20 +15,23 @@
 //! the recipients'; the state, its lock, key, log and witnesses are
 //! [`Fault::Server`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use serde::Serialize;
-use watermark_core::{validate_recipient_id, CanaryList, Embedder, ErrorKind, Policy};
+use serde::{Deserialize, Serialize};
+use watermark_core::{validate_recipient_id, ErrorKind, MasterKey, Policy};
 use watermark_formats::reexport::arrow_array::RecordBatch;
 use watermark_formats::reexport::arrow_schema::SchemaRef;
-use watermark_formats::{BatchStream, ColumnarRows, CsvForm, Deliver, IssueOptions};
+use watermark_formats::split::{IssueOrder, OrderRecipient};
+use watermark_formats::{
+    BatchStream, ColumnarRows, CsvForm, Deliver, IssueOptions, IssueSummary, Part, TableCopy,
+};
 use watermark_log::{CodeRecord, Entry, IssueEntry, Receipt};
 
 use crate::error::{fail, Blame as _};
 use crate::issue::LogRef;
 use crate::messages::Msg;
-use crate::{now_rfc3339, witnessing, Error, Fault, Reporter, Result, State};
+use crate::{now_rfc3339, witnessing, Error, Fault, Reporter, Result, State, StateLock};
 use watermark_text::{said, SaidContext as _};
 
 /// A table to issue or verify: its schema, and its batches, read from the
@@ -129,6 +132,340 @@ pub struct IssueReport {
     pub log: LogRef,
 }
 
+/// An issuance of a table prepared in the state, to be marked elsewhere
+/// (in the tasks of a Spark job, each on its rows) and logged by
+/// [`commit`]: the work order (policy, recipients and slots, canary list
+/// named, authorised under the master key; no secret) and what the table
+/// was found to be.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Prepared {
+    /// What marking needs but the key.
+    pub order: IssueOrder,
+    /// The table, as the caller named it.
+    pub table: String,
+    /// The BLAKE3 of the table's CSV form, in hex.
+    pub input_blake3: String,
+    /// Data rows in the table.
+    pub input_rows: u64,
+    /// The policy's digest.
+    pub policy_digest: String,
+    /// Canaries made for the table.
+    pub canaries_made: u64,
+}
+
+/// A copy as marked, to be logged: its digest and rows (see [`TableCopy`]).
+///
+/// [`TableCopy`]: watermark_formats::TableCopy
+#[derive(Debug, Clone)]
+pub struct Marked {
+    /// The BLAKE3 of the copy's CSV form, in hex.
+    pub blake3: String,
+    /// The size of the copy's CSV form in bytes.
+    pub bytes: u64,
+    /// The copy's data rows (the table's and the canaries).
+    pub rows: u64,
+}
+
+/// Prepares in a locked state: slots, the table's digest and canaries, the
+/// order authorised under the key.
+fn prepare_locked(
+    state: &State,
+    lock: &StateLock,
+    settings: &IssueSettings,
+    table: &dyn TableSource,
+) -> Result<Prepared> {
+    let key = state.master_key().server()?;
+    let policy_text = std::fs::read_to_string(&settings.policy)
+        .said(|| said!(Msg::CtxReadingPolicy, settings.policy.display()))
+        .input()?;
+    let policy = Policy::from_toml(&policy_text)
+        .with_context(|| format!("{}", settings.policy.display()))
+        .input()?;
+    let recipients = assign_slots(state, &settings.recipients)?;
+    let name = table.name();
+    let schema = table.schema();
+    let (input_blake3, _, input_rows) =
+        watermark_formats::table_blake3(schema.clone(), table.open()?, &mut |_| {})
+            .with_context(|| name.clone())
+            .input()?;
+    let policy_digest = state.store_policy(&policy).server()?;
+    let mut canaries = None;
+    if policy.canaries.is_some() {
+        let log = state.log().server()?;
+        canaries = Some(
+            match state
+                .canaries(&log, &input_blake3, &policy_digest)
+                .server()?
+            {
+                Some(list) => list,
+                None => {
+                    let list = watermark_core::make_canaries_from_rows(
+                        &key,
+                        &policy,
+                        &input_blake3,
+                        || {
+                            let batches = table.open().map_err(|e| {
+                                watermark_core::Error::io(
+                                    Msg::CfReadingTable,
+                                    std::io::Error::other(e.message()),
+                                )
+                            })?;
+                            Ok(ColumnarRows::from_batches(schema.clone(), batches))
+                        },
+                        &mut |_, _| {},
+                    )
+                    .with_context(|| name.clone())
+                    .input()?;
+                    state.store_canaries(lock, &list).server()?;
+                    list
+                }
+            },
+        );
+    }
+    let mut order = IssueOrder {
+        key_id: key.id().to_hex(),
+        policy: policy.to_toml(),
+        recipients: recipients
+            .iter()
+            .map(|r| OrderRecipient {
+                id: r.id.clone(),
+                slot: r.slot,
+                out_dir: PathBuf::new(),
+            })
+            .collect(),
+        canaries: canaries.as_ref().map(|l| state.canary_list_file(l)),
+        files: Vec::new(),
+        authorization: String::new(),
+    };
+    order.authorize(&key);
+    Ok(Prepared {
+        order,
+        table: name,
+        input_blake3,
+        input_rows,
+        policy_digest,
+        canaries_made: canaries.map_or(0, |l| l.len() as u64),
+    })
+}
+
+/// The recipients' slots, as the log assigns them now.
+fn assign_slots(state: &State, ids: &[String]) -> Result<Vec<watermark_core::Recipient>> {
+    for id in ids {
+        validate_recipient_id(id).input()?;
+    }
+    state.assign_slots(ids).map_err(|e| {
+        let fault = match e.kind() {
+            ErrorKind::Policy(_) | ErrorKind::InvalidRecipient(_) => Fault::Input,
+            _ => Fault::Server,
+        };
+        Error::new(fault, e)
+    })
+}
+
+/// Opens and locks the state, completes or undoes what a killed run left,
+/// and checks the state with its witnesses: what precedes issuing.
+fn open_for_issue(
+    state_dir: &Path,
+    witnesses: Option<&Path>,
+    reporter: &dyn Reporter,
+) -> Result<(State, StateLock, Option<witnessing::BeforeIssue>)> {
+    let state = State::open(state_dir).server()?;
+    let lock = state.lock().server()?;
+    let recovery = state.recover(&lock).server()?;
+    crate::issue::report_recovery(reporter, &recovery)?;
+    let witnessed = witnessing::before_issue(&state, &lock, witnesses, reporter)?;
+    Ok((state, lock, witnessed))
+}
+
+/// Prepares an issuance of `table` (see [`Prepared`]): checks the state
+/// with its witnesses, assigns slots, reads the table for its digest and
+/// makes (or reuses) its canaries. Nothing is logged until [`commit`].
+pub fn prepare(
+    settings: &IssueSettings,
+    table: &dyn TableSource,
+    reporter: impl Reporter,
+) -> Result<Prepared> {
+    let reporter: &dyn Reporter = &reporter;
+    for id in &settings.recipients {
+        validate_recipient_id(id).input()?;
+    }
+    let (state, lock, _) =
+        open_for_issue(&settings.state, settings.witnesses.as_deref(), reporter)?;
+    prepare_locked(&state, &lock, settings, table)
+}
+
+/// Marks `batches` (rows `part.first_row...` of the prepared table, or the
+/// whole table) for every recipient of the order, handing copy `r`'s
+/// batches to `deliveries[r]`: refused unless `key` is the one the order
+/// was authorised under.
+pub fn mark<D: Deliver>(
+    prepared: &Prepared,
+    key: &MasterKey,
+    schema: SchemaRef,
+    batches: BatchStream,
+    deliveries: Vec<D>,
+    part: Option<Part>,
+) -> Result<IssueSummary<TableCopy<D>>> {
+    let embedder = prepared.order.embedder(key).server()?;
+    watermark_formats::issue_table(
+        &embedder,
+        schema,
+        batches,
+        deliveries,
+        IssueOptions::default(),
+        part,
+        &mut |_| {},
+    )
+    .with_context(|| prepared.table.clone())
+    .input()
+}
+
+/// Logs the copies of a prepared issuance, marked elsewhere: refused if the
+/// log has since given a recipient another slot, if a copy has fewer rows
+/// than the table, or if the table had none. `slots_marked` is the slots
+/// marked in each copy (summed over the parts).
+pub fn commit(
+    settings: &IssueSettings,
+    prepared: &Prepared,
+    copies: &[Marked],
+    slots_marked: u64,
+    reporter: impl Reporter,
+) -> Result<IssueReport> {
+    let reporter: &dyn Reporter = &reporter;
+    let (state, lock, witnessed) =
+        open_for_issue(&settings.state, settings.witnesses.as_deref(), reporter)?;
+    let ids: Vec<String> = prepared
+        .order
+        .recipients
+        .iter()
+        .map(|r| r.id.clone())
+        .collect();
+    let now = assign_slots(&state, &ids)?;
+    if now
+        .iter()
+        .zip(&prepared.order.recipients)
+        .any(|(a, b)| a.slot != b.slot)
+    {
+        fail!(Server, Msg::TbSlotsChanged, prepared.table);
+    }
+    commit_locked(
+        &state,
+        &lock,
+        witnessed,
+        prepared,
+        copies,
+        slots_marked,
+        reporter,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn commit_locked(
+    state: &State,
+    lock: &StateLock,
+    witnessed: Option<witnessing::BeforeIssue>,
+    prepared: &Prepared,
+    copies: &[Marked],
+    slots_marked: u64,
+    reporter: &dyn Reporter,
+) -> Result<IssueReport> {
+    let order = &prepared.order;
+    if prepared.input_rows == 0 {
+        fail!(Input, Msg::NoDataRows, prepared.table);
+    }
+    if copies.len() != order.recipients.len()
+        || copies.iter().any(|c| {
+            c.rows < prepared.input_rows || c.rows - prepared.input_rows > prepared.canaries_made
+        })
+    {
+        fail!(
+            Input,
+            Msg::TbCopiesShort,
+            prepared.table,
+            prepared.input_rows,
+            prepared.canaries_made
+        );
+    }
+    let time = now_rfc3339();
+    let policy = Policy::from_toml(&order.policy).server()?;
+    let canary_list_blake3 = order
+        .canaries
+        .as_ref()
+        .map(|c| c.blake3.clone())
+        .unwrap_or_default();
+    let code = CodeRecord::from(&policy.code);
+    let log = state.log().server()?;
+    let mut entries = Vec::new();
+    let mut indexes = Vec::with_capacity(copies.len());
+    for (copy, r) in copies.iter().zip(&order.recipients) {
+        let entry = IssueEntry {
+            scheme: watermark_core::SCHEME_VERSION,
+            time: time.clone(),
+            recipient: r.id.clone(),
+            slot: r.slot,
+            input_blake3: prepared.input_blake3.clone(),
+            input_rows: prepared.input_rows,
+            output_blake3: copy.blake3.clone(),
+            output_bytes: copy.bytes,
+            output_rows: copy.rows,
+            canaries: copy.rows - prepared.input_rows,
+            canary_list_blake3: canary_list_blake3.clone(),
+            slots_marked,
+            key_id: order.key_id.clone(),
+            policy_digest: prepared.policy_digest.clone(),
+            code: code.clone(),
+            tool: concat!("watermark ", env!("CARGO_PKG_VERSION")).to_string(),
+        };
+        // A copy the log already holds for this recipient (the same table
+        // issued again) keeps its entry, as a file's does.
+        let logged = log
+            .issues()
+            .find(|(_, e)| e.recipient == entry.recipient && e.output_blake3 == entry.output_blake3)
+            .map(|(i, _)| i);
+        match logged {
+            Some(i) => indexes.push((i, true)),
+            None => {
+                indexes.push((log.size() + entries.len() as u64, false));
+                entries.push(Entry::Issue(entry));
+            }
+        }
+    }
+    if !entries.is_empty() {
+        state.append(lock, &entries).server()?;
+    }
+    let cosigned = witnessing::after_issue(witnessed, state, lock, &[], reporter)?;
+    let log = state.log().server()?;
+    let mut reports = Vec::with_capacity(copies.len());
+    for ((copy, r), (index, already_logged)) in copies.iter().zip(&order.recipients).zip(indexes) {
+        reports.push(CopyReport {
+            recipient: r.id.clone(),
+            slot: r.slot,
+            canaries: copy.rows - prepared.input_rows,
+            rows: copy.rows,
+            blake3: copy.blake3.clone(),
+            bytes: copy.bytes,
+            log_index: index,
+            already_logged,
+            receipt: log.receipt(index).server()?,
+        });
+    }
+    Ok(IssueReport {
+        table: prepared.table.clone(),
+        input_blake3: prepared.input_blake3.clone(),
+        rows: prepared.input_rows,
+        slots_marked_per_copy: slots_marked,
+        canaries_made: prepared.canaries_made,
+        key_id: order.key_id.clone(),
+        policy_digest: prepared.policy_digest.clone(),
+        copies: reports,
+        log: LogRef {
+            origin: log.origin().to_owned(),
+            size: log.size(),
+            checkpoint: cosigned.unwrap_or_else(|| log.checkpoint().to_owned()),
+        },
+    })
+}
+
 /// Issues a copy of `table` to every recipient, as [`issue::run`] does a
 /// file: completes or undoes what a killed run left, checks the state with
 /// its witnesses, assigns slots, makes (or reuses) the table's canaries,
@@ -152,167 +489,43 @@ pub fn issue<D: Deliver>(
         settings.recipients.len(),
         "one delivery per recipient"
     );
-    let state = State::open(&settings.state).server()?;
-    let lock = state.lock().server()?;
-    let recovery = state.recover(&lock).server()?;
-    crate::issue::report_recovery(reporter, &recovery)?;
-    let witnessed =
-        witnessing::before_issue(&state, &lock, settings.witnesses.as_deref(), reporter)?;
+    let (state, lock, witnessed) =
+        open_for_issue(&settings.state, settings.witnesses.as_deref(), reporter)?;
+    let prepared = prepare_locked(&state, &lock, settings, table)?;
     let key = state.master_key().server()?;
-    let policy_text = std::fs::read_to_string(&settings.policy)
-        .said(|| said!(Msg::CtxReadingPolicy, settings.policy.display()))
-        .input()?;
-    let policy = Policy::from_toml(&policy_text)
-        .with_context(|| format!("{}", settings.policy.display()))
-        .input()?;
-    let recipients = state.assign_slots(&settings.recipients).map_err(|e| {
-        let fault = match e.kind() {
-            ErrorKind::Policy(_) | ErrorKind::InvalidRecipient(_) => Fault::Input,
-            _ => Fault::Server,
-        };
-        Error::new(fault, e)
-    })?;
-    let name = table.name();
-    let schema = table.schema();
-    let (input_blake3, _, _) =
-        watermark_formats::table_blake3(schema.clone(), table.open()?, &mut |_| {})
-            .with_context(|| name.clone())
-            .input()?;
-    let policy_digest = state.store_policy(&policy).server()?;
-    let mut builder = Embedder::builder()
-        .key(&key)
-        .policy(&policy)
-        .recipients(recipients.clone());
-    if policy.canaries.is_some() {
-        let log = state.log().server()?;
-        let list = match state
-            .canaries(&log, &input_blake3, &policy_digest)
-            .server()?
-        {
-            Some(list) => list,
-            None => {
-                let list = watermark_core::make_canaries_from_rows(
-                    &key,
-                    &policy,
-                    &input_blake3,
-                    || {
-                        let batches = table.open().map_err(|e| {
-                            watermark_core::Error::io(
-                                Msg::CfReadingTable,
-                                std::io::Error::other(e.message()),
-                            )
-                        })?;
-                        Ok(ColumnarRows::from_batches(schema.clone(), batches))
-                    },
-                    &mut |_, _| {},
-                )
-                .with_context(|| name.clone())
-                .input()?;
-                state.store_canaries(&lock, &list).server()?;
-                list
-            }
-        };
-        builder = builder.canaries(list);
-    }
-    let embedder = builder.build().input()?;
-    let summary = watermark_formats::issue_table(
-        &embedder,
-        schema,
+    let summary = mark(
+        &prepared,
+        &key,
+        table.schema(),
         table.open()?,
         deliveries,
-        IssueOptions::default(),
         None,
-        &mut |_| {},
-    )
-    .with_context(|| name.clone())
-    .input()?;
-    if summary.rows == 0 {
-        fail!(Input, Msg::NoDataRows, name);
+    )?;
+    if summary.rows != prepared.input_rows {
+        fail!(Input, Msg::TbChanged, prepared.table);
     }
-
-    let time = now_rfc3339();
-    let canary_list_blake3 = embedder
-        .canary_list()
-        .map(CanaryList::file_blake3)
-        .unwrap_or_default();
-    let key_id = key.id().to_hex();
-    let code = CodeRecord::from(&policy.code);
-    let log = state.log().server()?;
-    let mut entries = Vec::new();
-    let mut indexes = Vec::with_capacity(recipients.len());
-    for (copy, r) in summary.outputs.iter().zip(&recipients) {
-        let canaries = copy.rows - summary.rows;
-        let entry = IssueEntry {
-            scheme: watermark_core::SCHEME_VERSION,
-            time: time.clone(),
-            recipient: r.id.clone(),
-            slot: r.slot,
-            input_blake3: input_blake3.clone(),
-            input_rows: summary.rows,
-            output_blake3: copy.blake3.clone(),
-            output_bytes: copy.bytes,
-            output_rows: copy.rows,
-            canaries,
-            canary_list_blake3: canary_list_blake3.clone(),
-            slots_marked: summary.slots_marked,
-            key_id: key_id.clone(),
-            policy_digest: policy_digest.clone(),
-            code: code.clone(),
-            tool: concat!("watermark ", env!("CARGO_PKG_VERSION")).to_string(),
-        };
-        // A copy the log already holds for this recipient (the same table
-        // issued again) keeps its entry, as a file's does.
-        let logged = log
-            .issues()
-            .find(|(_, e)| e.recipient == entry.recipient && e.output_blake3 == entry.output_blake3)
-            .map(|(i, _)| i);
-        match logged {
-            Some(i) => indexes.push((i, true)),
-            None => {
-                indexes.push((log.size() + entries.len() as u64, false));
-                entries.push(Entry::Issue(entry));
-            }
-        }
-    }
-    if !entries.is_empty() {
-        state.append(&lock, &entries).server()?;
-    }
-    let cosigned = witnessing::after_issue(witnessed, &state, &lock, &[], reporter)?;
-    let log = state.log().server()?;
-    let mut copies = Vec::with_capacity(recipients.len());
-    let mut delivered = Vec::with_capacity(recipients.len());
-    for ((copy, r), (index, already_logged)) in
-        summary.outputs.into_iter().zip(&recipients).zip(indexes)
-    {
-        copies.push(CopyReport {
-            recipient: r.id.clone(),
-            slot: r.slot,
-            canaries: copy.rows - summary.rows,
-            rows: copy.rows,
-            blake3: copy.blake3,
-            bytes: copy.bytes,
-            log_index: index,
-            already_logged,
-            receipt: log.receipt(index).server()?,
-        });
-        delivered.push(copy.delivered);
-    }
-    let report = IssueReport {
-        table: name,
-        input_blake3,
-        rows: summary.rows,
-        slots_marked_per_copy: summary.slots_marked,
-        canaries_made: embedder.canary_list().map_or(0, |l| l.len() as u64),
-        key_id,
-        policy_digest,
-        copies,
-        log: LogRef {
-            origin: log.origin().to_owned(),
-            size: log.size(),
-            checkpoint: cosigned.unwrap_or_else(|| log.checkpoint().to_owned()),
-        },
-    };
-    Ok((report, delivered))
+    let marked: Vec<Marked> = summary
+        .outputs
+        .iter()
+        .map(|c| Marked {
+            blake3: c.blake3.clone(),
+            bytes: c.bytes,
+            rows: c.rows,
+        })
+        .collect();
+    let report = commit_locked(
+        &state,
+        &lock,
+        witnessed,
+        &prepared,
+        &marked,
+        summary.slots_marked,
+        reporter,
+    )?;
+    Ok((
+        report,
+        summary.outputs.into_iter().map(|c| c.delivered).collect(),
+    ))
 }
 
 /// Writes a table's CSV form to `out`; returns its data rows.
@@ -340,9 +553,14 @@ pub fn write_csv_form(table: &dyn TableSource, out: impl std::io::Write) -> Resu
 
 /// The digest of a table: the BLAKE3 of its CSV form, in hex.
 pub fn digest(table: &dyn TableSource) -> Result<String> {
+    digest_of(table).map(|(d, _, _)| d)
+}
+
+/// The BLAKE3 of a table's CSV form (hex), the form's size in bytes, and
+/// the table's data rows.
+pub fn digest_of(table: &dyn TableSource) -> Result<(String, u64, u64)> {
     let name = table.name();
     watermark_formats::table_blake3(table.schema(), table.open()?, &mut |_| {})
-        .map(|(d, _, _)| d)
         .with_context(|| name)
         .input()
 }

@@ -455,6 +455,144 @@ fn verify(
     Ok((json(&report)?, notices.take()))
 }
 
+/// A table given as a table, or as a function that returns a fresh stream
+/// of it each time it is called.
+fn table_or_open(
+    py: Python<'_>,
+    table: &Bound<'_, PyAny>,
+    name: String,
+) -> PyResult<Box<dyn TableSource + Send + Sync>> {
+    if table.hasattr("__arrow_c_stream__")? || !table.is_callable() {
+        return Ok(Box::new(in_memory(py, table, name)?));
+    }
+    let first = table.call0()?;
+    let schema = stream_of(&first)?.schema();
+    Ok(Box::new(Reopened {
+        schema,
+        open: table.clone().unbind(),
+        name,
+    }))
+}
+
+/// Prepares an issuance of a table to be marked elsewhere (Spark tasks);
+/// returns the prepared issuance (JSON: no secret) and the notices.
+#[pyfunction]
+#[pyo3(signature = (table, name, state, policy, recipients, witnesses=None, lang=None))]
+#[allow(clippy::too_many_arguments)]
+fn prepare_issue(
+    py: Python<'_>,
+    table: &Bound<'_, PyAny>,
+    name: String,
+    state: PathBuf,
+    policy: PathBuf,
+    recipients: Vec<String>,
+    witnesses: Option<PathBuf>,
+    lang: Option<&str>,
+) -> PyResult<(String, Vec<String>)> {
+    let notices = Notices::new(lang)?;
+    let lang = notices.lang();
+    let source = table_or_open(py, table, name)?;
+    let settings = issue_settings(state, policy, recipients, witnesses);
+    let prepared = py
+        .detach(|| tables::prepare(&settings, source.as_ref(), &notices))
+        .map_err(|e| py_error(py, e, lang))?;
+    Ok((json(&prepared)?, notices.take()))
+}
+
+fn parse_prepared(prepared: &str) -> PyResult<tables::Prepared> {
+    serde_json::from_str(prepared).map_err(|e| {
+        pyo3::exceptions::PyValueError::new_err(format!("not a prepared issuance: {e}"))
+    })
+}
+
+/// Marks a part of a prepared table (rows `first_row...`; `last` when it
+/// holds the table's last row) with the state's key; returns each
+/// recipient's batches, in the order's recipients' order, and the slots
+/// marked in each copy's part.
+#[pyfunction]
+#[pyo3(signature = (prepared, state, batches, first_row=1, last=true))]
+fn mark_part(
+    py: Python<'_>,
+    prepared: &str,
+    state: PathBuf,
+    batches: &Bound<'_, PyAny>,
+    first_row: u64,
+    last: bool,
+) -> PyResult<(Vec<Vec<PyArrowType<RecordBatch>>>, u64)> {
+    let prepared = parse_prepared(prepared)?;
+    let reader = stream_of(batches)?;
+    let lang = Lang::from_env();
+    let n = prepared.order.recipients.len();
+    let summary = py
+        .detach(|| -> watermark_app::Result<_> {
+            let key = watermark_app::State::open(&state)
+                .and_then(|s| s.master_key())
+                .map_err(watermark_app::Error::server)?;
+            let part = watermark_formats::Part {
+                first_row: first_row.max(1),
+                last,
+            };
+            tables::mark(
+                &prepared,
+                &key,
+                reader.schema(),
+                Box::new(reader),
+                vec![Vec::<RecordBatch>::new(); n],
+                Some(part),
+            )
+        })
+        .map_err(|e| py_error(py, e, lang))?;
+    let slots = summary.slots_marked;
+    let copies = summary
+        .outputs
+        .into_iter()
+        .map(|c| c.delivered.into_iter().map(PyArrowType).collect())
+        .collect();
+    Ok((copies, slots))
+}
+
+/// Logs the copies of a prepared issuance, given as tables in the order's
+/// recipients' order; returns the report (JSON) and the notices.
+#[pyfunction]
+#[pyo3(signature = (prepared, copies, slots_marked, state, witnesses=None, lang=None))]
+fn commit_issue(
+    py: Python<'_>,
+    prepared: &str,
+    copies: Vec<Bound<'_, PyAny>>,
+    slots_marked: u64,
+    state: PathBuf,
+    witnesses: Option<PathBuf>,
+    lang: Option<&str>,
+) -> PyResult<(String, Vec<String>)> {
+    let notices = Notices::new(lang)?;
+    let lang = notices.lang();
+    let prepared = parse_prepared(prepared)?;
+    let readers = copies.iter().map(stream_of).collect::<PyResult<Vec<_>>>()?;
+    let settings = tables::IssueSettings {
+        state,
+        policy: PathBuf::new(),
+        recipients: Vec::new(),
+        witnesses,
+    };
+    let report = py
+        .detach(|| -> watermark_app::Result<_> {
+            let mut marked = Vec::with_capacity(readers.len());
+            for (reader, r) in readers.into_iter().zip(&prepared.order.recipients) {
+                let name = format!("{}'s copy", r.id);
+                let source = Streamed::once(reader.schema(), reader, name);
+                let (blake3, bytes, rows) = tables::digest_of(&source)?;
+                marked.push(tables::Marked {
+                    blake3,
+                    bytes,
+                    rows,
+                });
+            }
+            tables::commit(&settings, &prepared, &marked, slots_marked, &notices)
+        })
+        .map_err(|e| py_error(py, e, lang))?;
+    Ok((json(&report)?, notices.take()))
+}
+
 /// The digest of a table: the BLAKE3 of its CSV form, in hex.
 #[pyfunction]
 fn digest(py: Python<'_>, table: &Bound<'_, PyAny>, name: String) -> PyResult<String> {
@@ -504,6 +642,9 @@ fn _watermark(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(issue_stream, m)?)?;
     m.add_function(wrap_pyfunction!(verify, m)?)?;
     m.add_function(wrap_pyfunction!(digest, m)?)?;
+    m.add_function(wrap_pyfunction!(prepare_issue, m)?)?;
+    m.add_function(wrap_pyfunction!(mark_part, m)?)?;
+    m.add_function(wrap_pyfunction!(commit_issue, m)?)?;
     m.add_function(wrap_pyfunction!(write_csv, m)?)?;
     versions(m)
 }

@@ -2234,6 +2234,18 @@ mx-degrees)",
     CfReadingParquet { en: "reading Parquet", es: "al leer Parquet" }
     CfReadingArrow { en: "reading Arrow IPC", es: "al leer Arrow IPC" }
     CfReadingTable { en: "reading the table", es: "al leer la tabla" }
+    TbSlotsChanged {
+        en: "{0}: the log gave a recipient of this issuance another slot since it was prepared (another issuance came first): prepare it again",
+        es: "{0}: la bitácora dio a un destinatario de esta emisión otro lugar desde que se preparó (otra emisión llegó antes): prepárela de nuevo",
+    }
+    TbCopiesShort {
+        en: "{0}: logging the issuance needs a copy for every recipient, each with the table's {1} rows and at most its {2} canaries",
+        es: "{0}: para registrar la emisión se necesita una copia por destinatario, cada una con las {1} filas de la tabla y a lo más sus {2} canarios",
+    }
+    TbChanged {
+        en: "{0}: the table gave other rows when read again: nothing was logged",
+        es: "{0}: la tabla dio otras filas al leerla de nuevo: no se registró nada",
+    }
     CfBatchSchema {
         en: "the record batch that starts at row {0} has other columns than the table's schema",
         es: "el lote de registros que empieza en la fila {0} tiene otras columnas que el esquema de la tabla",

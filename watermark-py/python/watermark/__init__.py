@@ -44,6 +44,7 @@ from ._watermark import SCHEME_VERSION, WatermarkError, __version__
 __all__ = [
     "SCHEME_VERSION",
     "Copies",
+    "Issuance",
     "State",
     "WatermarkError",
     "digest",
@@ -51,6 +52,7 @@ __all__ = [
     "issue",
     "issue_batches",
     "open_state",
+    "prepare_issue",
     "suggest_policy",
     "verify",
     "write_csv",
@@ -130,6 +132,8 @@ def _raise_if_closed_path(path: str) -> None:
 
 
 def _name(table: Any) -> str:
+    if callable(table) and not hasattr(table, "__arrow_c_stream__"):
+        return "stream"
     kind = type(table)
     return f"{kind.__module__.split('.')[0]}.{kind.__qualname__}"
 
@@ -259,6 +263,100 @@ def issue_batches(
     )
     _notify(notices)
     return json.loads(report)
+
+
+class Issuance:
+    """An issuance prepared in a state (slots assigned, the table's digest
+    taken, its canaries made), to be marked elsewhere, in parts, and then
+    logged: how a Spark job issues copies, each task marking its
+    partition's batches (see ``examples/spark_issue.py``).
+
+    ``prepared`` is a JSON document that holds no secret (the order names
+    the canary list kept in the state, never its rows, and is authorised
+    under the master key: a part is marked only with the key it names), so
+    it can travel to the tasks. Marking needs the state's key, read from
+    the state directory where the task runs.
+    """
+
+    def __init__(self, prepared: str, state: str):
+        self.prepared = prepared
+        self.state = state
+        doc = json.loads(prepared)
+        #: The recipients, in order.
+        self.recipients: List[str] = [r["id"] for r in doc["order"]["recipients"]]
+        #: The table's data rows.
+        self.rows: int = doc["input_rows"]
+        #: The BLAKE3 of the table's CSV form.
+        self.input_blake3: str = doc["input_blake3"]
+
+    def mark(
+        self, batches: Any, *, first_row: int = 1, last: bool = True
+    ) -> "tuple[Dict[str, List[pa.RecordBatch]], int]":
+        """Marks a part of the table: ``batches`` (an Arrow stream) are rows
+        ``first_row...`` of the table (numbered from 1), ``last`` when they
+        hold its last row. Returns each recipient's marked batches (the
+        part's rows, with the canaries that fall among them) and the slots
+        marked in each copy's part."""
+        copies, slots = _watermark.mark_part(
+            self.prepared, self.state, batches, first_row, last
+        )
+        return dict(zip(self.recipients, copies)), slots
+
+    def commit(
+        self,
+        copies: Dict[str, Any],
+        *,
+        slots_marked: int,
+        witnesses: Optional[PathLike] = None,
+        lang: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        """Logs the copies (each recipient's whole copy, rows in the table's
+        order), as :func:`issue` logs them; ``slots_marked`` is the sum of
+        the parts'. Returns the issuance report."""
+        missing = [r for r in self.recipients if r not in copies]
+        if missing:
+            raise WatermarkError(f"no copy given for {', '.join(missing)}")
+        report, notices = _watermark.commit_issue(
+            self.prepared,
+            [copies[r] for r in self.recipients],
+            slots_marked,
+            self.state,
+            None if witnesses is None else os.fspath(witnesses),
+            lang,
+        )
+        _notify(notices)
+        return json.loads(report)
+
+    def __reduce__(self):
+        return (Issuance, (self.prepared, self.state))
+
+
+def prepare_issue(
+    table: Any,
+    *,
+    state: Union[State, PathLike],
+    policy: PathLike,
+    recipients: List[str],
+    witnesses: Optional[PathLike] = None,
+    lang: Optional[str] = None,
+) -> Issuance:
+    """Prepares an issuance of ``table`` (a table, or a function returning a
+    fresh Arrow stream of it, as in :func:`issue_batches`) to be marked in
+    parts by :meth:`Issuance.mark` and logged by :meth:`Issuance.commit`.
+    Nothing is logged until then; another issuance logged in between makes
+    the commit fail, to be prepared again."""
+    path = _state_path(state)
+    prepared, notices = _watermark.prepare_issue(
+        table,
+        _name(table),
+        path,
+        os.fspath(policy),
+        list(recipients),
+        None if witnesses is None else os.fspath(witnesses),
+        lang,
+    )
+    _notify(notices)
+    return Issuance(prepared, path)
 
 
 def verify(
