@@ -82,7 +82,7 @@ fn the_scheme_and_the_log_records_have_no_format_async_or_cli_library() {
 #[test]
 fn crates_depend_on_the_layers_below_only() {
     // Each crate, and the workspace crates it must not reach.
-    let rules: [(&str, &[&str]); 8] = [
+    let rules: [(&str, &[&str]); 9] = [
         (
             "watermark-text",
             &[
@@ -105,6 +105,10 @@ fn crates_depend_on_the_layers_below_only() {
         ("watermark-cluster", &["watermark-cli", "verify-service"]),
         ("watermark-cli", &["verify-service"]),
         ("verify-service", &["watermark-cli"]),
+        (
+            "watermark-py",
+            &["watermark-cli", "verify-service", "watermark-cluster"],
+        ),
     ];
     for (package, banned) in rules {
         let tree = normal_tree(package);
@@ -444,6 +448,7 @@ fn no_error_is_built_from_an_english_literal() {
         "watermark-cli",
         "verify-service",
         "watermark-cluster",
+        "watermark-py",
     ] {
         for file in rust_files(&root().join(krate).join("src")) {
             let name = file.strip_prefix(root()).unwrap().display().to_string();

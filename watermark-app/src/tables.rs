@@ -613,8 +613,8 @@ pub fn verify(
     )?;
     let name = table.name();
     report.recheck = format!(
-        "watermark verify --state STATE LEAK.csv{} --json  (LEAK.csv: {name} written by \
-         watermark.write_csv, BLAKE3 {})",
+        "watermark verify --state STATE LEAK.csv{} --json, where LEAK.csv is the {name} \
+         written by watermark.write_csv (BLAKE3 {})",
         settings
             .master
             .as_deref()

@@ -15,12 +15,14 @@ use std::sync::Mutex;
 use arrow_pyarrow::{FromPyArrow, PyArrowType, Table};
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
+use watermark_app::messages::{tr, Msg};
 use watermark_app::tables::{self, InMemory, TableSource};
 use watermark_app::{hidden, Fault, Lang, ProgressSink, Reporter};
 use watermark_formats::reexport::arrow_array::ffi_stream::ArrowArrayStreamReader;
 use watermark_formats::reexport::arrow_array::{RecordBatch, RecordBatchReader as _};
 use watermark_formats::reexport::arrow_schema::SchemaRef;
 use watermark_formats::{BatchStream, Deliver};
+use watermark_text::{said, SaidContext as _};
 
 pyo3::create_exception!(
     _watermark,
@@ -109,12 +111,17 @@ fn json<T: serde::Serialize>(value: &T) -> PyResult<String> {
         .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
 }
 
+/// An error of the table's stream (its producer's), as an input error.
+fn stream_error(e: impl std::fmt::Display) -> watermark_core::Error {
+    watermark_core::Error::io(Msg::CfReadingTable, std::io::Error::other(e.to_string()))
+}
+
 /// A table read once from its stream into batches (no cell is copied).
-fn read_table(reader: ArrowArrayStreamReader, name: String) -> Result<InMemory, String> {
+fn read_table(reader: ArrowArrayStreamReader, name: String) -> watermark_app::Result<InMemory> {
     let schema = reader.schema();
     let batches = reader
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("{name}: reading the table: {e}"))?;
+        .map_err(|e| watermark_app::Error::input(anyhow_error(stream_error(e), &name)))?;
     Ok(InMemory {
         schema,
         batches,
@@ -122,13 +129,16 @@ fn read_table(reader: ArrowArrayStreamReader, name: String) -> Result<InMemory, 
     })
 }
 
+fn anyhow_error(e: watermark_core::Error, name: &str) -> watermark_app::Error {
+    watermark_app::Error::input(anyhow::Error::new(e).context(name.to_owned()))
+}
+
 fn stream_of(table: &Bound<'_, PyAny>) -> PyResult<ArrowArrayStreamReader> {
     if !table.hasattr("__arrow_c_stream__")? {
-        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
-            "expected a table with the Arrow PyCapsule interface (__arrow_c_stream__: a \
-             pyarrow.Table, RecordBatchReader, pandas or Polars DataFrame, DuckDB result), \
-             got {}",
-            table.get_type().name()?
+        return Err(pyo3::exceptions::PyTypeError::new_err(tr(
+            Lang::from_env(),
+            Msg::TbNotATable,
+            &[&table.get_type().name()?],
         )));
     }
     ArrowArrayStreamReader::from_pyarrow_bound(table)
@@ -137,7 +147,7 @@ fn stream_of(table: &Bound<'_, PyAny>) -> PyResult<ArrowArrayStreamReader> {
 fn in_memory(py: Python<'_>, table: &Bound<'_, PyAny>, name: String) -> PyResult<InMemory> {
     let reader = stream_of(table)?;
     py.detach(|| read_table(reader, name))
-        .map_err(WatermarkError::new_err)
+        .map_err(|e| py_error(py, e, Lang::from_env()))
 }
 
 /// Creates a state directory (master key, empty signed log); returns its
@@ -196,8 +206,10 @@ fn suggest_policy(
 ) -> PyResult<String> {
     let rate = canary_rate.unwrap_or(watermark_core::DEFAULT_CANARY_RATE);
     if canaries && !(rate > 0.0 && rate <= 0.2) {
-        return Err(pyo3::exceptions::PyValueError::new_err(format!(
-            "canary_rate must be more than 0 and at most 0.2, not {rate}"
+        return Err(pyo3::exceptions::PyValueError::new_err(tr(
+            Lang::from_env(),
+            Msg::TbCanaryRate,
+            &[&rate],
         )));
     }
     let canary_rate = canaries.then_some(rate);
@@ -237,10 +249,9 @@ impl TableSource for Streamed {
             .unwrap_or_else(|e| e.into_inner())
             .take()
             .ok_or_else(|| {
-                watermark_app::Error::input(anyhow_msg(format!(
-                    "{}: a stream of batches can be read only once",
-                    self.name
-                )))
+                watermark_app::Error::input(
+                    anyhow::Error::new(said!(Msg::TbStreamOnce)).context(self.name.clone()),
+                )
             })?;
         Ok(Box::new(reader))
     }
@@ -248,10 +259,6 @@ impl TableSource for Streamed {
     fn name(&self) -> String {
         self.name.clone()
     }
-}
-
-fn anyhow_msg(s: String) -> std::io::Error {
-    std::io::Error::other(s)
 }
 
 /// A table read from the start each time by calling a Python function
@@ -274,16 +281,14 @@ impl TableSource for Reopened {
             stream_of(stream.bind(py))
         })
         .map_err(|e| {
-            watermark_app::Error::input(anyhow_msg(format!(
-                "{}: the function that opens the table failed: {e}",
-                self.name
-            )))
+            watermark_app::Error::input(
+                anyhow::Error::new(said!(Msg::TbOpenFailed, e)).context(self.name.clone()),
+            )
         })?;
         if reader.schema().fields() != self.schema.fields() {
-            return Err(watermark_app::Error::input(anyhow_msg(format!(
-                "{}: the function that opens the table gave another schema the second time",
-                self.name
-            ))));
+            return Err(watermark_app::Error::input(
+                anyhow::Error::new(said!(Msg::TbOpenSchema)).context(self.name.clone()),
+            ));
         }
         Ok(Box::new(reader))
     }
@@ -309,8 +314,8 @@ impl Deliver for PySink {
         })
         .map_err(|e| {
             watermark_core::Error::io(
-                watermark_text::Msg::CfReadingTable,
-                std::io::Error::other(format!("the sink refused {}'s copy: {e}", self.recipient)),
+                Msg::CfReadingTable,
+                std::io::Error::other(said!(Msg::TbSinkFailed, self.recipient, e)),
             )
         })
     }
@@ -501,7 +506,7 @@ fn prepare_issue(
 
 fn parse_prepared(prepared: &str) -> PyResult<tables::Prepared> {
     serde_json::from_str(prepared).map_err(|e| {
-        pyo3::exceptions::PyValueError::new_err(format!("not a prepared issuance: {e}"))
+        pyo3::exceptions::PyValueError::new_err(tr(Lang::from_env(), Msg::TbNotPrepared, &[&e]))
     })
 }
 
@@ -617,12 +622,28 @@ fn write_csv(
             .write(true)
             .create_new(true)
             .open(&path)
-            .map_err(|e| {
-                watermark_app::Error::input(anyhow_msg(format!("{}: {e}", path.display())))
-            })?;
+            .said(|| said!(Msg::CtxCreating, path.display()))
+            .map_err(watermark_app::Error::input)?;
         tables::write_csv_form(&source, std::io::BufWriter::new(file))
     })
     .map_err(|e| py_error(py, e, Lang::from_env()))
+}
+
+/// A sentence of the Python layer's own errors, in the caller's language
+/// (the locale's when `lang` is omitted).
+#[pyfunction]
+#[pyo3(signature = (what, arg, lang=None))]
+fn say(what: &str, arg: &str, lang: Option<&str>) -> PyResult<String> {
+    let msg = match what {
+        "state_closed" => Msg::TbStateClosed,
+        "no_copy_for" => Msg::TbNoCopyFor,
+        _ => {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "no sentence {what:?}"
+            )))
+        }
+    };
+    Ok(tr(parse_lang(lang)?, msg, &[&arg]))
 }
 
 /// The package's version and the scheme version it marks under.
@@ -645,6 +666,7 @@ fn _watermark(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prepare_issue, m)?)?;
     m.add_function(wrap_pyfunction!(mark_part, m)?)?;
     m.add_function(wrap_pyfunction!(commit_issue, m)?)?;
+    m.add_function(wrap_pyfunction!(say, m)?)?;
     m.add_function(wrap_pyfunction!(write_csv, m)?)?;
     versions(m)
 }

@@ -2234,6 +2234,42 @@ mx-degrees)",
     CfReadingParquet { en: "reading Parquet", es: "al leer Parquet" }
     CfReadingArrow { en: "reading Arrow IPC", es: "al leer Arrow IPC" }
     CfReadingTable { en: "reading the table", es: "al leer la tabla" }
+    TbNotATable {
+        en: "expected a table with the Arrow PyCapsule interface (__arrow_c_stream__: a pyarrow.Table or RecordBatchReader, a pandas or Polars DataFrame, a DuckDB result), got {0}",
+        es: "se esperaba una tabla con la interfaz Arrow PyCapsule (__arrow_c_stream__: una pyarrow.Table o RecordBatchReader, un DataFrame de pandas o Polars, un resultado de DuckDB) y se recibió {0}",
+    }
+    TbStreamOnce {
+        en: "a stream of record batches can be read only once: give a table, or a function that opens the stream again",
+        es: "un flujo de lotes de registros solo se puede leer una vez: dé una tabla, o una función que vuelva a abrir el flujo",
+    }
+    TbOpenFailed {
+        en: "the function that opens the table failed: {0}",
+        es: "falló la función que abre la tabla: {0}",
+    }
+    TbOpenSchema {
+        en: "the function that opens the table gave other columns than the first time",
+        es: "la función que abre la tabla dio otras columnas que la primera vez",
+    }
+    TbSinkFailed {
+        en: "the function that takes the copies refused {0}'s: {1}",
+        es: "la función que recibe las copias rechazó la de {0}: {1}",
+    }
+    TbNotPrepared {
+        en: "not a prepared issuance (made by watermark.prepare_issue): {0}",
+        es: "no es una emisión preparada (hecha con watermark.prepare_issue): {0}",
+    }
+    TbCanaryRate {
+        en: "canary_rate must be above 0 and at most 0.2 (got {0}); use canaries=False for none",
+        es: "canary_rate debe ser mayor que 0 y como máximo 0.2 (se indicó {0}); use canaries=False para no tener canarios",
+    }
+    TbStateClosed {
+        en: "the state {0} is closed: open it again with watermark.open_state",
+        es: "el estado {0} está cerrado: ábralo de nuevo con watermark.open_state",
+    }
+    TbNoCopyFor {
+        en: "no copy given for {0}",
+        es: "no se dio copia para {0}",
+    }
     TbSlotsChanged {
         en: "{0}: the log gave a recipient of this issuance another slot since it was prepared (another issuance came first): prepare it again",
         es: "{0}: la bitácora dio a un destinatario de esta emisión otro lugar desde que se preparó (otra emisión llegó antes): prepárela de nuevo",

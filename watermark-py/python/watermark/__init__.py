@@ -85,9 +85,7 @@ class State:
     def path(self) -> str:
         """The state directory."""
         if self._closed:
-            raise WatermarkError(
-                f"the state {self._path} is closed: open it again with watermark.open_state"
-            )
+            raise WatermarkError(_watermark.say("state_closed", self._path))
         return self._path
 
     @property
@@ -119,16 +117,8 @@ class State:
 
 def _state_path(state: Union[State, PathLike]) -> str:
     if isinstance(state, State):
-        path = state.path
-    else:
-        path = os.fspath(state)
-    _raise_if_closed_path(path)
-    return path
-
-
-def _raise_if_closed_path(path: str) -> None:
-    if not path:
-        raise WatermarkError("state must name a state directory")
+        return state.path
+    return os.fspath(state)
 
 
 def _name(table: Any) -> str:
@@ -315,7 +305,7 @@ class Issuance:
         the parts'. Returns the issuance report."""
         missing = [r for r in self.recipients if r not in copies]
         if missing:
-            raise WatermarkError(f"no copy given for {', '.join(missing)}")
+            raise WatermarkError(_watermark.say("no_copy_for", ", ".join(missing), lang))
         report, notices = _watermark.commit_issue(
             self.prepared,
             [copies[r] for r in self.recipients],

@@ -52,3 +52,24 @@ def verify(
 ) -> Tuple[str, List[str]]: ...
 def digest(table: Any, name: str) -> str: ...
 def write_csv(table: Any, name: str, path: str) -> int: ...
+def prepare_issue(
+    table: Any,
+    name: str,
+    state: str,
+    policy: str,
+    recipients: List[str],
+    witnesses: Optional[str] = None,
+    lang: Optional[str] = None,
+) -> Tuple[str, List[str]]: ...
+def mark_part(
+    prepared: str, state: str, batches: Any, first_row: int = 1, last: bool = True
+) -> Tuple[List[List[Any]], int]: ...
+def commit_issue(
+    prepared: str,
+    copies: List[Any],
+    slots_marked: int,
+    state: str,
+    witnesses: Optional[str] = None,
+    lang: Optional[str] = None,
+) -> Tuple[str, List[str]]: ...
+def say(what: str, arg: str, lang: Optional[str] = None) -> str: ...
