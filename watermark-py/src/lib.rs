@@ -133,10 +133,10 @@ fn anyhow_error(e: watermark_core::Error, name: &str) -> watermark_app::Error {
     watermark_app::Error::input(anyhow::Error::new(e).context(name.to_owned()))
 }
 
-fn stream_of(table: &Bound<'_, PyAny>) -> PyResult<ArrowArrayStreamReader> {
+fn stream_of(table: &Bound<'_, PyAny>, lang: Lang) -> PyResult<ArrowArrayStreamReader> {
     if !table.hasattr("__arrow_c_stream__")? {
         return Err(pyo3::exceptions::PyTypeError::new_err(tr(
-            Lang::from_env(),
+            lang,
             Msg::TbNotATable,
             &[&table.get_type().name()?],
         )));
@@ -144,10 +144,15 @@ fn stream_of(table: &Bound<'_, PyAny>) -> PyResult<ArrowArrayStreamReader> {
     ArrowArrayStreamReader::from_pyarrow_bound(table)
 }
 
-fn in_memory(py: Python<'_>, table: &Bound<'_, PyAny>, name: String) -> PyResult<InMemory> {
-    let reader = stream_of(table)?;
+fn in_memory(
+    py: Python<'_>,
+    table: &Bound<'_, PyAny>,
+    name: String,
+    lang: Lang,
+) -> PyResult<InMemory> {
+    let reader = stream_of(table, lang)?;
     py.detach(|| read_table(reader, name))
-        .map_err(|e| py_error(py, e, Lang::from_env()))
+        .map_err(|e| py_error(py, e, lang))
 }
 
 /// Creates a state directory (master key, empty signed log); returns its
@@ -213,7 +218,7 @@ fn suggest_policy(
         )));
     }
     let canary_rate = canaries.then_some(rate);
-    let reader = stream_of(table)?;
+    let reader = stream_of(table, Lang::from_env())?;
     let schema = reader.schema();
     let source = Streamed::once(schema, reader, name);
     py.detach(|| tables::suggest_policy(&source, rows, identity.as_deref(), canary_rate))
@@ -278,7 +283,7 @@ impl TableSource for Reopened {
     fn open(&self) -> watermark_app::Result<BatchStream> {
         let reader = Python::attach(|py| -> PyResult<ArrowArrayStreamReader> {
             let stream = self.open.call0(py)?;
-            stream_of(stream.bind(py))
+            stream_of(stream.bind(py), Lang::from_env())
         })
         .map_err(|e| {
             watermark_app::Error::input(
@@ -353,7 +358,7 @@ fn issue(
 ) -> PyResult<(String, Vec<PyArrowType<Table>>, Vec<String>)> {
     let notices = Notices::new(lang)?;
     let lang = notices.lang();
-    let source = in_memory(py, table, name)?;
+    let source = in_memory(py, table, name, lang)?;
     let settings = issue_settings(state, policy, recipients, witnesses);
     let deliveries = vec![Vec::<RecordBatch>::new(); settings.recipients.len()];
     let (report, copies) = py
@@ -391,7 +396,7 @@ fn issue_stream(
     let lang = notices.lang();
     let schema = {
         let first = open.call0(py)?;
-        stream_of(first.bind(py))?.schema()
+        stream_of(first.bind(py), lang)?.schema()
     };
     let source = Reopened { schema, open, name };
     let settings = issue_settings(state, policy, recipients, witnesses);
@@ -429,7 +434,7 @@ fn verify(
 ) -> PyResult<(String, Vec<String>)> {
     let notices = Notices::new(lang)?;
     let lang = notices.lang();
-    let reader = stream_of(table)?;
+    let reader = stream_of(table, lang)?;
     let schema = reader.schema();
     let source = Streamed::once(schema, reader, name);
     let settings = tables::VerifySettings {
@@ -466,12 +471,13 @@ fn table_or_open(
     py: Python<'_>,
     table: &Bound<'_, PyAny>,
     name: String,
+    lang: Lang,
 ) -> PyResult<Box<dyn TableSource + Send + Sync>> {
     if table.hasattr("__arrow_c_stream__")? || !table.is_callable() {
-        return Ok(Box::new(in_memory(py, table, name)?));
+        return Ok(Box::new(in_memory(py, table, name, lang)?));
     }
     let first = table.call0()?;
-    let schema = stream_of(&first)?.schema();
+    let schema = stream_of(&first, lang)?.schema();
     Ok(Box::new(Reopened {
         schema,
         open: table.clone().unbind(),
@@ -496,7 +502,7 @@ fn prepare_issue(
 ) -> PyResult<(String, Vec<String>)> {
     let notices = Notices::new(lang)?;
     let lang = notices.lang();
-    let source = table_or_open(py, table, name)?;
+    let source = table_or_open(py, table, name, lang)?;
     let settings = issue_settings(state, policy, recipients, witnesses);
     let prepared = py
         .detach(|| tables::prepare(&settings, source.as_ref(), &notices))
@@ -525,8 +531,8 @@ fn mark_part(
     last: bool,
 ) -> PyResult<(Vec<Vec<PyArrowType<RecordBatch>>>, u64)> {
     let prepared = parse_prepared(prepared)?;
-    let reader = stream_of(batches)?;
     let lang = Lang::from_env();
+    let reader = stream_of(batches, lang)?;
     let n = prepared.order.recipients.len();
     let summary = py
         .detach(|| -> watermark_app::Result<_> {
@@ -572,7 +578,10 @@ fn commit_issue(
     let notices = Notices::new(lang)?;
     let lang = notices.lang();
     let prepared = parse_prepared(prepared)?;
-    let readers = copies.iter().map(stream_of).collect::<PyResult<Vec<_>>>()?;
+    let readers = copies
+        .iter()
+        .map(|c| stream_of(c, lang))
+        .collect::<PyResult<Vec<_>>>()?;
     let settings = tables::IssueSettings {
         state,
         policy: PathBuf::new(),
@@ -601,7 +610,7 @@ fn commit_issue(
 /// The digest of a table: the BLAKE3 of its CSV form, in hex.
 #[pyfunction]
 fn digest(py: Python<'_>, table: &Bound<'_, PyAny>, name: String) -> PyResult<String> {
-    let reader = stream_of(table)?;
+    let reader = stream_of(table, Lang::from_env())?;
     let source = Streamed::once(reader.schema(), reader, name);
     py.detach(|| tables::digest(&source))
         .map_err(|e| py_error(py, e, Lang::from_env()))
@@ -615,7 +624,7 @@ fn write_csv(
     name: String,
     path: PathBuf,
 ) -> PyResult<u64> {
-    let reader = stream_of(table)?;
+    let reader = stream_of(table, Lang::from_env())?;
     let source = Streamed::once(reader.schema(), reader, name);
     py.detach(|| -> watermark_app::Result<u64> {
         let file = std::fs::OpenOptions::new()

@@ -1,6 +1,7 @@
 """Bad input raises a WatermarkError that says what and where, and leaves
 the log as it was: no entry, partial or whole."""
 
+import json
 import shutil
 
 import pandas as pd
@@ -121,3 +122,64 @@ def test_no_investigator(extract, fresh_state):
     with pytest.raises(watermark.WatermarkError) as e:
         watermark.verify(roll(extract).head(50), state=fresh_state("s"), investigator=" ")
     assert e.value.fault == "input"
+
+
+def secret_forms(state):
+    """The master key's secret in the forms it could leak in: its hex (both
+    cases), any 24-hex-digit piece of it, and its base64."""
+    import base64
+
+    hexkey = next(line.split(":", 1)[1].strip() for line in (state / "master.key").read_text().splitlines()
+                  if line.startswith("secret:"))
+    raw = bytes.fromhex(hexkey)
+    forms = {hexkey, hexkey.upper(), base64.b64encode(raw).decode()}
+    forms |= {hexkey[i:i + 24] for i in range(0, len(hexkey) - 24, 8)}
+    return forms
+
+
+def test_no_report_order_or_error_holds_the_key(extract, policy, fresh_state, tmp_path):
+    state = fresh_state("state")
+    forms = secret_forms(state)
+    table = roll(extract)
+    copies = watermark.issue(table, state=state, policy=policy, recipients=["PAN", "PRI"])
+    issuance = watermark.prepare_issue(table, state=state, policy=policy, recipients=["PT"])
+    verdict = watermark.verify(copies["PRI"].slice(0, 50), state=state, investigator="Fiscalía",
+                               html=tmp_path / "r.html")
+    texts = [json.dumps(copies.report), issuance.prepared, json.dumps(verdict),
+             (tmp_path / "r.html").read_text()]
+    for bad in (lambda: watermark.issue(table.drop(columns=["CURP"]), state=state, policy=policy,
+                                        recipients=["X"]),
+                lambda: watermark.Issuance(issuance.prepared, str(tmp_path)).mark(table.head(5))):
+        with pytest.raises(watermark.WatermarkError) as e:
+            bad()
+        texts.append(str(e.value))
+    for text in texts:
+        for form in forms:
+            assert form not in text
+
+
+def test_the_gil_is_released_while_issuing(extract, policy, fresh_state):
+    import threading
+    import time
+
+    state = fresh_state("state")
+    table = pd.concat([roll(extract)] * 10, ignore_index=True)
+    ticks = []
+    done = threading.Event()
+
+    def tick():
+        while not done.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.001)
+
+    t = threading.Thread(target=tick)
+    t.start()
+    start = time.perf_counter()
+    watermark.issue(table, state=state, policy=policy, recipients=["PAN", "PRI"])
+    took = time.perf_counter() - start
+    done.set()
+    t.join()
+    during = [x for x in ticks if start < x < start + took]
+    # Python ran beside the call: a tick at least every 50 ms of it.
+    assert took > 0.1
+    assert len(during) >= took / 0.05, (len(during), took)
