@@ -2553,20 +2553,35 @@ where
 /// order). The batches are used as they are, never copied.
 pub type BatchStream = Box<dyn Iterator<Item = std::result::Result<RecordBatch, ArrowError>>>;
 
+/// Rows of a caller's batch worked on at once: a larger batch (a data
+/// frame converted whole is one) is cut into slices of this many rows,
+/// which share its buffers, so that memory for its text and its marked
+/// columns stays bounded and the marking threads share the work.
+const TABLE_SLICE_ROWS: usize = 16_384;
+
 fn memory_source(schema: SchemaRef, batches: BatchStream) -> Source {
     let count = ByteCount::default();
     let counted = count.clone();
     let expected = Arc::clone(&schema);
     let context = Msg::CfReadingTable;
     let mut row = 0u64;
-    let batches = batches.map(move |b| {
-        let b = b.map_err(|e| arrow_error(context, e))?;
-        if b.schema().fields() != expected.fields() {
-            return Err(format_error(context, said!(Msg::CfBatchSchema, row + 1)));
-        }
-        row += b.num_rows() as u64;
-        counted.add(b.get_array_memory_size());
-        Ok(b)
+    let batches = batches.flat_map(move |b| {
+        let checked = b.map_err(|e| arrow_error(context, e)).and_then(|b| {
+            if b.schema().fields() != expected.fields() {
+                return Err(format_error(context, said!(Msg::CfBatchSchema, row + 1)));
+            }
+            row += b.num_rows() as u64;
+            counted.add(b.get_array_memory_size());
+            Ok(b)
+        });
+        let slices: Vec<Result<RecordBatch>> = match checked {
+            Ok(b) => (0..b.num_rows())
+                .step_by(TABLE_SLICE_ROWS)
+                .map(|at| Ok(b.slice(at, TABLE_SLICE_ROWS.min(b.num_rows() - at))))
+                .collect(),
+            Err(e) => vec![Err(e)],
+        };
+        slices
     });
     Source {
         schema,
