@@ -196,6 +196,32 @@ impl Report {
     }
 }
 
+/// The recipients' slots, as the log assigns them now: an id named twice,
+/// or differing only in case from another, is the caller's fault; the log
+/// it is checked against is the server's.
+pub(crate) fn assign_slots(
+    state: &State,
+    ids: &[String],
+) -> Result<Vec<watermark_core::Recipient>> {
+    state.assign_slots(ids).map_err(|e| {
+        let fault = match e.kind() {
+            ErrorKind::Policy(_) | ErrorKind::InvalidRecipient(_) => Fault::Input,
+            _ => Fault::Server,
+        };
+        Error::new(fault, e)
+    })
+}
+
+/// Reads and parses a policy file; its errors are the caller's.
+pub(crate) fn read_policy(path: &std::path::Path) -> Result<Policy> {
+    let text = std::fs::read_to_string(path)
+        .said(|| said!(Msg::CtxReadingPolicy, path.display()))
+        .input()?;
+    Policy::from_toml(&text)
+        .with_context(|| format!("{}", path.display()))
+        .input()
+}
+
 /// Tells what an earlier, killed run left and what was done about it.
 pub fn report_recovery(reporter: impl Reporter, rec: &Recovery) -> Result<()> {
     report_recovery_to(&reporter, rec).server()
@@ -247,21 +273,10 @@ pub fn run(settings: &Settings, reporter: impl Reporter) -> Result<Report> {
     let witnessed =
         witnessing::before_issue(&state, &lock, settings.witnesses.as_deref(), reporter)?;
     let key = state.master_key().server()?;
-    let policy_text = std::fs::read_to_string(&settings.policy)
-        .said(|| said!(Msg::CtxReadingPolicy, settings.policy.display()))
-        .input()?;
-    let policy = Policy::from_toml(&policy_text)
-        .with_context(|| format!("{}", settings.policy.display()))
-        .input()?;
+    let policy = read_policy(&settings.policy)?;
     // An id named twice, or differing only in case from another, is the
     // caller's; the log it is checked against is the server's.
-    let recipients = state.assign_slots(&settings.recipients).map_err(|e| {
-        let fault = match e.kind() {
-            ErrorKind::Policy(_) | ErrorKind::InvalidRecipient(_) => Fault::Input,
-            _ => Fault::Server,
-        };
-        Error::new(fault, e)
-    })?;
+    let recipients = assign_slots(&state, &settings.recipients)?;
     let input_format = FileFormat::detect(&settings.input)?;
     let format = settings.format.unwrap_or(input_format);
     // A CSV's text encoding, told by its bytes unless given: its copies are

@@ -20,8 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use watermark_core::{
-    make_canaries_from_rows, validate_recipient_id, CanaryList, Embedder, ErrorKind, MasterKey,
-    Policy,
+    make_canaries_from_rows, validate_recipient_id, CanaryList, Embedder, MasterKey, Policy,
 };
 use watermark_formats::split::{IssueOrder, Manifest, OrderRecipient, PartDone, SplitExtract};
 use watermark_log::{CodeRecord, IssueEntry};
@@ -135,13 +134,7 @@ pub fn issue(
     let policy = Policy::from_toml(&policy_text)
         .map_err(|e| said!(Msg::RfVerbatim, settings.policy.display()).because(e))
         .input()?;
-    let recipients = state.assign_slots(&settings.recipients).map_err(|e| {
-        let fault = match e.kind() {
-            ErrorKind::Policy(_) | ErrorKind::InvalidRecipient(_) => Fault::Input,
-            _ => Fault::Server,
-        };
-        Error::new(fault, e)
-    })?;
+    let recipients = crate::issue::assign_slots(&state, &settings.recipients)?;
     let split = SplitExtract::open(&settings.input).input()?;
     if split.rows() == 0 {
         fail!(Input, Msg::NoDataRows, settings.input.display());

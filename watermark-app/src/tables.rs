@@ -11,15 +11,15 @@
 //! makes of the file, canaries included, and their log entries name the
 //! same digests.
 //!
-//! Failures are [`Fault::Input`] when they are the table's, the policy's or
+//! Failures are [`Fault::Input`](crate::Fault::Input) when they are the table's, the policy's or
 //! the recipients'; the state, its lock, key, log and witnesses are
-//! [`Fault::Server`].
+//! [`Fault::Server`](crate::Fault::Server).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
-use watermark_core::{validate_recipient_id, ErrorKind, MasterKey, Policy};
+use watermark_core::{validate_recipient_id, MasterKey, Policy};
 use watermark_formats::reexport::arrow_array::RecordBatch;
 use watermark_formats::reexport::arrow_schema::SchemaRef;
 use watermark_formats::split::{IssueOrder, OrderRecipient};
@@ -31,7 +31,7 @@ use watermark_log::{CodeRecord, Entry, IssueEntry, Receipt};
 use crate::error::{fail, Blame as _};
 use crate::issue::LogRef;
 use crate::messages::Msg;
-use crate::{now_rfc3339, witnessing, Error, Fault, Reporter, Result, State, StateLock};
+use crate::{now_rfc3339, witnessing, Reporter, Result, State, StateLock};
 use watermark_text::{said, SaidContext as _};
 
 /// A table to issue or verify: its schema, and its batches, read from the
@@ -175,12 +175,7 @@ fn prepare_locked(
     table: &dyn TableSource,
 ) -> Result<Prepared> {
     let key = state.master_key().server()?;
-    let policy_text = std::fs::read_to_string(&settings.policy)
-        .said(|| said!(Msg::CtxReadingPolicy, settings.policy.display()))
-        .input()?;
-    let policy = Policy::from_toml(&policy_text)
-        .with_context(|| format!("{}", settings.policy.display()))
-        .input()?;
+    let policy = crate::issue::read_policy(&settings.policy)?;
     let recipients = assign_slots(state, &settings.recipients)?;
     let name = table.name();
     let schema = table.schema();
@@ -253,13 +248,7 @@ fn assign_slots(state: &State, ids: &[String]) -> Result<Vec<watermark_core::Rec
     for id in ids {
         validate_recipient_id(id).input()?;
     }
-    state.assign_slots(ids).map_err(|e| {
-        let fault = match e.kind() {
-            ErrorKind::Policy(_) | ErrorKind::InvalidRecipient(_) => Fault::Input,
-            _ => Fault::Server,
-        };
-        Error::new(fault, e)
-    })
+    crate::issue::assign_slots(state, ids)
 }
 
 /// Opens and locks the state, completes or undoes what a killed run left,
