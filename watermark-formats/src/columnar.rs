@@ -2607,10 +2607,10 @@ impl ColumnarRows {
 /// has the file's bytes as its CSV form: the digest of a table, in the log
 /// and in reports, is the BLAKE3 of its CSV form.
 pub struct CsvForm<W: Write> {
-    csv: csv::Writer<W>,
+    out: W,
     header: Vec<String>,
-    rows: RowBatch,
-    ends: Vec<usize>,
+    /// Lines not yet handed to `out`.
+    buf: Vec<u8>,
     row: u64,
 }
 
@@ -2623,20 +2623,58 @@ impl<W: Write> std::fmt::Debug for CsvForm<W> {
     }
 }
 
+/// Bytes that make a CSV field need quotes: the delimiter, the quote and
+/// line ends (the `csv` crate's `QuoteStyle::Necessary`).
+const NEEDS_QUOTES: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b',' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b'\r' as usize] = true;
+    t
+};
+
+/// Appends one line of the CSV form: the fields, quoted where needed, `,`
+/// between them, `\n` after; a line of one empty field is `""`, as the
+/// `csv` crate writes it, so that it is not an empty line.
+fn csv_line<'a>(buf: &mut Vec<u8>, fields: impl Iterator<Item = &'a str>) {
+    let start = buf.len();
+    for (j, field) in fields.enumerate() {
+        if j > 0 {
+            buf.push(b',');
+        }
+        let bytes = field.as_bytes();
+        if bytes.iter().any(|&b| NEEDS_QUOTES[b as usize]) {
+            buf.push(b'"');
+            for (i, part) in bytes.split(|&b| b == b'"').enumerate() {
+                if i > 0 {
+                    buf.extend_from_slice(b"\"\"");
+                }
+                buf.extend_from_slice(part);
+            }
+            buf.push(b'"');
+        } else {
+            buf.extend_from_slice(bytes);
+        }
+    }
+    if buf.len() == start {
+        buf.extend_from_slice(b"\"\"");
+    }
+    buf.push(b'\n');
+}
+
+/// Bytes of lines gathered before they are handed to the writer.
+const CSV_FORM_CHUNK: usize = 1 << 16;
+
 impl<W: Write> CsvForm<W> {
     /// Starts the CSV form of a table with these columns: writes the header.
     pub fn new(header: Vec<String>, out: W) -> Result<Self> {
-        let mut csv = csv::WriterBuilder::new()
-            .quote_style(csv::QuoteStyle::Necessary)
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(out);
-        csv.write_record(&header)
-            .map_err(|e| Error::io(Msg::CfReadingTable, e.into()))?;
+        let mut buf = Vec::with_capacity(CSV_FORM_CHUNK + 4096);
+        csv_line(&mut buf, header.iter().map(String::as_str));
         Ok(CsvForm {
-            csv,
+            out,
             header,
-            rows: RowBatch::new(),
-            ends: Vec::new(),
+            buf,
             row: 0,
         })
     }
@@ -2646,17 +2684,16 @@ impl<W: Write> CsvForm<W> {
         if batch.num_rows() == 0 {
             return Ok(());
         }
-        fill_rows(
-            &self.header,
-            batch,
-            self.row + 1,
-            &mut self.rows,
-            &mut self.ends,
-        )?;
-        for row in self.rows.rows() {
-            self.csv
-                .write_record(row.iter())
-                .map_err(|e| Error::io(Msg::CfReadingTable, e.into()))?;
+        let all = vec![true; self.header.len()];
+        let texts = texts(batch, &self.header, &all).map_err(|e| shift_row(e, self.row))?;
+        for k in 0..batch.num_rows() {
+            csv_line(&mut self.buf, texts.iter().map(|t| t.get(k)));
+            if self.buf.len() >= CSV_FORM_CHUNK {
+                self.out
+                    .write_all(&self.buf)
+                    .map_err(|e| Error::io(Msg::CfReadingTable, e))?;
+                self.buf.clear();
+            }
         }
         self.row += batch.num_rows() as u64;
         Ok(())
@@ -2668,10 +2705,12 @@ impl<W: Write> CsvForm<W> {
     }
 
     /// Flushes the form and hands back its writer.
-    pub fn finish(self) -> Result<W> {
-        self.csv
-            .into_inner()
-            .map_err(|e| Error::io(Msg::CfReadingTable, e.into_error()))
+    pub fn finish(mut self) -> Result<W> {
+        self.out
+            .write_all(&self.buf)
+            .and_then(|()| self.out.flush())
+            .map_err(|e| Error::io(Msg::CfReadingTable, e))?;
+        Ok(self.out)
     }
 }
 
@@ -3213,6 +3252,89 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The CSV form is what the `csv` crate writes for the same cells
+    /// (minimal quoting, LF): quotes, delimiters, line ends, empty cells,
+    /// nulls, a one-column table with an empty cell, non-ASCII, numbers.
+    #[test]
+    fn the_csv_form_is_what_the_csv_crate_writes() {
+        let nasty = [
+            "",
+            "plain",
+            "a,b",
+            "say \"hi\"",
+            "\"",
+            "line\nbreak",
+            "cr\rhere",
+            "\r\n",
+            " lead",
+            "trail ",
+            "PEÑA, NIÑO",
+            "\"\"",
+            ",",
+            "#hash",
+            "tab\there",
+        ];
+        let mut cells = Vec::new();
+        for a in nasty {
+            for b in nasty {
+                cells.push((a, b));
+            }
+        }
+        let left: StringArray = cells.iter().map(|(a, _)| Some(*a)).collect();
+        let right: LargeStringArray = cells
+            .iter()
+            .enumerate()
+            .map(|(i, (_, b))| (i % 7 != 3).then_some(*b))
+            .collect();
+        let n: arrow_array::Int64Array = (0..cells.len() as i64).map(|i| Some(i - 100)).collect();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("a,\"name\"", DataType::Utf8, false),
+            Field::new("b", DataType::LargeUtf8, true),
+            Field::new("n", DataType::Int64, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            Arc::clone(&schema),
+            vec![Arc::new(left), Arc::new(right), Arc::new(n)],
+        )
+        .unwrap();
+        let mut form = CsvForm::new(
+            schema.fields().iter().map(|f| f.name().clone()).collect(),
+            Vec::new(),
+        )
+        .unwrap();
+        form.write(&batch.slice(0, 100)).unwrap();
+        form.write(&batch.slice(100, batch.num_rows() - 100))
+            .unwrap();
+        let mine = form.finish().unwrap();
+
+        let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+        w.write_record(schema.fields().iter().map(|f| f.name()))
+            .unwrap();
+        for (i, (a, b)) in cells.iter().enumerate() {
+            let b = if i % 7 != 3 { *b } else { "" };
+            w.write_record([*a, b, &(i as i64 - 100).to_string()])
+                .unwrap();
+        }
+        assert_eq!(
+            String::from_utf8(mine).unwrap(),
+            String::from_utf8(w.into_inner().unwrap()).unwrap()
+        );
+
+        // One column: an empty cell is `""`, not an empty line.
+        let one = Arc::new(Schema::new(vec![Field::new("x", DataType::Utf8, true)]));
+        let col: StringArray = vec![Some("a"), Some(""), None, Some("b")]
+            .into_iter()
+            .collect();
+        let batch = RecordBatch::try_new(Arc::clone(&one), vec![Arc::new(col)]).unwrap();
+        let mut form = CsvForm::new(vec!["x".into()], Vec::new()).unwrap();
+        form.write(&batch).unwrap();
+        let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+        for v in ["x", "a", "", "", "b"] {
+            w.write_record([v]).unwrap();
+        }
+        assert_eq!(form.finish().unwrap(), w.into_inner().unwrap());
+    }
 
     fn rendered(array: ArrayRef) -> Vec<String> {
         let text = Text::new(&array, "c").unwrap();
