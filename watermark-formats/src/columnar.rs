@@ -2779,11 +2779,27 @@ impl<D: Deliver> CopySink for TableSink<D> {
     }
 
     fn write(&mut self, pieces: &[RecordBatch]) -> Result<()> {
-        for piece in pieces.iter().filter(|p| p.num_rows() > 0) {
-            self.form.write(piece)?;
-            self.deliver.deliver(piece.clone())?;
+        // One batch in, one batch out: a batch without canaries is the
+        // input's own columns (carriers rebuilt); one with canaries placed
+        // in it is joined into one new batch, rather than handed over as
+        // a slice per run of rows between canaries (a hundred rows apart
+        // at the default rate), whose arrays' bookkeeping outweighed the
+        // data.
+        let joined;
+        let batch = match pieces {
+            [] => return Ok(()),
+            [one] => one,
+            _ => {
+                joined = arrow_select::concat::concat_batches(&pieces[0].schema(), pieces)
+                    .map_err(|e| arrow_error(Msg::CfPlacingCanaries, e))?;
+                &joined
+            }
+        };
+        if batch.num_rows() == 0 {
+            return Ok(());
         }
-        Ok(())
+        self.form.write(batch)?;
+        self.deliver.deliver(batch.clone())
     }
 
     fn end_group(&mut self) -> Result<()> {
@@ -2804,9 +2820,10 @@ impl<D: Deliver> CopySink for TableSink<D> {
 
 /// [`issue_parquet`] for a table a caller holds: reads `batches` once and
 /// hands each recipient's copy, batch by batch, to `deliveries[r]` (for
-/// `embedder.recipients()[r]`). A copy's batches share every column but the
-/// carriers with the input's (nothing else is copied), and are cut where
-/// canaries are placed. Each copy's digest is taken from its CSV form as
+/// `embedder.recipients()[r]`): one batch for each of the input's (cut to
+/// at most 16,384 rows). A batch without canaries shares every column but
+/// the carriers with the input's; one in which canary rows are placed is
+/// built new, whole. Each copy's digest is taken from its CSV form as
 /// it is delivered. With `part`, the batches are rows `part.first_row...`
 /// of a larger extract, as in [`issue_parquet_part`].
 pub fn issue_table<D: Deliver>(

@@ -2,8 +2,8 @@
 //!
 //! Tables come in through the Arrow C stream interface (PyArrow, pandas,
 //! Polars, DuckDB: anything with `__arrow_c_stream__`) and are used where
-//! they are: the batches share the caller's buffers, and copies share every
-//! column but the carriers with the table. Every call releases the GIL
+//! they are: the batches share the caller's buffers, never copied; a copy's
+//! batch without canary rows keeps the table's columns but the carriers. Every call releases the GIL
 //! while it reads, marks, hashes or logs. Results are JSON documents (the
 //! ones `watermark issue --json` and `watermark verify --json` print),
 //! which the Python layer turns into dicts; errors are `WatermarkError`s
@@ -23,6 +23,11 @@ use watermark_formats::reexport::arrow_array::{RecordBatch, RecordBatchReader as
 use watermark_formats::reexport::arrow_schema::SchemaRef;
 use watermark_formats::{BatchStream, Deliver};
 use watermark_text::{said, SaidContext as _};
+
+/// The module's own allocations (batches, canary models, copies' columns)
+/// go to mimalloc rather than to the Python process's malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pyo3::create_exception!(
     _watermark,

@@ -194,10 +194,12 @@ def issue(
     state's issuance log exactly as ``watermark issue`` logs a file.
 
     ``table`` is anything with ``__arrow_c_stream__`` (pyarrow.Table,
-    pandas and Polars DataFrames, DuckDB results). It is read once and not
-    copied: each copy is a ``pyarrow.Table`` that shares every column but
-    the carriers with it, with the canary rows in place. ``policy`` is a
-    TOML file (see :func:`suggest_policy`). Returns :class:`Copies`.
+    pandas and Polars DataFrames, DuckDB results). It is read where it lies,
+    never copied. Each copy is a ``pyarrow.Table`` with one batch for each
+    of the table's: a batch without canary rows keeps the table's own
+    columns but the marked ones; a batch with canary rows placed in it is
+    built new. ``policy`` is a TOML file (see :func:`suggest_policy`).
+    Returns :class:`Copies`.
 
     Raises :class:`WatermarkError` (nothing logged) for a table that lacks
     the policy's identity column, a recipient id the log cannot hold, a
