@@ -309,6 +309,60 @@ pub fn mark<D: Deliver>(
     .input()
 }
 
+/// Checks that `copy`, handed to [`commit`] as the copy of the order's
+/// recipient `recipient`, is not another recipient's: read as a leak
+/// against the order's recipients, it must accuse none of the others. Two
+/// copies swapped in a pipeline, or parts of two copies joined, would
+/// otherwise be logged as held by someone whose marks they do not carry,
+/// and a leak of them would accuse an innocent. Reads the whole copy.
+pub fn check_copy(
+    prepared: &Prepared,
+    key: &MasterKey,
+    recipient: usize,
+    copy: &dyn TableSource,
+) -> Result<()> {
+    let order = &prepared.order;
+    let policy = Policy::from_toml(&order.policy).server()?;
+    let recipients = order
+        .recipients
+        .iter()
+        .map(|r| watermark_core::Recipient::new(r.id.clone(), r.slot))
+        .collect::<watermark_core::Result<Vec<_>>>()
+        .server()?;
+    let lists = match &order.canaries {
+        Some(file) => vec![file.canary_list().server()?],
+        None => Vec::new(),
+    };
+    let detector = watermark_core::Detector::builder()
+        .key(key)
+        .policy(&policy)
+        .recipients(recipients)
+        .canaries(&lists)
+        .build()
+        .server()?;
+    let name = copy.name();
+    let attribution = watermark_formats::verify_table(&detector, copy.schema(), copy.open()?)
+        .with_context(|| name.clone())
+        .input()?;
+    let id = &order.recipients[recipient].id;
+    let others: Vec<&str> = attribution
+        .accused
+        .iter()
+        .map(|a| a.recipient.as_str())
+        .filter(|a| a != id)
+        .collect();
+    if !others.is_empty() {
+        fail!(
+            Input,
+            Msg::TbNotTheirCopy,
+            prepared.table,
+            id,
+            others.join(", ")
+        );
+    }
+    Ok(())
+}
+
 /// Logs the copies of a prepared issuance, marked elsewhere: refused if the
 /// log has since given a recipient another slot, if a copy has fewer rows
 /// than the table, or if the table had none. `slots_marked` is the slots

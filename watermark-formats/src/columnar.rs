@@ -2934,6 +2934,16 @@ fn verify(
     detector.finish_with(total, &|jobs| crate::pipeline::run_jobs(threads, jobs))
 }
 
+/// Reads a caller's table into a detector and returns its attribution, as
+/// [`verify_parquet`] does a file.
+pub fn verify_table(
+    detector: &Detector,
+    schema: SchemaRef,
+    batches: BatchStream,
+) -> Result<Attribution> {
+    verify(detector, memory_source(schema, batches), 0, &mut |_| {})
+}
+
 /// Streams a leaked Parquet file into a detector and returns its
 /// attribution. Columns may come in any order and any subset that keeps the
 /// identity; names are matched ignoring case, accents and surrounding space;

@@ -58,8 +58,8 @@ mod transcode;
 pub use columnar::{
     convert_columnar, csv_to_arrow_ipc, csv_to_parquet, issue_arrow_ipc, issue_parquet,
     issue_parquet_part, issue_table, observe_columns, reexport, silence_reader_panics,
-    table_blake3, verify_arrow_ipc, verify_parquet, BatchStream, Codec, ColumnarCsv, ColumnarRows,
-    ConvertOptions, CsvForm, Deliver, Format, Part, TableCopy,
+    table_blake3, verify_arrow_ipc, verify_parquet, verify_table, BatchStream, Codec, ColumnarCsv,
+    ColumnarRows, ConvertOptions, CsvForm, Deliver, Format, Part, TableCopy,
 };
 pub use csv_io::{
     issue_csv, issue_csv_with, make_canaries, sniff, suggest_from_csv, verify_csv, verify_csv_with,

@@ -595,10 +595,17 @@ fn commit_issue(
     };
     let report = py
         .detach(|| -> watermark_app::Result<_> {
+            let key = watermark_app::State::open(&settings.state)
+                .and_then(|s| s.master_key())
+                .map_err(watermark_app::Error::server)?;
             let mut marked = Vec::with_capacity(readers.len());
-            for (reader, r) in readers.into_iter().zip(&prepared.order.recipients) {
-                let name = format!("{}'s copy", r.id);
-                let source = Streamed::once(reader.schema(), reader, name);
+            for (i, (reader, r)) in readers
+                .into_iter()
+                .zip(&prepared.order.recipients)
+                .enumerate()
+            {
+                let source = read_table(reader, format!("{}'s copy", r.id))?;
+                tables::check_copy(&prepared, &key, i, &source)?;
                 let (blake3, bytes, rows) = tables::digest_of(&source)?;
                 marked.push(tables::Marked {
                     blake3,

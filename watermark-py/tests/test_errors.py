@@ -183,3 +183,28 @@ def test_the_gil_is_released_while_issuing(extract, policy, fresh_state):
     # Python ran beside the call: a tick at least every 50 ms of it.
     assert took > 0.1
     assert len(during) >= took / 0.05, (len(during), took)
+
+
+def test_copies_swapped_before_a_commit_are_refused(extract, policy, fresh_state):
+    # A pipeline that hands PAN's copy over as PRI's would have the log say
+    # PRI holds a copy marked for PAN, and a leak of it accuse PAN.
+    state = fresh_state("state")
+    table = roll(extract)
+    issuance = watermark.prepare_issue(table, state=state, policy=policy, recipients=["PAN", "PRI", "MC"])
+    parts, slots = issuance.mark(table)
+    copies = {r: pa.Table.from_batches(b) for r, b in parts.items()}
+    before = log_bytes(state)
+    swapped = dict(copies, PAN=copies["PRI"], PRI=copies["PAN"])
+    with pytest.raises(watermark.WatermarkError) as e:
+        issuance.commit(swapped, slots_marked=slots)
+    assert e.value.fault == "input"
+    assert "PRI" in str(e.value) and "PAN" in str(e.value)
+    # Half of one copy joined to half of another: refused too.
+    n = table.shape[0] // 2
+    mixed = dict(copies, MC=pa.concat_tables([copies["MC"].slice(0, n), copies["PAN"].slice(n)]))
+    with pytest.raises(watermark.WatermarkError):
+        issuance.commit(mixed, slots_marked=slots)
+    assert log_bytes(state) == before
+    report = issuance.commit(copies, slots_marked=slots)
+    assert [c["recipient"] for c in report["copies"]] == ["PAN", "PRI", "MC"]
+    assert watermark.open_state(state).log_size() == 3

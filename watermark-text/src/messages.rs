@@ -2270,6 +2270,10 @@ mx-degrees)",
         en: "no copy given for {0}",
         es: "no se dio copia para {0}",
     }
+    TbNotTheirCopy {
+        en: "{0}: the copy given for {1} carries the marks of {2}: logged as {1}'s, a leak of it would accuse {2}; nothing was logged",
+        es: "{0}: la copia dada para {1} lleva las marcas de {2}: registrada como de {1}, una fuga de ella acusaría a {2}; no se registró nada",
+    }
     TbSlotsChanged {
         en: "{0}: the log gave a recipient of this issuance another slot since it was prepared (another issuance came first): prepare it again",
         es: "{0}: la bitácora dio a un destinatario de esta emisión otro lugar desde que se preparó (otra emisión llegó antes): prepárela de nuevo",
