@@ -21,6 +21,9 @@ What runs where:
   not authorised under it, and marks its partition;
 - the driver collects each recipient's copy in partition order, hashes it
   and logs it.
+
+Every executor's Python must have the package installed: PySpark starts the
+interpreter ``PYSPARK_PYTHON`` names, else ``python3`` on the ``PATH``.
 """
 
 from __future__ import annotations

@@ -23,6 +23,10 @@ RECIPIENTS = ["PAN", "PRI", "MORENA"]
 def spark():
     from pyspark.sql import SparkSession
 
+    # The workers run this interpreter, the one the package is installed
+    # in (PySpark starts them with PYSPARK_PYTHON, else whatever `python3`
+    # is on the PATH).
+    os.environ["PYSPARK_PYTHON"] = sys.executable
     session = (
         SparkSession.builder.master("local[2]")
         .appName("watermark-test")
