@@ -126,7 +126,7 @@ fn read_table(reader: ArrowArrayStreamReader, name: String) -> watermark_app::Re
     let schema = reader.schema();
     let batches = reader
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| watermark_app::Error::input(anyhow_error(stream_error(e), &name)))?;
+        .map_err(|e| anyhow_error(stream_error(e), &name))?;
     Ok(InMemory {
         schema,
         batches,
