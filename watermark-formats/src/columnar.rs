@@ -1318,7 +1318,25 @@ impl ColumnarRows {
 
     /// Renders every cell of `piece` into `out`, column by column.
     fn fill(&mut self, piece: &RecordBatch, out: &mut RowBatch) -> Result<()> {
-        fill_rows(&self.header, piece, self.row + 1, out, &mut self.ends)
+        let rows = piece.num_rows();
+        out.start_columns(self.header.len(), rows, self.row + 1);
+        for (c, (array, name)) in piece.columns().iter().zip(&self.header).enumerate() {
+            let ends = &mut self.ends;
+            ends.clear();
+            ends.push(out.text_mut().len());
+            if render(array.as_ref(), out.text_mut(), ends).is_none() {
+                return Err(Error::policy(said!(
+                    Msg::FmNoTextForm,
+                    format!("{name:?}"),
+                    array.data_type()
+                ))
+                .in_column(name));
+            }
+            for (k, w) in ends.windows(2).enumerate() {
+                out.set_cell(k, c, w[0], w[1]);
+            }
+        }
+        Ok(())
     }
 
     /// The extract as CSV text (`,`-separated, every field quoted, `\n` line
@@ -1334,35 +1352,6 @@ impl ColumnarRows {
             done: false,
         }
     }
-}
-
-/// Renders every cell of `piece`, whose first row is `first_row`, into
-/// `out`, column by column; `ends` is scratch space.
-fn fill_rows(
-    header: &[String],
-    piece: &RecordBatch,
-    first_row: u64,
-    out: &mut RowBatch,
-    ends: &mut Vec<usize>,
-) -> Result<()> {
-    let rows = piece.num_rows();
-    out.start_columns(header.len(), rows, first_row);
-    for (c, (array, name)) in piece.columns().iter().zip(header).enumerate() {
-        ends.clear();
-        ends.push(out.text_mut().len());
-        if render(array.as_ref(), out.text_mut(), ends).is_none() {
-            return Err(Error::policy(said!(
-                Msg::FmNoTextForm,
-                format!("{name:?}"),
-                array.data_type()
-            ))
-            .in_column(name));
-        }
-        for (k, w) in ends.windows(2).enumerate() {
-            out.set_cell(k, c, w[0], w[1]);
-        }
-    }
-    Ok(())
 }
 
 /// An error found in a batch, with a row numbered within it, renumbered
@@ -2726,7 +2715,7 @@ pub fn table_blake3(
     let mut form = CsvForm::new(header, crate::HashingWriter::new(io::sink()))?;
     for batch in source.batches.by_ref() {
         let batch = batch?;
-        form.write(&batch).map_err(|e| shift_row(e, form.rows()))?;
+        form.write(&batch)?;
         progress(Progress {
             rows: form.rows(),
             bytes: source.count.get(),
