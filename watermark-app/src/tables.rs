@@ -176,7 +176,7 @@ fn prepare_locked(
 ) -> Result<Prepared> {
     let key = state.master_key().server()?;
     let policy = crate::issue::read_policy(&settings.policy)?;
-    let recipients = assign_slots(state, &settings.recipients)?;
+    let recipients = crate::issue::assign_slots(state, &settings.recipients)?;
     let name = table.name();
     let schema = table.schema();
     let (input_blake3, _, input_rows) =
@@ -243,12 +243,13 @@ fn prepare_locked(
     })
 }
 
-/// The recipients' slots, as the log assigns them now.
-fn assign_slots(state: &State, ids: &[String]) -> Result<Vec<watermark_core::Recipient>> {
+/// Refuses a malformed recipient id before the state is locked or its
+/// witnesses are asked.
+fn check_ids(ids: &[String]) -> Result<()> {
     for id in ids {
         validate_recipient_id(id).input()?;
     }
-    crate::issue::assign_slots(state, ids)
+    Ok(())
 }
 
 /// Opens and locks the state, completes or undoes what a killed run left,
@@ -275,9 +276,7 @@ pub fn prepare(
     reporter: impl Reporter,
 ) -> Result<Prepared> {
     let reporter: &dyn Reporter = &reporter;
-    for id in &settings.recipients {
-        validate_recipient_id(id).input()?;
-    }
+    check_ids(&settings.recipients)?;
     let (state, lock, _) =
         open_for_issue(&settings.state, settings.witnesses.as_deref(), reporter)?;
     prepare_locked(&state, &lock, settings, table)
@@ -383,7 +382,7 @@ pub fn commit(
         .iter()
         .map(|r| r.id.clone())
         .collect();
-    let now = assign_slots(&state, &ids)?;
+    let now = crate::issue::assign_slots(&state, &ids)?;
     if now
         .iter()
         .zip(&prepared.order.recipients)
@@ -524,9 +523,7 @@ pub fn issue<D: Deliver>(
     reporter: impl Reporter,
 ) -> Result<(IssueReport, Vec<D>)> {
     let reporter: &dyn Reporter = &reporter;
-    for id in &settings.recipients {
-        validate_recipient_id(id).input()?;
-    }
+    check_ids(&settings.recipients)?;
     assert_eq!(
         deliveries.len(),
         settings.recipients.len(),
