@@ -223,9 +223,7 @@ fn suggest_policy(
         )));
     }
     let canary_rate = canaries.then_some(rate);
-    let reader = stream_of(table, Lang::from_env())?;
-    let schema = reader.schema();
-    let source = Streamed::once(schema, reader, name);
+    let source = Streamed::of(table, name, Lang::from_env())?;
     py.detach(|| tables::suggest_policy(&source, rows, identity.as_deref(), canary_rate))
         .map_err(|e| py_error(py, e, Lang::from_env()))
 }
@@ -238,12 +236,14 @@ struct Streamed {
 }
 
 impl Streamed {
-    fn once(schema: SchemaRef, reader: ArrowArrayStreamReader, name: String) -> Streamed {
-        Streamed {
-            schema,
+    /// The stream `table.__arrow_c_stream__()` gives.
+    fn of(table: &Bound<'_, PyAny>, name: String, lang: Lang) -> PyResult<Streamed> {
+        let reader = stream_of(table, lang)?;
+        Ok(Streamed {
+            schema: reader.schema(),
             reader: Mutex::new(Some(reader)),
             name,
-        }
+        })
     }
 }
 
@@ -331,20 +331,6 @@ impl Deliver for PySink {
     }
 }
 
-fn issue_settings(
-    state: PathBuf,
-    policy: PathBuf,
-    recipients: Vec<String>,
-    witnesses: Option<PathBuf>,
-) -> tables::IssueSettings {
-    tables::IssueSettings {
-        state,
-        policy,
-        recipients,
-        witnesses,
-    }
-}
-
 /// Issues a table held in memory to every recipient; returns the report
 /// (JSON), each copy as a `pyarrow.Table` (in the recipients' order), and
 /// the notices.
@@ -364,7 +350,12 @@ fn issue(
     let notices = Notices::new(lang)?;
     let lang = notices.lang();
     let source = in_memory(py, table, name, lang)?;
-    let settings = issue_settings(state, policy, recipients, witnesses);
+    let settings = tables::IssueSettings {
+        state,
+        policy,
+        recipients,
+        witnesses,
+    };
     let deliveries = vec![Vec::<RecordBatch>::new(); settings.recipients.len()];
     let (report, copies) = py
         .detach(|| tables::issue(&settings, &source, deliveries, &notices))
@@ -404,7 +395,12 @@ fn issue_stream(
         stream_of(first.bind(py), lang)?.schema()
     };
     let source = Reopened { schema, open, name };
-    let settings = issue_settings(state, policy, recipients, witnesses);
+    let settings = tables::IssueSettings {
+        state,
+        policy,
+        recipients,
+        witnesses,
+    };
     let deliveries = settings
         .recipients
         .iter()
@@ -439,9 +435,7 @@ fn verify(
 ) -> PyResult<(String, Vec<String>)> {
     let notices = Notices::new(lang)?;
     let lang = notices.lang();
-    let reader = stream_of(table, lang)?;
-    let schema = reader.schema();
-    let source = Streamed::once(schema, reader, name);
+    let source = Streamed::of(table, name, lang)?;
     let settings = tables::VerifySettings {
         state: state.clone(),
         threshold,
@@ -508,7 +502,12 @@ fn prepare_issue(
     let notices = Notices::new(lang)?;
     let lang = notices.lang();
     let source = table_or_open(py, table, name, lang)?;
-    let settings = issue_settings(state, policy, recipients, witnesses);
+    let settings = tables::IssueSettings {
+        state,
+        policy,
+        recipients,
+        witnesses,
+    };
     let prepared = py
         .detach(|| tables::prepare(&settings, source.as_ref(), &notices))
         .map_err(|e| py_error(py, e, lang))?;
@@ -622,8 +621,7 @@ fn commit_issue(
 /// The digest of a table: the BLAKE3 of its CSV form, in hex.
 #[pyfunction]
 fn digest(py: Python<'_>, table: &Bound<'_, PyAny>, name: String) -> PyResult<String> {
-    let reader = stream_of(table, Lang::from_env())?;
-    let source = Streamed::once(reader.schema(), reader, name);
+    let source = Streamed::of(table, name, Lang::from_env())?;
     py.detach(|| tables::digest(&source))
         .map_err(|e| py_error(py, e, Lang::from_env()))
 }
@@ -636,8 +634,7 @@ fn write_csv(
     name: String,
     path: PathBuf,
 ) -> PyResult<u64> {
-    let reader = stream_of(table, Lang::from_env())?;
-    let source = Streamed::once(reader.schema(), reader, name);
+    let source = Streamed::of(table, name, Lang::from_env())?;
     py.detach(|| -> watermark_app::Result<u64> {
         let file = std::fs::OpenOptions::new()
             .write(true)
